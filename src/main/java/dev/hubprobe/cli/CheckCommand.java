@@ -1,0 +1,250 @@
+package dev.hubprobe.cli;
+
+import ch.qos.logback.classic.Level;
+import dev.hubprobe.config.ConfigException;
+import dev.hubprobe.config.Durations;
+import dev.hubprobe.config.Secret;
+import dev.hubprobe.config.StrictYaml;
+import dev.hubprobe.jupyter.hub.HubClientSettings;
+import dev.hubprobe.probe.ProbeClock;
+import dev.hubprobe.probe.ProbeDefinition;
+import dev.hubprobe.probe.ProbeRunner;
+import dev.hubprobe.probe.ProbeTarget;
+import dev.hubprobe.probe.RunResult;
+import dev.hubprobe.report.JUnitReport;
+import dev.hubprobe.report.JsonReport;
+import dev.hubprobe.report.TextReport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import okhttp3.HttpUrl;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hubprobe check}: one probe, now, for CI right after a deploy. Exit 0 passed, 1 failed,
+ * 2 usage or configuration error; fit for an automatic rollback (incident 4).
+ */
+@Command(name = "check", sortOptions = false, mixinStandardHelpOptions = true,
+        description = "Run one probe against a hub now and exit 0 (passed), 1 (failed) or 2 (usage error).")
+public final class CheckCommand implements Callable<Integer> {
+    private static final String DEFAULT_PROBE = "probes/kernel-smoke.yml";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--hub-url", required = true, paramLabel = "URL", description = "The hub's public URL.")
+    String hubUrl;
+
+    @Option(names = "--hub-name", paramLabel = "NAME", description = "Name to report the hub as (default: its host).")
+    String hubName;
+
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Auth auth;
+
+    static final class Auth {
+        @Option(names = "--token-env", paramLabel = "VAR", description = "Environment variable holding a hub API token.")
+        String tokenEnv;
+
+        @Option(names = "--token-file", paramLabel = "FILE", description = "File holding a hub API token.")
+        Path tokenFile;
+
+        @CommandLine.ArgGroup(exclusive = false)
+        Form form;
+    }
+
+    static final class Form {
+        @Option(names = "--username", required = true, paramLabel = "NAME", description = "Log in through the hub's form as NAME.")
+        String username;
+
+        @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+        PasswordSource password;
+    }
+
+    static final class PasswordSource {
+        @Option(names = "--password-env", paramLabel = "VAR", description = "Environment variable holding the password.")
+        String env;
+
+        @Option(names = "--password-file", paramLabel = "FILE", description = "File holding the password.")
+        Path file;
+    }
+
+    @Option(names = "--user", paramLabel = "NAME", description = "User to probe as (default: the token's or login's user).")
+    String user;
+
+    @Option(names = "--probe", paramLabel = "FILE", description = "Probe definition (default: the built-in kernel-smoke probe).")
+    Path probeFile;
+
+    @Option(names = "--code", paramLabel = "CODE", description = "Run this code instead of a probe file's cells.")
+    String code;
+
+    @Option(names = "--expect", paramLabel = "TEXT", description = "With --code: the output must contain TEXT.")
+    String expect;
+
+    @Option(names = "--kernel", paramLabel = "NAME", description = "Kernelspec to start (default: the probe's, else the server's default).")
+    String kernel;
+
+    @Option(names = "--server-name", paramLabel = "NAME", description = "Use this named server instead of the default one.")
+    String serverName;
+
+    @Option(names = "--spawn-timeout", paramLabel = "DURATION", description = "How long the spawn may take, e.g. 90s or 10m.")
+    String spawnTimeout;
+
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text", description = "Output format: ${COMPLETION-CANDIDATES}.")
+    Format format;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report, one testcase per phase.")
+    Path junit;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log progress to stderr.")
+    boolean verbose;
+
+    enum Format { text, json }
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
+        if (verbose) {
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.hubprobe")).setLevel(Level.DEBUG);
+        }
+        ProbeTarget target;
+        ProbeDefinition probe;
+        try {
+            target = target();
+            probe = probe();
+        } catch (ConfigException e) {
+            err.println("hubprobe: " + e.getMessage());
+            return Main.USAGE;
+        }
+        ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
+        ProbeRunner.Abort abort = new ProbeRunner.Abort();
+        CountDownLatch done = new CountDownLatch(1);
+        Duration grace = probe.timeouts().cleanup().multipliedBy(2).plusSeconds(5);
+        // SIGTERM mid-run (a CI job cancelled): cancel what is in flight, let cleanup finish, then exit.
+        Thread hook = new Thread(() -> {
+            abort.request();
+            try {
+                done.await(grace.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "hubprobe-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        RunResult result;
+        try {
+            result = runner.run(target, probe, abort);
+        } finally {
+            done.countDown();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is already running; it returns as soon as `done` is counted down
+        }
+        out.print(format == Format.json ? JsonReport.render(result) + System.lineSeparator() : TextReport.render(result));
+        out.flush();
+        if (junit != null) {
+            try {
+                JUnitReport.write(result, junit);
+            } catch (IOException e) {
+                err.println("hubprobe: " + e.getMessage());
+                return Main.USAGE;
+            }
+        }
+        return result.passed() ? Main.PASSED : Main.FAILED;
+    }
+
+    private ProbeTarget target() throws ConfigException {
+        HttpUrl url = HttpUrl.parse(hubUrl);
+        if (url == null) {
+            throw new ConfigException(null, 0, "--hub-url", "'" + hubUrl + "' is not an http:// or https:// URL");
+        }
+        if (!url.username().isEmpty() || !url.password().isEmpty()) {
+            throw new ConfigException(null, 0, "--hub-url", "credentials in the URL are not accepted; use --token-env or --password-env");
+        }
+        String name = hubName != null ? hubName : url.host() + (url.port() == HttpUrl.defaultPort(url.scheme()) ? "" : ":" + url.port());
+        ProbeTarget.Credentials credentials;
+        if (auth.tokenEnv != null) {
+            credentials = new ProbeTarget.Token(named("--token-env", () -> Secret.fromEnv(auth.tokenEnv)));
+        } else if (auth.tokenFile != null) {
+            credentials = new ProbeTarget.Token(named("--token-file", () -> Secret.fromFile(auth.tokenFile)));
+        } else {
+            PasswordSource p = auth.form.password;
+            Secret secret = p.env != null ? named("--password-env", () -> Secret.fromEnv(p.env))
+                    : named("--password-file", () -> Secret.fromFile(p.file));
+            credentials = new ProbeTarget.Password(auth.form.username, secret);
+        }
+        return new ProbeTarget(name, url.toString(), user, credentials);
+    }
+
+    private interface SecretSource {
+        Secret get() throws ConfigException;
+    }
+
+    private static Secret named(String option, SecretSource source) throws ConfigException {
+        try {
+            return source.get();
+        } catch (ConfigException e) {
+            throw new ConfigException(e.file(), 0, option, e.problem());
+        }
+    }
+
+    private ProbeDefinition probe() throws ConfigException {
+        if (expect != null && code == null) {
+            throw new ConfigException(null, 0, "--expect", "goes with --code");
+        }
+        if (code != null && probeFile != null) {
+            throw new ConfigException(null, 0, "--code", "give either --code or --probe, not both");
+        }
+        ProbeDefinition probe;
+        if (code != null) {
+            probe = new ProbeDefinition("adhoc", "code given on the command line", null, null, null, null,
+                    List.of(new ProbeDefinition.Cell(code, new ProbeDefinition.Expect(expect, null, false))));
+        } else if (probeFile != null) {
+            probe = ProbeDefinition.load(probeFile);
+        } else {
+            probe = builtIn();
+        }
+        if (kernel != null) {
+            probe = new ProbeDefinition(probe.name(), probe.description(), kernel, probe.server(), probe.userOptions(),
+                    probe.timeouts(), probe.cells());
+        }
+        if (serverName != null) {
+            try {
+                probe = probe.withServer(serverName);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(null, 0, "--server-name", e.getMessage());
+            }
+        }
+        if (spawnTimeout != null) {
+            try {
+                probe = probe.withTimeouts(probe.timeouts().withSpawn(Durations.parse(spawnTimeout)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(null, 0, "--spawn-timeout", e.getMessage());
+            }
+        }
+        return probe;
+    }
+
+    private static ProbeDefinition builtIn() throws ConfigException {
+        try (InputStream in = CheckCommand.class.getClassLoader().getResourceAsStream(DEFAULT_PROBE)) {
+            if (in == null) {
+                throw new ConfigException(DEFAULT_PROBE, 0, null, "built-in probe missing from the build");
+            }
+            return StrictYaml.read(DEFAULT_PROBE, new String(in.readAllBytes(), StandardCharsets.UTF_8), ProbeDefinition.class)
+                    .withName("kernel-smoke");
+        } catch (IOException e) {
+            throw new ConfigException(DEFAULT_PROBE, 0, null, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.hubprobe.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code hubprobe}: the command line. Exit codes: 0 passed, 1 probe failed, 2 usage or configuration error. */
+@Command(name = "hubprobe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        subcommands = {CheckCommand.class, CommandLine.HelpCommand.class},
+        description = "Synthetic user probes for JupyterHub: log in, spawn, run code in a kernel, clean up.")
+public final class Main implements Runnable {
+    public static final int PASSED = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("hubprobe: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            return USAGE;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (check)");
+    }
+
+    /** The version from the jar's manifest, so the binary says which build it is. */
+    public static final class Version implements CommandLine.IVersionProvider {
+        public static String get() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return v == null ? "dev" : v;
+        }
+
+        @Override
+        public String[] getVersion() {
+            return new String[] {"hubprobe " + get()};
+        }
+    }
+}

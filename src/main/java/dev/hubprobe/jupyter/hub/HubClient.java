@@ -1,0 +1,408 @@
+package dev.hubprobe.jupyter.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hubprobe.jupyter.HttpStatusException;
+import dev.hubprobe.jupyter.JupyterHttp;
+import dev.hubprobe.jupyter.ProtocolException;
+import dev.hubprobe.jupyter.UnreachableException;
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.CookiePolicy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.Cookie;
+import okhttp3.CookieJar;
+import okhttp3.FormBody;
+import okhttp3.HttpUrl;
+import okhttp3.java.net.cookiejar.JavaNetCookieJar;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * A JupyterHub REST client that behaves like one user: a token, or a browser-like session made by
+ * the login form. It knows the hub's protocol and nothing about probes, metrics or alerts.
+ *
+ * <p>Redirects are never followed automatically: a hub that answers the spawn page by starting a
+ * server, or bounces a browser between the login page and a server, must be seen, not obeyed.
+ */
+public final class HubClient implements AutoCloseable {
+    private static final Pattern XSRF_INPUT = Pattern.compile("<input[^>]*name=\"_xsrf\"[^>]*>", Pattern.CASE_INSENSITIVE);
+    private static final Pattern VALUE_ATTR = Pattern.compile("value=\"([^\"]*)\"");
+    private static final Pattern LOGIN_ERROR = Pattern.compile("class=\"login_error\"[^>]*>\\s*([^<]+?)\\s*<", Pattern.CASE_INSENSITIVE);
+    private static final int MAX_REDIRECTS = 10;
+
+    private final HttpUrl hubUrl;
+    private final OkHttpClient http;
+    private final OkHttpClient streaming;
+    private final JupyterHttp rest;
+    private final CookieJar cookies;
+    private final LongSupplier nanoTime;
+    private volatile String token;
+
+    private HubClient(HttpUrl hubUrl, HubClientSettings settings, LongSupplier nanoTime) {
+        this.hubUrl = hubUrl;
+        this.nanoTime = nanoTime;
+        this.cookies = new JavaNetCookieJar(new CookieManager(null, CookiePolicy.ACCEPT_ALL));
+        this.http = new OkHttpClient.Builder()
+                .followRedirects(false)
+                .followSslRedirects(false)
+                .cookieJar(cookies)
+                .connectTimeout(settings.connectTimeout())
+                .readTimeout(settings.readTimeout())
+                .writeTimeout(settings.readTimeout())
+                .callTimeout(settings.callTimeout())
+                .pingInterval(settings.pingInterval())
+                .addInterceptor(new HubAuthInterceptor(this::token, hubUrl, cookies, settings.userAgent()))
+                .build();
+        // The progress stream may legitimately last as long as a spawn: only gaps between events are bounded
+        // (the hub sends keep-alives every ~8 s), the total is bounded by the caller's deadline.
+        this.streaming = http.newBuilder().callTimeout(Duration.ZERO).build();
+        this.rest = new JupyterHttp(http);
+    }
+
+    public static HubClient create(HttpUrl hubUrl, HubClientSettings settings, LongSupplier nanoTime) {
+        return new HubClient(normalise(hubUrl), settings, nanoTime);
+    }
+
+    private static HttpUrl normalise(HttpUrl url) {
+        HttpUrl.Builder b = url.newBuilder().query(null).fragment(null).username("").password("");
+        String path = url.encodedPath();
+        // Accept "https://hub/", "https://hub/hub/" or a prefix like "https://host/prefix/": the base is what holds /hub/.
+        if (path.endsWith("/hub/") || path.endsWith("/hub")) {
+            path = path.substring(0, path.lastIndexOf("/hub"));
+        }
+        if (!path.endsWith("/")) {
+            path = path + "/";
+        }
+        return b.encodedPath(path).build();
+    }
+
+    /** The hub's base URL (the part before {@code hub/} and {@code user/}). */
+    public HttpUrl baseUrl() {
+        return hubUrl;
+    }
+
+    /** The HTTP client carrying this session's auth and cookies, for the kernel client. */
+    public OkHttpClient http() {
+        return http;
+    }
+
+    /**
+     * A client for the same hub that authenticates as another token (one minted for the probe user),
+     * sharing this one's connections and threads. The token goes to the hub's origin only.
+     */
+    public OkHttpClient httpWithToken(String otherToken) {
+        return http.newBuilder().addInterceptor(chain -> {
+            Request r = chain.request();
+            boolean sameOrigin = r.url().host().equals(hubUrl.host()) && r.url().port() == hubUrl.port();
+            return chain.proceed(sameOrigin ? r.newBuilder().header("Authorization", "token " + otherToken).build() : r);
+        }).build();
+    }
+
+    private String token() {
+        return token;
+    }
+
+    /** Authenticates every later request with {@code Authorization: token ...}. */
+    public void useToken(String token) {
+        this.token = token;
+    }
+
+    public HttpUrl api(String... segments) {
+        HttpUrl.Builder b = hubUrl.newBuilder().addPathSegment("hub").addPathSegment("api");
+        for (String s : segments) {
+            b.addPathSegment(s);
+        }
+        return b.build();
+    }
+
+    /** {@code GET /hub/api/}: the hub's version, with no authentication. */
+    public String version() {
+        JsonNode node = rest.json(new Request.Builder().url(api("")).build(), 200);
+        if (!node.hasNonNull("version")) {
+            throw new ProtocolException("GET /hub/api/ answered JSON without \"version\"");
+        }
+        return node.get("version").asText();
+    }
+
+    /** {@code GET /hub/api/user}: who the current credentials are. */
+    public Identity whoami() {
+        JsonNode node = rest.json(new Request.Builder().url(api("user")).build(), 200);
+        return Identity.of(node);
+    }
+
+    public Optional<JsonNode> user(String name) {
+        Request request = new Request.Builder().url(api("users", name)).build();
+        try (Response response = rest.send(request)) {
+            if (response.code() == 404) {
+                return Optional.empty();
+            }
+            JupyterHttp.check(request, response, 200);
+            return Optional.of(JupyterHttp.parse(request, JupyterHttp.body(request, response)));
+        }
+    }
+
+    public void createUser(String name) {
+        rest.call(new Request.Builder().url(api("users", name)).post(JupyterHttp.jsonBody(JupyterHttp.object())).build(), 201);
+    }
+
+    /** Mints a token for {@code user}; the caller deletes it with {@link #deleteToken}. */
+    public MintedToken createToken(String user, String note, Duration expiresIn, List<String> scopes) {
+        ObjectNode body = JupyterHttp.object().put("note", note).put("expires_in", Math.max(1, expiresIn.toSeconds()));
+        if (!scopes.isEmpty()) {
+            ArrayNode array = body.putArray("scopes");
+            scopes.forEach(array::add);
+        }
+        JsonNode node = rest.json(new Request.Builder().url(api("users", user, "tokens"))
+                .post(JupyterHttp.jsonBody(body)).build(), 200, 201);
+        if (!node.hasNonNull("token") || !node.hasNonNull("id")) {
+            throw new ProtocolException("token request answered without \"token\" and \"id\"");
+        }
+        return new MintedToken(node.get("id").asText(), node.get("token").asText());
+    }
+
+    public void deleteToken(String user, String tokenId) {
+        rest.call(new Request.Builder().url(api("users", user, "tokens", tokenId)).delete().build(), 204, 404);
+    }
+
+    /**
+     * Logs in through the hub's own form, as a browser does: GET the form for its {@code _xsrf},
+     * POST the credentials with the same cookie and User-Agent, and expect a redirect away from the form.
+     */
+    public void formLogin(String username, String password) {
+        HttpUrl loginUrl = hubUrl.newBuilder().addPathSegment("hub").addPathSegment("login").build();
+        Request get = new Request.Builder().url(loginUrl).build();
+        String xsrf;
+        try (Response response = rest.send(get)) {
+            if (response.isRedirect()) {
+                throw new LoginRejectedException("the hub has no login form (GET /hub/login redirects to "
+                        + redirectPath(response) + "; an OAuth authenticator?): use an API token", false);
+            }
+            JupyterHttp.check(get, response, 200);
+            xsrf = formXsrf(JupyterHttp.body(get, response));
+        }
+        HttpUrl postUrl = loginUrl.newBuilder().addQueryParameter("next", hubUrl.encodedPath() + "hub/home").build();
+        FormBody.Builder form = new FormBody.Builder().add("username", username).add("password", password);
+        if (xsrf != null) {
+            form.add("_xsrf", xsrf);
+        }
+        Request post = new Request.Builder().url(postUrl).post(form.build()).build();
+        try (Response response = rest.send(post)) {
+            if (response.isRedirect()) {
+                String target = redirectPath(response);
+                if (target.contains("/hub/login")) {
+                    throw new LoginRejectedException("the hub sent the login back to the login page", true);
+                }
+                return;
+            }
+            String page = JupyterHttp.body(post, response);
+            Matcher m = LOGIN_ERROR.matcher(page);
+            String why = m.find() ? m.group(1) : "no redirect after login";
+            throw new LoginRejectedException("login refused (" + response.code() + "): " + why, false);
+        }
+    }
+
+    private static String formXsrf(String page) {
+        Matcher input = XSRF_INPUT.matcher(page);
+        if (!input.find()) {
+            return null; // older hubs and some authenticators render no xsrf field
+        }
+        Matcher value = VALUE_ATTR.matcher(input.group());
+        return value.find() ? value.group(1).replace("&amp;", "&") : null;
+    }
+
+    private static String redirectPath(Response response) {
+        String location = response.header("Location", "");
+        HttpUrl resolved = response.request().url().resolve(location);
+        return resolved == null ? location : resolved.encodedPath();
+    }
+
+    public HttpUrl serverApi(String user, String serverName, String... more) {
+        HttpUrl.Builder b = api("users", user).newBuilder();
+        if (serverName == null || serverName.isEmpty()) {
+            b.addPathSegment("server");
+        } else {
+            b.addPathSegment("servers").addPathSegment(serverName);
+        }
+        for (String s : more) {
+            b.addPathSegment(s);
+        }
+        return b.build();
+    }
+
+    /**
+     * Asks for a server without waiting: the hub holds this request up to its {@code slow_spawn_timeout},
+     * so the caller follows the progress stream meanwhile. Completes with 201 (ready) or 202 (pending);
+     * fails with {@link SpawnThrottledException}, {@link HttpStatusException} or {@link UnreachableException}.
+     */
+    public CompletableFuture<Integer> requestServer(String user, String serverName, JsonNode userOptions,
+                                                    String hubVersion) {
+        ObjectNode body = JupyterHttp.object();
+        if (userOptions != null && userOptions.size() > 0) {
+            if (majorVersion(hubVersion) >= 6) {
+                body.set("user_options", userOptions);
+            } else {
+                // before 6.0 the whole body is the user_options
+                userOptions.fields().forEachRemaining(e -> body.set(e.getKey(), e.getValue()));
+            }
+        }
+        Request request = new Request.Builder().url(serverApi(user, serverName)).post(JupyterHttp.jsonBody(body)).build();
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        http.newCall(request).enqueue(new Callback() {
+            @Override
+            public void onFailure(Call call, IOException e) {
+                result.completeExceptionally(new UnreachableException(JupyterHttp.describe(request) + ": "
+                        + e.getClass().getSimpleName() + " " + e.getMessage(), e));
+            }
+
+            @Override
+            public void onResponse(Call call, Response response) {
+                try (response) {
+                    if (response.code() == 429) {
+                        String after = response.header("Retry-After");
+                        Duration retry = after != null && after.matches("\\d+") ? Duration.ofSeconds(Long.parseLong(after)) : null;
+                        throw new SpawnThrottledException(request.method(), request.url().encodedPath(),
+                                JupyterHttp.errorMessage(response), retry);
+                    }
+                    JupyterHttp.check(request, response, 201, 202);
+                    result.complete(response.code());
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            }
+        });
+        return result;
+    }
+
+    static int majorVersion(String version) {
+        Matcher m = Pattern.compile("^(\\d+)").matcher(version == null ? "" : version);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    /** Opens the spawn's progress stream; events arrive stamped on this client's clock. */
+    public ProgressStream progress(String user, String serverName) {
+        Request request = new Request.Builder().url(serverApi(user, serverName, "progress"))
+                .header("Accept", "text/event-stream").build();
+        return new ProgressStream(streaming, request, nanoTime);
+    }
+
+    /** Asks the hub to stop (or cancel a pending spawn of) a server. Returns 202 while the stop is pending. */
+    public int stopServer(String user, String serverName) {
+        Request request = new Request.Builder().url(serverApi(user, serverName)).delete().build();
+        try (Response response = rest.send(request)) {
+            // 400 "not running" and 404 "no such server" both mean there is nothing left to stop.
+            JupyterHttp.check(request, response, 202, 204, 400, 404);
+            return response.code();
+        }
+    }
+
+    /** The user's entry for that server in {@code servers}, or empty once the hub no longer has it. */
+    public Optional<JsonNode> server(String user, String serverName) {
+        return user(user).map(u -> u.path("servers").get(serverName == null ? "" : serverName))
+                .filter(s -> s != null && !s.isNull());
+    }
+
+    /** Polls the user model until the server is gone, or the deadline passes. */
+    public boolean awaitStopped(String user, String serverName, long deadlineNanos) throws InterruptedException {
+        while (true) {
+            Optional<JsonNode> server = server(user, serverName);
+            if (server.isEmpty() || (!server.get().path("ready").asBoolean(false)
+                    && server.get().path("pending").isNull())) {
+                return true;
+            }
+            if (nanoTime.getAsLong() > deadlineNanos) {
+                return false;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /**
+     * Reaches a user's server the way a browser does after a form login: the server sends us to the
+     * hub's OAuth authorize endpoint, the hub back to the server's {@code oauth_callback}, which sets
+     * the server's own cookie. Redirects are followed by hand, on the hub's origin only.
+     *
+     * <p>The hop starts from {@code files/}: it exists on every Jupyter Server and, unlike the root
+     * page of a server without a front end, it requires login, so it always starts the OAuth hop.
+     *
+     * @throws LoginRejectedException when the chain ends on the hub's login page
+     */
+    public void authorizeServer(HttpUrl serverUrl) {
+        HttpUrl url = serverUrl.resolve("files/");
+        for (int hop = 0; hop < MAX_REDIRECTS; hop++) {
+            Request request = new Request.Builder().url(url).header("Accept", "text/html").build();
+            try (Response response = rest.send(request)) {
+                if (!response.isRedirect()) {
+                    if (response.code() >= 500 || response.code() == 424) {
+                        throw new HttpStatusException("GET", url.encodedPath(), response.code(), JupyterHttp.errorMessage(response));
+                    }
+                    return; // 200 page or 404 for a server without a front end: the cookies are set either way
+                }
+                HttpUrl next = url.resolve(response.header("Location", ""));
+                if (next == null || !next.host().equals(hubUrl.host()) || next.port() != hubUrl.port()) {
+                    throw new ProtocolException("server redirected off the hub's origin");
+                }
+                if (next.encodedPath().startsWith(hubUrl.encodedPath() + "hub/login")) {
+                    throw new LoginRejectedException("opening the server sent the browser back to the hub's login page", true);
+                }
+                url = next;
+            }
+        }
+        throw new LoginRejectedException("more than " + MAX_REDIRECTS + " redirects opening the server (a redirect loop)", true);
+    }
+
+    /** The value of the {@code _xsrf} cookie the jar would send to {@code url}, if any. */
+    public Optional<String> xsrfCookie(HttpUrl url) {
+        return HubAuthInterceptor.xsrf(cookies, url);
+    }
+
+    /** Cancels every call in flight (used when the process is asked to stop mid-probe). */
+    public void cancelAll() {
+        http.dispatcher().cancelAll();
+    }
+
+    @Override
+    public void close() {
+        http.dispatcher().cancelAll();
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
+    }
+
+    /** Who a set of credentials belongs to ({@code GET /hub/api/user}). */
+    public record Identity(String kind, String name, List<String> scopes) {
+        static Identity of(JsonNode node) {
+            if (!node.hasNonNull("name")) {
+                throw new ProtocolException("GET /hub/api/user answered JSON without \"name\"");
+            }
+            List<String> scopes = new java.util.ArrayList<>();
+            node.path("scopes").forEach(s -> scopes.add(s.asText()));
+            return new Identity(node.path("kind").asText("user"), node.get("name").asText(), List.copyOf(scopes));
+        }
+
+        public boolean hasScope(String prefix) {
+            return scopes.stream().anyMatch(s -> s.equals(prefix) || s.startsWith(prefix + "!"));
+        }
+    }
+
+    /** A token minted for the probe user: {@code id} to delete it, {@code value} never logged. */
+    public record MintedToken(String id, String value) {
+        @Override
+        public String toString() {
+            return "MintedToken[id=" + id + "]";
+        }
+    }
+
+    static Optional<Cookie> cookie(CookieJar jar, HttpUrl url, String name) {
+        return jar.loadForRequest(url).stream().filter(c -> c.name().equals(name)).findFirst();
+    }
+}

@@ -1,0 +1,21 @@
+package dev.hubprobe.jupyter.hub;
+
+import java.time.Duration;
+
+/**
+ * Network bounds for one hub. Every call has a connect, read and total timeout; the websocket pings
+ * so a dead peer is noticed even while nothing is being executed.
+ */
+public record HubClientSettings(Duration connectTimeout, Duration readTimeout, Duration callTimeout,
+                                Duration pingInterval, String userAgent) {
+
+    public static HubClientSettings defaults(String userAgent) {
+        // callTimeout must exceed the hub's slow_spawn_timeout (10 s), for which a spawn POST may block.
+        return new HubClientSettings(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60),
+                Duration.ofSeconds(15), userAgent);
+    }
+
+    public HubClientSettings withReadTimeout(Duration read) {
+        return new HubClientSettings(connectTimeout, read, callTimeout, pingInterval, userAgent);
+    }
+}

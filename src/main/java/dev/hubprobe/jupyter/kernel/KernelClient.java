@@ -1,0 +1,99 @@
+package dev.hubprobe.jupyter.kernel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hubprobe.jupyter.JupyterHttp;
+import dev.hubprobe.jupyter.ProtocolException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.LongSupplier;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Jupyter Server's kernel API under one server URL ({@code .../user/NAME/}). The OkHttp client passed in
+ * carries the authentication (a token header, or the browser session's cookies and xsrf header).
+ */
+public final class KernelClient {
+    private final OkHttpClient http;
+    private final OkHttpClient websocket;
+    private final JupyterHttp rest;
+    private final HttpUrl serverUrl;
+    private final LongSupplier nanoTime;
+
+    public KernelClient(OkHttpClient http, HttpUrl serverUrl, LongSupplier nanoTime) {
+        this.http = http;
+        // Jupyter Server may hold the upgrade until the kernel answers kernel_info (up to 60 s): the
+        // channel's own deadline, not the read timeout, decides how long that may take.
+        this.websocket = http.newBuilder().readTimeout(Duration.ofSeconds(90)).callTimeout(Duration.ZERO).build();
+        this.rest = new JupyterHttp(http);
+        this.serverUrl = serverUrl.encodedPath().endsWith("/") ? serverUrl
+                : serverUrl.newBuilder().encodedPath(serverUrl.encodedPath() + "/").build();
+        this.nanoTime = nanoTime;
+    }
+
+    public HttpUrl serverUrl() {
+        return serverUrl;
+    }
+
+    HttpUrl api(String... segments) {
+        HttpUrl.Builder b = serverUrl.newBuilder().addPathSegment("api");
+        for (String s : segments) {
+            b.addPathSegment(s);
+        }
+        return b.build();
+    }
+
+    /** {@code GET /api/kernelspecs}: the server's default kernel name. */
+    public String defaultKernelName() {
+        JsonNode node = rest.json(new Request.Builder().url(api("kernelspecs")).build(), 200);
+        if (!node.hasNonNull("default")) {
+            throw new ProtocolException("GET /api/kernelspecs answered without \"default\"");
+        }
+        return node.get("default").asText();
+    }
+
+    /** {@code POST /api/kernels}: starts a kernel of that spec. */
+    public KernelModel start(String kernelName) {
+        JsonNode body = JupyterHttp.object().put("name", kernelName);
+        return KernelModel.of(rest.json(new Request.Builder().url(api("kernels"))
+                .post(JupyterHttp.jsonBody(body)).build(), 201, 200));
+    }
+
+    /** The kernel's model, or empty once the server no longer has it. */
+    public Optional<KernelModel> get(String kernelId) {
+        Request request = new Request.Builder().url(api("kernels", kernelId)).build();
+        try (Response response = rest.send(request)) {
+            if (response.code() == 404) {
+                return Optional.empty();
+            }
+            JupyterHttp.check(request, response, 200);
+            return Optional.of(KernelModel.of(JupyterHttp.parse(request, JupyterHttp.body(request, response))));
+        }
+    }
+
+    /** Shuts the kernel down; a kernel already gone counts as deleted. */
+    public void delete(String kernelId) {
+        rest.call(new Request.Builder().url(api("kernels", kernelId)).delete().build(), 204, 404);
+    }
+
+    /**
+     * Opens the kernel's channels websocket (the JSON protocol: no subprotocol is offered) and waits
+     * until the kernel answers {@code kernel_info}, or {@code deadlineNanos} passes.
+     */
+    public KernelChannel connect(String kernelId, long deadlineNanos) {
+        HttpUrl url = api("kernels", kernelId, "channels").newBuilder()
+                .addQueryParameter("session_id", UUID.randomUUID().toString()).build();
+        KernelChannel channel = new KernelChannel(websocket, url, kernelId, this::get, nanoTime);
+        try {
+            channel.awaitOpen(deadlineNanos);
+            channel.kernelInfo(deadlineNanos);
+            return channel;
+        } catch (RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.hubprobe.probe;
+
+import dev.hubprobe.jupyter.DeadlineException;
+import dev.hubprobe.jupyter.HttpStatusException;
+import dev.hubprobe.jupyter.ProtocolException;
+import dev.hubprobe.jupyter.UnreachableException;
+import dev.hubprobe.jupyter.hub.LoginRejectedException;
+import dev.hubprobe.jupyter.hub.SpawnFailedException;
+import dev.hubprobe.jupyter.hub.SpawnThrottledException;
+import dev.hubprobe.jupyter.kernel.KernelDiedException;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Turns what the Jupyter clients report into a reason, given the phase it happened in: a connection
+ * refused is "hub unreachable" while logging in but "server unreachable" once the hub said the server
+ * was ready. Steps throw {@link ProbeFailure} themselves only where they know better.
+ */
+final class Failures {
+    private static final Set<Phase> HUB_PHASES = EnumSet.of(Phase.HUB_API, Phase.LOGIN, Phase.SPAWN);
+    private static final Set<Phase> CLEANUP = EnumSet.of(Phase.KERNEL_SHUTDOWN, Phase.STOP);
+    private static final Set<Integer> GATEWAY = Set.of(404, 502, 503, 504);
+
+    private Failures() {
+    }
+
+    static ProbeFailure classify(Phase phase, RuntimeException e) {
+        if (e instanceof ProbeFailure f) {
+            return f;
+        }
+        return new ProbeFailure(reason(phase, e), message(e), e);
+    }
+
+    private static Reason reason(Phase phase, RuntimeException e) {
+        if (CLEANUP.contains(phase)) {
+            return Reason.CLEANUP_FAILED;
+        }
+        if (e instanceof LoginRejectedException) {
+            return Reason.LOGIN_REJECTED;
+        }
+        if (e instanceof SpawnFailedException) {
+            return Reason.SPAWN_FAILED;
+        }
+        if (e instanceof SpawnThrottledException) {
+            return Reason.SPAWN_THROTTLED;
+        }
+        if (e instanceof KernelDiedException) {
+            return Reason.KERNEL_DIED;
+        }
+        if (e instanceof DeadlineException) {
+            return switch (phase) {
+                case SPAWN -> Reason.SPAWN_TIMEOUT;
+                case KERNEL_START, KERNEL_CONNECT -> Reason.KERNEL_TIMEOUT;
+                case EXECUTE -> Reason.EXECUTE_TIMEOUT;
+                default -> Reason.HUB_UNREACHABLE;
+            };
+        }
+        if (e instanceof UnreachableException) {
+            return switch (phase) {
+                case HUB_API, LOGIN, SPAWN -> Reason.HUB_UNREACHABLE;
+                case EXECUTE -> Reason.KERNEL_DIED;
+                default -> Reason.SERVER_UNREACHABLE;
+            };
+        }
+        if (e instanceof HttpStatusException h) {
+            if (h.status() == 401 || h.status() == 403) {
+                return Reason.AUTH_ERROR;
+            }
+            if (phase == Phase.HUB_API && GATEWAY.contains(h.status())) {
+                return Reason.HUB_UNREACHABLE;
+            }
+            if (!HUB_PHASES.contains(phase)) {
+                if (GATEWAY.contains(h.status()) || h.status() == 424) {
+                    return phase == Phase.KERNEL_CONNECT && h.status() == 404 ? Reason.KERNEL_DIED : Reason.SERVER_UNREACHABLE;
+                }
+                return phase == Phase.KERNEL_START ? Reason.KERNEL_START_FAILED : Reason.HUB_ERROR;
+            }
+            return Reason.HUB_ERROR;
+        }
+        if (e instanceof ProtocolException) {
+            return HUB_PHASES.contains(phase) ? Reason.HUB_ERROR : Reason.KERNEL_PROTOCOL_ERROR;
+        }
+        return Reason.HUB_ERROR;
+    }
+
+    private static String message(RuntimeException e) {
+        if (e instanceof HttpStatusException || e.getClass().getPackageName().startsWith("dev.hubprobe")) {
+            return e.getMessage();
+        }
+        // not a failure the clients describe: a prober bug, say what it was
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+}

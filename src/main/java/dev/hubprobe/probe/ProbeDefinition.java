@@ -1,0 +1,115 @@
+package dev.hubprobe.probe;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hubprobe.config.ConfigException;
+import dev.hubprobe.config.StrictYaml;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A probe as users write it in {@code probes/NAME.yml}: which kernel, which server and options to
+ * spawn with, and the cells to run with what each must print.
+ *
+ * @param kernel      kernelspec name; null means the server's default
+ * @param server      named server to use; null or empty means the default server
+ * @param userOptions sent with the spawn request (a KubeSpawner profile, for example)
+ */
+public record ProbeDefinition(String name, String description, String kernel, String server,
+                              ObjectNode userOptions, Timeouts timeouts, List<Cell> cells) {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    private static final Pattern SERVER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+    public ProbeDefinition {
+        if (name != null && !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("name '" + name + "' must be lower-case letters, digits and '-' (it becomes the probe label)");
+        }
+        if (server != null && !server.isEmpty() && !SERVER.matcher(server).matches()) {
+            throw new IllegalArgumentException("server '" + server + "' is not a valid server name (letters, digits, . _ -)");
+        }
+        if (cells == null || cells.isEmpty()) {
+            throw new IllegalArgumentException("cells: a probe needs at least one cell of code to run");
+        }
+        cells = List.copyOf(cells);
+        timeouts = timeouts == null ? Timeouts.DEFAULTS : timeouts.orDefaults();
+    }
+
+    /** Loads and checks one probe file; the probe's name defaults to the file's name. */
+    public static ProbeDefinition load(Path file) throws ConfigException {
+        ProbeDefinition d = StrictYaml.read(file, ProbeDefinition.class);
+        if (d.name() == null) {
+            String stem = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+            try {
+                d = d.withName(stem);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(file.toString(), 0, "name", e.getMessage());
+            }
+        }
+        return d;
+    }
+
+    public ProbeDefinition withName(String newName) {
+        return new ProbeDefinition(newName, description, kernel, server, userOptions, timeouts, cells);
+    }
+
+    public ProbeDefinition withServer(String newServer) {
+        return new ProbeDefinition(name, description, kernel, newServer, userOptions, timeouts, cells);
+    }
+
+    public ProbeDefinition withTimeouts(Timeouts newTimeouts) {
+        return new ProbeDefinition(name, description, kernel, server, userOptions, newTimeouts, cells);
+    }
+
+    /** One cell of code and what its output must show. */
+    public record Cell(String code, Expect expect) {
+        public Cell {
+            if (code == null || code.isBlank()) {
+                throw new IllegalArgumentException("code: a cell needs code to run");
+            }
+            expect = expect == null ? Expect.NONE : expect;
+        }
+    }
+
+    /**
+     * What a cell must produce. Output is stdout plus the text/plain of results, as a person sees it
+     * under the cell. Any error fails the cell unless {@code allowError} is set.
+     */
+    public record Expect(String outputContains, String outputMatches, Boolean allowError) {
+        static final Expect NONE = new Expect(null, null, false);
+
+        public Expect {
+            if (outputMatches != null) {
+                try {
+                    Pattern.compile(outputMatches);
+                } catch (PatternSyntaxException e) {
+                    throw new IllegalArgumentException("output_matches: '" + outputMatches + "' is not a valid regular expression: "
+                            + e.getDescription());
+                }
+            }
+            allowError = allowError != null && allowError;
+        }
+    }
+
+    /** How long each phase may take. The hub timeout covers hub_api and login. */
+    public record Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup) {
+        public static final Timeouts DEFAULTS = new Timeouts(Duration.ofSeconds(30), Duration.ofMinutes(10),
+                Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2));
+
+        Timeouts orDefaults() {
+            return new Timeouts(hub == null ? DEFAULTS.hub : hub, spawn == null ? DEFAULTS.spawn : spawn,
+                    kernel == null ? DEFAULTS.kernel : kernel, execute == null ? DEFAULTS.execute : execute,
+                    cleanup == null ? DEFAULTS.cleanup : cleanup);
+        }
+
+        public Timeouts withSpawn(Duration newSpawn) {
+            return new Timeouts(hub, newSpawn, kernel, execute, cleanup);
+        }
+
+        /** The longest a whole run can take: the lifetime of a token minted for it. */
+        public Duration total() {
+            return hub.multipliedBy(2).plus(spawn).plus(kernel.multipliedBy(2)).plus(execute).plus(cleanup.multipliedBy(2));
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.hubprobe.probe;
+
+import dev.hubprobe.config.Redactor;
+import dev.hubprobe.jupyter.hub.HubClient;
+import dev.hubprobe.jupyter.hub.HubClientSettings;
+import dev.hubprobe.probe.steps.ExecuteStep;
+import dev.hubprobe.probe.steps.HubApiStep;
+import dev.hubprobe.probe.steps.KernelConnectStep;
+import dev.hubprobe.probe.steps.KernelShutdownStep;
+import dev.hubprobe.probe.steps.KernelStartStep;
+import dev.hubprobe.probe.steps.LoginStep;
+import dev.hubprobe.probe.steps.SpawnStep;
+import dev.hubprobe.probe.steps.StopStep;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import okhttp3.HttpUrl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a probe against a hub: the steps in order until one fails, then the cleanup steps always,
+ * each timed on the monotonic clock, into one {@link RunResult}.
+ */
+public final class ProbeRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(ProbeRunner.class);
+
+    private final List<ProbeStep> steps = List.of(new HubApiStep(), new LoginStep(), new SpawnStep(),
+            new KernelStartStep(), new KernelConnectStep(), new ExecuteStep());
+    private final List<ProbeStep.Cleanup> cleanup = List.of(new KernelShutdownStep(), new StopStep());
+    private final ProbeClock clock;
+    private final HubClientSettings settings;
+
+    public ProbeRunner(ProbeClock clock, HubClientSettings settings) {
+        this.clock = clock;
+        this.settings = settings;
+    }
+
+    public RunResult run(ProbeTarget target, ProbeDefinition probe) {
+        return run(target, probe, new Abort());
+    }
+
+    /** Runs the probe; {@code abort} lets another thread (a shutdown hook) end it early, cleanup included. */
+    public RunResult run(ProbeTarget target, ProbeDefinition probe, Abort abort) {
+        String runId = UUID.randomUUID().toString();
+        Redactor redactor = new Redactor().add(target.credentials().secret());
+        HttpUrl url = HttpUrl.parse(target.url());
+        if (url == null) {
+            throw new IllegalArgumentException("not an http(s) URL");
+        }
+        long start = clock.nanoTime();
+        java.time.Instant startedAt = clock.now();
+        List<PhaseResult> phases = new ArrayList<>();
+        ProbeFailure failure = null;
+        Phase failedPhase = null;
+        try (HubClient hub = HubClient.create(url, settings, clock::nanoTime)) {
+            ProbeContext ctx = new ProbeContext(runId, target, probe, hub, clock, redactor);
+            abort.attach(hub);
+            for (ProbeStep step : steps) {
+                if (failure != null) {
+                    phases.add(PhaseResult.skipped(step.phase()));
+                    continue;
+                }
+                if (abort.requested()) {
+                    failure = new ProbeFailure(Reason.ABORTED, "the prober was asked to stop");
+                    failedPhase = step.phase();
+                    phases.add(failed(step.phase(), Duration.ZERO, failure, redactor));
+                    continue;
+                }
+                PhaseResult r = time(step, ctx, redactor, abort);
+                phases.add(r);
+                if (r.status() == PhaseResult.Status.FAILED) {
+                    failure = new ProbeFailure(r.reason(), r.message());
+                    failedPhase = step.phase();
+                }
+            }
+            abort.detach(); // cleanup must run to the end even while the process is stopping
+            for (ProbeStep.Cleanup step : cleanup) {
+                if (!step.needed(ctx)) {
+                    phases.add(PhaseResult.skipped(step.phase()));
+                    continue;
+                }
+                PhaseResult r = time(step, ctx, redactor, null);
+                phases.add(r);
+                if (r.status() == PhaseResult.Status.FAILED && failure == null) {
+                    failure = new ProbeFailure(r.reason(), r.message());
+                    failedPhase = step.phase();
+                }
+            }
+            Duration total = Duration.ofNanos(clock.nanoTime() - start);
+            RunResult result = new RunResult(runId, target.hub(), probe.name(), ctx.user != null ? ctx.user : target.user(),
+                    startedAt, total, phases, failedPhase, failure == null ? null : failure.reason(),
+                    failure == null ? null : redactor.redact(failure.getMessage()), ctx.facts,
+                    ctx.notes.stream().map(redactor::redact).toList());
+            log(result);
+            return result;
+        }
+    }
+
+    private PhaseResult time(ProbeStep step, ProbeContext ctx, Redactor redactor, Abort abort) {
+        long t0 = clock.nanoTime();
+        try {
+            step.run(ctx);
+            return new PhaseResult(step.phase(), PhaseResult.Status.PASSED, Duration.ofNanos(clock.nanoTime() - t0), null, null);
+        } catch (RuntimeException e) {
+            ProbeFailure f = abort != null && abort.requested()
+                    ? new ProbeFailure(Reason.ABORTED, "the prober was asked to stop during " + step.phase().label())
+                    : Failures.classify(step.phase(), e);
+            LOG.debug("phase {} failed", step.phase().label(), e);
+            return failed(step.phase(), Duration.ofNanos(clock.nanoTime() - t0), f, redactor);
+        }
+    }
+
+    private static PhaseResult failed(Phase phase, Duration d, ProbeFailure f, Redactor redactor) {
+        return new PhaseResult(phase, PhaseResult.Status.FAILED, d, f.reason(), redactor.redact(f.getMessage()));
+    }
+
+    private static void log(RunResult r) {
+        if (r.passed()) {
+            LOG.info("probe {} on hub {} passed in {} ms", r.probe(), r.hub(), r.duration().toMillis());
+        } else {
+            LOG.warn("probe {} on hub {} failed in {}: {} ({})", r.probe(), r.hub(), r.failedPhase().label(),
+                    r.reason().label(), r.message());
+        }
+    }
+
+    /**
+     * Lets another thread stop a run early: calls in flight are cancelled, the current step fails with
+     * {@link Reason#ABORTED}, and cleanup then runs to the end.
+     */
+    public static final class Abort {
+        private volatile boolean requested;
+        private volatile HubClient hub;
+
+        public void request() {
+            requested = true;
+            HubClient h = hub;
+            if (h != null) {
+                h.cancelAll();
+            }
+        }
+
+        public boolean requested() {
+            return requested;
+        }
+
+        void attach(HubClient h) {
+            hub = h;
+            if (requested) {
+                h.cancelAll();
+            }
+        }
+
+        void detach() {
+            hub = null;
+        }
+    }
+}

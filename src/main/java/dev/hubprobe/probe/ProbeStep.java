@@ -1,0 +1,17 @@
+package dev.hubprobe.probe;
+
+/**
+ * One phase of a run behind one signature, the way blackbox_exporter keeps one prober per protocol.
+ * A step reads and writes the run's {@link ProbeContext}; it fails by throwing {@link ProbeFailure}
+ * (or a Jupyter client exception, which the runner classifies for the step's phase).
+ */
+public interface ProbeStep {
+    Phase phase();
+
+    void run(ProbeContext ctx);
+
+    /** Cleanup steps run on every path, but only when an earlier step left something to clean. */
+    interface Cleanup extends ProbeStep {
+        boolean needed(ProbeContext ctx);
+    }
+}

@@ -1,0 +1,38 @@
+package dev.hubprobe.probe;
+
+import java.util.Locale;
+
+/**
+ * Why a run failed, as a bounded label value. Each one points an operator at a different part of the
+ * deployment: the hub, the authenticator, the spawner, the user image, the kernel, the prober itself.
+ */
+public enum Reason {
+    /** connection refused, timeout, or 404/502/503/504 where the hub's API should be */
+    HUB_UNREACHABLE,
+    /** the hub answered, but with a 5xx or malformed data */
+    HUB_ERROR,
+    /** the login form refused the credentials, or sent us back to the login page */
+    LOGIN_REJECTED,
+    /** a token was refused, or lacks a scope the probe needs */
+    AUTH_ERROR,
+    SPAWN_FAILED,
+    SPAWN_TIMEOUT,
+    SPAWN_THROTTLED,
+    /** the hub says the server is ready, but it does not answer */
+    SERVER_UNREACHABLE,
+    KERNEL_START_FAILED,
+    KERNEL_DIED,
+    KERNEL_TIMEOUT,
+    /** the kernel channel sent frames outside the protocol */
+    KERNEL_PROTOCOL_ERROR,
+    EXECUTE_ERROR,
+    OUTPUT_MISMATCH,
+    EXECUTE_TIMEOUT,
+    CLEANUP_FAILED,
+    /** the prober was asked to stop mid-run (shutdown); cleanup still ran */
+    ABORTED;
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.hubprobe.probe;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one run found out, immutable. Every consumer (report, history, metrics, alerting) reads
+ * this one type; none calls back into the runner. Messages in it are already redacted.
+ *
+ * @param failedPhase null when the run passed
+ * @param facts       small observations worth keeping (hub version, kernel name), never secrets
+ */
+public record RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
+                        List<PhaseResult> phases, Phase failedPhase, Reason reason, String message,
+                        Map<String, String> facts, List<String> notes) {
+
+    public RunResult {
+        phases = List.copyOf(phases);
+        facts = Map.copyOf(facts);
+        notes = List.copyOf(notes);
+    }
+
+    public boolean passed() {
+        return failedPhase == null;
+    }
+}

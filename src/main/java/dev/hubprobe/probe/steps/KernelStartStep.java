@@ -1,0 +1,33 @@
+package dev.hubprobe.probe.steps;
+
+import dev.hubprobe.jupyter.kernel.KernelClient;
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.ProbeContext;
+import dev.hubprobe.probe.ProbeStep;
+import okhttp3.OkHttpClient;
+
+/**
+ * Reaches the user's server as the user (a browser session goes through the hub's OAuth hop first)
+ * and starts a kernel of the probe's kernelspec, or of the server's default.
+ */
+public final class KernelStartStep implements ProbeStep {
+    @Override
+    public Phase phase() {
+        return Phase.KERNEL_START;
+    }
+
+    @Override
+    public void run(ProbeContext ctx) {
+        OkHttpClient http;
+        if (ctx.formLogin()) {
+            ctx.hub.authorizeServer(ctx.serverUrl);
+            http = ctx.hub.http();
+        } else {
+            http = ctx.mintedToken != null ? ctx.hub.httpWithToken(ctx.mintedToken.value()) : ctx.hub.http();
+        }
+        ctx.kernels = new KernelClient(http, ctx.serverUrl, ctx.clock::nanoTime);
+        String name = ctx.probe.kernel() != null ? ctx.probe.kernel() : ctx.kernels.defaultKernelName();
+        ctx.facts.put("kernel", name);
+        ctx.kernelId = ctx.kernels.start(name).id();
+    }
+}

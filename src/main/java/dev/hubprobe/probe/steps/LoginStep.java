@@ -1,0 +1,88 @@
+package dev.hubprobe.probe.steps;
+
+import dev.hubprobe.jupyter.HttpStatusException;
+import dev.hubprobe.jupyter.hub.HubClient;
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.ProbeContext;
+import dev.hubprobe.probe.ProbeFailure;
+import dev.hubprobe.probe.ProbeStep;
+import dev.hubprobe.probe.ProbeTarget;
+import dev.hubprobe.probe.Reason;
+import java.util.List;
+
+/**
+ * Becomes the probe user: through the login form, or with a token. A token of a service or admin may
+ * act for another user: then the user is created if missing and a short-lived token is minted for it,
+ * so the user's server sees that user, as it would a person. A server left running by a crashed
+ * earlier run is stopped here, before the spawn is timed.
+ */
+public final class LoginStep implements ProbeStep {
+    @Override
+    public Phase phase() {
+        return Phase.LOGIN;
+    }
+
+    @Override
+    public void run(ProbeContext ctx) {
+        HubClient hub = ctx.hub;
+        HubClient.Identity me;
+        if (ctx.target.credentials() instanceof ProbeTarget.Password p) {
+            hub.formLogin(p.username(), p.secret().reveal());
+            me = hub.whoami();
+        } else {
+            hub.useToken(ctx.target.credentials().secret().reveal());
+            try {
+                me = hub.whoami();
+            } catch (HttpStatusException e) {
+                if (e.status() == 401 || e.status() == 403) {
+                    throw new ProbeFailure(Reason.AUTH_ERROR, "the hub refused the API token (" + e.status() + ")", e);
+                }
+                throw e;
+            }
+        }
+        ctx.user = ctx.target.user() != null ? ctx.target.user() : me.name();
+        ctx.facts.put("identity_kind", me.kind());
+        if (!ctx.formLogin() && !(me.kind().equals("user") && me.name().equals(ctx.user))) {
+            actFor(ctx, me);
+        }
+        stopLeftover(ctx);
+    }
+
+    private static void actFor(ProbeContext ctx, HubClient.Identity me) {
+        if (ctx.hub.user(ctx.user).isEmpty()) {
+            try {
+                ctx.hub.createUser(ctx.user);
+                ctx.notes.add("created hub user " + ctx.user);
+            } catch (HttpStatusException e) {
+                throw new ProbeFailure(Reason.AUTH_ERROR, "user " + ctx.user + " does not exist and the token of "
+                        + me.kind() + " " + me.name() + " may not create it (" + e.status() + ")", e);
+            }
+        }
+        try {
+            ctx.mintedToken = ctx.hub.createToken(ctx.user, "hubprobe run " + ctx.runId,
+                    ctx.probe.timeouts().total(), List.of());
+            ctx.redactor.add(ctx.mintedToken.value());
+        } catch (HttpStatusException e) {
+            if (e.status() != 403) {
+                throw e;
+            }
+            ctx.notes.add("the token may not mint tokens for " + ctx.user + "; using it directly");
+        }
+    }
+
+    private static void stopLeftover(ProbeContext ctx) {
+        if (ctx.hub.server(ctx.user, ctx.serverName()).isEmpty()) {
+            return;
+        }
+        ctx.hub.stopServer(ctx.user, ctx.serverName());
+        try {
+            if (!ctx.hub.awaitStopped(ctx.user, ctx.serverName(), ctx.deadline(ctx.probe.timeouts().cleanup()))) {
+                throw new ProbeFailure(Reason.CLEANUP_FAILED, "a server left by an earlier run would not stop");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProbeFailure(Reason.ABORTED, "interrupted while stopping a leftover server");
+        }
+        ctx.notes.add("stopped server '" + ctx.serverName() + "' left running by an earlier run");
+    }
+}

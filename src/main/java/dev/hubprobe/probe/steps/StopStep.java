@@ -1,0 +1,46 @@
+package dev.hubprobe.probe.steps;
+
+import dev.hubprobe.config.Durations;
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.ProbeContext;
+import dev.hubprobe.probe.ProbeFailure;
+import dev.hubprobe.probe.ProbeStep;
+import dev.hubprobe.probe.Reason;
+
+/**
+ * Stops the server the run asked for (which also cancels a spawn still pending) and waits until the
+ * hub no longer lists it; then deletes the token minted for the run.
+ */
+public final class StopStep implements ProbeStep.Cleanup {
+    @Override
+    public Phase phase() {
+        return Phase.STOP;
+    }
+
+    @Override
+    public boolean needed(ProbeContext ctx) {
+        return ctx.serverRequested || ctx.mintedToken != null;
+    }
+
+    @Override
+    public void run(ProbeContext ctx) {
+        try {
+            if (ctx.serverRequested) {
+                ctx.hub.stopServer(ctx.user, ctx.serverName());
+                if (!ctx.hub.awaitStopped(ctx.user, ctx.serverName(), ctx.deadline(ctx.probe.timeouts().cleanup()))) {
+                    throw new ProbeFailure(Reason.CLEANUP_FAILED, "server still not stopped after "
+                            + Durations.format(ctx.probe.timeouts().cleanup()));
+                }
+                ctx.serverRequested = false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProbeFailure(Reason.CLEANUP_FAILED, "interrupted while waiting for the server to stop");
+        } finally {
+            if (ctx.mintedToken != null) {
+                ctx.hub.deleteToken(ctx.user, ctx.mintedToken.id());
+                ctx.mintedToken = null;
+            }
+        }
+    }
+}

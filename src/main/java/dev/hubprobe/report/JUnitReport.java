@@ -1,0 +1,74 @@
+package dev.hubprobe.report;
+
+import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.RunResult;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import javax.xml.stream.XMLOutputFactory;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamWriter;
+
+/**
+ * JUnit XML, one testcase per phase, so CI systems show which phase of a post-deploy check broke.
+ * Phases not reached are {@code skipped}; the failed one carries the reason as type and the message.
+ */
+public final class JUnitReport {
+    private JUnitReport() {
+    }
+
+    public static void write(RunResult r, Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            XMLStreamWriter x = XMLOutputFactory.newInstance().createXMLStreamWriter(out);
+            long failures = r.phases().stream().filter(p -> p.status() == PhaseResult.Status.FAILED).count();
+            long skipped = r.phases().stream().filter(p -> p.status() == PhaseResult.Status.SKIPPED).count();
+            String suite = "hubprobe." + r.hub() + "." + r.probe();
+            x.writeStartDocument("UTF-8", "1.0");
+            x.writeCharacters("\n");
+            x.writeStartElement("testsuites");
+            x.writeStartElement("testsuite");
+            x.writeAttribute("name", suite);
+            x.writeAttribute("tests", Integer.toString(r.phases().size()));
+            x.writeAttribute("failures", Long.toString(failures));
+            x.writeAttribute("errors", "0");
+            x.writeAttribute("skipped", Long.toString(skipped));
+            x.writeAttribute("time", seconds(r.duration()));
+            x.writeAttribute("timestamp", r.startedAt().toString());
+            for (PhaseResult p : r.phases()) {
+                x.writeCharacters("\n  ");
+                x.writeStartElement("testcase");
+                x.writeAttribute("classname", suite);
+                x.writeAttribute("name", p.phase().label());
+                x.writeAttribute("time", seconds(p.duration()));
+                if (p.status() == PhaseResult.Status.FAILED) {
+                    x.writeStartElement("failure");
+                    x.writeAttribute("type", p.reason().label());
+                    x.writeAttribute("message", p.reason().label() + ": " + p.message());
+                    x.writeCharacters(p.message() == null ? "" : p.message());
+                    x.writeEndElement();
+                } else if (p.status() == PhaseResult.Status.SKIPPED) {
+                    x.writeEmptyElement("skipped");
+                }
+                x.writeEndElement();
+            }
+            x.writeCharacters("\n");
+            x.writeEndElement();
+            x.writeEndElement();
+            x.writeEndDocument();
+            x.close();
+        } catch (XMLStreamException e) {
+            throw new IOException("cannot write JUnit report " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String seconds(java.time.Duration d) {
+        return String.format(Locale.ROOT, "%.3f", JsonReport.seconds(d));
+    }
+}

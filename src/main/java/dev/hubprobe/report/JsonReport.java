@@ -1,0 +1,55 @@
+package dev.hubprobe.report;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hubprobe.jupyter.JupyterHttp;
+import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.RunResult;
+
+/** One JSON object per run: the shape CI scripts and the HTTP API read. */
+public final class JsonReport {
+    private JsonReport() {
+    }
+
+    public static ObjectNode toJson(RunResult r) {
+        ObjectNode o = JupyterHttp.object();
+        o.put("run_id", r.runId());
+        o.put("hub", r.hub());
+        o.put("probe", r.probe());
+        o.put("user", r.user());
+        o.put("status", r.passed() ? "passed" : "failed");
+        o.put("failed_phase", r.passed() ? null : r.failedPhase().label());
+        o.put("reason", r.passed() ? null : r.reason().label());
+        o.put("message", r.message());
+        o.put("started_at", r.startedAt().toString());
+        o.put("duration_seconds", seconds(r.duration()));
+        ArrayNode phases = o.putArray("phases");
+        for (PhaseResult p : r.phases()) {
+            ObjectNode po = phases.addObject();
+            po.put("name", p.phase().label());
+            po.put("status", p.status().label());
+            po.put("duration_seconds", seconds(p.duration()));
+            if (p.reason() != null) {
+                po.put("reason", p.reason().label());
+                po.put("message", p.message());
+            }
+        }
+        ObjectNode facts = o.putObject("facts");
+        r.facts().forEach(facts::put);
+        ArrayNode notes = o.putArray("notes");
+        r.notes().forEach(notes::add);
+        return o;
+    }
+
+    public static String render(RunResult r) {
+        try {
+            return JupyterHttp.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static double seconds(java.time.Duration d) {
+        return d.toNanos() / 1e9;
+    }
+}

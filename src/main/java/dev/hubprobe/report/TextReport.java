@@ -1,0 +1,34 @@
+package dev.hubprobe.report;
+
+import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.RunResult;
+import java.util.Locale;
+
+/** A short table a person reads in a CI log. */
+public final class TextReport {
+    private TextReport() {
+    }
+
+    public static String render(RunResult r) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "hubprobe check: hub %s, probe %s, user %s%n", r.hub(), r.probe(),
+                r.user() == null ? "-" : r.user()));
+        b.append(String.format(Locale.ROOT, "  %-16s %-8s %9s  %s%n", "PHASE", "STATUS", "SECONDS", "DETAIL"));
+        for (PhaseResult p : r.phases()) {
+            String detail = p.reason() == null ? "" : p.reason().label() + ": " + p.message();
+            b.append(String.format(Locale.ROOT, "  %-16s %-8s %9s  %s%n", p.phase().label(), p.status().label(),
+                    p.status() == PhaseResult.Status.SKIPPED ? "-" : String.format(Locale.ROOT, "%.3f", JsonReport.seconds(p.duration())),
+                    detail));
+        }
+        for (String note : r.notes()) {
+            b.append("  note: ").append(note).append(System.lineSeparator());
+        }
+        if (r.passed()) {
+            b.append(String.format(Locale.ROOT, "PASSED in %.3f s%n", JsonReport.seconds(r.duration())));
+        } else {
+            b.append(String.format(Locale.ROOT, "FAILED in phase %s (%s) after %.3f s: %s%n", r.failedPhase().label(),
+                    r.reason().label(), JsonReport.seconds(r.duration()), r.message()));
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the test hub's pinned environment (JupyterHub, Jupyter Server, ipykernel from
+# requirements.lock; configurable-http-proxy from package-lock.json) into a cache folder keyed
+# by the lock files, and prints that folder. Safe to run concurrently and repeatedly.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${HUBPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hubprobe}
+python=${HUBPROBE_PYTHON:-python3}
+command -v "$python" >/dev/null || { echo "install.sh: $python not found (set HUBPROBE_PYTHON)" >&2; exit 1; }
+command -v npm >/dev/null || { echo "install.sh: npm not found (apt-get install nodejs npm)" >&2; exit 1; }
+key=$( (cat "$here/requirements.lock" "$here/package-lock.json"; "$python" --version; node --version) | sha256sum | cut -c1-16)
+dest="$cache/test-hub-$key"
+mkdir -p "$cache"
+exec 9>"$cache/.install.lock"
+flock 9
+if [[ ! -f "$dest/.complete" ]]; then
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  {
+    "$python" -m venv "$dest/venv"
+    # --no-deps: the lock is the whole resolved set; nothing outside it may sneak in.
+    "$dest/venv/bin/pip" install --quiet --no-deps -r "$here/requirements.lock"
+    "$dest/venv/bin/python" -c "import jupyterhub, jupyter_server, ipykernel"
+    cp "$here/package.json" "$here/package-lock.json" "$dest/"
+    (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error)
+  } >&2
+  touch "$dest/.complete"
+fi
+echo "$dest"

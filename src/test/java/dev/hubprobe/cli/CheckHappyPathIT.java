@@ -1,0 +1,59 @@
+package dev.hubprobe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hubprobe.testhub.Cli;
+import dev.hubprobe.testhub.RealHub;
+import dev.hubprobe.testhub.RealHubExtension;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** `hubprobe check` passes against a healthy real hub, with a service token and through the login form. */
+@ExtendWith(RealHubExtension.class)
+class CheckHappyPathIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final RealHub hub = RealHub.shared();
+
+    @Test
+    void serviceTokenActingForAProbeUserPassesEveryPhase() throws Exception {
+        String user = RealHub.user("ok");
+        Cli.Result r = Cli.run(Map.of("HUB_TOKEN", hub.serviceToken()),
+                "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", user, "--format", "json");
+        JsonNode json = assertAllPassed(r, user);
+        assertTrue(json.path("notes").toString().contains("created hub user " + user), json.toString());
+        // the token minted for the run was deleted at cleanup
+        assertTrue(hub.tokenNotes(user).stream().noneMatch(n -> n.startsWith("hubprobe run")), "minted token left behind");
+    }
+
+    @Test
+    void formLoginPassesEveryPhase() throws Exception {
+        String user = RealHub.user("ok");
+        Cli.Result r = Cli.run(Map.of("HUB_PASSWORD", hub.password()),
+                "check", "--hub-url", hub.url(), "--username", user, "--password-env", "HUB_PASSWORD", "--format", "json");
+        assertAllPassed(r, user);
+    }
+
+    static JsonNode assertAllPassed(Cli.Result r, String user) throws Exception {
+        assertEquals(0, r.exit(), () -> "exit code; stdout:\n" + r.stdout() + "\nstderr:\n" + r.stderr());
+        JsonNode json = JSON.readTree(r.stdout());
+        assertEquals("passed", json.path("status").asText());
+        assertEquals(user, json.path("user").asText());
+        assertNull(json.get("failed_phase").textValue());
+        assertNull(json.get("reason").textValue());
+        double sum = 0;
+        for (JsonNode p : json.path("phases")) {
+            assertEquals("passed", p.path("status").asText(), p.toString());
+            double d = p.path("duration_seconds").asDouble();
+            assertTrue(d > 0, "phase " + p.path("name").asText() + " took no time: " + d);
+            sum += d;
+        }
+        assertEquals(8, json.path("phases").size());
+        assertTrue(sum <= json.path("duration_seconds").asDouble(), "phases sum " + sum + " > total");
+        return json;
+    }
+}

@@ -1,0 +1,265 @@
+package dev.hubprobe.testhub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One real JupyterHub for the whole test run, on 127.0.0.1 at free ports: pinned JupyterHub,
+ * configurable-http-proxy, Jupyter Server and ipykernel (installed by src/test/hub/install.sh into a
+ * cache on first use). Faults are injected inside it by user name or user_options; see
+ * src/test/hub/hubprobe_test_spawner.py. Every integration test goes through this class.
+ */
+public final class RealHub {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static RealHub shared;
+    private static IllegalStateException startFailure;
+
+    private final Path basedir;
+    private final Path runDir;
+    private final Path log;
+    private final Path controlDir;
+    private final int port;
+    private final String serviceToken = "svc-" + UUID.randomUUID();
+    private final String password = "pw-" + UUID.randomUUID();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    private Process process;
+
+    private RealHub(Path basedir) throws IOException {
+        this.basedir = basedir;
+        this.runDir = basedir.resolve("target/test-hub/run-" + Instant.now().toEpochMilli());
+        this.controlDir = runDir.resolve("control");
+        Files.createDirectories(controlDir);
+        this.log = runDir.resolve("jupyterhub.log");
+        this.port = freePort();
+    }
+
+    /** The hub shared by every test in this JVM, started on first use and stopped at exit. */
+    public static synchronized RealHub shared() {
+        if (startFailure != null) {
+            throw startFailure;
+        }
+        if (shared == null) {
+            try {
+                RealHub hub = new RealHub(basedir());
+                hub.start();
+                Runtime.getRuntime().addShutdownHook(new Thread(hub::stop, "test-hub-stop"));
+                shared = hub;
+            } catch (IOException e) {
+                startFailure = new IllegalStateException("cannot start the test hub: " + e.getMessage(), e);
+                throw startFailure;
+            }
+        }
+        return shared;
+    }
+
+    public static Path basedir() {
+        return Path.of(System.getProperty("hubprobe.basedir", System.getProperty("user.dir"))).toAbsolutePath();
+    }
+
+    /** Runs install.sh and returns the cached environment folder. */
+    public static Path install(Path basedir) throws IOException {
+        Process p = new ProcessBuilder("bash", basedir.resolve("src/test/hub/install.sh").toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        try {
+            if (!p.waitFor(20, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IOException("src/test/hub/install.sh failed (exit " + p.exitValue() + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted installing the test hub");
+        }
+        return Path.of(out);
+    }
+
+    private void start() throws IOException {
+        Path env = install(basedir);
+        Path venvBin = env.resolve("venv/bin");
+        ProcessBuilder pb = new ProcessBuilder(venvBin.resolve("jupyterhub").toString(),
+                "-f", basedir.resolve("src/test/hub/jupyterhub_config.py").toString())
+                .directory(runDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        Map<String, String> e = pb.environment();
+        e.put("PATH", venvBin + ":" + System.getenv("PATH"));
+        e.put("HUBPROBE_TEST_PORT", Integer.toString(port));
+        e.put("HUBPROBE_TEST_HUB_PORT", Integer.toString(freePort()));
+        e.put("HUBPROBE_TEST_API_PORT", Integer.toString(freePort()));
+        e.put("HUBPROBE_TEST_RUN_DIR", runDir.toString());
+        e.put("HUBPROBE_TEST_CONTROL_DIR", controlDir.toString());
+        e.put("HUBPROBE_TEST_CHP", env.resolve("node_modules/.bin/configurable-http-proxy").toString());
+        e.put("HUBPROBE_TEST_SERVICE_TOKEN", serviceToken);
+        e.put("HUBPROBE_TEST_PASSWORD", password);
+        process = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("the test hub exited with " + process.exitValue() + ":\n" + tail(60));
+            }
+            try {
+                if (get("/hub/api/").statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            sleep(200);
+        }
+        stop();
+        throw new IOException("the test hub did not answer within 90 s:\n" + tail(60));
+    }
+
+    public void stop() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        List<ProcessHandle> children = new ArrayList<>(process.descendants().toList());
+        process.destroy(); // SIGTERM: the hub stops its servers (cleanup_servers) and its proxy
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        children.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port + "/";
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String serviceToken() {
+        return serviceToken;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /** Sets a runtime knob the test spawner reads at every spawn (e.g. {@code delay-<user>}). */
+    public void control(String key, String value) throws IOException {
+        Files.writeString(controlDir.resolve(key), value);
+    }
+
+    public void clearControl(String key) throws IOException {
+        Files.deleteIfExists(controlDir.resolve(key));
+    }
+
+    /** A user name no other test uses, with the given fault prefix ("fail", "stall", ... or "ok"). */
+    public static String user(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    public HttpResponse<String> get(String path) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(url()).resolve(path)).GET());
+    }
+
+    public HttpResponse<String> send(HttpRequest.Builder b) throws IOException {
+        try {
+            return http.send(b.header("Authorization", "token " + serviceToken).timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    /** The admin view of one user, or null when the hub has no such user. */
+    public JsonNode userModel(String name) throws IOException {
+        HttpResponse<String> r = get("/hub/api/users/" + name);
+        return r.statusCode() == 404 ? null : JSON.readTree(r.body());
+    }
+
+    /** Every server the hub knows of that is running or pending, as "user/server" strings. */
+    public List<String> activeServers() throws IOException {
+        HttpResponse<String> r = get("/hub/api/users?state=active&limit=200");
+        List<String> out = new ArrayList<>();
+        for (JsonNode u : JSON.readTree(r.body())) {
+            u.path("servers").fields().forEachRemaining(s -> out.add(u.path("name").asText() + "/" + s.getKey()));
+        }
+        return out;
+    }
+
+    /** The hub's tokens for a user, as the notes they were created with. */
+    public List<String> tokenNotes(String name) throws IOException {
+        HttpResponse<String> r = get("/hub/api/users/" + name + "/tokens");
+        List<String> out = new ArrayList<>();
+        JSON.readTree(r.body()).path("api_tokens").forEach(t -> out.add(t.path("note").asText()));
+        return out;
+    }
+
+    /** Live processes started under the hub other than the proxy: single-user servers and kernels. */
+    public List<String> serverProcesses() {
+        return process.descendants().filter(ProcessHandle::isAlive)
+                .map(h -> h.info().commandLine().orElse("?"))
+                .filter(cmd -> !cmd.contains("configurable-http-proxy"))
+                .toList();
+    }
+
+    public long logSize() {
+        try {
+            return Files.size(log);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    public String logSince(long offset) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+            long len = f.length() - offset;
+            if (len <= 0) {
+                return "";
+            }
+            byte[] b = new byte[(int) Math.min(len, 4 << 20)];
+            f.seek(offset);
+            f.readFully(b);
+            return new String(b, StandardCharsets.UTF_8);
+        }
+    }
+
+    private String tail(int lines) throws IOException {
+        List<String> all = Files.readAllLines(log);
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
