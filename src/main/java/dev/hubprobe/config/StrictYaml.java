@@ -19,8 +19,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.io.StringReader;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Collectors;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Reads YAML into records, strictly: an unknown key (or a key nested one level off, incident 5), a
@@ -62,7 +70,8 @@ public final class StrictYaml {
             }
             return value;
         } catch (JsonMappingException e) {
-            throw new ConfigException(fileName, line(e.getLocation()), keyPath(e), problem(e));
+            int line = lineOf(text, e.getPath());
+            throw new ConfigException(fileName, line > 0 ? line : line(e.getLocation()), keyPath(e), problem(e));
         } catch (JsonProcessingException e) {
             throw new ConfigException(fileName, line(e.getLocation()), null, "not valid YAML: " + e.getOriginalMessage());
         }
@@ -70,6 +79,39 @@ public final class StrictYaml {
 
     private static int line(JsonLocation location) {
         return location == null ? 0 : Math.max(0, location.getLineNr());
+    }
+
+    /**
+     * The line of the key a path leads to. Jackson's own location is unreliable for records (their
+     * properties are buffered before the constructor runs), so the path is walked in SnakeYAML's node
+     * tree, which keeps every node's position.
+     */
+    private static int lineOf(String text, List<JsonMappingException.Reference> path) {
+        Node node;
+        try {
+            node = new Yaml().compose(new StringReader(text));
+        } catch (RuntimeException e) {
+            return 0;
+        }
+        int line = 0;
+        for (JsonMappingException.Reference r : path) {
+            if (node instanceof MappingNode m && r.getFieldName() != null) {
+                NodeTuple hit = m.getValue().stream()
+                        .filter(t -> t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(r.getFieldName()))
+                        .findFirst().orElse(null);
+                if (hit == null) {
+                    break;
+                }
+                line = hit.getKeyNode().getStartMark().getLine() + 1;
+                node = hit.getValueNode();
+            } else if (node instanceof SequenceNode seq && r.getIndex() >= 0 && r.getIndex() < seq.getValue().size()) {
+                node = seq.getValue().get(r.getIndex());
+                line = node.getStartMark().getLine() + 1;
+            } else {
+                break;
+            }
+        }
+        return line;
     }
 
     private static String keyPath(JsonMappingException e) {
@@ -94,7 +136,7 @@ public final class StrictYaml {
             return "unknown key '" + u.getPropertyName() + "'" + (known.isEmpty() ? "" : " (allowed here: " + known + ")");
         }
         if (e instanceof InvalidFormatException f) {
-            return "invalid value '" + f.getValue() + "': " + cause(f);
+            return "invalid value '" + f.getValue() + "': " + f.getOriginalMessage().replaceFirst("^invalid duration: ", "");
         }
         if (e instanceof ValueInstantiationException v) {
             Throwable c = v.getCause();
@@ -105,12 +147,6 @@ public final class StrictYaml {
             return "expected " + target + " here";
         }
         return e.getOriginalMessage();
-    }
-
-    private static String cause(InvalidFormatException f) {
-        String msg = f.getOriginalMessage();
-        int i = msg.indexOf(": ");
-        return i >= 0 ? msg.substring(msg.lastIndexOf(": ") + 2) : msg;
     }
 
     private static String describe(Class<?> type) {

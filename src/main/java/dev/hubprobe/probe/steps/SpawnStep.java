@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Requests the server and follows its progress stream to the end. The stream is opened while the
  * spawn request is still in flight (the hub holds it for up to 10 s), so a fast spawn's events are
- * seen too; until the spawn is pending the hub answers the stream with 400, and we try again.
+ * seen too; until the spawn is pending the hub answers the stream with 404 or 400, and we try again.
  */
 public final class SpawnStep implements ProbeStep {
     private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -66,10 +66,11 @@ public final class SpawnStep implements ProbeStep {
                     }
                 }
             } catch (HttpStatusException e) {
-                if (e.status() != 400) {
+                // 404: the hub has no spawner for this server yet; 400: nothing pending yet, or the
+                // spawn request itself was refused. Either way the spawn request's answer says which.
+                if (e.status() != 400 && e.status() != 404) {
                     throw e;
                 }
-                // 400: nothing pending yet, or the spawn request itself was refused: it says which
             }
             if (request.isCompletedExceptionally()) {
                 throw unwrap(request);

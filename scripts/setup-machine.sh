@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian machine able to build and test hubprobe: a JDK (17+), Python 3 with venv,
+# and Node.js with npm. Installs only what is missing, with apt-get (as root). The pinned Python
+# and npm packages of the test hub are installed later, on first use, by src/test/hub/install.sh.
+set -euo pipefail
+missing=()
+command -v java >/dev/null && command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
+command -v python3 >/dev/null || missing+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+command -v curl >/dev/null || missing+=(curl)
+command -v unzip >/dev/null || missing+=(unzip)
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+    echo "setup-machine: please install: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup-machine: installing ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+fi

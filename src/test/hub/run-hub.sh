@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the test/demo hub in the foreground: run-hub.sh RUN_DIR PORT
+# The caller sets HUBPROBE_TEST_SERVICE_TOKEN and HUBPROBE_TEST_PASSWORD; everything else is
+# chosen here (internal ports, paths). Used by the Java harness (RealHub) and by bin/demo.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+run_dir=$(mkdir -p "$1" && cd "$1" && pwd)
+port=$2
+: "${HUBPROBE_TEST_SERVICE_TOKEN:?set HUBPROBE_TEST_SERVICE_TOKEN}" "${HUBPROBE_TEST_PASSWORD:?set HUBPROBE_TEST_PASSWORD}"
+env_dir=$("$here/install.sh")
+free_port() { "$env_dir/venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+export HUBPROBE_TEST_PORT=$port
+export HUBPROBE_TEST_HUB_PORT=$(free_port)
+export HUBPROBE_TEST_API_PORT=$(free_port)
+export HUBPROBE_TEST_RUN_DIR=$run_dir
+export HUBPROBE_TEST_CONTROL_DIR=$run_dir/control
+export HUBPROBE_TEST_CHP=$env_dir/node_modules/.bin/configurable-http-proxy
+export PATH=$env_dir/venv/bin:$PATH
+mkdir -p "$HUBPROBE_TEST_CONTROL_DIR"
+cd "$run_dir"
+exec jupyterhub -f "$here/jupyterhub_config.py"

@@ -1,0 +1,72 @@
+package dev.hubprobe.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.Reason;
+import dev.hubprobe.probe.RunResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+class ReportsTest {
+    @TempDir
+    Path dir;
+
+    private static RunResult failedSpawn() {
+        return new RunResult("r1", "staging", "kernel-smoke", "bot", Instant.parse("2026-11-22T10:00:00Z"),
+                Duration.ofMillis(2500),
+                List.of(new PhaseResult(Phase.HUB_API, PhaseResult.Status.PASSED, Duration.ofMillis(10), null, null),
+                        new PhaseResult(Phase.LOGIN, PhaseResult.Status.PASSED, Duration.ofMillis(40), null, null),
+                        new PhaseResult(Phase.SPAWN, PhaseResult.Status.FAILED, Duration.ofMillis(2000), Reason.SPAWN_FAILED,
+                                "Spawn failed: <image> & \"quotes\""),
+                        PhaseResult.skipped(Phase.KERNEL_START)),
+                Phase.SPAWN, Reason.SPAWN_FAILED, "Spawn failed: <image> & \"quotes\"", Map.of(), List.of());
+    }
+
+    @Test
+    void jsonHasTheDocumentedShape() throws Exception {
+        JsonNode j = new ObjectMapper().readTree(JsonReport.render(failedSpawn()));
+        assertEquals("failed", j.path("status").asText());
+        assertEquals("spawn", j.path("failed_phase").asText());
+        assertEquals("spawn_failed", j.path("reason").asText());
+        assertEquals(2.5, j.path("duration_seconds").asDouble(), 1e-9);
+        assertEquals("2026-11-22T10:00:00Z", j.path("started_at").asText());
+        assertEquals("kernel_start", j.path("phases").get(3).path("name").asText());
+        assertEquals("skipped", j.path("phases").get(3).path("status").asText());
+    }
+
+    @Test
+    void junitIsValidXmlWithOneTestcasePerPhase() throws Exception {
+        Path f = dir.resolve("out/junit.xml");
+        JUnitReport.write(failedSpawn(), f);
+        Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(f.toFile());
+        Element suite = (Element) d.getElementsByTagName("testsuite").item(0);
+        assertEquals("4", suite.getAttribute("tests"));
+        assertEquals("1", suite.getAttribute("failures"));
+        assertEquals("1", suite.getAttribute("skipped"));
+        Element failure = (Element) d.getElementsByTagName("failure").item(0);
+        assertEquals("spawn_failed", failure.getAttribute("type"));
+        assertTrue(failure.getTextContent().contains("<image> & \"quotes\""));
+        assertTrue(Files.readString(f).contains("name=\"spawn\""));
+    }
+
+    @Test
+    void textNamesTheFailedPhase() {
+        String t = TextReport.render(failedSpawn());
+        assertTrue(t.contains("FAILED in phase spawn (spawn_failed)"), t);
+        assertTrue(t.lines().anyMatch(l -> l.trim().startsWith("kernel_start") && l.contains("skipped")), t);
+    }
+}
