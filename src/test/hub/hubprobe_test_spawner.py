@@ -9,17 +9,29 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
   brokenimage   the single-user server's sqlite3 is broken: the server dies at start (incident 1)
   brokenimport  only kernels get the broken sqlite3: `import sqlite3` raises ImportError
   deadkernel    the default kernelspec exits at once, so every kernel dies on start (incident 4)
+  k8s           emits KubeSpawner-shaped progress events (raw_event with reason, type and
+                microsecond eventTime) around a real start, with delays from user_options:
+                  scale_up  seconds from TriggeredScaleUp to Scheduled (0: a warm node fits)
+                  pull      seconds from Pulling to Pulled (0: "already present on machine")
+                  start     seconds from Pulled to the server's start
+                  node_capacity  servers that fit on warm nodes; past it a spawn needs a new
+                                 node (a scale-up of `scale_up` seconds, at least 1)
+                  pull_fails_on_new_node  on a new node the pull fails (incident 5: the pull
+                                 secret was dropped, only fresh nodes lacked the image)
+                  unschedulable  no node fits and the autoscaler will not add one; the start
+                                 times out after `start_timeout` seconds (default 3)
 
 Only for tests: it inherits SimpleLocalProcessSpawner's lack of isolation.
 """
 import asyncio
+import datetime
 import json
 import os
 import sys
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 
-FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel")
+FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel", "k8s")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -46,8 +58,14 @@ def write_kernelspecs(run_dir):
             json.dump(spec, f)
 
 
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 class FaultySpawner(SimpleLocalProcessSpawner):
     _stop_requested = None
+    _k8s_events = None
+    _k8s_running = set()  # servers of k8s users running now, across all spawners: the "warm nodes"
 
     def _fault(self):
         chosen = (self.user_options or {}).get("fault")
@@ -85,8 +103,79 @@ class FaultySpawner(SimpleLocalProcessSpawner):
             return
         raise RuntimeError("spawn cancelled by a stop request")
 
+    def _event(self, reason, message, type_="Normal"):
+        """Records one KubeSpawner-shaped progress event (see kubespawner's progress())."""
+        ts = _now()
+        raw = {"reason": reason, "message": message, "type": type_, "eventTime": ts,
+               "firstTimestamp": ts[:19] + "Z", "lastTimestamp": ts[:19] + "Z"}
+        progress = min(90, 10 + 10 * len(self._k8s_events))
+        self._k8s_events.append({"progress": progress, "message": f"{ts} [{type_}] {message}", "raw_event": raw})
+
+    async def progress(self):
+        if self._fault() != "k8s":
+            async for e in super().progress():
+                yield e
+            return
+        sent = 0
+        while True:
+            events = self._k8s_events or []
+            while sent < len(events):
+                yield events[sent]
+                sent += 1
+            await asyncio.sleep(0.05)
+
+    async def _k8s_start(self):
+        opts = self.user_options or {}
+        self._k8s_events = []
+        pod = f"jupyter-{self.user.name}"
+        capacity = int(opts.get("node_capacity", 1000))
+        new_node = float(opts.get("scale_up", 0)) > 0 or len(FaultySpawner._k8s_running) >= capacity
+        await self._wait(0.2)  # the pod is created and the scheduler looks at it
+        if opts.get("unschedulable"):
+            self._event("FailedScheduling", "0/3 nodes are available: 3 node(s) didn't match Pod's node "
+                        "affinity/selector.", "Warning")
+            self._event("NotTriggerScaleUp", "pod didn't trigger scale-up: 2 node(s) didn't match Pod's node "
+                        "affinity/selector, 1 max node group size reached")
+            timeout = float(opts.get("start_timeout", 3))
+            await self._wait(timeout)
+            raise TimeoutError(f"pod hub/{pod} did not start in {timeout:g} seconds!")
+        if new_node:
+            self._event("FailedScheduling", "0/3 nodes are available: 3 Insufficient memory. "
+                        "preemption: 0/3 nodes are available.", "Warning")
+            self._event("TriggeredScaleUp", "pod triggered scale-up: [{user-pool 3->4 (max: 20)}]")
+            await self._wait(max(1.0, float(opts.get("scale_up", 1))))
+        node = "user-pool-new" if new_node else "user-pool-warm"
+        self._event("Scheduled", f"Successfully assigned hub/{pod} to {node}")
+        image = "quay.io/hubprobe/user-image:2026.11"
+        pull = float(opts.get("pull", 0))
+        if new_node and opts.get("pull_fails_on_new_node"):
+            self._event("Pulling", f'Pulling image "{image}"')
+            await self._wait(max(pull, 0.2))
+            self._event("Failed", f'Failed to pull image "{image}": rpc error: code = Unknown desc = '
+                        "pull access denied, repository does not exist or may require authorization", "Warning")
+            self._event("Failed", "Error: ErrImagePull", "Warning")
+            self._event("BackOff", f'Back-off pulling image "{image}"', "Normal")
+            await self._wait(0.5)
+            raise RuntimeError(f"pod hub/{pod} did not start: image pull failed")
+        if pull > 0:
+            self._event("Pulling", f'Pulling image "{image}"')
+            await self._wait(pull)
+            self._event("Pulled", f'Successfully pulled image "{image}" in {pull:.3f}s')
+        else:
+            self._event("Pulled", f'Container image "{image}" already present on machine')
+        start = float(opts.get("start", 0))
+        if start > 0:
+            await self._wait(start)
+        self._event("Created", "Created container notebook")
+        self._event("Started", "Started container notebook")
+        result = await super().start()
+        FaultySpawner._k8s_running.add(self.user.name + "/" + self.name)
+        return result
+
     async def start(self):
         fault = self._fault()
+        if fault == "k8s":
+            return await self._k8s_start()
         if fault == "fail":
             raise RuntimeError(self._control(
                 "fail-message", 'simulated spawner failure: Back-off pulling image "hubprobe/broken:latest"'))
@@ -98,6 +187,7 @@ class FaultySpawner(SimpleLocalProcessSpawner):
         return await super().start()
 
     async def stop(self, now=False):
+        FaultySpawner._k8s_running.discard(self.user.name + "/" + self.name)
         if self._stop_requested is not None:
             self._stop_requested.set()
         return await super().stop(now=now)

@@ -93,7 +93,7 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--kernel", paramLabel = "NAME", description = "Kernelspec to start (default: the probe's, else the server's default).")
     String kernel;
 
-    @Option(names = "--server-name", paramLabel = "NAME", description = "Use this named server instead of the default one.")
+    @Option(names = "--server-name", paramLabel = "NAME", description = "Use this named server instead of the default one; 'auto' picks a fresh name per run.")
     String serverName;
 
     @Option(names = "--spawn-timeout", paramLabel = "DURATION", description = "How long the spawn may take, e.g. 90s or 10m.")
@@ -208,7 +208,7 @@ public final class CheckCommand implements Callable<Integer> {
         }
         ProbeDefinition probe;
         if (code != null) {
-            probe = new ProbeDefinition("adhoc", "code given on the command line", null, null, null, null,
+            probe = new ProbeDefinition("adhoc", "code given on the command line", null, null, null, null, null,
                     List.of(new ProbeDefinition.Cell(code, new ProbeDefinition.Expect(expect, null, false))));
         } else if (probeFile != null) {
             probe = ProbeDefinition.load(probeFile);
@@ -216,8 +216,7 @@ public final class CheckCommand implements Callable<Integer> {
             probe = builtIn();
         }
         if (kernel != null) {
-            probe = new ProbeDefinition(probe.name(), probe.description(), kernel, probe.server(), probe.userOptions(),
-                    probe.timeouts(), probe.cells());
+            probe = probe.withKernel(kernel);
         }
         if (serverName != null) {
             try {

@@ -3,6 +3,7 @@ package dev.hubprobe.probe;
 import dev.hubprobe.config.Redactor;
 import dev.hubprobe.jupyter.hub.HubClient;
 import dev.hubprobe.jupyter.hub.ProgressEvent;
+import dev.hubprobe.jupyter.hub.SpawnAnatomy;
 import dev.hubprobe.jupyter.kernel.KernelChannel;
 import dev.hubprobe.jupyter.kernel.KernelClient;
 import java.time.Duration;
@@ -26,6 +27,7 @@ public final class ProbeContext {
     public final Map<String, String> facts = new LinkedHashMap<>();
     public final List<String> notes = new ArrayList<>();
     public final List<ProgressEvent> spawnEvents = new ArrayList<>();
+    private final String serverName;
 
     /** Hub version from {@code /hub/api/}; decides the spawn body shape. */
     public String hubVersion;
@@ -33,6 +35,8 @@ public final class ProbeContext {
     public String user;
     /** A token minted for {@link #user}, deleted at cleanup. */
     public HubClient.MintedToken mintedToken;
+    /** Where the spawn's time went, when its spawner reports Kubernetes events. */
+    public SpawnAnatomy spawnAnatomy;
     /** A spawn was requested: from here on, stop must run whatever happens. */
     public boolean serverRequested;
     public HttpUrl serverUrl;
@@ -48,10 +52,13 @@ public final class ProbeContext {
         this.hub = hub;
         this.clock = clock;
         this.redactor = redactor;
+        this.serverName = probe.autoServerName() ? ProbeDefinition.AUTO_SERVER_PREFIX + runId.substring(0, 8)
+                : probe.server() == null ? "" : probe.server();
     }
 
+    /** The server this run uses: "" for the default one, a fresh name per run for {@code server: auto}. */
     public String serverName() {
-        return probe.server() == null ? "" : probe.server();
+        return serverName;
     }
 
     public long deadline(Duration budget) {

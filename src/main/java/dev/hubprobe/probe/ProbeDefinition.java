@@ -14,11 +14,16 @@ import java.util.regex.PatternSyntaxException;
  * spawn with, and the cells to run with what each must print.
  *
  * @param kernel      kernelspec name; null means the server's default
- * @param server      named server to use; null or empty means the default server
+ * @param server      named server to use; null or empty means the default server, {@code auto} a
+ *                    fresh name per run ({@code hubprobe-XXXXXXXX}) that never collides with a person's
  * @param userOptions sent with the spawn request (a KubeSpawner profile, for example)
+ * @param expectScaleUp the profile is meant to land on a cold node pool: a spawn without a scale-up
+ *                    fails with {@code no_scale_up} instead of passing having measured nothing
  */
 public record ProbeDefinition(String name, String description, String kernel, String server,
-                              ObjectNode userOptions, Timeouts timeouts, List<Cell> cells) {
+                              ObjectNode userOptions, Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells) {
+    public static final String AUTO_SERVER = "auto";
+    public static final String AUTO_SERVER_PREFIX = "hubprobe-";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern SERVER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
@@ -33,6 +38,7 @@ public record ProbeDefinition(String name, String description, String kernel, St
             throw new IllegalArgumentException("cells: a probe needs at least one cell of code to run");
         }
         cells = List.copyOf(cells);
+        expectScaleUp = expectScaleUp != null && expectScaleUp;
         timeouts = timeouts == null ? Timeouts.DEFAULTS : timeouts.orDefaults();
     }
 
@@ -51,15 +57,23 @@ public record ProbeDefinition(String name, String description, String kernel, St
     }
 
     public ProbeDefinition withName(String newName) {
-        return new ProbeDefinition(newName, description, kernel, server, userOptions, timeouts, cells);
+        return new ProbeDefinition(newName, description, kernel, server, userOptions, expectScaleUp, timeouts, cells);
     }
 
     public ProbeDefinition withServer(String newServer) {
-        return new ProbeDefinition(name, description, kernel, newServer, userOptions, timeouts, cells);
+        return new ProbeDefinition(name, description, kernel, newServer, userOptions, expectScaleUp, timeouts, cells);
     }
 
     public ProbeDefinition withTimeouts(Timeouts newTimeouts) {
-        return new ProbeDefinition(name, description, kernel, server, userOptions, newTimeouts, cells);
+        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, newTimeouts, cells);
+    }
+
+    public ProbeDefinition withKernel(String newKernel) {
+        return new ProbeDefinition(name, description, newKernel, server, userOptions, expectScaleUp, timeouts, cells);
+    }
+
+    public boolean autoServerName() {
+        return AUTO_SERVER.equals(server);
     }
 
     /** One cell of code and what its output must show. */

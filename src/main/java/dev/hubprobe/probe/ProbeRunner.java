@@ -3,6 +3,7 @@ package dev.hubprobe.probe;
 import dev.hubprobe.config.Redactor;
 import dev.hubprobe.jupyter.hub.HubClient;
 import dev.hubprobe.jupyter.hub.HubClientSettings;
+import dev.hubprobe.jupyter.hub.SpawnAnatomy;
 import dev.hubprobe.probe.steps.ExecuteStep;
 import dev.hubprobe.probe.steps.HubApiStep;
 import dev.hubprobe.probe.steps.KernelConnectStep;
@@ -90,12 +91,32 @@ public final class ProbeRunner {
             }
             Duration total = Duration.ofNanos(clock.nanoTime() - start);
             RunResult result = new RunResult(runId, target.hub(), probe.name(), ctx.user != null ? ctx.user : target.user(),
-                    startedAt, total, phases, failedPhase, failure == null ? null : failure.reason(),
+                    startedAt, total, phases, spawnPhases(ctx.spawnAnatomy),
+                    ctx.spawnAnatomy == null ? null : ctx.spawnAnatomy.scaleUpObserved(), failedPhase, failure == null ? null : failure.reason(),
                     failure == null ? null : redactor.redact(failure.getMessage()), ctx.facts,
                     ctx.notes.stream().map(redactor::redact).toList());
             log(result);
             return result;
         }
+    }
+
+    /** The spawn's breakdown as phases, only those its events let us measure. */
+    static List<PhaseResult> spawnPhases(SpawnAnatomy a) {
+        List<PhaseResult> out = new ArrayList<>();
+        if (a == null) {
+            return out;
+        }
+        java.util.function.BiConsumer<Phase, Duration> add = (p, d) -> {
+            if (d != null) {
+                out.add(new PhaseResult(p, PhaseResult.Status.PASSED, d, null, null));
+            }
+        };
+        add.accept(Phase.SPAWN_QUEUE, a.queue());
+        add.accept(Phase.SPAWN_SCHEDULING, a.scheduling());
+        add.accept(Phase.SPAWN_SCALE_UP, a.scaleUp());
+        add.accept(Phase.SPAWN_IMAGE_PULL, a.imagePull());
+        add.accept(Phase.SPAWN_SERVER_START, a.serverStart());
+        return out;
     }
 
     private PhaseResult time(ProbeStep step, ProbeContext ctx, Redactor redactor, Abort abort) {

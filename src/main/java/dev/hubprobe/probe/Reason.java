@@ -18,6 +18,12 @@ public enum Reason {
     SPAWN_FAILED,
     SPAWN_TIMEOUT,
     SPAWN_THROTTLED,
+    /** the spawn's events show the image could not be pulled (incident 5) */
+    IMAGE_PULL_FAILED,
+    /** no node fits the pod and the autoscaler will not add one (NotTriggerScaleUp) */
+    UNSCHEDULABLE,
+    /** a scale-up probe's pod landed on a warm node: the scale-up path was not measured */
+    NO_SCALE_UP,
     /** the hub says the server is ready, but it does not answer */
     SERVER_UNREACHABLE,
     KERNEL_START_FAILED,

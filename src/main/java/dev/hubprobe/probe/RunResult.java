@@ -10,14 +10,18 @@ import java.util.Map;
  * this one type; none calls back into the runner. Messages in it are already redacted.
  *
  * @param failedPhase null when the run passed
+ * @param spawnPhases the spawn broken down from the spawner's Kubernetes events (empty without them)
+ * @param scaleUpObserved whether the spawn's events showed a scale-up; null without events
  * @param facts       small observations worth keeping (hub version, kernel name), never secrets
  */
 public record RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
-                        List<PhaseResult> phases, Phase failedPhase, Reason reason, String message,
+                        List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
+                        Phase failedPhase, Reason reason, String message,
                         Map<String, String> facts, List<String> notes) {
 
     public RunResult {
         phases = List.copyOf(phases);
+        spawnPhases = List.copyOf(spawnPhases);
         facts = Map.copyOf(facts);
         notes = List.copyOf(notes);
     }

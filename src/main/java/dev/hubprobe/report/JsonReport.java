@@ -34,6 +34,15 @@ public final class JsonReport {
                 po.put("message", p.message());
             }
         }
+        ArrayNode spawn = o.putArray("spawn_phases");
+        for (PhaseResult p : r.spawnPhases()) {
+            spawn.addObject().put("name", p.phase().label()).put("duration_seconds", seconds(p.duration()));
+        }
+        if (r.scaleUpObserved() == null) {
+            o.putNull("scale_up_observed");
+        } else {
+            o.put("scale_up_observed", r.scaleUpObserved());
+        }
         ObjectNode facts = o.putObject("facts");
         r.facts().forEach(facts::put);
         ArrayNode notes = o.putArray("notes");

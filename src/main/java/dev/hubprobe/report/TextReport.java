@@ -20,6 +20,12 @@ public final class TextReport {
                     p.status() == PhaseResult.Status.SKIPPED ? "-" : String.format(Locale.ROOT, "%.3f", JsonReport.seconds(p.duration())),
                     detail));
         }
+        for (PhaseResult p : r.spawnPhases()) {
+            b.append(String.format(Locale.ROOT, "    %-18s %16.3f%n", p.phase().label(), JsonReport.seconds(p.duration())));
+        }
+        if (r.scaleUpObserved() != null) {
+            b.append("  scale-up observed: ").append(r.scaleUpObserved() ? "yes" : "no").append(System.lineSeparator());
+        }
         for (String note : r.notes()) {
             b.append("  note: ").append(note).append(System.lineSeparator());
         }

@@ -47,7 +47,7 @@ class ProbeRunnerWireMockTest {
     }
 
     private RunResult run(Duration spawnTimeout) {
-        ProbeDefinition probe = new ProbeDefinition("smoke", null, null, null, null,
+        ProbeDefinition probe = new ProbeDefinition("smoke", null, null, null, null, null,
                 ProbeDefinition.Timeouts.DEFAULTS.withSpawn(spawnTimeout),
                 List.of(new ProbeDefinition.Cell("print(1)", null)));
         ProbeTarget target = new ProbeTarget("wm", hub.baseUrl() + "/", USER,

@@ -33,7 +33,7 @@ class ReportsTest {
                         new PhaseResult(Phase.SPAWN, PhaseResult.Status.FAILED, Duration.ofMillis(2000), Reason.SPAWN_FAILED,
                                 "Spawn failed: <image> & \"quotes\""),
                         PhaseResult.skipped(Phase.KERNEL_START)),
-                Phase.SPAWN, Reason.SPAWN_FAILED, "Spawn failed: <image> & \"quotes\"", Map.of(), List.of());
+                List.of(), null, Phase.SPAWN, Reason.SPAWN_FAILED, "Spawn failed: <image> & \"quotes\"", Map.of(), List.of());
     }
 
     @Test

@@ -196,6 +196,40 @@ public final class RealHub {
         return out;
     }
 
+    /** Creates the user if needed and starts its default server with these user_options, as another person would. */
+    public void startServer(String name, String userOptionsJson) throws IOException {
+        send(HttpRequest.newBuilder(URI.create(url()).resolve("/hub/api/users/" + name))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")));
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(url()).resolve("/hub/api/users/" + name + "/server"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"user_options\": " + userOptionsJson + "}")));
+        if (r.statusCode() != 201 && r.statusCode() != 202) {
+            throw new IOException("starting a server for " + name + ": " + r.statusCode() + " " + r.body());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            JsonNode server = userModel(name).path("servers").path("");
+            if (server.path("ready").asBoolean(false)) {
+                return;
+            }
+            sleep(200);
+        }
+        throw new IOException("server of " + name + " not ready within 60 s");
+    }
+
+    /** Stops a user's default server and waits until the hub no longer lists it. */
+    public void stopServer(String name) throws IOException {
+        send(HttpRequest.newBuilder(URI.create(url()).resolve("/hub/api/users/" + name + "/server")).DELETE());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            JsonNode model = userModel(name);
+            if (model == null || model.path("servers").isEmpty()) {
+                return;
+            }
+            sleep(200);
+        }
+        throw new IOException("server of " + name + " still there after 60 s");
+    }
+
     /** The hub's tokens for a user, as the notes they were created with. */
     public List<String> tokenNotes(String name) throws IOException {
         HttpResponse<String> r = get("/hub/api/users/" + name + "/tokens");

@@ -296,9 +296,15 @@ public final class HubClient implements AutoCloseable {
         return new ProgressStream(streaming, request, nanoTime);
     }
 
-    /** Asks the hub to stop (or cancel a pending spawn of) a server. Returns 202 while the stop is pending. */
-    public int stopServer(String user, String serverName) {
-        Request request = new Request.Builder().url(serverApi(user, serverName)).delete().build();
+    /**
+     * Asks the hub to stop (or cancel a pending spawn of) a server; {@code remove} also deletes a named
+     * server's entry, so per-run names do not pile up. Returns 202 while the stop is pending.
+     */
+    public int stopServer(String user, String serverName, boolean remove) {
+        Request.Builder b = new Request.Builder().url(serverApi(user, serverName));
+        Request request = remove && serverName != null && !serverName.isEmpty()
+                ? b.delete(JupyterHttp.jsonBody(JupyterHttp.object().put("remove", true))).build()
+                : b.delete().build();
         try (Response response = rest.send(request)) {
             // 400 "not running" and 404 "no such server" both mean there is nothing left to stop.
             JupyterHttp.check(request, response, 202, 204, 400, 404);
@@ -310,6 +316,13 @@ public final class HubClient implements AutoCloseable {
     public Optional<JsonNode> server(String user, String serverName) {
         return user(user).map(u -> u.path("servers").get(serverName == null ? "" : serverName))
                 .filter(s -> s != null && !s.isNull());
+    }
+
+    /** Names of the user's servers (named ones; "" is the default server), running or not. */
+    public List<String> serverNames(String user) {
+        List<String> names = new java.util.ArrayList<>();
+        user(user).ifPresent(u -> u.path("servers").fieldNames().forEachRemaining(names::add));
+        return names;
     }
 
     /** Polls the user model until the server is gone, or the deadline passes. */

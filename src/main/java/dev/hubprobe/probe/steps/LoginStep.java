@@ -4,6 +4,7 @@ import dev.hubprobe.jupyter.HttpStatusException;
 import dev.hubprobe.jupyter.hub.HubClient;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
+import dev.hubprobe.probe.ProbeDefinition;
 import dev.hubprobe.probe.ProbeFailure;
 import dev.hubprobe.probe.ProbeStep;
 import dev.hubprobe.probe.ProbeTarget;
@@ -70,19 +71,26 @@ public final class LoginStep implements ProbeStep {
         }
     }
 
+    /**
+     * Stops what a crashed earlier run left: the probe's server, or with per-run names every
+     * {@code hubprobe-*} server of the user (the robot account owns no others).
+     */
     private static void stopLeftover(ProbeContext ctx) {
-        if (ctx.hub.server(ctx.user, ctx.serverName()).isEmpty()) {
-            return;
-        }
-        ctx.hub.stopServer(ctx.user, ctx.serverName());
-        try {
-            if (!ctx.hub.awaitStopped(ctx.user, ctx.serverName(), ctx.deadline(ctx.probe.timeouts().cleanup()))) {
-                throw new ProbeFailure(Reason.CLEANUP_FAILED, "a server left by an earlier run would not stop");
+        boolean auto = ctx.probe.autoServerName();
+        List<String> leftovers = ctx.hub.serverNames(ctx.user).stream()
+                .filter(n -> auto ? n.startsWith(ProbeDefinition.AUTO_SERVER_PREFIX) : n.equals(ctx.serverName()))
+                .toList();
+        for (String name : leftovers) {
+            ctx.hub.stopServer(ctx.user, name, auto);
+            try {
+                if (!ctx.hub.awaitStopped(ctx.user, name, ctx.deadline(ctx.probe.timeouts().cleanup()))) {
+                    throw new ProbeFailure(Reason.CLEANUP_FAILED, "server '" + name + "' left by an earlier run would not stop");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ProbeFailure(Reason.ABORTED, "interrupted while stopping a leftover server");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProbeFailure(Reason.ABORTED, "interrupted while stopping a leftover server");
+            ctx.notes.add("stopped server '" + name + "' left running by an earlier run");
         }
-        ctx.notes.add("stopped server '" + ctx.serverName() + "' left running by an earlier run");
     }
 }

@@ -1,16 +1,20 @@
 package dev.hubprobe.probe.steps;
 
+import dev.hubprobe.config.Durations;
 import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.HttpStatusException;
 import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.jupyter.hub.ProgressEvent;
 import dev.hubprobe.jupyter.hub.ProgressStream;
+import dev.hubprobe.jupyter.hub.SpawnAnatomy;
 import dev.hubprobe.jupyter.hub.SpawnFailedException;
+import dev.hubprobe.jupyter.hub.SpawnThrottledException;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
 import dev.hubprobe.probe.ProbeFailure;
 import dev.hubprobe.probe.ProbeStep;
 import dev.hubprobe.probe.Reason;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -20,9 +24,13 @@ import java.util.concurrent.TimeUnit;
  * Requests the server and follows its progress stream to the end. The stream is opened while the
  * spawn request is still in flight (the hub holds it for up to 10 s), so a fast spawn's events are
  * seen too; until the spawn is pending the hub answers the stream with 404 or 400, and we try again.
+ *
+ * <p>Kubernetes events in the stream break the spawn down ({@link SpawnAnatomy}) and, when it fails,
+ * say why better than the spawner's exception does: an image pull failure, an unschedulable pod.
  */
 public final class SpawnStep implements ProbeStep {
     private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int MAX_THROTTLE_RETRIES = 3;
 
     @Override
     public Phase phase() {
@@ -33,17 +41,19 @@ public final class SpawnStep implements ProbeStep {
     public void run(ProbeContext ctx) {
         long deadline = ctx.deadline(ctx.probe.timeouts().spawn());
         ctx.serverRequested = true;
-        CompletableFuture<Integer> request = ctx.hub.requestServer(ctx.user, ctx.serverName(),
-                ctx.probe.userOptions(), ctx.hubVersion);
+        long requested = ctx.clock.nanoTime();
         ProgressEvent ready;
         try {
-            ready = follow(ctx, request, deadline);
+            ready = spawn(ctx, deadline);
+        } catch (SpawnFailedException e) {
+            throw explained(ctx, requested, Reason.SPAWN_FAILED, e.getMessage(), e.getMessage(), e);
         } catch (DeadlineException e) {
             String last = ctx.spawnEvents.isEmpty() ? "no progress event" :
                     "last progress: " + JupyterHttp.abbreviate(ctx.spawnEvents.get(ctx.spawnEvents.size() - 1).message(), 200);
-            throw new ProbeFailure(Reason.SPAWN_TIMEOUT, "server not ready after "
-                    + dev.hubprobe.config.Durations.format(ctx.probe.timeouts().spawn()) + " (" + last + ")", e);
+            throw explained(ctx, requested, Reason.SPAWN_TIMEOUT, "server not ready after "
+                    + Durations.format(ctx.probe.timeouts().spawn()) + " (" + last + ")", null, e);
         }
+        ctx.spawnAnatomy = SpawnAnatomy.of(requested, ctx.spawnEvents, ready.receivedNanos(), null).orElse(null);
         String path = ready.url() != null ? ready.url() : ctx.hub.server(ctx.user, ctx.serverName())
                 .map(s -> s.path("url").asText(null)).orElse(null);
         if (path == null) {
@@ -51,6 +61,47 @@ public final class SpawnStep implements ProbeStep {
         }
         ctx.serverUrl = ctx.hub.baseUrl().resolve(path);
         ctx.facts.put("spawn_events", Integer.toString(ctx.spawnEvents.size()));
+        if (ctx.probe.expectScaleUp() && (ctx.spawnAnatomy == null || !ctx.spawnAnatomy.scaleUpObserved())) {
+            throw new ProbeFailure(Reason.NO_SCALE_UP, ctx.spawnAnatomy == null
+                    ? "a scale-up was expected, but the spawner reports no Kubernetes events to see one in"
+                    : "a scale-up was expected, but the pod was scheduled without one (a warm node took it): "
+                    + "the scale-up path was not measured");
+        }
+    }
+
+    /** The failure as the events explain it, when they do; the spawn's own reason otherwise. */
+    private static ProbeFailure explained(ProbeContext ctx, long requested, Reason fallback, String message,
+                                          String finalMessage, Exception cause) {
+        ctx.spawnAnatomy = SpawnAnatomy.of(requested, ctx.spawnEvents, null, finalMessage).orElse(null);
+        SpawnAnatomy a = ctx.spawnAnatomy;
+        if (a == null || a.cause() == null) {
+            return new ProbeFailure(fallback, message, cause);
+        }
+        Reason reason = switch (a.cause()) {
+            case IMAGE_PULL_FAILED -> Reason.IMAGE_PULL_FAILED;
+            case UNSCHEDULABLE -> Reason.UNSCHEDULABLE;
+            case START_TIMEOUT -> Reason.SPAWN_TIMEOUT;
+        };
+        return new ProbeFailure(reason, a.decisiveMessage() == null ? message : message + " [" + a.decisiveMessage() + "]", cause);
+    }
+
+    /** Requests the server, waiting out a throttled hub's Retry-After while the budget allows. */
+    private static ProgressEvent spawn(ProbeContext ctx, long deadline) {
+        for (int attempt = 0; ; attempt++) {
+            CompletableFuture<Integer> request = ctx.hub.requestServer(ctx.user, ctx.serverName(),
+                    ctx.probe.userOptions(), ctx.hubVersion);
+            try {
+                return follow(ctx, request, deadline);
+            } catch (SpawnThrottledException e) {
+                Duration wait = e.retryAfter().orElse(null);
+                // retry only while the wait leaves at least half of what remains for the spawn itself
+                if (wait == null || attempt >= MAX_THROTTLE_RETRIES || wait.toNanos() > (deadline - ctx.clock.nanoTime()) / 2) {
+                    throw e;
+                }
+                ctx.notes.add("spawn throttled (429), retried after " + Durations.format(wait));
+                sleep(wait.toNanos());
+            }
+        }
     }
 
     private static ProgressEvent follow(ProbeContext ctx, CompletableFuture<Integer> request, long deadline) {
@@ -78,12 +129,16 @@ public final class SpawnStep implements ProbeStep {
             if (ctx.clock.nanoTime() > deadline) {
                 throw new DeadlineException("spawn deadline passed");
             }
-            try {
-                TimeUnit.NANOSECONDS.sleep(RETRY_NANOS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ProbeFailure(Reason.ABORTED, "interrupted during the spawn");
-            }
+            sleep(RETRY_NANOS);
+        }
+    }
+
+    private static void sleep(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProbeFailure(Reason.ABORTED, "interrupted during the spawn");
         }
     }
 

@@ -26,7 +26,7 @@ public final class StopStep implements ProbeStep.Cleanup {
     public void run(ProbeContext ctx) {
         try {
             if (ctx.serverRequested) {
-                ctx.hub.stopServer(ctx.user, ctx.serverName());
+                ctx.hub.stopServer(ctx.user, ctx.serverName(), ctx.probe.autoServerName());
                 if (!ctx.hub.awaitStopped(ctx.user, ctx.serverName(), ctx.deadline(ctx.probe.timeouts().cleanup()))) {
                     throw new ProbeFailure(Reason.CLEANUP_FAILED, "server still not stopped after "
                             + Durations.format(ctx.probe.timeouts().cleanup()));
