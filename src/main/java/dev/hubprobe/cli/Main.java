@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code hubprobe}: the command line. Exit codes: 0 passed, 1 probe failed, 2 usage or configuration error. */
 @Command(name = "hubprobe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {CheckCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {CheckCommand.class, ServeCommand.class, ValidateConfigCommand.class, CommandLine.HelpCommand.class},
         description = "Synthetic user probes for JupyterHub: log in, spawn, run code in a kernel, clean up.")
 public final class Main implements Runnable {
     public static final int PASSED = 0;
@@ -31,7 +31,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (check)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (check, serve, validate-config)");
     }
 
     /** The version from the jar's manifest, so the binary says which build it is. */

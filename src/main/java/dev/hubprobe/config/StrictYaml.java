@@ -59,6 +59,25 @@ public final class StrictYaml {
         return read(file.toString(), text, type);
     }
 
+    /**
+     * An error found after binding (a duplicate name, a missing file, an unset variable), placed at
+     * the line of the key it is about. {@code keyPath} is written as in messages: {@code hubs[1].auth.token}.
+     */
+    public static ConfigException error(String fileName, String text, String keyPath, String problem) {
+        List<JsonMappingException.Reference> refs = new java.util.ArrayList<>();
+        for (String part : keyPath.split("\\.")) {
+            String name = part.replaceAll("\\[\\d+]", "");
+            if (!name.isEmpty()) {
+                refs.add(new JsonMappingException.Reference(null, name));
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[(\\d+)]").matcher(part);
+            while (m.find()) {
+                refs.add(new JsonMappingException.Reference(null, Integer.parseInt(m.group(1))));
+            }
+        }
+        return new ConfigException(fileName, lineOf(text, refs), keyPath, problem);
+    }
+
     public static <T> T read(String fileName, String text, Class<T> type) throws ConfigException {
         if (text.isBlank()) {
             throw new ConfigException(fileName, 0, null, "file is empty");

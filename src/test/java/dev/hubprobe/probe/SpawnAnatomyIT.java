@@ -62,11 +62,12 @@ class SpawnAnatomyIT {
     @Test
     void fastSpawnStillYieldsItsEvents() throws Exception {
         // the hub answers the spawn request 201 here: the events come from the stream followed meanwhile
-        RunResult r = Probes.run(hub, RealHub.user("ok"), k8s("scale_up: 2, pull: 1.5"));
+        // small delays: the real server start (several seconds on a loaded 2-core machine) must fit too
+        RunResult r = Probes.run(hub, RealHub.user("ok"), k8s("scale_up: 1.2, pull: 0.8"));
         assertTrue(r.passed(), () -> r.failedPhase() + " " + r.reason() + " " + r.message());
-        assertTrue(phase(r, Phase.SPAWN).toMillis() < 10_000, "a fast spawn, inside slow_spawn_timeout");
-        assertNear(2, stage(r, Phase.SPAWN_SCALE_UP), "scale-up");
-        assertNear(1.5, stage(r, Phase.SPAWN_IMAGE_PULL), "image pull");
+        assertTrue(phase(r, Phase.SPAWN).toMillis() < 10_000, "a fast spawn, inside slow_spawn_timeout: " + phase(r, Phase.SPAWN));
+        assertNear(1.2, stage(r, Phase.SPAWN_SCALE_UP), "scale-up");
+        assertNear(0.8, stage(r, Phase.SPAWN_IMAGE_PULL), "image pull");
     }
 
     @Test

@@ -1,0 +1,175 @@
+package dev.hubprobe.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hubprobe.config.Durations;
+import dev.hubprobe.config.Secret;
+import dev.hubprobe.jupyter.JupyterHttp;
+import dev.hubprobe.metrics.ProbeMetrics;
+import dev.hubprobe.probe.RunResult;
+import dev.hubprobe.report.JsonReport;
+import dev.hubprobe.service.ScheduledProbe;
+import dev.hubprobe.service.ServiceState;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The HTTP API: read-only views of results and history, the Prometheus scrape, and two writes
+ * behind the configured bearer token ("run now" for CI, and reload). No response carries a secret:
+ * results are redacted when made, and configuration is shown by name only.
+ */
+@Controller
+public class ApiController {
+    /** A probe that failed, asked for with {@code wait=true}: the hub (a dependency of the request) failed. */
+    static final HttpStatus PROBE_FAILED = HttpStatus.FAILED_DEPENDENCY;
+
+    @Inject
+    ServiceState state;
+
+    @Get(uri = "/health", produces = MediaType.APPLICATION_JSON)
+    public ObjectNode health() {
+        return JupyterHttp.object().put("status", "ok").put("probes", state.config().probes().size());
+    }
+
+    @Get(uri = "/metrics")
+    public HttpResponse<String> metrics(@Header("Accept") @Nullable String accept) {
+        return HttpResponse.ok(state.metrics().scrape(accept)).contentType(ProbeMetrics.contentType(accept));
+    }
+
+    /** The latest result of every configured (hub, probe), null for pairs that have not run yet. */
+    @Get(uri = "/api/v1/hubs", produces = MediaType.APPLICATION_JSON)
+    public ArrayNode hubs() {
+        Map<String, RunResult> latest = state.history().latest().stream()
+                .collect(Collectors.toMap(r -> r.hub() + "/" + r.probe(), Function.identity(), (a, b) -> a));
+        ArrayNode out = JupyterHttp.JSON.createArrayNode();
+        for (ScheduledProbe p : state.config().probes()) {
+            ObjectNode o = out.addObject().put("hub", p.hub()).put("probe", p.probe().name())
+                    .put("interval", Durations.format(p.interval()));
+            RunResult r = latest.get(p.key());
+            if (r == null) {
+                o.putNull("status");
+                o.putNull("last_run");
+            } else {
+                o.put("status", r.passed() ? "passed" : "failed");
+                o.set("last_run", JsonReport.toJson(r));
+            }
+        }
+        return out;
+    }
+
+    @Get(uri = "/api/v1/runs", produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<?> runs(@QueryValue @Nullable String hub, @QueryValue @Nullable String probe,
+                                @QueryValue @Nullable String since, @QueryValue @Nullable String limit) {
+        int n = 100;
+        if (limit != null) {
+            try {
+                n = Integer.parseInt(limit);
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 1 || n > 1000) {
+                return error(HttpStatus.BAD_REQUEST, "limit must be a whole number from 1 to 1000, not '" + limit + "'");
+            }
+        }
+        Instant from = null;
+        if (since != null) {
+            try {
+                from = Instant.parse(since);
+            } catch (DateTimeParseException e) {
+                try {
+                    from = Instant.now().minus(Durations.parse(since));
+                } catch (IllegalArgumentException e2) {
+                    return error(HttpStatus.BAD_REQUEST, "since must be a time like 2026-11-22T10:00:00Z or an age like 6h, not '" + since + "'");
+                }
+            }
+        }
+        ArrayNode out = JupyterHttp.JSON.createArrayNode();
+        state.history().runs(hub, probe, from, n).forEach(r -> out.add(JsonReport.toJson(r)));
+        return HttpResponse.ok(out);
+    }
+
+    @Get(uri = "/api/v1/runs/{id}", produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<?> run(@PathVariable String id) {
+        return state.history().run(id).<HttpResponse<?>>map(r -> HttpResponse.ok(JsonReport.toJson(r)))
+                .orElseGet(() -> error(HttpStatus.NOT_FOUND, "no run with id '" + id + "'"));
+    }
+
+    /**
+     * Runs a probe now. With {@code wait=true} the answer is the result, with 200 when it passed and
+     * 424 when it failed, so {@code curl --fail} fails a CI job; otherwise 202 at once.
+     */
+    @Post(uri = "/api/v1/hubs/{hub}/probes/{probe}/runs", produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<?> runNow(@PathVariable String hub, @PathVariable String probe,
+                                  @QueryValue @Nullable Boolean wait, @Header("Authorization") @Nullable String authorization) {
+        Optional<HttpResponse<?>> denied = authorize(authorization);
+        if (denied.isPresent()) {
+            return denied.get();
+        }
+        Optional<Future<RunResult>> run = state.runNow(hub, probe);
+        if (run.isEmpty()) {
+            return error(HttpStatus.NOT_FOUND, "no probe '" + probe + "' is configured for hub '" + hub + "'");
+        }
+        if (wait == null || !wait) {
+            return HttpResponse.accepted().body(JupyterHttp.object().put("status", "started").put("hub", hub).put("probe", probe));
+        }
+        try {
+            RunResult r = run.get().get(state.scheduler().job(hub, probe).orElseThrow().probe().timeouts().total().toSeconds(),
+                    TimeUnit.SECONDS);
+            return HttpResponse.status(r.passed() ? HttpStatus.OK : PROBE_FAILED).body(JsonReport.toJson(r));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error(HttpStatus.SERVICE_UNAVAILABLE, "interrupted while waiting for the run");
+        } catch (ExecutionException | TimeoutException e) {
+            return error(HttpStatus.INTERNAL_SERVER_ERROR, "the run did not complete: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /** Reloads the configuration file; a bad one is refused (400, with the error) and the running one kept. */
+    @Post(uri = "/-/reload", produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<?> reload(@Header("Authorization") @Nullable String authorization) {
+        Optional<HttpResponse<?>> denied = authorize(authorization);
+        if (denied.isPresent()) {
+            return denied.get();
+        }
+        return state.reload().<HttpResponse<?>>map(err -> error(HttpStatus.BAD_REQUEST, err))
+                .orElseGet(() -> HttpResponse.ok(JupyterHttp.object().put("status", "reloaded")));
+    }
+
+    private Optional<HttpResponse<?>> authorize(String header) {
+        Secret token = state.config().apiToken();
+        if (token == null) {
+            return Optional.of(error(HttpStatus.FORBIDDEN, "no server.api_token is configured: writes through the API are off"));
+        }
+        String given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
+        if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.reveal().getBytes(StandardCharsets.UTF_8))) {
+            return Optional.of(HttpResponse.status(HttpStatus.UNAUTHORIZED).header("WWW-Authenticate", "Bearer")
+                    .body(JupyterHttp.object().put("error", "a valid bearer token is required")));
+        }
+        return Optional.empty();
+    }
+
+    static HttpResponse<ObjectNode> error(HttpStatus status, String message) {
+        return HttpResponse.<ObjectNode>status(status).body(JupyterHttp.object().put("error", message));
+    }
+}

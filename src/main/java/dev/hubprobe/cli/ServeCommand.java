@@ -1,0 +1,131 @@
+package dev.hubprobe.cli;
+
+import dev.hubprobe.config.ConfigException;
+import dev.hubprobe.history.HistoryStore;
+import dev.hubprobe.jupyter.hub.HubClientSettings;
+import dev.hubprobe.metrics.ProbeMetrics;
+import dev.hubprobe.probe.ProbeClock;
+import dev.hubprobe.probe.ProbeRunner;
+import dev.hubprobe.schedule.ProbeExecutor;
+import dev.hubprobe.schedule.ProbeScheduler;
+import dev.hubprobe.service.LoadedConfig;
+import dev.hubprobe.service.ServiceConfigLoader;
+import dev.hubprobe.service.ServiceState;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.Micronaut;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hubprobe serve}: probes every configured hub on its schedule, keeps history in H2, serves
+ * {@code /metrics} and the API. SIGHUP or {@code POST /-/reload} rereads the configuration.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the probing service.")
+public final class ServeCommand implements java.util.concurrent.Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The service configuration (YAML).")
+    Path config;
+
+    @Option(names = "--port", paramLabel = "N", description = "HTTP port (default: server.port, else 8080; 0 picks a free one).")
+    Integer port;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        LoadedConfig loaded;
+        try {
+            loaded = ServiceConfigLoader.load(config);
+        } catch (ConfigException e) {
+            err.println("hubprobe: " + e.getMessage());
+            return Main.USAGE;
+        }
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.hubprobe")).setLevel(ch.qos.logback.classic.Level.INFO);
+        Files.createDirectories(loaded.historyPath().getParent());
+        HistoryStore history = HistoryStore.open(loaded.historyPath());
+        ProbeMetrics metrics = new ProbeMetrics(Main.Version.get());
+        ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
+        ProbeScheduler scheduler = new ProbeScheduler(loaded.threads(), ProbeExecutor.of(runner), List.of(history, metrics),
+                metrics.registry());
+        ServiceState state = new ServiceState(loaded, scheduler, history, metrics);
+        state.apply(loaded);
+        metrics.configReloaded(true, System.currentTimeMillis() / 1000.0);
+
+        ApplicationContext http = Micronaut.build(new String[0])
+                .banner(false)
+                .singletons(state)
+                .properties(Map.of("micronaut.server.port", port != null ? port : loaded.port(),
+                        "micronaut.server.host", bind, "micronaut.application.name", "hubprobe"))
+                .start();
+        int actual = http.getBean(EmbeddedServer.class).getPort();
+
+        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hubprobe-retention");
+            t.setDaemon(true);
+            return t;
+        });
+        Duration retention = loaded.retention();
+        housekeeping.scheduleAtFixedRate(() -> {
+            try {
+                int n = history.deleteBefore(Instant.now().minus(retention));
+                if (n > 0) {
+                    LOG.info("history retention: deleted {} runs older than {}", n, retention);
+                }
+            } catch (RuntimeException e) {
+                LOG.error("history retention failed: {}", e.getMessage());
+            }
+        }, 0, 1, TimeUnit.HOURS);
+
+        installReloadSignal(state);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("shutting down: letting running probes clean up");
+            scheduler.close(Duration.ofSeconds(90));
+            http.close();
+            housekeeping.shutdownNow();
+            state.close();
+            history.close();
+            stopped.countDown();
+        }, "hubprobe-shutdown"));
+
+        scheduler.start();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("hubprobe %s serving %d probes on http://127.0.0.1:%d/%n", Main.Version.get(), loaded.probes().size(), actual);
+        out.printf("  metrics: http://127.0.0.1:%d/metrics  results: http://127.0.0.1:%d/api/v1/hubs  history: %s%n",
+                actual, actual, loaded.historyPath());
+        out.flush();
+        stopped.await();
+        return Main.PASSED;
+    }
+
+    /** SIGHUP rereads the configuration, as Prometheus and its exporters do. */
+    @SuppressWarnings("restriction")
+    private static void installReloadSignal(ServiceState state) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> state.reload());
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            LOG.warn("SIGHUP reload is not available here ({}); use POST /-/reload", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.hubprobe.metrics;
+
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.RunResult;
+import dev.hubprobe.probe.RunSink;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
+
+/**
+ * Run results as Prometheus metrics, all prefixed {@code hubprobe_}, in seconds, with bounded labels
+ * only (hub, probe, phase, result, reason; never a user, token or URL). The per-probe series of every
+ * configured (hub, probe) exist from start-up, so alert rules see a 0 rather than nothing.
+ */
+public final class ProbeMetrics implements RunSink {
+    /** Latency buckets from 50 ms to 30 min: a kernel reply at the low end, a cold scale-up at the top. */
+    static final Duration[] BUCKETS = Arrays.stream(new double[] {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 120,
+            180, 300, 600, 900, 1200, 1800}).mapToObj(s -> Duration.ofMillis(Math.round(s * 1000))).toArray(Duration[]::new);
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, AtomicLong> success = new ConcurrentHashMap<>();
+    private final Map<String, DoubleAdder> lastRun = new ConcurrentHashMap<>();
+    private final Map<String, DoubleAdder> lastSuccess = new ConcurrentHashMap<>();
+    private final AtomicLong reloadOk = new AtomicLong(1);
+    private final DoubleAdder reloadTime = new DoubleAdder();
+
+    public ProbeMetrics(String version) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        Gauge.builder("hubprobe.build.info", () -> 1).description("hubprobe build; value is always 1")
+                .tags("version", version, "java_version", System.getProperty("java.version")).register(registry);
+        Gauge.builder("hubprobe.config.last.reload.successful", reloadOk, AtomicLong::get)
+                .description("1 if the last configuration (re)load succeeded").register(registry);
+        Gauge.builder("hubprobe.config.last.reload.success.timestamp.seconds", reloadTime, DoubleAdder::sum)
+                .description("when the configuration was last loaded successfully").register(registry);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Creates the series of a configured (hub, probe) before its first run. */
+    public void register(String hub, String probe) {
+        String key = hub + "/" + probe;
+        Tags tags = Tags.of("hub", hub, "probe", probe);
+        success.computeIfAbsent(key, k -> {
+            AtomicLong v = new AtomicLong(0);
+            Gauge.builder("hubprobe.probe.success", v, AtomicLong::get).tags(tags)
+                    .description("1 if the last run passed, 0 if it failed or has not run yet").register(registry);
+            return v;
+        });
+        lastRun.computeIfAbsent(key, k -> gauge("hubprobe.last.run.timestamp.seconds", tags, "when the last run started"));
+        lastSuccess.computeIfAbsent(key, k -> gauge("hubprobe.last.success.timestamp.seconds", tags, "when the last passing run started"));
+        for (String result : new String[] {"success", "failure"}) {
+            runs(hub, probe, result);
+        }
+        probeTimer(hub, probe);
+        // phase histograms appear with the first run: 13 phases x 19 buckets for every pair up front
+        // would make a 1,000-hub scrape several times larger for series that are all zero
+    }
+
+    private DoubleAdder gauge(String name, Tags tags, String description) {
+        DoubleAdder v = new DoubleAdder();
+        Gauge.builder(name, v, DoubleAdder::sum).tags(tags).description(description).register(registry);
+        return v;
+    }
+
+    public void configReloaded(boolean ok, double epochSeconds) {
+        reloadOk.set(ok ? 1 : 0);
+        if (ok) {
+            reloadTime.reset();
+            reloadTime.add(epochSeconds);
+        }
+    }
+
+    private Counter runs(String hub, String probe, String result) {
+        return Counter.builder("hubprobe.runs").description("probe runs by result")
+                .tags("hub", hub, "probe", probe, "result", result).register(registry);
+    }
+
+    private Timer probeTimer(String hub, String probe) {
+        return Timer.builder("hubprobe.probe.duration").description("duration of whole probe runs")
+                .tags("hub", hub, "probe", probe).serviceLevelObjectives(BUCKETS).register(registry);
+    }
+
+    private Timer phaseTimer(String hub, String probe, String phase) {
+        return Timer.builder("hubprobe.phase.duration").description("duration of each phase of a probe run")
+                .tags("hub", hub, "probe", probe, "phase", phase).serviceLevelObjectives(BUCKETS).register(registry);
+    }
+
+    @Override
+    public void accept(RunResult r) {
+        register(r.hub(), r.probe());
+        String key = r.hub() + "/" + r.probe();
+        double started = r.startedAt().toEpochMilli() / 1000.0;
+        set(lastRun.get(key), started);
+        success.get(key).set(r.passed() ? 1 : 0);
+        if (r.passed()) {
+            set(lastSuccess.get(key), started);
+        }
+        runs(r.hub(), r.probe(), r.passed() ? "success" : "failure").increment();
+        probeTimer(r.hub(), r.probe()).record(r.duration());
+        // only phases that completed measure the hub; a failed or skipped phase's time is in the run's total
+        for (PhaseResult p : r.phases()) {
+            if (p.status() == PhaseResult.Status.PASSED) {
+                phaseTimer(r.hub(), r.probe(), p.phase().label()).record(p.duration());
+            }
+        }
+        for (PhaseResult p : r.spawnPhases()) {
+            phaseTimer(r.hub(), r.probe(), p.phase().label()).record(p.duration());
+            if (p.phase() == Phase.SPAWN_SCALE_UP) {
+                Timer.builder("hubprobe.scale.up.duration").description("node scale-up time seen in spawns")
+                        .tags("hub", r.hub(), "probe", r.probe()).serviceLevelObjectives(BUCKETS).register(registry)
+                        .record(p.duration());
+            }
+        }
+        if (!r.passed()) {
+            Counter.builder("hubprobe.failures").description("failed runs by the phase that failed and why")
+                    .tags("hub", r.hub(), "probe", r.probe(), "phase", r.failedPhase().label(), "reason", r.reason().label())
+                    .register(registry).increment();
+        }
+    }
+
+    private static void set(DoubleAdder adder, double value) {
+        adder.reset();
+        adder.add(value);
+    }
+
+    /** The exposition for a scrape, in the format the Accept header asks for (OpenMetrics or text 0.0.4). */
+    public String scrape(String accept) {
+        return registry.scrape(contentType(accept));
+    }
+
+    public static String contentType(String accept) {
+        return accept != null && accept.contains("application/openmetrics-text")
+                ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                : "text/plain; version=0.0.4; charset=utf-8";
+    }
+}
