@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine able to build and test hubprobe: a JDK (17+), Python 3 with venv,
-# and Node.js with npm. Installs only what is missing, with apt-get (as root). The pinned Python
-# and npm packages of the test hub are installed later, on first use, by src/test/hub/install.sh.
+# Node.js with npm, and Prometheus's promtool (tests check the real /metrics output with it).
+# Installs only what is missing, with apt-get (as root). The pinned Python and npm packages of the
+# test hub are installed later, on first use, by src/test/hub/install.sh.
 set -euo pipefail
 missing=()
 command -v java >/dev/null && command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
@@ -11,6 +12,7 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v curl >/dev/null || missing+=(curl)
 command -v unzip >/dev/null || missing+=(unzip)
+command -v promtool >/dev/null || missing+=(prometheus)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
     echo "setup-machine: please install: ${missing[*]}" >&2
@@ -18,5 +20,10 @@ if ((${#missing[@]})); then
   fi
   echo "setup-machine: installing ${missing[*]}" >&2
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  # --no-install-recommends: the prometheus package is wanted for promtool, not a running server
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  # Debian starts the prometheus service on install; tests run their own when they need one
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
+    systemctl stop prometheus 2>/dev/null || true
+  fi
 fi

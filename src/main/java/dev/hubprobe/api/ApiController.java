@@ -52,7 +52,7 @@ public class ApiController {
         return JupyterHttp.object().put("status", "ok").put("probes", state.config().probes().size());
     }
 
-    @Get(uri = "/metrics")
+    @Get(uri = "/metrics", produces = {MediaType.TEXT_PLAIN, "application/openmetrics-text"})
     public HttpResponse<String> metrics(@Header("Accept") @Nullable String accept) {
         return HttpResponse.ok(state.metrics().scrape(accept)).contentType(ProbeMetrics.contentType(accept));
     }

@@ -1,0 +1,143 @@
+package dev.hubprobe.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hubprobe.config.ConfigException;
+import dev.hubprobe.probe.ProbeTarget;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every bad service configuration is refused with the file, the line and the key path. */
+class ServiceConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void probes() throws Exception {
+        Files.createDirectories(dir.resolve("probes"));
+        Files.writeString(dir.resolve("probes/kernel-smoke.yml"), "timeouts: {spawn: 5m}\ncells: [{code: print(1)}]\n");
+        Files.writeString(dir.resolve("pw"), "s3cret-from-file\n");
+    }
+
+    private Path write(String yaml) throws Exception {
+        Path f = dir.resolve("hubprobe.yml");
+        Files.writeString(f, "probes_dir: probes\n" + yaml);
+        return f;
+    }
+
+    private ConfigException bad(String yaml) throws Exception {
+        Path f = write(yaml);
+        return assertThrows(ConfigException.class, () -> ServiceConfigLoader.load(f));
+    }
+
+    private static final String HUB = """
+            hubs:
+              - name: staging
+                url: https://staging.example.org
+                auth: {token: "${env:PATH}"}
+                user: hubprobe-bot
+                probes:
+                  - {probe: kernel-smoke, interval: 2m}
+            """;
+
+    @Test
+    void validConfigResolvesIntervalsTimeoutsAndSecrets() throws Exception {
+        LoadedConfig c = ServiceConfigLoader.load(write("""
+                defaults: {interval: 5m, timeouts: {kernel: 3m}}
+                hubs:
+                  - name: staging
+                    url: https://staging.example.org
+                    auth: {token: "${env:PATH}"}
+                    probes: [{probe: kernel-smoke, interval: 2m}]
+                  - name: prod
+                    url: https://hub.example.org/
+                    auth: {username: bot, password: "${file:pw}"}
+                    probes: [{probe: kernel-smoke}]
+                """));
+        assertEquals(2, c.probes().size());
+        ScheduledProbe staging = c.probes().get(0);
+        assertEquals(Duration.ofMinutes(2), staging.interval());
+        assertEquals(Duration.ofMinutes(5), staging.probe().timeouts().spawn(), "from the probe file");
+        assertEquals(Duration.ofMinutes(3), staging.probe().timeouts().kernel(), "from the defaults");
+        assertEquals(Duration.ofMinutes(5), c.probes().get(1).interval());
+        ProbeTarget.Password pw = assertInstanceOf(ProbeTarget.Password.class, c.probes().get(1).target().credentials());
+        assertEquals("s3cret-from-file", pw.secret().reveal());
+        assertEquals(8080, c.port());
+        assertEquals(Duration.ofDays(30), c.retention());
+    }
+
+    @Test
+    void keyNestedOneLevelOff() throws Exception {
+        // incident 5: a chart upgrade nested a key one level too deep; ours says where
+        ConfigException e = bad("""
+                hubs:
+                  - name: staging
+                    url: https://staging.example.org
+                    auth:
+                      token: "${env:PATH}"
+                      probes: [{probe: kernel-smoke}]
+                """);
+        assertEquals("hubs[0].auth.probes", e.keyPath());
+        assertEquals(7, e.line());
+        assertTrue(e.getMessage().contains("unknown key 'probes'"), e.getMessage());
+    }
+
+    @Test
+    void badDuration() throws Exception {
+        ConfigException e = bad(HUB.replace("interval: 2m", "interval: 2 minutes"));
+        assertEquals("hubs[0].probes[0].interval", e.keyPath());
+        assertEquals(8, e.line());
+        assertTrue(e.getMessage().contains("'2 minutes'"), e.getMessage());
+    }
+
+    @Test
+    void missingProbeFile() throws Exception {
+        ConfigException e = bad(HUB.replace("probe: kernel-smoke", "probe: kernel-smok"));
+        assertEquals("hubs[0].probes[0].probe", e.keyPath());
+        assertEquals(8, e.line());
+        assertTrue(e.getMessage().contains("kernel-smok.yml does not exist"), e.getMessage());
+    }
+
+    @Test
+    void duplicateHubName() throws Exception {
+        ConfigException e = bad(HUB + HUB.replace("hubs:\n", ""));
+        assertEquals("hubs[1].name", e.keyPath());
+        assertEquals(9, e.line());
+        assertTrue(e.getMessage().contains("duplicate hub name 'staging'"), e.getMessage());
+    }
+
+    @Test
+    void unsetEnvironmentVariable() throws Exception {
+        ConfigException e = bad(HUB.replace("${env:PATH}", "${env:HUBPROBE_TEST_SURELY_UNSET}"));
+        assertEquals("hubs[0].auth.token", e.keyPath());
+        assertEquals(5, e.line());
+        assertTrue(e.getMessage().contains("HUBPROBE_TEST_SURELY_UNSET is not set"), e.getMessage());
+    }
+
+    @Test
+    void secretWrittenInClearIsRefusedWithoutEchoingIt() throws Exception {
+        ConfigException e = bad(HUB.replace("${env:PATH}", "abcdef0123456789"));
+        assertEquals("hubs[0].auth.token", e.keyPath());
+        assertFalse(e.getMessage().contains("abcdef0123456789"), e.getMessage());
+    }
+
+    @Test
+    void badHubNameAndUrl() throws Exception {
+        assertEquals("hubs[0].name", bad(HUB.replace("name: staging", "name: Staging Hub")).keyPath());
+        assertEquals("hubs[0].url", bad(HUB.replace("https://staging.example.org", "staging.example.org")).keyPath());
+    }
+
+    @Test
+    void missingFileIsNamed() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ServiceConfigLoader.load(dir.resolve("none.yml")));
+        assertTrue(e.getMessage().endsWith("none.yml: file does not exist"), e.getMessage());
+    }
+}
