@@ -8,12 +8,19 @@ COPY src src
 COPY probes probes
 RUN ./mvnw -q -B -DskipTests package
 
-# Runtime: JRE 21, non-root. Mount probes (and later the service config) over /etc/hubprobe.
+# Runtime: JRE 21, non-root. Mount your config at /etc/hubprobe/hubprobe.yml and probes at
+# /etc/hubprobe/probes; history lives in /var/lib/hubprobe (a volume). Secrets come from the
+# environment or mounted files, as the config names them.
 FROM eclipse-temurin:21-jre
 RUN useradd --system --uid 10001 --home-dir /var/lib/hubprobe --create-home hubprobe
 COPY --from=build /src/target/hubprobe.jar /opt/hubprobe/hubprobe.jar
 COPY probes /etc/hubprobe/probes
+COPY config/hubprobe.yml /etc/hubprobe/hubprobe.yml
 USER hubprobe
 WORKDIR /var/lib/hubprobe
+VOLUME ["/var/lib/hubprobe"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["java", "-cp", "/opt/hubprobe/hubprobe.jar", "dev.hubprobe.cli.Main", "health", "--url", "http://127.0.0.1:8080/health"]
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/hubprobe/hubprobe.jar"]
-CMD ["--help"]
+CMD ["serve", "--config", "/etc/hubprobe/hubprobe.yml"]

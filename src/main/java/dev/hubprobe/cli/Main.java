@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code hubprobe}: the command line. Exit codes: 0 passed, 1 probe failed, 2 usage or configuration error. */
 @Command(name = "hubprobe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {CheckCommand.class, ServeCommand.class, ValidateConfigCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {CheckCommand.class, ServeCommand.class, ValidateConfigCommand.class, HealthCommand.class, CommandLine.HelpCommand.class},
         description = "Synthetic user probes for JupyterHub: log in, spawn, run code in a kernel, clean up.")
 public final class Main implements Runnable {
     public static final int PASSED = 0;

@@ -16,6 +16,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobBuilder;
@@ -46,6 +47,7 @@ public final class ProbeScheduler implements AutoCloseable {
     private final List<RunSink> sinks;
     private final MeterRegistry registry;
     private final Map<String, ScheduledProbe> jobs = new ConcurrentHashMap<>();
+    private final Map<String, ReentrantLock> serverLocks = new ConcurrentHashMap<>();
     /** Runs in progress (scheduled or "run now"), so shutdown can ask them to abort. */
     private final Map<String, ProbeRunner.Abort> running = new ConcurrentHashMap<>();
     private final Timer lateness;
@@ -138,12 +140,22 @@ public final class ProbeScheduler implements AutoCloseable {
     RunResult execute(ScheduledProbe probe) {
         ProbeRunner.Abort abort = new ProbeRunner.Abort();
         String id = probe.key() + "#" + UUID.randomUUID();
-        running.put(id, abort);
+        // Two probes of one hub that share a user's server must take turns: the second would otherwise
+        // find the first's server and stop it as a leftover. Per-run named servers need no turn.
+        ReentrantLock turn = probe.probe().autoServerName() ? null
+                : serverLocks.computeIfAbsent(probe.serverKey(), k -> new ReentrantLock(true));
         RunResult result;
+        if (turn != null) {
+            turn.lock();
+        }
+        running.put(id, abort);
         try {
             result = runner.run(probe, abort);
         } finally {
             running.remove(id);
+            if (turn != null) {
+                turn.unlock();
+            }
         }
         for (RunSink sink : sinks) {
             try {

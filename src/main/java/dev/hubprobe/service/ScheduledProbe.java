@@ -13,4 +13,9 @@ public record ScheduledProbe(ProbeTarget target, ProbeDefinition probe, Duration
     public String key() {
         return target.hub() + "/" + probe.name();
     }
+
+    /** The hub server this probe uses; probes with the same key must not run at once. */
+    public String serverKey() {
+        return target.hub() + "/" + (target.user() == null ? "" : target.user()) + "/" + (probe.server() == null ? "" : probe.server());
+    }
 }
