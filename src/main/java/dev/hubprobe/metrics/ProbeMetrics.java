@@ -40,8 +40,15 @@ public final class ProbeMetrics implements RunSink {
     private final Map<String, DoubleAdder> lastSuccess = new ConcurrentHashMap<>();
     private final AtomicLong reloadOk = new AtomicLong(1);
     private final DoubleAdder reloadTime = new DoubleAdder();
+    private final ScrapeCache scrapes;
 
     public ProbeMetrics(String version) {
+        this(version, Duration.ofSeconds(10));
+    }
+
+    /** @param scrapeRefresh how old a served exposition may be (see {@link ScrapeCache}); zero renders every scrape */
+    public ProbeMetrics(String version, Duration scrapeRefresh) {
+        this.scrapes = scrapeRefresh.isZero() ? null : new ScrapeCache(registry::scrape, scrapeRefresh);
         // two of Micrometer's processor meters break Prometheus naming rules (promtool lints them):
         // process_cpu_time_ns_total (abbreviated unit) and system_cpu_count (a gauge named _count)
         registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")
@@ -153,7 +160,8 @@ public final class ProbeMetrics implements RunSink {
 
     /** The exposition for a scrape, in the format the Accept header asks for (OpenMetrics or text 0.0.4). */
     public String scrape(String accept) {
-        return registry.scrape(contentType(accept));
+        String type = contentType(accept);
+        return scrapes == null ? registry.scrape(type) : scrapes.get(type);
     }
 
     public static String contentType(String accept) {

@@ -62,7 +62,7 @@ public final class ProbeScheduler implements AutoCloseable {
         this.sinks = List.copyOf(sinks);
         this.registry = registry;
         this.lateness = Timer.builder("hubprobe.schedule.lateness").description("how late runs start against their schedule")
-                .publishPercentiles(0.5, 0.99).register(registry);
+                .publishPercentiles(0.5, 0.99).serviceLevelObjectives(Duration.ofSeconds(1)).register(registry);
         Properties p = new Properties();
         p.setProperty("org.quartz.scheduler.instanceName", "hubprobe-" + UUID.randomUUID());
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");

@@ -1,0 +1,166 @@
+package dev.hubprobe.bench;
+
+import dev.hubprobe.config.Secret;
+import dev.hubprobe.history.HistoryStore;
+import dev.hubprobe.jupyter.hub.HubClientSettings;
+import dev.hubprobe.metrics.ProbeMetrics;
+import dev.hubprobe.probe.ProbeClock;
+import dev.hubprobe.probe.ProbeDefinition;
+import dev.hubprobe.probe.ProbeRunner;
+import dev.hubprobe.probe.ProbeTarget;
+import dev.hubprobe.probe.RunResult;
+import dev.hubprobe.probe.RunSink;
+import dev.hubprobe.schedule.ProbeExecutor;
+import dev.hubprobe.schedule.ProbeScheduler;
+import dev.hubprobe.service.ScheduledProbe;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The service's scheduler, runner, history and metrics driving many fast fake hubs, one probe per
+ * hub per interval, and what it costs. Run it with (see README):
+ * {@code ./mvnw -q -Pbench verify}  (-Dbench.hubs=1000 -Dbench.minutes=5 -Dbench.interval=60s)
+ *
+ * <p>Prints: runs done / expected, schedule lateness p50/p99 and the share of runs on time (&lt; 1 s
+ * late), peak heap, CPU seconds per run (the fake hubs run in this process too, so this is an upper
+ * bound), and the time to render /metrics with every hub's series.
+ */
+public final class SchedulerBenchmark {
+    public static void main(String[] args) throws Exception {
+        int hubs = Integer.getInteger("bench.hubs", 1000);
+        double minutes = Double.parseDouble(System.getProperty("bench.minutes", "5"));
+        Duration interval = Duration.ofSeconds(Long.parseLong(System.getProperty("bench.interval", "60s").replace("s", "")));
+        int threads = Integer.getInteger("bench.threads", 16);
+        Duration length = Duration.ofMillis(Math.round(minutes * 60_000));
+        System.out.printf(Locale.ROOT, "hubprobe scheduler benchmark: %d hubs, one probe each every %ds, for %.1f min, %d threads, max heap %d MB%n",
+                hubs, interval.toSeconds(), minutes, threads, Runtime.getRuntime().maxMemory() >> 20);
+
+        Path dir = Files.createTempDirectory("hubprobe-bench");
+        try (FakeHubServer fake = new FakeHubServer(); HistoryStore history = HistoryStore.open(dir.resolve("history"))) {
+            ProbeMetrics metrics = new ProbeMetrics("bench");
+            ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe-bench"));
+            ProbeDefinition probe = new ProbeDefinition("echo", null, null, null, null, null, null,
+                    List.of(new ProbeDefinition.Cell("42", new ProbeDefinition.Expect("42", null, false))));
+            List<ScheduledProbe> probes = new ArrayList<>();
+            for (int i = 0; i < hubs; i++) {
+                probes.add(new ScheduledProbe(new ProbeTarget("hub-" + i, fake.hubUrl(i), "bot",
+                        new ProbeTarget.Token(Secret.of("bench-token", "bench"))), probe, interval));
+            }
+            AtomicLong passed = new AtomicLong();
+            AtomicLong failed = new AtomicLong();
+            long[] window = new long[2];
+            java.util.Map<String, AtomicLong> reasons = new java.util.concurrent.ConcurrentHashMap<>();
+            RunSink counter = r -> {
+                long at = r.startedAt().toEpochMilli();
+                if (at >= window[0] && at < window[1]) {
+                    (r.passed() ? passed : failed).incrementAndGet();
+                    if (!r.passed()) {
+                        reasons.computeIfAbsent(r.failedPhase().label() + "/" + r.reason().label() + ": " + r.message(),
+                                k -> new AtomicLong()).incrementAndGet();
+                    }
+                }
+            };
+            ProbeScheduler scheduler = new ProbeScheduler(threads, ProbeExecutor.of(runner), List.of(history, metrics, counter),
+                    metrics.registry());
+            probes.forEach(p -> metrics.register(p.hub(), p.probe().name()));
+
+            MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+            AtomicLong peakHeap = new AtomicLong();
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+            sampler.scheduleAtFixedRate(() -> peakHeap.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max),
+                    0, 200, TimeUnit.MILLISECONDS);
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+            long start = System.currentTimeMillis();
+            window[0] = start;
+            window[1] = start + length.toMillis();
+            long cpu0 = os.getProcessCpuTime();
+            scheduler.schedule(probes, interval);
+            scheduler.start();
+            long ticks = length.toSeconds() / 30;
+            for (long t = 1; t <= ticks; t++) {
+                Thread.sleep(30_000);
+                System.out.printf(Locale.ROOT, "  %3ds: %d runs (%d failed), heap %d MB%n", t * 30, passed.get() + failed.get(),
+                        failed.get(), memory.getHeapMemoryUsage().getUsed() >> 20);
+            }
+            Thread.sleep(Math.max(0, window[1] - System.currentTimeMillis()));
+            long cpu1 = os.getProcessCpuTime();
+            scheduler.close(Duration.ofSeconds(30));
+            sampler.shutdownNow();
+            Thread.sleep(2000); // runs that started inside the window finish and are counted
+
+            long expected = 0;
+            for (ScheduledProbe p : probes) {
+                // the same start offset the scheduler gives each job, then one run per interval
+                long offset = Math.floorMod(p.key().hashCode() * 2654435761L, Math.max(1, interval.toMillis()));
+                expected += offset < length.toMillis() ? 1 + (length.toMillis() - 1 - offset) / interval.toMillis() : 0;
+            }
+            long done = passed.get() + failed.get();
+            Timer lateness = metrics.registry().get("hubprobe.schedule.lateness").timer();
+            HistogramSnapshot snap = lateness.takeSnapshot();
+            double p50 = percentile(snap, 0.5);
+            double p99 = percentile(snap, 0.99);
+            double onTime = Arrays.stream(snap.histogramCounts()).filter(b -> b.bucket(TimeUnit.SECONDS) == 1.0)
+                    .mapToDouble(CountAtBucket::count).findFirst().orElse(Double.NaN) / Math.max(1, snap.count());
+
+            // what a scrape costs to render, and what it costs as served (rendered ahead once rendering is slow)
+            List<Long> renders = new ArrayList<>();
+            int lines = 0;
+            for (int i = 0; i < 10; i++) {
+                long t0 = System.nanoTime();
+                lines = metrics.registry().scrape().split("\n").length;
+                renders.add(System.nanoTime() - t0);
+            }
+            renders.sort(Long::compare);
+            metrics.scrape(null);
+            Thread.sleep(12_000); // one background refresh
+            List<Long> scrapes = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                long t0 = System.nanoTime();
+                metrics.scrape(null);
+                scrapes.add(System.nanoTime() - t0);
+                Thread.sleep(1000);
+            }
+            scrapes.sort(Long::compare);
+
+            System.out.println();
+            System.out.printf(Locale.ROOT, "runs done / expected:   %d / %d (%.2f%%), %d failed%n", done, expected, 100.0 * done / expected, failed.get());
+            System.out.printf(Locale.ROOT, "schedule lateness:      p50 %.0f ms, p99 %.0f ms, on time (< 1 s): %.2f%% of %d%n",
+                    p50 * 1000, p99 * 1000, 100 * onTime, snap.count());
+            System.out.printf(Locale.ROOT, "peak heap used:         %d MB (max heap %d MB)%n", peakHeap.get() >> 20, Runtime.getRuntime().maxMemory() >> 20);
+            System.out.printf(Locale.ROOT, "CPU per run:            %.2f ms (process CPU %.1f s over %d runs, fake hubs included)%n",
+                    (cpu1 - cpu0) / 1e6 / Math.max(1, done), (cpu1 - cpu0) / 1e9, done);
+            System.out.printf(Locale.ROOT, "/metrics render:        median %.0f ms, max %.0f ms (%d lines)%n",
+                    renders.get(renders.size() / 2) / 1e6, renders.get(renders.size() - 1) / 1e6, lines);
+            System.out.printf(Locale.ROOT, "/metrics scrape served: median %.2f ms, max %.2f ms (rendered ahead, at most 10 s old)%n",
+                    scrapes.get(scrapes.size() / 2) / 1e6, scrapes.get(scrapes.size() - 1) / 1e6);
+            System.out.printf(Locale.ROOT, "fake hub requests:      %d%n", fake.requests());
+            reasons.forEach((why, n) -> System.out.printf(Locale.ROOT, "failed %dx: %s%n", n.get(), why));
+        }
+    }
+
+    private static double percentile(HistogramSnapshot snap, double p) {
+        for (ValueAtPercentile v : snap.percentileValues()) {
+            if (v.percentile() == p) {
+                return v.value(TimeUnit.SECONDS);
+            }
+        }
+        return Double.NaN;
+    }
+}
