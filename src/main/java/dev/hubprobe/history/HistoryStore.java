@@ -136,6 +136,34 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 + " ON r.hub = l.hub AND r.probe = l.probe AND r.started_at = l.m ORDER BY r.hub, r.probe", List.of());
     }
 
+    /** Durations in seconds of one phase in passing runs since {@code since}, newest first. */
+    public List<Double> phaseDurations(String hub, String probe, String phase, Instant since, int limit) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT p.duration_seconds FROM runs r JOIN run_phases p ON p.run_id = r.id"
+                        + " WHERE r.hub = ? AND r.probe = ? AND r.passed AND r.started_at >= ? AND p.phase = ? AND p.status = 'passed'"
+                        + " ORDER BY r.started_at DESC LIMIT ?")) {
+            ps.setString(1, hub);
+            ps.setString(2, probe);
+            ps.setTimestamp(3, Timestamp.from(since));
+            ps.setString(4, phase);
+            ps.setInt(5, limit);
+            List<Double> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getDouble(1));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("history query failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The database, for other stores that keep their state beside the history (alerts). */
+    public javax.sql.DataSource dataSource() {
+        return pool;
+    }
+
     /** Deletes runs that started before {@code cutoff}; returns how many. */
     public int deleteBefore(Instant cutoff) {
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM runs WHERE started_at < ?")) {

@@ -1,0 +1,70 @@
+package dev.hubprobe.alerting;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One alert and its state: a (hub, probe) that keeps failing, or a (hub, probe, phase) that got
+ * slower than its baseline. There is one per key whatever the outage's length; it fires once,
+ * reminds at intervals, and resolves once.
+ */
+public record Alert(String key, Kind kind, String hub, String probe, String phase, boolean firing,
+                    int consecutiveFail, int consecutivePass, Instant startsAt, Instant endsAt,
+                    Instant lastNotifiedAt, Map<String, String> annotations) {
+
+    public enum Kind { FAILURE, REGRESSION }
+
+    public Alert {
+        annotations = Map.copyOf(annotations);
+    }
+
+    public static String failureKey(String hub, String probe) {
+        return "failure/" + hub + "/" + probe;
+    }
+
+    public static String regressionKey(String hub, String probe, String phase) {
+        return "regression/" + hub + "/" + probe + "/" + phase;
+    }
+
+    public static Alert fresh(String key, Kind kind, String hub, String probe, String phase) {
+        return new Alert(key, kind, hub, probe, phase, false, 0, 0, null, null, null, Map.of());
+    }
+
+    public String alertname() {
+        return kind == Kind.FAILURE ? "HubprobeProbeFailing" : "HubprobeLatencyRegression";
+    }
+
+    /** Labels identify the alert (Alertmanager groups and deduplicates on them): bounded values only. */
+    public Map<String, String> labels(String severity) {
+        Map<String, String> l = new LinkedHashMap<>();
+        l.put("alertname", alertname());
+        l.put("hub", hub);
+        l.put("probe", probe);
+        if (phase != null) {
+            l.put("phase", phase);
+        }
+        l.put("severity", severity);
+        return l;
+    }
+
+    public Alert withCounts(int fail, int pass) {
+        return new Alert(key, kind, hub, probe, phase, firing, fail, pass, startsAt, endsAt, lastNotifiedAt, annotations);
+    }
+
+    public Alert fire(Instant at, Map<String, String> notes) {
+        return new Alert(key, kind, hub, probe, phase, true, consecutiveFail, consecutivePass, at, null, at, notes);
+    }
+
+    public Alert update(Map<String, String> notes) {
+        return new Alert(key, kind, hub, probe, phase, firing, consecutiveFail, consecutivePass, startsAt, endsAt, lastNotifiedAt, notes);
+    }
+
+    public Alert notified(Instant at) {
+        return new Alert(key, kind, hub, probe, phase, firing, consecutiveFail, consecutivePass, startsAt, endsAt, at, annotations);
+    }
+
+    public Alert resolve(Instant at) {
+        return new Alert(key, kind, hub, probe, phase, false, consecutiveFail, consecutivePass, startsAt, at, at, annotations);
+    }
+}

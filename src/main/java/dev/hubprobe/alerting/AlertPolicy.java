@@ -1,0 +1,29 @@
+package dev.hubprobe.alerting;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * How one hub is alerted on. Defaults: fire after 2 failed runs in a row, resolve after 2 passes,
+ * remind every 4 h; a phase has regressed when the median of its last 3 passing runs is over 2x the
+ * median of the 30 days before (at least 10 of them) and over 30 s slower; it recovers under 1.5x.
+ */
+public record AlertPolicy(int fireAfter, int resolveAfter, Duration reminder, String severity,
+                          boolean regression, Duration window, int minSamples, int recent, double factor,
+                          Duration minDelta, double resolveFactor, List<Window> maintenance) {
+
+    public static final AlertPolicy DEFAULTS = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true,
+            Duration.ofDays(30), 10, 3, 2.0, Duration.ofSeconds(30), 1.5, List.of());
+
+    /** A maintenance window: nothing about the hub pages while it lasts. */
+    public record Window(Instant start, Instant end, String reason) {
+        public boolean covers(Instant t) {
+            return !t.isBefore(start) && t.isBefore(end);
+        }
+    }
+
+    public boolean inMaintenance(Instant t) {
+        return maintenance.stream().anyMatch(w -> w.covers(t));
+    }
+}

@@ -1,0 +1,108 @@
+package dev.hubprobe.alerting;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** Alert state and silences in the history database, so a restart neither re-pages nor forgets. */
+public final class AlertStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final DataSource db;
+
+    public AlertStore(DataSource db) {
+        this.db = db;
+    }
+
+    public Optional<Alert> get(String key) {
+        return query("SELECT * FROM alerts WHERE alert_key = ?", key).stream().findFirst();
+    }
+
+    public List<Alert> firing() {
+        return query("SELECT * FROM alerts WHERE firing ORDER BY starts_at");
+    }
+
+    public void save(Alert a) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "MERGE INTO alerts (alert_key, kind, hub, probe, phase, firing, consecutive_fail, consecutive_pass,"
+                        + " starts_at, ends_at, last_notified_at, annotations) KEY (alert_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, a.key());
+            ps.setString(2, a.kind().name());
+            ps.setString(3, a.hub());
+            ps.setString(4, a.probe());
+            ps.setString(5, a.phase());
+            ps.setBoolean(6, a.firing());
+            ps.setInt(7, a.consecutiveFail());
+            ps.setInt(8, a.consecutivePass());
+            ps.setTimestamp(9, ts(a.startsAt()));
+            ps.setTimestamp(10, ts(a.endsAt()));
+            ps.setTimestamp(11, ts(a.lastNotifiedAt()));
+            ps.setString(12, JSON.writeValueAsString(a.annotations()));
+            ps.executeUpdate();
+        } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot save alert " + a.key() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Silences a hub's alerts until {@code until} (an operator's maintenance, from the API). */
+    public void silence(String hub, Instant until, String reason) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "MERGE INTO silences (hub, until_at, reason) KEY (hub) VALUES (?, ?, ?)")) {
+            ps.setString(1, hub);
+            ps.setTimestamp(2, Timestamp.from(until));
+            ps.setString(3, reason);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot save silence: " + e.getMessage(), e);
+        }
+    }
+
+    public Optional<Instant> silencedUntil(String hub) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT until_at FROM silences WHERE hub = ?")) {
+            ps.setString(1, hub);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getTimestamp(1).toInstant()) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read silences: " + e.getMessage(), e);
+        }
+    }
+
+    private List<Alert> query(String sql, Object... args) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            List<Alert> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Alert(rs.getString("alert_key"), Alert.Kind.valueOf(rs.getString("kind")), rs.getString("hub"),
+                            rs.getString("probe"), rs.getString("phase"), rs.getBoolean("firing"), rs.getInt("consecutive_fail"),
+                            rs.getInt("consecutive_pass"), instant(rs.getTimestamp("starts_at")), instant(rs.getTimestamp("ends_at")),
+                            instant(rs.getTimestamp("last_notified_at")),
+                            JSON.readValue(rs.getString("annotations"), new TypeReference<Map<String, String>>() { })));
+                }
+            }
+            return out;
+        } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot read alerts: " + e.getMessage(), e);
+        }
+    }
+
+    private static Timestamp ts(Instant i) {
+        return i == null ? null : Timestamp.from(i);
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+}

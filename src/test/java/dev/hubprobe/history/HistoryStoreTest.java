@@ -1,0 +1,66 @@
+package dev.hubprobe.history;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.Reason;
+import dev.hubprobe.probe.RunResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HistoryStoreTest {
+    @TempDir
+    Path dir;
+
+    private static RunResult run(String hub, Instant at, boolean passed) {
+        List<PhaseResult> phases = List.of(
+                new PhaseResult(Phase.HUB_API, PhaseResult.Status.PASSED, Duration.ofMillis(12), null, null),
+                passed ? new PhaseResult(Phase.SPAWN, PhaseResult.Status.PASSED, Duration.ofMillis(4500), null, null)
+                        : new PhaseResult(Phase.SPAWN, PhaseResult.Status.FAILED, Duration.ofMillis(900), Reason.IMAGE_PULL_FAILED, "pull denied"));
+        return new RunResult(UUID.randomUUID().toString(), hub, "kernel-smoke", "bot", at, Duration.ofMillis(6000), phases,
+                List.of(new PhaseResult(Phase.SPAWN_IMAGE_PULL, PhaseResult.Status.PASSED, Duration.ofMillis(1500), null, null)),
+                Boolean.TRUE, passed ? null : Phase.SPAWN, passed ? null : Reason.IMAGE_PULL_FAILED, passed ? null : "pull denied",
+                Map.of("hub_version", "6.1.1"), List.of("a note"));
+    }
+
+    @Test
+    void recordsSurviveReopeningAndRoundTripWhole() {
+        Instant t = Instant.parse("2026-11-20T10:00:00Z");
+        RunResult failed = run("a", t, false);
+        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+            h.accept(run("a", t.minusSeconds(60), true));
+            h.accept(failed);
+            h.accept(run("b", t, true));
+        }
+        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+            RunResult back = h.run(failed.runId()).orElseThrow();
+            assertEquals(failed, back);
+            assertEquals(2, h.runs("a", null, null, 10).size());
+            assertEquals(failed.runId(), h.runs("a", null, null, 1).get(0).runId(), "newest first");
+            assertEquals(1, h.runs(null, null, t, 10).stream().filter(r -> r.hub().equals("a")).count());
+            assertEquals(2, h.latest().size(), "one latest run per hub and probe");
+        }
+    }
+
+    @Test
+    void retentionDeletesOldRunsWithTheirPhases() {
+        Instant now = Instant.parse("2026-11-22T00:00:00Z");
+        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+            h.accept(run("a", now.minus(Duration.ofDays(40)), true));
+            h.accept(run("a", now.minus(Duration.ofDays(31)), false));
+            RunResult keep = run("a", now.minus(Duration.ofDays(1)), true);
+            h.accept(keep);
+            assertEquals(2, h.deleteBefore(now.minus(Duration.ofDays(30))));
+            assertEquals(List.of(keep.runId()), h.runs(null, null, null, 10).stream().map(RunResult::runId).toList());
+            assertTrue(h.run(keep.runId()).orElseThrow().phases().size() == 2);
+        }
+    }
+}
