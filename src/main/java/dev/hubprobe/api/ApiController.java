@@ -2,6 +2,9 @@ package dev.hubprobe.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hubprobe.alerting.Alert;
+import dev.hubprobe.alerting.AlertEngine;
+import dev.hubprobe.alerting.AlertPolicy;
 import dev.hubprobe.config.Durations;
 import dev.hubprobe.config.Secret;
 import dev.hubprobe.jupyter.JupyterHttp;
@@ -25,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -143,6 +147,65 @@ public class ApiController {
         } catch (ExecutionException | TimeoutException e) {
             return error(HttpStatus.INTERNAL_SERVER_ERROR, "the run did not complete: " + e.getClass().getSimpleName());
         }
+    }
+
+    /** The alerts firing now, as their receivers were told. */
+    @Get(uri = "/api/v1/alerts", produces = MediaType.APPLICATION_JSON)
+    public ArrayNode alerts() {
+        ArrayNode out = JupyterHttp.JSON.createArrayNode();
+        for (Alert a : state.alerts().firing()) {
+            ObjectNode o = out.addObject();
+            ObjectNode labels = o.putObject("labels");
+            a.labels(state.config().policy(a.hub()).severity()).forEach(labels::put);
+            ObjectNode notes = o.putObject("annotations");
+            a.annotations().forEach(notes::put);
+            o.put("starts_at", a.startsAt() == null ? null : a.startsAt().toString());
+        }
+        return out;
+    }
+
+    /** Silences a hub's alerts for a while ({@code for=2h}): planned maintenance not in the config. */
+    @Post(uri = "/api/v1/hubs/{hub}/silence", produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<?> silence(@PathVariable String hub, @QueryValue("for") @Nullable String duration,
+                                   @QueryValue @Nullable String reason, @Header("Authorization") @Nullable String authorization) {
+        Optional<HttpResponse<?>> denied = authorize(authorization);
+        if (denied.isPresent()) {
+            return denied.get();
+        }
+        if (state.config().probes().stream().noneMatch(p -> p.hub().equals(hub))) {
+            return error(HttpStatus.NOT_FOUND, "no hub '" + hub + "' is configured");
+        }
+        java.time.Duration d;
+        try {
+            d = Durations.parse(duration == null ? "" : duration);
+        } catch (IllegalArgumentException e) {
+            return error(HttpStatus.BAD_REQUEST, "for: " + e.getMessage());
+        }
+        Instant until = Instant.now().plus(d);
+        state.alerts().store().silence(hub, until, reason);
+        return HttpResponse.ok(JupyterHttp.object().put("hub", hub).put("silenced_until", until.toString()));
+    }
+
+    /**
+     * The baseline of each phase of a (hub, probe): what {@code hubprobe check --baseline-from} compares
+     * a post-deploy run against, with the hub's regression thresholds.
+     */
+    @Get(uri = "/api/v1/baselines", produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<?> baselines(@QueryValue @Nullable String hub, @QueryValue @Nullable String probe) {
+        if (hub == null || probe == null) {
+            return error(HttpStatus.BAD_REQUEST, "hub and probe are required");
+        }
+        AlertPolicy p = state.config().policy(hub);
+        ObjectNode out = JupyterHttp.object().put("hub", hub).put("probe", probe).put("factor", p.factor())
+                .put("min_delta_seconds", p.minDelta().toMillis() / 1000.0);
+        ObjectNode phases = out.putObject("phases");
+        for (dev.hubprobe.probe.Phase phase : dev.hubprobe.probe.Phase.values()) {
+            List<Double> d = state.history().phaseDurations(hub, probe, phase.label(), Instant.now().minus(p.window()), 2000);
+            if (d.size() >= p.minSamples()) {
+                phases.putObject(phase.label()).put("baseline_seconds", AlertEngine.median(d)).put("samples", d.size());
+            }
+        }
+        return HttpResponse.ok(out);
     }
 
     /** Reloads the configuration file; a bad one is refused (400, with the error) and the running one kept. */

@@ -105,6 +105,10 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report, one testcase per phase.")
     Path junit;
 
+    @Option(names = "--baseline-from", paramLabel = "URL", description = "A running hubprobe service: exit 3 if the run "
+            + "passed but a phase is slower than that service's baseline for this hub (--hub-name) and probe.")
+    String baselineFrom;
+
     @Option(names = {"-v", "--verbose"}, description = "Log progress to stderr.")
     boolean verbose;
 
@@ -151,7 +155,25 @@ public final class CheckCommand implements Callable<Integer> {
         } catch (IllegalStateException shuttingDown) {
             // the hook is already running; it returns as soon as `done` is counted down
         }
-        out.print(format == Format.json ? JsonReport.render(result) + System.lineSeparator() : TextReport.render(result));
+        List<String> regressions = List.of();
+        if (baselineFrom != null && result.passed()) {
+            try {
+                regressions = Baselines.regressions(baselineFrom, result);
+            } catch (IOException | RuntimeException e) {
+                err.println("hubprobe: --baseline-from: cannot read baselines: " + e.getMessage());
+                return Main.USAGE;
+            }
+        }
+        if (format == Format.json) {
+            com.fasterxml.jackson.databind.node.ObjectNode json = JsonReport.toJson(result);
+            if (baselineFrom != null) {
+                regressions.forEach(json.putArray("regressions")::add);
+            }
+            out.println(json.toPrettyString());
+        } else {
+            out.print(TextReport.render(result));
+            regressions.forEach(r -> out.println("REGRESSED: " + r));
+        }
         out.flush();
         if (junit != null) {
             try {
@@ -161,7 +183,7 @@ public final class CheckCommand implements Callable<Integer> {
                 return Main.USAGE;
             }
         }
-        return result.passed() ? Main.PASSED : Main.FAILED;
+        return !result.passed() ? Main.FAILED : regressions.isEmpty() ? Main.PASSED : Main.REGRESSED;
     }
 
     private ProbeTarget target() throws ConfigException {

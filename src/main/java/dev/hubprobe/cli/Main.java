@@ -3,7 +3,7 @@ package dev.hubprobe.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code hubprobe}: the command line. Exit codes: 0 passed, 1 probe failed, 2 usage or configuration error. */
+/** {@code hubprobe}: the command line. Exit codes: 0 passed, 1 probe failed, 2 usage or configuration error, 3 regressed. */
 @Command(name = "hubprobe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         subcommands = {CheckCommand.class, ServeCommand.class, ValidateConfigCommand.class, HealthCommand.class, CommandLine.HelpCommand.class},
         description = "Synthetic user probes for JupyterHub: log in, spawn, run code in a kernel, clean up.")
@@ -11,6 +11,8 @@ public final class Main implements Runnable {
     public static final int PASSED = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
+    /** check --baseline-from: the run passed but a phase got slower than the hub's baseline. */
+    public static final int REGRESSED = 3;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,5 +1,8 @@
 package dev.hubprobe.cli;
 
+import dev.hubprobe.alerting.AlertEngine;
+import dev.hubprobe.alerting.AlertStore;
+import dev.hubprobe.alerting.notify.Dispatcher;
 import dev.hubprobe.config.ConfigException;
 import dev.hubprobe.history.HistoryStore;
 import dev.hubprobe.jupyter.hub.HubClientSettings;
@@ -17,6 +20,7 @@ import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -66,9 +71,17 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         HistoryStore history = HistoryStore.open(loaded.historyPath());
         ProbeMetrics metrics = new ProbeMetrics(Main.Version.get());
         ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
-        ProbeScheduler scheduler = new ProbeScheduler(loaded.threads(), ProbeExecutor.of(runner), List.of(history, metrics),
+        // the policies follow reloads; notifiers are fixed at start (a change to them needs a restart)
+        AtomicReference<ServiceState> current = new AtomicReference<>();
+        AlertEngine alerts = new AlertEngine(new AlertStore(history.dataSource()),
+                new Dispatcher(loaded.notifiers(), metrics.registry(), Duration.ofSeconds(1), 5), history,
+                hub -> current.get() == null ? loaded.policy(hub) : current.get().config().policy(hub),
+                metrics.registry(), Clock.systemUTC(), loaded.externalUrl(), loaded.resend());
+        // history first: the regression baseline reads it, the current run included
+        ProbeScheduler scheduler = new ProbeScheduler(loaded.threads(), ProbeExecutor.of(runner), List.of(history, metrics, alerts),
                 metrics.registry());
-        ServiceState state = new ServiceState(loaded, scheduler, history, metrics);
+        ServiceState state = new ServiceState(loaded, scheduler, history, metrics, alerts);
+        current.set(state);
         state.apply(loaded);
         metrics.configReloaded(true, System.currentTimeMillis() / 1000.0);
 
@@ -105,6 +118,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             http.close();
             housekeeping.shutdownNow();
             state.close();
+            alerts.close();
             history.close();
             stopped.countDown();
         }, "hubprobe-shutdown"));

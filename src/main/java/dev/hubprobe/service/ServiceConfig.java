@@ -8,7 +8,7 @@ import java.util.List;
  * (see {@link ServiceConfigLoader}). Keys are snake_case in the file; unknown keys are errors.
  */
 public record ServiceConfig(Server server, History history, Scheduler scheduler, Defaults defaults,
-                            String probesDir, List<Hub> hubs) {
+                            String probesDir, Alerting alerting, List<Hub> hubs) {
 
     /** @param apiToken bearer token for "run now" and reload; {@code ${env:..}} or {@code ${file:..}} */
     public record Server(Integer port, String apiToken) {
@@ -29,7 +29,47 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
     }
 
     /** @param name the {@code hub} label: lower-case letters, digits and '-' */
-    public record Hub(String name, String url, Auth auth, String user, Duration interval, List<ProbeRef> probes) {
+    public record Hub(String name, String url, Auth auth, String user, Duration interval, List<ProbeRef> probes,
+                      HubAlerting alerting, List<Maintenance> maintenance) {
+    }
+
+    /**
+     * @param externalUrl where this service is reachable, for links to runs in alerts
+     * @param resend      how often firing alerts are re-sent to Alertmanager (it expires what it stops hearing)
+     */
+    public record Alerting(FailureAlerts failure, RegressionAlerts regression, List<NotifierConfig> notifiers,
+                           String externalUrl, Duration resend) {
+    }
+
+    public record HubAlerting(FailureAlerts failure, RegressionAlerts regression) {
+    }
+
+    public record FailureAlerts(Integer fireAfter, Integer resolveAfter, Duration reminder, String severity) {
+    }
+
+    public record RegressionAlerts(Boolean enabled, Duration window, Integer minSamples, Integer recent, Double factor,
+                                   Duration minDelta, Double resolveFactor) {
+    }
+
+    /** Exactly one of the four, per list entry. Secrets as {@code ${env:..}} or {@code ${file:..}}. */
+    public record NotifierConfig(AlertmanagerConfig alertmanager, PagerDutyConfig pagerduty, SlackConfig slack,
+                                 WebhookConfig webhook) {
+    }
+
+    public record AlertmanagerConfig(List<String> urls) {
+    }
+
+    public record PagerDutyConfig(String routingKey, String url) {
+    }
+
+    public record SlackConfig(String webhookUrl) {
+    }
+
+    public record WebhookConfig(String url) {
+    }
+
+    /** @param start an ISO-8601 instant, e.g. 2026-11-22T18:00:00Z */
+    public record Maintenance(String start, String end, String reason) {
     }
 
     /** Either {@code token}, or {@code username} and {@code password}; secrets as {@code ${env:..}}/{@code ${file:..}}. */

@@ -1,5 +1,11 @@
 package dev.hubprobe.service;
 
+import dev.hubprobe.alerting.AlertPolicy;
+import dev.hubprobe.alerting.notify.AlertmanagerNotifier;
+import dev.hubprobe.alerting.notify.Notifier;
+import dev.hubprobe.alerting.notify.PagerDutyNotifier;
+import dev.hubprobe.alerting.notify.SlackNotifier;
+import dev.hubprobe.alerting.notify.WebhookNotifier;
 import dev.hubprobe.config.ConfigException;
 import dev.hubprobe.config.Secret;
 import dev.hubprobe.config.StrictYaml;
@@ -11,7 +17,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -70,6 +80,12 @@ public final class ServiceConfigLoader {
         if (c.hubs() == null || c.hubs().isEmpty()) {
             throw check.at("hubs", "at least one hub is needed");
         }
+        ServiceConfig.Alerting alerting = c.alerting() == null ? new ServiceConfig.Alerting(null, null, null, null, null) : c.alerting();
+        AlertPolicy global = policy(check, "alerting", AlertPolicy.DEFAULTS, alerting.failure(), alerting.regression());
+        List<Notifier> notifiers = notifiers(check, alerting, base);
+        String externalUrl = alerting.externalUrl() == null ? "http://127.0.0.1:" + port
+                : alerting.externalUrl().replaceAll("/+$", "");
+        Map<String, AlertPolicy> policies = new HashMap<>();
         List<ScheduledProbe> probes = new ArrayList<>();
         Set<String> hubNames = new HashSet<>();
         for (int i = 0; i < c.hubs().size(); i++) {
@@ -90,6 +106,9 @@ public final class ServiceConfigLoader {
                 throw check.at(at + ".url", "credentials in the URL are not accepted; use auth");
             }
             ProbeTarget.Credentials credentials = credentials(check, at + ".auth", hub.auth(), base);
+            AlertPolicy policy = hub.alerting() == null ? global
+                    : policy(check, at + ".alerting", global, hub.alerting().failure(), hub.alerting().regression());
+            policies.put(hub.name(), withMaintenance(check, at + ".maintenance", policy, hub.maintenance()));
             if (hub.probes() == null || hub.probes().isEmpty()) {
                 throw check.at(at + ".probes", "a hub needs at least one probe");
             }
@@ -113,7 +132,121 @@ public final class ServiceConfigLoader {
                 probes.add(new ScheduledProbe(new ProbeTarget(hub.name(), url.toString(), hub.user(), credentials), def, interval));
             }
         }
-        return new LoadedConfig(file, port, apiToken, historyPath, retention, threads, jitter, List.copyOf(probes));
+        return new LoadedConfig(file, port, apiToken, historyPath, retention, threads, jitter, List.copyOf(probes),
+                notifiers, externalUrl, alerting.resend() == null ? Duration.ofMinutes(1) : alerting.resend(), Map.copyOf(policies));
+    }
+
+    private static AlertPolicy policy(Checker check, String at, AlertPolicy base, ServiceConfig.FailureAlerts f,
+                                      ServiceConfig.RegressionAlerts r) throws ConfigException {
+        int fireAfter = base.fireAfter();
+        int resolveAfter = base.resolveAfter();
+        Duration reminder = base.reminder();
+        String severity = base.severity();
+        if (f != null) {
+            fireAfter = f.fireAfter() != null ? positive(check, at + ".failure.fire_after", f.fireAfter()) : fireAfter;
+            resolveAfter = f.resolveAfter() != null ? positive(check, at + ".failure.resolve_after", f.resolveAfter()) : resolveAfter;
+            reminder = f.reminder() != null ? f.reminder() : reminder;
+            if (f.severity() != null && !NAME.matcher(f.severity()).matches()) {
+                throw check.at(at + ".failure.severity", "'" + f.severity() + "' must be lower-case letters, digits and '-'");
+            }
+            severity = f.severity() != null ? f.severity() : severity;
+        }
+        if (r == null) {
+            return new AlertPolicy(fireAfter, resolveAfter, reminder, severity, base.regression(), base.window(), base.minSamples(),
+                    base.recent(), base.factor(), base.minDelta(), base.resolveFactor(), base.maintenance());
+        }
+        double factor = r.factor() != null ? r.factor() : base.factor();
+        double resolveFactor = r.resolveFactor() != null ? r.resolveFactor() : base.resolveFactor();
+        if (factor <= 1) {
+            throw check.at(at + ".regression.factor", "'" + factor + "' must be more than 1");
+        }
+        if (resolveFactor < 1 || resolveFactor > factor) {
+            throw check.at(at + ".regression.resolve_factor", "'" + resolveFactor + "' must be between 1 and factor (" + factor + ")");
+        }
+        return new AlertPolicy(fireAfter, resolveAfter, reminder, severity, r.enabled() != null ? r.enabled() : base.regression(),
+                r.window() != null ? r.window() : base.window(),
+                r.minSamples() != null ? positive(check, at + ".regression.min_samples", r.minSamples()) : base.minSamples(),
+                r.recent() != null ? positive(check, at + ".regression.recent", r.recent()) : base.recent(),
+                factor, r.minDelta() != null ? r.minDelta() : base.minDelta(), resolveFactor, base.maintenance());
+    }
+
+    private static int positive(Checker check, String at, int v) throws ConfigException {
+        if (v < 1) {
+            throw check.at(at, "'" + v + "' must be 1 or more");
+        }
+        return v;
+    }
+
+    private static AlertPolicy withMaintenance(Checker check, String at, AlertPolicy p, List<ServiceConfig.Maintenance> windows)
+            throws ConfigException {
+        if (windows == null || windows.isEmpty()) {
+            return p;
+        }
+        List<AlertPolicy.Window> out = new ArrayList<>();
+        for (int i = 0; i < windows.size(); i++) {
+            ServiceConfig.Maintenance m = windows.get(i);
+            Instant start = instant(check, at + "[" + i + "].start", m.start());
+            Instant end = instant(check, at + "[" + i + "].end", m.end());
+            if (!end.isAfter(start)) {
+                throw check.at(at + "[" + i + "].end", "the window ends before it starts");
+            }
+            out.add(new AlertPolicy.Window(start, end, m.reason()));
+        }
+        return new AlertPolicy(p.fireAfter(), p.resolveAfter(), p.reminder(), p.severity(), p.regression(), p.window(),
+                p.minSamples(), p.recent(), p.factor(), p.minDelta(), p.resolveFactor(), List.copyOf(out));
+    }
+
+    private static Instant instant(Checker check, String at, String value) throws ConfigException {
+        try {
+            return Instant.parse(value == null ? "" : value);
+        } catch (DateTimeParseException e) {
+            throw check.at(at, "'" + value + "' is not a time like 2026-11-22T18:00:00Z");
+        }
+    }
+
+    private static List<Notifier> notifiers(Checker check, ServiceConfig.Alerting alerting, Path base) throws ConfigException {
+        List<Notifier> out = new ArrayList<>();
+        if (alerting.notifiers() == null) {
+            return out;
+        }
+        for (int i = 0; i < alerting.notifiers().size(); i++) {
+            ServiceConfig.NotifierConfig n = alerting.notifiers().get(i);
+            String at = "alerting.notifiers[" + i + "]";
+            int given = (n.alertmanager() != null ? 1 : 0) + (n.pagerduty() != null ? 1 : 0) + (n.slack() != null ? 1 : 0)
+                    + (n.webhook() != null ? 1 : 0);
+            if (given != 1) {
+                throw check.at(at, "each entry is exactly one of alertmanager, pagerduty, slack, webhook");
+            }
+            if (n.alertmanager() != null) {
+                List<String> urls = n.alertmanager().urls();
+                if (urls == null || urls.isEmpty()) {
+                    throw check.at(at + ".alertmanager.urls", "give the URL of every Alertmanager instance");
+                }
+                for (int j = 0; j < urls.size(); j++) {
+                    if (HttpUrl.parse(urls.get(j)) == null) {
+                        throw check.at(at + ".alertmanager.urls[" + j + "]", "'" + urls.get(j) + "' is not an http(s) URL");
+                    }
+                }
+                out.add(new AlertmanagerNotifier(urls, alerting.externalUrl()));
+            } else if (n.pagerduty() != null) {
+                if (n.pagerduty().routingKey() == null) {
+                    throw check.at(at + ".pagerduty.routing_key", "required");
+                }
+                out.add(new PagerDutyNotifier(check.secret(at + ".pagerduty.routing_key", n.pagerduty().routingKey(), base),
+                        n.pagerduty().url()));
+            } else if (n.slack() != null) {
+                if (n.slack().webhookUrl() == null) {
+                    throw check.at(at + ".slack.webhook_url", "required");
+                }
+                out.add(new SlackNotifier(check.secret(at + ".slack.webhook_url", n.slack().webhookUrl(), base)));
+            } else {
+                if (n.webhook().url() == null) {
+                    throw check.at(at + ".webhook.url", "required");
+                }
+                out.add(new WebhookNotifier(check.secret(at + ".webhook.url", n.webhook().url(), base)));
+            }
+        }
+        return List.copyOf(out);
     }
 
     private static ProbeTarget.Credentials credentials(Checker check, String at, ServiceConfig.Auth auth, Path base)

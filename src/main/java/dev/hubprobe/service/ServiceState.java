@@ -1,5 +1,6 @@
 package dev.hubprobe.service;
 
+import dev.hubprobe.alerting.AlertEngine;
 import dev.hubprobe.config.ConfigException;
 import dev.hubprobe.history.HistoryStore;
 import dev.hubprobe.metrics.ProbeMetrics;
@@ -23,6 +24,7 @@ public final class ServiceState implements AutoCloseable {
     private final ProbeScheduler scheduler;
     private final HistoryStore history;
     private final ProbeMetrics metrics;
+    private final AlertEngine alerts;
     private final ExecutorService runNow = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "hubprobe-run-now");
         t.setDaemon(true);
@@ -30,7 +32,9 @@ public final class ServiceState implements AutoCloseable {
     });
     private volatile LoadedConfig config;
 
-    public ServiceState(LoadedConfig config, ProbeScheduler scheduler, HistoryStore history, ProbeMetrics metrics) {
+    public ServiceState(LoadedConfig config, ProbeScheduler scheduler, HistoryStore history, ProbeMetrics metrics,
+                        AlertEngine alerts) {
+        this.alerts = alerts;
         this.configFile = config.file();
         this.config = config;
         this.scheduler = scheduler;
@@ -52,6 +56,10 @@ public final class ServiceState implements AutoCloseable {
 
     public ProbeMetrics metrics() {
         return metrics;
+    }
+
+    public AlertEngine alerts() {
+        return alerts;
     }
 
     /** Applies a configuration: metrics series for every pair, then the schedule. */
