@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine able to build and test hubprobe: a JDK (17+), Python 3 with venv,
-# Node.js with npm, and Prometheus's promtool (tests check the real /metrics output with it).
+# Node.js with npm, Prometheus (promtool, and a real server the tests scrape with) and Alertmanager.
 # Installs only what is missing, with apt-get (as root). The pinned Python and npm packages of the
 # test hub are installed later, on first use, by src/test/hub/install.sh.
 set -euo pipefail
@@ -13,6 +13,7 @@ command -v npm >/dev/null || missing+=(npm)
 command -v curl >/dev/null || missing+=(curl)
 command -v unzip >/dev/null || missing+=(unzip)
 command -v promtool >/dev/null || missing+=(prometheus)
+command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
     echo "setup-machine: please install: ${missing[*]}" >&2
@@ -22,8 +23,8 @@ if ((${#missing[@]})); then
   apt-get update -qq
   # --no-install-recommends: the prometheus package is wanted for promtool, not a running server
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-  # Debian starts the prometheus service on install; tests run their own when they need one
-  if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
-    systemctl stop prometheus 2>/dev/null || true
+  # Debian may start these as services on install; tests run their own on free ports
+  if command -v systemctl >/dev/null; then
+    systemctl stop prometheus prometheus-alertmanager 2>/dev/null || true
   fi
 fi

@@ -4,6 +4,7 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
 
   fail          start() raises, as a spawner does when the image cannot be pulled
   stall         start() never finishes (until the hub stops the spawn)
+  (any)         the control file fail-<user> makes the user's spawns fail until it is removed
   slow          start() waits `delay` seconds first (user_options "delay", or the control
                 file delay-<user>, read at every spawn so tests can change it at runtime)
   brokenimage   the single-user server's sqlite3 is broken: the server dies at start (incident 1)
@@ -174,6 +175,9 @@ class FaultySpawner(SimpleLocalProcessSpawner):
 
     async def start(self):
         fault = self._fault()
+        # a runtime switch: the control file fail-<user> makes this user's spawns fail until removed
+        if self._control("fail-" + self.user.name, None) is not None:
+            raise RuntimeError("simulated outage: spawns of " + self.user.name + " switched to failing")
         if fault == "k8s":
             return await self._k8s_start()
         if fault == "fail":

@@ -71,6 +71,15 @@ public final class ProbeMetrics implements RunSink {
         return registry;
     }
 
+    private final Map<String, DoubleAdder> intervals = new ConcurrentHashMap<>();
+
+    /** Creates the series of a configured (hub, probe) before its first run, with its interval (for staleness rules). */
+    public void register(String hub, String probe, Duration interval) {
+        register(hub, probe);
+        set(intervals.computeIfAbsent(hub + "/" + probe, k -> gauge("hubprobe.probe.interval.seconds",
+                Tags.of("hub", hub, "probe", probe), "how often the probe is scheduled to run")), interval.toMillis() / 1000.0);
+    }
+
     /** Creates the series of a configured (hub, probe) before its first run. */
     public void register(String hub, String probe) {
         String key = hub + "/" + probe;

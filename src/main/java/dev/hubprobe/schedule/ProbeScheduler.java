@@ -62,7 +62,11 @@ public final class ProbeScheduler implements AutoCloseable {
         this.sinks = List.copyOf(sinks);
         this.registry = registry;
         this.lateness = Timer.builder("hubprobe.schedule.lateness").description("how late runs start against their schedule")
-                .publishPercentiles(0.5, 0.99).serviceLevelObjectives(Duration.ofSeconds(1)).register(registry);
+                // exported as a histogram; the percentiles are for in-process readers (the benchmark)
+                .publishPercentiles(0.5, 0.99).serviceLevelObjectives(Duration.ofMillis(10), Duration.ofMillis(50),
+                        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+                        Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30))
+                .register(registry);
         Properties p = new Properties();
         p.setProperty("org.quartz.scheduler.instanceName", "hubprobe-" + UUID.randomUUID());
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");

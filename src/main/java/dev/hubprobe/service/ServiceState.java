@@ -64,7 +64,7 @@ public final class ServiceState implements AutoCloseable {
 
     /** Applies a configuration: metrics series for every pair, then the schedule. */
     public void apply(LoadedConfig c) {
-        c.probes().forEach(p -> metrics.register(p.hub(), p.probe().name()));
+        c.probes().forEach(p -> metrics.register(p.hub(), p.probe().name(), p.interval()));
         scheduler.schedule(c.probes(), c.jitter());
         config = c;
     }

@@ -1,0 +1,228 @@
+package dev.hubprobe.alerting;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.hubprobe.alerting.notify.AlertmanagerNotifier;
+import dev.hubprobe.alerting.notify.Dispatcher;
+import dev.hubprobe.alerting.notify.Notifier;
+import dev.hubprobe.alerting.notify.PagerDutyNotifier;
+import dev.hubprobe.alerting.notify.SlackNotifier;
+import dev.hubprobe.alerting.notify.WebhookNotifier;
+import dev.hubprobe.config.Secret;
+import dev.hubprobe.history.HistoryStore;
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.Reason;
+import dev.hubprobe.probe.RunResult;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Failure and regression alerts, their state across restarts, and the payloads each receiver gets. */
+class AlertEngineTest {
+    @TempDir
+    Path dir;
+    private WireMockServer receivers;
+    private HistoryStore history;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private Instant now = Instant.parse("2026-11-22T10:00:00Z");
+    private AlertPolicy policy = AlertPolicy.DEFAULTS;
+
+    @BeforeEach
+    void start() {
+        receivers = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        receivers.start();
+        for (String path : List.of("/pd", "/slack/T0/B0/secret", "/hook", "/api/v2/alerts")) {
+            receivers.stubFor(post(urlEqualTo(path)).willReturn(aResponse().withStatus(202)));
+        }
+        history = HistoryStore.open(dir.resolve("db"));
+    }
+
+    @AfterEach
+    void stop() {
+        history.close();
+        receivers.stop();
+    }
+
+    private AlertEngine engine() {
+        String base = receivers.baseUrl();
+        List<Notifier> notifiers = List.of(
+                new AlertmanagerNotifier(List.of(base), "http://hubprobe.example:8080"),
+                new PagerDutyNotifier(Secret.of("pd-routing-key", "t"), base + "/pd"),
+                new SlackNotifier(Secret.of(base + "/slack/T0/B0/secret", "t")),
+                new WebhookNotifier(Secret.of(base + "/hook", "t")));
+        Supplier<Instant> clock = () -> now;
+        return new AlertEngine(new AlertStore(history.dataSource()), new Dispatcher(notifiers, registry, Duration.ofMillis(50), 3),
+                history, hub -> policy, registry, new Clock() {
+                    @Override
+                    public java.time.ZoneId getZone() {
+                        return ZoneOffset.UTC;
+                    }
+
+                    @Override
+                    public Clock withZone(java.time.ZoneId zone) {
+                        return this;
+                    }
+
+                    @Override
+                    public Instant instant() {
+                        return clock.get();
+                    }
+                }, "http://hubprobe.example:8080", Duration.ofHours(1));
+    }
+
+    private RunResult run(boolean passed, double spawnSeconds) {
+        now = now.plusSeconds(60);
+        Duration spawn = Duration.ofMillis(Math.round(spawnSeconds * 1000));
+        RunResult r = new RunResult(UUID.randomUUID().toString(), "staging", "kernel-smoke", "bot", now, spawn.plusSeconds(2),
+                List.of(new PhaseResult(Phase.HUB_API, PhaseResult.Status.PASSED, Duration.ofMillis(10), null, null),
+                        passed ? new PhaseResult(Phase.SPAWN, PhaseResult.Status.PASSED, spawn, null, null)
+                                : new PhaseResult(Phase.SPAWN, PhaseResult.Status.FAILED, spawn, Reason.SPAWN_FAILED, "Spawn failed: boom")),
+                List.of(), null, passed ? null : Phase.SPAWN, passed ? null : Reason.SPAWN_FAILED, passed ? null : "Spawn failed: boom",
+                Map.of(), List.of());
+        history.accept(r);
+        return r;
+    }
+
+    private List<LoggedRequest> requests(String path) {
+        return receivers.findAll(postRequestedFor(urlEqualTo(path)));
+    }
+
+    private void awaitRequests(String path, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (requests(path).size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(200); // and no more than that
+        assertEquals(n, requests(path).size(), () -> path + ": " + requests(path));
+    }
+
+    @Test
+    void oneAlertPerOutageThatSurvivesARestartAndResolvesOnce() throws Exception {
+        try (AlertEngine e = engine()) {
+            e.accept(run(false, 1));
+            assertTrue(e.firing().isEmpty(), "one failure does not page");
+            for (int i = 0; i < 4; i++) {
+                e.accept(run(false, 1));
+            }
+            assertEquals(1, e.firing().size());
+            awaitRequests("/hook", 1);
+        }
+        try (AlertEngine restarted = engine()) {
+            restarted.accept(run(false, 1));
+            restarted.accept(run(true, 1));
+            assertEquals(1, restarted.firing().size(), "one pass does not resolve");
+            restarted.accept(run(true, 1));
+            assertTrue(restarted.firing().isEmpty());
+            awaitRequests("/hook", 2);
+        }
+        List<LoggedRequest> hook = requests("/hook");
+        assertTrue(hook.get(0).getBodyAsString().contains("\"status\":\"firing\""), hook.get(0).getBodyAsString());
+        assertTrue(hook.get(1).getBodyAsString().contains("\"status\":\"resolved\""), hook.get(1).getBodyAsString());
+        receivers.verify(postRequestedFor(urlEqualTo("/hook"))
+                .withRequestBody(matchingJsonPath("$.labels", equalToJson("{\"alertname\": \"HubprobeProbeFailing\", \"hub\": \"staging\", \"probe\": \"kernel-smoke\", \"severity\": \"page\"}")))
+                .withRequestBody(matchingJsonPath("$.annotations.phase", equalTo("spawn")))
+                .withRequestBody(matchingJsonPath("$.annotations.reason", equalTo("spawn_failed"))));
+
+        // PagerDuty: trigger then resolve, on one dedup key
+        awaitRequests("/pd", 2);
+        receivers.verify(postRequestedFor(urlEqualTo("/pd"))
+                .withRequestBody(matchingJsonPath("$.event_action", equalTo("trigger")))
+                .withRequestBody(matchingJsonPath("$.routing_key", equalTo("pd-routing-key")))
+                .withRequestBody(matchingJsonPath("$.dedup_key", equalTo("hubprobe/failure/staging/kernel-smoke")))
+                .withRequestBody(matchingJsonPath("$.payload.summary", equalTo("probe kernel-smoke is failing on hub staging"))));
+        receivers.verify(postRequestedFor(urlEqualTo("/pd"))
+                .withRequestBody(matchingJsonPath("$.event_action", equalTo("resolve")))
+                .withRequestBody(matchingJsonPath("$.dedup_key", equalTo("hubprobe/failure/staging/kernel-smoke"))));
+
+        // Slack: a message each way
+        awaitRequests("/slack/T0/B0/secret", 2);
+        assertTrue(requests("/slack/T0/B0/secret").get(0).getBodyAsString().contains("is failing on hub staging"));
+
+        // Alertmanager: firing with labels and annotations, then the same alert with endsAt
+        awaitRequests("/api/v2/alerts", 2);
+        receivers.verify(postRequestedFor(urlEqualTo("/api/v2/alerts"))
+                .withRequestBody(matchingJsonPath("$[0].labels.alertname", equalTo("HubprobeProbeFailing")))
+                .withRequestBody(matchingJsonPath("$[0].annotations.run_url"))
+                .withRequestBody(matchingJsonPath("$[0].generatorURL", equalTo("http://hubprobe.example:8080"))));
+        assertTrue(requests("/api/v2/alerts").get(1).getBodyAsString().contains("endsAt"));
+    }
+
+    @Test
+    void deliveryIsRetriedOnServerErrors() throws Exception {
+        receivers.stubFor(post(urlEqualTo("/hook")).inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(503)).willSetStateTo("ok"));
+        receivers.stubFor(post(urlEqualTo("/hook")).inScenario("flaky").whenScenarioStateIs("ok")
+                .willReturn(aResponse().withStatus(200)));
+        try (AlertEngine e = engine()) {
+            e.accept(run(false, 1));
+            e.accept(run(false, 1));
+            awaitRequests("/hook", 2);
+        }
+        assertEquals(1.0, registry.get("hubprobe.notifications").tags("notifier", "webhook", "result", "success").counter().count());
+    }
+
+    @Test
+    void nothingPagesDuringMaintenance() throws Exception {
+        policy = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(30), 10, 3, 2.0, Duration.ofSeconds(30),
+                1.5, List.of(new AlertPolicy.Window(now, now.plus(Duration.ofHours(2)), "upgrade")));
+        try (AlertEngine e = engine()) {
+            for (int i = 0; i < 5; i++) {
+                e.accept(run(false, 1));
+            }
+            assertTrue(e.firing().isEmpty());
+        }
+        awaitRequests("/hook", 0);
+    }
+
+    @Test
+    void slowerSpawnFiresARegressionWithBaselineAndCurrentThenResolves() throws Exception {
+        policy = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(30), 10, 3, 2.0, Duration.ofSeconds(5),
+                1.5, List.of());
+        try (AlertEngine e = engine()) {
+            for (int i = 0; i < 12; i++) {
+                e.accept(run(true, 10 + (i % 3) * 0.5));   // noise around 10.5 s does not fire
+            }
+            assertTrue(e.firing().isEmpty(), "noise must not fire");
+            for (int i = 0; i < 3; i++) {
+                e.accept(run(true, 31));  // 3x slower
+            }
+            Alert a = e.firing().stream().filter(x -> x.kind() == Alert.Kind.REGRESSION).findFirst().orElseThrow();
+            assertEquals("spawn", a.phase());
+            assertEquals("10.500", a.annotations().get("baseline_seconds"));
+            assertEquals("31.000", a.annotations().get("current_seconds"));
+            assertEquals(1.0, registry.get("hubprobe.regression.active").tags("hub", "staging", "phase", "spawn").gauge().value());
+            for (int i = 0; i < 3; i++) {
+                e.accept(run(true, 10.5));
+            }
+            assertTrue(e.firing().isEmpty(), "recovered");
+            assertEquals(0.0, registry.get("hubprobe.regression.active").tags("hub", "staging", "phase", "spawn").gauge().value());
+            assertTrue(registry.get("hubprobe.phase.baseline.seconds").tags("phase", "spawn").gauge().value() > 10);
+        }
+        awaitRequests("/hook", 2);
+        assertTrue(requests("/hook").get(0).getBodyAsString().contains("HubprobeLatencyRegression"));
+    }
+}

@@ -1,0 +1,131 @@
+package dev.hubprobe.prometheus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hubprobe.testhub.PromStack;
+import dev.hubprobe.testhub.RealHub;
+import dev.hubprobe.testhub.RealHubExtension;
+import dev.hubprobe.testhub.Service;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real Prometheus scrapes a hubprobe that probes the real hub (healthy, failing, and a
+ * Kubernetes-style spawn with a scale-up). Every PromQL expression of the shipped rules and dashboard
+ * is valid, every metric it names has series, and every label it groups or matches on exists.
+ */
+@ExtendWith(RealHubExtension.class)
+class PrometheusIT {
+    private static final Pattern SELECTOR = Pattern.compile("(hubprobe_[a-z_]+)(\\{[^}]*})?");
+    private static final Pattern GROUPING = Pattern.compile("\\b(?:by|on|ignoring)\\s*\\(([^)]*)\\)");
+    private final RealHub hub = RealHub.shared();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyExpressionOfTheRulesAndDashboardFindsSeries() throws Exception {
+        Path probes = Files.createDirectories(dir.resolve("probes"));
+        Files.copy(RealHub.basedir().resolve("probes/kernel-smoke.yml"), probes.resolve("kernel-smoke.yml"));
+        Files.writeString(probes.resolve("scale-up.yml"), """
+                user_options: {fault: k8s, scale_up: 1, pull: 0.5}
+                expect_scale_up: true
+                cells: [{code: print(1), expect: {output_contains: "1"}}]
+                """);
+        Files.writeString(dir.resolve("hubprobe.yml"), """
+                probes_dir: probes
+                history: {path: data/h}
+                defaults: {interval: 6s}
+                scheduler: {jitter: 2s}
+                alerting:
+                  regression: {min_samples: 2, recent: 1}
+                hubs:
+                  - {name: healthy, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %2$s, probes: [{probe: kernel-smoke}]}
+                  - {name: broken, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %3$s, probes: [{probe: kernel-smoke}]}
+                  - {name: cluster, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %4$s, probes: [{probe: scale-up}]}
+                """.formatted(hub.url(), RealHub.user("ok"), RealHub.user("fail"), RealHub.user("ok")));
+        try (Service s = Service.start(dir.resolve("hubprobe.yml"), Map.of("HUB_TOKEN", hub.serviceToken()), dir.resolve("svc.log"));
+             PromStack prom = PromStack.prometheus(dir, """
+                     global: {scrape_interval: 1s, evaluation_interval: 1s}
+                     rule_files: [%s]
+                     scrape_configs:
+                       - job_name: hubprobe
+                         static_configs: [{targets: ["%s"]}]
+                     """.formatted(RealHub.basedir().resolve("config/prometheus/hubprobe-rules.yml"), s.url().replace("http://", "")))) {
+            // enough runs for baselines (3 passing runs) and two failures, then a minute of samples
+            long deadline = System.nanoTime() + 180_000_000_000L;
+            while (prom.query("hubprobe_phase_baseline_seconds{hub=\"cluster\",phase=\"spawn_scale_up\"}").path("result").isEmpty()
+                    || prom.query("hubprobe_failures_total{hub=\"broken\"} >= 2").path("result").isEmpty()) {
+                assertTrue(System.nanoTime() < deadline, "no baselines or failures scraped in 3 minutes");
+                Thread.sleep(1000);
+            }
+            Thread.sleep(15_000); // rate() over the dashboard's 1m windows needs a few samples
+
+            ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+            List<String> rules = new ArrayList<>();
+            yaml.readTree(RealHub.basedir().resolve("config/prometheus/hubprobe-rules.yml").toFile()).path("groups")
+                    .forEach(g -> g.path("rules").forEach(r -> rules.add(r.path("expr").asText())));
+            List<String> panels = new ArrayList<>();
+            JsonNode dash = new ObjectMapper().readTree(RealHub.basedir().resolve("config/grafana/hubprobe.json").toFile());
+            dash.path("panels").forEach(p -> p.path("targets").forEach(t -> panels.add(grafana(t.path("expr").asText()))));
+            assertEquals(4, rules.size());
+            assertTrue(panels.size() >= 10);
+
+            for (String expr : rules) {
+                prom.query(expr); // valid PromQL
+                namesExist(prom, expr);
+            }
+            for (String expr : panels) {
+                assertFalse(prom.query(expr).path("result").isEmpty(), "dashboard expression finds nothing: " + expr);
+                namesExist(prom, expr);
+            }
+            // the variable that lists hubs
+            assertEquals(3, prom.query("count by (hub) (hubprobe_probe_success)").path("result").size());
+            // and the failing rule does find the failing hub
+            JsonNode failing = prom.query(rules.get(0)).path("result");
+            assertEquals(1, failing.size(), failing::toString);
+            assertEquals("broken", failing.get(0).path("metric").path("hub").asText());
+        }
+    }
+
+    /** Grafana's variables, as Grafana would fill them for "All" over the last hour. */
+    private static String grafana(String expr) {
+        return expr.replace("$__rate_interval", "1m").replace("$__range", "1h").replace("\"$hub\"", "\".*\"");
+    }
+
+    private static void namesExist(PromStack prom, String expr) throws Exception {
+        Set<String> metrics = new LinkedHashSet<>();
+        Matcher m = SELECTOR.matcher(expr);
+        while (m.find()) {
+            String selector = m.group(0);
+            metrics.add(m.group(1));
+            assertFalse(prom.query("count(" + selector + ")").path("result").isEmpty(), "no series for " + selector + " in: " + expr);
+        }
+        String anyOf = "{__name__=~\"" + String.join("|", metrics) + "\"";
+        Matcher g = GROUPING.matcher(expr);
+        while (g.find()) {
+            for (String label : g.group(1).split(",")) {
+                String l = label.trim();
+                if (!l.isEmpty()) {
+                    assertFalse(prom.query("count(" + anyOf + ", " + l + "!=\"\"})").path("result").isEmpty(),
+                            "label '" + l + "' is on none of " + metrics + " in: " + expr);
+                }
+            }
+        }
+    }
+}
