@@ -148,7 +148,8 @@ class FaultySpawner(SimpleLocalProcessSpawner):
         node = "user-pool-new" if new_node else "user-pool-warm"
         self._event("Scheduled", f"Successfully assigned hub/{pod} to {node}")
         image = "quay.io/hubprobe/user-image:2026.11"
-        pull = float(opts.get("pull", 0))
+        # the control file pull-<user> overrides the pull time at runtime (a registry getting slow)
+        pull = float(self._control("pull-" + self.user.name, opts.get("pull", 0)))
         if new_node and opts.get("pull_fails_on_new_node"):
             self._event("Pulling", f'Pulling image "{image}"')
             await self._wait(max(pull, 0.2))

@@ -1,0 +1,166 @@
+package dev.hubprobe.alerting;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.hubprobe.testhub.PromStack;
+import dev.hubprobe.testhub.RealHub;
+import dev.hubprobe.testhub.RealHubExtension;
+import dev.hubprobe.testhub.Service;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Alerts end to end: the real hub breaks and recovers at runtime, hubprobe tells a real Alertmanager
+ * (and a webhook, to count pages) exactly once per outage, across a restart of hubprobe; and a spawn
+ * made three times slower at runtime fires a regression that resolves when it is fast again.
+ */
+@ExtendWith(RealHubExtension.class)
+class AlertingIT {
+    private final RealHub hub = RealHub.shared();
+
+    @TempDir
+    Path dir;
+
+    private static void await(String what, int seconds, Callable<Boolean> ok) throws Exception {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (!ok.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private static List<JsonNode> alertsOf(PromStack am, String hubName) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        am.alerts().forEach(a -> {
+            if (a.path("labels").path("hub").asText().equals(hubName)) {
+                out.add(a);
+            }
+        });
+        return out;
+    }
+
+    private static int webhooks(WireMockServer hook, String status) {
+        return (int) hook.findAll(postRequestedFor(urlEqualTo("/hook"))).stream()
+                .filter(r -> r.getBodyAsString().contains("\"status\":\"" + status + "\"")).count();
+    }
+
+    @Test
+    void failingHubRaisesOneAlertInAlertmanagerAcrossARestartAndResolvesWhenFixed() throws Exception {
+        WireMockServer hook = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        hook.start();
+        hook.stubFor(post(urlEqualTo("/hook")).willReturn(aResponse().withStatus(200)));
+        String user = RealHub.user("ok");
+        Path amDir = Files.createDirectories(dir.resolve("am"));
+        try (PromStack am = PromStack.alertmanager(amDir)) {
+            Path cfg = dir.resolve("hubprobe.yml");
+            Files.writeString(cfg, """
+                    probes_dir: %s
+                    history: {path: data/h}
+                    defaults: {interval: 5s}
+                    scheduler: {jitter: 1s}
+                    alerting:
+                      failure: {fire_after: 2, resolve_after: 2}
+                      resend: 2s
+                      external_url: http://hubprobe.test:8080
+                      notifiers:
+                        - alertmanager: {urls: ["%s"]}
+                        - webhook: {url: "${env:HOOK_URL}"}
+                    hubs:
+                      - {name: flaky, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: kernel-smoke}]}
+                    """.formatted(RealHub.basedir().resolve("probes"), am.url(), hub.url(), user));
+            Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HOOK_URL", hook.baseUrl() + "/hook");
+            hub.control("fail-" + user, "1");
+            try (Service s = Service.start(cfg, env, dir.resolve("svc.log"))) {
+                await("the alert in Alertmanager", 90, () -> alertsOf(am, "flaky").size() == 1);
+                JsonNode alert = alertsOf(am, "flaky").get(0);
+                assertEquals("HubprobeProbeFailing", alert.path("labels").path("alertname").asText());
+                assertEquals("kernel-smoke", alert.path("labels").path("probe").asText());
+                assertEquals("page", alert.path("labels").path("severity").asText());
+                assertEquals("spawn", alert.path("annotations").path("phase").asText());
+                assertEquals("spawn_failed", alert.path("annotations").path("reason").asText());
+                assertTrue(alert.path("annotations").path("message").asText().contains("switched to failing"), alert::toString);
+                assertTrue(alert.path("annotations").path("run_url").asText().startsWith("http://hubprobe.test:8080/api/v1/runs/"));
+                assertEquals(1, s.json("/api/v1/alerts").size());
+            }
+            // hubprobe restarts while the hub is still broken: no new page, still one alert
+            try (Service s = Service.start(cfg, env, dir.resolve("svc.log"))) {
+                int before = s.json("/api/v1/runs?hub=flaky").size();
+                await("two more failed runs", 60, () -> s.json("/api/v1/runs?hub=flaky").size() >= before + 2);
+                assertEquals(1, alertsOf(am, "flaky").size());
+                assertEquals(1, webhooks(hook, "firing"), "paged again after the restart");
+
+                hub.clearControl("fail-" + user);
+                await("the alert resolved in Alertmanager", 120, () -> alertsOf(am, "flaky").isEmpty());
+                await("the resolution delivered", 10, () -> webhooks(hook, "resolved") == 1);
+                assertEquals(1, webhooks(hook, "firing"));
+                assertEquals(0, s.json("/api/v1/alerts").size());
+                String scrape = s.get("/metrics").body();
+                assertTrue(scrape.contains("hubprobe_notifications_total{notifier=\"alertmanager\",result=\"success\"}"), "counted");
+            }
+        } finally {
+            hub.clearControl("fail-" + user);
+            hook.stop();
+        }
+    }
+
+    @Test
+    void spawnThreeTimesSlowerFiresARegressionThatResolves() throws Exception {
+        WireMockServer hook = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        hook.start();
+        hook.stubFor(post(urlEqualTo("/hook")).willReturn(aResponse().withStatus(200)));
+        String user = RealHub.user("ok");
+        Path probes = Files.createDirectories(dir.resolve("probes"));
+        Files.writeString(probes.resolve("k8s.yml"), "user_options: {fault: k8s, pull: 1}\ncells: [{code: print(1)}]\n");
+        Path cfg = dir.resolve("hubprobe.yml");
+        Files.writeString(cfg, """
+                probes_dir: probes
+                history: {path: data/h}
+                defaults: {interval: 4s}
+                scheduler: {jitter: 1s}
+                alerting:
+                  regression: {min_samples: 4, recent: 2, factor: 2.0, min_delta: 1s, resolve_factor: 1.5}
+                  notifiers: [{webhook: {url: "${env:HOOK_URL}"}}]
+                hubs:
+                  - {name: slow, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: k8s}]}
+                """.formatted(hub.url(), user));
+        Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HOOK_URL", hook.baseUrl() + "/hook");
+        try (Service s = Service.start(cfg, env, dir.resolve("svc.log"))) {
+            await("a baseline", 120, () -> s.json("/api/v1/runs?hub=slow").size() >= 6);
+            assertEquals(0, s.json("/api/v1/alerts").size(), "a steady hub has no regression");
+            hub.control("pull-" + user, "3");  // the image pull gets 3x slower
+            await("the regression alert", 120, () -> webhooks(hook, "firing") == 1);
+            JsonNode alert = s.json("/api/v1/alerts").get(0);
+            assertEquals("HubprobeLatencyRegression", alert.path("labels").path("alertname").asText());
+            assertEquals("spawn_image_pull", alert.path("labels").path("phase").asText(), alert::toString);
+            double baseline = alert.path("annotations").path("baseline_seconds").asDouble();
+            double current = alert.path("annotations").path("current_seconds").asDouble();
+            assertEquals(1.0, baseline, 0.1, alert::toString);
+            assertEquals(3.0, current, 0.2, alert::toString);
+            assertTrue(s.get("/metrics").body().contains("hubprobe_regression_active{hub=\"slow\",phase=\"spawn_image_pull\",probe=\"k8s\"} 1.0"));
+            hub.clearControl("pull-" + user);
+            await("the regression resolved", 120, () -> webhooks(hook, "resolved") >= 1
+                    && hook.findAll(postRequestedFor(urlEqualTo("/hook"))).stream()
+                    .anyMatch(r -> r.getBodyAsString().contains("\"status\":\"resolved\"") && r.getBodyAsString().contains("spawn_image_pull")));
+        } finally {
+            hub.clearControl("pull-" + user);
+            hook.stop();
+        }
+    }
+}
