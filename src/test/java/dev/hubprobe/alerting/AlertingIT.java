@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.hubprobe.testhub.Cli;
 import dev.hubprobe.testhub.PromStack;
 import dev.hubprobe.testhub.RealHub;
 import dev.hubprobe.testhub.RealHubExtension;
@@ -154,6 +155,23 @@ class AlertingIT {
             assertEquals(1.0, baseline, 0.1, alert::toString);
             assertEquals(3.0, current, 0.2, alert::toString);
             assertTrue(s.get("/metrics").body().contains("hubprobe_regression_active{hub=\"slow\",phase=\"spawn_image_pull\",probe=\"k8s\"} 1.0"));
+
+            // a post-deploy check against the service's baseline: it passes, but slower, so exit 3
+            String other = RealHub.user("ok");
+            hub.control("pull-" + other, "3");
+            try {
+                Cli.Result slow = Cli.run(Map.of("HUB_TOKEN", hub.serviceToken()), "check", "--hub-url", hub.url(),
+                        "--hub-name", "slow", "--token-env", "HUB_TOKEN", "--user", other, "--probe", probes.resolve("k8s.yml").toString(),
+                        "--baseline-from", s.url());
+                assertEquals(3, slow.exit(), () -> slow.stdout() + slow.stderr());
+                assertTrue(slow.stdout().contains("REGRESSED: spawn_image_pull took 3."), slow.stdout());
+            } finally {
+                hub.clearControl("pull-" + other);
+            }
+            Cli.Result fast = Cli.run(Map.of("HUB_TOKEN", hub.serviceToken()), "check", "--hub-url", hub.url(),
+                    "--hub-name", "slow", "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"),
+                    "--probe", probes.resolve("k8s.yml").toString(), "--baseline-from", s.url());
+            assertEquals(0, fast.exit(), () -> fast.stdout() + fast.stderr());
             hub.clearControl("pull-" + user);
             await("the regression resolved", 120, () -> webhooks(hook, "resolved") >= 1
                     && hook.findAll(postRequestedFor(urlEqualTo("/hook"))).stream()
