@@ -263,14 +263,17 @@ public final class KernelChannel implements AutoCloseable {
         return t.isEmpty() ? msg.path("msg_type").asText("") : t;
     }
 
+    /**
+     * Drops the connection at once. A graceful close handshake would leave OkHttp a task that waits up
+     * to a minute for the peer's answer; the kernel is deleted right after, so nothing is lost.
+     */
     @Override
     public void close() {
-        socket.close(1000, null);
+        socket.cancel();
         try {
             closed.await(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        socket.cancel();
     }
 }
