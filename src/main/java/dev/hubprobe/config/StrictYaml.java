@@ -48,15 +48,18 @@ public final class StrictYaml {
     }
 
     public static <T> T read(Path file, Class<T> type) throws ConfigException {
-        String text;
+        return read(file.toString(), text(file), type);
+    }
+
+    /** A config file's text; a missing or unreadable file is a {@link ConfigException} naming it. */
+    public static String text(Path file) throws ConfigException {
         try {
-            text = Files.readString(file);
+            return Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file.toString(), 0, null, "file does not exist");
         } catch (IOException e) {
             throw new ConfigException(file.toString(), 0, null, "cannot read: " + e.getMessage());
         }
-        return read(file.toString(), text, type);
     }
 
     /**

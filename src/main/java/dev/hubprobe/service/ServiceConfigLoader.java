@@ -11,9 +11,7 @@ import dev.hubprobe.config.Secret;
 import dev.hubprobe.config.StrictYaml;
 import dev.hubprobe.probe.ProbeDefinition;
 import dev.hubprobe.probe.ProbeTarget;
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,14 +40,7 @@ public final class ServiceConfigLoader {
     }
 
     public static LoadedConfig load(Path file) throws ConfigException {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file.toString(), 0, null, "file does not exist");
-        } catch (IOException e) {
-            throw new ConfigException(file.toString(), 0, null, "cannot read: " + e.getMessage());
-        }
+        String text = StrictYaml.text(file);
         String name = file.toString();
         ServiceConfig c = StrictYaml.read(name, text, ServiceConfig.class);
         Path base = file.toAbsolutePath().getParent();

@@ -199,6 +199,22 @@ class AlertEngineTest {
     }
 
     @Test
+    void nothingPagesWhileTheHubIsSilencedAndPagingResumesAfter() throws Exception {
+        try (AlertEngine e = engine()) {
+            e.store().silence("staging", now.plus(Duration.ofMinutes(10)), "planned upgrade");
+            for (int i = 0; i < 5; i++) {
+                e.accept(run(false, 1));   // 5 minutes of failures inside the silence
+            }
+            assertTrue(e.firing().isEmpty());
+            for (int i = 0; i < 7; i++) {
+                e.accept(run(false, 1));   // past the silence: counting starts again, and pages
+            }
+            assertEquals(1, e.firing().size());
+        }
+        awaitRequests("/hook", 1);
+    }
+
+    @Test
     void slowerSpawnFiresARegressionWithBaselineAndCurrentThenResolves() throws Exception {
         policy = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(30), 10, 3, 2.0, Duration.ofSeconds(5),
                 1.5, List.of());

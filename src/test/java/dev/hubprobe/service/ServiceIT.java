@@ -209,6 +209,12 @@ class ServiceIT {
                 }
             });
             assertEquals(1.0, metric(s.get("/metrics").body(), "hubprobe_config_last_reload_successful"));
+            assertEquals(401, s.post("/api/v1/hubs/healthy/silence?for=1h", null).statusCode());
+            assertEquals(404, s.post("/api/v1/hubs/nope/silence?for=1h", API_TOKEN).statusCode());
+            assertEquals(400, s.post("/api/v1/hubs/healthy/silence?for=soon", API_TOKEN).statusCode());
+            HttpResponse<String> silenced = s.post("/api/v1/hubs/healthy/silence?for=1h&reason=upgrade", API_TOKEN);
+            assertEquals(200, silenced.statusCode(), silenced::body);
+            assertTrue(silenced.body().contains("silenced_until"), silenced.body());
             HttpResponse<String> health = s.get("/health");
             assertEquals(200, health.statusCode());
             for (String path : List.of("/health", "/api/v1/hubs", "/metrics", "/api/v1/runs")) {

@@ -325,6 +325,21 @@ public final class HubClient implements AutoCloseable {
         return names;
     }
 
+    /**
+     * Stops a server and waits until the hub no longer lists it.
+     *
+     * @return false if it was still there at the deadline
+     */
+    public boolean stopAndWait(String user, String serverName, boolean remove, long deadlineNanos) {
+        stopServer(user, serverName, remove);
+        try {
+            return awaitStopped(user, serverName, deadlineNanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Polls the user model until the server is gone, or the deadline passes. */
     public boolean awaitStopped(String user, String serverName, long deadlineNanos) throws InterruptedException {
         while (true) {

@@ -81,14 +81,8 @@ public final class LoginStep implements ProbeStep {
                 .filter(n -> auto ? n.startsWith(ProbeDefinition.AUTO_SERVER_PREFIX) : n.equals(ctx.serverName()))
                 .toList();
         for (String name : leftovers) {
-            ctx.hub.stopServer(ctx.user, name, auto);
-            try {
-                if (!ctx.hub.awaitStopped(ctx.user, name, ctx.deadline(ctx.probe.timeouts().cleanup()))) {
-                    throw new ProbeFailure(Reason.CLEANUP_FAILED, "server '" + name + "' left by an earlier run would not stop");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ProbeFailure(Reason.ABORTED, "interrupted while stopping a leftover server");
+            if (!ctx.hub.stopAndWait(ctx.user, name, auto, ctx.deadline(ctx.probe.timeouts().cleanup()))) {
+                throw new ProbeFailure(Reason.CLEANUP_FAILED, "server '" + name + "' left by an earlier run would not stop");
             }
             ctx.notes.add("stopped server '" + name + "' left running by an earlier run");
         }

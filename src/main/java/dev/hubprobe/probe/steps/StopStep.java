@@ -26,16 +26,13 @@ public final class StopStep implements ProbeStep.Cleanup {
     public void run(ProbeContext ctx) {
         try {
             if (ctx.serverRequested) {
-                ctx.hub.stopServer(ctx.user, ctx.serverName(), ctx.probe.autoServerName());
-                if (!ctx.hub.awaitStopped(ctx.user, ctx.serverName(), ctx.deadline(ctx.probe.timeouts().cleanup()))) {
+                if (!ctx.hub.stopAndWait(ctx.user, ctx.serverName(), ctx.probe.autoServerName(),
+                        ctx.deadline(ctx.probe.timeouts().cleanup()))) {
                     throw new ProbeFailure(Reason.CLEANUP_FAILED, "server still not stopped after "
                             + Durations.format(ctx.probe.timeouts().cleanup()));
                 }
                 ctx.serverRequested = false;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProbeFailure(Reason.CLEANUP_FAILED, "interrupted while waiting for the server to stop");
         } finally {
             if (ctx.mintedToken != null) {
                 ctx.hub.deleteToken(ctx.user, ctx.mintedToken.id());
