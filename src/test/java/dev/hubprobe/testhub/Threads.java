@@ -2,6 +2,7 @@ package dev.hubprobe.testhub;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -10,9 +11,19 @@ public final class Threads {
     private Threads() {
     }
 
+    /**
+     * Live threads whose name matches, other than OkHttp's shared task runner idling between tasks: its
+     * coordinator keeps the name of the last task it ran while it waits for any client's next one.
+     */
     public static List<String> live(Predicate<String> name) {
-        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-                .map(Thread::getName).filter(name).toList();
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().isAlive() && name.test(e.getKey().getName()) && !idleTaskRunner(e.getValue()))
+                .map(e -> e.getKey().getName()).toList();
+    }
+
+    private static boolean idleTaskRunner(StackTraceElement[] stack) {
+        return Arrays.stream(stack).anyMatch(f -> f.getClassName().startsWith("okhttp3.internal.concurrent.TaskRunner")
+                && f.getMethodName().equals("awaitTaskToRun"));
     }
 
     public static void assertNoneLeft(String what, Predicate<String> name) throws InterruptedException {

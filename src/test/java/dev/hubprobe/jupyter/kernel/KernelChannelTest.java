@@ -22,9 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** The kernel channel against kernels that misbehave in ways a real hub cannot be made to. */
 class KernelChannelTest {
-    // OkHttp closes a cancelled websocket's writer on a task bounded by the write timeout: keep it short
-    // here, so the leak check below sees every thread end (production bounds it at 30 s)
-    private final OkHttpClient http = new OkHttpClient.Builder().writeTimeout(java.time.Duration.ofSeconds(2)).build();
+    private final OkHttpClient http = new OkHttpClient.Builder().build();
     private final Function<String, Optional<KernelModel>> alive = id -> Optional.of(new KernelModel(id, "python3", "idle"));
     private FakeKernelServer server;
 
