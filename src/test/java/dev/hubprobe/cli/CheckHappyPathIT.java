@@ -1,6 +1,7 @@
 package dev.hubprobe.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,9 +10,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hubprobe.testhub.Cli;
 import dev.hubprobe.testhub.RealHub;
 import dev.hubprobe.testhub.RealHubExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** `hubprobe check` passes against a healthy real hub, with a service token and through the login form. */
 @ExtendWith(RealHubExtension.class)
@@ -19,12 +24,19 @@ class CheckHappyPathIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final RealHub hub = RealHub.shared();
 
+    @TempDir
+    Path tmp;
+
     @Test
     void serviceTokenActingForAProbeUserPassesEveryPhase() throws Exception {
         String user = RealHub.user("ok");
-        Cli.Result r = Cli.run(Map.of("HUB_TOKEN", hub.serviceToken()),
-                "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", user, "--format", "json");
+        Path junit = tmp.resolve("junit.xml");
+        Cli.Result r = Cli.run(Map.of("HUB_TOKEN", hub.serviceToken()), "check", "--hub-url", hub.url(), "--token-env",
+                "HUB_TOKEN", "--user", user, "--format", "json", "--junit", junit.toString(), "--verbose");
         JsonNode json = assertAllPassed(r, user);
+        for (String out : List.of(r.stdout(), r.stderr(), Files.readString(junit))) {
+            assertFalse(out.contains(hub.serviceToken()), "the token leaked:\n" + out);
+        }
         assertTrue(json.path("notes").toString().contains("created hub user " + user), json.toString());
         // the token minted for the run was deleted at cleanup
         assertTrue(hub.tokenNotes(user).stream().noneMatch(n -> n.startsWith("hubprobe run")), "minted token left behind");
@@ -33,9 +45,10 @@ class CheckHappyPathIT {
     @Test
     void formLoginPassesEveryPhase() throws Exception {
         String user = RealHub.user("ok");
-        Cli.Result r = Cli.run(Map.of("HUB_PASSWORD", hub.password()),
-                "check", "--hub-url", hub.url(), "--username", user, "--password-env", "HUB_PASSWORD", "--format", "json");
+        Cli.Result r = Cli.run(Map.of("HUB_PASSWORD", hub.password()), "check", "--hub-url", hub.url(), "--username", user,
+                "--password-env", "HUB_PASSWORD", "--format", "json", "--verbose");
         assertAllPassed(r, user);
+        assertFalse(r.stdout().contains(hub.password()) || r.stderr().contains(hub.password()), "the password leaked");
     }
 
     static JsonNode assertAllPassed(Cli.Result r, String user) throws Exception {
