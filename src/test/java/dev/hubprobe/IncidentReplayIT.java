@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hubprobe.alerting.AlertEvent;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeDefinition;
 import dev.hubprobe.probe.Reason;
@@ -13,6 +14,7 @@ import dev.hubprobe.testhub.Cli;
 import dev.hubprobe.testhub.Probes;
 import dev.hubprobe.testhub.RealHub;
 import dev.hubprobe.testhub.RealHubExtension;
+import dev.hubprobe.testhub.RecordedAlerts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,16 +25,32 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The five outages of ../shared/docs/incidents.md, replayed on the real test hub (and, for the hub
- * that is gone, on a real configurable-http-proxy with no routes). Each asserts the phase and reason
- * an operator would be paged with.
+ * that is gone, on a real configurable-http-proxy with no routes). Each asserts the phase and reason,
+ * and that the run pages at once (within one probe interval) with them on the alert.
  */
 @ExtendWith(RealHubExtension.class)
 class IncidentReplayIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final RealHub hub = RealHub.shared();
+
+    @TempDir
+    Path dir;
+
+    /** The page the run raises carries the failing phase and reason, as its alert annotations. */
+    private void assertPaged(RunResult r) throws Exception {
+        try (RecordedAlerts alerts = new RecordedAlerts(dir.resolve(r.runId()))) {
+            AlertEvent page = alerts.page(r);
+            assertEquals(AlertEvent.Type.FIRING, page.type());
+            assertEquals("HubprobeProbeFailing", page.labels().get("alertname"));
+            assertEquals(r.hub(), page.labels().get("hub"));
+            assertEquals(r.failedPhase().label(), page.alert().annotations().get("phase"));
+            assertEquals(r.reason().label(), page.alert().annotations().get("reason"));
+        }
+    }
 
     private static ProbeDefinition code(String userOptions, String code) throws Exception {
         return Probes.probe("user_options: " + userOptions + "\ncells: [{code: '" + code + "'}]\n");
@@ -44,12 +62,14 @@ class IncidentReplayIT {
         RunResult spawn = Probes.run(hub, RealHub.user("brokenimage"), code("{}", "1"));
         assertEquals(Phase.SPAWN, spawn.failedPhase());
         assertEquals(Reason.SPAWN_FAILED, spawn.reason());
+        assertPaged(spawn);
         // the image runs but its sqlite is broken: the environment probe fails execute with the exception
         RunResult env = Probes.run(hub, RealHub.user("brokenimport"),
                 ProbeDefinition.load(RealHub.basedir().resolve("probes/environment.yml")));
         assertEquals(Phase.EXECUTE, env.failedPhase());
         assertEquals(Reason.EXECUTE_ERROR, env.reason());
         assertTrue(env.message().contains("ImportError"), env.message());
+        assertPaged(env);
     }
 
     @Test
@@ -66,6 +86,7 @@ class IncidentReplayIT {
             assertEquals(Phase.HUB_API, down.failedPhase());
             assertEquals(Reason.HUB_UNREACHABLE, down.reason());
             assertTrue(down.message().contains("404"), down.message());
+            assertPaged(down);
         } finally {
             proxy.destroy();
             proxy.waitFor();
@@ -73,8 +94,10 @@ class IncidentReplayIT {
         // and each other kind of breakage has a reason of its own
         RunResult login = Probes.run(hub.url(), null, "not-a-valid-token", code("{}", "1"));
         assertEquals(Reason.AUTH_ERROR, login.reason());
+        assertPaged(login);
         RunResult spawn = Probes.run(hub, RealHub.user("fail"), code("{}", "1"));
         assertEquals(Reason.SPAWN_FAILED, spawn.reason());
+        assertPaged(spawn);
     }
 
     @Test
@@ -86,6 +109,7 @@ class IncidentReplayIT {
         assertEquals(Reason.UNSCHEDULABLE, r.reason());
         assertTrue(r.message().contains("NotTriggerScaleUp"), r.message());
         assertTrue(hub.userModel(user).path("servers").isEmpty());
+        assertPaged(r);
     }
 
     @Test
@@ -97,6 +121,9 @@ class IncidentReplayIT {
         JsonNode json = JSON.readTree(r.stdout());
         assertEquals("passed", json.path("phases").get(2).path("status").asText(), "the server came up");
         assertEquals("kernel_died", json.path("reason").asText(), json::toString);
+        RunResult again = Probes.run(hub, RealHub.user("deadkernel"), code("{}", "1"));
+        assertEquals(Reason.KERNEL_DIED, again.reason());
+        assertPaged(again);
     }
 
     @Test
@@ -117,6 +144,7 @@ class IncidentReplayIT {
             assertEquals(Reason.IMAGE_PULL_FAILED, next.reason());
             assertTrue(next.message().contains("pull access denied"), next.message());
             assertEquals(Boolean.TRUE, next.scaleUpObserved());
+            assertPaged(next);
         } finally {
             for (String other : others) {
                 hub.stopServer(other);
