@@ -8,10 +8,26 @@ run_dir=$(mkdir -p "$1" && cd "$1" && pwd)
 port=$2
 : "${HUBPROBE_TEST_SERVICE_TOKEN:?set HUBPROBE_TEST_SERVICE_TOKEN}" "${HUBPROBE_TEST_PASSWORD:?set HUBPROBE_TEST_PASSWORD}"
 env_dir=$("$here/install.sh")
-free_port() { "$env_dir/venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Both internal ports at once, with both sockets held open, and never the public port: picked one at
+# a time, the kernel may hand out the same free port twice (the hub then fails to bind).
+# (command substitution, not <(...): bash must reap the child before it execs the hub)
+ports=$("$env_dir/venv/bin/python" - "$port" <<'PY'
+import socket, sys
+held, ports = [], []
+while len(ports) < 2:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    held.append(s)
+    p = s.getsockname()[1]
+    if p != int(sys.argv[1]):
+        ports.append(p)
+print(*ports)
+PY
+)
+read -r hub_port api_port <<<"$ports"
 export HUBPROBE_TEST_PORT=$port
-export HUBPROBE_TEST_HUB_PORT=$(free_port)
-export HUBPROBE_TEST_API_PORT=$(free_port)
+export HUBPROBE_TEST_HUB_PORT=$hub_port
+export HUBPROBE_TEST_API_PORT=$api_port
 export HUBPROBE_TEST_RUN_DIR=$run_dir
 export HUBPROBE_TEST_CONTROL_DIR=$run_dir/control
 export HUBPROBE_TEST_CHP=$env_dir/node_modules/.bin/configurable-http-proxy
