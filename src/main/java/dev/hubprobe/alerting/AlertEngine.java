@@ -147,7 +147,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         g.add(baseline);
         String key = Alert.regressionKey(r.hub(), r.probe(), phase);
         Alert a = store.get(key).orElse(Alert.fresh(key, Alert.Kind.REGRESSION, r.hub(), r.probe(), phase));
-        boolean regressed = current > p.factor() * baseline && current - baseline > p.minDelta().toNanos() / 1e9;
+        boolean regressed = p.regressed(current, baseline);
         Map<String, String> notes = new LinkedHashMap<>();
         notes.put("summary", String.format(Locale.ROOT, "%s of probe %s on hub %s is %.1fx slower than usual", phase, r.probe(),
                 r.hub(), baseline > 0 ? current / baseline : Double.POSITIVE_INFINITY));

@@ -23,6 +23,20 @@ public record AlertPolicy(int fireAfter, int resolveAfter, Duration reminder, St
         }
     }
 
+    /** The regression rule: over {@code factor} times the baseline, and over it by more than {@code minDelta}. */
+    public static boolean regressed(double currentSeconds, double baselineSeconds, double factor, double minDeltaSeconds) {
+        return currentSeconds > factor * baselineSeconds && currentSeconds - baselineSeconds > minDeltaSeconds;
+    }
+
+    public boolean regressed(double currentSeconds, double baselineSeconds) {
+        return regressed(currentSeconds, baselineSeconds, factor, minDelta.toNanos() / 1e9);
+    }
+
+    public AlertPolicy withMaintenance(List<Window> windows) {
+        return new AlertPolicy(fireAfter, resolveAfter, reminder, severity, regression, window, minSamples, recent, factor,
+                minDelta, resolveFactor, List.copyOf(windows));
+    }
+
     public boolean inMaintenance(Instant t) {
         return maintenance.stream().anyMatch(w -> w.covers(t));
     }

@@ -1,6 +1,7 @@
 package dev.hubprobe.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hubprobe.alerting.AlertPolicy;
 import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.RunResult;
@@ -50,7 +51,7 @@ final class Baselines {
             }
             double now = p.duration().toNanos() / 1e9;
             double usual = baseline.asDouble();
-            if (now > factor * usual && now - usual > minDelta) {
+            if (AlertPolicy.regressed(now, usual, factor, minDelta)) {
                 out.add(String.format(Locale.ROOT, "%s took %.3f s against a baseline of %.3f s (%.1fx)", p.phase().label(),
                         now, usual, usual > 0 ? now / usual : Double.POSITIVE_INFINITY));
             }

@@ -114,8 +114,7 @@ public final class ProbeScheduler implements AutoCloseable {
                 JobDetail job = JobBuilder.newJob(ProbeJob.class).withIdentity(p.key(), GROUP).build();
                 long interval = p.interval().toMillis();
                 long jitterSpan = maxJitter == null ? interval : Math.min(interval, maxJitter.toMillis());
-                // stable per job: restarts keep hubs spread the same way
-                long offset = Math.floorMod(p.key().hashCode() * 2654435761L, Math.max(1, jitterSpan));
+                long offset = startOffset(p.key(), jitterSpan);
                 Trigger trigger = TriggerBuilder.newTrigger().withIdentity(p.key(), GROUP)
                         .startAt(new Date(System.currentTimeMillis() + offset))
                         .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(interval)
@@ -128,12 +127,16 @@ public final class ProbeScheduler implements AutoCloseable {
         }
     }
 
-    public Optional<ScheduledProbe> job(String hub, String probe) {
-        return Optional.ofNullable(jobs.get(hub + "/" + probe));
+    /**
+     * When a job first runs, in ms from scheduling: spread over {@code spanMillis}, and stable per job,
+     * so restarts keep hubs spread the same way.
+     */
+    public static long startOffset(String key, long spanMillis) {
+        return Math.floorMod(key.hashCode() * 2654435761L, Math.max(1, spanMillis));
     }
 
-    public List<ScheduledProbe> jobs() {
-        return List.copyOf(jobs.values());
+    public Optional<ScheduledProbe> job(String hub, String probe) {
+        return Optional.ofNullable(jobs.get(hub + "/" + probe));
     }
 
     /** Runs a probe now, outside its schedule, and hands the result to the sinks ("run now" from CI). */

@@ -183,8 +183,7 @@ public final class ServiceConfigLoader {
             }
             out.add(new AlertPolicy.Window(start, end, m.reason()));
         }
-        return new AlertPolicy(p.fireAfter(), p.resolveAfter(), p.reminder(), p.severity(), p.regression(), p.window(),
-                p.minSamples(), p.recent(), p.factor(), p.minDelta(), p.resolveFactor(), List.copyOf(out));
+        return p.withMaintenance(out);
     }
 
     private static Instant instant(Checker check, String at, String value) throws ConfigException {

@@ -108,7 +108,7 @@ public final class SchedulerBenchmark {
             long expected = 0;
             for (ScheduledProbe p : probes) {
                 // the same start offset the scheduler gives each job, then one run per interval
-                long offset = Math.floorMod(p.key().hashCode() * 2654435761L, Math.max(1, interval.toMillis()));
+                long offset = ProbeScheduler.startOffset(p.key(), interval.toMillis());
                 expected += offset < length.toMillis() ? 1 + (length.toMillis() - 1 - offset) / interval.toMillis() : 0;
             }
             long done = passed.get() + failed.get();

@@ -8,7 +8,6 @@ import dev.hubprobe.jupyter.JupyterHttp;
 import java.time.Instant;
 import java.util.List;
 
-
 /**
  * Alertmanager API v2 ({@code POST /api/v2/alerts}), to every configured instance (an HA cluster
  * deduplicates). Alertmanager resolves an alert it stops hearing about, so firing alerts are sent

@@ -34,8 +34,7 @@ final class HubAuthInterceptor implements Interceptor {
     public Response intercept(Chain chain) throws IOException {
         Request request = chain.request();
         Request.Builder b = request.newBuilder().header("User-Agent", userAgent);
-        boolean sameOrigin = request.url().scheme().equals(origin.scheme())
-                && request.url().host().equals(origin.host()) && request.url().port() == origin.port();
+        boolean sameOrigin = HubClient.sameOrigin(origin, request.url());
         String t = token.get();
         if (sameOrigin && t != null && request.header("Authorization") == null) {
             b.header("Authorization", "token " + t);

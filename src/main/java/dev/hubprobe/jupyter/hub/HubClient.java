@@ -104,8 +104,7 @@ public final class HubClient implements AutoCloseable {
     public OkHttpClient httpWithToken(String otherToken) {
         return http.newBuilder().addInterceptor(chain -> {
             Request r = chain.request();
-            boolean sameOrigin = r.url().host().equals(hubUrl.host()) && r.url().port() == hubUrl.port();
-            return chain.proceed(sameOrigin ? r.newBuilder().header("Authorization", "token " + otherToken).build() : r);
+            return chain.proceed(sameOrigin(hubUrl, r.url()) ? r.newBuilder().header("Authorization", "token " + otherToken).build() : r);
         }).build();
     }
 
@@ -377,7 +376,7 @@ public final class HubClient implements AutoCloseable {
                     return; // 200 page or 404 for a server without a front end: the cookies are set either way
                 }
                 HttpUrl next = url.resolve(response.header("Location", ""));
-                if (next == null || !next.host().equals(hubUrl.host()) || next.port() != hubUrl.port()) {
+                if (next == null || !sameOrigin(hubUrl, next)) {
                     throw new ProtocolException("server redirected off the hub's origin");
                 }
                 if (next.encodedPath().startsWith(hubUrl.encodedPath() + "hub/login")) {
@@ -387,11 +386,6 @@ public final class HubClient implements AutoCloseable {
             }
         }
         throw new LoginRejectedException("more than " + MAX_REDIRECTS + " redirects opening the server (a redirect loop)", true);
-    }
-
-    /** The value of the {@code _xsrf} cookie the jar would send to {@code url}, if any. */
-    public Optional<String> xsrfCookie(HttpUrl url) {
-        return HubAuthInterceptor.xsrf(cookies, url);
     }
 
     /** Cancels every call in flight (used when the process is asked to stop mid-probe). */
@@ -416,11 +410,8 @@ public final class HubClient implements AutoCloseable {
             node.path("scopes").forEach(s -> scopes.add(s.asText()));
             return new Identity(node.path("kind").asText("user"), node.get("name").asText(), List.copyOf(scopes));
         }
-
-        public boolean hasScope(String prefix) {
-            return scopes.stream().anyMatch(s -> s.equals(prefix) || s.startsWith(prefix + "!"));
-        }
     }
+
 
     /** A token minted for the probe user: {@code id} to delete it, {@code value} never logged. */
     public record MintedToken(String id, String value) {
@@ -428,6 +419,11 @@ public final class HubClient implements AutoCloseable {
         public String toString() {
             return "MintedToken[id=" + id + "]";
         }
+    }
+
+    /** Whether a URL is on the hub's origin (scheme, host, port): the only place credentials may go. */
+    static boolean sameOrigin(HttpUrl hub, HttpUrl url) {
+        return url.scheme().equals(hub.scheme()) && url.host().equals(hub.host()) && url.port() == hub.port();
     }
 
     static Optional<Cookie> cookie(CookieJar jar, HttpUrl url, String name) {

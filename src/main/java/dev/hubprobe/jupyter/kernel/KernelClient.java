@@ -34,10 +34,6 @@ public final class KernelClient {
         this.nanoTime = nanoTime;
     }
 
-    public HttpUrl serverUrl() {
-        return serverUrl;
-    }
-
     HttpUrl api(String... segments) {
         HttpUrl.Builder b = serverUrl.newBuilder().addPathSegment("api");
         for (String s : segments) {
