@@ -1,5 +1,6 @@
 package dev.hubprobe.alerting;
 
+import dev.hubprobe.probe.ProbeKey;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,12 +20,16 @@ public record Alert(String key, Kind kind, String hub, String probe, String phas
         annotations = Map.copyOf(annotations);
     }
 
-    public static String failureKey(String hub, String probe) {
-        return "failure/" + hub + "/" + probe;
+    public static String failureKey(ProbeKey key) {
+        return "failure/" + key;
     }
 
-    public static String regressionKey(String hub, String probe, String phase) {
-        return "regression/" + hub + "/" + probe + "/" + phase;
+    public static String regressionKey(ProbeKey key, String phase) {
+        return "regression/" + key + "/" + phase;
+    }
+
+    public ProbeKey probeKey() {
+        return new ProbeKey(hub, probe);
     }
 
     public static Alert fresh(String key, Kind kind, String hub, String probe, String phase) {

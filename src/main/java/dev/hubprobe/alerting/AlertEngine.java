@@ -1,8 +1,10 @@
 package dev.hubprobe.alerting;
 
+import dev.hubprobe.json.Json;
 import dev.hubprobe.alerting.notify.Dispatcher;
 import dev.hubprobe.history.HistoryStore;
-import dev.hubprobe.jupyter.JupyterHttp;
+import dev.hubprobe.metrics.GaugeValue;
+import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.probe.RunSink;
@@ -16,12 +18,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.DoubleAdder;
 import java.util.function.Function;
 
 /**
@@ -36,14 +37,16 @@ import java.util.function.Function;
 public final class AlertEngine implements RunSink, AutoCloseable {
     private final AlertStore store;
     private final Dispatcher dispatcher;
-    private final HistoryStore history;
     private final Function<String, AlertPolicy> policies;
     private final MeterRegistry registry;
     private final Clock clock;
     private final String externalUrl;
     private final Duration resend;
-    private final Map<String, DoubleAdder> baselines = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> active = new ConcurrentHashMap<>();
+    private final Baselines baselines;
+    private final Map<String, GaugeValue> baselineGauges = new ConcurrentHashMap<>();
+    private final Map<String, GaugeValue> active = new ConcurrentHashMap<>();
+    /** Runs of one pair are judged one at a time (a scheduled run and a run-now may end together). */
+    private final Map<ProbeKey, Object> locks = new ConcurrentHashMap<>();
     private final ScheduledExecutorService resender = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "hubprobe-alert-resend");
         t.setDaemon(true);
@@ -56,9 +59,14 @@ public final class AlertEngine implements RunSink, AutoCloseable {
      */
     public AlertEngine(AlertStore store, Dispatcher dispatcher, HistoryStore history, Function<String, AlertPolicy> policies,
                        MeterRegistry registry, Clock clock, String externalUrl, Duration resend) {
+        this(store, dispatcher, new Baselines(history, clock, Duration.ofMinutes(5)), policies, registry, clock, externalUrl, resend);
+    }
+
+    public AlertEngine(AlertStore store, Dispatcher dispatcher, Baselines baselines, Function<String, AlertPolicy> policies,
+                       MeterRegistry registry, Clock clock, String externalUrl, Duration resend) {
+        this.baselines = baselines;
         this.store = store;
         this.dispatcher = dispatcher;
-        this.history = history;
         this.policies = policies;
         this.registry = registry;
         this.clock = clock;
@@ -67,33 +75,77 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         // regression gauges of alerts already firing survive a restart
         for (Alert a : store.firing()) {
             if (a.kind() == Alert.Kind.REGRESSION) {
-                gauge(active, "hubprobe.regression.active", a.hub(), a.probe(), a.phase()).set(1);
+                regressionGauge(a.probeKey(), a.phase()).set(1);
             }
         }
         resender.scheduleWithFixedDelay(this::resendFiring, resend.toMillis(), resend.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
-    public synchronized void accept(RunResult r) {
-        AlertPolicy policy = policies.apply(r.hub());
-        Instant now = clock.instant();
-        if (policy.inMaintenance(now) || store.silencedUntil(r.hub()).map(now::isBefore).orElse(false)) {
-            return;
-        }
-        failure(r, policy, now);
-        if (policy.regression() && r.passed()) {
-            List<PhaseResult> phases = new ArrayList<>(r.phases());
-            phases.addAll(r.spawnPhases());
-            for (PhaseResult p : phases) {
-                if (p.status() == PhaseResult.Status.PASSED) {
-                    regression(r, p.phase().label(), policy, now);
+    public void accept(RunResult r) {
+        ProbeKey key = ProbeKey.of(r);
+        synchronized (locks.computeIfAbsent(key, k -> new Object())) {
+            AlertPolicy policy = policies.apply(r.hub());
+            Instant now = clock.instant();
+            if (policy.inMaintenance(now) || store.silencedUntil(r.hub()).map(now::isBefore).orElse(false)) {
+                return;
+            }
+            failure(key, r, policy, now);
+            if (policy.regression() && r.passed()) {
+                Map<String, Baselines.Phase> phases = baselines.of(key, policy);
+                List<PhaseResult> measured = new ArrayList<>(r.phases());
+                measured.addAll(r.spawnPhases());
+                for (PhaseResult p : measured) {
+                    Baselines.Phase b = phases.get(p.phase().label());
+                    if (p.status() == PhaseResult.Status.PASSED && b != null) {
+                        regression(key, r, p.phase().label(), b, policy, now);
+                    }
                 }
             }
         }
     }
 
-    private void failure(RunResult r, AlertPolicy policy, Instant now) {
-        String key = Alert.failureKey(r.hub(), r.probe());
+    /** The baselines the engine judges a pair by: what the API serves for {@code check --baseline-from}. */
+    public Baselines baselines() {
+        return baselines;
+    }
+
+    /**
+     * Ends what pairs no longer configured left open: their firing alerts resolve (receivers are told,
+     * and nothing is re-sent for ever) and their regression gauges go.
+     */
+    public void retainOnly(Set<ProbeKey> configured) {
+        Instant now = clock.instant();
+        for (Alert a : store.firing()) {
+            ProbeKey key = a.probeKey();
+            if (configured.contains(key)) {
+                continue;
+            }
+            synchronized (locks.computeIfAbsent(key, k -> new Object())) {
+                Map<String, String> notes = new LinkedHashMap<>(a.annotations());
+                notes.put("resolved_because", "the probe is no longer configured");
+                Alert resolved = a.update(notes).resolve(now);
+                store.save(resolved);
+                dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, resolved, resolved.labels(policies.apply(a.hub()).severity())));
+            }
+        }
+        for (Map<String, GaugeValue> gauges : List.of(baselineGauges, active)) {
+            for (String k : List.copyOf(gauges.keySet())) {
+                String[] parts = k.split("/", 3);
+                if (!configured.contains(new ProbeKey(parts[0], parts[1]))) {
+                    gauges.remove(k);
+                    registry.getMeters().stream().filter(m -> parts[0].equals(m.getId().getTag("hub"))
+                            && parts[1].equals(m.getId().getTag("probe")) && parts[2].equals(m.getId().getTag("phase"))
+                            && m.getId().getName().startsWith(gauges == active ? "hubprobe.regression" : "hubprobe.phase.baseline"))
+                            .toList().forEach(registry::remove);
+                }
+            }
+        }
+        locks.keySet().removeIf(k -> !configured.contains(k));
+    }
+
+    private void failure(ProbeKey probeKey, RunResult r, AlertPolicy policy, Instant now) {
+        String key = Alert.failureKey(probeKey);
         Alert a = store.get(key).orElse(Alert.fresh(key, Alert.Kind.FAILURE, r.hub(), r.probe(), null));
         a = r.passed() ? a.withCounts(0, a.consecutivePass() + 1) : a.withCounts(a.consecutiveFail() + 1, 0);
         if (!r.passed()) {
@@ -124,10 +176,10 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         Map<String, String> n = new LinkedHashMap<>();
         n.put("summary", "probe " + r.probe() + " is failing on hub " + r.hub());
         n.put("description", "phase " + r.failedPhase().label() + " failed (" + r.reason().label() + "): "
-                + JupyterHttp.abbreviate(r.message(), 500));
+                + Json.abbreviate(r.message(), 500));
         n.put("phase", r.failedPhase().label());
         n.put("reason", r.reason().label());
-        n.put("message", JupyterHttp.abbreviate(r.message(), 1000));
+        n.put("message", Json.abbreviate(r.message(), 1000));
         n.put("runbook_url", "https://github.com/hubprobe/hubprobe/blob/main/README.md#phases-and-failure-reasons");
         if (externalUrl != null) {
             n.put("run_url", externalUrl + "/api/v1/runs/" + r.runId());
@@ -135,24 +187,18 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         return n;
     }
 
-    private void regression(RunResult r, String phase, AlertPolicy p, Instant now) {
-        List<Double> d = history.phaseDurations(r.hub(), r.probe(), phase, now.minus(p.window()), 2000);
-        if (d.size() < p.recent() + p.minSamples()) {
-            return;
-        }
-        double current = median(d.subList(0, p.recent()));
-        double baseline = median(d.subList(p.recent(), d.size()));
-        DoubleAdder g = baselineGauge(r.hub(), r.probe(), phase);
-        g.reset();
-        g.add(baseline);
-        String key = Alert.regressionKey(r.hub(), r.probe(), phase);
+    private void regression(ProbeKey probeKey, RunResult r, String phase, Baselines.Phase b, AlertPolicy p, Instant now) {
+        double current = b.current();
+        double baseline = b.baseline();
+        baselineGauge(probeKey, phase).set(baseline);
+        String key = Alert.regressionKey(probeKey, phase);
         Alert a = store.get(key).orElse(Alert.fresh(key, Alert.Kind.REGRESSION, r.hub(), r.probe(), phase));
         boolean regressed = p.regressed(current, baseline);
         Map<String, String> notes = new LinkedHashMap<>();
         notes.put("summary", String.format(Locale.ROOT, "%s of probe %s on hub %s is %.1fx slower than usual", phase, r.probe(),
                 r.hub(), baseline > 0 ? current / baseline : Double.POSITIVE_INFINITY));
         notes.put("description", String.format(Locale.ROOT, "median of the last %d runs %.3f s against a baseline of %.3f s (%d runs)",
-                p.recent(), current, baseline, d.size() - p.recent()));
+                p.recent(), current, baseline, b.samples()));
         notes.put("baseline_seconds", String.format(Locale.ROOT, "%.3f", baseline));
         notes.put("current_seconds", String.format(Locale.ROOT, "%.3f", current));
         if (externalUrl != null) {
@@ -161,17 +207,17 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         if (!a.firing() && regressed) {
             a = a.fire(now, notes);
             store.save(a);
-            gauge(active, "hubprobe.regression.active", r.hub(), r.probe(), phase).set(1);
+            regressionGauge(probeKey, phase).set(1);
             dispatcher.dispatch(new AlertEvent(AlertEvent.Type.FIRING, a, a.labels(p.severity())));
         } else if (a.firing() && current < p.resolveFactor() * baseline) {
             a = a.update(notes).resolve(now);
             store.save(a);
-            gauge(active, "hubprobe.regression.active", r.hub(), r.probe(), phase).set(0);
+            regressionGauge(probeKey, phase).set(0);
             dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, a, a.labels(p.severity())));
         } else if (a.firing()) {
             store.save(a.update(notes));
         } else {
-            gauge(active, "hubprobe.regression.active", r.hub(), r.probe(), phase);
+            regressionGauge(probeKey, phase);
         }
     }
 
@@ -187,27 +233,22 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         }
     }
 
-    private DoubleAdder baselineGauge(String hub, String probe, String phase) {
-        return baselines.computeIfAbsent(hub + "/" + probe + "/" + phase, k -> {
-            DoubleAdder v = new DoubleAdder();
-            Gauge.builder("hubprobe.phase.baseline.seconds", v, DoubleAdder::sum).tags("hub", hub, "probe", probe, "phase", phase)
+    private GaugeValue baselineGauge(ProbeKey key, String phase) {
+        return baselineGauges.computeIfAbsent(key + "/" + phase, k -> {
+            GaugeValue v = new GaugeValue();
+            Gauge.builder("hubprobe.phase.baseline.seconds", v, GaugeValue::get).tags("hub", key.hub(), "probe", key.probe(), "phase", phase)
                     .description("the phase's usual duration: median of passing runs over the baseline window").register(registry);
             return v;
         });
     }
 
-    private AtomicLong gauge(Map<String, AtomicLong> map, String name, String hub, String probe, String phase) {
-        return map.computeIfAbsent(hub + "/" + probe + "/" + phase, k -> {
-            AtomicLong v = new AtomicLong();
-            Gauge.builder(name, v, AtomicLong::get).tags("hub", hub, "probe", probe, "phase", phase)
+    private GaugeValue regressionGauge(ProbeKey key, String phase) {
+        return active.computeIfAbsent(key + "/" + phase, k -> {
+            GaugeValue v = new GaugeValue();
+            Gauge.builder("hubprobe.regression.active", v, GaugeValue::get).tags("hub", key.hub(), "probe", key.probe(), "phase", phase)
                     .description("1 while the phase is slower than its baseline").register(registry);
             return v;
         });
-    }
-
-    public static double median(List<Double> values) {
-        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     public List<Alert> firing() {

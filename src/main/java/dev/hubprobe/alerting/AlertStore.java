@@ -9,26 +9,44 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
 
-/** Alert state and silences in the history database, so a restart neither re-pages nor forgets. */
+/**
+ * Alert state and silences in the history database, so a restart neither re-pages nor forgets. This
+ * process is the only writer, so reads come from a copy kept in memory: a run costs one write here,
+ * not a dozen reads.
+ */
 public final class AlertStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final DataSource db;
+    private final Map<String, Alert> alerts = new ConcurrentHashMap<>();
+    private final Map<String, Instant> silences = new ConcurrentHashMap<>();
 
     public AlertStore(DataSource db) {
         this.db = db;
+        query("SELECT * FROM alerts").forEach(a -> alerts.put(a.key(), a));
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT hub, until_at FROM silences");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                silences.put(rs.getString(1), rs.getTimestamp(2).toInstant());
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read silences: " + e.getMessage(), e);
+        }
     }
 
     public Optional<Alert> get(String key) {
-        return query("SELECT * FROM alerts WHERE alert_key = ?", key).stream().findFirst();
+        return Optional.ofNullable(alerts.get(key));
     }
 
     public List<Alert> firing() {
-        return query("SELECT * FROM alerts WHERE firing ORDER BY starts_at");
+        return alerts.values().stream().filter(Alert::firing)
+                .sorted(Comparator.comparing(Alert::startsAt, Comparator.nullsLast(Comparator.naturalOrder()))).toList();
     }
 
     public void save(Alert a) {
@@ -48,6 +66,7 @@ public final class AlertStore {
             ps.setTimestamp(11, ts(a.lastNotifiedAt()));
             ps.setString(12, JSON.writeValueAsString(a.annotations()));
             ps.executeUpdate();
+            alerts.put(a.key(), a);
         } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot save alert " + a.key() + ": " + e.getMessage(), e);
         }
@@ -61,20 +80,14 @@ public final class AlertStore {
             ps.setTimestamp(2, Timestamp.from(until));
             ps.setString(3, reason);
             ps.executeUpdate();
+            silences.put(hub, until);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot save silence: " + e.getMessage(), e);
         }
     }
 
     public Optional<Instant> silencedUntil(String hub) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT until_at FROM silences WHERE hub = ?")) {
-            ps.setString(1, hub);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getTimestamp(1).toInstant()) : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read silences: " + e.getMessage(), e);
-        }
+        return Optional.ofNullable(silences.get(hub));
     }
 
     private List<Alert> query(String sql, Object... args) {

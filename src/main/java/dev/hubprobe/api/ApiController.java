@@ -1,17 +1,17 @@
 package dev.hubprobe.api;
 
+import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hubprobe.alerting.Alert;
-import dev.hubprobe.alerting.AlertEngine;
 import dev.hubprobe.alerting.AlertPolicy;
 import dev.hubprobe.config.Durations;
 import dev.hubprobe.config.Secret;
-import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.metrics.ProbeMetrics;
+import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.report.JsonReport;
-import dev.hubprobe.service.ScheduledProbe;
+import dev.hubprobe.schedule.ScheduledProbe;
 import dev.hubprobe.service.ServiceState;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
@@ -23,6 +23,8 @@ import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -32,18 +34,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * The HTTP API: read-only views of results and history, the Prometheus scrape, and two writes
- * behind the configured bearer token ("run now" for CI, and reload). No response carries a secret:
- * results are redacted when made, and configuration is shown by name only.
+ * behind the configured bearer token ("run now" for CI, and reload). Reads need
+ * {@code server.read_token} when one is configured. No response carries a secret: results are
+ * redacted when made, and configuration is shown by name only.
+ *
+ * <p>Every handler runs on Micronaut's blocking pool, never the event loop: a {@code wait=true} run
+ * takes minutes and a history query takes a while, and neither may hold up /health or /metrics.
  */
 @Controller
+@ExecuteOn(TaskExecutors.BLOCKING)
 public class ApiController {
     /** A probe that failed, asked for with {@code wait=true}: the hub (a dependency of the request) failed. */
     static final HttpStatus PROBE_FAILED = HttpStatus.FAILED_DEPENDENCY;
@@ -51,22 +57,36 @@ public class ApiController {
     @Inject
     ServiceState state;
 
+    /** Up, and able to record what it finds: 503 while runs cannot be written to the history. */
     @Get(uri = "/health", produces = MediaType.APPLICATION_JSON)
-    public ObjectNode health() {
-        return JupyterHttp.object().put("status", "ok").put("probes", state.config().probes().size());
+    public HttpResponse<ObjectNode> health() {
+        ObjectNode body = Json.object().put("probes", state.config().probes().size())
+                .put("running", state.scheduler().running());
+        ObjectNode history = body.putObject("history").put("write_failures", state.history().writeFailures());
+        Optional<String> failing = state.history().lastWriteError();
+        failing.ifPresent(e -> history.put("last_error", e));
+        body.put("status", failing.isPresent() ? "failing" : "ok");
+        return HttpResponse.status(failing.isPresent() ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK).body(body);
     }
 
     @Get(uri = "/metrics", produces = {MediaType.TEXT_PLAIN, "application/openmetrics-text"})
-    public HttpResponse<String> metrics(@Header("Accept") @Nullable String accept) {
+    public HttpResponse<?> metrics(@Header("Accept") @Nullable String accept, @Header("Authorization") @Nullable String authorization) {
+        Optional<HttpResponse<?>> denied = authorizeRead(authorization);
+        if (denied.isPresent()) {
+            return denied.get();
+        }
         return HttpResponse.ok(state.metrics().scrape(accept)).contentType(ProbeMetrics.contentType(accept));
     }
 
     /** The latest result of every configured (hub, probe), null for pairs that have not run yet. */
     @Get(uri = "/api/v1/hubs", produces = MediaType.APPLICATION_JSON)
-    public ArrayNode hubs() {
-        Map<String, RunResult> latest = state.history().latest().stream()
-                .collect(Collectors.toMap(r -> r.hub() + "/" + r.probe(), Function.identity(), (a, b) -> a));
-        ArrayNode out = JupyterHttp.JSON.createArrayNode();
+    public HttpResponse<?> hubs(@Header("Authorization") @Nullable String authorization) {
+        Optional<HttpResponse<?>> denied = authorizeRead(authorization);
+        if (denied.isPresent()) {
+            return denied.get();
+        }
+        Map<ProbeKey, RunResult> latest = state.history().latest(state.config().probes().stream().map(ScheduledProbe::key).toList());
+        ArrayNode out = Json.array();
         for (ScheduledProbe p : state.config().probes()) {
             ObjectNode o = out.addObject().put("hub", p.hub()).put("probe", p.probe().name())
                     .put("interval", Durations.format(p.interval()));
@@ -79,12 +99,17 @@ public class ApiController {
                 o.set("last_run", JsonReport.toJson(r));
             }
         }
-        return out;
+        return HttpResponse.ok(out);
     }
 
     @Get(uri = "/api/v1/runs", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<?> runs(@QueryValue @Nullable String hub, @QueryValue @Nullable String probe,
-                                @QueryValue @Nullable String since, @QueryValue @Nullable String limit) {
+                                @QueryValue @Nullable String since, @QueryValue @Nullable String limit,
+                                @Header("Authorization") @Nullable String authorization) {
+        Optional<HttpResponse<?>> denied = authorizeRead(authorization);
+        if (denied.isPresent()) {
+            return denied.get();
+        }
         int n = 100;
         if (limit != null) {
             try {
@@ -108,13 +133,17 @@ public class ApiController {
                 }
             }
         }
-        ArrayNode out = JupyterHttp.JSON.createArrayNode();
+        ArrayNode out = Json.array();
         state.history().runs(hub, probe, from, n).forEach(r -> out.add(JsonReport.toJson(r)));
         return HttpResponse.ok(out);
     }
 
     @Get(uri = "/api/v1/runs/{id}", produces = MediaType.APPLICATION_JSON)
-    public HttpResponse<?> run(@PathVariable String id) {
+    public HttpResponse<?> run(@PathVariable String id, @Header("Authorization") @Nullable String authorization) {
+        Optional<HttpResponse<?>> denied = authorizeRead(authorization);
+        if (denied.isPresent()) {
+            return denied.get();
+        }
         return state.history().run(id).<HttpResponse<?>>map(r -> HttpResponse.ok(JsonReport.toJson(r)))
                 .orElseGet(() -> error(HttpStatus.NOT_FOUND, "no run with id '" + id + "'"));
     }
@@ -130,16 +159,22 @@ public class ApiController {
         if (denied.isPresent()) {
             return denied.get();
         }
-        Optional<Future<RunResult>> run = state.runNow(hub, probe);
-        if (run.isEmpty()) {
+        ProbeKey key = new ProbeKey(hub, probe);
+        Optional<ScheduledProbe> job = state.scheduler().job(key);
+        if (job.isEmpty()) {
             return error(HttpStatus.NOT_FOUND, "no probe '" + probe + "' is configured for hub '" + hub + "'");
         }
+        Future<RunResult> run;
+        try {
+            run = state.runNow(key).orElseThrow();
+        } catch (RejectedExecutionException e) {
+            return error(HttpStatus.SERVICE_UNAVAILABLE, "every run slot (scheduler.threads) is taken; try again later");
+        }
         if (wait == null || !wait) {
-            return HttpResponse.accepted().body(JupyterHttp.object().put("status", "started").put("hub", hub).put("probe", probe));
+            return HttpResponse.accepted().body(Json.object().put("status", "started").put("hub", hub).put("probe", probe));
         }
         try {
-            RunResult r = run.get().get(state.scheduler().job(hub, probe).orElseThrow().probe().timeouts().total().toSeconds(),
-                    TimeUnit.SECONDS);
+            RunResult r = run.get(job.get().probe().timeouts().total().toSeconds(), TimeUnit.SECONDS);
             return HttpResponse.status(r.passed() ? HttpStatus.OK : PROBE_FAILED).body(JsonReport.toJson(r));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -151,8 +186,12 @@ public class ApiController {
 
     /** The alerts firing now, as their receivers were told. */
     @Get(uri = "/api/v1/alerts", produces = MediaType.APPLICATION_JSON)
-    public ArrayNode alerts() {
-        ArrayNode out = JupyterHttp.JSON.createArrayNode();
+    public HttpResponse<?> alerts(@Header("Authorization") @Nullable String authorization) {
+        Optional<HttpResponse<?>> denied = authorizeRead(authorization);
+        if (denied.isPresent()) {
+            return denied.get();
+        }
+        ArrayNode out = Json.array();
         for (Alert a : state.alerts().firing()) {
             ObjectNode o = out.addObject();
             ObjectNode labels = o.putObject("labels");
@@ -161,7 +200,7 @@ public class ApiController {
             a.annotations().forEach(notes::put);
             o.put("starts_at", a.startsAt() == null ? null : a.startsAt().toString());
         }
-        return out;
+        return HttpResponse.ok(out);
     }
 
     /** Silences a hub's alerts for a while ({@code for=2h}): planned maintenance not in the config. */
@@ -183,7 +222,7 @@ public class ApiController {
         }
         Instant until = Instant.now().plus(d);
         state.alerts().store().silence(hub, until, reason);
-        return HttpResponse.ok(JupyterHttp.object().put("hub", hub).put("silenced_until", until.toString()));
+        return HttpResponse.ok(Json.object().put("hub", hub).put("silenced_until", until.toString()));
     }
 
     /**
@@ -191,20 +230,22 @@ public class ApiController {
      * a post-deploy run against, with the hub's regression thresholds.
      */
     @Get(uri = "/api/v1/baselines", produces = MediaType.APPLICATION_JSON)
-    public HttpResponse<?> baselines(@QueryValue @Nullable String hub, @QueryValue @Nullable String probe) {
+    public HttpResponse<?> baselines(@QueryValue @Nullable String hub, @QueryValue @Nullable String probe,
+                                     @Header("Authorization") @Nullable String authorization) {
+        Optional<HttpResponse<?>> denied = authorizeRead(authorization);
+        if (denied.isPresent()) {
+            return denied.get();
+        }
         if (hub == null || probe == null) {
             return error(HttpStatus.BAD_REQUEST, "hub and probe are required");
         }
         AlertPolicy p = state.config().policy(hub);
-        ObjectNode out = JupyterHttp.object().put("hub", hub).put("probe", probe).put("factor", p.factor())
-                .put("min_delta_seconds", p.minDelta().toMillis() / 1000.0);
+        ObjectNode out = Json.object().put("hub", hub).put("probe", probe).put("factor", p.factor())
+                .put("min_delta_seconds", p.minDelta().toMillis() / 1000.0)
+                .put("window", Durations.format(p.window()));
         ObjectNode phases = out.putObject("phases");
-        for (dev.hubprobe.probe.Phase phase : dev.hubprobe.probe.Phase.values()) {
-            List<Double> d = state.history().phaseDurations(hub, probe, phase.label(), Instant.now().minus(p.window()), 2000);
-            if (d.size() >= p.minSamples()) {
-                phases.putObject(phase.label()).put("baseline_seconds", AlertEngine.median(d)).put("samples", d.size());
-            }
-        }
+        state.alerts().baselines().of(new ProbeKey(hub, probe), p).forEach((phase, b) -> phases.putObject(phase)
+                .put("baseline_seconds", b.baseline()).put("samples", b.samples()).put("current_seconds", b.current()));
         return HttpResponse.ok(out);
     }
 
@@ -216,7 +257,7 @@ public class ApiController {
             return denied.get();
         }
         return state.reload().<HttpResponse<?>>map(err -> error(HttpStatus.BAD_REQUEST, err))
-                .orElseGet(() -> HttpResponse.ok(JupyterHttp.object().put("status", "reloaded")));
+                .orElseGet(() -> HttpResponse.ok(Json.object().put("status", "reloaded")));
     }
 
     private Optional<HttpResponse<?>> authorize(String header) {
@@ -224,15 +265,29 @@ public class ApiController {
         if (token == null) {
             return Optional.of(error(HttpStatus.FORBIDDEN, "no server.api_token is configured: writes through the API are off"));
         }
-        String given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
-        if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.reveal().getBytes(StandardCharsets.UTF_8))) {
-            return Optional.of(HttpResponse.status(HttpStatus.UNAUTHORIZED).header("WWW-Authenticate", "Bearer")
-                    .body(JupyterHttp.object().put("error", "a valid bearer token is required")));
+        return matches(header, token) ? Optional.empty() : Optional.of(unauthorized());
+    }
+
+    /** Reads are open unless {@code server.read_token} is set; then it, or the API token, is needed. */
+    private Optional<HttpResponse<?>> authorizeRead(String header) {
+        Secret read = state.config().readToken();
+        if (read == null || matches(header, read) || (state.config().apiToken() != null && matches(header, state.config().apiToken()))) {
+            return Optional.empty();
         }
-        return Optional.empty();
+        return Optional.of(unauthorized());
+    }
+
+    private static boolean matches(String header, Secret token) {
+        String given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
+        return MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.reveal().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static HttpResponse<?> unauthorized() {
+        return HttpResponse.status(HttpStatus.UNAUTHORIZED).header("WWW-Authenticate", "Bearer")
+                .body(Json.object().put("error", "a valid bearer token is required"));
     }
 
     static HttpResponse<ObjectNode> error(HttpStatus status, String message) {
-        return HttpResponse.<ObjectNode>status(status).body(JupyterHttp.object().put("error", message));
+        return HttpResponse.<ObjectNode>status(status).body(Json.object().put("error", message));
     }
 }

@@ -1,8 +1,8 @@
 package dev.hubprobe.cli;
 
+import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hubprobe.alerting.AlertPolicy;
-import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.RunResult;
 import java.io.IOException;
@@ -34,7 +34,7 @@ final class Baselines {
             if (!r.isSuccessful()) {
                 throw new IOException("GET /api/v1/baselines answered " + r.code());
             }
-            b = JupyterHttp.JSON.readTree(r.body().string());
+            b = Json.MAPPER.readTree(r.body().string());
         } finally {
             http.dispatcher().executorService().shutdown();
             http.connectionPool().evictAll();

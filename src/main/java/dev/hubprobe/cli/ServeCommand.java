@@ -14,6 +14,7 @@ import dev.hubprobe.schedule.ProbeScheduler;
 import dev.hubprobe.service.LoadedConfig;
 import dev.hubprobe.service.ServiceConfigLoader;
 import dev.hubprobe.service.ServiceState;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.Micronaut;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -53,7 +54,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--port", paramLabel = "N", description = "HTTP port (default: server.port, else 8080; 0 picks a free one).")
     Integer port;
 
-    @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Address to listen on "
+            + "(default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface, with server.read_token set).")
     String bind;
 
     @Override
@@ -70,6 +72,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         Files.createDirectories(loaded.historyPath().getParent());
         HistoryStore history = HistoryStore.open(loaded.historyPath());
         ProbeMetrics metrics = new ProbeMetrics(Main.Version.get());
+        FunctionCounter.builder("hubprobe.history.write.failures", history, HistoryStore::writeFailures)
+                .description("runs that could not be recorded in the history (after retries)").register(metrics.registry());
         ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
         // the policies follow reloads; notifiers are fixed at start (a change to them needs a restart)
         AtomicReference<ServiceState> current = new AtomicReference<>();
@@ -113,12 +117,13 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         installReloadSignal(state);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("shutting down: letting running probes clean up");
-            scheduler.close(Duration.ofSeconds(90));
+            Duration grace = state.config().shutdownGrace();
+            LOG.info("shutting down: letting running probes clean up (at most {} s)", grace.toSeconds());
+            scheduler.close(grace);
             http.close();
             housekeeping.shutdownNow();
-            state.close();
             alerts.close();
+            metrics.close();
             history.close();
             stopped.countDown();
         }, "hubprobe-shutdown"));

@@ -7,15 +7,15 @@ import java.util.Objects;
 
 /**
  * A token or password. It comes from an environment variable or a file, never from a literal in a
- * config that may be committed, and it prints as {@code ****} wherever it ends up by accident.
+ * config that may be committed, and it prints as {@code ****} wherever it ends up by accident. Every
+ * secret is known to the process-wide {@link Redactor}, which masks it in every log line.
  */
 public final class Secret {
     private final String value;
-    private final String source;
 
-    private Secret(String value, String source) {
+    private Secret(String value) {
         this.value = Objects.requireNonNull(value);
-        this.source = source;
+        Redactor.process().add(value);
     }
 
     /** Reads {@code ${env:NAME}}; the error names the variable, never a value. */
@@ -24,7 +24,7 @@ public final class Secret {
         if (v == null || v.isBlank()) {
             throw new ConfigException(null, 0, null, "environment variable " + variable + " is not set or empty");
         }
-        return new Secret(v.strip(), "env:" + variable);
+        return new Secret(v.strip());
     }
 
     /** Reads {@code ${file:PATH}}, trimming the trailing newline most secret mounts have. */
@@ -34,24 +34,34 @@ public final class Secret {
             if (v.isEmpty()) {
                 throw new ConfigException(path.toString(), 0, null, "secret file is empty");
             }
-            return new Secret(v, "file:" + path);
+            return new Secret(v);
         } catch (IOException e) {
             throw new ConfigException(path.toString(), 0, null, "cannot read secret file: " + e.getClass().getSimpleName());
         }
     }
 
     /** For tests and for secrets the prober mints itself. */
-    public static Secret of(String value, String source) {
-        return new Secret(value, source);
+    public static Secret of(String value) {
+        return new Secret(value);
     }
 
     public String reveal() {
         return value;
     }
 
-    /** Where it came from (env:NAME or file:PATH), safe to show. */
-    public String source() {
-        return source;
+    /**
+     * Equal when the value is: a reload that reads the same secret again changes nothing (and so does
+     * not reschedule every job).
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Secret other && java.security.MessageDigest.isEqual(
+                value.getBytes(java.nio.charset.StandardCharsets.UTF_8), other.value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public int hashCode() {
+        return value.hashCode();
     }
 
     @Override

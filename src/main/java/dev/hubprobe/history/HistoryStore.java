@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.Reason;
 import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.probe.RunSink;
@@ -17,6 +18,9 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,7 +40,11 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int TEXT = 4000;
 
+    private static final int WRITE_ATTEMPTS = 3;
+
     private final JdbcConnectionPool pool;
+    private final AtomicLong writeFailures = new AtomicLong();
+    private volatile String lastWriteError;
 
     private HistoryStore(JdbcConnectionPool pool) {
         this.pool = pool;
@@ -46,13 +54,51 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     public static HistoryStore open(Path path) {
         String url = "jdbc:h2:file:" + path.toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "hubprobe", "");
-        pool.setMaxConnections(8);
+        // every run in progress may write at once when its hub comes back; queries are short
+        pool.setMaxConnections(32);
         Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
         return new HistoryStore(pool);
     }
 
+    /**
+     * Records a run, trying again a few times (a full pool, a lock timeout); a run that still cannot be
+     * written is counted and shown on /health rather than only logged.
+     */
     @Override
     public void accept(RunResult r) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                insert(r);
+                lastWriteError = null;
+                return;
+            } catch (SQLException | JsonProcessingException e) {
+                if (attempt == WRITE_ATTEMPTS) {
+                    writeFailures.incrementAndGet();
+                    lastWriteError = "could not record run " + r.runId() + " of " + r.hub() + "/" + r.probe() + ": " + e.getMessage();
+                    LOG.error(lastWriteError);
+                    return;
+                }
+                try {
+                    Thread.sleep(200L * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Runs that could not be recorded since start. */
+    public long writeFailures() {
+        return writeFailures.get();
+    }
+
+    /** The error of the last write when it failed; empty once a later write succeeded. */
+    public Optional<String> lastWriteError() {
+        return Optional.ofNullable(lastWriteError);
+    }
+
+    private void insert(RunResult r) throws SQLException, JsonProcessingException {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement run = c.prepareStatement("INSERT INTO runs (id, hub, probe, probe_user, started_at,"
@@ -87,8 +133,6 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 c.rollback();
                 throw e;
             }
-        } catch (SQLException | JsonProcessingException e) {
-            LOG.error("could not record run {} of {}/{}: {}", r.runId(), r.hub(), r.probe(), e.getMessage());
         }
     }
 
@@ -130,27 +174,92 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         return query("SELECT * FROM runs WHERE id = ?", List.of(id)).stream().findFirst();
     }
 
-    /** The newest run of every (hub, probe) pair. */
-    public List<RunResult> latest() {
-        return query("SELECT r.* FROM runs r JOIN (SELECT hub, probe, MAX(started_at) AS m FROM runs GROUP BY hub, probe) l"
-                + " ON r.hub = l.hub AND r.probe = l.probe AND r.started_at = l.m ORDER BY r.hub, r.probe", List.of());
+    /**
+     * The newest run of each of these (hub, probe) pairs, where there is one: one indexed look-up per
+     * pair, so the cost follows the number of pairs, not the size of the history.
+     */
+    public Map<ProbeKey, RunResult> latest(Collection<ProbeKey> keys) {
+        List<Row> found = new ArrayList<>();
+        Map<ProbeKey, RunResult> out = new LinkedHashMap<>();
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT * FROM runs WHERE hub = ? AND probe = ? ORDER BY started_at DESC LIMIT 1")) {
+            for (ProbeKey k : keys) {
+                ps.setString(1, k.hub());
+                ps.setString(2, k.probe());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        found.add(run(rs));
+                    }
+                }
+            }
+            withPhases(c, found).forEach(r -> out.put(ProbeKey.of(r), r));
+        } catch (SQLException | JsonProcessingException e) {
+            throw new IllegalStateException("history query failed: " + e.getMessage(), e);
+        }
+        return out;
     }
 
-    /** Durations in seconds of one phase in passing runs since {@code since}, newest first. */
-    public List<Double> phaseDurations(String hub, String probe, String phase, Instant since, int limit) {
+    /** Phase durations in seconds of the newest {@code n} passing runs of a pair: the runs newest first, each phase's values. */
+    public Recent recentPassing(ProbeKey key, int n) {
+        try (Connection c = pool.getConnection(); PreparedStatement runs = c.prepareStatement(
+                "SELECT id, started_at FROM runs WHERE hub = ? AND probe = ? AND passed ORDER BY started_at DESC LIMIT ?")) {
+            runs.setString(1, key.hub());
+            runs.setString(2, key.probe());
+            runs.setInt(3, n);
+            List<String> ids = new ArrayList<>();
+            Instant oldest = null;
+            try (ResultSet rs = runs.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                    oldest = rs.getTimestamp(2).toInstant();
+                }
+            }
+            Map<String, List<Double>> phases = new LinkedHashMap<>();
+            for (List<String> batch : batches(ids)) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT phase, duration_seconds FROM run_phases WHERE status = 'passed'"
+                        + " AND run_id IN (" + placeholders(batch.size()) + ")")) {
+                    for (int i = 0; i < batch.size(); i++) {
+                        ps.setString(i + 1, batch.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            phases.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getDouble(2));
+                        }
+                    }
+                }
+            }
+            return new Recent(ids.size(), oldest, phases);
+        } catch (SQLException e) {
+            throw new IllegalStateException("history query failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The newest passing runs of a pair: how many, when the oldest of them started, and each phase's durations. */
+    public record Recent(int runs, Instant oldestStart, Map<String, List<Double>> phases) {
+    }
+
+    /** A phase's median duration and its number of samples. */
+    public record Median(double seconds, int samples) {
+    }
+
+    /**
+     * The median duration of each phase over the passing runs of a pair that started in
+     * {@code [from, until)}, computed by the database: a 30-day window holds tens of thousands of runs.
+     */
+    public Map<String, Median> phaseMedians(ProbeKey key, Instant from, Instant until) {
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT p.duration_seconds FROM runs r JOIN run_phases p ON p.run_id = r.id"
-                        + " WHERE r.hub = ? AND r.probe = ? AND r.passed AND r.started_at >= ? AND p.phase = ? AND p.status = 'passed'"
-                        + " ORDER BY r.started_at DESC LIMIT ?")) {
-            ps.setString(1, hub);
-            ps.setString(2, probe);
-            ps.setTimestamp(3, Timestamp.from(since));
-            ps.setString(4, phase);
-            ps.setInt(5, limit);
-            List<Double> out = new ArrayList<>();
+                "SELECT p.phase, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY p.duration_seconds), COUNT(*)"
+                        + " FROM runs r JOIN run_phases p ON p.run_id = r.id"
+                        + " WHERE r.hub = ? AND r.probe = ? AND r.passed AND r.started_at >= ? AND r.started_at < ? AND p.status = 'passed'"
+                        + " GROUP BY p.phase")) {
+            ps.setString(1, key.hub());
+            ps.setString(2, key.probe());
+            ps.setTimestamp(3, Timestamp.from(from));
+            ps.setTimestamp(4, Timestamp.from(until));
+            Map<String, Median> out = new LinkedHashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(rs.getDouble(1));
+                    out.put(rs.getString(1), new Median(rs.getDouble(2), rs.getInt(3)));
                 }
             }
             return out;
@@ -179,42 +288,75 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             for (int i = 0; i < args.size(); i++) {
                 ps.setObject(i + 1, args.get(i));
             }
-            List<RunResult> out = new ArrayList<>();
+            List<Row> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(row(c, rs));
+                    out.add(run(rs));
                 }
             }
-            return out;
+            return withPhases(c, out);
         } catch (SQLException | JsonProcessingException e) {
             throw new IllegalStateException("history query failed: " + e.getMessage(), e);
         }
     }
 
-    private static RunResult row(Connection c, ResultSet rs) throws SQLException, JsonProcessingException {
-        String id = rs.getString("id");
-        List<PhaseResult> phases = new ArrayList<>();
-        List<PhaseResult> spawn = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM run_phases WHERE run_id = ? ORDER BY idx")) {
-            ps.setString(1, id);
-            try (ResultSet p = ps.executeQuery()) {
-                while (p.next()) {
-                    PhaseResult pr = new PhaseResult(Phase.valueOf(p.getString("phase").toUpperCase(Locale.ROOT)),
-                            PhaseResult.Status.valueOf(p.getString("status").toUpperCase(Locale.ROOT)),
-                            Duration.ofNanos(Math.round(p.getDouble("duration_seconds") * 1e9)),
-                            reason(p.getString("reason")), p.getString("message"));
-                    (p.getBoolean("spawn_detail") ? spawn : phases).add(pr);
+    /** Fills in the phases of these runs with one query per batch of runs, not one per run. */
+    private static List<RunResult> withPhases(Connection c, List<Row> runs) throws SQLException {
+        Map<String, Row> byId = new LinkedHashMap<>();
+        runs.forEach(r -> byId.put(r.id(), r));
+        for (List<String> batch : batches(List.copyOf(byId.keySet()))) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM run_phases WHERE run_id IN ("
+                    + placeholders(batch.size()) + ") ORDER BY run_id, idx")) {
+                for (int i = 0; i < batch.size(); i++) {
+                    ps.setString(i + 1, batch.get(i));
+                }
+                try (ResultSet p = ps.executeQuery()) {
+                    while (p.next()) {
+                        PhaseResult pr = new PhaseResult(Phase.valueOf(p.getString("phase").toUpperCase(Locale.ROOT)),
+                                PhaseResult.Status.valueOf(p.getString("status").toUpperCase(Locale.ROOT)),
+                                Duration.ofNanos(Math.round(p.getDouble("duration_seconds") * 1e9)),
+                                reason(p.getString("reason")), p.getString("message"));
+                        Row r = byId.get(p.getString("run_id"));
+                        (p.getBoolean("spawn_detail") ? r.spawn() : r.phases()).add(pr);
+                    }
                 }
             }
         }
+        return runs.stream().map(Row::result).toList();
+    }
+
+    private static List<List<String>> batches(List<String> ids) {
+        List<List<String>> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += 500) {
+            out.add(ids.subList(i, Math.min(ids.size(), i + 500)));
+        }
+        return out;
+    }
+
+    private static String placeholders(int n) {
+        return String.join(", ", java.util.Collections.nCopies(n, "?"));
+    }
+
+    /** A run row, its phase lists still empty (and mutable) for {@link #withPhases}. */
+    private static Row run(ResultSet rs) throws SQLException, JsonProcessingException {
         String failed = rs.getString("failed_phase");
         Object scaleUp = rs.getObject("scale_up_observed");
-        return new RunResult(id, rs.getString("hub"), rs.getString("probe"), rs.getString("probe_user"),
+        return new Row(rs.getString("id"), rs.getString("hub"), rs.getString("probe"), rs.getString("probe_user"),
                 rs.getTimestamp("started_at").toInstant(), Duration.ofNanos(Math.round(rs.getDouble("duration_seconds") * 1e9)),
-                phases, spawn, scaleUp == null ? null : (Boolean) scaleUp,
+                new ArrayList<>(), new ArrayList<>(), scaleUp == null ? null : (Boolean) scaleUp,
                 failed == null ? null : Phase.valueOf(failed.toUpperCase(Locale.ROOT)), reason(rs.getString("reason")),
                 rs.getString("message"), JSON.readValue(rs.getString("facts"), new TypeReference<Map<String, String>>() { }),
                 JSON.readValue(rs.getString("notes"), new TypeReference<List<String>>() { }));
+    }
+
+    /** A run as read, its phase lists filled by {@link #withPhases} before it becomes a {@link RunResult}. */
+    private record Row(String id, String hub, String probe, String user, Instant startedAt, Duration duration,
+                       List<PhaseResult> phases, List<PhaseResult> spawn, Boolean scaleUp, Phase failedPhase, Reason reason,
+                       String message, Map<String, String> facts, List<String> notes) {
+        RunResult result() {
+            return new RunResult(id, hub, probe, user, startedAt, duration, phases, spawn, scaleUp, failedPhase, reason, message,
+                    facts, notes);
+        }
     }
 
     private static Reason reason(String label) {

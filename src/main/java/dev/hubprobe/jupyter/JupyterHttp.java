@@ -1,11 +1,13 @@
 package dev.hubprobe.jupyter;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import dev.hubprobe.json.Json;
+import okio.BufferedSource;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -14,44 +16,77 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 
 /**
- * The small amount of HTTP both Jupyter clients share: send a request, turn I/O failures into
- * {@link UnreachableException}, turn unexpected statuses into {@link HttpStatusException} carrying
- * the server's own JSON {@code message}, and parse JSON bodies strictly.
+ * The small amount of HTTP both Jupyter clients share: send a request within the current phase's
+ * {@link Deadline}, turn I/O failures into {@link UnreachableException} (or {@link DeadlineException}
+ * when the phase's time ran out), turn unexpected statuses into {@link HttpStatusException} carrying
+ * the server's own JSON {@code message}, and read bodies with a size cap and JSON strictly.
  */
 public final class JupyterHttp {
-    public static final ObjectMapper JSON = new ObjectMapper();
     public static final MediaType JSON_TYPE = MediaType.get("application/json; charset=utf-8");
     /** Error bodies are read only this far: enough for a message, not enough to hurt. */
     private static final int MAX_ERROR_BODY = 16 * 1024;
+    /** No hub or server answer we read is this large; a larger one is a broken or hostile peer. */
+    static final long MAX_BODY = 4L << 20;
 
     private final OkHttpClient client;
+    private final Deadline deadline;
 
-    public JupyterHttp(OkHttpClient client) {
+    public JupyterHttp(OkHttpClient client, Deadline deadline) {
         this.client = client;
-    }
-
-    public OkHttpClient client() {
-        return client;
+        this.deadline = deadline;
     }
 
     public static RequestBody jsonBody(JsonNode node) {
         return RequestBody.create(node.toString(), JSON_TYPE);
     }
 
-    public static ObjectNode object() {
-        return JSON.createObjectNode();
+    /**
+     * A call bounded by the phase's deadline (when one is set) instead of the client's own call
+     * timeout: a kernel that takes 90 s to start within a 2 min budget is slow, not unreachable.
+     *
+     * @throws DeadlineException when the phase has no time left at all
+     */
+    public Call newCall(Request request) {
+        return newCall(request, Long.MAX_VALUE);
+    }
+
+    /** As {@link #newCall(Request)}, and never longer than {@code capNanos} (a poll that must not linger). */
+    public Call newCall(Request request, long capNanos) {
+        long remaining = deadline.remaining();
+        if (remaining <= 0) {
+            throw new DeadlineException(describe(request) + ": the phase's time budget was spent before the call");
+        }
+        Call call = client.newCall(request);
+        long bound = Math.min(capNanos, remaining);
+        if (bound != Long.MAX_VALUE) {
+            call.timeout().timeout(bound, TimeUnit.NANOSECONDS);
+        }
+        return call;
     }
 
     /** Sends the request; the caller owns (and must close) the response. */
     public Response send(Request request) {
+        return send(request, Long.MAX_VALUE);
+    }
+
+    public Response send(Request request, long capNanos) {
         try {
-            return client.newCall(request).execute();
-        } catch (InterruptedIOException e) {
-            throw new UnreachableException(describe(request) + ": no answer in time (" + e.getMessage() + ")", e);
+            return newCall(request, capNanos).execute();
         } catch (IOException e) {
-            throw new UnreachableException(describe(request) + ": " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
+            throw failure(request, e);
         }
+    }
+
+    /** What an I/O failure means: the phase ran out of time, or the peer did not answer. */
+    public RuntimeException failure(Request request, IOException e) {
+        if (deadline.remaining() <= 0) {
+            return new DeadlineException(describe(request) + ": no answer within the phase's time budget");
+        }
+        if (e instanceof InterruptedIOException) {
+            return new UnreachableException(describe(request) + ": no answer in time (" + e.getMessage() + ")", e);
+        }
+        return new UnreachableException(describe(request) + ": " + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
     }
 
     /** Sends the request and returns its JSON body when the status is one of {@code expected}. */
@@ -77,26 +112,32 @@ public final class JupyterHttp {
         }
     }
 
-    public static String body(Request request, Response response) {
+    /** The body as text, at most {@link #MAX_BODY} bytes. */
+    public String body(Request request, Response response) {
         try {
             ResponseBody body = response.body();
-            return body == null ? "" : body.string();
-        } catch (InterruptedIOException e) {
-            throw new UnreachableException(describe(request) + ": body not received in time", e);
+            if (body == null) {
+                return "";
+            }
+            BufferedSource source = body.source();
+            if (source.request(MAX_BODY + 1)) {
+                throw new ProtocolException(describe(request) + ": answer larger than " + (MAX_BODY >> 20) + " MiB");
+            }
+            return source.getBuffer().readUtf8();
         } catch (IOException e) {
-            throw new UnreachableException(describe(request) + ": body broken off: " + e.getMessage(), e);
+            throw failure(request, e);
         }
     }
 
     public static JsonNode parse(Request request, String text) {
         try {
-            JsonNode node = JSON.readTree(text);
+            JsonNode node = Json.MAPPER.readTree(text);
             if (node == null || node.isMissingNode()) {
                 throw new ProtocolException(describe(request) + ": empty body where JSON was expected");
             }
             return node;
         } catch (IOException e) {
-            throw new ProtocolException(describe(request) + ": malformed JSON: " + abbreviate(text, 120), e);
+            throw new ProtocolException(describe(request) + ": malformed JSON: " + Json.abbreviate(text, 120), e);
         }
     }
 
@@ -109,7 +150,7 @@ public final class JupyterHttp {
             return response.message();
         }
         try {
-            JsonNode node = JSON.readTree(text);
+            JsonNode node = Json.MAPPER.readTree(text);
             if (node != null && node.hasNonNull("message")) {
                 return node.get("message").asText();
             }
@@ -121,13 +162,5 @@ public final class JupyterHttp {
 
     public static String describe(Request request) {
         return request.method() + " " + request.url().encodedPath();
-    }
-
-    public static String abbreviate(String s, int max) {
-        if (s == null) {
-            return "";
-        }
-        String flat = s.replaceAll("\\s+", " ").trim();
-        return flat.length() <= max ? flat : flat.substring(0, max) + "...";
     }
 }

@@ -2,10 +2,12 @@ package dev.hubprobe.metrics;
 
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.probe.RunSink;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -19,27 +21,27 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.DoubleAdder;
 
 /**
  * Run results as Prometheus metrics, all prefixed {@code hubprobe_}, in seconds, with bounded labels
  * only (hub, probe, phase, result, reason; never a user, token or URL). The per-probe series of every
  * configured (hub, probe) exist from start-up, so alert rules see a 0 rather than nothing.
  */
-public final class ProbeMetrics implements RunSink {
+public final class ProbeMetrics implements RunSink, AutoCloseable {
     /** Latency buckets from 50 ms to 30 min: a kernel reply at the low end, a cold scale-up at the top. */
     static final Duration[] BUCKETS = Arrays.stream(new double[] {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 120,
             180, 300, 600, 900, 1200, 1800}).mapToObj(s -> Duration.ofMillis(Math.round(s * 1000))).toArray(Duration[]::new);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Map<String, AtomicLong> success = new ConcurrentHashMap<>();
-    private final Map<String, DoubleAdder> lastRun = new ConcurrentHashMap<>();
-    private final Map<String, DoubleAdder> lastSuccess = new ConcurrentHashMap<>();
-    private final AtomicLong reloadOk = new AtomicLong(1);
-    private final DoubleAdder reloadTime = new DoubleAdder();
+    private final Map<ProbeKey, GaugeValue> success = new ConcurrentHashMap<>();
+    private final Map<ProbeKey, GaugeValue> lastRun = new ConcurrentHashMap<>();
+    private final Map<ProbeKey, GaugeValue> lastSuccess = new ConcurrentHashMap<>();
+    private final Map<ProbeKey, GaugeValue> intervals = new ConcurrentHashMap<>();
+    private final GaugeValue reloadOk = new GaugeValue();
+    private final GaugeValue reloadTime = new GaugeValue();
     private final ScrapeCache scrapes;
 
     public ProbeMetrics(String version) {
@@ -61,9 +63,10 @@ public final class ProbeMetrics implements RunSink {
         new UptimeMetrics().bindTo(registry);
         Gauge.builder("hubprobe.build.info", () -> 1).description("hubprobe build; value is always 1")
                 .tags("version", version, "java_version", System.getProperty("java.version")).register(registry);
-        Gauge.builder("hubprobe.config.last.reload.successful", reloadOk, AtomicLong::get)
+        reloadOk.set(1);
+        Gauge.builder("hubprobe.config.last.reload.successful", reloadOk, GaugeValue::get)
                 .description("1 if the last configuration (re)load succeeded").register(registry);
-        Gauge.builder("hubprobe.config.last.reload.success.timestamp.seconds", reloadTime, DoubleAdder::sum)
+        Gauge.builder("hubprobe.config.last.reload.success.timestamp.seconds", reloadTime, GaugeValue::get)
                 .description("when the configuration was last loaded successfully").register(registry);
     }
 
@@ -71,57 +74,68 @@ public final class ProbeMetrics implements RunSink {
         return registry;
     }
 
-    private final Map<String, DoubleAdder> intervals = new ConcurrentHashMap<>();
-
     /** Creates the series of a configured (hub, probe) before its first run, with its interval (for staleness rules). */
-    public void register(String hub, String probe, Duration interval) {
-        register(hub, probe);
-        set(intervals.computeIfAbsent(hub + "/" + probe, k -> gauge("hubprobe.probe.interval.seconds",
-                Tags.of("hub", hub, "probe", probe), "how often the probe is scheduled to run")), interval.toMillis() / 1000.0);
+    public void register(ProbeKey key, Duration interval) {
+        register(key);
+        intervals.computeIfAbsent(key, k -> gauge("hubprobe.probe.interval.seconds", tags(k), "how often the probe is scheduled to run"))
+                .set(interval.toMillis() / 1000.0);
     }
 
     /** Creates the series of a configured (hub, probe) before its first run. */
-    public void register(String hub, String probe) {
-        String key = hub + "/" + probe;
-        Tags tags = Tags.of("hub", hub, "probe", probe);
-        success.computeIfAbsent(key, k -> {
-            AtomicLong v = new AtomicLong(0);
-            Gauge.builder("hubprobe.probe.success", v, AtomicLong::get).tags(tags)
-                    .description("1 if the last run passed, 0 if it failed or has not run yet").register(registry);
-            return v;
-        });
+    public void register(ProbeKey key) {
+        Tags tags = tags(key);
+        success.computeIfAbsent(key, k -> gauge("hubprobe.probe.success", tags, "1 if the last run passed, 0 if it failed or has not run yet"));
         lastRun.computeIfAbsent(key, k -> gauge("hubprobe.last.run.timestamp.seconds", tags, "when the last run started"));
         lastSuccess.computeIfAbsent(key, k -> gauge("hubprobe.last.success.timestamp.seconds", tags, "when the last passing run started"));
         for (String result : new String[] {"success", "failure"}) {
-            runs(hub, probe, result);
+            runs(key, result);
         }
-        probeTimer(hub, probe);
+        probeTimer(key);
         // phase histograms appear with the first run: 13 phases x 19 buckets for every pair up front
         // would make a 1,000-hub scrape several times larger for series that are all zero
     }
 
-    private DoubleAdder gauge(String name, Tags tags, String description) {
-        DoubleAdder v = new DoubleAdder();
-        Gauge.builder(name, v, DoubleAdder::sum).tags(tags).description(description).register(registry);
+    /**
+     * Removes every series of a (hub, probe) that is no longer configured, so nothing reports on it (and
+     * no staleness rule fires for it) for ever.
+     */
+    public void unregister(ProbeKey key) {
+        success.remove(key);
+        lastRun.remove(key);
+        lastSuccess.remove(key);
+        intervals.remove(key);
+        for (Meter m : List.copyOf(registry.getMeters())) {
+            if (key.hub().equals(m.getId().getTag("hub")) && key.probe().equals(m.getId().getTag("probe"))) {
+                registry.remove(m);
+            }
+        }
+    }
+
+    private static Tags tags(ProbeKey key) {
+        return Tags.of("hub", key.hub(), "probe", key.probe());
+    }
+
+    private GaugeValue gauge(String name, Tags tags, String description) {
+        GaugeValue v = new GaugeValue();
+        Gauge.builder(name, v, GaugeValue::get).tags(tags).description(description).register(registry);
         return v;
     }
 
     public void configReloaded(boolean ok, double epochSeconds) {
         reloadOk.set(ok ? 1 : 0);
         if (ok) {
-            reloadTime.reset();
-            reloadTime.add(epochSeconds);
+            reloadTime.set(epochSeconds);
         }
     }
 
-    private Counter runs(String hub, String probe, String result) {
+    private Counter runs(ProbeKey key, String result) {
         return Counter.builder("hubprobe.runs").description("probe runs by result")
-                .tags("hub", hub, "probe", probe, "result", result).register(registry);
+                .tags(tags(key)).tag("result", result).register(registry);
     }
 
-    private Timer probeTimer(String hub, String probe) {
+    private Timer probeTimer(ProbeKey key) {
         return Timer.builder("hubprobe.probe.duration").description("duration of whole probe runs")
-                .tags("hub", hub, "probe", probe).serviceLevelObjectives(BUCKETS).register(registry);
+                .tags(tags(key)).serviceLevelObjectives(BUCKETS).register(registry);
     }
 
     private Timer phaseTimer(String hub, String probe, String phase) {
@@ -131,16 +145,16 @@ public final class ProbeMetrics implements RunSink {
 
     @Override
     public void accept(RunResult r) {
-        register(r.hub(), r.probe());
-        String key = r.hub() + "/" + r.probe();
+        ProbeKey key = ProbeKey.of(r);
+        register(key);
         double started = r.startedAt().toEpochMilli() / 1000.0;
-        set(lastRun.get(key), started);
+        lastRun.get(key).set(started);
         success.get(key).set(r.passed() ? 1 : 0);
         if (r.passed()) {
-            set(lastSuccess.get(key), started);
+            lastSuccess.get(key).set(started);
         }
-        runs(r.hub(), r.probe(), r.passed() ? "success" : "failure").increment();
-        probeTimer(r.hub(), r.probe()).record(r.duration());
+        runs(key, r.passed() ? "success" : "failure").increment();
+        probeTimer(key).record(r.duration());
         // only phases that completed measure the hub; a failed or skipped phase's time is in the run's total
         for (PhaseResult p : r.phases()) {
             if (p.status() == PhaseResult.Status.PASSED) {
@@ -162,15 +176,18 @@ public final class ProbeMetrics implements RunSink {
         }
     }
 
-    private static void set(DoubleAdder adder, double value) {
-        adder.reset();
-        adder.add(value);
-    }
-
     /** The exposition for a scrape, in the format the Accept header asks for (OpenMetrics or text 0.0.4). */
     public String scrape(String accept) {
         String type = contentType(accept);
         return scrapes == null ? registry.scrape(type) : scrapes.get(type);
+    }
+
+    /** Stops rendering ahead. */
+    @Override
+    public void close() {
+        if (scrapes != null) {
+            scrapes.close();
+        }
     }
 
     public static String contentType(String accept) {

@@ -11,9 +11,9 @@ import java.util.function.Function;
 /**
  * Renders the Prometheus exposition on each scrape while that is quick, and in the background once
  * it is slow. With a thousand hubs the exposition is some 200,000 lines and takes most of a second to
- * render, longer than a scrape should; probe results change once a minute per hub, so a rendering at
- * most {@code refresh} old loses nothing there. Background rendering only happens while someone
- * scrapes: a format not asked for in a while is dropped.
+ * render, longer than a scrape should; probe results change once a minute per hub, so a rendering
+ * {@code refresh} old (twice that at worst, when rendering falls behind) loses nothing there. Background
+ * rendering only happens while someone scrapes: a format not asked for in a while is dropped.
  */
 final class ScrapeCache implements AutoCloseable {
     private record Rendered(String text, long atNanos, long tookNanos) {

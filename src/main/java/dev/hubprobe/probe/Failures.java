@@ -5,6 +5,7 @@ import dev.hubprobe.jupyter.HttpStatusException;
 import dev.hubprobe.jupyter.ProtocolException;
 import dev.hubprobe.jupyter.UnreachableException;
 import dev.hubprobe.jupyter.hub.LoginRejectedException;
+import dev.hubprobe.jupyter.hub.MissingScopeException;
 import dev.hubprobe.jupyter.hub.SpawnFailedException;
 import dev.hubprobe.jupyter.hub.SpawnThrottledException;
 import dev.hubprobe.jupyter.kernel.KernelDiedException;
@@ -32,8 +33,21 @@ final class Failures {
     }
 
     private static Reason reason(Phase phase, RuntimeException e) {
+        if (e instanceof DeadlineException) {
+            return switch (phase) {
+                case HUB_API -> Reason.HUB_TIMEOUT;
+                case LOGIN -> Reason.LOGIN_TIMEOUT;
+                case SPAWN -> Reason.SPAWN_TIMEOUT;
+                case KERNEL_START, KERNEL_CONNECT -> Reason.KERNEL_TIMEOUT;
+                case EXECUTE -> Reason.EXECUTE_TIMEOUT;
+                default -> Reason.CLEANUP_TIMEOUT;
+            };
+        }
         if (CLEANUP.contains(phase)) {
             return Reason.CLEANUP_FAILED;
+        }
+        if (e instanceof MissingScopeException) {
+            return Reason.AUTH_ERROR;
         }
         if (e instanceof LoginRejectedException) {
             return Reason.LOGIN_REJECTED;
@@ -47,20 +61,9 @@ final class Failures {
         if (e instanceof KernelDiedException) {
             return Reason.KERNEL_DIED;
         }
-        if (e instanceof DeadlineException) {
-            return switch (phase) {
-                case SPAWN -> Reason.SPAWN_TIMEOUT;
-                case KERNEL_START, KERNEL_CONNECT -> Reason.KERNEL_TIMEOUT;
-                case EXECUTE -> Reason.EXECUTE_TIMEOUT;
-                default -> Reason.HUB_UNREACHABLE;
-            };
-        }
         if (e instanceof UnreachableException) {
-            return switch (phase) {
-                case HUB_API, LOGIN, SPAWN -> Reason.HUB_UNREACHABLE;
-                case EXECUTE -> Reason.KERNEL_DIED;
-                default -> Reason.SERVER_UNREACHABLE;
-            };
+            // not kernel_died, even during execute: death needs evidence (KernelDiedException)
+            return HUB_PHASES.contains(phase) ? Reason.HUB_UNREACHABLE : Reason.SERVER_UNREACHABLE;
         }
         if (e instanceof HttpStatusException h) {
             if (h.status() == 401 || h.status() == 403) {

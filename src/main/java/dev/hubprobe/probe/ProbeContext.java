@@ -28,6 +28,7 @@ public final class ProbeContext {
     public final List<String> notes = new ArrayList<>();
     public final List<ProgressEvent> spawnEvents = new ArrayList<>();
     private final String serverName;
+    private long phaseDeadline = Long.MAX_VALUE;
 
     /** Hub version from {@code /hub/api/}; decides the spawn body shape. */
     public String hubVersion;
@@ -52,7 +53,7 @@ public final class ProbeContext {
         this.hub = hub;
         this.clock = clock;
         this.redactor = redactor;
-        this.serverName = probe.autoServerName() ? ProbeDefinition.AUTO_SERVER_PREFIX + runId.substring(0, 8)
+        this.serverName = probe.autoServerName() ? AutoServer.name(runId, clock.now(), probe.timeouts().total())
                 : probe.server() == null ? "" : probe.server();
     }
 
@@ -61,8 +62,19 @@ public final class ProbeContext {
         return serverName;
     }
 
-    public long deadline(Duration budget) {
-        return clock.nanoTime() + budget.toNanos();
+    /** When the current phase must be done, on {@link #clock}'s nano time. */
+    public long phaseDeadline() {
+        return phaseDeadline;
+    }
+
+    /**
+     * Starts a phase with this budget: the step's own waits and every call of the hub and kernel clients
+     * end by then. The runner calls it before each step; a step may call it again for a part with a
+     * budget of its own (stopping a leftover server takes the cleanup budget, not the login one).
+     */
+    public void startPhase(Duration budget) {
+        phaseDeadline = clock.nanoTime() + budget.toNanos();
+        hub.deadline().set(phaseDeadline);
     }
 
     public boolean formLogin() {

@@ -23,7 +23,6 @@ import java.util.regex.PatternSyntaxException;
 public record ProbeDefinition(String name, String description, String kernel, String server,
                               ObjectNode userOptions, Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells) {
     public static final String AUTO_SERVER = "auto";
-    public static final String AUTO_SERVER_PREFIX = "hubprobe-";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern SERVER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
@@ -106,7 +105,10 @@ public record ProbeDefinition(String name, String description, String kernel, St
         }
     }
 
-    /** How long each phase may take. The hub timeout covers hub_api and login. */
+    /**
+     * How long each phase may take: {@code hub} is the budget of hub_api and of login each, {@code kernel}
+     * of kernel_start and of kernel_connect each, {@code cleanup} of kernel_shutdown and of stop each.
+     */
     public record Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup) {
         public static final Timeouts DEFAULTS = new Timeouts(Duration.ofSeconds(30), Duration.ofMinutes(10),
                 Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2));
@@ -121,7 +123,19 @@ public record ProbeDefinition(String name, String description, String kernel, St
             return new Timeouts(hub, newSpawn, kernel, execute, cleanup);
         }
 
-        /** The longest a whole run can take: the lifetime of a token minted for it. */
+        /** The budget of one phase. */
+        public Duration of(Phase phase) {
+            return switch (phase) {
+                case HUB_API, LOGIN -> hub;
+                case SPAWN -> spawn;
+                case KERNEL_START, KERNEL_CONNECT -> kernel;
+                case EXECUTE -> execute;
+                case KERNEL_SHUTDOWN, STOP -> cleanup;
+                default -> throw new IllegalArgumentException("no budget of its own: " + phase);
+            };
+        }
+
+        /** The longest a whole run can take, every phase at its budget: a minted token's lifetime, a per-run server's. */
         public Duration total() {
             return hub.multipliedBy(2).plus(spawn).plus(kernel.multipliedBy(2)).plus(execute).plus(cleanup.multipliedBy(2));
         }

@@ -46,6 +46,15 @@ public final class ProbeRunner {
     public RunResult run(ProbeTarget target, ProbeDefinition probe, Abort abort) {
         String runId = UUID.randomUUID().toString();
         Redactor redactor = new Redactor().add(target.credentials().secret());
+        Redactor.process().attach(redactor); // the token minted for this run is masked in every log line too
+        try {
+            return run(target, probe, abort, runId, redactor);
+        } finally {
+            Redactor.process().detach(redactor);
+        }
+    }
+
+    private RunResult run(ProbeTarget target, ProbeDefinition probe, Abort abort, String runId, Redactor redactor) {
         HttpUrl url = HttpUrl.parse(target.url());
         if (url == null) {
             throw new IllegalArgumentException("not an http(s) URL");
@@ -122,13 +131,15 @@ public final class ProbeRunner {
     private PhaseResult time(ProbeStep step, ProbeContext ctx, Redactor redactor, Abort abort) {
         long t0 = clock.nanoTime();
         try {
+            ctx.startPhase(ctx.probe.timeouts().of(step.phase()));
             step.run(ctx);
             return new PhaseResult(step.phase(), PhaseResult.Status.PASSED, Duration.ofNanos(clock.nanoTime() - t0), null, null);
         } catch (RuntimeException e) {
             ProbeFailure f = abort != null && abort.requested()
                     ? new ProbeFailure(Reason.ABORTED, "the prober was asked to stop during " + step.phase().label())
                     : Failures.classify(step.phase(), e);
-            LOG.debug("phase {} failed", step.phase().label(), e);
+            // the exception's own text may hold what the hub echoed (a token, a URL): only the redacted message
+            LOG.debug("phase {} failed: {}: {}", step.phase().label(), e.getClass().getSimpleName(), redactor.redact(f.getMessage()));
             return failed(step.phase(), Duration.ofNanos(clock.nanoTime() - t0), f, redactor);
         }
     }

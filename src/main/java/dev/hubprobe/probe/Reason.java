@@ -7,12 +7,16 @@ import java.util.Locale;
  * deployment: the hub, the authenticator, the spawner, the user image, the kernel, the prober itself.
  */
 public enum Reason {
-    /** connection refused, timeout, or 404/502/503/504 where the hub's API should be */
+    /** connection refused, or 404/502/503/504 where the hub's API should be */
     HUB_UNREACHABLE,
+    /** the hub accepted the connection but did not answer within the hub budget ({@code timeouts.hub}) */
+    HUB_TIMEOUT,
     /** the hub answered, but with a 5xx or malformed data */
     HUB_ERROR,
     /** the login form refused the credentials, or sent us back to the login page */
     LOGIN_REJECTED,
+    /** logging in (form, token check, minting the run's token) took longer than {@code timeouts.hub} */
+    LOGIN_TIMEOUT,
     /** a token was refused, or lacks a scope the probe needs */
     AUTH_ERROR,
     SPAWN_FAILED,
@@ -35,6 +39,8 @@ public enum Reason {
     OUTPUT_MISMATCH,
     EXECUTE_TIMEOUT,
     CLEANUP_FAILED,
+    /** stopping the kernel or the server took longer than {@code timeouts.cleanup} */
+    CLEANUP_TIMEOUT,
     /** the prober was asked to stop mid-run (shutdown); cleanup still ran */
     ABORTED;
 

@@ -1,8 +1,9 @@
 package dev.hubprobe.probe;
 
 /**
- * A consumer of run results: history, metrics, alerting, a report. Adding one touches no existing
- * class. A sink must not throw for one bad result; the scheduler isolates sinks from each other anyway.
+ * A consumer of run results: history, metrics, alerting. Sinks are called in order (history first:
+ * the baselines read it). A sink must not throw for one bad result; the scheduler isolates sinks from
+ * each other anyway.
  */
 public interface RunSink {
     void accept(RunResult result);

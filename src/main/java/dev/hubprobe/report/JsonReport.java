@@ -1,8 +1,8 @@
 package dev.hubprobe.report;
 
+import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.RunResult;
 
@@ -12,7 +12,7 @@ public final class JsonReport {
     }
 
     public static ObjectNode toJson(RunResult r) {
-        ObjectNode o = JupyterHttp.object();
+        ObjectNode o = Json.object();
         o.put("run_id", r.runId());
         o.put("hub", r.hub());
         o.put("probe", r.probe());
@@ -52,7 +52,7 @@ public final class JsonReport {
 
     public static String render(RunResult r) {
         try {
-            return JupyterHttp.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r));
+            return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

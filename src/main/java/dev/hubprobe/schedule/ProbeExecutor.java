@@ -2,7 +2,7 @@ package dev.hubprobe.schedule;
 
 import dev.hubprobe.probe.ProbeRunner;
 import dev.hubprobe.probe.RunResult;
-import dev.hubprobe.service.ScheduledProbe;
+import dev.hubprobe.schedule.ScheduledProbe;
 
 /** Runs one scheduled probe now: the real {@link ProbeRunner}, or an in-process fake in benchmarks. */
 @FunctionalInterface

@@ -1,21 +1,28 @@
 package dev.hubprobe.schedule;
 
+import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.ProbeRunner;
 import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.probe.RunSink;
-import dev.hubprobe.service.ScheduledProbe;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
@@ -34,9 +41,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs every configured (hub, probe) on its interval with Quartz: one job each, never two runs of the
- * same job at once, start times spread over the interval so hubs are not hit in lockstep, and missed
- * runs skipped and counted rather than bunched up. A slow hub only holds its own job's thread.
+ * Runs every configured (hub, probe) on its interval with Quartz: one job each, start times spread
+ * over the interval so hubs are not hit in lockstep, and missed runs skipped and counted rather than
+ * bunched up.
+ *
+ * <p>A run on a real hub takes minutes (a spawn, a kernel), so Quartz's threads only <em>dispatch</em>:
+ * each run goes to a pool that grows to {@code maxRuns} threads and shrinks when idle, and a job whose
+ * previous run is still going skips its turn (counted as a misfire) instead of running twice at once.
  */
 public final class ProbeScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProbeScheduler.class);
@@ -46,21 +57,36 @@ public final class ProbeScheduler implements AutoCloseable {
     private final ProbeExecutor runner;
     private final List<RunSink> sinks;
     private final MeterRegistry registry;
+    private final ThreadPoolExecutor runs;
     private final Map<String, ScheduledProbe> jobs = new ConcurrentHashMap<>();
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<String, ReentrantLock> serverLocks = new ConcurrentHashMap<>();
     /** Runs in progress (scheduled or "run now"), so shutdown can ask them to abort. */
     private final Map<String, ProbeRunner.Abort> running = new ConcurrentHashMap<>();
     private final Timer lateness;
 
+    /** What a {@link #schedule} call changed: a reload that changes nothing keeps every job's timing. */
+    public record Changes(List<ProbeKey> added, List<ProbeKey> removed, int unchanged) {
+        public boolean none() {
+            return added.isEmpty() && removed.isEmpty();
+        }
+    }
+
     /**
-     * @param runner runs one probe now (the real runner, or a fake one in benchmarks)
-     * @param sinks  every result goes to each of these, in order; one failing does not stop the others
+     * @param maxRuns how many runs may be in progress at once (threads are made as needed)
+     * @param runner  runs one probe now (the real runner, or a fake one in benchmarks)
+     * @param sinks   every result goes to each of these, in order; one failing does not stop the others
      */
-    public ProbeScheduler(int threads, ProbeExecutor runner, List<RunSink> sinks,
-                          MeterRegistry registry) {
+    public ProbeScheduler(int maxRuns, ProbeExecutor runner, List<RunSink> sinks, MeterRegistry registry) {
         this.runner = runner;
         this.sinks = List.copyOf(sinks);
         this.registry = registry;
+        AtomicInteger n = new AtomicInteger();
+        this.runs = new ThreadPoolExecutor(0, maxRuns, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "hubprobe-run-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.lateness = Timer.builder("hubprobe.schedule.lateness").description("how late runs start against their schedule")
                 // exported as a histogram; the percentiles are for in-process readers (the benchmark)
                 .publishPercentiles(0.5, 0.99).serviceLevelObjectives(Duration.ofMillis(10), Duration.ofMillis(50),
@@ -70,8 +96,8 @@ public final class ProbeScheduler implements AutoCloseable {
         Properties p = new Properties();
         p.setProperty("org.quartz.scheduler.instanceName", "hubprobe-" + UUID.randomUUID());
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-        p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(threads));
-        p.setProperty("org.quartz.threadPool.threadNamePrefix", "hubprobe-probe");
+        p.setProperty("org.quartz.threadPool.threadCount", "2");
+        p.setProperty("org.quartz.threadPool.threadNamePrefix", "hubprobe-dispatch");
         p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         p.setProperty("org.quartz.jobStore.misfireThreshold", "10000");
         try {
@@ -96,26 +122,31 @@ public final class ProbeScheduler implements AutoCloseable {
      * Replaces the schedule with this set of probes (a config reload). Jobs whose definition did not
      * change keep their timing; a run in progress finishes under the old definition.
      */
-    public synchronized void schedule(List<ScheduledProbe> probes, Duration maxJitter) {
+    public synchronized Changes schedule(List<ScheduledProbe> probes, Duration maxJitter) {
+        List<ProbeKey> added = new java.util.ArrayList<>();
+        List<ProbeKey> removed = new java.util.ArrayList<>();
         try {
-            Map<String, ScheduledProbe> wanted = new java.util.LinkedHashMap<>();
-            probes.forEach(p -> wanted.put(p.key(), p));
+            Map<String, ScheduledProbe> wanted = new LinkedHashMap<>();
+            probes.forEach(p -> wanted.put(p.key().toString(), p));
             for (String key : List.copyOf(jobs.keySet())) {
                 if (!wanted.containsKey(key) || !wanted.get(key).equals(jobs.get(key))) {
                     quartz.deleteJob(JobKey.jobKey(key, GROUP));
-                    jobs.remove(key);
+                    removed.add(jobs.remove(key).key());
                 }
             }
-            for (ScheduledProbe p : wanted.values()) {
-                if (jobs.containsKey(p.key())) {
+            for (Map.Entry<String, ScheduledProbe> e : wanted.entrySet()) {
+                String key = e.getKey();
+                ScheduledProbe p = e.getValue();
+                if (jobs.containsKey(key)) {
                     continue;
                 }
-                jobs.put(p.key(), p);
-                JobDetail job = JobBuilder.newJob(ProbeJob.class).withIdentity(p.key(), GROUP).build();
+                jobs.put(key, p);
+                added.add(p.key());
+                JobDetail job = JobBuilder.newJob(ProbeJob.class).withIdentity(key, GROUP).build();
                 long interval = p.interval().toMillis();
                 long jitterSpan = maxJitter == null ? interval : Math.min(interval, maxJitter.toMillis());
-                long offset = startOffset(p.key(), jitterSpan);
-                Trigger trigger = TriggerBuilder.newTrigger().withIdentity(p.key(), GROUP)
+                long offset = startOffset(key, jitterSpan);
+                Trigger trigger = TriggerBuilder.newTrigger().withIdentity(key, GROUP)
                         .startAt(new Date(System.currentTimeMillis() + offset))
                         .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(interval)
                                 .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount())
@@ -125,6 +156,8 @@ public final class ProbeScheduler implements AutoCloseable {
         } catch (SchedulerException e) {
             throw new IllegalStateException("cannot schedule probes: " + e.getMessage(), e);
         }
+        // a changed definition is removed and added again: count it once, as changed, in both lists
+        return new Changes(List.copyOf(added), List.copyOf(removed), jobs.size() - added.size());
     }
 
     /**
@@ -135,13 +168,47 @@ public final class ProbeScheduler implements AutoCloseable {
         return Math.floorMod(key.hashCode() * 2654435761L, Math.max(1, spanMillis));
     }
 
-    public Optional<ScheduledProbe> job(String hub, String probe) {
-        return Optional.ofNullable(jobs.get(hub + "/" + probe));
+    public Optional<ScheduledProbe> job(ProbeKey key) {
+        return Optional.ofNullable(jobs.get(key.toString()));
     }
 
-    /** Runs a probe now, outside its schedule, and hands the result to the sinks ("run now" from CI). */
-    public RunResult runNow(ScheduledProbe probe) {
-        return execute(probe);
+    /**
+     * Runs a probe now, outside its schedule, on the run pool; the result goes to the sinks ("run now"
+     * from CI).
+     *
+     * @throws RejectedExecutionException when {@code maxRuns} runs are already in progress
+     */
+    public CompletableFuture<RunResult> runNow(ScheduledProbe probe) {
+        return CompletableFuture.supplyAsync(() -> execute(probe), runs);
+    }
+
+    /** Dispatches a scheduled run, unless the job's previous run is still going or no thread is free. */
+    private void dispatch(ScheduledProbe probe, String why) {
+        String key = probe.key().toString();
+        if (!inFlight.add(key)) {
+            skipped(probe, "overlap");
+            return;
+        }
+        try {
+            runs.execute(() -> {
+                try {
+                    execute(probe);
+                } catch (RuntimeException e) {
+                    LOG.error("probe {} could not run: {}", key, e.toString());
+                } finally {
+                    inFlight.remove(key);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            inFlight.remove(key);
+            skipped(probe, why);
+        }
+    }
+
+    private void skipped(ScheduledProbe p, String cause) {
+        Counter.builder("hubprobe.schedule.misfires").description("scheduled runs skipped (reason): the previous run was still "
+                        + "going (overlap), no run slot was free (busy), or the scheduler fell behind (late)")
+                .tags("hub", p.hub(), "probe", p.probe().name(), "reason", cause).register(registry).increment();
     }
 
     RunResult execute(ScheduledProbe probe) {
@@ -174,39 +241,38 @@ public final class ProbeScheduler implements AutoCloseable {
         return result;
     }
 
-    /**
-     * Stops scheduling, asks running probes to abort (they still clean up on the hub), and waits for them
-     * at most {@code grace}.
-     */
+    /** Runs in progress now. */
+    public int running() {
+        return running.size();
+    }
+
     @Override
     public void close() {
         close(Duration.ofSeconds(60));
     }
 
+    /**
+     * Stops scheduling, asks running probes to abort (they still clean up on the hub), and waits for them
+     * at most {@code grace}.
+     */
     public void close(Duration grace) {
         try {
-            quartz.standby();
-            running.values().forEach(ProbeRunner.Abort::request);
-            Thread waiter = new Thread(() -> {
-                try {
-                    quartz.shutdown(true);
-                } catch (SchedulerException e) {
-                    LOG.warn("scheduler shutdown: {}", e.getMessage());
-                }
-            }, "hubprobe-scheduler-shutdown");
-            waiter.start();
-            waiter.join(grace.toMillis());
-            if (waiter.isAlive()) {
-                LOG.warn("probes still running after {} s of shutdown; leaving them", grace.toSeconds());
-            }
+            quartz.shutdown(false);
         } catch (SchedulerException e) {
             LOG.warn("scheduler shutdown: {}", e.getMessage());
+        }
+        runs.shutdown();
+        running.values().forEach(ProbeRunner.Abort::request);
+        try {
+            if (!runs.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("{} probes still cleaning up after {} s of shutdown; leaving them", running.size(), grace.toSeconds());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** One scheduled run. Quartz never runs two of the same job at once. */
+    /** One scheduled firing: hands the run to the run pool and returns at once. */
     @DisallowConcurrentExecution
     public static final class ProbeJob implements Job {
         @Override
@@ -217,8 +283,7 @@ public final class ProbeScheduler implements AutoCloseable {
             } catch (SchedulerException e) {
                 throw new IllegalStateException(e);
             }
-            String key = context.getJobDetail().getKey().getName();
-            ScheduledProbe probe = self.jobs.get(key);
+            ScheduledProbe probe = self.jobs.get(context.getJobDetail().getKey().getName());
             if (probe == null) {
                 return; // removed by a reload while the trigger fired
             }
@@ -226,11 +291,7 @@ public final class ProbeScheduler implements AutoCloseable {
             if (planned != null) {
                 self.lateness.record(Math.max(0, System.currentTimeMillis() - planned.getTime()), TimeUnit.MILLISECONDS);
             }
-            try {
-                self.execute(probe);
-            } catch (RuntimeException e) {
-                LOG.error("probe {} could not run: {}", key, e.toString());
-            }
+            self.dispatch(probe, "busy");
         }
     }
 
@@ -244,8 +305,7 @@ public final class ProbeScheduler implements AutoCloseable {
         public void triggerMisfired(Trigger trigger) {
             ScheduledProbe p = jobs.get(trigger.getKey().getName());
             if (p != null) {
-                Counter.builder("hubprobe.schedule.misfires").description("scheduled runs skipped because the previous one was still running or no thread was free")
-                        .tags("hub", p.hub(), "probe", p.probe().name()).register(registry).increment();
+                skipped(p, "late");
             }
         }
     }

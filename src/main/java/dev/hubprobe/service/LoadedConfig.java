@@ -1,5 +1,6 @@
 package dev.hubprobe.service;
 
+import dev.hubprobe.schedule.ScheduledProbe;
 import dev.hubprobe.alerting.AlertPolicy;
 import dev.hubprobe.alerting.notify.Notifier;
 import dev.hubprobe.config.Secret;
@@ -9,10 +10,16 @@ import java.util.List;
 import java.util.Map;
 
 /** A configuration that passed every check, with secrets read and probe files loaded. */
-public record LoadedConfig(Path file, int port, Secret apiToken, Path historyPath, Duration retention,
+public record LoadedConfig(Path file, int port, Secret apiToken, Secret readToken, Path historyPath, Duration retention,
                            int threads, Duration jitter, List<ScheduledProbe> probes,
                            List<Notifier> notifiers, String externalUrl, Duration resend,
                            Map<String, AlertPolicy> policies) {
+
+    /** How long shutdown waits for running probes: long enough for their cleanup (kernel, then server). */
+    public Duration shutdownGrace() {
+        return probes.stream().map(p -> p.probe().timeouts().cleanup().multipliedBy(2)).max(Duration::compareTo)
+                .orElse(Duration.ZERO).plusSeconds(15);
+    }
 
     /** The alert policy of a hub (defaults for a hub no longer configured). */
     public AlertPolicy policy(String hub) {

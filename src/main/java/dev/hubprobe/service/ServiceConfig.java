@@ -10,14 +10,18 @@ import java.util.List;
 public record ServiceConfig(Server server, History history, Scheduler scheduler, Defaults defaults,
                             String probesDir, Alerting alerting, List<Hub> hubs) {
 
-    /** @param apiToken bearer token for "run now" and reload; {@code ${env:..}} or {@code ${file:..}} */
-    public record Server(Integer port, String apiToken) {
+    /**
+     * @param apiToken  bearer token for "run now" and reload; {@code ${env:..}} or {@code ${file:..}}
+     * @param readToken when set, bearer token that reads (the API, /metrics) need; /health stays open
+     */
+    public record Server(Integer port, String apiToken, String readToken) {
     }
 
     /** @param path H2 database file (without {@code .mv.db}), relative to the config file */
     public record History(String path, Duration retention) {
     }
 
+    /** @param threads how many runs may be in progress at once (a run holds one for minutes on a real hub) */
     public record Scheduler(Integer threads, Duration jitter) {
     }
 

@@ -1,5 +1,6 @@
 package dev.hubprobe.service;
 
+import dev.hubprobe.schedule.ScheduledProbe;
 import dev.hubprobe.alerting.AlertPolicy;
 import dev.hubprobe.alerting.notify.AlertmanagerNotifier;
 import dev.hubprobe.alerting.notify.Notifier;
@@ -46,21 +47,22 @@ public final class ServiceConfigLoader {
         Path base = file.toAbsolutePath().getParent();
         Checker check = new Checker(name, text);
 
-        ServiceConfig.Server server = c.server() == null ? new ServiceConfig.Server(null, null) : c.server();
+        ServiceConfig.Server server = c.server() == null ? new ServiceConfig.Server(null, null, null) : c.server();
         int port = server.port() == null ? 8080 : server.port();
         if (port < 0 || port > 65535) {
             throw check.at("server.port", "'" + port + "' is not a TCP port (0-65535)");
         }
         Secret apiToken = server.apiToken() == null ? null : check.secret("server.api_token", server.apiToken(), base);
+        Secret readToken = server.readToken() == null ? null : check.secret("server.read_token", server.readToken(), base);
 
         ServiceConfig.History history = c.history() == null ? new ServiceConfig.History(null, null) : c.history();
         Path historyPath = base.resolve(history.path() == null ? "data/hubprobe" : history.path()).normalize();
         Duration retention = history.retention() == null ? Duration.ofDays(30) : history.retention();
 
         ServiceConfig.Scheduler scheduler = c.scheduler() == null ? new ServiceConfig.Scheduler(null, null) : c.scheduler();
-        int threads = scheduler.threads() == null ? 16 : scheduler.threads();
-        if (threads < 1 || threads > 1000) {
-            throw check.at("scheduler.threads", "'" + threads + "' must be between 1 and 1000");
+        int threads = scheduler.threads() == null ? 64 : scheduler.threads();
+        if (threads < 1 || threads > 5000) {
+            throw check.at("scheduler.threads", "'" + threads + "' must be between 1 and 5000");
         }
         Duration jitter = scheduler.jitter() == null ? null : scheduler.jitter();
 
@@ -123,7 +125,7 @@ public final class ServiceConfigLoader {
                 probes.add(new ScheduledProbe(new ProbeTarget(hub.name(), url.toString(), hub.user(), credentials), def, interval));
             }
         }
-        return new LoadedConfig(file, port, apiToken, historyPath, retention, threads, jitter, List.copyOf(probes),
+        return new LoadedConfig(file, port, apiToken, readToken, historyPath, retention, threads, jitter, List.copyOf(probes),
                 notifiers, externalUrl, alerting.resend() == null ? Duration.ofMinutes(1) : alerting.resend(), Map.copyOf(policies));
     }
 

@@ -4,12 +4,15 @@ import dev.hubprobe.alerting.AlertEngine;
 import dev.hubprobe.config.ConfigException;
 import dev.hubprobe.history.HistoryStore;
 import dev.hubprobe.metrics.ProbeMetrics;
+import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.RunResult;
+import dev.hubprobe.schedule.ScheduledProbe;
 import dev.hubprobe.schedule.ProbeScheduler;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * The running service as the HTTP API sees it: the current configuration, the scheduler, history and
  * metrics. A reload that fails validation keeps the running configuration.
  */
-public final class ServiceState implements AutoCloseable {
+public final class ServiceState {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceState.class);
 
     private final Path configFile;
@@ -25,11 +28,6 @@ public final class ServiceState implements AutoCloseable {
     private final HistoryStore history;
     private final ProbeMetrics metrics;
     private final AlertEngine alerts;
-    private final ExecutorService runNow = Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "hubprobe-run-now");
-        t.setDaemon(true);
-        return t;
-    });
     private volatile LoadedConfig config;
 
     public ServiceState(LoadedConfig config, ProbeScheduler scheduler, HistoryStore history, ProbeMetrics metrics,
@@ -62,11 +60,23 @@ public final class ServiceState implements AutoCloseable {
         return alerts;
     }
 
-    /** Applies a configuration: metrics series for every pair, then the schedule. */
-    public void apply(LoadedConfig c) {
-        c.probes().forEach(p -> metrics.register(p.hub(), p.probe().name(), p.interval()));
-        scheduler.schedule(c.probes(), c.jitter());
+    /**
+     * Applies a configuration: the schedule, metrics series for every pair, and an end to what a removed
+     * pair left: its series leave /metrics (so its staleness alert cannot fire for ever) and its open
+     * alerts are resolved (so they are not re-sent for ever).
+     */
+    public ProbeScheduler.Changes apply(LoadedConfig c) {
+        ProbeScheduler.Changes changes = scheduler.schedule(c.probes(), c.jitter());
+        Set<ProbeKey> kept = c.probes().stream().map(ScheduledProbe::key).collect(Collectors.toSet());
+        for (ProbeKey gone : changes.removed()) {
+            if (!kept.contains(gone)) {
+                metrics.unregister(gone);
+            }
+        }
+        alerts.retainOnly(kept);
+        c.probes().forEach(p -> metrics.register(p.key(), p.interval()));
         config = c;
+        return changes;
     }
 
     /**
@@ -78,9 +88,10 @@ public final class ServiceState implements AutoCloseable {
     public synchronized Optional<String> reload() {
         try {
             LoadedConfig c = ServiceConfigLoader.load(configFile);
-            apply(c);
+            ProbeScheduler.Changes changes = apply(c);
             metrics.configReloaded(true, System.currentTimeMillis() / 1000.0);
-            LOG.info("configuration reloaded from {}: {} probes", configFile, c.probes().size());
+            LOG.info("configuration reloaded from {}: {} probes, {} added or changed, {} removed or changed", configFile,
+                    c.probes().size(), changes.added().size(), changes.removed().size());
             return Optional.empty();
         } catch (ConfigException | RuntimeException e) {
             metrics.configReloaded(false, 0);
@@ -89,13 +100,12 @@ public final class ServiceState implements AutoCloseable {
         }
     }
 
-    /** Runs a configured probe now, in the background; the result goes to history and metrics. */
-    public Optional<java.util.concurrent.Future<RunResult>> runNow(String hub, String probe) {
-        return scheduler.job(hub, probe).map(p -> runNow.submit(() -> scheduler.runNow(p)));
-    }
-
-    @Override
-    public void close() {
-        runNow.shutdownNow();
+    /**
+     * Runs a configured probe now, in the background; the result goes to history, metrics and alerts.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException when every run slot is taken
+     */
+    public Optional<CompletableFuture<RunResult>> runNow(ProbeKey key) {
+        return scheduler.job(key).map(scheduler::runNow);
     }
 }

@@ -71,9 +71,9 @@ class AlertEngineTest {
         String base = receivers.baseUrl();
         List<Notifier> notifiers = List.of(
                 new AlertmanagerNotifier(List.of(base), "http://hubprobe.example:8080"),
-                new PagerDutyNotifier(Secret.of("pd-routing-key", "t"), base + "/pd"),
-                new SlackNotifier(Secret.of(base + "/slack/T0/B0/secret", "t")),
-                new WebhookNotifier(Secret.of(base + "/hook", "t")));
+                new PagerDutyNotifier(Secret.of("pd-routing-key"), base + "/pd"),
+                new SlackNotifier(Secret.of(base + "/slack/T0/B0/secret")),
+                new WebhookNotifier(Secret.of(base + "/hook")));
         Supplier<Instant> clock = () -> now;
         return new AlertEngine(new AlertStore(history.dataSource()), new Dispatcher(notifiers, registry, Duration.ofMillis(50), 3),
                 history, hub -> policy, registry, new Clock() {

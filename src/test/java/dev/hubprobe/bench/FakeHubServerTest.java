@@ -18,7 +18,7 @@ class FakeHubServerTest {
     void realRunnerPassesAgainstTheFakeAndNoticesWrongOutput() throws Exception {
         try (FakeHubServer fake = new FakeHubServer()) {
             ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("bench"));
-            ProbeTarget target = new ProbeTarget("h7", fake.hubUrl(7), "bot", new ProbeTarget.Token(Secret.of("t0ken", "t")));
+            ProbeTarget target = new ProbeTarget("h7", fake.hubUrl(7), "bot", new ProbeTarget.Token(Secret.of("t0ken")));
             RunResult ok = runner.run(target, new ProbeDefinition("echo", null, null, null, null, null, null,
                     List.of(new ProbeDefinition.Cell("42", new ProbeDefinition.Expect("42", null, false)))));
             assertTrue(ok.passed(), () -> ok.failedPhase() + " " + ok.reason() + " " + ok.message());

@@ -12,7 +12,7 @@ import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.probe.RunSink;
 import dev.hubprobe.schedule.ProbeExecutor;
 import dev.hubprobe.schedule.ProbeScheduler;
-import dev.hubprobe.service.ScheduledProbe;
+import dev.hubprobe.schedule.ScheduledProbe;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
@@ -59,7 +59,7 @@ public final class SchedulerBenchmark {
             List<ScheduledProbe> probes = new ArrayList<>();
             for (int i = 0; i < hubs; i++) {
                 probes.add(new ScheduledProbe(new ProbeTarget("hub-" + i, fake.hubUrl(i), "bot",
-                        new ProbeTarget.Token(Secret.of("bench-token", "bench"))), probe, interval));
+                        new ProbeTarget.Token(Secret.of("bench-token"))), probe, interval));
             }
             AtomicLong passed = new AtomicLong();
             AtomicLong failed = new AtomicLong();
@@ -77,7 +77,7 @@ public final class SchedulerBenchmark {
             };
             ProbeScheduler scheduler = new ProbeScheduler(threads, ProbeExecutor.of(runner), List.of(history, metrics, counter),
                     metrics.registry());
-            probes.forEach(p -> metrics.register(p.hub(), p.probe().name()));
+            probes.forEach(p -> metrics.register(p.key()));
 
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             AtomicLong peakHeap = new AtomicLong();
@@ -108,7 +108,7 @@ public final class SchedulerBenchmark {
             long expected = 0;
             for (ScheduledProbe p : probes) {
                 // the same start offset the scheduler gives each job, then one run per interval
-                long offset = ProbeScheduler.startOffset(p.key(), interval.toMillis());
+                long offset = ProbeScheduler.startOffset(p.key().toString(), interval.toMillis());
                 expected += offset < length.toMillis() ? 1 + (length.toMillis() - 1 - offset) / interval.toMillis() : 0;
             }
             long done = passed.get() + failed.get();

@@ -1,5 +1,6 @@
 package dev.hubprobe.history;
 
+import dev.hubprobe.probe.ProbeKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,7 +47,8 @@ class HistoryStoreTest {
             assertEquals(2, h.runs("a", null, null, 10).size());
             assertEquals(failed.runId(), h.runs("a", null, null, 1).get(0).runId(), "newest first");
             assertEquals(1, h.runs(null, null, t, 10).stream().filter(r -> r.hub().equals("a")).count());
-            assertEquals(2, h.latest().size(), "one latest run per hub and probe");
+            assertEquals(2, h.latest(List.of(new ProbeKey("a", "kernel-smoke"), new ProbeKey("b", "kernel-smoke"), new ProbeKey("c", "kernel-smoke"))).size(),
+                    "one latest run per hub and probe that has run");
         }
     }
 

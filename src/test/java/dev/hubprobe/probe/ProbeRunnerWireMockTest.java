@@ -51,7 +51,7 @@ class ProbeRunnerWireMockTest {
                 ProbeDefinition.Timeouts.DEFAULTS.withSpawn(spawnTimeout),
                 List.of(new ProbeDefinition.Cell("print(1)", null)));
         ProbeTarget target = new ProbeTarget("wm", hub.baseUrl() + "/", USER,
-                new ProbeTarget.Token(Secret.of("secret-token-value", "test")));
+                new ProbeTarget.Token(Secret.of("secret-token-value")));
         return runner.run(target, probe);
     }
 

@@ -1,5 +1,6 @@
 package dev.hubprobe.service;
 
+import dev.hubprobe.schedule.ScheduledProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -23,10 +23,10 @@ public final class Probes {
 
     public static RunResult run(RealHub hub, String user, ProbeDefinition probe) {
         return RUNNER.run(new ProbeTarget("test", hub.url(), user,
-                new ProbeTarget.Token(Secret.of(hub.serviceToken(), "test"))), probe);
+                new ProbeTarget.Token(Secret.of(hub.serviceToken()))), probe);
     }
 
     public static RunResult run(String url, String user, String token, ProbeDefinition probe) {
-        return RUNNER.run(new ProbeTarget("test", url, user, new ProbeTarget.Token(Secret.of(token, "test"))), probe);
+        return RUNNER.run(new ProbeTarget("test", url, user, new ProbeTarget.Token(Secret.of(token))), probe);
     }
 }

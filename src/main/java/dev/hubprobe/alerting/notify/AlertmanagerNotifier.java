@@ -1,10 +1,10 @@
 package dev.hubprobe.alerting.notify;
 
+import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hubprobe.alerting.Alert;
 import dev.hubprobe.alerting.AlertEvent;
-import dev.hubprobe.jupyter.JupyterHttp;
 import java.time.Instant;
 import java.util.List;
 
@@ -35,7 +35,7 @@ public final class AlertmanagerNotifier implements Notifier {
     @Override
     public void deliver(AlertEvent event) throws Exception {
         Alert a = event.alert();
-        ArrayNode body = JupyterHttp.JSON.createArrayNode();
+        ArrayNode body = Json.array();
         ObjectNode o = body.addObject();
         ObjectNode labels = o.putObject("labels");
         event.labels().forEach(labels::put);

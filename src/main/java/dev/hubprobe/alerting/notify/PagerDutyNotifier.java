@@ -1,10 +1,10 @@
 package dev.hubprobe.alerting.notify;
 
+import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hubprobe.alerting.Alert;
 import dev.hubprobe.alerting.AlertEvent;
 import dev.hubprobe.config.Secret;
-import dev.hubprobe.jupyter.JupyterHttp;
 
 /**
  * PagerDuty Events API v2: trigger on firing, resolve on recovery, one stable {@code dedup_key} per
@@ -31,7 +31,7 @@ public final class PagerDutyNotifier implements Notifier {
             return;
         }
         Alert a = event.alert();
-        ObjectNode body = JupyterHttp.object().put("routing_key", routingKey.reveal())
+        ObjectNode body = Json.object().put("routing_key", routingKey.reveal())
                 .put("event_action", event.type() == AlertEvent.Type.RESOLVED ? "resolve" : "trigger")
                 .put("dedup_key", "hubprobe/" + a.key());
         if (event.type() == AlertEvent.Type.FIRING) {

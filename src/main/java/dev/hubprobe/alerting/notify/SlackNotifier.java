@@ -1,9 +1,9 @@
 package dev.hubprobe.alerting.notify;
 
+import dev.hubprobe.json.Json;
 import dev.hubprobe.alerting.Alert;
 import dev.hubprobe.alerting.AlertEvent;
 import dev.hubprobe.config.Secret;
-import dev.hubprobe.jupyter.JupyterHttp;
 
 /** A Slack incoming webhook: one message when an alert fires, reminds, and resolves. */
 public final class SlackNotifier implements Notifier {
@@ -33,6 +33,6 @@ public final class SlackNotifier implements Notifier {
         if (a.annotations().containsKey("run_url")) {
             text.append("\n<").append(a.annotations().get("run_url")).append("|the run>");
         }
-        JsonPost.post("slack", webhookUrl.reveal(), JupyterHttp.object().put("text", text.toString()));
+        JsonPost.post("slack", webhookUrl.reveal(), Json.object().put("text", text.toString()));
     }
 }

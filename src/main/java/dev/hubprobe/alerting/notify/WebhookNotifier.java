@@ -1,10 +1,10 @@
 package dev.hubprobe.alerting.notify;
 
+import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hubprobe.alerting.Alert;
 import dev.hubprobe.alerting.AlertEvent;
 import dev.hubprobe.config.Secret;
-import dev.hubprobe.jupyter.JupyterHttp;
 import java.util.Locale;
 
 /** Any HTTP endpoint: the alert as JSON, {@code status} firing, reminder or resolved. */
@@ -23,7 +23,7 @@ public final class WebhookNotifier implements Notifier {
     @Override
     public void deliver(AlertEvent event) throws Exception {
         Alert a = event.alert();
-        ObjectNode body = JupyterHttp.object().put("status", event.type().name().toLowerCase(Locale.ROOT))
+        ObjectNode body = Json.object().put("status", event.type().name().toLowerCase(Locale.ROOT))
                 .put("alertname", a.alertname()).put("key", a.key());
         ObjectNode labels = body.putObject("labels");
         event.labels().forEach(labels::put);

@@ -1,17 +1,20 @@
 package dev.hubprobe.jupyter.hub;
 
+import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hubprobe.jupyter.Deadline;
 import dev.hubprobe.jupyter.HttpStatusException;
 import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.jupyter.ProtocolException;
-import dev.hubprobe.jupyter.UnreachableException;
 import java.io.IOException;
 import java.net.CookieManager;
 import java.net.CookiePolicy;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
@@ -47,27 +50,31 @@ public final class HubClient implements AutoCloseable {
     private final JupyterHttp rest;
     private final CookieJar cookies;
     private final LongSupplier nanoTime;
+    private final Deadline deadline;
     private volatile String token;
 
     private HubClient(HttpUrl hubUrl, HubClientSettings settings, LongSupplier nanoTime) {
         this.hubUrl = hubUrl;
         this.nanoTime = nanoTime;
+        this.deadline = new Deadline(nanoTime);
         this.cookies = new JavaNetCookieJar(new CookieManager(null, CookiePolicy.ACCEPT_ALL));
         this.http = new OkHttpClient.Builder()
                 .followRedirects(false)
                 .followSslRedirects(false)
                 .cookieJar(cookies)
                 .connectTimeout(settings.connectTimeout())
-                .readTimeout(settings.readTimeout())
+                // REST calls are bounded as a whole: by the phase's deadline, else by callTimeout. A
+                // read timeout would cut a call the hub legitimately holds (a spawn, a kernel start).
+                .readTimeout(Duration.ZERO)
                 .writeTimeout(settings.readTimeout())
                 .callTimeout(settings.callTimeout())
                 .pingInterval(settings.pingInterval())
                 .addInterceptor(new HubAuthInterceptor(this::token, hubUrl, cookies, settings.userAgent()))
                 .build();
         // The progress stream may legitimately last as long as a spawn: only gaps between events are bounded
-        // (the hub sends keep-alives every ~8 s), the total is bounded by the caller's deadline.
-        this.streaming = http.newBuilder().callTimeout(Duration.ZERO).build();
-        this.rest = new JupyterHttp(http);
+        // (the hub sends keep-alives every 8 s), the total is bounded by the caller's deadline.
+        this.streaming = http.newBuilder().callTimeout(Duration.ZERO).readTimeout(settings.readTimeout()).build();
+        this.rest = new JupyterHttp(http, deadline);
     }
 
     public static HubClient create(HttpUrl hubUrl, HubClientSettings settings, LongSupplier nanoTime) {
@@ -90,6 +97,11 @@ public final class HubClient implements AutoCloseable {
     /** The hub's base URL (the part before {@code hub/} and {@code user/}). */
     public HttpUrl baseUrl() {
         return hubUrl;
+    }
+
+    /** The current phase's deadline: every call of this client and of kernel clients made from it obeys it. */
+    public Deadline deadline() {
+        return deadline;
     }
 
     /** The HTTP client carrying this session's auth and cookies, for the kernel client. */
@@ -147,17 +159,20 @@ public final class HubClient implements AutoCloseable {
                 return Optional.empty();
             }
             JupyterHttp.check(request, response, 200);
-            return Optional.of(JupyterHttp.parse(request, JupyterHttp.body(request, response)));
+            return Optional.of(JupyterHttp.parse(request, rest.body(request, response)));
         }
     }
 
     public void createUser(String name) {
-        rest.call(new Request.Builder().url(api("users", name)).post(JupyterHttp.jsonBody(JupyterHttp.object())).build(), 201);
+        rest.call(new Request.Builder().url(api("users", name)).post(JupyterHttp.jsonBody(Json.object())).build(), 201);
     }
 
-    /** Mints a token for {@code user}; the caller deletes it with {@link #deleteToken}. */
+    /**
+     * Mints a token for {@code user} with only {@code scopes} (the hub refuses scopes the user does not
+     * hold); the caller deletes it with {@link #deleteToken}.
+     */
     public MintedToken createToken(String user, String note, Duration expiresIn, List<String> scopes) {
-        ObjectNode body = JupyterHttp.object().put("note", note).put("expires_in", Math.max(1, expiresIn.toSeconds()));
+        ObjectNode body = Json.object().put("note", note).put("expires_in", Math.max(1, expiresIn.toSeconds()));
         if (!scopes.isEmpty()) {
             ArrayNode array = body.putArray("scopes");
             scopes.forEach(array::add);
@@ -185,10 +200,10 @@ public final class HubClient implements AutoCloseable {
         try (Response response = rest.send(get)) {
             if (response.isRedirect()) {
                 throw new LoginRejectedException("the hub has no login form (GET /hub/login redirects to "
-                        + redirectPath(response) + "; an OAuth authenticator?): use an API token", false);
+                        + redirectPath(response) + "; an OAuth authenticator?): use an API token");
             }
             JupyterHttp.check(get, response, 200);
-            xsrf = formXsrf(JupyterHttp.body(get, response));
+            xsrf = formXsrf(rest.body(get, response));
         }
         HttpUrl postUrl = loginUrl.newBuilder().addQueryParameter("next", hubUrl.encodedPath() + "hub/home").build();
         FormBody.Builder form = new FormBody.Builder().add("username", username).add("password", password);
@@ -200,14 +215,14 @@ public final class HubClient implements AutoCloseable {
             if (response.isRedirect()) {
                 String target = redirectPath(response);
                 if (target.contains("/hub/login")) {
-                    throw new LoginRejectedException("the hub sent the login back to the login page", true);
+                    throw new LoginRejectedException("the hub sent the login back to the login page");
                 }
                 return;
             }
-            String page = JupyterHttp.body(post, response);
+            String page = rest.body(post, response);
             Matcher m = LOGIN_ERROR.matcher(page);
             String why = m.find() ? m.group(1) : "no redirect after login";
-            throw new LoginRejectedException("login refused (" + response.code() + "): " + why, false);
+            throw new LoginRejectedException("login refused (" + response.code() + "): " + why);
         }
     }
 
@@ -242,11 +257,11 @@ public final class HubClient implements AutoCloseable {
     /**
      * Asks for a server without waiting: the hub holds this request up to its {@code slow_spawn_timeout},
      * so the caller follows the progress stream meanwhile. Completes with 201 (ready) or 202 (pending);
-     * fails with {@link SpawnThrottledException}, {@link HttpStatusException} or {@link UnreachableException}.
+     * fails with {@link SpawnThrottledException}, {@link HttpStatusException}, {@link dev.hubprobe.jupyter.UnreachableException} or {@link dev.hubprobe.jupyter.DeadlineException}.
      */
     public CompletableFuture<Integer> requestServer(String user, String serverName, JsonNode userOptions,
                                                     String hubVersion) {
-        ObjectNode body = JupyterHttp.object();
+        ObjectNode body = Json.object();
         if (userOptions != null && userOptions.size() > 0) {
             if (majorVersion(hubVersion) >= 6) {
                 body.set("user_options", userOptions);
@@ -257,11 +272,10 @@ public final class HubClient implements AutoCloseable {
         }
         Request request = new Request.Builder().url(serverApi(user, serverName)).post(JupyterHttp.jsonBody(body)).build();
         CompletableFuture<Integer> result = new CompletableFuture<>();
-        http.newCall(request).enqueue(new Callback() {
+        rest.newCall(request).enqueue(new Callback() {
             @Override
             public void onFailure(Call call, IOException e) {
-                result.completeExceptionally(new UnreachableException(JupyterHttp.describe(request) + ": "
-                        + e.getClass().getSimpleName() + " " + e.getMessage(), e));
+                result.completeExceptionally(rest.failure(request, e));
             }
 
             @Override
@@ -302,7 +316,7 @@ public final class HubClient implements AutoCloseable {
     public int stopServer(String user, String serverName, boolean remove) {
         Request.Builder b = new Request.Builder().url(serverApi(user, serverName));
         Request request = remove && serverName != null && !serverName.isEmpty()
-                ? b.delete(JupyterHttp.jsonBody(JupyterHttp.object().put("remove", true))).build()
+                ? b.delete(JupyterHttp.jsonBody(Json.object().put("remove", true))).build()
                 : b.delete().build();
         try (Response response = rest.send(request)) {
             // 400 "not running" and 404 "no such server" both mean there is nothing left to stop.
@@ -313,15 +327,28 @@ public final class HubClient implements AutoCloseable {
 
     /** The user's entry for that server in {@code servers}, or empty once the hub no longer has it. */
     public Optional<JsonNode> server(String user, String serverName) {
-        return user(user).map(u -> u.path("servers").get(serverName == null ? "" : serverName))
-                .filter(s -> s != null && !s.isNull());
+        return servers(user).map(s -> s.get(serverName == null ? "" : serverName)).filter(s -> s != null && !s.isNull());
     }
 
-    /** Names of the user's servers (named ones; "" is the default server), running or not. */
-    public List<String> serverNames(String user) {
-        List<String> names = new java.util.ArrayList<>();
-        user(user).ifPresent(u -> u.path("servers").fieldNames().forEachRemaining(names::add));
-        return names;
+    /** The user's servers by name ("" is the default server), running or pending; empty when there is no such user. */
+    public Map<String, JsonNode> serverModels(String user) {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        servers(user).ifPresent(s -> s.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue())));
+        return out;
+    }
+
+    /**
+     * The {@code servers} of a user's model. The hub leaves the key out, rather than empty, when the token
+     * lacks {@code read:servers}: then nothing can be said about the user's servers, and we say so.
+     */
+    private Optional<JsonNode> servers(String user) {
+        return user(user).map(u -> {
+            if (!u.has("servers")) {
+                throw new MissingScopeException("read:servers", "the hub shows no servers of user " + user
+                        + " to this token: its role lacks read:servers (e.g. read:servers!user=" + user + ")");
+            }
+            return u.get("servers");
+        });
     }
 
     /**
@@ -380,12 +407,12 @@ public final class HubClient implements AutoCloseable {
                     throw new ProtocolException("server redirected off the hub's origin");
                 }
                 if (next.encodedPath().startsWith(hubUrl.encodedPath() + "hub/login")) {
-                    throw new LoginRejectedException("opening the server sent the browser back to the hub's login page", true);
+                    throw new LoginRejectedException("opening the server sent the browser back to the hub's login page");
                 }
                 url = next;
             }
         }
-        throw new LoginRejectedException("more than " + MAX_REDIRECTS + " redirects opening the server (a redirect loop)", true);
+        throw new LoginRejectedException("more than " + MAX_REDIRECTS + " redirects opening the server (a redirect loop)");
     }
 
     /** Cancels every call in flight (used when the process is asked to stop mid-probe). */
@@ -401,14 +428,12 @@ public final class HubClient implements AutoCloseable {
     }
 
     /** Who a set of credentials belongs to ({@code GET /hub/api/user}). */
-    public record Identity(String kind, String name, List<String> scopes) {
+    public record Identity(String kind, String name) {
         static Identity of(JsonNode node) {
             if (!node.hasNonNull("name")) {
                 throw new ProtocolException("GET /hub/api/user answered JSON without \"name\"");
             }
-            List<String> scopes = new java.util.ArrayList<>();
-            node.path("scopes").forEach(s -> scopes.add(s.asText()));
-            return new Identity(node.path("kind").asText("user"), node.get("name").asText(), List.copyOf(scopes));
+            return new Identity(node.path("kind").asText("user"), node.get("name").asText());
         }
     }
 

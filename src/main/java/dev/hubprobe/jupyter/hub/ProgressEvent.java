@@ -23,6 +23,11 @@ public record ProgressEvent(Integer progress, String message, boolean ready, boo
                 receivedNanos);
     }
 
+    /** The same event as {@code other}, received again: a reopened stream replays the spawn's events. */
+    public boolean sameAs(ProgressEvent other) {
+        return raw.equals(other.raw);
+    }
+
     /** The Kubernetes event KubeSpawner forwarded with this progress event, if any. */
     public JsonNode rawEvent() {
         JsonNode e = raw.get("raw_event");

@@ -1,5 +1,6 @@
 package dev.hubprobe.jupyter.hub;
 
+import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.HttpStatusException;
@@ -35,29 +36,23 @@ public final class ProgressStream implements AutoCloseable {
     private final BlockingQueue<Item> items = new LinkedBlockingQueue<>();
     private final EventSource source;
     private final LongSupplier nanoTime;
-    private volatile boolean opened;
     private boolean finished;
 
     ProgressStream(OkHttpClient client, Request request, LongSupplier nanoTime) {
         this.nanoTime = nanoTime;
         this.source = EventSources.createFactory(client).newEventSource(request, new EventSourceListener() {
             @Override
-            public void onOpen(EventSource eventSource, Response response) {
-                opened = true;
-            }
-
-            @Override
             public void onEvent(EventSource eventSource, String id, String type, String data) {
                 long now = nanoTime.getAsLong();
                 try {
-                    JsonNode node = JupyterHttp.JSON.readTree(data);
+                    JsonNode node = Json.MAPPER.readTree(data);
                     if (node == null || !node.isObject()) {
                         throw new IOException("not a JSON object");
                     }
                     items.add(new Event(ProgressEvent.of(node, now)));
                 } catch (IOException e) {
                     items.add(new Failure(new ProtocolException("progress stream sent a malformed event: "
-                            + JupyterHttp.abbreviate(data, 120), e)));
+                            + Json.abbreviate(data, 120), e)));
                 }
             }
 
@@ -80,11 +75,6 @@ public final class ProgressStream implements AutoCloseable {
                 }
             }
         });
-    }
-
-    /** True once the hub answered 200 and the stream is flowing. */
-    public boolean opened() {
-        return opened;
     }
 
     /**

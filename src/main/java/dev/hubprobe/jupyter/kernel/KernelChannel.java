@@ -1,8 +1,10 @@
 package dev.hubprobe.jupyter.kernel;
 
+import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hubprobe.jupyter.DeadlineException;
+import dev.hubprobe.jupyter.HttpStatusException;
 import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.jupyter.ProtocolException;
 import dev.hubprobe.jupyter.UnreachableException;
@@ -31,11 +33,17 @@ import okio.ByteString;
  * One kernel's channels websocket, spoken in the JSON protocol. Replies are matched on
  * {@code parent_header.msg_id}: the server's own readiness probes produce stray messages.
  *
- * <p>Every wait is bounded, and while waiting the kernel's model is polled, so a kernel that dies
- * (status restarting/dead, a 404, a closed socket) is reported at once rather than as a time-out.
+ * <p>Every wait is bounded, and while waiting the kernel's model is polled, so a kernel that dies is
+ * reported at once rather than as a time-out. Only evidence counts as death (status restarting/dead,
+ * a 404 for the kernel, a closed socket): a poll that gets no answer, during a proxy reload say, is
+ * not one, and is only noted.
  */
 public final class KernelChannel implements AutoCloseable {
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
+    /** One liveness poll may take this long at most; the socket's messages wait meanwhile. */
+    static final long POLL_CAP_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** Output kept per stream of one cell: enough to match on, not enough to exhaust memory. */
+    static final int MAX_OUTPUT = 1 << 20;
     private static final Set<String> DEATH_STATES = Set.of("restarting", "autorestarting", "dead");
 
     private sealed interface Item permits Opened, Message, Closed, Broken {}
@@ -56,6 +64,7 @@ public final class KernelChannel implements AutoCloseable {
     private final LongSupplier nanoTime;
     private final String session = UUID.randomUUID().toString();
     private boolean open;
+    private int unansweredPolls;
 
     KernelChannel(OkHttpClient client, HttpUrl url, String kernelId,
                   Function<String, Optional<KernelModel>> model, LongSupplier nanoTime) {
@@ -71,14 +80,14 @@ public final class KernelChannel implements AutoCloseable {
             @Override
             public void onMessage(WebSocket webSocket, String text) {
                 try {
-                    JsonNode node = JupyterHttp.JSON.readTree(text);
+                    JsonNode node = Json.MAPPER.readTree(text);
                     if (node == null || !node.isObject() || !node.has("header") || !node.has("channel")) {
                         throw new IOException("not a Jupyter message");
                     }
                     items.add(new Message(node));
                 } catch (IOException e) {
                     items.add(new Broken(new ProtocolException("kernel channel sent a malformed frame: "
-                            + JupyterHttp.abbreviate(text, 120))));
+                            + Json.abbreviate(text, 120))));
                 }
             }
 
@@ -103,7 +112,7 @@ public final class KernelChannel implements AutoCloseable {
             public void onFailure(WebSocket webSocket, Throwable t, Response response) {
                 closed.countDown();
                 if (response != null && response.code() != 101) {
-                    items.add(new Broken(new dev.hubprobe.jupyter.HttpStatusException("GET",
+                    items.add(new Broken(new HttpStatusException("GET",
                             url.encodedPath(), response.code(), JupyterHttp.errorMessage(response))));
                 } else {
                     items.add(new Closed("connection failed: " + t.getClass().getSimpleName()
@@ -126,7 +135,7 @@ public final class KernelChannel implements AutoCloseable {
 
     /** Sends {@code kernel_info_request} and waits for its reply: the kernel is ready to execute. */
     JsonNode kernelInfo(long deadlineNanos) {
-        String msgId = send("shell", "kernel_info_request", JupyterHttp.object());
+        String msgId = send("shell", "kernel_info_request", Json.object());
         while (true) {
             JsonNode msg = nextMessage(deadlineNanos, "the kernel did not answer kernel_info");
             if (msgId.equals(parentId(msg)) && "kernel_info_reply".equals(type(msg))) {
@@ -137,7 +146,7 @@ public final class KernelChannel implements AutoCloseable {
 
     /** Runs {@code code} and collects its output; done when both execute_reply and status idle arrived. */
     public ExecuteResult execute(String code, long deadlineNanos) {
-        ObjectNode content = JupyterHttp.object()
+        ObjectNode content = Json.object()
                 .put("code", code).put("silent", false).put("store_history", false)
                 .put("allow_stdin", false).put("stop_on_error", true);
         content.putObject("user_expressions");
@@ -157,7 +166,7 @@ public final class KernelChannel implements AutoCloseable {
             }
             JsonNode c = msg.path("content");
             switch (type(msg)) {
-                case "stream" -> ("stderr".equals(c.path("name").asText()) ? stderr : stdout).append(c.path("text").asText());
+                case "stream" -> append("stderr".equals(c.path("name").asText()) ? stderr : stdout, c.path("text").asText());
                 case "execute_result", "display_data" -> {
                     JsonNode text = c.path("data").get("text/plain");
                     if (text != null) {
@@ -185,9 +194,21 @@ public final class KernelChannel implements AutoCloseable {
         return new ExecuteResult(status, stdout.toString(), stderr.toString(), List.copyOf(results), ename, evalue, traceback);
     }
 
+    private static void append(StringBuilder out, String text) {
+        int room = MAX_OUTPUT - out.length();
+        if (room > 0) {
+            out.append(text, 0, Math.min(room, text.length()));
+        }
+    }
+
+    /** Liveness polls that got no answer; none of them counts as death. */
+    public int unansweredPolls() {
+        return unansweredPolls;
+    }
+
     private String send(String channel, String msgType, ObjectNode content) {
         String msgId = UUID.randomUUID().toString();
-        ObjectNode msg = JupyterHttp.object();
+        ObjectNode msg = Json.object();
         msg.putObject("header").put("msg_id", msgId).put("session", session).put("username", "hubprobe")
                 .put("date", Instant.now().toString()).put("msg_type", msgType).put("version", "5.3");
         msg.putObject("parent_header");
@@ -245,7 +266,19 @@ public final class KernelChannel implements AutoCloseable {
     }
 
     private void checkAlive() {
-        Optional<KernelModel> m = model.apply(kernelId);
+        Optional<KernelModel> m;
+        try {
+            m = model.apply(kernelId);
+        } catch (UnreachableException | DeadlineException | ProtocolException e) {
+            unansweredPolls++;
+            return;
+        } catch (HttpStatusException e) {
+            if (e.status() < 500) {
+                throw e;
+            }
+            unansweredPolls++; // a proxy or server hiccup, not a verdict on the kernel
+            return;
+        }
         if (m.isEmpty()) {
             throw new KernelDiedException("kernel " + kernelId + " is gone (404 from the server)");
         }

@@ -1,6 +1,8 @@
 package dev.hubprobe.jupyter.kernel;
 
+import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hubprobe.jupyter.Deadline;
 import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.jupyter.ProtocolException;
 import java.time.Duration;
@@ -23,15 +25,16 @@ public final class KernelClient {
     private final HttpUrl serverUrl;
     private final LongSupplier nanoTime;
 
-    public KernelClient(OkHttpClient http, HttpUrl serverUrl, LongSupplier nanoTime) {
+    /** @param deadline the current phase's deadline, which every call here obeys (the hub client's) */
+    public KernelClient(OkHttpClient http, HttpUrl serverUrl, Deadline deadline) {
         this.http = http;
         // Jupyter Server may hold the upgrade until the kernel answers kernel_info (up to 60 s): the
         // channel's own deadline, not the read timeout, decides how long that may take.
         this.websocket = http.newBuilder().readTimeout(Duration.ofSeconds(90)).callTimeout(Duration.ZERO).build();
-        this.rest = new JupyterHttp(http);
+        this.rest = new JupyterHttp(http, deadline);
         this.serverUrl = serverUrl.encodedPath().endsWith("/") ? serverUrl
                 : serverUrl.newBuilder().encodedPath(serverUrl.encodedPath() + "/").build();
-        this.nanoTime = nanoTime;
+        this.nanoTime = deadline::now;
     }
 
     HttpUrl api(String... segments) {
@@ -53,20 +56,25 @@ public final class KernelClient {
 
     /** {@code POST /api/kernels}: starts a kernel of that spec. */
     public KernelModel start(String kernelName) {
-        JsonNode body = JupyterHttp.object().put("name", kernelName);
+        JsonNode body = Json.object().put("name", kernelName);
         return KernelModel.of(rest.json(new Request.Builder().url(api("kernels"))
                 .post(JupyterHttp.jsonBody(body)).build(), 201, 200));
     }
 
     /** The kernel's model, or empty once the server no longer has it. */
     public Optional<KernelModel> get(String kernelId) {
+        return get(kernelId, Long.MAX_VALUE);
+    }
+
+    /** As {@link #get(String)}, the call cut off after {@code capNanos}: a liveness poll must not hold up the channel. */
+    Optional<KernelModel> get(String kernelId, long capNanos) {
         Request request = new Request.Builder().url(api("kernels", kernelId)).build();
-        try (Response response = rest.send(request)) {
+        try (Response response = rest.send(request, capNanos)) {
             if (response.code() == 404) {
                 return Optional.empty();
             }
             JupyterHttp.check(request, response, 200);
-            return Optional.of(KernelModel.of(JupyterHttp.parse(request, JupyterHttp.body(request, response))));
+            return Optional.of(KernelModel.of(JupyterHttp.parse(request, rest.body(request, response))));
         }
     }
 
@@ -82,7 +90,7 @@ public final class KernelClient {
     public KernelChannel connect(String kernelId, long deadlineNanos) {
         HttpUrl url = api("kernels", kernelId, "channels").newBuilder()
                 .addQueryParameter("session_id", UUID.randomUUID().toString()).build();
-        KernelChannel channel = new KernelChannel(websocket, url, kernelId, this::get, nanoTime);
+        KernelChannel channel = new KernelChannel(websocket, url, kernelId, id -> get(id, KernelChannel.POLL_CAP_NANOS), nanoTime);
         try {
             channel.awaitOpen(deadlineNanos);
             channel.kernelInfo(deadlineNanos);

@@ -1,6 +1,6 @@
 package dev.hubprobe.probe.steps;
 
-import dev.hubprobe.jupyter.JupyterHttp;
+import dev.hubprobe.json.Json;
 import dev.hubprobe.jupyter.kernel.ExecuteResult;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
@@ -21,7 +21,7 @@ public final class ExecuteStep implements ProbeStep {
     @Override
     public void run(ProbeContext ctx) {
         List<ProbeDefinition.Cell> cells = ctx.probe.cells();
-        long deadline = ctx.deadline(ctx.probe.timeouts().execute());
+        long deadline = ctx.phaseDeadline();
         for (int i = 0; i < cells.size(); i++) {
             ProbeDefinition.Cell cell = cells.get(i);
             String where = cells.size() == 1 ? "" : "cell " + (i + 1) + ": ";
@@ -37,11 +37,11 @@ public final class ExecuteStep implements ProbeStep {
     private static void check(String where, ProbeDefinition.Expect expect, String output) {
         if (expect.outputContains() != null && !output.contains(expect.outputContains())) {
             throw new ProbeFailure(Reason.OUTPUT_MISMATCH, where + "expected output containing '"
-                    + JupyterHttp.abbreviate(expect.outputContains(), 100) + "', got '" + JupyterHttp.abbreviate(output, 200) + "'");
+                    + Json.abbreviate(expect.outputContains(), 100) + "', got '" + Json.abbreviate(output, 200) + "'");
         }
         if (expect.outputMatches() != null && !Pattern.compile(expect.outputMatches()).matcher(output).find()) {
             throw new ProbeFailure(Reason.OUTPUT_MISMATCH, where + "expected output matching /"
-                    + expect.outputMatches() + "/, got '" + JupyterHttp.abbreviate(output, 200) + "'");
+                    + expect.outputMatches() + "/, got '" + Json.abbreviate(output, 200) + "'");
         }
     }
 }

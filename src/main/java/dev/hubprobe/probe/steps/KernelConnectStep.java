@@ -13,6 +13,6 @@ public final class KernelConnectStep implements ProbeStep {
 
     @Override
     public void run(ProbeContext ctx) {
-        ctx.channel = ctx.kernels.connect(ctx.kernelId, ctx.deadline(ctx.probe.timeouts().kernel()));
+        ctx.channel = ctx.kernels.connect(ctx.kernelId, ctx.phaseDeadline());
     }
 }

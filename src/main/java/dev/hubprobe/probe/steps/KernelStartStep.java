@@ -23,9 +23,11 @@ public final class KernelStartStep implements ProbeStep {
             ctx.hub.authorizeServer(ctx.serverUrl);
             http = ctx.hub.http();
         } else {
+            // a service's or admin's token never reaches the user's server: login minted one for the user,
+            // or failed; without a minted token the configured token is the user's own
             http = ctx.mintedToken != null ? ctx.hub.httpWithToken(ctx.mintedToken.value()) : ctx.hub.http();
         }
-        ctx.kernels = new KernelClient(http, ctx.serverUrl, ctx.clock::nanoTime);
+        ctx.kernels = new KernelClient(http, ctx.serverUrl, ctx.hub.deadline());
         String name = ctx.probe.kernel() != null ? ctx.probe.kernel() : ctx.kernels.defaultKernelName();
         ctx.facts.put("kernel", name);
         ctx.kernelId = ctx.kernels.start(name).id();

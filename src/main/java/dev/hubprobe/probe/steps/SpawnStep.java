@@ -1,9 +1,10 @@
 package dev.hubprobe.probe.steps;
 
+import dev.hubprobe.json.Json;
 import dev.hubprobe.config.Durations;
 import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.HttpStatusException;
-import dev.hubprobe.jupyter.JupyterHttp;
+import dev.hubprobe.jupyter.UnreachableException;
 import dev.hubprobe.jupyter.hub.ProgressEvent;
 import dev.hubprobe.jupyter.hub.ProgressStream;
 import dev.hubprobe.jupyter.hub.SpawnAnatomy;
@@ -39,7 +40,7 @@ public final class SpawnStep implements ProbeStep {
 
     @Override
     public void run(ProbeContext ctx) {
-        long deadline = ctx.deadline(ctx.probe.timeouts().spawn());
+        long deadline = ctx.phaseDeadline();
         ctx.serverRequested = true;
         long requested = ctx.clock.nanoTime();
         ProgressEvent ready;
@@ -49,7 +50,7 @@ public final class SpawnStep implements ProbeStep {
             throw explained(ctx, requested, Reason.SPAWN_FAILED, e.getMessage(), e.getMessage(), e);
         } catch (DeadlineException e) {
             String last = ctx.spawnEvents.isEmpty() ? "no progress event" :
-                    "last progress: " + JupyterHttp.abbreviate(ctx.spawnEvents.get(ctx.spawnEvents.size() - 1).message(), 200);
+                    "last progress: " + Json.abbreviate(ctx.spawnEvents.get(ctx.spawnEvents.size() - 1).message(), 200);
             throw explained(ctx, requested, Reason.SPAWN_TIMEOUT, "server not ready after "
                     + Durations.format(ctx.probe.timeouts().spawn()) + " (" + last + ")", null, e);
         }
@@ -104,10 +105,25 @@ public final class SpawnStep implements ProbeStep {
         }
     }
 
+    /**
+     * Follows the progress stream to ready or failed. A stream that breaks off (a proxy reload, an idle
+     * connection cut) is reopened: the spawn goes on without us watching. Only a hub that cannot be
+     * reached for longer than the hub budget is unreachable. A reopened stream replays the spawn's
+     * events from the start; those already seen are skipped.
+     */
     private static ProgressEvent follow(ProbeContext ctx, CompletableFuture<Integer> request, long deadline) {
+        long brokenSince = -1;
+        int reopened = 0;
         while (true) {
+            int replay = 0; // index into the events seen; -1 once this stream has gone past them
             try (ProgressStream stream = ctx.hub.progress(ctx.user, ctx.serverName())) {
                 for (ProgressEvent e = stream.next(deadline); e != null; e = stream.next(deadline)) {
+                    brokenSince = -1;
+                    if (replay >= 0 && replay < ctx.spawnEvents.size() && ctx.spawnEvents.get(replay).sameAs(e)) {
+                        replay++;
+                        continue;
+                    }
+                    replay = -1;
                     ctx.spawnEvents.add(e);
                     if (e.failed()) {
                         throw new SpawnFailedException(e.message().isEmpty() ? "Spawn failed (no message)" : e.message());
@@ -121,6 +137,16 @@ public final class SpawnStep implements ProbeStep {
                 // spawn request itself was refused. Either way the spawn request's answer says which.
                 if (e.status() != 400 && e.status() != 404) {
                     throw e;
+                }
+            } catch (UnreachableException e) {
+                long now = ctx.clock.nanoTime();
+                if (brokenSince < 0) {
+                    brokenSince = now;
+                } else if (now - brokenSince > ctx.probe.timeouts().hub().toNanos()) {
+                    throw e;
+                }
+                if (reopened++ == 0) {
+                    ctx.notes.add("the progress stream broke off (" + Json.abbreviate(e.getMessage(), 120) + "); reopened it");
                 }
             }
             if (request.isCompletedExceptionally()) {

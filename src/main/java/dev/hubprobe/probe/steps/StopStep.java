@@ -27,7 +27,7 @@ public final class StopStep implements ProbeStep.Cleanup {
         try {
             if (ctx.serverRequested) {
                 if (!ctx.hub.stopAndWait(ctx.user, ctx.serverName(), ctx.probe.autoServerName(),
-                        ctx.deadline(ctx.probe.timeouts().cleanup()))) {
+                        ctx.phaseDeadline())) {
                     throw new ProbeFailure(Reason.CLEANUP_FAILED, "server still not stopped after "
                             + Durations.format(ctx.probe.timeouts().cleanup()));
                 }
@@ -35,6 +35,8 @@ public final class StopStep implements ProbeStep.Cleanup {
             }
         } finally {
             if (ctx.mintedToken != null) {
+                // a stop that used up its budget must not leave the run's token behind
+                ctx.startPhase(ctx.probe.timeouts().hub());
                 ctx.hub.deleteToken(ctx.user, ctx.mintedToken.id());
                 ctx.mintedToken = null;
             }

@@ -1,6 +1,7 @@
-package dev.hubprobe.service;
+package dev.hubprobe.schedule;
 
 import dev.hubprobe.probe.ProbeDefinition;
+import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.ProbeTarget;
 import java.time.Duration;
 
@@ -10,12 +11,12 @@ public record ScheduledProbe(ProbeTarget target, ProbeDefinition probe, Duration
         return target.hub();
     }
 
-    public String key() {
-        return target.hub() + "/" + probe.name();
+    public ProbeKey key() {
+        return new ProbeKey(target.hub(), probe.name());
     }
 
-    /** The hub server this probe uses; probes with the same key must not run at once. */
-    public String serverKey() {
+    /** The hub server this probe uses; probes with the same server key must take turns. */
+    String serverKey() {
         return target.hub() + "/" + (target.user() == null ? "" : target.user()) + "/" + (probe.server() == null ? "" : probe.server());
     }
 }

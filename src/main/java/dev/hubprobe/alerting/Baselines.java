@@ -1,0 +1,78 @@
+package dev.hubprobe.alerting;
+
+import dev.hubprobe.history.HistoryStore;
+import dev.hubprobe.probe.ProbeKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The one baseline computation, used by the alert engine and by {@code /api/v1/baselines} (what
+ * {@code hubprobe check --baseline-from} compares a deploy against), so the two can never disagree.
+ *
+ * <p>A phase's <em>current</em> value is the median of the newest {@code recent} passing runs; its
+ * <em>baseline</em> the median of the passing runs in the policy's {@code window} before those. The
+ * database computes the baseline median (a 30-day window holds tens of thousands of runs); it moves
+ * slowly, so it is kept for {@code refresh} before it is computed again.
+ */
+public final class Baselines {
+    /** One phase: its current median, its baseline median, and the baseline's number of samples. */
+    public record Phase(double current, double baseline, int samples) {
+    }
+
+    private record Cached(Instant at, Map<String, HistoryStore.Median> medians) {
+    }
+
+    private final HistoryStore history;
+    private final Clock clock;
+    private final Duration refresh;
+    private final Map<ProbeKey, Cached> cache = new ConcurrentHashMap<>();
+
+    public Baselines(HistoryStore history, Clock clock, Duration refresh) {
+        this.history = history;
+        this.clock = clock;
+        this.refresh = refresh;
+    }
+
+    /** Every phase of the pair that has both enough recent runs and a baseline of at least {@code minSamples}. */
+    public Map<String, Phase> of(ProbeKey key, AlertPolicy p) {
+        HistoryStore.Recent recent = history.recentPassing(key, p.recent());
+        Map<String, Phase> out = new LinkedHashMap<>();
+        if (recent.runs() < p.recent()) {
+            return out;
+        }
+        Instant now = clock.instant();
+        Cached c = cache.get(key);
+        if (c == null || c.at().plus(refresh).isBefore(now) || !enough(c, p)) {
+            // the baseline ends where the recent runs begin: a slow spell must not become its own baseline
+            c = new Cached(now, history.phaseMedians(key, now.minus(p.window()), recent.oldestStart()));
+            cache.put(key, c);
+        }
+        for (Map.Entry<String, List<Double>> e : recent.phases().entrySet()) {
+            HistoryStore.Median m = c.medians().get(e.getKey());
+            if (e.getValue().size() >= p.recent() && m != null && m.samples() >= p.minSamples()) {
+                out.put(e.getKey(), new Phase(median(e.getValue()), m.seconds(), m.samples()));
+            }
+        }
+        return out;
+    }
+
+    /** A young history is looked at again every run until some phase has a baseline; then every {@code refresh}. */
+    private static boolean enough(Cached c, AlertPolicy p) {
+        return c.medians().values().stream().anyMatch(m -> m.samples() >= p.minSamples());
+    }
+
+    /** Forgets a pair that is no longer configured. */
+    void forget(ProbeKey key) {
+        cache.remove(key);
+    }
+
+    public static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+}

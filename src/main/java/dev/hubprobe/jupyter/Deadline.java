@@ -1,0 +1,45 @@
+package dev.hubprobe.jupyter;
+
+import java.util.function.LongSupplier;
+
+/**
+ * When the calls of the current phase must be done, shared by a run's hub and kernel clients: the
+ * runner sets it from the phase's budget, and every HTTP call made meanwhile is cut off at it, so a
+ * phase can never outlive its configured timeout however many calls it makes.
+ */
+public final class Deadline {
+    private static final long NONE = Long.MAX_VALUE;
+    private final LongSupplier nanoTime;
+    private volatile long at = NONE;
+
+    public Deadline(LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+    }
+
+    /** No deadline: calls fall back to the client's own call timeout. */
+    public static Deadline none(LongSupplier nanoTime) {
+        return new Deadline(nanoTime);
+    }
+
+    public void set(long atNanos) {
+        at = atNanos;
+    }
+
+    public void clear() {
+        at = NONE;
+    }
+
+    public boolean isSet() {
+        return at != NONE;
+    }
+
+    /** Nanoseconds left; {@link Long#MAX_VALUE} when none is set. */
+    public long remaining() {
+        long a = at;
+        return a == NONE ? NONE : a - nanoTime.getAsLong();
+    }
+
+    public long now() {
+        return nanoTime.getAsLong();
+    }
+}
