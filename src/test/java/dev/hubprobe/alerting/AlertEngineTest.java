@@ -241,4 +241,20 @@ class AlertEngineTest {
         awaitRequests("/hook", 2);
         assertTrue(requests("/hook").get(0).getBodyAsString().contains("HubprobeLatencyRegression"));
     }
+
+    @Test
+    void oneDeadAlertmanagerDoesNotFailTheDelivery() throws Exception {
+        int dead;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            dead = s.getLocalPort();
+        }
+        Alert a = Alert.fresh("failure/staging/kernel-smoke", Alert.Kind.FAILURE, "staging", "kernel-smoke", null).fire(now, Map.of());
+        AlertEvent event = new AlertEvent(AlertEvent.Type.FIRING, a, a.labels("page"));
+        // one instance of the pair is down: the alert still reached the cluster
+        new AlertmanagerNotifier(List.of("http://127.0.0.1:" + dead, receivers.baseUrl()), null).deliver(event);
+        receivers.verify(1, postRequestedFor(urlEqualTo("/api/v2/alerts")));
+        // every instance down: a failure, for the dispatcher to retry and count
+        org.junit.jupiter.api.Assertions.assertThrows(Notifier.RetryableException.class,
+                () -> new AlertmanagerNotifier(List.of("http://127.0.0.1:" + dead), null).deliver(event));
+    }
 }

@@ -65,4 +65,24 @@ class HistoryStoreTest {
             assertTrue(h.run(keep.runId()).orElseThrow().phases().size() == 2);
         }
     }
+
+    @Test
+    void aRunThatCannotBeWrittenIsCountedAndReportedNotOnlyLogged() throws Exception {
+        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+            h.accept(run("a", Instant.now(), true));
+            assertTrue(h.lastWriteError().isEmpty());
+            try (var c = h.dataSource().getConnection(); var st = c.createStatement()) {
+                st.execute("ALTER TABLE runs RENAME TO runs_gone");
+            }
+            h.accept(run("a", Instant.now(), true));
+            assertEquals(1, h.writeFailures());
+            assertTrue(h.lastWriteError().orElseThrow().contains("could not record run"), h.lastWriteError()::toString);
+            try (var c = h.dataSource().getConnection(); var st = c.createStatement()) {
+                st.execute("ALTER TABLE runs_gone RENAME TO runs");
+            }
+            h.accept(run("a", Instant.now(), true));
+            assertTrue(h.lastWriteError().isEmpty(), "a later write that succeeds clears the error");
+            assertEquals(1, h.writeFailures());
+        }
+    }
 }

@@ -1,6 +1,8 @@
 package dev.hubprobe.probe;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.client.WireMock.delete;
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -10,9 +12,11 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.hubprobe.config.Secret;
 import dev.hubprobe.jupyter.hub.HubClientSettings;
@@ -29,6 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class ProbeRunnerWireMockTest {
     private static final String USER = "probe-bot";
+    private static final String TOKEN = "secret-token-value";
     private WireMockServer hub;
     private final ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM,
             HubClientSettings.defaults("hubprobe-test").withReadTimeout(Duration.ofSeconds(5)));
@@ -47,12 +52,36 @@ class ProbeRunnerWireMockTest {
     }
 
     private RunResult run(Duration spawnTimeout) {
-        ProbeDefinition probe = new ProbeDefinition("smoke", null, null, null, null, null,
-                ProbeDefinition.Timeouts.DEFAULTS.withSpawn(spawnTimeout),
+        return run(ProbeDefinition.Timeouts.DEFAULTS.withSpawn(spawnTimeout));
+    }
+
+    private RunResult run(ProbeDefinition.Timeouts timeouts) {
+        return run(runner, timeouts, new ProbeTarget.Token(Secret.of(TOKEN)));
+    }
+
+    private RunResult run(ProbeRunner with, ProbeDefinition.Timeouts timeouts, ProbeTarget.Credentials credentials) {
+        ProbeDefinition probe = new ProbeDefinition("smoke", null, null, null, null, null, timeouts,
                 List.of(new ProbeDefinition.Cell("print(1)", null)));
-        ProbeTarget target = new ProbeTarget("wm", hub.baseUrl() + "/", USER,
-                new ProbeTarget.Token(Secret.of("secret-token-value")));
-        return runner.run(target, probe);
+        return with.run(new ProbeTarget("wm", hub.baseUrl() + "/", USER, credentials), probe);
+    }
+
+    private static ProbeDefinition.Timeouts timeouts(int hub, int spawn, int kernel) {
+        return new ProbeDefinition.Timeouts(Duration.ofSeconds(hub), Duration.ofSeconds(spawn), Duration.ofSeconds(kernel),
+                Duration.ofSeconds(5), Duration.ofSeconds(5));
+    }
+
+    private static double since(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** A hub whose spawn passes at once: the progress stream says ready, with the server's URL. */
+    private void healthyUntilKernel() {
+        healthyUntilSpawn();
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/server")).willReturn(aResponse().withStatus(202)));
+        hub.stubFor(get(urlPathEqualTo("/hub/api/users/" + USER + "/server/progress")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "text/event-stream")
+                .withBody("data: {\"progress\": 100, \"ready\": true, \"url\": \"/user/" + USER + "/\"}\n\n")));
+        hub.stubFor(get(urlEqualTo("/user/" + USER + "/api/kernelspecs")).willReturn(okJson("{\"default\": \"python3\"}")));
     }
 
     private void healthyUntilSpawn() {
@@ -149,10 +178,136 @@ class ProbeRunnerWireMockTest {
     void refusedTokenIsAnAuthError() {
         hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"6.1.1\"}")));
         hub.stubFor(get(urlEqualTo("/hub/api/user")).willReturn(aResponse().withStatus(403)
-                .withBody("{\"status\": 403, \"message\": \"Bad token secret-token-value\"}")));
+                .withBody("{\"status\": 403, \"message\": \"Bad token\"}")));
         RunResult r = run(Duration.ofSeconds(5));
         assertEquals(Phase.LOGIN, r.failedPhase());
         assertEquals(Reason.AUTH_ERROR, r.reason());
-        assertTrue(r.phases().stream().noneMatch(p -> p.message() != null && p.message().contains("secret-token-value")));
+        assertTrue(r.message().contains("refused the API token (403)"), r.message());
+    }
+
+    @Test
+    void aTokenTheHubEchoesBackIsMaskedInTheResult() {
+        healthyUntilSpawn();
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/server")).willReturn(aResponse().withStatus(500)
+                .withBody("{\"status\": 500, \"message\": \"spawner rejected Authorization: token " + TOKEN + "\"}")));
+        hub.stubFor(get(urlPathEqualTo("/hub/api/users/" + USER + "/server/progress")).willReturn(aResponse().withStatus(400)));
+        RunResult r = run(Duration.ofSeconds(5));
+        assertEquals(Reason.HUB_ERROR, r.reason());
+        assertTrue(r.message().contains("spawner rejected Authorization: token ****"), r.message());
+        String everything = r.message() + r.phases() + r.notes() + r.facts();
+        assertFalse(everything.contains(TOKEN), everything);
+    }
+
+    @Test
+    void hubThatDoesNotAnswerFailsAtTheHubBudget() {
+        hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"6.1.1\"}").withFixedDelay(8000)));
+        long t0 = System.nanoTime();
+        RunResult r = run(timeouts(1, 30, 30));
+        assertEquals(Phase.HUB_API, r.failedPhase());
+        assertEquals(Reason.HUB_TIMEOUT, r.reason());
+        assertTrue(since(t0) < 4, "took " + since(t0));
+    }
+
+    @Test
+    void slowLoginFailsAtTheHubBudget() {
+        hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"6.1.1\"}")));
+        hub.stubFor(get(urlEqualTo("/hub/api/user")).willReturn(okJson("{\"kind\": \"user\", \"name\": \"" + USER + "\"}")
+                .withFixedDelay(8000)));
+        long t0 = System.nanoTime();
+        RunResult r = run(timeouts(1, 30, 30));
+        assertEquals(Phase.LOGIN, r.failedPhase());
+        assertEquals(Reason.LOGIN_TIMEOUT, r.reason());
+        assertTrue(since(t0) < 4, "took " + since(t0));
+    }
+
+    @Test
+    void kernelStartObeysTheKernelBudget() {
+        healthyUntilKernel();
+        hub.stubFor(post(urlEqualTo("/user/" + USER + "/api/kernels")).willReturn(aResponse().withStatus(201)
+                .withBody("{\"id\": \"k1\", \"name\": \"python3\"}").withFixedDelay(8000)));
+        long t0 = System.nanoTime();
+        RunResult r = run(timeouts(5, 10, 1));
+        assertEquals(Phase.KERNEL_START, r.failedPhase(), () -> r.reason() + " " + r.message());
+        assertEquals(Reason.KERNEL_TIMEOUT, r.reason());
+        assertTrue(since(t0) < 6, "took " + since(t0));
+    }
+
+    @Test
+    void aKernelSlowerThanTheClientsCallTimeoutButWithinItsBudgetIsNotUnreachable() {
+        healthyUntilKernel();
+        hub.stubFor(post(urlEqualTo("/user/" + USER + "/api/kernels")).willReturn(aResponse().withStatus(201)
+                .withBody("{\"id\": \"k1\", \"name\": \"python3\"}").withFixedDelay(2500)));
+        // the client's own per-call timeout (60 s by default, 1 s here) must not cut a call the phase allows
+        ProbeRunner tight = new ProbeRunner(ProbeClock.SYSTEM, new HubClientSettings(Duration.ofSeconds(5), Duration.ofSeconds(5),
+                Duration.ofSeconds(1), Duration.ofSeconds(15), "hubprobe-test"));
+        RunResult r = run(tight, timeouts(5, 10, 10), new ProbeTarget.Token(Secret.of(TOKEN)));
+        assertEquals(PhaseResult.Status.PASSED, r.phases().get(3).status(), () -> r.phases().get(3).toString());
+        // there is no websocket here: the run fails later, connecting
+        assertEquals(Phase.KERNEL_CONNECT, r.failedPhase());
+    }
+
+    @Test
+    void aRedirectLoopOpeningTheServerEndsAtTheKernelBudget() {
+        hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"6.1.1\"}")));
+        hub.stubFor(get(urlEqualTo("/hub/login")).willReturn(aResponse().withStatus(200)
+                .withBody("<form><input type=\"hidden\" name=\"_xsrf\" value=\"x1\"/></form>")));
+        hub.stubFor(post(urlPathEqualTo("/hub/login")).willReturn(aResponse().withStatus(302).withHeader("Location", "/hub/home")));
+        hub.stubFor(get(urlEqualTo("/hub/api/user")).willReturn(okJson("{\"kind\": \"user\", \"name\": \"" + USER + "\"}")));
+        healthyUntilKernel();
+        hub.stubFor(get(urlEqualTo("/user/" + USER + "/files/")).willReturn(aResponse().withStatus(302)
+                .withHeader("Location", "/user/" + USER + "/files/").withFixedDelay(400)));
+        long t0 = System.nanoTime();
+        RunResult r = run(runner, timeouts(5, 10, 1), new ProbeTarget.Password(USER, Secret.of("pw-secret-value")));
+        assertEquals(Phase.KERNEL_START, r.failedPhase(), () -> r.reason() + " " + r.message());
+        assertEquals(Reason.KERNEL_TIMEOUT, r.reason(), r::message);
+        assertTrue(since(t0) < 3.5, "ten hops of 0.4 s would take 4 s; the budget is 1 s: took " + since(t0));
+    }
+
+    @Test
+    void aProgressStreamThatBreaksIsReopenedAndTheSpawnGoesOn() {
+        healthyUntilSpawn();
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/server")).willReturn(aResponse().withStatus(202)));
+        String progress = "/hub/api/users/" + USER + "/server/progress";
+        String pending = "data: {\"progress\": 10, \"message\": \"Pod is pending\"}\n\n";
+        hub.stubFor(get(urlPathEqualTo(progress)).inScenario("proxy reload").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/event-stream").withBody(pending))
+                .willSetStateTo("reloading"));
+        hub.stubFor(get(urlPathEqualTo(progress)).inScenario("proxy reload").whenScenarioStateIs("reloading")
+                .willReturn(aResponse().withFault(Fault.MALFORMED_RESPONSE_CHUNK)).willSetStateTo("back"));
+        // the reopened stream replays the spawn's events from the start
+        hub.stubFor(get(urlPathEqualTo(progress)).inScenario("proxy reload").whenScenarioStateIs("back")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/event-stream").withBody(pending
+                        + "data: {\"progress\": 100, \"ready\": true, \"url\": \"/user/" + USER + "/\"}\n\n")));
+        RunResult r = run(Duration.ofSeconds(10));
+        assertEquals(PhaseResult.Status.PASSED, r.phases().get(2).status(), () -> r.phases().get(2).toString());
+        assertEquals("2", r.facts().get("spawn_events"), "the replayed event is not counted twice");
+        assertTrue(r.notes().stream().anyMatch(n -> n.contains("progress stream broke off")), r.notes()::toString);
+    }
+
+    @Test
+    void aProgressStreamThatCannotBeReopenedIsAnUnreachableHubWithinTheHubBudget() {
+        healthyUntilSpawn();
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/server")).willReturn(aResponse().withStatus(202)));
+        hub.stubFor(get(urlPathEqualTo("/hub/api/users/" + USER + "/server/progress"))
+                .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+        long t0 = System.nanoTime();
+        RunResult r = run(timeouts(1, 60, 10));
+        assertEquals(Phase.SPAWN, r.failedPhase());
+        assertEquals(Reason.HUB_UNREACHABLE, r.reason(), r::message);
+        assertTrue(since(t0) < 10, "not the 60 s spawn budget: took " + since(t0));
+    }
+
+    @Test
+    void refusedMintingIsAnAuthErrorAndTheServiceTokenNeverReachesTheServer() {
+        healthyUntilKernel();
+        hub.stubFor(get(urlEqualTo("/hub/api/user")).willReturn(okJson("{\"kind\": \"service\", \"name\": \"hubprobe\"}")));
+        hub.stubFor(get(urlEqualTo("/hub/api/users/" + USER)).willReturn(okJson("{\"name\": \"" + USER + "\", \"servers\": {}}")));
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/tokens")).willReturn(aResponse().withStatus(403)
+                .withBody("{\"status\": 403, \"message\": \"no permissions to generate tokens\"}")));
+        RunResult r = run(Duration.ofSeconds(5));
+        assertEquals(Phase.LOGIN, r.failedPhase());
+        assertEquals(Reason.AUTH_ERROR, r.reason());
+        assertTrue(r.message().contains("tokens!user=" + USER), r.message());
+        hub.verify(0, anyRequestedFor(urlPathMatching("/user/.*")));
     }
 }

@@ -141,4 +141,20 @@ class ServiceConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ServiceConfigLoader.load(dir.resolve("none.yml")));
         assertTrue(e.getMessage().endsWith("none.yml: file does not exist"), e.getMessage());
     }
+
+    @Test
+    void shutdownWaitsLongEnoughForTheLongestCleanup() throws Exception {
+        LoadedConfig c = ServiceConfigLoader.load(write("defaults: {timeouts: {cleanup: 3m}}\n" + HUB));
+        // kernel_shutdown and stop each have the cleanup budget; SIGTERM must not cut them short
+        assertTrue(c.shutdownGrace().compareTo(Duration.ofMinutes(6)) > 0, c.shutdownGrace()::toString);
+    }
+
+    @Test
+    void aReadTokenIsASecretLikeTheOthers() throws Exception {
+        ConfigException e = bad("server: {read_token: in-clear-text}\n" + HUB);
+        assertTrue(e.getMessage().contains("server.read_token"), e.getMessage());
+        assertFalse(e.getMessage().contains("in-clear-text"), e.getMessage());
+        assertEquals(System.getenv("PATH"), ServiceConfigLoader.load(write("server: {read_token: \"${env:PATH}\"}\n" + HUB))
+                .readToken().reveal());
+    }
 }

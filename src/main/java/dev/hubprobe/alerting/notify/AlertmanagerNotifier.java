@@ -48,15 +48,20 @@ public final class AlertmanagerNotifier implements Notifier {
         if (generatorUrl != null) {
             o.put("generatorURL", generatorUrl);
         }
+        // Sent to every instance, as Prometheus does; delivered when any instance took it (an HA cluster
+        // shares it, and the periodic re-send reaches one that was down). Only when none did is it
+        // retried and counted as failed.
         Exception last = null;
+        boolean accepted = false;
         for (String url : urls) {
             try {
                 JsonPost.post("alertmanager", url + "/api/v2/alerts", body);
+                accepted = true;
             } catch (Exception e) {
                 last = e;
             }
         }
-        if (last != null) {
+        if (!accepted && last != null) {
             throw last;
         }
     }

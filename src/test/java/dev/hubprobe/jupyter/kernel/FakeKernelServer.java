@@ -13,7 +13,10 @@ import org.java_websocket.server.WebSocketServer;
 
 /** A kernel channels endpoint that behaves as told: well, not at all, or badly. */
 final class FakeKernelServer extends WebSocketServer {
-    enum Behaviour { HEALTHY, SILENT, MALFORMED, DIES_ON_EXECUTE, CLOSES_ON_EXECUTE }
+    enum Behaviour { HEALTHY, SILENT, MALFORMED, DIES_ON_EXECUTE, CLOSES_ON_EXECUTE, SLOW_CELL }
+
+    /** How long a SLOW_CELL execute takes before it answers: long enough for several liveness polls. */
+    static final long SLOW_CELL_MS = 3500;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Behaviour behaviour;
@@ -68,6 +71,10 @@ final class FakeKernelServer extends WebSocketServer {
                 }
                 case CLOSES_ON_EXECUTE -> conn.close(1011, "kernel went away");
                 default -> {
+                    if (behaviour == Behaviour.SLOW_CELL) {
+                        conn.send(reply(req, "iopub", "status", JSON.createObjectNode().put("execution_state", "busy")));
+                        Thread.sleep(SLOW_CELL_MS); // a long cell: the server's own thread, as a busy kernel would
+                    }
                     // a stray message from someone else's request must be ignored
                     conn.send(status("someone-else", "busy"));
                     conn.send(reply(req, "iopub", "status", JSON.createObjectNode().put("execution_state", "busy")));

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hubprobe.jupyter.DeadlineException;
+import dev.hubprobe.jupyter.HttpStatusException;
+import dev.hubprobe.jupyter.UnreachableException;
 import dev.hubprobe.jupyter.ProtocolException;
 import dev.hubprobe.testhub.Threads;
 import java.net.InetAddress;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -105,6 +108,40 @@ class KernelChannelTest {
             KernelDiedException e = assertThrows(KernelDiedException.class, () -> ch.kernelInfo(in(30_000)));
             assertTrue((System.nanoTime() - t0) / 1e9 < 5, "should be noticed by polling, not at the deadline");
             assertTrue(e.getMessage().contains("404"), e.getMessage());
+        }
+    }
+
+    @Test
+    void unansweredLivenessPollsDuringALongCellAreNotDeath() throws Exception {
+        // a proxy reload mid-cell: polls of the kernel model get no answer or a 502; the kernel is fine
+        AtomicInteger polls = new AtomicInteger();
+        Function<String, Optional<KernelModel>> flaky = id -> {
+            switch (polls.incrementAndGet() % 3) {
+                case 1 -> throw new UnreachableException("GET /api/kernels/k1: connection reset", null);
+                case 2 -> throw new HttpStatusException("GET", "/api/kernels/k1", 502, "Bad Gateway");
+                default -> {
+                    return Optional.of(new KernelModel(id, "python3", "busy"));
+                }
+            }
+        };
+        try (KernelChannel ch = open(FakeKernelServer.Behaviour.SLOW_CELL, flaky)) {
+            ch.awaitOpen(in(5000));
+            ch.kernelInfo(in(5000));
+            ExecuteResult r = ch.execute("import time; time.sleep(3)", in(20_000));
+            assertTrue(r.ok());
+            assertTrue(polls.get() >= 2, "the kernel was polled while the cell ran: " + polls.get());
+            assertTrue(ch.unansweredPolls() >= 2, "unanswered polls counted: " + ch.unansweredPolls());
+        }
+    }
+
+    @Test
+    void aDeadKernelModelDuringALongCellIsStillDeath() throws Exception {
+        try (KernelChannel ch = open(FakeKernelServer.Behaviour.SLOW_CELL,
+                id -> Optional.of(new KernelModel(id, "python3", "dead")))) {
+            ch.awaitOpen(in(5000));
+            ch.kernelInfo(in(5000));
+            KernelDiedException e = assertThrows(KernelDiedException.class, () -> ch.execute("1", in(20_000)));
+            assertTrue(e.getMessage().contains("dead"), e.getMessage());
         }
     }
 

@@ -1,0 +1,71 @@
+package dev.hubprobe.alerting;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hubprobe.history.HistoryStore;
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.ProbeKey;
+import dev.hubprobe.probe.RunResult;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The baseline is the median over the configured window, all of it, whatever the number of runs. */
+class BaselinesTest {
+    @TempDir
+    Path dir;
+    private final Instant now = Instant.parse("2026-11-22T10:00:00Z");
+    private final ProbeKey key = new ProbeKey("staging", "kernel-smoke");
+
+    private RunResult run(Instant at, double spawnSeconds) {
+        return new RunResult(UUID.randomUUID().toString(), key.hub(), key.probe(), "bot", at, Duration.ofSeconds(60),
+                List.of(new PhaseResult(Phase.SPAWN, PhaseResult.Status.PASSED, Duration.ofMillis(Math.round(spawnSeconds * 1000)), null, null)),
+                List.of(), null, null, null, null, Map.of(), List.of());
+    }
+
+    @Test
+    void theWholeWindowCountsAndNothingBeforeIt() {
+        AlertPolicy p = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(3), 10, 3, 2.0,
+                Duration.ofSeconds(30), 1.5, List.of());
+        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+            // 3 days at one run a minute: over 4,000 runs. The first 2,600 spawned in 30 s, the rest in 10 s.
+            // Over the whole window the median is 30 s; over the newest 2,000 alone (all the old code read
+            // of a "30-day" window) it would be 10 s.
+            Instant t = now.minus(Duration.ofDays(3)).plusSeconds(30);
+            int slow = 0;
+            int fast = 0;
+            while (t.isBefore(now.minusSeconds(3 * 60))) {
+                boolean early = slow < 2600;
+                h.accept(run(t, early ? 30 : 10));
+                if (early) {
+                    slow++;
+                } else {
+                    fast++;
+                }
+                t = t.plusSeconds(60);
+            }
+            // runs before the window never count, however many
+            for (int i = 0; i < 50; i++) {
+                h.accept(run(now.minus(Duration.ofDays(4)).plusSeconds(i), 500));
+            }
+            for (int i = 3; i >= 1; i--) {
+                h.accept(run(now.minusSeconds(60L * i - 1), 12));
+            }
+            Baselines b = new Baselines(h, Clock.fixed(now, ZoneOffset.UTC), Duration.ofMinutes(5));
+            Baselines.Phase spawn = b.of(key, p).get("spawn");
+            assertEquals(slow + fast, spawn.samples(), "every run in the window, before the recent ones");
+            assertTrue(slow + fast > 2000, "more runs than the old cap: " + (slow + fast));
+            assertEquals(30.0, spawn.baseline(), 1e-9, "the median of the whole window");
+            assertEquals(12.0, spawn.current(), 1e-9, "the median of the newest three");
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package dev.hubprobe.service;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.hubprobe.alerting.AlertEngine;
+import dev.hubprobe.alerting.AlertStore;
+import dev.hubprobe.alerting.notify.Dispatcher;
+import dev.hubprobe.history.HistoryStore;
+import dev.hubprobe.metrics.ProbeMetrics;
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.Reason;
+import dev.hubprobe.probe.RunResult;
+import dev.hubprobe.schedule.ProbeScheduler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reloads: one that changes nothing changes nothing (no job is rescheduled); a hub taken out of the
+ * config takes its series off /metrics and resolves its open alerts, which are then no longer re-sent.
+ */
+class ReloadTest {
+    @TempDir
+    Path dir;
+    private WireMockServer receiver;
+    private HistoryStore history;
+    private ProbeMetrics metrics;
+    private AlertEngine alerts;
+    private ProbeScheduler scheduler;
+
+    @BeforeEach
+    void start() {
+        receiver = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        receiver.start();
+        receiver.stubFor(post(urlEqualTo("/hook")).willReturn(aResponse().withStatus(200)));
+    }
+
+    @AfterEach
+    void stop() {
+        scheduler.close(Duration.ofSeconds(5));
+        alerts.close();
+        metrics.close();
+        history.close();
+        receiver.stop();
+    }
+
+    private Path config(String... hubs) throws Exception {
+        Files.createDirectories(dir.resolve("probes"));
+        Files.writeString(dir.resolve("probes/smoke.yml"), "cells: [{code: print(1)}]\n");
+        Files.writeString(dir.resolve("hook-url"), receiver.baseUrl() + "/hook\n");
+        StringBuilder yaml = new StringBuilder("""
+                history: {path: data/h}
+                probes_dir: probes
+                defaults: {interval: 1h}
+                alerting:
+                  failure: {fire_after: 1, resolve_after: 1}
+                  notifiers: [{webhook: {url: "${file:hook-url}"}}]
+                hubs:
+                """);
+        for (String hub : hubs) {
+            yaml.append("  - {name: ").append(hub).append(", url: 'http://127.0.0.1:9/', auth: {token: '${env:PATH}'}, user: bot,")
+                    .append(" probes: [{probe: smoke}]}\n");
+        }
+        Path f = dir.resolve("hubprobe.yml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    private ServiceState service(Path file) throws Exception {
+        LoadedConfig c = ServiceConfigLoader.load(file);
+        history = HistoryStore.open(dir.resolve("data/h"));
+        metrics = new ProbeMetrics("test", Duration.ZERO);
+        AtomicReference<ServiceState> state = new AtomicReference<>();
+        alerts = new AlertEngine(new AlertStore(history.dataSource()),
+                new Dispatcher(c.notifiers(), metrics.registry(), Duration.ofMillis(20), 1), history,
+                hub -> state.get().config().policy(hub), metrics.registry(), Clock.systemUTC(), null, Duration.ofHours(1));
+        // nothing runs on a schedule in this test: results are fed in by hand
+        scheduler = new ProbeScheduler(2, (p, abort) -> { throw new AssertionError("no run expected"); }, List.of(), metrics.registry());
+        state.set(new ServiceState(c, scheduler, history, metrics, alerts));
+        state.get().apply(c);
+        return state.get();
+    }
+
+    private static RunResult failed(String hub) {
+        return new RunResult(UUID.randomUUID().toString(), hub, "smoke", "bot", Instant.now(), Duration.ofSeconds(3),
+                List.of(new PhaseResult(Phase.HUB_API, PhaseResult.Status.FAILED, Duration.ofSeconds(1), Reason.HUB_UNREACHABLE, "refused")),
+                List.of(), null, Phase.HUB_API, Reason.HUB_UNREACHABLE, "refused", Map.of(), List.of());
+    }
+
+    @Test
+    void aReloadThatChangesNothingReschedulesNothing() throws Exception {
+        Path file = config("alpha", "beta");
+        ServiceState s = service(file);
+        // the file is read again: new objects, new Secret instances, same values
+        ProbeScheduler.Changes changes = s.apply(ServiceConfigLoader.load(file));
+        assertTrue(changes.none(), changes::toString);
+        assertEquals(2, changes.unchanged());
+        assertEquals(ServiceConfigLoader.load(file).probes(), ServiceConfigLoader.load(file).probes());
+    }
+
+    @Test
+    void aRemovedHubsSeriesGoAndItsOpenAlertsResolve() throws Exception {
+        Path file = config("alpha", "beta");
+        ServiceState s = service(file);
+        RunResult r = failed("beta");
+        history.accept(r);
+        metrics.accept(r);
+        alerts.accept(r);
+        assertEquals(1, alerts.firing().size());
+        assertTrue(metrics.scrape(null).contains("hub=\"beta\""));
+
+        config("alpha");
+        assertTrue(s.reload().isEmpty(), "reload accepted");
+        String scrape = metrics.scrape(null);
+        assertFalse(scrape.contains("hub=\"beta\""), "series of the removed hub still exported:\n" + scrape);
+        assertTrue(scrape.contains("hub=\"alpha\""));
+        assertTrue(alerts.firing().isEmpty(), "the removed hub's alert still firing: " + alerts.firing());
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (receiver.findAll(postRequestedFor(urlEqualTo("/hook"))).size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        receiver.verify(1, postRequestedFor(urlEqualTo("/hook")).withRequestBody(matchingJsonPath("$.status", com.github.tomakehurst.wiremock.client.WireMock.equalTo("resolved"))));
+    }
+}
