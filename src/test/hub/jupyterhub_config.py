@@ -34,12 +34,31 @@ c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 20
 c.Spawner.environment = {"PATH": env["PATH"]}
 c.JupyterHub.allow_named_servers = True
-c.JupyterHub.named_server_limit_per_user = 5
+c.JupyterHub.named_server_limit_per_user = 12  # concurrent per-run servers of one robot user
 
-# The prober's service token, as an operator would configure one for hubprobe.
-c.JupyterHub.services = [{"name": "hubprobe", "api_token": env["HUBPROBE_TEST_SERVICE_TOKEN"]}]
-c.JupyterHub.load_roles = [{
-    "name": "hubprobe",
-    "scopes": ["admin:users", "admin:servers", "access:servers", "tokens", "list:users", "read:users"],
-    "services": ["hubprobe"],
-}]
+# The prober's service token with wide scopes: the tests create users of every fault as they go.
+c.JupyterHub.services = [
+    {"name": "hubprobe", "api_token": env["HUBPROBE_TEST_SERVICE_TOKEN"]},
+    # the least-privilege role the README documents, for the robot users of the group "probers"
+    {"name": "hubprobe-min", "api_token": env["HUBPROBE_TEST_SERVICE_TOKEN"] + "-min"},
+    # the same role without read:servers: it cannot see servers, so it cannot clean up
+    {"name": "hubprobe-noread", "api_token": env["HUBPROBE_TEST_SERVICE_TOKEN"] + "-noread"},
+    # the same role without tokens: it cannot mint a token for the user
+    {"name": "hubprobe-nomint", "api_token": env["HUBPROBE_TEST_SERVICE_TOKEN"] + "-nomint"},
+]
+# "servers" holds read:servers, start:servers and delete:servers; "tokens" lets it mint the run's token
+MINIMAL = ["servers!group=probers", "tokens!group=probers"]
+c.JupyterHub.load_roles = [
+    {
+        "name": "hubprobe",
+        "scopes": ["admin:users", "admin:servers", "access:servers", "tokens", "list:users", "read:users"],
+        "services": ["hubprobe"],
+    },
+    {"name": "hubprobe-min", "scopes": MINIMAL, "services": ["hubprobe-min"]},
+    {"name": "hubprobe-noread", "services": ["hubprobe-noread"], "scopes": [
+        "start:servers!group=probers", "delete:servers!group=probers", "read:users:name!group=probers",
+        "tokens!group=probers"]},
+    {"name": "hubprobe-nomint", "scopes": ["servers!group=probers"], "services": ["hubprobe-nomint"]},
+]
+# robot users made by the operator once (a least-privilege role cannot create users)
+c.JupyterHub.load_groups = {"probers": {"users": ["probe-bot-1", "probe-bot-2", "probe-bot-3"]}}

@@ -144,6 +144,15 @@ public final class RealHub {
         return serviceToken;
     }
 
+    /**
+     * The token of a service with a narrower role (see jupyterhub_config.py), acting for the robot users
+     * {@code probe-bot-1..3} of the group "probers": {@code min} (the README's minimal role),
+     * {@code noread} (without read:servers) or {@code nomint} (without tokens).
+     */
+    public String serviceToken(String role) {
+        return serviceToken + "-" + role;
+    }
+
     public String password() {
         return password;
     }
@@ -216,6 +225,30 @@ public final class RealHub {
         throw new IOException("server of " + name + " not ready within 60 s");
     }
 
+    /** Starts a named server of an existing user, as a run of hubprobe (or a person) would, and waits until it is ready. */
+    public void startNamedServer(String name, String server) throws IOException {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(url()).resolve("/hub/api/users/" + name + "/servers/" + server))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")));
+        if (r.statusCode() != 201 && r.statusCode() != 202) {
+            throw new IOException("starting server " + server + " of " + name + ": " + r.statusCode() + " " + r.body());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (userModel(name).path("servers").path(server).path("ready").asBoolean(false)) {
+                return;
+            }
+            sleep(200);
+        }
+        throw new IOException("server " + server + " of " + name + " not ready within 60 s");
+    }
+
+    /** The hub's tokens of a user, as JSON (note, scopes, ...). */
+    public List<JsonNode> tokens(String name) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        JSON.readTree(get("/hub/api/users/" + name + "/tokens").body()).path("api_tokens").forEach(out::add);
+        return out;
+    }
+
     /** Stops a user's default server and waits until the hub no longer lists it. */
     public void stopServer(String name) throws IOException {
         send(HttpRequest.newBuilder(URI.create(url()).resolve("/hub/api/users/" + name + "/server")).DELETE());
@@ -232,10 +265,7 @@ public final class RealHub {
 
     /** The hub's tokens for a user, as the notes they were created with. */
     public List<String> tokenNotes(String name) throws IOException {
-        HttpResponse<String> r = get("/hub/api/users/" + name + "/tokens");
-        List<String> out = new ArrayList<>();
-        JSON.readTree(r.body()).path("api_tokens").forEach(t -> out.add(t.path("note").asText()));
-        return out;
+        return tokens(name).stream().map(t -> t.path("note").asText()).toList();
     }
 
     /** Live processes started under the hub other than the proxy: single-user servers and kernels. */
