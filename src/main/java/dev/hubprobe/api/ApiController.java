@@ -284,7 +284,7 @@ public class ApiController {
 
     private static HttpResponse<?> unauthorized() {
         return HttpResponse.status(HttpStatus.UNAUTHORIZED).header("WWW-Authenticate", "Bearer")
-                .body(Json.object().put("error", "a valid bearer token is required"));
+                .contentType(MediaType.APPLICATION_JSON_TYPE).body(Json.object().put("error", "a valid bearer token is required"));
     }
 
     static HttpResponse<ObjectNode> error(HttpStatus status, String message) {

@@ -16,7 +16,6 @@ import dev.hubprobe.service.ServiceConfigLoader;
 import dev.hubprobe.service.ServiceState;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.runtime.Micronaut;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -89,13 +88,16 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         state.apply(loaded);
         metrics.configReloaded(true, System.currentTimeMillis() / 1000.0);
 
-        ApplicationContext http = Micronaut.build(new String[0])
+        // not Micronaut.run: it adds a shutdown hook of its own, which races ours (probes must clean up
+        // before the server goes) and can deadlock with it closing the same context
+        ApplicationContext http = ApplicationContext.builder()
                 .banner(false)
                 .singletons(state)
                 .properties(Map.of("micronaut.server.port", port != null ? port : loaded.port(),
                         "micronaut.server.host", bind, "micronaut.application.name", "hubprobe"))
                 .start();
-        int actual = http.getBean(EmbeddedServer.class).getPort();
+        EmbeddedServer server = http.getBean(EmbeddedServer.class).start();
+        int actual = server.getPort();
 
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hubprobe-retention");

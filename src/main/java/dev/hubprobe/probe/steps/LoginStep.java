@@ -63,8 +63,10 @@ public final class LoginStep implements ProbeStep {
                 ctx.hub.createUser(ctx.user);
                 ctx.notes.add("created hub user " + ctx.user);
             } catch (HttpStatusException e) {
-                throw new ProbeFailure(Reason.AUTH_ERROR, "user " + ctx.user + " does not exist and the token of "
-                        + me.kind() + " " + me.name() + " may not create it (" + e.status() + "): create the user, or grant admin:users", e);
+                if (e.status() != 409) { // 409: another run created it meanwhile
+                    throw new ProbeFailure(Reason.AUTH_ERROR, "user " + ctx.user + " does not exist and the token of " + me.kind()
+                            + " " + me.name() + " may not create it (" + e.status() + "): create the user, or grant admin:users", e);
+                }
             }
         }
         try {
