@@ -8,14 +8,16 @@ COPY src src
 COPY probes probes
 RUN ./mvnw -q -B -DskipTests package
 
-# Runtime: JRE 21, non-root. Mount your config at /etc/hubprobe/hubprobe.yml and probes at
-# /etc/hubprobe/probes; history lives in /var/lib/hubprobe (a volume). Secrets come from the
+# Runtime: JRE 21, non-root. /etc/hubprobe mirrors the repository (config/, probes/), so the shipped
+# config's relative paths hold: probes in /etc/hubprobe/probes, and ../data, the history, is the volume
+# /var/lib/hubprobe. Mount your own config/hubprobe.yml and probes/ over them. Secrets come from the
 # environment or mounted files, as the config names them.
 FROM eclipse-temurin:21-jre
 RUN useradd --system --uid 10001 --home-dir /var/lib/hubprobe --create-home hubprobe
 COPY --from=build /src/target/hubprobe.jar /opt/hubprobe/hubprobe.jar
 COPY probes /etc/hubprobe/probes
-COPY config/hubprobe.yml /etc/hubprobe/hubprobe.yml
+COPY config/hubprobe.yml /etc/hubprobe/config/hubprobe.yml
+RUN ln -s /var/lib/hubprobe /etc/hubprobe/data
 USER hubprobe
 WORKDIR /var/lib/hubprobe
 VOLUME ["/var/lib/hubprobe"]
@@ -23,4 +25,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["java", "-cp", "/opt/hubprobe/hubprobe.jar", "dev.hubprobe.cli.Main", "health", "--url", "http://127.0.0.1:8080/health"]
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/hubprobe/hubprobe.jar"]
-CMD ["serve", "--config", "/etc/hubprobe/hubprobe.yml"]
+# A stop lets running probes clean up on their hubs (kernel, then server): give it time, e.g.
+# `docker stop -t 300` or a Kubernetes terminationGracePeriodSeconds of 300.
+CMD ["serve", "--config", "/etc/hubprobe/config/hubprobe.yml", "--bind", "0.0.0.0"]

@@ -42,7 +42,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * The HTTP API: read-only views of results and history, the Prometheus scrape, and two writes
  * behind the configured bearer token ("run now" for CI, and reload). Reads need
- * {@code server.read_token} when one is configured. No response carries a secret: results are
+ * {@code server.read_token} when one is configured ({@link ReadAccessFilter}). No response carries a secret: results are
  * redacted when made, and configuration is shown by name only.
  *
  * <p>Every handler runs on Micronaut's blocking pool, never the event loop: a {@code wait=true} run
@@ -70,21 +70,13 @@ public class ApiController {
     }
 
     @Get(uri = "/metrics", produces = {MediaType.TEXT_PLAIN, "application/openmetrics-text"})
-    public HttpResponse<?> metrics(@Header("Accept") @Nullable String accept, @Header("Authorization") @Nullable String authorization) {
-        Optional<HttpResponse<?>> denied = authorizeRead(authorization);
-        if (denied.isPresent()) {
-            return denied.get();
-        }
+    public HttpResponse<?> metrics(@Header("Accept") @Nullable String accept) {
         return HttpResponse.ok(state.metrics().scrape(accept)).contentType(ProbeMetrics.contentType(accept));
     }
 
     /** The latest result of every configured (hub, probe), null for pairs that have not run yet. */
     @Get(uri = "/api/v1/hubs", produces = MediaType.APPLICATION_JSON)
-    public HttpResponse<?> hubs(@Header("Authorization") @Nullable String authorization) {
-        Optional<HttpResponse<?>> denied = authorizeRead(authorization);
-        if (denied.isPresent()) {
-            return denied.get();
-        }
+    public HttpResponse<?> hubs() {
         Map<ProbeKey, RunResult> latest = state.history().latest(state.config().probes().stream().map(ScheduledProbe::key).toList());
         ArrayNode out = Json.array();
         for (ScheduledProbe p : state.config().probes()) {
@@ -104,12 +96,7 @@ public class ApiController {
 
     @Get(uri = "/api/v1/runs", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<?> runs(@QueryValue @Nullable String hub, @QueryValue @Nullable String probe,
-                                @QueryValue @Nullable String since, @QueryValue @Nullable String limit,
-                                @Header("Authorization") @Nullable String authorization) {
-        Optional<HttpResponse<?>> denied = authorizeRead(authorization);
-        if (denied.isPresent()) {
-            return denied.get();
-        }
+                                @QueryValue @Nullable String since, @QueryValue @Nullable String limit) {
         int n = 100;
         if (limit != null) {
             try {
@@ -139,11 +126,7 @@ public class ApiController {
     }
 
     @Get(uri = "/api/v1/runs/{id}", produces = MediaType.APPLICATION_JSON)
-    public HttpResponse<?> run(@PathVariable String id, @Header("Authorization") @Nullable String authorization) {
-        Optional<HttpResponse<?>> denied = authorizeRead(authorization);
-        if (denied.isPresent()) {
-            return denied.get();
-        }
+    public HttpResponse<?> run(@PathVariable String id) {
         return state.history().run(id).<HttpResponse<?>>map(r -> HttpResponse.ok(JsonReport.toJson(r)))
                 .orElseGet(() -> error(HttpStatus.NOT_FOUND, "no run with id '" + id + "'"));
     }
@@ -186,11 +169,7 @@ public class ApiController {
 
     /** The alerts firing now, as their receivers were told. */
     @Get(uri = "/api/v1/alerts", produces = MediaType.APPLICATION_JSON)
-    public HttpResponse<?> alerts(@Header("Authorization") @Nullable String authorization) {
-        Optional<HttpResponse<?>> denied = authorizeRead(authorization);
-        if (denied.isPresent()) {
-            return denied.get();
-        }
+    public HttpResponse<?> alerts() {
         ArrayNode out = Json.array();
         for (Alert a : state.alerts().firing()) {
             ObjectNode o = out.addObject();
@@ -230,12 +209,7 @@ public class ApiController {
      * a post-deploy run against, with the hub's regression thresholds.
      */
     @Get(uri = "/api/v1/baselines", produces = MediaType.APPLICATION_JSON)
-    public HttpResponse<?> baselines(@QueryValue @Nullable String hub, @QueryValue @Nullable String probe,
-                                     @Header("Authorization") @Nullable String authorization) {
-        Optional<HttpResponse<?>> denied = authorizeRead(authorization);
-        if (denied.isPresent()) {
-            return denied.get();
-        }
+    public HttpResponse<?> baselines(@QueryValue @Nullable String hub, @QueryValue @Nullable String probe) {
         if (hub == null || probe == null) {
             return error(HttpStatus.BAD_REQUEST, "hub and probe are required");
         }
@@ -269,7 +243,7 @@ public class ApiController {
     }
 
     /** Reads are open unless {@code server.read_token} is set; then it, or the API token, is needed. */
-    private Optional<HttpResponse<?>> authorizeRead(String header) {
+    static Optional<HttpResponse<?>> authorizeRead(ServiceState state, String header) {
         Secret read = state.config().readToken();
         if (read == null || matches(header, read) || (state.config().apiToken() != null && matches(header, state.config().apiToken()))) {
             return Optional.empty();

@@ -23,8 +23,8 @@ public final class ValidateConfigCommand implements Callable<Integer> {
     public Integer call() {
         try {
             LoadedConfig c = ServiceConfigLoader.load(file);
-            spec.commandLine().getOut().printf("%s: valid, %d probes on %d hubs%n", file, c.probes().size(),
-                    c.probes().stream().map(p -> p.hub()).distinct().count());
+            spec.commandLine().getOut().printf("%s: valid, %d probes on %d hubs%n  history: %s%n", file, c.probes().size(),
+                    c.probes().stream().map(p -> p.hub()).distinct().count(), c.historyPath());
             return Main.PASSED;
         } catch (ConfigException e) {
             spec.commandLine().getErr().println("hubprobe: " + e.getMessage());

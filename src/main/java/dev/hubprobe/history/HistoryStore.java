@@ -74,7 +74,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             } catch (SQLException | JsonProcessingException e) {
                 if (attempt == WRITE_ATTEMPTS) {
                     writeFailures.incrementAndGet();
-                    lastWriteError = "could not record run " + r.runId() + " of " + r.hub() + "/" + r.probe() + ": " + e.getMessage();
+                    lastWriteError = "could not record run " + r.runId() + " of " + ProbeKey.of(r) + ": " + e.getMessage();
                     LOG.error(lastWriteError);
                     return;
                 }

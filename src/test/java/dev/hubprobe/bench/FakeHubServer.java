@@ -14,7 +14,10 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -22,8 +25,10 @@ import java.util.regex.Pattern;
 
 /**
  * Any number of fake hubs on one loopback port, for the scheduler benchmark: hub N lives under
- * {@code /hN/}. Spawns are instant and the kernel echoes the code it is sent as stdout, over a real
- * websocket. Stateless on purpose: the point is the prober's cost, not the fake's.
+ * {@code /hN/}. A spawn takes the time {@code spawnTime} draws (instant by default), during which its
+ * progress stream says the pod is pending and sends the hub's keep-alives, as a real hub's does; the
+ * kernel echoes the code it is sent as stdout, over a real websocket. The point is the prober's
+ * cost, not the fake's.
  */
 public final class FakeHubServer implements AutoCloseable {
     private static final Pattern PATH = Pattern.compile("^/(h\\d+)/(hub/api|user/[^/]+/api)(/.*)?$");
@@ -35,10 +40,18 @@ public final class FakeHubServer implements AutoCloseable {
         return t;
     });
     private final AtomicLong requests = new AtomicLong();
+    private final Map<String, Long> readyAt = new ConcurrentHashMap<>();
+    private final Supplier<Duration> spawnTime;
     private volatile boolean open = true;
 
     public FakeHubServer() throws IOException {
-        server = new ServerSocket(0, 512, InetAddress.getLoopbackAddress());
+        this(() -> Duration.ZERO);
+    }
+
+    /** @param spawnTime how long each spawn takes, drawn anew for every spawn */
+    public FakeHubServer(Supplier<Duration> spawnTime) throws IOException {
+        this.spawnTime = spawnTime;
+        server = new ServerSocket(0, 4096, InetAddress.getLoopbackAddress());
         pool.submit(this::accept);
     }
 
@@ -108,15 +121,32 @@ public final class FakeHubServer implements AutoCloseable {
                 case "GET /" -> respond(out, 200, "{\"version\": \"6.1.1\"}");
                 case "GET /user" -> respond(out, 200, "{\"kind\": \"user\", \"name\": \"bot\", \"scopes\": []}");
                 case "GET /users/bot" -> respond(out, 200, "{\"name\": \"bot\", \"servers\": {}}");
-                case "POST /users/bot/server" -> respond(out, 201, "");
-                case "DELETE /users/bot/server" -> respond(out, 204, null);
+                case "POST /users/bot/server" -> {
+                    Duration d = spawnTime.get();
+                    readyAt.put(hub, System.nanoTime() + d.toNanos());
+                    respond(out, d.isZero() ? 201 : 202, "");
+                }
+                case "DELETE /users/bot/server" -> {
+                    readyAt.remove(hub);
+                    respond(out, 204, null);
+                }
                 case "GET /users/bot/server/progress" -> {
-                    byte[] body = ("data: {\"progress\": 100, \"ready\": true, \"url\": \"/" + hub + "/user/bot/\"}\n\n")
-                            .getBytes(StandardCharsets.UTF_8);
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: " + body.length
-                            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.write(body);
-                    out.flush();
+                    out.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    long ready = readyAt.getOrDefault(hub, 0L);
+                    if (ready > System.nanoTime()) {
+                        event(out, "{\"progress\": 10, \"message\": \"Pod is pending\"}");
+                    }
+                    while (ready > System.nanoTime()) {
+                        try {
+                            Thread.sleep(Math.min(8000, Math.max(1, (ready - System.nanoTime()) / 1_000_000)));
+                        } catch (InterruptedException e) {
+                            return false;
+                        }
+                        out.write(":\n\n".getBytes(StandardCharsets.US_ASCII)); // the hub's keep-alive
+                        out.flush();
+                    }
+                    event(out, "{\"progress\": 100, \"ready\": true, \"url\": \"/" + hub + "/user/bot/\"}");
                     return false;
                 }
                 default -> respond(out, 404, "{\"status\": 404, \"message\": \"no " + rest + "\"}");
@@ -131,6 +161,11 @@ public final class FakeHubServer implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    private static void event(OutputStream out, String json) throws IOException {
+        out.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
     }
 
     private static void respond(OutputStream out, int status, String json) throws IOException {

@@ -1,5 +1,9 @@
 package dev.hubprobe.bench;
 
+import dev.hubprobe.alerting.AlertEngine;
+import dev.hubprobe.alerting.AlertPolicy;
+import dev.hubprobe.alerting.AlertStore;
+import dev.hubprobe.alerting.notify.Dispatcher;
 import dev.hubprobe.config.Secret;
 import dev.hubprobe.history.HistoryStore;
 import dev.hubprobe.jupyter.hub.HubClientSettings;
@@ -32,9 +36,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The service's scheduler, runner, history and metrics driving many fast fake hubs, one probe per
- * hub per interval, and what it costs. Run it with (see README):
- * {@code ./mvnw -q -Pbench verify}  (-Dbench.hubs=1000 -Dbench.minutes=5 -Dbench.interval=60s)
+ * The service's scheduler, runner, history, metrics and alerting driving many fake hubs, one probe per
+ * hub per interval, and what it costs. Spawns take 30 to 120 s, drawn uniformly (as on real hubs,
+ * where a run holds its slot for the whole spawn), unless {@code bench.spawn=0}. Run it with (see
+ * README): {@code ./mvnw -q -Pbench verify}
+ * (-Dbench.hubs=1000 -Dbench.minutes=9 -Dbench.interval=180s -Dbench.spawn=30-120 -Dbench.threads=1500)
  *
  * <p>Prints: runs done / expected, schedule lateness p50/p99 and the share of runs on time (&lt; 1 s
  * late), peak heap, CPU seconds per run (the fake hubs run in this process too, so this is an upper
@@ -43,15 +49,21 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class SchedulerBenchmark {
     public static void main(String[] args) throws Exception {
         int hubs = Integer.getInteger("bench.hubs", 1000);
-        double minutes = Double.parseDouble(System.getProperty("bench.minutes", "5"));
-        Duration interval = Duration.ofSeconds(Long.parseLong(System.getProperty("bench.interval", "60s").replace("s", "")));
-        int threads = Integer.getInteger("bench.threads", 16);
+        double minutes = Double.parseDouble(System.getProperty("bench.minutes", "9"));
+        Duration interval = Duration.ofSeconds(Long.parseLong(System.getProperty("bench.interval", "180s").replace("s", "")));
+        int threads = Integer.getInteger("bench.threads", 1500);
+        String[] spawn = System.getProperty("bench.spawn", "30-120").split("-");
+        long spawnMin = Long.parseLong(spawn[0]) * 1000;
+        long spawnMax = Long.parseLong(spawn[spawn.length - 1]) * 1000;
+        java.util.function.Supplier<Duration> spawnTime = () -> Duration.ofMillis(spawnMax == 0 ? 0
+                : java.util.concurrent.ThreadLocalRandom.current().nextLong(spawnMin, spawnMax + 1));
         Duration length = Duration.ofMillis(Math.round(minutes * 60_000));
-        System.out.printf(Locale.ROOT, "hubprobe scheduler benchmark: %d hubs, one probe each every %ds, for %.1f min, %d threads, max heap %d MB%n",
-                hubs, interval.toSeconds(), minutes, threads, Runtime.getRuntime().maxMemory() >> 20);
+        System.out.printf(Locale.ROOT, "hubprobe scheduler benchmark: %d hubs, one probe each every %ds, spawns %d-%d s, alerting on,"
+                        + " for %.1f min, %d run slots, max heap %d MB%n",
+                hubs, interval.toSeconds(), spawnMin / 1000, spawnMax / 1000, minutes, threads, Runtime.getRuntime().maxMemory() >> 20);
 
         Path dir = Files.createTempDirectory("hubprobe-bench");
-        try (FakeHubServer fake = new FakeHubServer(); HistoryStore history = HistoryStore.open(dir.resolve("history"))) {
+        try (FakeHubServer fake = new FakeHubServer(spawnTime); HistoryStore history = HistoryStore.open(dir.resolve("history"))) {
             ProbeMetrics metrics = new ProbeMetrics("bench");
             ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe-bench"));
             ProbeDefinition probe = new ProbeDefinition("echo", null, null, null, null, null, null,
@@ -75,7 +87,11 @@ public final class SchedulerBenchmark {
                     }
                 }
             };
-            ProbeScheduler scheduler = new ProbeScheduler(threads, ProbeExecutor.of(runner), List.of(history, metrics, counter),
+            // alerting as the service runs it (no receivers: the point is the engine's cost on every run)
+            AlertEngine alerts = new AlertEngine(new AlertStore(history.dataSource()), new Dispatcher(List.of(), metrics.registry(),
+                    Duration.ofSeconds(1), 1), history, hub -> AlertPolicy.DEFAULTS, metrics.registry(), java.time.Clock.systemUTC(),
+                    null, Duration.ofMinutes(1));
+            ProbeScheduler scheduler = new ProbeScheduler(threads, ProbeExecutor.of(runner), List.of(history, metrics, alerts, counter),
                     metrics.registry());
             probes.forEach(p -> metrics.register(p.key()));
 
@@ -101,9 +117,15 @@ public final class SchedulerBenchmark {
             }
             Thread.sleep(Math.max(0, window[1] - System.currentTimeMillis()));
             long cpu1 = os.getProcessCpuTime();
+            // runs that started inside the window finish and are counted (a spawn takes up to 2 minutes)
+            long drain = System.currentTimeMillis() + spawnMax + 30_000;
+            while (scheduler.running() > 0 && System.currentTimeMillis() < drain) {
+                Thread.sleep(500);
+            }
+            long cpu2 = os.getProcessCpuTime();
             scheduler.close(Duration.ofSeconds(30));
+            alerts.close();
             sampler.shutdownNow();
-            Thread.sleep(2000); // runs that started inside the window finish and are counted
 
             long expected = 0;
             for (ScheduledProbe p : probes) {
@@ -145,7 +167,9 @@ public final class SchedulerBenchmark {
                     p50 * 1000, p99 * 1000, 100 * onTime, snap.count());
             System.out.printf(Locale.ROOT, "peak heap used:         %d MB (max heap %d MB)%n", peakHeap.get() >> 20, Runtime.getRuntime().maxMemory() >> 20);
             System.out.printf(Locale.ROOT, "CPU per run:            %.2f ms (process CPU %.1f s over %d runs, fake hubs included)%n",
-                    (cpu1 - cpu0) / 1e6 / Math.max(1, done), (cpu1 - cpu0) / 1e9, done);
+                    (cpu2 - cpu0) / 1e6 / Math.max(1, done), (cpu2 - cpu0) / 1e9, done);
+            System.out.printf(Locale.ROOT, "skipped (misfires):     %.0f%n", metrics.registry().find("hubprobe.schedule.misfires").counters()
+                    .stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum());
             System.out.printf(Locale.ROOT, "/metrics render:        median %.0f ms, max %.0f ms (%d lines)%n",
                     renders.get(renders.size() / 2) / 1e6, renders.get(renders.size() - 1) / 1e6, lines);
             System.out.printf(Locale.ROOT, "/metrics scrape served: median %.2f ms, max %.2f ms (rendered ahead, at most 10 s old)%n",

@@ -4,7 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hubprobe.testhub.Cli;
 import dev.hubprobe.testhub.RealHub;
@@ -72,12 +79,39 @@ class CheckFaultsIT {
     @Test
     void hubDownIsHubUnreachable() throws Exception {
         int nothingThere = RealHub.freePort();
-        Cli.Result r = Cli.run(Map.of("HUB_TOKEN", "t0ken-canary"), "check", "--hub-url", "http://127.0.0.1:" + nothingThere + "/",
-                "--token-env", "HUB_TOKEN", "--format", "json");
+        String canary = "t0ken-canary-" + System.nanoTime();
+        Path junit = tmp.resolve("down.xml");
+        Cli.Result r = Cli.run(Map.of("HUB_TOKEN", canary), "check", "--hub-url", "http://127.0.0.1:" + nothingThere + "/",
+                "--token-env", "HUB_TOKEN", "--format", "json", "--junit", junit.toString(), "--verbose");
         assertEquals(1, r.exit(), r::stderr);
         JsonNode json = JSON.readTree(r.stdout());
         assertFailure(json, "hub_api", "hub_unreachable");
         assertEquals("skipped", json.path("phases").get(1).path("status").asText());
+        assertTrue(r.stderr().contains("phase hub_api failed"), "--verbose logs the failure: " + r.stderr());
+        for (String out : List.of(r.stdout(), r.stderr(), Files.readString(junit))) {
+            assertFalse(out.contains(canary), "the token leaked:\n" + out);
+        }
+    }
+
+    @Test
+    void aTokenTheHubEchoesNeverReachesVerboseLogs() throws Exception {
+        String canary = "t0ken-echo-canary-" + System.nanoTime();
+        WireMockServer echo = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        echo.start();
+        try {
+            echo.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"6.1.1\"}")));
+            // a hub (or a proxy in front of it) that repeats the credentials in its error
+            echo.stubFor(get(urlEqualTo("/hub/api/user")).willReturn(aResponse().withStatus(500)
+                    .withBody("{\"status\": 500, \"message\": \"upstream failed for Authorization: token " + canary + "\"}")));
+            Cli.Result r = Cli.run(Map.of("HUB_TOKEN", canary), "check", "--hub-url", echo.baseUrl() + "/", "--token-env", "HUB_TOKEN",
+                    "--format", "json", "--verbose");
+            assertEquals(1, r.exit(), r::stderr);
+            assertFailure(JSON.readTree(r.stdout()), "login", "hub_error");
+            assertTrue(r.stderr().contains("upstream failed for Authorization: token ****"), r.stderr());
+            assertFalse(r.stdout().contains(canary) || r.stderr().contains(canary), r.stdout() + r.stderr());
+        } finally {
+            echo.stop();
+        }
     }
 
     @Test

@@ -310,4 +310,37 @@ class ProbeRunnerWireMockTest {
         assertTrue(r.message().contains("tokens!user=" + USER), r.message());
         hub.verify(0, anyRequestedFor(urlPathMatching("/user/.*")));
     }
+
+    @Test
+    void thePreviousSpawnsFailureIsNotTakenForThisOnes() {
+        // the hub answers a stream opened before it has taken the spawn request with the last spawn's
+        // failure; a run right after a failed one must not report that failure again
+        healthyUntilSpawn();
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/server")).willReturn(aResponse().withStatus(202).withFixedDelay(1500)));
+        String progress = "/hub/api/users/" + USER + "/server/progress";
+        hub.stubFor(get(urlPathEqualTo(progress)).inScenario("respawn").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/event-stream")
+                        .withBody("data: {\"progress\": 100, \"failed\": true, \"message\": \"Spawn failed: last hour's outage\"}\n\n"))
+                .willSetStateTo("pending"));
+        hub.stubFor(get(urlPathEqualTo(progress)).inScenario("respawn").whenScenarioStateIs("pending")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/event-stream")
+                        .withBody("data: {\"progress\": 50, \"message\": \"Server requested\"}\n\n"
+                                + "data: {\"progress\": 100, \"ready\": true, \"url\": \"/user/" + USER + "/\"}\n\n")));
+        RunResult r = run(Duration.ofSeconds(10));
+        assertEquals(PhaseResult.Status.PASSED, r.phases().get(2).status(), () -> r.phases().get(2).toString());
+        assertEquals("2", r.facts().get("spawn_events"));
+    }
+
+    @Test
+    void aSpawnThatFailsBeforeTheStreamOpensIsASpawnFailureWithItsMessage() {
+        healthyUntilSpawn();
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/server")).willReturn(aResponse().withStatus(500)
+                .withBody("{\"status\": 500, \"message\": \"Unhandled error starting server\"}").withFixedDelay(300)));
+        hub.stubFor(get(urlPathEqualTo("/hub/api/users/" + USER + "/server/progress")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "text/event-stream")
+                .withBody("data: {\"progress\": 100, \"failed\": true, \"message\": \"Spawn failed: image not found\"}\n\n")));
+        RunResult r = run(Duration.ofSeconds(10));
+        assertEquals(Reason.SPAWN_FAILED, r.reason(), r::message);
+        assertTrue(r.message().contains("image not found"), r.message());
+    }
 }

@@ -99,7 +99,7 @@ class SpawnAnatomyIT {
         RunResult r = Probes.run(hub, user, Probes.probe("""
                 server: auto
                 user_options: {fault: k8s}
-                cells: [{code: 'import os; print(os.environ["JUPYTERHUB_SERVER_NAME"])', expect: {output_matches: "^hubprobe-[0-9a-f]{8}"}}]
+                cells: [{code: 'import os; print(os.environ["JUPYTERHUB_SERVER_NAME"])', expect: {output_matches: "^hubprobe-[0-9a-z]+-[0-9a-f]{8}$"}}]
                 """));
         assertTrue(r.passed(), () -> r.failedPhase() + " " + r.reason() + " " + r.message());
         assertTrue(hub.userModel(user).path("servers").isEmpty(), "named server removed: " + hub.userModel(user));

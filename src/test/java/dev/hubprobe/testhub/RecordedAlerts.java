@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The real alert engine over a throwaway history, paging on the first failure (the incidents ask for a
- * page within one probe interval), with a notifier that records what it was told.
+ * The real alert engine over a throwaway history with the shipped default policy (a page after two
+ * failed runs in a row, as config/hubprobe.yml sets too), with a notifier that records what it was told.
  */
 public final class RecordedAlerts implements AutoCloseable {
     private final List<AlertEvent> events = new CopyOnWriteArrayList<>();
@@ -37,15 +37,25 @@ public final class RecordedAlerts implements AutoCloseable {
                 events.add(event);
             }
         };
-        AlertPolicy pageAtOnce = new AlertPolicy(1, 2, Duration.ofHours(4), "page", false, Duration.ofDays(30), 10, 3, 2.0,
-                Duration.ofSeconds(30), 1.5, List.of());
         engine = new AlertEngine(new AlertStore(history.dataSource()), new Dispatcher(List.of(recorder),
-                new SimpleMeterRegistry(), Duration.ofMillis(50), 1), history, hub -> pageAtOnce, new SimpleMeterRegistry(),
+                new SimpleMeterRegistry(), Duration.ofMillis(50), 1), history, hub -> AlertPolicy.DEFAULTS, new SimpleMeterRegistry(),
                 Clock.systemUTC(), "http://hubprobe.test", Duration.ofHours(1));
     }
 
-    /** Records the run as the service would, and returns the page it caused (waiting briefly for delivery). */
-    public AlertEvent page(RunResult r) throws InterruptedException {
+    /**
+     * Records the runs as the service would, in order, and returns the page they caused (waiting briefly
+     * for delivery); the runs before the last must not have paged yet.
+     */
+    public AlertEvent page(RunResult... runs) throws InterruptedException {
+        for (int i = 0; i < runs.length - 1; i++) {
+            history.accept(runs[i]);
+            engine.accept(runs[i]);
+        }
+        Thread.sleep(200);
+        if (!events.isEmpty()) {
+            throw new AssertionError("paged before the policy's run count: " + events.get(0).alert().annotations());
+        }
+        RunResult r = runs[runs.length - 1];
         int before = events.size();
         history.accept(r);
         engine.accept(r);

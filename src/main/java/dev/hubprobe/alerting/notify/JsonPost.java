@@ -1,11 +1,12 @@
 package dev.hubprobe.alerting.notify;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hubprobe.jupyter.JupyterHttp;
 import java.io.IOException;
 import java.time.Duration;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
@@ -17,11 +18,13 @@ final class JsonPost {
             .connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ofSeconds(10)).callTimeout(Duration.ofSeconds(15))
             .followRedirects(false).build();
 
+    private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+
     private JsonPost() {
     }
 
     static void post(String receiver, String url, JsonNode body) throws Exception {
-        Request request = new Request.Builder().url(url).post(JupyterHttp.jsonBody(body))
+        Request request = new Request.Builder().url(url).post(RequestBody.create(body.toString(), JSON))
                 .header("User-Agent", "hubprobe").build();
         try (Response r = HTTP.newCall(request).execute()) {
             if (r.isSuccessful()) {

@@ -110,19 +110,31 @@ public final class SpawnStep implements ProbeStep {
      * connection cut) is reopened: the spawn goes on without us watching. Only a hub that cannot be
      * reached for longer than the hub budget is unreachable. A reopened stream replays the spawn's
      * events from the start; those already seen are skipped.
+     *
+     * <p>Until the hub has taken the spawn request, a stream may still describe the <em>previous</em>
+     * spawn of this server: the hub answers a server that is not pending with that spawn's failure. So
+     * a failure that opens a stream opened before the request was answered is not believed; the stream
+     * is opened again, and then shows the new spawn.
      */
     private static ProgressEvent follow(ProbeContext ctx, CompletableFuture<Integer> request, long deadline) {
         long brokenSince = -1;
         int reopened = 0;
         while (true) {
+            boolean answered = request.isDone();
             int replay = 0; // index into the events seen; -1 once this stream has gone past them
+            boolean first = true;
             try (ProgressStream stream = ctx.hub.progress(ctx.user, ctx.serverName())) {
                 for (ProgressEvent e = stream.next(deadline); e != null; e = stream.next(deadline)) {
                     brokenSince = -1;
                     if (replay >= 0 && replay < ctx.spawnEvents.size() && ctx.spawnEvents.get(replay).sameAs(e)) {
                         replay++;
+                        first = false;
                         continue;
                     }
+                    if (e.failed() && first && !answered) {
+                        break; // perhaps the previous spawn's failure: look again
+                    }
+                    first = false;
                     replay = -1;
                     ctx.spawnEvents.add(e);
                     if (e.failed()) {
@@ -149,7 +161,9 @@ public final class SpawnStep implements ProbeStep {
                     ctx.notes.add("the progress stream broke off (" + Json.abbreviate(e.getMessage(), 120) + "); reopened it");
                 }
             }
-            if (request.isCompletedExceptionally()) {
+            // a failed request is final once a stream opened after it had its say (a spawn that failed
+            // fast is told as the spawn's failure, with its message, not as the request's 500)
+            if (answered && request.isCompletedExceptionally()) {
                 throw unwrap(request);
             }
             if (ctx.clock.nanoTime() > deadline) {
