@@ -241,6 +241,15 @@ public final class ProbeScheduler implements AutoCloseable {
         return result;
     }
 
+    /** Starts no more scheduled runs; runs in progress go on (a benchmark's window has ended). */
+    public void pause() {
+        try {
+            quartz.standby();
+        } catch (SchedulerException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Runs in progress now. */
     public int running() {
         return running.size();

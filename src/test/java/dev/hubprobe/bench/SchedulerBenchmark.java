@@ -116,7 +116,7 @@ public final class SchedulerBenchmark {
                         failed.get(), memory.getHeapMemoryUsage().getUsed() >> 20);
             }
             Thread.sleep(Math.max(0, window[1] - System.currentTimeMillis()));
-            long cpu1 = os.getProcessCpuTime();
+            scheduler.pause();
             // runs that started inside the window finish and are counted (a spawn takes up to 2 minutes)
             long drain = System.currentTimeMillis() + spawnMax + 30_000;
             while (scheduler.running() > 0 && System.currentTimeMillis() < drain) {
