@@ -14,6 +14,7 @@ import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.report.JUnitReport;
 import dev.hubprobe.report.JsonReport;
 import dev.hubprobe.report.TextReport;
+import dev.hubprobe.tls.TrustStores;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -98,6 +99,14 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--spawn-timeout", paramLabel = "DURATION", description = "How long the spawn may take, e.g. 90s or 10m.")
     String spawnTimeout;
+
+    @Option(names = "--ca-file", paramLabel = "FILE", description = "Also trust the CAs in this PEM file (a hub behind an "
+            + "internal CA); the JVM's trust store stays in use.")
+    Path caFile;
+
+    @Option(names = "--tls-min-days", paramLabel = "DAYS", defaultValue = "7", description = "Fail (tls_expiring) when the hub's "
+            + "certificate has fewer days left (default: ${DEFAULT-VALUE}).")
+    double tlsMinDays;
 
     @Option(names = "--format", paramLabel = "text|json", defaultValue = "text", description = "Output format: ${COMPLETION-CANDIDATES}.")
     Format format;
@@ -206,7 +215,17 @@ public final class CheckCommand implements Callable<Integer> {
                     : named("--password-file", () -> Secret.fromFile(p.file));
             credentials = new ProbeTarget.Password(auth.form.username, secret);
         }
-        return new ProbeTarget(name, url.toString(), user, credentials);
+        if (caFile != null) {
+            try {
+                TrustStores.check(caFile);
+            } catch (IOException e) {
+                throw new ConfigException(caFile.toString(), 0, "--ca-file", e.getMessage());
+            }
+        }
+        if (tlsMinDays < 0) {
+            throw new ConfigException(null, 0, "--tls-min-days", "'" + tlsMinDays + "' must be 0 or more");
+        }
+        return new ProbeTarget(name, url.toString(), user, credentials, new ProbeTarget.Tls(caFile, tlsMinDays));
     }
 
     private interface SecretSource {

@@ -40,6 +40,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     private final Map<ProbeKey, GaugeValue> lastRun = new ConcurrentHashMap<>();
     private final Map<ProbeKey, GaugeValue> lastSuccess = new ConcurrentHashMap<>();
     private final Map<ProbeKey, GaugeValue> intervals = new ConcurrentHashMap<>();
+    private final Map<String, GaugeValue> tlsExpiry = new ConcurrentHashMap<>();
     private final GaugeValue reloadOk = new GaugeValue();
     private final GaugeValue reloadTime = new GaugeValue();
     private final ScrapeCache scrapes;
@@ -111,6 +112,16 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         }
     }
 
+    /** Removes the series of a hub no longer configured at all (its certificate's expiry). */
+    public void unregisterHub(String hub) {
+        tlsExpiry.remove(hub);
+        for (Meter m : List.copyOf(registry.getMeters())) {
+            if (hub.equals(m.getId().getTag("hub"))) {
+                registry.remove(m);
+            }
+        }
+    }
+
     private static Tags tags(ProbeKey key) {
         return Tags.of("hub", key.hub(), "probe", key.probe());
     }
@@ -168,6 +179,12 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
                         .tags("hub", r.hub(), "probe", r.probe()).serviceLevelObjectives(BUCKETS).register(registry)
                         .record(p.duration());
             }
+        }
+        String notAfter = r.facts().get("tls.not_after");
+        if (notAfter != null) {
+            tlsExpiry.computeIfAbsent(r.hub(), h -> gauge("hubprobe.tls.cert.expiry.timestamp.seconds",
+                            Tags.of("hub", h, "endpoint", "hub"), "when the first certificate the endpoint serves expires"))
+                    .set(java.time.Instant.parse(notAfter).getEpochSecond());
         }
         if (!r.passed()) {
             Counter.builder("hubprobe.failures").description("failed runs by the phase that failed and why")

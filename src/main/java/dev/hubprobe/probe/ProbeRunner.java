@@ -12,6 +12,7 @@ import dev.hubprobe.probe.steps.KernelStartStep;
 import dev.hubprobe.probe.steps.LoginStep;
 import dev.hubprobe.probe.steps.SpawnStep;
 import dev.hubprobe.probe.steps.StopStep;
+import dev.hubprobe.tls.TrustStores;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +65,9 @@ public final class ProbeRunner {
         List<PhaseResult> phases = new ArrayList<>();
         ProbeFailure failure = null;
         Phase failedPhase = null;
-        try (HubClient hub = HubClient.create(url, settings, clock::nanoTime)) {
+        HubClientSettings hubSettings = target.tls().caFile() == null ? settings
+                : settings.withTrust(TrustStores.with(target.tls().caFile()));
+        try (HubClient hub = HubClient.create(url, hubSettings, clock::nanoTime)) {
             ProbeContext ctx = new ProbeContext(runId, target, probe, hub, clock, redactor);
             abort.attach(hub);
             for (ProbeStep step : steps) {

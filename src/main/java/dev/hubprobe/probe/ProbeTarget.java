@@ -1,6 +1,7 @@
 package dev.hubprobe.probe;
 
 import dev.hubprobe.config.Secret;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -10,11 +11,27 @@ import java.util.Objects;
  * @param url  the hub's base URL
  * @param user the user to probe as; with a token this may be left null to mean "the token's owner"
  */
-public record ProbeTarget(String hub, String url, String user, Credentials credentials) {
+public record ProbeTarget(String hub, String url, String user, Credentials credentials, Tls tls) {
     public ProbeTarget {
         Objects.requireNonNull(hub, "hub");
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(credentials, "credentials");
+        tls = tls == null ? Tls.DEFAULT : tls;
+    }
+
+    public ProbeTarget(String hub, String url, String user, Credentials credentials) {
+        this(hub, url, user, credentials, Tls.DEFAULT);
+    }
+
+    /**
+     * How an https hub's certificate is judged.
+     *
+     * @param caFile  PEM CAs trusted besides the JVM's own (a hub behind an internal CA); null for none
+     * @param minDays fewer days left than this fails the run ({@code tls_expiring}); 0 only fails an
+     *                expired or untrusted certificate (the service warns ahead with alerts instead)
+     */
+    public record Tls(Path caFile, double minDays) {
+        public static final Tls DEFAULT = new Tls(null, 0);
     }
 
     /** How the prober authenticates: a hub API token (OAuth hubs), or the hub's login form. */

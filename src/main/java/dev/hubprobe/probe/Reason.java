@@ -11,6 +11,12 @@ public enum Reason {
     HUB_UNREACHABLE,
     /** the hub accepted the connection but did not answer within the hub budget ({@code timeouts.hub}) */
     HUB_TIMEOUT,
+    /** the hub's certificate expires within the minimum days asked for */
+    TLS_EXPIRING,
+    /** the hub's certificate (or one of its chain) has expired */
+    TLS_EXPIRED,
+    /** the hub's chain is not trusted, or is not for its host name */
+    TLS_INVALID,
     /** the hub answered, but with a 5xx or malformed data */
     HUB_ERROR,
     /** the login form refused the credentials, or sent us back to the login page */

@@ -8,6 +8,8 @@ import dev.hubprobe.probe.RunResult;
 
 /** One JSON object per run: the shape CI scripts and the HTTP API read. */
 public final class JsonReport {
+    private static final String TLS = "tls.";
+
     private JsonReport() {
     }
 
@@ -44,7 +46,22 @@ public final class JsonReport {
             o.put("scale_up_observed", r.scaleUpObserved());
         }
         ObjectNode facts = o.putObject("facts");
-        r.facts().forEach(facts::put);
+        ObjectNode tls = Json.object();
+        r.facts().forEach((k, v) -> {
+            if (k.startsWith(TLS)) {
+                String key = k.substring(TLS.length());
+                if (key.equals("days_left")) {
+                    tls.put(key, Double.parseDouble(v));
+                } else {
+                    tls.put(key, v);
+                }
+            } else {
+                facts.put(k, v);
+            }
+        });
+        if (!tls.isEmpty()) {
+            o.set("tls", tls); // the hub's certificate: not_after, days_left, subject, issuer
+        }
         ArrayNode notes = o.putArray("notes");
         r.notes().forEach(notes::add);
         return o;

@@ -34,7 +34,11 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
 
     /** @param name the {@code hub} label: lower-case letters, digits and '-' */
     public record Hub(String name, String url, Auth auth, String user, Duration interval, List<ProbeRef> probes,
-                      HubAlerting alerting, List<Maintenance> maintenance) {
+                      HubAlerting alerting, List<Maintenance> maintenance, Tls tls) {
+    }
+
+    /** @param caFile PEM CAs to trust besides the JVM's own, for a hub behind an internal CA (relative to the config) */
+    public record Tls(String caFile) {
     }
 
     /**

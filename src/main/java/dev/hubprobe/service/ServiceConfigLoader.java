@@ -12,6 +12,7 @@ import dev.hubprobe.config.Secret;
 import dev.hubprobe.config.StrictYaml;
 import dev.hubprobe.probe.ProbeDefinition;
 import dev.hubprobe.probe.ProbeTarget;
+import dev.hubprobe.tls.TrustStores;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,6 +100,16 @@ public final class ServiceConfigLoader {
                 throw check.at(at + ".url", "credentials in the URL are not accepted; use auth");
             }
             ProbeTarget.Credentials credentials = credentials(check, at + ".auth", hub.auth(), base);
+            ProbeTarget.Tls tls = ProbeTarget.Tls.DEFAULT;
+            if (hub.tls() != null && hub.tls().caFile() != null) {
+                Path ca = base.resolve(hub.tls().caFile()).normalize();
+                try {
+                    TrustStores.check(ca);
+                } catch (java.io.IOException e) {
+                    throw check.at(at + ".tls.ca_file", ca + ": " + e.getMessage());
+                }
+                tls = new ProbeTarget.Tls(ca, 0);
+            }
             AlertPolicy policy = hub.alerting() == null ? global
                     : policy(check, at + ".alerting", global, hub.alerting().failure(), hub.alerting().regression());
             policies.put(hub.name(), withMaintenance(check, at + ".maintenance", policy, hub.maintenance()));
@@ -122,7 +133,7 @@ public final class ServiceConfigLoader {
                 ProbeDefinition def = ProbeDefinition.load(probeFile).withName(ref.probe());
                 def = def.withTimeouts(override(override(def.timeouts(), defaults.timeouts()), ref.timeouts()));
                 Duration interval = ref.interval() != null ? ref.interval() : hub.interval() != null ? hub.interval() : defaultInterval;
-                probes.add(new ScheduledProbe(new ProbeTarget(hub.name(), url.toString(), hub.user(), credentials), def, interval));
+                probes.add(new ScheduledProbe(new ProbeTarget(hub.name(), url.toString(), hub.user(), credentials, tls), def, interval));
             }
         }
         return new LoadedConfig(file, port, apiToken, readToken, historyPath, retention, threads, jitter, List.copyOf(probes),

@@ -68,9 +68,13 @@ public final class ServiceState {
     public ProbeScheduler.Changes apply(LoadedConfig c) {
         ProbeScheduler.Changes changes = scheduler.schedule(c.probes(), c.jitter());
         Set<ProbeKey> kept = c.probes().stream().map(ScheduledProbe::key).collect(Collectors.toSet());
+        Set<String> hubs = kept.stream().map(ProbeKey::hub).collect(Collectors.toSet());
         for (ProbeKey gone : changes.removed()) {
             if (!kept.contains(gone)) {
                 metrics.unregister(gone);
+            }
+            if (!hubs.contains(gone.hub())) {
+                metrics.unregisterHub(gone.hub());
             }
         }
         alerts.retainOnly(kept);

@@ -58,7 +58,11 @@ public final class HubClient implements AutoCloseable {
         this.nanoTime = nanoTime;
         this.deadline = new Deadline(nanoTime);
         this.cookies = new JavaNetCookieJar(new CookieManager(null, CookiePolicy.ACCEPT_ALL));
-        this.http = new OkHttpClient.Builder()
+        OkHttpClient.Builder b = new OkHttpClient.Builder();
+        if (settings.trust() != null) {
+            b.sslSocketFactory(dev.hubprobe.tls.TrustStores.context(settings.trust()).getSocketFactory(), settings.trust());
+        }
+        this.http = b
                 .followRedirects(false)
                 .followSslRedirects(false)
                 .cookieJar(cookies)
