@@ -32,6 +32,8 @@ c.Spawner.ip = "127.0.0.1"
 c.Spawner.args = ["--allow-root"]
 c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 20
+# a server that shuts itself down (a Binder launch, POST api/shutdown) leaves the hub's list soon
+c.Spawner.poll_interval = 5
 c.Spawner.environment = {"PATH": env["PATH"]}
 c.JupyterHub.allow_named_servers = True
 c.JupyterHub.named_server_limit_per_user = 12  # concurrent per-run servers of one robot user

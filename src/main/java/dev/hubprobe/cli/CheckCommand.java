@@ -36,20 +36,34 @@ import picocli.CommandLine.Option;
  * 2 usage or configuration error; fit for an automatic rollback (incident 4).
  */
 @Command(name = "check", sortOptions = false, mixinStandardHelpOptions = true,
-        description = "Run one probe against a hub now and exit 0 (passed), 1 (failed) or 2 (usage error).")
+        description = "Run one probe against a hub (or a BinderHub launch) now and exit 0 (passed), 1 (failed), 2 (usage error) "
+                + "or 3 (passed, but slower than its baseline).")
 public final class CheckCommand implements Callable<Integer> {
     private static final String DEFAULT_PROBE = "probes/kernel-smoke.yml";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--hub-url", required = true, paramLabel = "URL", description = "The hub's public URL.")
+    @Option(names = "--hub-url", paramLabel = "URL", description = "The hub's public URL.")
     String hubUrl;
+
+    @Option(names = "--binder-url", paramLabel = "URL", description = "Probe a BinderHub launch instead: the BinderHub's URL.")
+    String binderUrl;
+
+    @Option(names = "--repo", paramLabel = "PROVIDER/SPEC", description = "With --binder-url: what to launch, as BinderHub "
+            + "spells it (gh/org/repo/ref, gl/..., git/..., zenodo/...).")
+    String repo;
+
+    @Option(names = "--build-timeout", paramLabel = "DURATION", description = "With --binder-url: how long the build may take.")
+    String buildTimeout;
+
+    @Option(names = "--launch-timeout", paramLabel = "DURATION", description = "With --binder-url: how long the launch may take.")
+    String launchTimeout;
 
     @Option(names = "--hub-name", paramLabel = "NAME", description = "Name to report the hub as (default: its host).")
     String hubName;
 
-    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "0..1")
     Auth auth;
 
     static final class Auth {
@@ -196,14 +210,38 @@ public final class CheckCommand implements Callable<Integer> {
     }
 
     private ProbeTarget target() throws ConfigException {
-        HttpUrl url = HttpUrl.parse(hubUrl);
+        if ((hubUrl == null) == (binderUrl == null)) {
+            throw new ConfigException(null, 0, "--hub-url", "give either --hub-url (with --token-env, --token-file or --username "
+                    + "and --password-env) or --binder-url with --repo");
+        }
+        String option = hubUrl != null ? "--hub-url" : "--binder-url";
+        String given = hubUrl != null ? hubUrl : binderUrl;
+        HttpUrl url = HttpUrl.parse(given);
         if (url == null) {
-            throw new ConfigException(null, 0, "--hub-url", "'" + hubUrl + "' is not an http:// or https:// URL");
+            throw new ConfigException(null, 0, option, "'" + given + "' is not an http:// or https:// URL");
         }
         if (!url.username().isEmpty() || !url.password().isEmpty()) {
-            throw new ConfigException(null, 0, "--hub-url", "credentials in the URL are not accepted; use --token-env or --password-env");
+            throw new ConfigException(null, 0, option, "credentials in the URL are not accepted; use --token-env or --password-env");
         }
         String name = hubName != null ? hubName : url.host() + (url.port() == HttpUrl.defaultPort(url.scheme()) ? "" : ":" + url.port());
+        if (binderUrl != null) {
+            if (repo == null || !repo.matches("[a-z]+/\\S+")) {
+                throw new ConfigException(null, 0, "--repo", repo == null ? "--binder-url needs --repo PROVIDER/SPEC, e.g. gh/org/repo/main"
+                        : "'" + repo + "' is not PROVIDER/SPEC, e.g. gh/org/repo/main");
+            }
+            if (auth != null || user != null) {
+                throw new ConfigException(null, 0, "--binder-url", "a BinderHub launch needs no --user or credentials");
+            }
+            return ProbeTarget.binder(name, url.toString(), repo, tls());
+        }
+        if (repo != null || buildTimeout != null || launchTimeout != null) {
+            throw new ConfigException(null, 0, repo != null ? "--repo" : buildTimeout != null ? "--build-timeout" : "--launch-timeout",
+                    "goes with --binder-url");
+        }
+        if (auth == null) {
+            throw new ConfigException(null, 0, "--hub-url", "needs credentials: --token-env, --token-file, or --username with "
+                    + "--password-env or --password-file");
+        }
         ProbeTarget.Credentials credentials;
         if (auth.tokenEnv != null) {
             credentials = new ProbeTarget.Token(named("--token-env", () -> Secret.fromEnv(auth.tokenEnv)));
@@ -215,6 +253,10 @@ public final class CheckCommand implements Callable<Integer> {
                     : named("--password-file", () -> Secret.fromFile(p.file));
             credentials = new ProbeTarget.Password(auth.form.username, secret);
         }
+        return new ProbeTarget(name, url.toString(), user, credentials, tls());
+    }
+
+    private ProbeTarget.Tls tls() throws ConfigException {
         if (caFile != null) {
             try {
                 TrustStores.check(caFile);
@@ -225,7 +267,7 @@ public final class CheckCommand implements Callable<Integer> {
         if (tlsMinDays < 0) {
             throw new ConfigException(null, 0, "--tls-min-days", "'" + tlsMinDays + "' must be 0 or more");
         }
-        return new ProbeTarget(name, url.toString(), user, credentials, new ProbeTarget.Tls(caFile, tlsMinDays));
+        return new ProbeTarget.Tls(caFile, tlsMinDays);
     }
 
     private interface SecretSource {
@@ -264,6 +306,14 @@ public final class CheckCommand implements Callable<Integer> {
                 probe = probe.withServer(serverName);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(null, 0, "--server-name", e.getMessage());
+            }
+        }
+        if (buildTimeout != null || launchTimeout != null) {
+            try {
+                probe = probe.withTimeouts(probe.timeouts().withBuild(buildTimeout == null ? null : Durations.parse(buildTimeout),
+                        launchTimeout == null ? null : Durations.parse(launchTimeout)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(null, 0, buildTimeout != null ? "--build-timeout" : "--launch-timeout", e.getMessage());
             }
         }
         if (spawnTimeout != null) {

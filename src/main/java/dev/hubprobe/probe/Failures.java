@@ -18,7 +18,8 @@ import java.util.Set;
  * was ready. Steps throw {@link ProbeFailure} themselves only where they know better.
  */
 final class Failures {
-    private static final Set<Phase> HUB_PHASES = EnumSet.of(Phase.HUB_API, Phase.LOGIN, Phase.SPAWN);
+    private static final Set<Phase> HUB_PHASES = EnumSet.of(Phase.HUB_API, Phase.LOGIN, Phase.SPAWN, Phase.BINDER_HEALTH,
+            Phase.BUILD, Phase.LAUNCH);
     private static final Set<Phase> CLEANUP = EnumSet.of(Phase.KERNEL_SHUTDOWN, Phase.STOP);
     private static final Set<Integer> GATEWAY = Set.of(404, 502, 503, 504);
 
@@ -35,7 +36,9 @@ final class Failures {
     private static Reason reason(Phase phase, RuntimeException e) {
         if (e instanceof DeadlineException) {
             return switch (phase) {
-                case HUB_API -> Reason.HUB_TIMEOUT;
+                case HUB_API, BINDER_HEALTH -> Reason.HUB_TIMEOUT;
+                case BUILD -> Reason.BUILD_TIMEOUT;
+                case LAUNCH -> Reason.LAUNCH_TIMEOUT;
                 case LOGIN -> Reason.LOGIN_TIMEOUT;
                 case SPAWN -> Reason.SPAWN_TIMEOUT;
                 case KERNEL_START, KERNEL_CONNECT -> Reason.KERNEL_TIMEOUT;

@@ -1,7 +1,11 @@
 package dev.hubprobe.probe;
 
 import dev.hubprobe.config.Redactor;
+import dev.hubprobe.jupyter.Deadline;
+import dev.hubprobe.jupyter.binder.BinderClient;
 import dev.hubprobe.jupyter.hub.HubClient;
+import dev.hubprobe.jupyter.hub.ProgressStream;
+import okhttp3.OkHttpClient;
 import dev.hubprobe.jupyter.hub.ProgressEvent;
 import dev.hubprobe.jupyter.hub.SpawnAnatomy;
 import dev.hubprobe.jupyter.kernel.KernelChannel;
@@ -21,7 +25,12 @@ public final class ProbeContext {
     public final String runId;
     public final ProbeTarget target;
     public final ProbeDefinition probe;
+    /** The hub's client; null in a BinderHub run. */
     public final HubClient hub;
+    /** The BinderHub's client; null in a hub run. */
+    public final BinderClient binder;
+    /** The current phase's deadline, obeyed by every call of the clients above and of the kernel client. */
+    public final Deadline deadline;
     public final ProbeClock clock;
     public final Redactor redactor;
     public final Map<String, String> facts = new LinkedHashMap<>();
@@ -45,12 +54,25 @@ public final class ProbeContext {
     public String kernelId;
     public KernelChannel channel;
 
-    public ProbeContext(String runId, ProbeTarget target, ProbeDefinition probe, HubClient hub, ProbeClock clock,
-                        Redactor redactor) {
+    /** A BinderHub build's event stream, open from the build to the launch. */
+    public ProgressStream buildStream;
+    /** The build broken down by BinderHub's phases (waiting, fetching, building, pushing). */
+    public final List<PhaseResult> buildPhases = new ArrayList<>();
+    /** The launched Binder server was handed to us: from here on it must be shut down. */
+    public boolean launched;
+    /** How to reach the user's server when the run was given a token for it (a Binder launch). */
+    public OkHttpClient serverHttp;
+    /** A launch event the build step read before "built" came (a cached image needs no build). */
+    public ProgressEvent pendingLaunch;
+
+    public ProbeContext(String runId, ProbeTarget target, ProbeDefinition probe, HubClient hub, BinderClient binder,
+                        Deadline deadline, ProbeClock clock, Redactor redactor) {
         this.runId = runId;
         this.target = target;
         this.probe = probe;
         this.hub = hub;
+        this.binder = binder;
+        this.deadline = deadline;
         this.clock = clock;
         this.redactor = redactor;
         this.serverName = probe.autoServerName() ? AutoServer.name(runId, clock.now(), probe.timeouts().total())
@@ -74,7 +96,7 @@ public final class ProbeContext {
      */
     public void startPhase(Duration budget) {
         phaseDeadline = clock.nanoTime() + budget.toNanos();
-        hub.deadline().set(phaseDeadline);
+        deadline.set(phaseDeadline);
     }
 
     public boolean formLogin() {

@@ -106,27 +106,41 @@ public record ProbeDefinition(String name, String description, String kernel, St
     }
 
     /**
-     * How long each phase may take: {@code hub} is the budget of hub_api and of login each, {@code kernel}
+     * How long each phase may take: {@code hub} is the budget of hub_api, login and binder_health each, {@code build}
+     * and {@code launch} those of a BinderHub's build and launch, {@code kernel}
      * of kernel_start and of kernel_connect each, {@code cleanup} of kernel_shutdown and of stop each.
      */
-    public record Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup) {
+    public record Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup,
+                           Duration build, Duration launch) {
         public static final Timeouts DEFAULTS = new Timeouts(Duration.ofSeconds(30), Duration.ofMinutes(10),
-                Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2));
+                Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(30), Duration.ofMinutes(10));
+
+        public Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup) {
+            this(hub, spawn, kernel, execute, cleanup, null, null);
+        }
 
         Timeouts orDefaults() {
             return new Timeouts(hub == null ? DEFAULTS.hub : hub, spawn == null ? DEFAULTS.spawn : spawn,
                     kernel == null ? DEFAULTS.kernel : kernel, execute == null ? DEFAULTS.execute : execute,
-                    cleanup == null ? DEFAULTS.cleanup : cleanup);
+                    cleanup == null ? DEFAULTS.cleanup : cleanup, build == null ? DEFAULTS.build : build,
+                    launch == null ? DEFAULTS.launch : launch);
         }
 
         public Timeouts withSpawn(Duration newSpawn) {
-            return new Timeouts(hub, newSpawn, kernel, execute, cleanup);
+            return new Timeouts(hub, newSpawn, kernel, execute, cleanup, build, launch);
+        }
+
+        public Timeouts withBuild(Duration newBuild, Duration newLaunch) {
+            return new Timeouts(hub, spawn, kernel, execute, cleanup, newBuild == null ? build : newBuild,
+                    newLaunch == null ? launch : newLaunch);
         }
 
         /** The budget of one phase. */
         public Duration of(Phase phase) {
             return switch (phase) {
-                case HUB_API, LOGIN -> hub;
+                case HUB_API, LOGIN, BINDER_HEALTH -> hub;
+                case BUILD -> build;
+                case LAUNCH -> launch;
                 case SPAWN -> spawn;
                 case KERNEL_START, KERNEL_CONNECT -> kernel;
                 case EXECUTE -> execute;

@@ -4,7 +4,13 @@ import dev.hubprobe.config.Redactor;
 import dev.hubprobe.jupyter.hub.HubClient;
 import dev.hubprobe.jupyter.hub.HubClientSettings;
 import dev.hubprobe.jupyter.hub.SpawnAnatomy;
+import dev.hubprobe.jupyter.Deadline;
+import dev.hubprobe.jupyter.binder.BinderClient;
+import dev.hubprobe.probe.steps.BinderHealthStep;
+import dev.hubprobe.probe.steps.BuildStep;
 import dev.hubprobe.probe.steps.ExecuteStep;
+import dev.hubprobe.probe.steps.LaunchStep;
+import dev.hubprobe.probe.steps.ServerShutdownStep;
 import dev.hubprobe.probe.steps.HubApiStep;
 import dev.hubprobe.probe.steps.KernelConnectStep;
 import dev.hubprobe.probe.steps.KernelShutdownStep;
@@ -22,15 +28,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a probe against a hub: the steps in order until one fails, then the cleanup steps always,
- * each timed on the monotonic clock, into one {@link RunResult}.
+ * Runs a probe against a hub or a BinderHub: the steps in order until one fails, then the cleanup
+ * steps always, each timed on the monotonic clock within its phase's budget, into one {@link RunResult}.
+ * A hub and a BinderHub differ in how a server comes to be (log in and spawn, or build and launch)
+ * and how it goes; the kernel steps are the same.
  */
 public final class ProbeRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ProbeRunner.class);
 
-    private final List<ProbeStep> steps = List.of(new HubApiStep(), new LoginStep(), new SpawnStep(),
+    private static final List<ProbeStep> HUB_STEPS = List.of(new HubApiStep(), new LoginStep(), new SpawnStep(),
             new KernelStartStep(), new KernelConnectStep(), new ExecuteStep());
-    private final List<ProbeStep.Cleanup> cleanup = List.of(new KernelShutdownStep(), new StopStep());
+    private static final List<ProbeStep.Cleanup> HUB_CLEANUP = List.of(new KernelShutdownStep(), new StopStep());
+    private static final List<ProbeStep> BINDER_STEPS = List.of(new BinderHealthStep(), new BuildStep(), new LaunchStep(),
+            new KernelStartStep(), new KernelConnectStep(), new ExecuteStep());
+    private static final List<ProbeStep.Cleanup> BINDER_CLEANUP = List.of(new KernelShutdownStep(), new ServerShutdownStep());
     private final ProbeClock clock;
     private final HubClientSettings settings;
 
@@ -46,7 +57,10 @@ public final class ProbeRunner {
     /** Runs the probe; {@code abort} lets another thread (a shutdown hook) end it early, cleanup included. */
     public RunResult run(ProbeTarget target, ProbeDefinition probe, Abort abort) {
         String runId = UUID.randomUUID().toString();
-        Redactor redactor = new Redactor().add(target.credentials().secret());
+        Redactor redactor = new Redactor();
+        if (target.credentials() != null) {
+            redactor.add(target.credentials().secret());
+        }
         Redactor.process().attach(redactor); // the token minted for this run is masked in every log line too
         try {
             return run(target, probe, abort, runId, redactor);
@@ -67,9 +81,14 @@ public final class ProbeRunner {
         Phase failedPhase = null;
         HubClientSettings hubSettings = target.tls().caFile() == null ? settings
                 : settings.withTrust(TrustStores.with(target.tls().caFile()));
-        try (HubClient hub = HubClient.create(url, hubSettings, clock::nanoTime)) {
-            ProbeContext ctx = new ProbeContext(runId, target, probe, hub, clock, redactor);
-            abort.attach(hub);
+        boolean isBinder = target.binder() != null;
+        List<ProbeStep> steps = isBinder ? BINDER_STEPS : HUB_STEPS;
+        List<ProbeStep.Cleanup> cleanup = isBinder ? BINDER_CLEANUP : HUB_CLEANUP;
+        Deadline deadline = new Deadline(clock::nanoTime);
+        try (HubClient hub = isBinder ? null : HubClient.create(url, hubSettings, deadline);
+             BinderClient binder = isBinder ? BinderClient.create(url, hubSettings, deadline) : null) {
+            ProbeContext ctx = new ProbeContext(runId, target, probe, hub, binder, deadline, clock, redactor);
+            abort.attach(isBinder ? binder::cancelAll : hub::cancelAll);
             for (ProbeStep step : steps) {
                 if (failure != null) {
                     phases.add(PhaseResult.skipped(step.phase()));
@@ -102,8 +121,9 @@ public final class ProbeRunner {
                 }
             }
             Duration total = Duration.ofNanos(clock.nanoTime() - start);
+            List<PhaseResult> detail = isBinder ? ctx.buildPhases : spawnPhases(ctx.spawnAnatomy);
             RunResult result = new RunResult(runId, target.hub(), probe.name(), ctx.user != null ? ctx.user : target.user(),
-                    startedAt, total, phases, spawnPhases(ctx.spawnAnatomy),
+                    startedAt, total, phases, detail,
                     ctx.spawnAnatomy == null ? null : ctx.spawnAnatomy.scaleUpObserved(), failedPhase, failure == null ? null : failure.reason(),
                     failure == null ? null : redactor.redact(failure.getMessage()), ctx.facts,
                     ctx.notes.stream().map(redactor::redact).toList());
@@ -166,13 +186,13 @@ public final class ProbeRunner {
      */
     public static final class Abort {
         private volatile boolean requested;
-        private volatile HubClient hub;
+        private volatile Runnable cancel;
 
         public void request() {
             requested = true;
-            HubClient h = hub;
-            if (h != null) {
-                h.cancelAll();
+            Runnable c = cancel;
+            if (c != null) {
+                c.run();
             }
         }
 
@@ -180,15 +200,16 @@ public final class ProbeRunner {
             return requested;
         }
 
-        void attach(HubClient h) {
-            hub = h;
+        /** @param cancelCalls cancels every call in flight of the run's client */
+        void attach(Runnable cancelCalls) {
+            cancel = cancelCalls;
             if (requested) {
-                h.cancelAll();
+                cancelCalls.run();
             }
         }
 
         void detach() {
-            hub = null;
+            cancel = null;
         }
     }
 }

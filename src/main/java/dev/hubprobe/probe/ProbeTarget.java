@@ -11,16 +11,34 @@ import java.util.Objects;
  * @param url  the hub's base URL
  * @param user the user to probe as; with a token this may be left null to mean "the token's owner"
  */
-public record ProbeTarget(String hub, String url, String user, Credentials credentials, Tls tls) {
+public record ProbeTarget(String hub, String url, String user, Credentials credentials, Tls tls, Binder binder) {
     public ProbeTarget {
         Objects.requireNonNull(hub, "hub");
         Objects.requireNonNull(url, "url");
-        Objects.requireNonNull(credentials, "credentials");
+        if (binder == null) {
+            Objects.requireNonNull(credentials, "credentials");
+        }
         tls = tls == null ? Tls.DEFAULT : tls;
     }
 
     public ProbeTarget(String hub, String url, String user, Credentials credentials) {
-        this(hub, url, user, credentials, Tls.DEFAULT);
+        this(hub, url, user, credentials, Tls.DEFAULT, null);
+    }
+
+    public ProbeTarget(String hub, String url, String user, Credentials credentials, Tls tls) {
+        this(hub, url, user, credentials, tls, null);
+    }
+
+    /** A BinderHub at {@code url}, launching {@code repo}: it needs no credentials, the launch brings a token. */
+    public static ProbeTarget binder(String name, String url, String repo, Tls tls) {
+        return new ProbeTarget(name, url, null, null, tls, new Binder(repo));
+    }
+
+    /** @param repo what to launch, in BinderHub's own spelling: {@code gh/org/repo/ref}, {@code gl/...}, {@code git/...} */
+    public record Binder(String repo) {
+        public Binder {
+            Objects.requireNonNull(repo, "repo");
+        }
     }
 
     /**

@@ -17,6 +17,14 @@ public enum Reason {
     TLS_EXPIRED,
     /** the hub's chain is not trusted, or is not for its host name */
     TLS_INVALID,
+    /** BinderHub's /health names a failing check, or answers a 5xx without JSON */
+    BINDER_UNHEALTHY,
+    /** BinderHub's build ended with a {@code failed} event */
+    BUILD_FAILED,
+    BUILD_TIMEOUT,
+    /** BinderHub's launch of the built image ended with a {@code failed} event */
+    LAUNCH_FAILED,
+    LAUNCH_TIMEOUT,
     /** the hub answered, but with a 5xx or malformed data */
     HUB_ERROR,
     /** the login form refused the credentials, or sent us back to the login page */

@@ -53,10 +53,10 @@ public final class HubClient implements AutoCloseable {
     private final Deadline deadline;
     private volatile String token;
 
-    private HubClient(HttpUrl hubUrl, HubClientSettings settings, LongSupplier nanoTime) {
+    private HubClient(HttpUrl hubUrl, HubClientSettings settings, Deadline deadline) {
         this.hubUrl = hubUrl;
-        this.nanoTime = nanoTime;
-        this.deadline = new Deadline(nanoTime);
+        this.nanoTime = deadline::now;
+        this.deadline = deadline;
         this.cookies = new JavaNetCookieJar(new CookieManager(null, CookiePolicy.ACCEPT_ALL));
         OkHttpClient.Builder b = new OkHttpClient.Builder();
         if (settings.trust() != null) {
@@ -81,8 +81,9 @@ public final class HubClient implements AutoCloseable {
         this.rest = new JupyterHttp(http, deadline);
     }
 
-    public static HubClient create(HttpUrl hubUrl, HubClientSettings settings, LongSupplier nanoTime) {
-        return new HubClient(normalise(hubUrl), settings, nanoTime);
+    /** @param deadline the run's phase deadline, which every call of this client obeys */
+    public static HubClient create(HttpUrl hubUrl, HubClientSettings settings, Deadline deadline) {
+        return new HubClient(normalise(hubUrl), settings, deadline);
     }
 
     private static HttpUrl normalise(HttpUrl url) {

@@ -21,7 +21,7 @@ import okhttp3.sse.EventSourceListener;
 import okhttp3.sse.EventSources;
 
 /**
- * A spawn's progress event stream, read one event at a time with a deadline. The SSE parsing is
+ * A server-sent event stream (a spawn's progress, a BinderHub build), read one event at a time with a deadline. The SSE parsing is
  * okhttp-sse's; this class only hands events to a single reader and makes every wait bounded.
  */
 public final class ProgressStream implements AutoCloseable {
@@ -38,7 +38,7 @@ public final class ProgressStream implements AutoCloseable {
     private final LongSupplier nanoTime;
     private boolean finished;
 
-    ProgressStream(OkHttpClient client, Request request, LongSupplier nanoTime) {
+    public ProgressStream(OkHttpClient client, Request request, LongSupplier nanoTime) {
         this.nanoTime = nanoTime;
         this.source = EventSources.createFactory(client).newEventSource(request, new EventSourceListener() {
             @Override

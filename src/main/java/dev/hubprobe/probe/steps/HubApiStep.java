@@ -2,15 +2,7 @@ package dev.hubprobe.probe.steps;
 
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
-import dev.hubprobe.probe.ProbeFailure;
 import dev.hubprobe.probe.ProbeStep;
-import dev.hubprobe.probe.Reason;
-import dev.hubprobe.tls.TlsInspector;
-import dev.hubprobe.tls.TrustStores;
-import java.io.IOException;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Locale;
 import okhttp3.HttpUrl;
 
 /**
@@ -28,40 +20,9 @@ public final class HubApiStep implements ProbeStep {
     public void run(ProbeContext ctx) {
         HttpUrl url = ctx.hub.baseUrl();
         if (url.isHttps()) {
-            certificate(ctx, url);
+            Certificates.check(ctx, url);
         }
         ctx.hubVersion = ctx.hub.version();
         ctx.facts.put("hub_version", ctx.hubVersion);
-    }
-
-    private static void certificate(ProbeContext ctx, HttpUrl url) {
-        Duration budget = Duration.ofNanos(Math.max(1_000_000, ctx.phaseDeadline() - ctx.clock.nanoTime()));
-        Instant now = ctx.clock.now();
-        TlsInspector.Result t;
-        try {
-            t = new TlsInspector(TrustStores.with(ctx.target.tls().caFile()), budget).inspect(url.host(), url.port(), now);
-        } catch (IOException e) {
-            return; // no handshake at all: the API call says why (refused, timed out)
-        }
-        double days = t.daysLeft(now);
-        ctx.facts.put("tls.not_after", t.notAfter().toString());
-        ctx.facts.put("tls.days_left", String.format(Locale.ROOT, "%.3f", days));
-        ctx.facts.put("tls.subject", t.subject());
-        ctx.facts.put("tls.issuer", t.issuer());
-        switch (t.problem()) {
-            case EXPIRED -> throw new ProbeFailure(Reason.TLS_EXPIRED, t.detail());
-            case UNTRUSTED, HOST_MISMATCH -> throw new ProbeFailure(Reason.TLS_INVALID, t.detail());
-            case NONE -> {
-                double min = ctx.target.tls().minDays();
-                if (days < min) {
-                    throw new ProbeFailure(Reason.TLS_EXPIRING, String.format(Locale.ROOT,
-                            "the certificate expires in %.1f days (%s), fewer than %s", days, t.notAfter(), fmt(min)));
-                }
-            }
-        }
-    }
-
-    private static String fmt(double d) {
-        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 }

@@ -19,7 +19,9 @@ public final class KernelStartStep implements ProbeStep {
     @Override
     public void run(ProbeContext ctx) {
         OkHttpClient http;
-        if (ctx.formLogin()) {
+        if (ctx.serverHttp != null) {
+            http = ctx.serverHttp; // a Binder launch handed us the server's own token
+        } else if (ctx.formLogin()) {
             ctx.hub.authorizeServer(ctx.serverUrl);
             http = ctx.hub.http();
         } else {
@@ -27,7 +29,7 @@ public final class KernelStartStep implements ProbeStep {
             // or failed; without a minted token the configured token is the user's own
             http = ctx.mintedToken != null ? ctx.hub.httpWithToken(ctx.mintedToken.value()) : ctx.hub.http();
         }
-        ctx.kernels = new KernelClient(http, ctx.serverUrl, ctx.hub.deadline());
+        ctx.kernels = new KernelClient(http, ctx.serverUrl, ctx.deadline);
         String name = ctx.probe.kernel() != null ? ctx.probe.kernel() : ctx.kernels.defaultKernelName();
         ctx.facts.put("kernel", name);
         ctx.kernelId = ctx.kernels.start(name).id();

@@ -1,0 +1,137 @@
+package dev.hubprobe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hubprobe.testhub.Cli;
+import dev.hubprobe.testhub.FakeBinderHub;
+import dev.hubprobe.testhub.RealHub;
+import dev.hubprobe.testhub.RealHubExtension;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code hubprobe check --binder-url} against a BinderHub double that launches into the real hub:
+ * each way a Binder launch goes gives its exit code, phase and reason; the happy path runs code in
+ * the launched server, which is shut down through its own API and gone from the hub afterwards.
+ */
+@ExtendWith(RealHubExtension.class)
+class BinderIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static FakeBinderHub binder;
+
+    @BeforeAll
+    static void start() throws Exception {
+        binder = new FakeBinderHub(RealHub.shared());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            // the hub notices a server that shut itself down at its next poll (5 s in the test hub)
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!binder.serversLeft().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+            }
+            assertEquals(List.of(), binder.serversLeft(), "servers launched by Binder probes still running");
+        } finally {
+            binder.close();
+        }
+    }
+
+    private static JsonNode check(String repo, int exit, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("check", "--binder-url", binder.url(), "--repo", repo,
+                "--hub-name", "pythia-binder", "--code", "print(6 * 7)", "--expect", "42", "--format", "json"));
+        args.addAll(List.of(extra));
+        Cli.Result r = Cli.run(Map.of(), args.toArray(String[]::new));
+        assertEquals(exit, r.exit(), () -> r.stdout() + r.stderr());
+        JsonNode json = JSON.readTree(r.stdout());
+        assertEquals("pythia-binder", json.path("hub").asText());
+        return json;
+    }
+
+    private static List<String> names(JsonNode phases) {
+        List<String> out = new ArrayList<>();
+        phases.forEach(p -> out.add(p.path("name").asText()));
+        return out;
+    }
+
+    @Test
+    void aCachedImageLaunchesAndRunsCode() throws Exception {
+        binder.health = FakeBinderHub.Health.OK;
+        JsonNode json = check("gh/hubprobe/cached/main", 0);
+        assertEquals(List.of("binder_health", "build", "launch", "kernel_start", "kernel_connect", "execute", "kernel_shutdown", "stop"),
+                names(json.path("phases")));
+        json.path("phases").forEach(p -> assertEquals("passed", p.path("status").asText(), p::toString));
+        assertEquals("false", json.path("facts").path("build_needed").asText(), json::toString);
+        assertTrue(json.path("facts").path("image").asText().contains("hubprobe-cached"), json::toString);
+        assertTrue(json.path("notes").toString().contains("Pod quota"), "the ignored check is noted: " + json);
+        assertEquals(0, json.path("spawn_phases").size());
+    }
+
+    @Test
+    void aFullBuildIsBrokenDownIntoItsPhases() throws Exception {
+        binder.health = FakeBinderHub.Health.OK;
+        JsonNode json = check("gh/hubprobe/build/main", 0);
+        assertEquals("true", json.path("facts").path("build_needed").asText(), json::toString);
+        assertEquals(List.of("build_waiting", "build_fetching", "build_building", "build_pushing"), names(json.path("spawn_phases")));
+        double sub = 0;
+        for (JsonNode p : json.path("spawn_phases")) {
+            assertTrue(p.path("duration_seconds").asDouble() > 0.1, p::toString);
+            sub += p.path("duration_seconds").asDouble();
+        }
+        assertTrue(sub <= json.path("phases").get(1).path("duration_seconds").asDouble() + 1e-6, "sub-phases within the build");
+    }
+
+    @Test
+    void aFailedBuildIsBuildFailedWithItsMessage() throws Exception {
+        binder.health = FakeBinderHub.Health.OK;
+        JsonNode json = check("gh/hubprobe/buildfail/main", 1);
+        assertEquals("build", json.path("failed_phase").asText());
+        assertEquals("build_failed", json.path("reason").asText());
+        assertTrue(json.path("message").asText().contains("conda env update"), json::toString);
+    }
+
+    @Test
+    void aBuildThatNeverEndsTimesOut() throws Exception {
+        binder.health = FakeBinderHub.Health.OK;
+        long t0 = System.nanoTime();
+        JsonNode json = check("gh/hubprobe/forever/main", 1, "--build-timeout", "3s");
+        assertEquals("build", json.path("failed_phase").asText());
+        assertEquals("build_timeout", json.path("reason").asText());
+        double build = json.path("phases").get(1).path("duration_seconds").asDouble();
+        assertTrue(build >= 3 && build < 6, "build phase took " + build);
+        assertTrue((System.nanoTime() - t0) / 1e9 < 30);
+    }
+
+    @Test
+    void aFailedLaunchIsLaunchFailed() throws Exception {
+        binder.health = FakeBinderHub.Health.OK;
+        JsonNode json = check("gh/hubprobe/launchfail/main", 1);
+        assertEquals("launch", json.path("failed_phase").asText());
+        assertEquals("launch_failed", json.path("reason").asText());
+        assertTrue(json.path("message").asText().contains("Launch attempt 1 failed"), json::toString);
+    }
+
+    @Test
+    void anUnhealthyBinderHubNamesTheFailingCheckOrItsBareError() throws Exception {
+        binder.health = FakeBinderHub.Health.FAILING_CHECK;
+        JsonNode check = check("gh/hubprobe/cached/main", 1);
+        assertEquals("binder_health", check.path("failed_phase").asText());
+        assertEquals("binder_unhealthy", check.path("reason").asText());
+        assertTrue(check.path("message").asText().contains("503, failing: Kubernetes API"), check::toString);
+        // incident 3: with the cluster's certificates expired BinderHub's Kubernetes client raises
+        binder.health = FakeBinderHub.Health.BARE_500;
+        JsonNode bare = check("gh/hubprobe/cached/main", 1);
+        assertEquals("binder_unhealthy", bare.path("reason").asText());
+        assertTrue(bare.path("message").asText().contains("500: 500: Internal Server Error"), bare::toString);
+        binder.health = FakeBinderHub.Health.OK;
+    }
+}
