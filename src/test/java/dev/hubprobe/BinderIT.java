@@ -9,6 +9,10 @@ import dev.hubprobe.testhub.Cli;
 import dev.hubprobe.testhub.FakeBinderHub;
 import dev.hubprobe.testhub.RealHub;
 import dev.hubprobe.testhub.RealHubExtension;
+import dev.hubprobe.testhub.Service;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +65,55 @@ class BinderIT {
         List<String> out = new ArrayList<>();
         phases.forEach(p -> out.add(p.path("name").asText()));
         return out;
+    }
+
+    @Test
+    void theServiceProbesBinderHubsLikeAnyHub(@TempDir Path dir) throws Exception {
+        binder.health = FakeBinderHub.Health.OK;
+        Path cfg = dir.resolve("hubprobe.yml");
+        Files.writeString(cfg, """
+                history: {path: data/history}
+                probes_dir: %s
+                defaults: {interval: 8s}
+                scheduler: {jitter: 2s}
+                hubs:
+                  - name: pythia-binder
+                    binder: {url: "%s", repo: gh/hubprobe/cached/main}
+                    probes: [{probe: kernel-smoke}]
+                  - name: broken-binder
+                    binder: {url: "%s", repo: gh/hubprobe/buildfail/main}
+                    probes: [{probe: kernel-smoke}]
+                """.formatted(RealHub.basedir().resolve("probes"), binder.url(), binder.url()));
+        try (Service s = Service.start(cfg, Map.of(), dir.resolve("service.log"))) {
+            long deadline = System.nanoTime() + 90_000_000_000L;
+            JsonNode hubs = s.json("/api/v1/hubs");
+            while (!(status(hubs, "pythia-binder").equals("passed") && status(hubs, "broken-binder").equals("failed"))) {
+                String seen = hubs.toString();
+                assertTrue(System.nanoTime() < deadline, () -> "no passing and failing Binder runs in 90 s: " + seen);
+                Thread.sleep(1000);
+                hubs = s.json("/api/v1/hubs");
+            }
+            JsonNode broken = latest(hubs, "broken-binder");
+            assertEquals("build", broken.path("failed_phase").asText());
+            assertEquals("build_failed", broken.path("reason").asText());
+            String metrics = s.get("/metrics").body();
+            assertTrue(metrics.contains("hubprobe_probe_success{hub=\"pythia-binder\",probe=\"kernel-smoke\"} 1.0"), metrics);
+            assertTrue(metrics.contains("hubprobe_failures_total{hub=\"broken-binder\",phase=\"build\",probe=\"kernel-smoke\",reason=\"build_failed\"}"),
+                    metrics);
+        }
+    }
+
+    private static JsonNode latest(JsonNode hubs, String hub) {
+        for (JsonNode h : hubs) {
+            if (h.path("hub").asText().equals(hub)) {
+                return h.path("last_run");
+            }
+        }
+        return JSON.nullNode();
+    }
+
+    private static String status(JsonNode hubs, String hub) {
+        return latest(hubs, hub).path("status").asText("");
     }
 
     @Test

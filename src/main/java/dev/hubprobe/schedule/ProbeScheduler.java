@@ -215,8 +215,9 @@ public final class ProbeScheduler implements AutoCloseable {
         ProbeRunner.Abort abort = new ProbeRunner.Abort();
         String id = probe.key() + "#" + UUID.randomUUID();
         // Two probes of one hub that share a user's server must take turns: the second would otherwise
-        // find the first's server and stop it as a leftover. Per-run named servers need no turn.
-        ReentrantLock turn = probe.probe().autoServerName() ? null
+        // find the first's server and stop it as a leftover. Per-run named servers and Binder launches
+        // (a fresh user each) need no turn.
+        ReentrantLock turn = probe.probe().autoServerName() || probe.target().binder() != null ? null
                 : serverLocks.computeIfAbsent(probe.serverKey(), k -> new ReentrantLock(true));
         RunResult result;
         if (turn != null) {

@@ -35,7 +35,14 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
 
     /** @param name the {@code hub} label: lower-case letters, digits and '-' */
     public record Hub(String name, String url, Auth auth, String user, Duration interval, List<ProbeRef> probes,
-                      HubAlerting alerting, List<Maintenance> maintenance, Tls tls) {
+                      HubAlerting alerting, List<Maintenance> maintenance, Tls tls, Binder binder) {
+    }
+
+    /**
+     * A BinderHub instead of a hub ({@code url} and {@code auth} are then not given): each run launches
+     * {@code repo} (BinderHub's spelling, e.g. {@code gh/org/repo/main}) and runs the probe's cells there.
+     */
+    public record Binder(String url, String repo) {
     }
 
     /** @param caFile PEM CAs to trust besides the JVM's own, for a hub behind an internal CA (relative to the config) */

@@ -92,14 +92,24 @@ public final class ServiceConfigLoader {
             if (!hubNames.add(hub.name())) {
                 throw check.at(at + ".name", "duplicate hub name '" + hub.name() + "'");
             }
-            HttpUrl url = hub.url() == null ? null : HttpUrl.parse(hub.url());
+            ServiceConfig.Binder binder = hub.binder();
+            if (binder != null && (hub.url() != null || hub.auth() != null || hub.user() != null)) {
+                throw check.at(at + ".binder", "a BinderHub entry has binder.url and binder.repo instead of url, auth and user");
+            }
+            String urlKey = binder != null ? at + ".binder.url" : at + ".url";
+            String given = binder != null ? binder.url() : hub.url();
+            HttpUrl url = given == null ? null : HttpUrl.parse(given);
             if (url == null) {
-                throw check.at(at + ".url", hub.url() == null ? "every hub needs a url" : "'" + hub.url() + "' is not an http(s) URL");
+                throw check.at(urlKey, given == null ? "every hub needs a url (or binder: {url, repo})" : "'" + given + "' is not an http(s) URL");
             }
             if (!url.username().isEmpty() || !url.password().isEmpty()) {
-                throw check.at(at + ".url", "credentials in the URL are not accepted; use auth");
+                throw check.at(urlKey, "credentials in the URL are not accepted; use auth");
             }
-            ProbeTarget.Credentials credentials = credentials(check, at + ".auth", hub.auth(), base);
+            if (binder != null && (binder.repo() == null || !binder.repo().matches("[a-z]+/\\S+"))) {
+                throw check.at(at + ".binder.repo", binder.repo() == null ? "name what to launch, e.g. gh/org/repo/main"
+                        : "'" + binder.repo() + "' is not PROVIDER/SPEC, e.g. gh/org/repo/main");
+            }
+            ProbeTarget.Credentials credentials = binder != null ? null : credentials(check, at + ".auth", hub.auth(), base);
             ProbeTarget.Tls tls = ProbeTarget.Tls.DEFAULT;
             if (hub.tls() != null && hub.tls().caFile() != null) {
                 Path ca = base.resolve(hub.tls().caFile()).normalize();
@@ -133,7 +143,9 @@ public final class ServiceConfigLoader {
                 ProbeDefinition def = ProbeDefinition.load(probeFile).withName(ref.probe());
                 def = def.withTimeouts(override(override(def.timeouts(), defaults.timeouts()), ref.timeouts()));
                 Duration interval = ref.interval() != null ? ref.interval() : hub.interval() != null ? hub.interval() : defaultInterval;
-                probes.add(new ScheduledProbe(new ProbeTarget(hub.name(), url.toString(), hub.user(), credentials, tls), def, interval));
+                ProbeTarget target = binder != null ? ProbeTarget.binder(hub.name(), url.toString(), binder.repo(), tls)
+                        : new ProbeTarget(hub.name(), url.toString(), hub.user(), credentials, tls);
+                probes.add(new ScheduledProbe(target, def, interval));
             }
         }
         return new LoadedConfig(file, port, apiToken, readToken, historyPath, retention, threads, jitter, List.copyOf(probes),
