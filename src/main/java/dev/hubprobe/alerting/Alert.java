@@ -14,7 +14,8 @@ public record Alert(String key, Kind kind, String hub, String probe, String phas
                     int consecutiveFail, int consecutivePass, Instant startsAt, Instant endsAt,
                     Instant lastNotifiedAt, Map<String, String> annotations) {
 
-    public enum Kind { FAILURE, REGRESSION }
+    /** TLS: a certificate of the hub (or of an endpoint it lists) expires soon; {@code phase} holds the endpoint. */
+    public enum Kind { FAILURE, REGRESSION, TLS }
 
     public Alert {
         annotations = Map.copyOf(annotations);
@@ -36,8 +37,16 @@ public record Alert(String key, Kind kind, String hub, String probe, String phas
         return new Alert(key, kind, hub, probe, phase, false, 0, 0, null, null, null, Map.of());
     }
 
+    public static String tlsKey(String hub, String endpoint) {
+        return "tls/" + hub + "/" + endpoint;
+    }
+
     public String alertname() {
-        return kind == Kind.FAILURE ? "HubprobeProbeFailing" : "HubprobeLatencyRegression";
+        return switch (kind) {
+            case FAILURE -> "HubprobeProbeFailing";
+            case REGRESSION -> "HubprobeLatencyRegression";
+            case TLS -> "HubprobeTlsCertificateExpiring";
+        };
     }
 
     /** Labels identify the alert (Alertmanager groups and deduplicates on them): bounded values only. */
@@ -45,9 +54,13 @@ public record Alert(String key, Kind kind, String hub, String probe, String phas
         Map<String, String> l = new LinkedHashMap<>();
         l.put("alertname", alertname());
         l.put("hub", hub);
-        l.put("probe", probe);
-        if (phase != null) {
-            l.put("phase", phase);
+        if (kind == Kind.TLS) {
+            l.put("endpoint", phase); // one alert per (hub, endpoint), whichever probe saw it
+        } else {
+            l.put("probe", probe);
+            if (phase != null) {
+                l.put("phase", phase);
+            }
         }
         l.put("severity", severity);
         return l;

@@ -4,6 +4,7 @@ import dev.hubprobe.json.Json;
 import dev.hubprobe.alerting.notify.Dispatcher;
 import dev.hubprobe.history.HistoryStore;
 import dev.hubprobe.metrics.GaugeValue;
+import dev.hubprobe.metrics.TlsExpiry;
 import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.RunResult;
@@ -45,6 +46,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
     private final Baselines baselines;
     private final Map<String, GaugeValue> baselineGauges = new ConcurrentHashMap<>();
     private final Map<String, GaugeValue> active = new ConcurrentHashMap<>();
+    private volatile TlsThresholds tls = TlsThresholds.DEFAULTS;
     /** Runs of one pair are judged one at a time (a scheduled run and a run-now may end together). */
     private final Map<ProbeKey, Object> locks = new ConcurrentHashMap<>();
     private final ScheduledExecutorService resender = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -91,6 +93,9 @@ public final class AlertEngine implements RunSink, AutoCloseable {
                 return;
             }
             failure(key, r, policy, now);
+            synchronized (locks.computeIfAbsent(new ProbeKey(r.hub(), "~tls"), k -> new Object())) {
+                tls(r, now);
+            }
             if (policy.regression() && r.passed()) {
                 Map<String, Baselines.Phase> phases = baselines.of(key, policy);
                 List<PhaseResult> measured = new ArrayList<>(r.phases());
@@ -105,6 +110,54 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         }
     }
 
+    /** When certificate expiry warns and pages (from the config; reloads change it). */
+    public void tlsThresholds(TlsThresholds thresholds) {
+        this.tls = thresholds;
+    }
+
+    /** The labels an alert was (and is) sent with: its hub's severity, or for a certificate its level. */
+    public Map<String, String> labels(Alert a) {
+        return a.labels(a.kind() == Alert.Kind.TLS ? a.annotations().getOrDefault("severity", "warning")
+                : policies.apply(a.hub()).severity());
+    }
+
+    /**
+     * Certificates that expire soon, one alert per (hub, endpoint): a warning under {@code warnDays}, a
+     * page under {@code criticalDays} (the warning resolves as the page fires), resolved once renewed.
+     */
+    private void tls(RunResult r, Instant now) {
+        TlsThresholds t = tls;
+        TlsExpiry.of(r).forEach((endpoint, notAfter) -> {
+            double days = Duration.between(now, notAfter).toMillis() / 86_400_000.0;
+            String level = days < t.criticalDays() ? "page" : days < t.warnDays() ? "warning" : null;
+            String key = Alert.tlsKey(r.hub(), endpoint);
+            Alert a = store.get(key).orElse(Alert.fresh(key, Alert.Kind.TLS, r.hub(), "", endpoint));
+            String current = a.firing() ? a.annotations().getOrDefault("severity", "warning") : null;
+            if (java.util.Objects.equals(level, current)) {
+                return;
+            }
+            if (a.firing()) {
+                a = a.resolve(now);
+                store.save(a);
+                dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, a, labels(a)));
+            }
+            if (level != null) {
+                Map<String, String> notes = new LinkedHashMap<>();
+                String what = endpoint.equals(TlsExpiry.HUB) ? "the certificate of hub " + r.hub()
+                        : "the certificate of " + endpoint + " (listed for hub " + r.hub() + ")";
+                notes.put("summary", days <= 0 ? what + " has expired" : String.format(Locale.ROOT, "%s expires in %.1f days", what, days));
+                notes.put("description", what + " is valid until " + notAfter + "; renew it before then");
+                notes.put("not_after", notAfter.toString());
+                notes.put("days_left", String.format(Locale.ROOT, "%.1f", days));
+                notes.put("severity", level);
+                notes.put("runbook_url", "https://github.com/hubprobe/hubprobe/blob/main/README.md#certificates");
+                a = a.withCounts(0, 0).fire(now, notes);
+                store.save(a);
+                dispatcher.dispatch(new AlertEvent(AlertEvent.Type.FIRING, a, labels(a)));
+            }
+        });
+    }
+
     /** The baselines the engine judges a pair by: what the API serves for {@code check --baseline-from}. */
     public Baselines baselines() {
         return baselines;
@@ -116,9 +169,10 @@ public final class AlertEngine implements RunSink, AutoCloseable {
      */
     public void retainOnly(Set<ProbeKey> configured) {
         Instant now = clock.instant();
+        Set<String> hubs = configured.stream().map(ProbeKey::hub).collect(java.util.stream.Collectors.toSet());
         for (Alert a : store.firing()) {
             ProbeKey key = a.probeKey();
-            if (configured.contains(key)) {
+            if (a.kind() == Alert.Kind.TLS ? hubs.contains(a.hub()) : configured.contains(key)) {
                 continue;
             }
             synchronized (locks.computeIfAbsent(key, k -> new Object())) {
@@ -126,7 +180,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
                 notes.put("resolved_because", "the probe is no longer configured");
                 Alert resolved = a.update(notes).resolve(now);
                 store.save(resolved);
-                dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, resolved, resolved.labels(policies.apply(a.hub()).severity())));
+                dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, resolved, labels(resolved)));
             }
         }
         for (Map<String, GaugeValue> gauges : List.of(baselineGauges, active)) {
@@ -225,8 +279,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
     private void resendFiring() {
         try {
             for (Alert a : store.firing()) {
-                dispatcher.dispatch(new AlertEvent(AlertEvent.Type.REMINDER, a,
-                        a.labels(policies.apply(a.hub()).severity())), true);
+                dispatcher.dispatch(new AlertEvent(AlertEvent.Type.REMINDER, a, labels(a)), true);
             }
         } catch (RuntimeException e) {
             // the next round tries again

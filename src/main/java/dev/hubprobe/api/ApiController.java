@@ -174,7 +174,7 @@ public class ApiController {
         for (Alert a : state.alerts().firing()) {
             ObjectNode o = out.addObject();
             ObjectNode labels = o.putObject("labels");
-            a.labels(state.config().policy(a.hub()).severity()).forEach(labels::put);
+            state.alerts().labels(a).forEach(labels::put);
             ObjectNode notes = o.putObject("annotations");
             a.annotations().forEach(notes::put);
             o.put("starts_at", a.startsAt() == null ? null : a.startsAt().toString());

@@ -114,7 +114,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
 
     /** Removes the series of a hub no longer configured at all (its certificate's expiry). */
     public void unregisterHub(String hub) {
-        tlsExpiry.remove(hub);
+        tlsExpiry.keySet().removeIf(k -> k.startsWith(hub + "/"));
         for (Meter m : List.copyOf(registry.getMeters())) {
             if (hub.equals(m.getId().getTag("hub"))) {
                 registry.remove(m);
@@ -180,12 +180,10 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
                         .record(p.duration());
             }
         }
-        String notAfter = r.facts().get("tls.not_after");
-        if (notAfter != null) {
-            tlsExpiry.computeIfAbsent(r.hub(), h -> gauge("hubprobe.tls.cert.expiry.timestamp.seconds",
-                            Tags.of("hub", h, "endpoint", "hub"), "when the first certificate the endpoint serves expires"))
-                    .set(java.time.Instant.parse(notAfter).getEpochSecond());
-        }
+        TlsExpiry.of(r).forEach((endpoint, notAfter) -> tlsExpiry.computeIfAbsent(r.hub() + "/" + endpoint,
+                        k -> gauge("hubprobe.tls.cert.expiry.timestamp.seconds", Tags.of("hub", r.hub(), "endpoint", endpoint),
+                                "when the first certificate the endpoint serves expires"))
+                .set(notAfter.getEpochSecond()));
         if (!r.passed()) {
             Counter.builder("hubprobe.failures").description("failed runs by the phase that failed and why")
                     .tags("hub", r.hub(), "probe", r.probe(), "phase", r.failedPhase().label(), "reason", r.reason().label())

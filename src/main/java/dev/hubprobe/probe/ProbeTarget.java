@@ -2,6 +2,7 @@ package dev.hubprobe.probe;
 
 import dev.hubprobe.config.Secret;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -48,8 +49,20 @@ public record ProbeTarget(String hub, String url, String user, Credentials crede
      * @param minDays fewer days left than this fails the run ({@code tls_expiring}); 0 only fails an
      *                expired or untrusted certificate (the service warns ahead with alerts instead)
      */
-    public record Tls(Path caFile, double minDays) {
+    public record Tls(Path caFile, double minDays, List<Endpoint> endpoints) {
         public static final Tls DEFAULT = new Tls(null, 0);
+
+        public Tls {
+            endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+        }
+
+        public Tls(Path caFile, double minDays) {
+            this(caFile, minDays, List.of());
+        }
+    }
+
+    /** Another TLS endpoint the hub depends on (its Kubernetes API server, its image registry), watched for expiry. */
+    public record Endpoint(String name, String host, int port) {
     }
 
     /** How the prober authenticates: a hub API token (OAuth hubs), or the hub's login form. */

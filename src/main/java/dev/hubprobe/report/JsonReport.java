@@ -9,6 +9,7 @@ import dev.hubprobe.probe.RunResult;
 /** One JSON object per run: the shape CI scripts and the HTTP API read. */
 public final class JsonReport {
     private static final String TLS = "tls.";
+    private static final String ENDPOINT = "tls.endpoint.";
 
     private JsonReport() {
     }
@@ -47,8 +48,19 @@ public final class JsonReport {
         }
         ObjectNode facts = o.putObject("facts");
         ObjectNode tls = Json.object();
+        java.util.Map<String, ObjectNode> endpoints = new java.util.TreeMap<>();
         r.facts().forEach((k, v) -> {
-            if (k.startsWith(TLS)) {
+            if (k.startsWith(ENDPOINT)) {
+                String rest = k.substring(ENDPOINT.length());
+                int dot = rest.lastIndexOf('.');
+                ObjectNode e = endpoints.computeIfAbsent(rest.substring(0, dot), n -> Json.object().put("name", n));
+                String key = rest.substring(dot + 1);
+                if (key.equals("days_left")) {
+                    e.put(key, Double.parseDouble(v));
+                } else {
+                    e.put(key, v);
+                }
+            } else if (k.startsWith(TLS)) {
                 String key = k.substring(TLS.length());
                 if (key.equals("days_left")) {
                     tls.put(key, Double.parseDouble(v));
@@ -61,6 +73,9 @@ public final class JsonReport {
         });
         if (!tls.isEmpty()) {
             o.set("tls", tls); // the hub's certificate: not_after, days_left, subject, issuer
+        }
+        if (!endpoints.isEmpty()) {
+            endpoints.values().forEach(o.putArray("tls_endpoints")::add);
         }
         ArrayNode notes = o.putArray("notes");
         r.notes().forEach(notes::add);

@@ -2,6 +2,7 @@ package dev.hubprobe.service;
 
 import dev.hubprobe.schedule.ScheduledProbe;
 import dev.hubprobe.alerting.AlertPolicy;
+import dev.hubprobe.alerting.TlsThresholds;
 import dev.hubprobe.alerting.notify.Notifier;
 import dev.hubprobe.config.Secret;
 import java.nio.file.Path;
@@ -13,7 +14,7 @@ import java.util.Map;
 public record LoadedConfig(Path file, int port, Secret apiToken, Secret readToken, Path historyPath, Duration retention,
                            int threads, Duration jitter, List<ScheduledProbe> probes,
                            List<Notifier> notifiers, String externalUrl, Duration resend,
-                           Map<String, AlertPolicy> policies) {
+                           Map<String, AlertPolicy> policies, TlsThresholds tls) {
 
     /** How long shutdown waits for running probes: long enough for their cleanup (kernel, then server). */
     public Duration shutdownGrace() {

@@ -35,7 +35,8 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
 
     /** @param name the {@code hub} label: lower-case letters, digits and '-' */
     public record Hub(String name, String url, Auth auth, String user, Duration interval, List<ProbeRef> probes,
-                      HubAlerting alerting, List<Maintenance> maintenance, Tls tls, Binder binder) {
+                      HubAlerting alerting, List<Maintenance> maintenance, Tls tls, Binder binder,
+                      List<TlsEndpoint> tlsEndpoints) {
     }
 
     /**
@@ -54,7 +55,15 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
      * @param resend      how often firing alerts are re-sent to Alertmanager (it expires what it stops hearing)
      */
     public record Alerting(FailureAlerts failure, RegressionAlerts regression, List<NotifierConfig> notifiers,
-                           String externalUrl, Duration resend) {
+                           String externalUrl, Duration resend, TlsAlerts tls) {
+    }
+
+    /** Certificate expiry alerts: a warning with fewer than {@code warnDays} left (21), a page under {@code criticalDays} (7). */
+    public record TlsAlerts(Integer warnDays, Integer criticalDays) {
+    }
+
+    /** @param address {@code host:port} of a TLS endpoint the hub depends on; {@code name} is its {@code endpoint} label */
+    public record TlsEndpoint(String name, String address) {
     }
 
     public record HubAlerting(FailureAlerts failure, RegressionAlerts regression) {

@@ -2,6 +2,7 @@ package dev.hubprobe.service;
 
 import dev.hubprobe.schedule.ScheduledProbe;
 import dev.hubprobe.alerting.AlertPolicy;
+import dev.hubprobe.alerting.TlsThresholds;
 import dev.hubprobe.alerting.notify.AlertmanagerNotifier;
 import dev.hubprobe.alerting.notify.Notifier;
 import dev.hubprobe.alerting.notify.PagerDutyNotifier;
@@ -35,6 +36,7 @@ import okhttp3.HttpUrl;
  */
 public final class ServiceConfigLoader {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    private static final Pattern ADDRESS = Pattern.compile("\\[?([^\\]\\s]+?)]?:(\\d{1,5})");
     private static final Pattern REF = Pattern.compile("\\$\\{(env|file):([^}]+)}");
     private static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(5);
 
@@ -74,7 +76,16 @@ public final class ServiceConfigLoader {
         if (c.hubs() == null || c.hubs().isEmpty()) {
             throw check.at("hubs", "at least one hub is needed");
         }
-        ServiceConfig.Alerting alerting = c.alerting() == null ? new ServiceConfig.Alerting(null, null, null, null, null) : c.alerting();
+        ServiceConfig.Alerting alerting = c.alerting() == null ? new ServiceConfig.Alerting(null, null, null, null, null, null) : c.alerting();
+        TlsThresholds tlsAlerts = TlsThresholds.DEFAULTS;
+        if (alerting.tls() != null) {
+            int warn = alerting.tls().warnDays() != null ? alerting.tls().warnDays() : tlsAlerts.warnDays();
+            int critical = alerting.tls().criticalDays() != null ? alerting.tls().criticalDays() : tlsAlerts.criticalDays();
+            if (critical < 0 || warn < critical) {
+                throw check.at("alerting.tls", "warn_days (" + warn + ") must be at least critical_days (" + critical + "), both 0 or more");
+            }
+            tlsAlerts = new TlsThresholds(warn, critical);
+        }
         AlertPolicy global = policy(check, "alerting", AlertPolicy.DEFAULTS, alerting.failure(), alerting.regression());
         List<Notifier> notifiers = notifiers(check, alerting, base);
         String externalUrl = alerting.externalUrl() == null ? "http://127.0.0.1:" + port
@@ -120,6 +131,24 @@ public final class ServiceConfigLoader {
                 }
                 tls = new ProbeTarget.Tls(ca, 0);
             }
+            if (hub.tlsEndpoints() != null) {
+                List<ProbeTarget.Endpoint> endpoints = new ArrayList<>();
+                Set<String> names = new HashSet<>(Set.of("hub"));
+                for (int k = 0; k < hub.tlsEndpoints().size(); k++) {
+                    ServiceConfig.TlsEndpoint e = hub.tlsEndpoints().get(k);
+                    String eat = at + ".tls_endpoints[" + k + "]";
+                    if (e.name() == null || !NAME.matcher(e.name()).matches() || !names.add(e.name())) {
+                        throw check.at(eat + ".name", e.name() == null ? "every endpoint needs a name (its endpoint label)"
+                                : "'" + e.name() + "' must be lower-case letters, digits and '-', unique, and not 'hub'");
+                    }
+                    Matcher hp = ADDRESS.matcher(e.address() == null ? "" : e.address());
+                    if (!hp.matches() || Integer.parseInt(hp.group(2)) > 65535) {
+                        throw check.at(eat + ".address", "'" + e.address() + "' is not host:port, e.g. 10.0.0.5:6443");
+                    }
+                    endpoints.add(new ProbeTarget.Endpoint(e.name(), hp.group(1), Integer.parseInt(hp.group(2))));
+                }
+                tls = new ProbeTarget.Tls(tls.caFile(), tls.minDays(), endpoints);
+            }
             AlertPolicy policy = hub.alerting() == null ? global
                     : policy(check, at + ".alerting", global, hub.alerting().failure(), hub.alerting().regression());
             policies.put(hub.name(), withMaintenance(check, at + ".maintenance", policy, hub.maintenance()));
@@ -149,7 +178,8 @@ public final class ServiceConfigLoader {
             }
         }
         return new LoadedConfig(file, port, apiToken, readToken, historyPath, retention, threads, jitter, List.copyOf(probes),
-                notifiers, externalUrl, alerting.resend() == null ? Duration.ofMinutes(1) : alerting.resend(), Map.copyOf(policies));
+                notifiers, externalUrl, alerting.resend() == null ? Duration.ofMinutes(1) : alerting.resend(), Map.copyOf(policies),
+                tlsAlerts);
     }
 
     private static AlertPolicy policy(Checker check, String at, AlertPolicy base, ServiceConfig.FailureAlerts f,

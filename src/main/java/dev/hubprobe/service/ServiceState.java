@@ -78,6 +78,7 @@ public final class ServiceState {
             }
         }
         alerts.retainOnly(kept);
+        alerts.tlsThresholds(c.tls());
         c.probes().forEach(p -> metrics.register(p.key(), p.interval()));
         config = c;
         return changes;

@@ -257,4 +257,43 @@ class AlertEngineTest {
         org.junit.jupiter.api.Assertions.assertThrows(Notifier.RetryableException.class,
                 () -> new AlertmanagerNotifier(List.of("http://127.0.0.1:" + dead), null).deliver(event));
     }
+
+    private RunResult withCertificate(Instant notAfter, Instant endpointNotAfter) {
+        now = now.plusSeconds(60);
+        return new RunResult(UUID.randomUUID().toString(), "staging", "kernel-smoke", "bot", now, Duration.ofSeconds(5),
+                List.of(new PhaseResult(Phase.HUB_API, PhaseResult.Status.PASSED, Duration.ofMillis(20), null, null)), List.of(), null,
+                null, null, null, Map.of("tls.not_after", notAfter.toString(), "tls.endpoint.k8s-api.not_after", endpointNotAfter.toString()),
+                List.of());
+    }
+
+    @Test
+    void certificatesWarnThenPageThenResolveWhenRenewed() throws Exception {
+        AlertEngine engine = engine();
+        try {
+            Instant far = now.plus(Duration.ofDays(90));
+            engine.accept(withCertificate(now.plus(Duration.ofDays(20)), far)); // 20 days: a warning
+            awaitRequests("/hook", 1);
+            String warning = requests("/hook").get(0).getBodyAsString();
+            assertTrue(warning.contains("\"alertname\":\"HubprobeTlsCertificateExpiring\"") && warning.contains("\"severity\":\"warning\"")
+                    && warning.contains("\"endpoint\":\"hub\"") && warning.contains("\"status\":\"firing\""), warning);
+            engine.accept(withCertificate(now.plus(Duration.ofDays(19)), far)); // still a warning: nothing new
+            engine.accept(withCertificate(now.plus(Duration.ofDays(6)), far)); // under 7 days: the warning gives way to a page
+            awaitRequests("/hook", 3);
+            assertTrue(requests("/hook").get(1).getBodyAsString().contains("\"status\":\"resolved\""), requests("/hook").get(1)::getBodyAsString);
+            String page = requests("/hook").get(2).getBodyAsString();
+            assertTrue(page.contains("\"severity\":\"page\"") && page.contains("\"status\":\"firing\""), page);
+            assertEquals(1, engine.firing().size(), "one alert per (hub, endpoint)");
+            // a listed endpoint (the Kubernetes API) expired: its own alert, named by its endpoint
+            engine.accept(withCertificate(now.plus(Duration.ofDays(6)), now.minus(Duration.ofHours(1))));
+            awaitRequests("/hook", 4);
+            String k8s = requests("/hook").get(3).getBodyAsString();
+            assertTrue(k8s.contains("\"endpoint\":\"k8s-api\"") && k8s.contains("has expired"), k8s);
+            // both renewed: both resolve
+            engine.accept(withCertificate(now.plus(Duration.ofDays(90)), far));
+            awaitRequests("/hook", 6);
+            assertTrue(engine.firing().isEmpty(), engine.firing()::toString);
+        } finally {
+            engine.close();
+        }
+    }
 }

@@ -11,6 +11,10 @@ import dev.hubprobe.testhub.PromStack;
 import dev.hubprobe.testhub.RealHub;
 import dev.hubprobe.testhub.RealHubExtension;
 import dev.hubprobe.testhub.Service;
+import dev.hubprobe.testhub.TestCertificates;
+import dev.hubprobe.testhub.TlsProxy;
+import java.time.Duration;
+import java.time.Instant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,6 +51,10 @@ class PrometheusIT {
                 expect_scale_up: true
                 cells: [{code: print(1), expect: {output_contains: "1"}}]
                 """);
+        // a TLS endpoint the healthy hub lists (a stand-in for its Kubernetes API server), for the expiry series
+        TestCertificates certs = new TestCertificates(dir);
+        TlsProxy k8s = TlsProxy.start(certs.leaf("k8s", "localhost", Instant.now().minus(Duration.ofDays(1)),
+                Instant.now().plus(Duration.ofDays(40))), 0, hub.port(), dir.resolve("tls.log"));
         Files.writeString(dir.resolve("hubprobe.yml"), """
                 probes_dir: probes
                 history: {path: data/h}
@@ -55,11 +63,12 @@ class PrometheusIT {
                 alerting:
                   regression: {min_samples: 2, recent: 1}
                 hubs:
-                  - {name: healthy, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %2$s, probes: [{probe: kernel-smoke}]}
+                  - {name: healthy, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %2$s, probes: [{probe: kernel-smoke}],
+                     tls: {ca_file: %5$s}, tls_endpoints: [{name: k8s-api, address: "localhost:%6$s"}]}
                   - {name: broken, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %3$s, probes: [{probe: kernel-smoke}]}
                   - {name: cluster, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %4$s, probes: [{probe: scale-up}]}
-                """.formatted(hub.url(), RealHub.user("ok"), RealHub.user("fail"), RealHub.user("ok")));
-        try (Service s = Service.start(dir.resolve("hubprobe.yml"), Map.of("HUB_TOKEN", hub.serviceToken()), dir.resolve("svc.log"));
+                """.formatted(hub.url(), RealHub.user("ok"), RealHub.user("fail"), RealHub.user("ok"), certs.caFile(), k8s.port()));
+        try (k8s; Service s = Service.start(dir.resolve("hubprobe.yml"), Map.of("HUB_TOKEN", hub.serviceToken()), dir.resolve("svc.log"));
              PromStack prom = PromStack.prometheus(dir, """
                      global: {scrape_interval: 1s, evaluation_interval: 1s}
                      rule_files: [%s]
@@ -83,7 +92,7 @@ class PrometheusIT {
             List<String> panels = new ArrayList<>();
             JsonNode dash = new ObjectMapper().readTree(RealHub.basedir().resolve("config/grafana/hubprobe.json").toFile());
             dash.path("panels").forEach(p -> p.path("targets").forEach(t -> panels.add(grafana(t.path("expr").asText()))));
-            assertEquals(4, rules.size());
+            assertEquals(6, rules.size());
             assertTrue(panels.size() >= 10);
 
             for (String expr : rules) {

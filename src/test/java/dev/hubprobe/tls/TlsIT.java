@@ -3,13 +3,22 @@ package dev.hubprobe.tls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.hubprobe.testhub.Service;
+import java.nio.file.Files;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hubprobe.testhub.Cli;
 import dev.hubprobe.testhub.RealHub;
 import dev.hubprobe.testhub.RealHubExtension;
 import dev.hubprobe.testhub.TestCertificates;
-import java.net.Socket;
+import dev.hubprobe.testhub.TlsProxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,36 +40,23 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final RealHub hub = RealHub.shared();
-    private final List<Process> proxies = new ArrayList<>();
+    private final List<TlsProxy> proxies = new ArrayList<>();
 
     @TempDir
     Path dir;
 
     @AfterEach
     void stopProxies() throws Exception {
-        for (Process p : proxies) {
-            p.destroy();
-            p.waitFor();
+        for (TlsProxy p : proxies) {
+            p.close();
         }
     }
 
     /** A TLS endpoint on localhost with this certificate, in front of the real hub; returns its https URL. */
     private String serve(TestCertificates.Leaf leaf) throws Exception {
-        Path chp = RealHub.install(RealHub.basedir()).resolve("node_modules/.bin/configurable-http-proxy");
-        int port = RealHub.freePort();
-        proxies.add(new ProcessBuilder(chp.toString(), "--ip", "127.0.0.1", "--port", Integer.toString(port),
-                "--api-ip", "127.0.0.1", "--api-port", Integer.toString(RealHub.freePort()),
-                "--ssl-key", leaf.key().toString(), "--ssl-cert", leaf.cert().toString(),
-                "--default-target", "http://127.0.0.1:" + hub.port())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("proxy-" + port + ".log").toFile()).start());
-        for (int i = 0; i < 100; i++) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return "https://localhost:" + port + "/";
-            } catch (java.io.IOException notYet) {
-                Thread.sleep(100);
-            }
-        }
-        throw new AssertionError("TLS proxy not listening on " + port);
+        TlsProxy proxy = TlsProxy.start(leaf, 0, hub.port(), dir.resolve("proxy.log"));
+        proxies.add(proxy);
+        return proxy.url();
     }
 
     private JsonNode check(String url, int exit, String... extra) throws Exception {
@@ -117,5 +113,80 @@ class TlsIT {
         JsonNode wrongHost = check(serve(other), 1, "--ca-file", ca);
         assertEquals("tls_invalid", wrongHost.path("reason").asText(), wrongHost::toString);
         assertTrue(wrongHost.path("message").asText().contains("not for localhost"), wrongHost::toString);
+    }
+
+    @Test
+    void theServiceWarnsAndPagesAheadAndResolvesWhenRenewed() throws Exception {
+        TestCertificates certs = new TestCertificates(dir);
+        Instant now = Instant.now();
+        WireMockServer receiver = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        receiver.start();
+        receiver.stubFor(post(urlEqualTo("/hook")).willReturn(aResponse().withStatus(200)));
+        TlsProxy hubProxy = TlsProxy.start(certs.leaf("hub3", "localhost", now.minus(Duration.ofDays(87)), now.plus(Duration.ofDays(3))),
+                0, hub.port(), dir.resolve("proxy.log"));
+        proxies.add(hubProxy);
+        // another endpoint the hub depends on (its Kubernetes API, say), with 15 days left
+        TlsProxy k8s = TlsProxy.start(certs.leaf("k8s", "localhost", now.minus(Duration.ofDays(75)), now.plus(Duration.ofDays(15))),
+                0, hub.port(), dir.resolve("proxy.log"));
+        proxies.add(k8s);
+        Path hook = dir.resolve("hook-url");
+        Files.writeString(hook, receiver.baseUrl() + "/hook");
+        Path cfg = dir.resolve("hubprobe.yml");
+        Files.writeString(cfg, """
+                history: {path: data/history}
+                probes_dir: %s
+                defaults: {interval: 6s}
+                scheduler: {jitter: 2s}
+                alerting:
+                  notifiers: [{webhook: {url: "${file:hook-url}"}}]
+                hubs:
+                  - name: secure
+                    url: %s
+                    auth: {token: "${env:HUB_TOKEN}"}
+                    user: %s
+                    tls: {ca_file: %s}
+                    tls_endpoints: [{name: k8s-api, address: "localhost:%d"}]
+                    probes: [{probe: kernel-smoke}]
+                """.formatted(RealHub.basedir().resolve("probes"), hubProxy.url(), RealHub.user("ok"), certs.caFile(), k8s.port()));
+        try (Service s = Service.start(cfg, Map.of("HUB_TOKEN", hub.serviceToken()), dir.resolve("service.log"))) {
+            List<JsonNode> sent = awaitHooks(receiver, 2, h -> true);
+            assertTrue(sent.stream().anyMatch(h -> h.path("labels").path("endpoint").asText().equals("hub")
+                    && h.path("labels").path("severity").asText().equals("page") && h.path("status").asText().equals("firing")), sent::toString);
+            assertTrue(sent.stream().anyMatch(h -> h.path("labels").path("endpoint").asText().equals("k8s-api")
+                    && h.path("labels").path("severity").asText().equals("warning")), sent::toString);
+            String metrics = s.get("/metrics").body();
+            assertTrue(metrics.contains("hubprobe_tls_cert_expiry_timestamp_seconds{endpoint=\"k8s-api\",hub=\"secure\"}"), metrics);
+            JsonNode run = s.json("/api/v1/hubs").get(0).path("last_run");
+            assertEquals("passed", run.path("status").asText(), "a certificate that is still valid does not fail the service's runs: " + run);
+            assertEquals("k8s-api", run.path("tls_endpoints").get(0).path("name").asText(), run::toString);
+
+            // the hub's certificate is renewed (same port, 60 days): the page resolves
+            hubProxy.close();
+            proxies.remove(hubProxy);
+            proxies.add(TlsProxy.start(certs.leaf("hub60", "localhost", now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(60))),
+                    hubProxy.port(), hub.port(), dir.resolve("proxy.log")));
+            List<JsonNode> resolved = awaitHooks(receiver, 1, h -> h.path("status").asText().equals("resolved"));
+            assertEquals("hub", resolved.get(0).path("labels").path("endpoint").asText(), resolved::toString);
+        } finally {
+            receiver.stop();
+        }
+    }
+
+    private static List<JsonNode> awaitHooks(WireMockServer receiver, int n, java.util.function.Predicate<JsonNode> which) throws Exception {
+        long deadline = System.nanoTime() + 90_000_000_000L;
+        while (true) {
+            List<JsonNode> got = new ArrayList<>();
+            for (var r : receiver.findAll(postRequestedFor(urlEqualTo("/hook")))) {
+                JsonNode j = JSON.readTree(r.getBodyAsString());
+                if (j.path("alertname").asText().equals("HubprobeTlsCertificateExpiring") && which.test(j)) {
+                    got.add(j);
+                }
+            }
+            if (got.size() >= n) {
+                return got;
+            }
+            assertTrue(System.nanoTime() < deadline, "certificate alerts received in 90 s: " + got);
+            Thread.sleep(500);
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.hubprobe.probe.steps;
 
 import dev.hubprobe.probe.ProbeContext;
 import dev.hubprobe.probe.ProbeFailure;
+import dev.hubprobe.probe.ProbeTarget;
 import dev.hubprobe.probe.Reason;
 import dev.hubprobe.tls.TlsInspector;
 import dev.hubprobe.tls.TrustStores;
@@ -18,6 +19,31 @@ import okhttp3.HttpUrl;
  */
 final class Certificates {
     private Certificates() {
+    }
+
+    /**
+     * The endpoints the operator listed: their expiry and trust go into the facts
+     * ({@code tls.endpoint.NAME.*}) for the metrics and the expiry alerts; they do not fail the run,
+     * which is about the hub itself.
+     */
+    static void endpoints(ProbeContext ctx) {
+        for (ProbeTarget.Endpoint e : ctx.target.tls().endpoints()) {
+            String key = "tls.endpoint." + e.name() + ".";
+            Duration budget = Duration.ofNanos(Math.max(1_000_000, Math.min(ctx.phaseDeadline() - ctx.clock.nanoTime(), 10_000_000_000L)));
+            Instant now = ctx.clock.now();
+            try {
+                TlsInspector.Result t = new TlsInspector(TrustStores.with(ctx.target.tls().caFile()), budget).inspect(e.host(), e.port(), now);
+                ctx.facts.put(key + "not_after", t.notAfter().toString());
+                ctx.facts.put(key + "days_left", String.format(Locale.ROOT, "%.3f", t.daysLeft(now)));
+                ctx.facts.put(key + "subject", t.subject());
+                ctx.facts.put(key + "issuer", t.issuer());
+                if (t.problem() != TlsInspector.Problem.NONE) {
+                    ctx.facts.put(key + "problem", t.detail());
+                }
+            } catch (IOException ex) {
+                ctx.notes.add("TLS endpoint " + e.name() + " (" + e.host() + ":" + e.port() + ") did not shake hands: " + ex.getMessage());
+            }
+        }
     }
 
     static void check(ProbeContext ctx, HttpUrl url) {

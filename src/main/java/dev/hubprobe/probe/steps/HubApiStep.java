@@ -19,6 +19,7 @@ public final class HubApiStep implements ProbeStep {
     @Override
     public void run(ProbeContext ctx) {
         HttpUrl url = ctx.hub.baseUrl();
+        Certificates.endpoints(ctx);
         if (url.isHttps()) {
             Certificates.check(ctx, url);
         }
