@@ -12,6 +12,7 @@ import dev.hubprobe.probe.ProbeTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -156,5 +157,36 @@ class ServiceConfigLoaderTest {
         assertFalse(e.getMessage().contains("in-clear-text"), e.getMessage());
         assertEquals(System.getenv("PATH"), ServiceConfigLoader.load(write("server: {read_token: \"${env:PATH}\"}\n" + HUB))
                 .readToken().reveal());
+    }
+
+    @Test
+    void binderEntriesAndTlsSettingsAreCheckedWithTheirKeyPaths() throws Exception {
+        ConfigException both = bad("""
+                hubs:
+                  - name: b
+                    url: https://hub.example.org
+                    binder: {url: "https://binder.example.org", repo: gh/org/repo/main}
+                    probes: [{probe: kernel-smoke}]
+                """);
+        assertTrue(both.getMessage().contains("hubs[0].binder") && both.getMessage().contains("instead of url"), both.getMessage());
+        ConfigException repo = bad("""
+                hubs:
+                  - name: b
+                    binder: {url: "https://binder.example.org", repo: "not a repo"}
+                    probes: [{probe: kernel-smoke}]
+                """);
+        assertTrue(repo.getMessage().contains("hubs[0].binder.repo: 'not a repo' is not PROVIDER/SPEC"), repo.getMessage());
+        ConfigException address = bad(HUB + "    tls_endpoints: [{name: k8s-api, address: \"10.0.0.5\"}]\n");
+        assertTrue(address.getMessage().contains("hubs[0].tls_endpoints[0].address: '10.0.0.5' is not host:port"), address.getMessage());
+        ConfigException hubName = bad(HUB + "    tls_endpoints: [{name: hub, address: \"10.0.0.5:6443\"}]\n");
+        assertTrue(hubName.getMessage().contains("hubs[0].tls_endpoints[0].name"), hubName.getMessage());
+        ConfigException levels = bad("alerting: {tls: {warn_days: 3, critical_days: 7}}\n" + HUB);
+        assertTrue(levels.getMessage().contains("alerting.tls"), levels.getMessage());
+
+        LoadedConfig ok = ServiceConfigLoader.load(write(HUB + "    tls_endpoints: [{name: k8s-api, address: \"10.0.0.5:6443\"}]\n"
+                + "  - name: pythia-binder\n    binder: {url: \"https://binder.example.org\", repo: gh/org/repo/main}\n"
+                + "    probes: [{probe: kernel-smoke}]\n"));
+        assertEquals(List.of(new ProbeTarget.Endpoint("k8s-api", "10.0.0.5", 6443)), ok.probes().get(0).target().tls().endpoints());
+        assertEquals("gh/org/repo/main", ok.probes().get(1).target().binder().repo());
     }
 }
