@@ -70,32 +70,49 @@ class BinderIT {
     @Test
     void theServiceProbesBinderHubsLikeAnyHub(@TempDir Path dir) throws Exception {
         binder.health = FakeBinderHub.Health.OK;
+        // a second BinderHub whose Kubernetes client raises (incident 3): a bare 500 from /health
+        FakeBinderHub sick = new FakeBinderHub(RealHub.shared());
+        sick.health = FakeBinderHub.Health.BARE_500;
         Path cfg = dir.resolve("hubprobe.yml");
         Files.writeString(cfg, """
                 history: {path: data/history}
-                probes_dir: %s
+                probes_dir: %1$s
                 defaults: {interval: 8s}
                 scheduler: {jitter: 2s}
                 hubs:
                   - name: pythia-binder
-                    binder: {url: "%s", repo: gh/hubprobe/cached/main}
+                    binder: {url: "%2$s", repo: gh/hubprobe/cached/main}
                     probes: [{probe: kernel-smoke}]
                   - name: broken-binder
-                    binder: {url: "%s", repo: gh/hubprobe/buildfail/main}
+                    binder: {url: "%2$s", repo: gh/hubprobe/buildfail/main}
                     probes: [{probe: kernel-smoke}]
-                """.formatted(RealHub.basedir().resolve("probes"), binder.url(), binder.url()));
-        try (Service s = Service.start(cfg, Map.of(), dir.resolve("service.log"))) {
+                  - name: endless-binder
+                    binder: {url: "%2$s", repo: gh/hubprobe/forever/main}
+                    probes: [{probe: kernel-smoke, timeouts: {build: 3s}}]
+                  - name: nolaunch-binder
+                    binder: {url: "%2$s", repo: gh/hubprobe/launchfail/main}
+                    probes: [{probe: kernel-smoke}]
+                  - name: sick-binder
+                    binder: {url: "%3$s", repo: gh/hubprobe/cached/main}
+                    probes: [{probe: kernel-smoke}]
+                """.formatted(RealHub.basedir().resolve("probes"), binder.url(), sick.url()));
+        try (sick; Service s = Service.start(cfg, Map.of(), dir.resolve("service.log"))) {
             long deadline = System.nanoTime() + 90_000_000_000L;
             JsonNode hubs = s.json("/api/v1/hubs");
-            while (!(status(hubs, "pythia-binder").equals("passed") && status(hubs, "broken-binder").equals("failed"))) {
+            while (!(status(hubs, "pythia-binder").equals("passed") && status(hubs, "broken-binder").equals("failed")
+                    && status(hubs, "endless-binder").equals("failed") && status(hubs, "nolaunch-binder").equals("failed")
+                    && status(hubs, "sick-binder").equals("failed"))) {
                 String seen = hubs.toString();
                 assertTrue(System.nanoTime() < deadline, () -> "no passing and failing Binder runs in 90 s: " + seen);
                 Thread.sleep(1000);
                 hubs = s.json("/api/v1/hubs");
             }
-            JsonNode broken = latest(hubs, "broken-binder");
-            assertEquals("build", broken.path("failed_phase").asText());
-            assertEquals("build_failed", broken.path("reason").asText());
+            for (String[] want : new String[][] {{"broken-binder", "build", "build_failed"}, {"endless-binder", "build", "build_timeout"},
+                    {"nolaunch-binder", "launch", "launch_failed"}, {"sick-binder", "binder_health", "binder_unhealthy"}}) {
+                JsonNode run = latest(hubs, want[0]);
+                assertEquals(want[1], run.path("failed_phase").asText(), run::toString);
+                assertEquals(want[2], run.path("reason").asText(), run::toString);
+            }
             String metrics = s.get("/metrics").body();
             assertTrue(metrics.contains("hubprobe_probe_success{hub=\"pythia-binder\",probe=\"kernel-smoke\"} 1.0"), metrics);
             assertTrue(metrics.contains("hubprobe_failures_total{hub=\"broken-binder\",phase=\"build\",probe=\"kernel-smoke\",reason=\"build_failed\"}"),

@@ -8,6 +8,9 @@ import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import dev.hubprobe.json.Json;
 import okio.BufferedSource;
+import dev.hubprobe.tls.TrustStores;
+import javax.net.ssl.X509TrustManager;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -158,6 +161,23 @@ public final class JupyterHttp {
             // an HTML error page: fall back to the reason phrase
         }
         return response.message().isEmpty() ? null : response.message();
+    }
+
+    /** Whether a URL is on an origin (scheme, host, port): the only place that origin's credentials may go. */
+    public static boolean sameOrigin(HttpUrl origin, HttpUrl url) {
+        return url.scheme().equals(origin.scheme()) && url.host().equals(origin.host()) && url.port() == origin.port();
+    }
+
+    /** A client builder that trusts these CAs (the JVM's and an operator's own); the JVM's alone when null. */
+    public static OkHttpClient.Builder trusting(OkHttpClient.Builder b, X509TrustManager trust) {
+        return trust == null ? b : b.sslSocketFactory(TrustStores.context(trust).getSocketFactory(), trust);
+    }
+
+    /** Ends a run's client: calls in flight cancelled, its threads and connections let go. */
+    public static void shutdown(OkHttpClient client) {
+        client.dispatcher().cancelAll();
+        client.dispatcher().executorService().shutdown();
+        client.connectionPool().evictAll();
     }
 
     public static String describe(Request request) {

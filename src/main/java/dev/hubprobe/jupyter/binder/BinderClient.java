@@ -7,7 +7,6 @@ import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.jupyter.ProtocolException;
 import dev.hubprobe.jupyter.hub.HubClientSettings;
 import dev.hubprobe.jupyter.hub.ProgressStream;
-import dev.hubprobe.tls.TrustStores;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,11 +51,7 @@ public final class BinderClient implements AutoCloseable {
     private BinderClient(HttpUrl base, HubClientSettings settings, Deadline deadline) {
         this.base = base.encodedPath().endsWith("/") ? base : base.newBuilder().encodedPath(base.encodedPath() + "/").build();
         this.deadline = deadline;
-        OkHttpClient.Builder b = new OkHttpClient.Builder();
-        if (settings.trust() != null) {
-            b.sslSocketFactory(TrustStores.context(settings.trust()).getSocketFactory(), settings.trust());
-        }
-        this.http = b.followRedirects(false).connectTimeout(settings.connectTimeout()).readTimeout(Duration.ZERO)
+        this.http = JupyterHttp.trusting(new OkHttpClient.Builder(), settings.trust()).followRedirects(false).connectTimeout(settings.connectTimeout()).readTimeout(Duration.ZERO)
                 .writeTimeout(settings.readTimeout()).callTimeout(settings.callTimeout()).pingInterval(settings.pingInterval())
                 .addInterceptor(chain -> chain.proceed(chain.request().newBuilder().header("User-Agent", settings.userAgent()).build()))
                 .build();
@@ -109,9 +104,7 @@ public final class BinderClient implements AutoCloseable {
     public OkHttpClient serverClient(HttpUrl server, String token) {
         return http.newBuilder().addInterceptor(chain -> {
             Request r = chain.request();
-            boolean same = r.url().scheme().equals(server.scheme()) && r.url().host().equals(server.host())
-                    && r.url().port() == server.port();
-            return chain.proceed(same ? r.newBuilder().header("Authorization", "token " + token).build() : r);
+            return chain.proceed(JupyterHttp.sameOrigin(server, r.url()) ? r.newBuilder().header("Authorization", "token " + token).build() : r);
         }).build();
     }
 
@@ -128,8 +121,6 @@ public final class BinderClient implements AutoCloseable {
 
     @Override
     public void close() {
-        http.dispatcher().cancelAll();
-        http.dispatcher().executorService().shutdown();
-        http.connectionPool().evictAll();
+        JupyterHttp.shutdown(http);
     }
 }

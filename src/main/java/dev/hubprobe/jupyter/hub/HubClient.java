@@ -58,11 +58,7 @@ public final class HubClient implements AutoCloseable {
         this.nanoTime = deadline::now;
         this.deadline = deadline;
         this.cookies = new JavaNetCookieJar(new CookieManager(null, CookiePolicy.ACCEPT_ALL));
-        OkHttpClient.Builder b = new OkHttpClient.Builder();
-        if (settings.trust() != null) {
-            b.sslSocketFactory(dev.hubprobe.tls.TrustStores.context(settings.trust()).getSocketFactory(), settings.trust());
-        }
-        this.http = b
+        this.http = JupyterHttp.trusting(new OkHttpClient.Builder(), settings.trust())
                 .followRedirects(false)
                 .followSslRedirects(false)
                 .cookieJar(cookies)
@@ -427,9 +423,7 @@ public final class HubClient implements AutoCloseable {
 
     @Override
     public void close() {
-        http.dispatcher().cancelAll();
-        http.dispatcher().executorService().shutdown();
-        http.connectionPool().evictAll();
+        JupyterHttp.shutdown(http);
     }
 
     /** Who a set of credentials belongs to ({@code GET /hub/api/user}). */
@@ -453,7 +447,7 @@ public final class HubClient implements AutoCloseable {
 
     /** Whether a URL is on the hub's origin (scheme, host, port): the only place credentials may go. */
     static boolean sameOrigin(HttpUrl hub, HttpUrl url) {
-        return url.scheme().equals(hub.scheme()) && url.host().equals(hub.host()) && url.port() == hub.port();
+        return JupyterHttp.sameOrigin(hub, url);
     }
 
     static Optional<Cookie> cookie(CookieJar jar, HttpUrl url, String name) {
