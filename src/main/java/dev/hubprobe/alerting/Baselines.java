@@ -66,11 +66,6 @@ public final class Baselines {
         return c.medians().values().stream().anyMatch(m -> m.samples() >= p.minSamples());
     }
 
-    /** Forgets a pair that is no longer configured. */
-    void forget(ProbeKey key) {
-        cache.remove(key);
-    }
-
     public static double median(List<Double> values) {
         double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;

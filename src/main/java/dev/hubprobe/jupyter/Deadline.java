@@ -16,21 +16,8 @@ public final class Deadline {
         this.nanoTime = nanoTime;
     }
 
-    /** No deadline: calls fall back to the client's own call timeout. */
-    public static Deadline none(LongSupplier nanoTime) {
-        return new Deadline(nanoTime);
-    }
-
     public void set(long atNanos) {
         at = atNanos;
-    }
-
-    public void clear() {
-        at = NONE;
-    }
-
-    public boolean isSet() {
-        return at != NONE;
     }
 
     /** Nanoseconds left; {@link Long#MAX_VALUE} when none is set. */

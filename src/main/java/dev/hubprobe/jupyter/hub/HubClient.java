@@ -100,11 +100,6 @@ public final class HubClient implements AutoCloseable {
         return hubUrl;
     }
 
-    /** The current phase's deadline: every call of this client and of kernel clients made from it obeys it. */
-    public Deadline deadline() {
-        return deadline;
-    }
-
     /** The HTTP client carrying this session's auth and cookies, for the kernel client. */
     public OkHttpClient http() {
         return http;
@@ -345,7 +340,7 @@ public final class HubClient implements AutoCloseable {
     private Optional<JsonNode> servers(String user) {
         return user(user).map(u -> {
             if (!u.has("servers")) {
-                throw new MissingScopeException("read:servers", "the hub shows no servers of user " + user
+                throw new MissingScopeException("the hub shows no servers of user " + user
                         + " to this token: its role lacks read:servers (e.g. read:servers!user=" + user + ")");
             }
             return u.get("servers");

@@ -8,14 +8,7 @@ import dev.hubprobe.jupyter.JupyterException;
  * up" would be a lie.
  */
 public class MissingScopeException extends JupyterException {
-    private final String scope;
-
-    public MissingScopeException(String scope, String message) {
+    public MissingScopeException(String message) {
         super(message);
-        this.scope = scope;
-    }
-
-    public String scope() {
-        return scope;
     }
 }
