@@ -61,6 +61,12 @@ class BinderIT {
         return json;
     }
 
+    private static void assertFailed(JsonNode run, String phase, String reason, String messagePart) {
+        assertEquals(phase, run.path("failed_phase").asText(), run::toString);
+        assertEquals(reason, run.path("reason").asText(), run::toString);
+        assertTrue(run.path("message").asText().contains(messagePart), run::toString);
+    }
+
     private static List<String> names(JsonNode phases) {
         List<String> out = new ArrayList<>();
         phases.forEach(p -> out.add(p.path("name").asText()));
@@ -109,9 +115,7 @@ class BinderIT {
             }
             for (String[] want : new String[][] {{"broken-binder", "build", "build_failed"}, {"endless-binder", "build", "build_timeout"},
                     {"nolaunch-binder", "launch", "launch_failed"}, {"sick-binder", "binder_health", "binder_unhealthy"}}) {
-                JsonNode run = latest(hubs, want[0]);
-                assertEquals(want[1], run.path("failed_phase").asText(), run::toString);
-                assertEquals(want[2], run.path("reason").asText(), run::toString);
+                assertFailed(latest(hubs, want[0]), want[1], want[2], "");
             }
             String metrics = s.get("/metrics").body();
             assertTrue(metrics.contains("hubprobe_probe_success{hub=\"pythia-binder\",probe=\"kernel-smoke\"} 1.0"), metrics);
@@ -164,9 +168,7 @@ class BinderIT {
     void aFailedBuildIsBuildFailedWithItsMessage() throws Exception {
         binder.health = FakeBinderHub.Health.OK;
         JsonNode json = check("gh/hubprobe/buildfail/main", 1);
-        assertEquals("build", json.path("failed_phase").asText());
-        assertEquals("build_failed", json.path("reason").asText());
-        assertTrue(json.path("message").asText().contains("conda env update"), json::toString);
+        assertFailed(json, "build", "build_failed", "conda env update");
     }
 
     @Test
@@ -174,8 +176,7 @@ class BinderIT {
         binder.health = FakeBinderHub.Health.OK;
         long t0 = System.nanoTime();
         JsonNode json = check("gh/hubprobe/forever/main", 1, "--build-timeout", "3s");
-        assertEquals("build", json.path("failed_phase").asText());
-        assertEquals("build_timeout", json.path("reason").asText());
+        assertFailed(json, "build", "build_timeout", "");
         double build = json.path("phases").get(1).path("duration_seconds").asDouble();
         assertTrue(build >= 3 && build < 6, "build phase took " + build);
         assertTrue((System.nanoTime() - t0) / 1e9 < 30);
@@ -185,23 +186,18 @@ class BinderIT {
     void aFailedLaunchIsLaunchFailed() throws Exception {
         binder.health = FakeBinderHub.Health.OK;
         JsonNode json = check("gh/hubprobe/launchfail/main", 1);
-        assertEquals("launch", json.path("failed_phase").asText());
-        assertEquals("launch_failed", json.path("reason").asText());
-        assertTrue(json.path("message").asText().contains("Launch attempt 1 failed"), json::toString);
+        assertFailed(json, "launch", "launch_failed", "Launch attempt 1 failed");
     }
 
     @Test
     void anUnhealthyBinderHubNamesTheFailingCheckOrItsBareError() throws Exception {
         binder.health = FakeBinderHub.Health.FAILING_CHECK;
         JsonNode check = check("gh/hubprobe/cached/main", 1);
-        assertEquals("binder_health", check.path("failed_phase").asText());
-        assertEquals("binder_unhealthy", check.path("reason").asText());
-        assertTrue(check.path("message").asText().contains("503, failing: Kubernetes API"), check::toString);
+        assertFailed(check, "binder_health", "binder_unhealthy", "503, failing: Kubernetes API");
         // incident 3: with the cluster's certificates expired BinderHub's Kubernetes client raises
         binder.health = FakeBinderHub.Health.BARE_500;
         JsonNode bare = check("gh/hubprobe/cached/main", 1);
-        assertEquals("binder_unhealthy", bare.path("reason").asText());
-        assertTrue(bare.path("message").asText().contains("500: 500: Internal Server Error"), bare::toString);
+        assertFailed(bare, "binder_health", "binder_unhealthy", "500: 500: Internal Server Error");
         binder.health = FakeBinderHub.Health.OK;
     }
 }

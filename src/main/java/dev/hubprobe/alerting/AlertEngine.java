@@ -44,8 +44,15 @@ public final class AlertEngine implements RunSink, AutoCloseable {
     private final String externalUrl;
     private final Duration resend;
     private final Baselines baselines;
-    private final Map<String, GaugeValue> baselineGauges = new ConcurrentHashMap<>();
-    private final Map<String, GaugeValue> active = new ConcurrentHashMap<>();
+    private final Map<PhaseKey, Tracked> baselineGauges = new ConcurrentHashMap<>();
+    private final Map<PhaseKey, Tracked> active = new ConcurrentHashMap<>();
+
+    private record PhaseKey(ProbeKey pair, String phase) {
+    }
+
+    /** A gauge's value and its meter, so it can leave the registry with its pair. */
+    private record Tracked(GaugeValue value, Gauge meter) {
+    }
     private volatile TlsThresholds tls = TlsThresholds.DEFAULTS;
     /** Runs of one pair are judged one at a time (a scheduled run and a run-now may end together). */
     private final Map<ProbeKey, Object> locks = new ConcurrentHashMap<>();
@@ -183,17 +190,14 @@ public final class AlertEngine implements RunSink, AutoCloseable {
                 dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, resolved, labels(resolved)));
             }
         }
-        for (Map<String, GaugeValue> gauges : List.of(baselineGauges, active)) {
-            for (String k : List.copyOf(gauges.keySet())) {
-                String[] parts = k.split("/", 3);
-                if (!configured.contains(new ProbeKey(parts[0], parts[1]))) {
-                    gauges.remove(k);
-                    registry.getMeters().stream().filter(m -> parts[0].equals(m.getId().getTag("hub"))
-                            && parts[1].equals(m.getId().getTag("probe")) && parts[2].equals(m.getId().getTag("phase"))
-                            && m.getId().getName().startsWith(gauges == active ? "hubprobe.regression" : "hubprobe.phase.baseline"))
-                            .toList().forEach(registry::remove);
+        for (Map<PhaseKey, Tracked> gauges : List.of(baselineGauges, active)) {
+            gauges.entrySet().removeIf(e -> {
+                boolean gone = !configured.contains(e.getKey().pair());
+                if (gone) {
+                    registry.remove(e.getValue().meter());
                 }
-            }
+                return gone;
+            });
         }
         locks.keySet().removeIf(k -> !configured.contains(k));
     }
@@ -287,21 +291,21 @@ public final class AlertEngine implements RunSink, AutoCloseable {
     }
 
     private GaugeValue baselineGauge(ProbeKey key, String phase) {
-        return baselineGauges.computeIfAbsent(key + "/" + phase, k -> {
-            GaugeValue v = new GaugeValue();
-            Gauge.builder("hubprobe.phase.baseline.seconds", v, GaugeValue::get).tags("hub", key.hub(), "probe", key.probe(), "phase", phase)
-                    .description("the phase's usual duration: median of passing runs over the baseline window").register(registry);
-            return v;
-        });
+        return gauge(baselineGauges, "hubprobe.phase.baseline.seconds", key, phase,
+                "the phase's usual duration: median of passing runs over the baseline window");
     }
 
     private GaugeValue regressionGauge(ProbeKey key, String phase) {
-        return active.computeIfAbsent(key + "/" + phase, k -> {
+        return gauge(active, "hubprobe.regression.active", key, phase, "1 while the phase is slower than its baseline");
+    }
+
+    private GaugeValue gauge(Map<PhaseKey, Tracked> map, String name, ProbeKey key, String phase, String description) {
+        return map.computeIfAbsent(new PhaseKey(key, phase), k -> {
             GaugeValue v = new GaugeValue();
-            Gauge.builder("hubprobe.regression.active", v, GaugeValue::get).tags("hub", key.hub(), "probe", key.probe(), "phase", phase)
-                    .description("1 while the phase is slower than its baseline").register(registry);
-            return v;
-        });
+            Gauge g = Gauge.builder(name, v, GaugeValue::get).tags("hub", key.hub(), "probe", key.probe(), "phase", phase)
+                    .description(description).register(registry);
+            return new Tracked(v, g);
+        }).value();
     }
 
     public List<Alert> firing() {

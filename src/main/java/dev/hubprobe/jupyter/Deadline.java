@@ -16,6 +16,11 @@ public final class Deadline {
         this.nanoTime = nanoTime;
     }
 
+    /** When calls must be done, on the clock's nano time; {@link Long#MAX_VALUE} when none is set. */
+    public long at() {
+        return at;
+    }
+
     public void set(long atNanos) {
         at = atNanos;
     }

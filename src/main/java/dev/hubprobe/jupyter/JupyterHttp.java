@@ -8,8 +8,6 @@ import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import dev.hubprobe.json.Json;
 import okio.BufferedSource;
-import dev.hubprobe.tls.TrustStores;
-import javax.net.ssl.X509TrustManager;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -166,11 +164,6 @@ public final class JupyterHttp {
     /** Whether a URL is on an origin (scheme, host, port): the only place that origin's credentials may go. */
     public static boolean sameOrigin(HttpUrl origin, HttpUrl url) {
         return url.scheme().equals(origin.scheme()) && url.host().equals(origin.host()) && url.port() == origin.port();
-    }
-
-    /** A client builder that trusts these CAs (the JVM's and an operator's own); the JVM's alone when null. */
-    public static OkHttpClient.Builder trusting(OkHttpClient.Builder b, X509TrustManager trust) {
-        return trust == null ? b : b.sslSocketFactory(TrustStores.context(trust).getSocketFactory(), trust);
     }
 
     /** Ends a run's client: calls in flight cancelled, its threads and connections let go. */

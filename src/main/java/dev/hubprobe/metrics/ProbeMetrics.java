@@ -105,18 +105,18 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         lastRun.remove(key);
         lastSuccess.remove(key);
         intervals.remove(key);
-        for (Meter m : List.copyOf(registry.getMeters())) {
-            if (key.hub().equals(m.getId().getTag("hub")) && key.probe().equals(m.getId().getTag("probe"))) {
-                registry.remove(m);
-            }
-        }
+        removeMeters(id -> key.hub().equals(id.getTag("hub")) && key.probe().equals(id.getTag("probe")));
     }
 
     /** Removes the series of a hub no longer configured at all (its certificate's expiry). */
     public void unregisterHub(String hub) {
         tlsExpiry.keySet().removeIf(k -> k.startsWith(hub + "/"));
+        removeMeters(id -> hub.equals(id.getTag("hub")));
+    }
+
+    private void removeMeters(java.util.function.Predicate<Meter.Id> which) {
         for (Meter m : List.copyOf(registry.getMeters())) {
-            if (hub.equals(m.getId().getTag("hub"))) {
+            if (which.test(m.getId())) {
                 registry.remove(m);
             }
         }

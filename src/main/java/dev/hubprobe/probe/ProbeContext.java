@@ -37,7 +37,6 @@ public final class ProbeContext {
     public final List<String> notes = new ArrayList<>();
     public final List<ProgressEvent> spawnEvents = new ArrayList<>();
     private final String serverName;
-    private long phaseDeadline = Long.MAX_VALUE;
 
     /** Hub version from {@code /hub/api/}; decides the spawn body shape. */
     public String hubVersion;
@@ -86,7 +85,7 @@ public final class ProbeContext {
 
     /** When the current phase must be done, on {@link #clock}'s nano time. */
     public long phaseDeadline() {
-        return phaseDeadline;
+        return deadline.at();
     }
 
     /**
@@ -95,8 +94,7 @@ public final class ProbeContext {
      * budget of its own (stopping a leftover server takes the cleanup budget, not the login one).
      */
     public void startPhase(Duration budget) {
-        phaseDeadline = clock.nanoTime() + budget.toNanos();
-        deadline.set(phaseDeadline);
+        deadline.set(clock.nanoTime() + budget.toNanos());
     }
 
     public boolean formLogin() {

@@ -51,8 +51,7 @@ public final class BinderClient implements AutoCloseable {
     private BinderClient(HttpUrl base, HubClientSettings settings, Deadline deadline) {
         this.base = base.encodedPath().endsWith("/") ? base : base.newBuilder().encodedPath(base.encodedPath() + "/").build();
         this.deadline = deadline;
-        this.http = JupyterHttp.trusting(new OkHttpClient.Builder(), settings.trust()).followRedirects(false).connectTimeout(settings.connectTimeout()).readTimeout(Duration.ZERO)
-                .writeTimeout(settings.readTimeout()).callTimeout(settings.callTimeout()).pingInterval(settings.pingInterval())
+        this.http = settings.clientBuilder()
                 .addInterceptor(chain -> chain.proceed(chain.request().newBuilder().header("User-Agent", settings.userAgent()).build()))
                 .build();
         // a build may stream for many minutes; BinderHub sends a heartbeat every 30 s

@@ -58,17 +58,8 @@ public final class HubClient implements AutoCloseable {
         this.nanoTime = deadline::now;
         this.deadline = deadline;
         this.cookies = new JavaNetCookieJar(new CookieManager(null, CookiePolicy.ACCEPT_ALL));
-        this.http = JupyterHttp.trusting(new OkHttpClient.Builder(), settings.trust())
-                .followRedirects(false)
-                .followSslRedirects(false)
+        this.http = settings.clientBuilder()
                 .cookieJar(cookies)
-                .connectTimeout(settings.connectTimeout())
-                // REST calls are bounded as a whole: by the phase's deadline, else by callTimeout. A
-                // read timeout would cut a call the hub legitimately holds (a spawn, a kernel start).
-                .readTimeout(Duration.ZERO)
-                .writeTimeout(settings.readTimeout())
-                .callTimeout(settings.callTimeout())
-                .pingInterval(settings.pingInterval())
                 .addInterceptor(new HubAuthInterceptor(this::token, hubUrl, cookies, settings.userAgent()))
                 .build();
         // The progress stream may legitimately last as long as a spawn: only gaps between events are bounded

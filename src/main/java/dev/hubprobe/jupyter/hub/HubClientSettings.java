@@ -1,7 +1,9 @@
 package dev.hubprobe.jupyter.hub;
 
 import java.time.Duration;
+import dev.hubprobe.tls.TrustStores;
 import javax.net.ssl.X509TrustManager;
+import okhttp3.OkHttpClient;
 
 /**
  * Network bounds for one hub. Every call has a connect, read and total timeout; the websocket pings
@@ -13,6 +15,20 @@ public record HubClientSettings(Duration connectTimeout, Duration readTimeout, D
     public HubClientSettings(Duration connectTimeout, Duration readTimeout, Duration callTimeout, Duration pingInterval,
                              String userAgent) {
         this(connectTimeout, readTimeout, callTimeout, pingInterval, userAgent, null);
+    }
+
+    /**
+     * A client with these bounds, for a hub or a BinderHub: redirects are never followed, and REST calls
+     * are bounded as a whole (by the phase's deadline, else by {@code callTimeout}): a read timeout would
+     * cut a call the server legitimately holds (a spawn, a kernel start).
+     */
+    public OkHttpClient.Builder clientBuilder() {
+        OkHttpClient.Builder b = new OkHttpClient.Builder();
+        if (trust != null) {
+            b.sslSocketFactory(TrustStores.context(trust).getSocketFactory(), trust);
+        }
+        return b.followRedirects(false).followSslRedirects(false).connectTimeout(connectTimeout).readTimeout(Duration.ZERO)
+                .writeTimeout(readTimeout).callTimeout(callTimeout).pingInterval(pingInterval);
     }
 
     /** Trusts these CAs (the JVM's and an operator's own), not only the JVM's. */

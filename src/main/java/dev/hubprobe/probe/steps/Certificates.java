@@ -28,17 +28,10 @@ final class Certificates {
      */
     static void endpoints(ProbeContext ctx) {
         for (ProbeTarget.Endpoint e : ctx.target.tls().endpoints()) {
-            String key = "tls.endpoint." + e.name() + ".";
-            Duration budget = Duration.ofNanos(Math.max(1_000_000, Math.min(ctx.phaseDeadline() - ctx.clock.nanoTime(), 10_000_000_000L)));
-            Instant now = ctx.clock.now();
             try {
-                TlsInspector.Result t = new TlsInspector(TrustStores.with(ctx.target.tls().caFile()), budget).inspect(e.host(), e.port(), now);
-                ctx.facts.put(key + "not_after", t.notAfter().toString());
-                ctx.facts.put(key + "days_left", String.format(Locale.ROOT, "%.3f", t.daysLeft(now)));
-                ctx.facts.put(key + "subject", t.subject());
-                ctx.facts.put(key + "issuer", t.issuer());
+                TlsInspector.Result t = inspect(ctx, e.host(), e.port(), 10_000_000_000L, "tls.endpoint." + e.name() + ".");
                 if (t.problem() != TlsInspector.Problem.NONE) {
-                    ctx.facts.put(key + "problem", t.detail());
+                    ctx.facts.put("tls.endpoint." + e.name() + ".problem", t.detail());
                 }
             } catch (IOException ex) {
                 ctx.notes.add("TLS endpoint " + e.name() + " (" + e.host() + ":" + e.port() + ") did not shake hands: " + ex.getMessage());
@@ -47,19 +40,13 @@ final class Certificates {
     }
 
     static void check(ProbeContext ctx, HttpUrl url) {
-        Duration budget = Duration.ofNanos(Math.max(1_000_000, ctx.phaseDeadline() - ctx.clock.nanoTime()));
-        Instant now = ctx.clock.now();
         TlsInspector.Result t;
         try {
-            t = new TlsInspector(TrustStores.with(ctx.target.tls().caFile()), budget).inspect(url.host(), url.port(), now);
+            t = inspect(ctx, url.host(), url.port(), Long.MAX_VALUE, "tls.");
         } catch (IOException e) {
             return; // no handshake at all: the API call says why (refused, timed out)
         }
-        double days = t.daysLeft(now);
-        ctx.facts.put("tls.not_after", t.notAfter().toString());
-        ctx.facts.put("tls.days_left", String.format(Locale.ROOT, "%.3f", days));
-        ctx.facts.put("tls.subject", t.subject());
-        ctx.facts.put("tls.issuer", t.issuer());
+        double days = t.daysLeft(ctx.clock.now());
         switch (t.problem()) {
             case EXPIRED -> throw new ProbeFailure(Reason.TLS_EXPIRED, t.detail());
             case UNTRUSTED, HOST_MISMATCH -> throw new ProbeFailure(Reason.TLS_INVALID, t.detail());
@@ -71,6 +58,21 @@ final class Certificates {
                 }
             }
         }
+    }
+
+    /**
+     * Inspects an endpoint within the phase's time left (and {@code capNanos}), and records what it
+     * serves as facts under {@code prefix}: not_after, days_left, subject, issuer.
+     */
+    private static TlsInspector.Result inspect(ProbeContext ctx, String host, int port, long capNanos, String prefix) throws IOException {
+        Duration budget = Duration.ofNanos(Math.max(1_000_000, Math.min(ctx.phaseDeadline() - ctx.clock.nanoTime(), capNanos)));
+        Instant now = ctx.clock.now();
+        TlsInspector.Result t = new TlsInspector(TrustStores.with(ctx.target.tls().caFile()), budget).inspect(host, port, now);
+        ctx.facts.put(prefix + "not_after", t.notAfter().toString());
+        ctx.facts.put(prefix + "days_left", String.format(Locale.ROOT, "%.3f", t.daysLeft(now)));
+        ctx.facts.put(prefix + "subject", t.subject());
+        ctx.facts.put(prefix + "issuer", t.issuer());
+        return t;
     }
 
     private static String fmt(double d) {
