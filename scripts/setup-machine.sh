@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine able to build and test hubprobe: a JDK (17+), Python 3 with venv,
-# Node.js with npm, Prometheus (promtool, and a real server the tests scrape with) and Alertmanager.
+# Node.js with npm, Prometheus (promtool, and a real server the tests scrape with) and Alertmanager,
+# and headless Chromium with its driver (the status page is tested in a real browser).
 # Installs only what is missing, with apt-get (as root). The pinned Python and npm packages of the
 # test hub are installed later, on first use, by src/test/hub/install.sh.
 set -euo pipefail
@@ -14,6 +15,8 @@ command -v curl >/dev/null || missing+=(curl)
 command -v unzip >/dev/null || missing+=(unzip)
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
     echo "setup-machine: please install: ${missing[*]}" >&2

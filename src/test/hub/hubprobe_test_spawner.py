@@ -10,6 +10,9 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
   brokenimage   the single-user server's sqlite3 is broken: the server dies at start (incident 1)
   brokenimport  only kernels get the broken sqlite3: `import sqlite3` raises ImportError
   deadkernel    the default kernelspec exits at once, so every kernel dies on start (incident 4)
+  env           the user's environment is what the control file env-<user>.json describes, built
+                afresh at every spawn (see user_environment): an image name, Python
+                distributions, conda records, a broken sqlite3, a kernel that is not Python
   k8s           emits KubeSpawner-shaped progress events (raw_event with reason, type and
                 microsecond eventTime) around a real start, with delays from user_options:
                   scale_up  seconds from TriggeredScaleUp to Scheduled (0: a warm node fits)
@@ -32,7 +35,7 @@ import sys
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 
-FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel", "k8s")
+FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel", "k8s", "env")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -57,6 +60,67 @@ def write_kernelspecs(run_dir):
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "kernel.json"), "w") as f:
             json.dump(spec, f)
+
+
+def user_environment(user, run_dir, control_dir):
+    """Builds the user environment env-<user>.json describes and returns the server's environment.
+
+    The description, all keys optional:
+      image      JUPYTER_IMAGE_SPEC, as KubeSpawner sets it from the profile's image
+      dists      {name: version}: Python distributions (dist-info metadata only) on the kernel's path
+      conda      [{name, version, build, channel}]: records in {sys.prefix}/conda-meta
+      broken_sqlite  the kernel's `import sqlite3` raises ImportError (incident 1)
+      hang       a record in conda-meta is a FIFO: reading it blocks, as on a stuck network mount
+      kernel     "echo": the default kernel is a real kernel whose language is not Python
+
+    The kernel runs a venv of this Python (so sys.prefix is the environment's own prefix) with the
+    hub's packages, for ipykernel, after the environment's own on its path.
+    """
+    import shutil
+    import subprocess
+    import sysconfig
+
+    with open(os.path.join(control_dir, f"env-{user}.json")) as f:
+        spec = json.load(f)
+    root = os.path.join(run_dir, "envs", user)
+    prefix = os.path.join(root, "prefix")
+    if not os.path.exists(os.path.join(prefix, "bin", "python")):
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", prefix], check=True)
+    meta = os.path.join(prefix, "conda-meta")
+    site = os.path.join(root, "site")
+    for d in (meta, site):
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+    for rec in spec.get("conda", []):
+        name = f"{rec['name']}-{rec['version']}-{rec['build']}.json"
+        with open(os.path.join(meta, name), "w") as f:
+            json.dump({"build": rec["build"], "channel": "https://conda.anaconda.org/" + rec.get("channel", "conda-forge"),
+                       "files": [f"lib/{rec['name']}.so"], "name": rec["name"], "version": rec["version"]}, f,
+                      sort_keys=True)
+    if spec.get("hang"):
+        os.mkfifo(os.path.join(meta, "zz-stuck-1.0-0.json"))
+    for name, version in spec.get("dists", {}).items():
+        info = os.path.join(site, f"{name.replace('-', '_')}-{version}.dist-info")
+        os.makedirs(info)
+        with open(os.path.join(info, "METADATA"), "w") as f:
+            f.write(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    path = [site] + ([os.path.join(HERE, "broken-sqlite")] if spec.get("broken_sqlite") else [])
+    path.append(sysconfig.get_paths()["purelib"])
+    if spec.get("kernel") == "echo":
+        kernel = {"argv": [sys.executable, os.path.join(HERE, "echo_kernel.py"), "-f", "{connection_file}"],
+                  "display_name": "Echo", "language": "echo"}
+    else:
+        kernel = {"argv": [os.path.join(prefix, "bin", "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                  "display_name": "Python 3 (user image)", "language": "python",
+                  "env": {"PYTHONPATH": os.pathsep.join(path)}}
+    kernels = os.path.join(root, "share", "jupyter", "kernels", "python3")
+    os.makedirs(kernels, exist_ok=True)
+    with open(os.path.join(kernels, "kernel.json"), "w") as f:
+        json.dump(kernel, f)
+    env = {"JUPYTER_PATH": os.path.join(root, "share", "jupyter")}
+    if spec.get("image"):
+        env["JUPYTER_IMAGE_SPEC"] = spec["image"]
+    return env
 
 
 def _now():
@@ -93,6 +157,8 @@ class FaultySpawner(SimpleLocalProcessSpawner):
             env["JUPYTER_PATH"] = os.path.join(run_dir, "jupyter-brokenimport")
         elif fault == "deadkernel":
             env["JUPYTER_PATH"] = os.path.join(run_dir, "jupyter-deadkernel")
+        elif fault == "env":
+            env.update(user_environment(self.user.name, run_dir, os.environ["HUBPROBE_TEST_CONTROL_DIR"]))
         return env
 
     async def _wait(self, seconds):

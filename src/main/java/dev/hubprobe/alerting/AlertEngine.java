@@ -1,5 +1,7 @@
 package dev.hubprobe.alerting;
 
+import dev.hubprobe.environment.Environment;
+import dev.hubprobe.environment.EnvironmentDiff;
 import dev.hubprobe.json.Json;
 import dev.hubprobe.alerting.notify.Dispatcher;
 import dev.hubprobe.history.HistoryStore;
@@ -241,6 +243,16 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         n.put("runbook_url", "https://github.com/hubprobe/hubprobe/blob/main/README.md#phases-and-failure-reasons");
         if (externalUrl != null) {
             n.put("run_url", externalUrl + "/api/v1/runs/" + r.runId());
+        }
+        // incident 1: say what changed in the user image since it last worked, so nobody has to find out
+        Environment.SinceLastPass since = r.environment() == null ? null : r.environment().sinceLastPass();
+        if (since != null) {
+            String line = since.line(EnvironmentDiff.SUMMARY_ENTRIES);
+            n.put("description", n.get("description") + "\n" + line);
+            n.put("environment_change", line);
+            String diff = "/api/v1/hubs/" + r.hub() + "/environments/diff?from=" + since.fingerprint() + "&to="
+                    + r.environment().fingerprint();
+            n.put("environment_diff_url", externalUrl == null ? diff : externalUrl + diff);
         }
         return n;
     }

@@ -96,7 +96,11 @@ public class ApiController {
 
     @Get(uri = "/api/v1/runs", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<?> runs(@QueryValue @Nullable String hub, @QueryValue @Nullable String probe,
-                                @QueryValue @Nullable String since, @QueryValue @Nullable String limit) {
+                                @QueryValue @Nullable String since, @QueryValue @Nullable String limit,
+                                @QueryValue @Nullable String status) {
+        if (status != null && !status.equals("passed") && !status.equals("failed")) {
+            return error(HttpStatus.BAD_REQUEST, "status must be passed or failed, not '" + Json.abbreviate(status, 40) + "'");
+        }
         int n = 100;
         if (limit != null) {
             try {
@@ -121,7 +125,8 @@ public class ApiController {
             }
         }
         ArrayNode out = Json.array();
-        state.history().runs(hub, probe, from, n).forEach(r -> out.add(JsonReport.toJson(r)));
+        state.history().runs(hub, probe, from, status == null ? null : status.equals("passed"), n)
+                .forEach(r -> out.add(JsonReport.toJson(r)));
         return HttpResponse.ok(out);
     }
 

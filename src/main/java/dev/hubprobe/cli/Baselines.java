@@ -3,19 +3,27 @@ package dev.hubprobe.cli;
 import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hubprobe.alerting.AlertPolicy;
+import dev.hubprobe.environment.Environment;
+import dev.hubprobe.environment.EnvironmentDiff;
+import dev.hubprobe.environment.Package;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.RunResult;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 
-/** Compares a post-deploy run with the baselines a running service learned for the same hub and probe. */
+/**
+ * Compares a post-deploy run with what a running service learned of the same hub: the baselines of
+ * its phases, and the user environment of its last passing run.
+ */
 final class Baselines {
     private Baselines() {
     }
@@ -26,19 +34,8 @@ final class Baselines {
         if (base == null) {
             throw new IOException("'" + service + "' is not an http(s) URL");
         }
-        HttpUrl url = base.newBuilder().encodedPath("/api/v1/baselines").addQueryParameter("hub", run.hub())
-                .addQueryParameter("probe", run.probe()).build();
-        OkHttpClient http = new OkHttpClient.Builder().callTimeout(15, TimeUnit.SECONDS).build();
-        JsonNode b;
-        try (Response r = http.newCall(new Request.Builder().url(url).build()).execute()) {
-            if (!r.isSuccessful()) {
-                throw new IOException("GET /api/v1/baselines answered " + r.code());
-            }
-            b = Json.MAPPER.readTree(r.body().string());
-        } finally {
-            http.dispatcher().executorService().shutdown();
-            http.connectionPool().evictAll();
-        }
+        JsonNode b = get(base.newBuilder().encodedPath("/api/v1/baselines").addQueryParameter("hub", run.hub())
+                .addQueryParameter("probe", run.probe()).build());
         double factor = b.path("factor").asDouble(2.0);
         double minDelta = b.path("min_delta_seconds").asDouble(30);
         List<PhaseResult> phases = new ArrayList<>(run.phases());
@@ -57,5 +54,73 @@ final class Baselines {
             }
         }
         return out;
+    }
+
+    /** The service's last passing run of a hub that captured an environment, and how this run's differs from it. */
+    record EnvironmentChange(String runId, Instant at, String fingerprint, EnvironmentDiff diff) {
+        String line() {
+            String when = at.toString().substring(0, 16).replace('T', ' ') + " UTC";
+            return diff.empty() ? "environment unchanged since the service's last passing run (" + when + ", " + fingerprint + ")"
+                    : "environment changed since the service's last passing run (" + when + ", " + fingerprint + "): "
+                    + diff.summary(Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Compares this run's environment with that of the service's last passing run of the same hub (of the
+     * same probe when it has one, else of any): what a deploy changed in the user image.
+     *
+     * @return empty when the service has no passing run of the hub with an environment
+     */
+    static Optional<EnvironmentChange> environmentChange(String service, RunResult run) throws IOException {
+        HttpUrl base = HttpUrl.parse(service);
+        if (base == null) {
+            throw new IOException("'" + service + "' is not an http(s) URL");
+        }
+        JsonNode last = null;
+        for (String probe : new String[] {run.probe(), null}) {
+            HttpUrl.Builder runs = base.newBuilder().encodedPath("/api/v1/runs").addQueryParameter("hub", run.hub())
+                    .addQueryParameter("status", "passed").addQueryParameter("limit", "50");
+            if (probe != null) {
+                runs.addQueryParameter("probe", probe);
+            }
+            for (JsonNode r : get(runs.build())) {
+                if (r.path("environment").hasNonNull("fingerprint")) {
+                    last = r;
+                    break;
+                }
+            }
+            if (last != null) {
+                break;
+            }
+        }
+        if (last == null) {
+            return Optional.empty();
+        }
+        String fingerprint = last.path("environment").path("fingerprint").asText();
+        JsonNode env = get(base.newBuilder().encodedPath("/api/v1/hubs").addPathSegment(run.hub()).addPathSegment("environments")
+                .addPathSegment(fingerprint).build());
+        List<Package> packages = new ArrayList<>();
+        for (JsonNode p : env.path("packages")) {
+            packages.add(new Package(p.path("name").asText(), p.path("version").asText(""), p.path("build").asText(null),
+                    p.path("channel").asText(null)));
+        }
+        Environment before = Environment.stored(fingerprint, env.path("image").asText(null), env.path("python").asText(null),
+                packages, env.path("truncated").asBoolean());
+        return Optional.of(new EnvironmentChange(last.path("run_id").asText(), Instant.parse(last.path("started_at").asText()),
+                fingerprint, EnvironmentDiff.between(before, run.environment())));
+    }
+
+    private static JsonNode get(HttpUrl url) throws IOException {
+        OkHttpClient http = new OkHttpClient.Builder().callTimeout(15, TimeUnit.SECONDS).build();
+        try (Response r = http.newCall(new Request.Builder().url(url).build()).execute()) {
+            if (!r.isSuccessful()) {
+                throw new IOException("GET " + url.encodedPath() + " answered " + r.code());
+            }
+            return Json.MAPPER.readTree(r.body().string());
+        } finally {
+            http.dispatcher().executorService().shutdown();
+            http.connectionPool().evictAll();
+        }
     }
 }

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -128,7 +129,8 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report, one testcase per phase.")
     Path junit;
 
-    @Option(names = "--baseline-from", paramLabel = "URL", description = "A running hubprobe service: exit 3 if the run "
+    @Option(names = "--baseline-from", paramLabel = "URL", description = "A running hubprobe service: print what changed in the user "
+            + "environment since its last passing run of this hub (--hub-name), and exit 3 if the run "
             + "passed but a phase is slower than that service's baseline for this hub (--hub-name) and probe.")
     String baselineFrom;
 
@@ -187,15 +189,31 @@ public final class CheckCommand implements Callable<Integer> {
                 return Main.USAGE;
             }
         }
+        // what the deploy changed in the user image, shown whether the run passed or not (a failure most of all)
+        Optional<Baselines.EnvironmentChange> envChange = Optional.empty();
+        if (baselineFrom != null && result.environment() != null) {
+            try {
+                envChange = Baselines.environmentChange(baselineFrom, result);
+            } catch (IOException | RuntimeException e) {
+                err.println("hubprobe: --baseline-from: cannot read the service's environments: " + e.getMessage());
+            }
+        }
         if (format == Format.json) {
             com.fasterxml.jackson.databind.node.ObjectNode json = JsonReport.toJson(result);
             if (baselineFrom != null) {
                 regressions.forEach(json.putArray("regressions")::add);
+                envChange.ifPresent(c -> {
+                    com.fasterxml.jackson.databind.node.ObjectNode b = json.putObject("baseline_environment")
+                            .put("run_id", c.runId()).put("started_at", c.at().toString()).put("fingerprint", c.fingerprint())
+                            .put("changed", !c.diff().empty()).put("summary", c.line());
+                    b.set("diff", JsonReport.diff(c.diff()));
+                });
             }
             out.println(json.toPrettyString());
         } else {
             out.print(TextReport.render(result));
             regressions.forEach(r -> out.println("REGRESSED: " + r));
+            envChange.ifPresent(c -> out.println(c.line()));
         }
         out.flush();
         if (junit != null) {

@@ -81,7 +81,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
                 hub -> current.get() == null ? loaded.policy(hub) : current.get().config().policy(hub),
                 metrics.registry(), Clock.systemUTC(), loaded.externalUrl(), loaded.resend());
         // history first: the regression baseline reads it, the current run included
-        ProbeScheduler scheduler = new ProbeScheduler(loaded.threads(), ProbeExecutor.of(runner), List.of(history, metrics, alerts),
+        ProbeScheduler scheduler = new ProbeScheduler(loaded.threads(),
+                ProbeExecutor.of(runner).then(history.environments()::compare), List.of(history, metrics, alerts),
                 metrics.registry());
         ServiceState state = new ServiceState(loaded, scheduler, history, metrics, alerts);
         current.set(state);

@@ -3,6 +3,7 @@ package dev.hubprobe.history;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hubprobe.environment.Environment;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.ProbeKey;
@@ -42,12 +43,23 @@ public final class HistoryStore implements RunSink, AutoCloseable {
 
     private static final int WRITE_ATTEMPTS = 3;
 
+    /** A run row with its environment's summary, for every query that returns runs. */
+    private static final String RUNS = "SELECT r.*, e.image AS env_image, e.python AS env_python, e.package_count AS env_packages,"
+            + " e.truncated AS env_truncated FROM runs r LEFT JOIN environments e ON e.fingerprint = r.env_fingerprint";
+
     private final JdbcConnectionPool pool;
+    private final EnvironmentStore environments;
     private final AtomicLong writeFailures = new AtomicLong();
     private volatile String lastWriteError;
 
     private HistoryStore(JdbcConnectionPool pool) {
         this.pool = pool;
+        this.environments = new EnvironmentStore(pool);
+    }
+
+    /** The user environments the recorded runs saw. */
+    public EnvironmentStore environments() {
+        return environments;
     }
 
     /** Opens (creating or migrating) the database at {@code path} ({@code path.mv.db} on disk). */
@@ -99,11 +111,15 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     }
 
     private void insert(RunResult r) throws SQLException, JsonProcessingException {
+        Environment env = r.environment();
+        if (env != null) {
+            environments.save(env, r.startedAt());
+        }
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement run = c.prepareStatement("INSERT INTO runs (id, hub, probe, probe_user, started_at,"
-                    + " duration_seconds, passed, failed_phase, reason, message, scale_up_observed, facts, notes)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + " duration_seconds, passed, failed_phase, reason, message, scale_up_observed, facts, notes,"
+                    + " env_fingerprint, env_changed, env_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement phase = c.prepareStatement("INSERT INTO run_phases (run_id, idx, phase, status,"
                          + " duration_seconds, reason, message, spawn_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
                 run.setString(1, r.runId());
@@ -119,6 +135,9 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 run.setObject(11, r.scaleUpObserved());
                 run.setString(12, cut(JSON.writeValueAsString(r.facts())));
                 run.setString(13, cut(JSON.writeValueAsString(r.notes())));
+                run.setString(14, env == null ? null : env.fingerprint());
+                run.setObject(15, env == null ? null : env.changed());
+                run.setString(16, env == null ? null : EnvironmentStore.detail(env));
                 run.executeUpdate();
                 int idx = 0;
                 for (PhaseResult p : r.phases()) {
@@ -151,8 +170,17 @@ public final class HistoryStore implements RunSink, AutoCloseable {
 
     /** Runs newest first, filtered by any of hub, probe, and a start time; at most {@code limit}. */
     public List<RunResult> runs(String hub, String probe, Instant since, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT * FROM runs WHERE 1 = 1");
+        return runs(hub, probe, since, null, limit);
+    }
+
+    /** As {@link #runs(String, String, Instant, int)}, only passed or only failed runs when {@code passed} is given. */
+    public List<RunResult> runs(String hub, String probe, Instant since, Boolean passed, int limit) {
+        StringBuilder sql = new StringBuilder(RUNS + " WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
+        if (passed != null) {
+            sql.append(" AND passed = ?");
+            args.add(passed);
+        }
         if (hub != null) {
             sql.append(" AND hub = ?");
             args.add(hub);
@@ -171,7 +199,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     }
 
     public Optional<RunResult> run(String id) {
-        return query("SELECT * FROM runs WHERE id = ?", List.of(id)).stream().findFirst();
+        return query(RUNS + " WHERE id = ?", List.of(id)).stream().findFirst();
     }
 
     /**
@@ -182,7 +210,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         List<Row> found = new ArrayList<>();
         Map<ProbeKey, RunResult> out = new LinkedHashMap<>();
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT * FROM runs WHERE hub = ? AND probe = ? ORDER BY started_at DESC LIMIT 1")) {
+                RUNS + " WHERE hub = ? AND probe = ? ORDER BY started_at DESC LIMIT 1")) {
             for (ProbeKey k : keys) {
                 ps.setString(1, k.hub());
                 ps.setString(2, k.probe());
@@ -273,11 +301,13 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         return pool;
     }
 
-    /** Deletes runs that started before {@code cutoff}; returns how many. */
+    /** Deletes runs that started before {@code cutoff}, and environments no run refers to any more; returns how many runs. */
     public int deleteBefore(Instant cutoff) {
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM runs WHERE started_at < ?")) {
             ps.setTimestamp(1, Timestamp.from(cutoff));
-            return ps.executeUpdate();
+            int runs = ps.executeUpdate();
+            environments.deleteUnused(c, cutoff);
+            return runs;
         } catch (SQLException e) {
             throw new IllegalStateException("history retention: " + e.getMessage(), e);
         }
@@ -346,16 +376,28 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 new ArrayList<>(), new ArrayList<>(), scaleUp == null ? null : (Boolean) scaleUp,
                 failed == null ? null : Phase.valueOf(failed.toUpperCase(Locale.ROOT)), reason(rs.getString("reason")),
                 rs.getString("message"), JSON.readValue(rs.getString("facts"), new TypeReference<Map<String, String>>() { }),
-                JSON.readValue(rs.getString("notes"), new TypeReference<List<String>>() { }));
+                JSON.readValue(rs.getString("notes"), new TypeReference<List<String>>() { }), environment(rs));
+    }
+
+    /** The run's environment as a summary (count, not list), or null when it captured none. */
+    private static Environment environment(ResultSet rs) throws SQLException, JsonProcessingException {
+        String fingerprint = rs.getString("env_fingerprint");
+        if (fingerprint == null) {
+            return null;
+        }
+        EnvironmentStore.Detail d = EnvironmentStore.detail(rs.getString("env_detail"));
+        return new Environment(fingerprint, rs.getString("env_image"), d.pulledImage(), rs.getString("env_python"),
+                rs.getInt("env_packages"), List.of(), rs.getBoolean("env_truncated"), rs.getBoolean("env_changed"), d.diff(),
+                d.lastPass());
     }
 
     /** A run as read, its phase lists filled by {@link #withPhases} before it becomes a {@link RunResult}. */
     private record Row(String id, String hub, String probe, String user, Instant startedAt, Duration duration,
                        List<PhaseResult> phases, List<PhaseResult> spawn, Boolean scaleUp, Phase failedPhase, Reason reason,
-                       String message, Map<String, String> facts, List<String> notes) {
+                       String message, Map<String, String> facts, List<String> notes, Environment environment) {
         RunResult result() {
             return new RunResult(id, hub, probe, user, startedAt, duration, phases, spawn, scaleUp, failedPhase, reason, message,
-                    facts, notes);
+                    facts, notes, environment);
         }
     }
 

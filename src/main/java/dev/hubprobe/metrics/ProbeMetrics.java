@@ -41,6 +41,8 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     private final Map<ProbeKey, GaugeValue> lastSuccess = new ConcurrentHashMap<>();
     private final Map<ProbeKey, GaugeValue> intervals = new ConcurrentHashMap<>();
     private final Map<String, GaugeValue> tlsExpiry = new ConcurrentHashMap<>();
+    /** The one info series of each (hub, probe): the fingerprint of the environment its last capture saw. */
+    private final Map<ProbeKey, Meter> environmentInfo = new ConcurrentHashMap<>();
     private final GaugeValue reloadOk = new GaugeValue();
     private final GaugeValue reloadTime = new GaugeValue();
     private final ScrapeCache scrapes;
@@ -92,6 +94,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
             runs(key, result);
         }
         probeTimer(key);
+        environmentChanges(key);
         // phase histograms appear with the first run: 13 phases x 19 buckets for every pair up front
         // would make a 1,000-hub scrape several times larger for series that are all zero
     }
@@ -105,6 +108,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         lastRun.remove(key);
         lastSuccess.remove(key);
         intervals.remove(key);
+        environmentInfo.remove(key);
         removeMeters(id -> key.hub().equals(id.getTag("hub")) && key.probe().equals(id.getTag("probe")));
     }
 
@@ -149,6 +153,25 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
                 .tags(tags(key)).serviceLevelObjectives(BUCKETS).register(registry);
     }
 
+    private Counter environmentChanges(ProbeKey key) {
+        return Counter.builder("hubprobe.environment.changes").description("runs whose user environment (image, packages)"
+                + " differed from the previous run's").tags(tags(key)).register(registry);
+    }
+
+    /** Points the pair's info series at this fingerprint, removing the one before: one series per pair, ever. */
+    private void environmentInfo(ProbeKey key, String fingerprint) {
+        environmentInfo.compute(key, (k, old) -> {
+            if (old != null && fingerprint.equals(old.getId().getTag("fingerprint"))) {
+                return old;
+            }
+            if (old != null) {
+                registry.remove(old);
+            }
+            return Gauge.builder("hubprobe.environment.info", () -> 1).description("the user environment the last capture saw;"
+                    + " value is always 1").tags(tags(k)).tag("fingerprint", fingerprint).register(registry);
+        });
+    }
+
     private Timer phaseTimer(String hub, String probe, String phase) {
         return Timer.builder("hubprobe.phase.duration").description("duration of each phase of a probe run")
                 .tags("hub", hub, "probe", probe, "phase", phase).serviceLevelObjectives(BUCKETS).register(registry);
@@ -184,6 +207,12 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
                         k -> gauge("hubprobe.tls.cert.expiry.timestamp.seconds", Tags.of("hub", r.hub(), "endpoint", endpoint),
                                 "when the first certificate the endpoint serves expires"))
                 .set(notAfter.getEpochSecond()));
+        if (r.environment() != null) {
+            environmentInfo(key, r.environment().fingerprint());
+            if (r.environment().changed()) {
+                environmentChanges(key).increment();
+            }
+        }
         if (!r.passed()) {
             Counter.builder("hubprobe.failures").description("failed runs by the phase that failed and why")
                     .tags("hub", r.hub(), "probe", r.probe(), "phase", r.failedPhase().label(), "reason", r.reason().label())

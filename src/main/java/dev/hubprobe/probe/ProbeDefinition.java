@@ -19,9 +19,11 @@ import java.util.regex.PatternSyntaxException;
  * @param userOptions sent with the spawn request (a KubeSpawner profile, for example)
  * @param expectScaleUp the profile is meant to land on a cold node pool: a spawn without a scale-up
  *                    fails with {@code no_scale_up} instead of passing having measured nothing
+ * @param captureEnvironment after the cells, record the kernel's packages and image (default true)
  */
 public record ProbeDefinition(String name, String description, String kernel, String server,
-                              ObjectNode userOptions, Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells) {
+                              ObjectNode userOptions, Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells,
+                              Boolean captureEnvironment) {
     public static final String AUTO_SERVER = "auto";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern SERVER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -39,6 +41,12 @@ public record ProbeDefinition(String name, String description, String kernel, St
         cells = List.copyOf(cells);
         expectScaleUp = expectScaleUp != null && expectScaleUp;
         timeouts = timeouts == null ? Timeouts.DEFAULTS : timeouts.orDefaults();
+        captureEnvironment = captureEnvironment == null || captureEnvironment;
+    }
+
+    public ProbeDefinition(String name, String description, String kernel, String server, ObjectNode userOptions,
+                           Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells) {
+        this(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, null);
     }
 
     /** Loads and checks one probe file; the probe's name defaults to the file's name. */
@@ -56,19 +64,23 @@ public record ProbeDefinition(String name, String description, String kernel, St
     }
 
     public ProbeDefinition withName(String newName) {
-        return new ProbeDefinition(newName, description, kernel, server, userOptions, expectScaleUp, timeouts, cells);
+        return new ProbeDefinition(newName, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment);
     }
 
     public ProbeDefinition withServer(String newServer) {
-        return new ProbeDefinition(name, description, kernel, newServer, userOptions, expectScaleUp, timeouts, cells);
+        return new ProbeDefinition(name, description, kernel, newServer, userOptions, expectScaleUp, timeouts, cells, captureEnvironment);
     }
 
     public ProbeDefinition withTimeouts(Timeouts newTimeouts) {
-        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, newTimeouts, cells);
+        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, newTimeouts, cells, captureEnvironment);
     }
 
     public ProbeDefinition withKernel(String newKernel) {
-        return new ProbeDefinition(name, description, newKernel, server, userOptions, expectScaleUp, timeouts, cells);
+        return new ProbeDefinition(name, description, newKernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment);
+    }
+
+    public ProbeDefinition withCaptureEnvironment(boolean capture) {
+        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, capture);
     }
 
     public boolean autoServerName() {
@@ -108,31 +120,33 @@ public record ProbeDefinition(String name, String description, String kernel, St
     /**
      * How long each phase may take: {@code hub} is the budget of hub_api, login and binder_health each, {@code build}
      * and {@code launch} those of a BinderHub's build and launch, {@code kernel}
-     * of kernel_start and of kernel_connect each, {@code cleanup} of kernel_shutdown and of stop each.
+     * of kernel_start and of kernel_connect each, {@code cleanup} of kernel_shutdown and of stop each, and
+     * {@code environment} of the environment capture after the cells (not a phase: it never fails a run).
      */
     public record Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup,
-                           Duration build, Duration launch) {
+                           Duration build, Duration launch, Duration environment) {
         public static final Timeouts DEFAULTS = new Timeouts(Duration.ofSeconds(30), Duration.ofMinutes(10),
-                Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(30), Duration.ofMinutes(10));
+                Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(30), Duration.ofMinutes(10),
+                Duration.ofSeconds(10));
 
         public Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup) {
-            this(hub, spawn, kernel, execute, cleanup, null, null);
+            this(hub, spawn, kernel, execute, cleanup, null, null, null);
         }
 
         Timeouts orDefaults() {
             return new Timeouts(hub == null ? DEFAULTS.hub : hub, spawn == null ? DEFAULTS.spawn : spawn,
                     kernel == null ? DEFAULTS.kernel : kernel, execute == null ? DEFAULTS.execute : execute,
                     cleanup == null ? DEFAULTS.cleanup : cleanup, build == null ? DEFAULTS.build : build,
-                    launch == null ? DEFAULTS.launch : launch);
+                    launch == null ? DEFAULTS.launch : launch, environment == null ? DEFAULTS.environment : environment);
         }
 
         public Timeouts withSpawn(Duration newSpawn) {
-            return new Timeouts(hub, newSpawn, kernel, execute, cleanup, build, launch);
+            return new Timeouts(hub, newSpawn, kernel, execute, cleanup, build, launch, environment);
         }
 
         public Timeouts withBuild(Duration newBuild, Duration newLaunch) {
             return new Timeouts(hub, spawn, kernel, execute, cleanup, newBuild == null ? build : newBuild,
-                    newLaunch == null ? launch : newLaunch);
+                    newLaunch == null ? launch : newLaunch, environment);
         }
 
         /** The budget of one phase. */
@@ -151,7 +165,8 @@ public record ProbeDefinition(String name, String description, String kernel, St
 
         /** The longest a whole run can take, every phase at its budget: a minted token's lifetime, a per-run server's. */
         public Duration total() {
-            return hub.multipliedBy(2).plus(spawn).plus(kernel.multipliedBy(2)).plus(execute).plus(cleanup.multipliedBy(2));
+            return hub.multipliedBy(2).plus(spawn).plus(kernel.multipliedBy(2)).plus(execute).plus(environment)
+                    .plus(cleanup.multipliedBy(2));
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.hubprobe.probe;
 
 import dev.hubprobe.config.Redactor;
+import dev.hubprobe.environment.Environment;
+import dev.hubprobe.environment.EnvironmentCapture;
 import dev.hubprobe.jupyter.hub.HubClient;
 import dev.hubprobe.jupyter.hub.HubClientSettings;
 import dev.hubprobe.jupyter.hub.SpawnAnatomy;
@@ -107,6 +109,7 @@ public final class ProbeRunner {
                     failedPhase = step.phase();
                 }
             }
+            Environment environment = captureEnvironment(ctx, failedPhase, failure, abort);
             abort.detach(); // cleanup must run to the end even while the process is stopping
             for (ProbeStep.Cleanup step : cleanup) {
                 if (!step.needed(ctx)) {
@@ -126,10 +129,29 @@ public final class ProbeRunner {
                     startedAt, total, phases, detail,
                     ctx.spawnAnatomy == null ? null : ctx.spawnAnatomy.scaleUpObserved(), failedPhase, failure == null ? null : failure.reason(),
                     failure == null ? null : redactor.redact(failure.getMessage()), ctx.facts,
-                    ctx.notes.stream().map(redactor::redact).toList());
+                    ctx.notes.stream().map(redactor::redact).toList(), environment);
             log(result);
             return result;
         }
+    }
+
+    /**
+     * Asks the kernel what its environment is, when the run reached a kernel that is idle: after the
+     * cells, or after a cell that raised or printed the wrong thing (the failure a changed environment
+     * explains best). A kernel still busy with a timed-out cell, or one that died, is left alone.
+     */
+    private Environment captureEnvironment(ProbeContext ctx, Phase failedPhase, ProbeFailure failure, Abort abort) {
+        boolean idle = failure == null || failedPhase == Phase.EXECUTE
+                && (failure.reason() == Reason.EXECUTE_ERROR || failure.reason() == Reason.OUTPUT_MISMATCH);
+        if (!ctx.probe.captureEnvironment() || ctx.channel == null || !idle || abort.requested()) {
+            return null;
+        }
+        long t0 = clock.nanoTime();
+        ctx.startPhase(ctx.probe.timeouts().environment());
+        Environment env = EnvironmentCapture.capture(ctx.channel, ctx.channel.language(), ctx.phaseDeadline(), ctx.spawnEvents,
+                ctx.notes::add).orElse(null);
+        ctx.facts.put("environment_capture_seconds", String.format(java.util.Locale.ROOT, "%.3f", (clock.nanoTime() - t0) / 1e9));
+        return env;
     }
 
     /** The spawn's breakdown as phases, only those its events let us measure. */

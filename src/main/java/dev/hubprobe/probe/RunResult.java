@@ -1,5 +1,6 @@
 package dev.hubprobe.probe;
 
+import dev.hubprobe.environment.Environment;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -13,17 +14,31 @@ import java.util.Map;
  * @param spawnPhases the spawn broken down from the spawner's Kubernetes events (empty without them)
  * @param scaleUpObserved whether the spawn's events showed a scale-up; null without events
  * @param facts       small observations worth keeping (hub version, kernel name), never secrets
+ * @param environment the kernel's packages and image, when captured; null otherwise
  */
 public record RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
                         List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
                         Phase failedPhase, Reason reason, String message,
-                        Map<String, String> facts, List<String> notes) {
+                        Map<String, String> facts, List<String> notes, Environment environment) {
 
     public RunResult {
         phases = List.copyOf(phases);
         spawnPhases = List.copyOf(spawnPhases);
         facts = Map.copyOf(facts);
         notes = List.copyOf(notes);
+    }
+
+    /** A run that captured no environment. */
+    public RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
+                     List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
+                     Phase failedPhase, Reason reason, String message, Map<String, String> facts, List<String> notes) {
+        this(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase, reason, message,
+                facts, notes, null);
+    }
+
+    public RunResult withEnvironment(Environment newEnvironment) {
+        return new RunResult(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase,
+                reason, message, facts, notes, newEnvironment);
     }
 
     public boolean passed() {

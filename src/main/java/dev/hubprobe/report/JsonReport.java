@@ -1,5 +1,7 @@
 package dev.hubprobe.report;
 
+import dev.hubprobe.environment.Environment;
+import dev.hubprobe.environment.EnvironmentDiff;
 import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -77,9 +79,42 @@ public final class JsonReport {
         if (!endpoints.isEmpty()) {
             endpoints.values().forEach(o.putArray("tls_endpoints")::add);
         }
+        o.set("environment", environment(r.environment()));
         ArrayNode notes = o.putArray("notes");
         r.notes().forEach(notes::add);
         return o;
+    }
+
+    static com.fasterxml.jackson.databind.JsonNode environment(Environment env) {
+        if (env == null) {
+            return com.fasterxml.jackson.databind.node.NullNode.getInstance();
+        }
+        ObjectNode e = Json.object();
+        e.put("fingerprint", env.fingerprint());
+        e.put("image", env.image());
+        if (env.pulledImage() != null) {
+            e.put("pulled_image", env.pulledImage());
+        }
+        e.put("python", env.python());
+        e.put("packages", env.packageCount());
+        e.put("truncated", env.truncated());
+        e.put("changed", env.changed());
+        e.set("diff", diff(env.diff()));
+        Environment.SinceLastPass since = env.sinceLastPass();
+        if (since != null) {
+            ObjectNode s = e.putObject("since_last_pass");
+            s.put("run_id", since.runId());
+            s.put("started_at", since.at().toString());
+            s.put("fingerprint", since.fingerprint());
+            s.put("summary", since.line(EnvironmentDiff.SUMMARY_ENTRIES));
+            s.set("diff", diff(since.diff()));
+        }
+        return e;
+    }
+
+    /** {@code {"image": {"from","to"} | null, "added": [...], "removed": [...], "changed": [{"name","from","to"}]}}, or null. */
+    public static com.fasterxml.jackson.databind.JsonNode diff(EnvironmentDiff d) {
+        return d == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : Json.MAPPER.valueToTree(d);
     }
 
     public static String render(RunResult r) {

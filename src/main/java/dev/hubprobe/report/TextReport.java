@@ -1,5 +1,7 @@
 package dev.hubprobe.report;
 
+import dev.hubprobe.environment.Environment;
+import dev.hubprobe.environment.EnvironmentDiff;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.RunResult;
 import java.util.Locale;
@@ -25,6 +27,17 @@ public final class TextReport {
         }
         if (r.scaleUpObserved() != null) {
             b.append("  scale-up observed: ").append(r.scaleUpObserved() ? "yes" : "no").append(System.lineSeparator());
+        }
+        Environment env = r.environment();
+        if (env != null) {
+            b.append(String.format(Locale.ROOT, "  environment %s: image %s, python %s, %d packages%s%n", env.fingerprint(),
+                    env.image() == null ? "-" : env.image(), env.python(), env.packageCount(), env.changed() ? " (changed)" : ""));
+            if (env.diff() != null) {
+                b.append("    since the previous run: ").append(env.diff().summary(EnvironmentDiff.SUMMARY_ENTRIES)).append(System.lineSeparator());
+            }
+            if (env.sinceLastPass() != null) {
+                b.append("    ").append(env.sinceLastPass().line(EnvironmentDiff.SUMMARY_ENTRIES)).append(System.lineSeparator());
+            }
         }
         for (String note : r.notes()) {
             b.append("  note: ").append(note).append(System.lineSeparator());

@@ -2,7 +2,6 @@ package dev.hubprobe.schedule;
 
 import dev.hubprobe.probe.ProbeRunner;
 import dev.hubprobe.probe.RunResult;
-import dev.hubprobe.schedule.ScheduledProbe;
 
 /** Runs one scheduled probe now: the real {@link ProbeRunner}, or an in-process fake in benchmarks. */
 @FunctionalInterface
@@ -11,5 +10,10 @@ public interface ProbeExecutor {
 
     static ProbeExecutor of(ProbeRunner runner) {
         return (probe, abort) -> runner.run(probe.target(), probe.probe(), abort);
+    }
+
+    /** Each result passed through {@code then} before the sinks see it (the environment compared with the history). */
+    default ProbeExecutor then(java.util.function.UnaryOperator<RunResult> then) {
+        return (probe, abort) -> then.apply(run(probe, abort));
     }
 }

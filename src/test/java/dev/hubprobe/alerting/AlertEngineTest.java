@@ -27,6 +27,8 @@ import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.Reason;
 import dev.hubprobe.probe.RunResult;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.hubprobe.environment.Environment;
+import dev.hubprobe.environment.Package;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -169,6 +171,43 @@ class AlertEngineTest {
                 .withRequestBody(matchingJsonPath("$[0].annotations.run_url"))
                 .withRequestBody(matchingJsonPath("$[0].generatorURL", equalTo("http://hubprobe.example:8080"))));
         assertTrue(requests("/api/v2/alerts").get(1).getBodyAsString().contains("endsAt"));
+    }
+
+    private RunResult withSqlite(boolean passed, String version) {
+        now = now.plusSeconds(60);
+        RunResult r = new RunResult(UUID.randomUUID().toString(), "staging", "kernel-smoke", "bot", now, Duration.ofSeconds(5),
+                List.of(new PhaseResult(Phase.EXECUTE, passed ? PhaseResult.Status.PASSED : PhaseResult.Status.FAILED, Duration.ofMillis(50),
+                        passed ? null : Reason.EXECUTE_ERROR, passed ? null : "ImportError: libsqlite3.so.0")), List.of(), null,
+                passed ? null : Phase.EXECUTE, passed ? null : Reason.EXECUTE_ERROR, passed ? null : "ImportError: libsqlite3.so.0",
+                Map.of(), List.of(), Environment.captured("img:latest", null, "3.12.7",
+                        List.of(new Package("libsqlite", version, "h1", "conda-forge")), false));
+        r = history.environments().compare(r);
+        history.accept(r);
+        return r;
+    }
+
+    @Test
+    void aFailureAfterTheEnvironmentChangedSaysWhatChangedToEveryReceiver() throws Exception {
+        try (AlertEngine e = engine()) {
+            e.accept(withSqlite(true, "3.45.3"));
+            e.accept(withSqlite(false, "3.46.0"));
+            RunResult second = withSqlite(false, "3.46.0");
+            e.accept(second);
+            awaitRequests("/hook", 1);
+            String line = "environment changed since the last passing run (2026-11-22 10:01 UTC): libsqlite 3.45.3 → 3.46.0";
+            String url = "http://hubprobe.example:8080/api/v1/hubs/staging/environments/diff?from="
+                    + history.runs("staging", null, null, true, 1).get(0).environment().fingerprint() + "&to="
+                    + second.environment().fingerprint();
+            receivers.verify(postRequestedFor(urlEqualTo("/hook"))
+                    .withRequestBody(matchingJsonPath("$.annotations.environment_change", equalTo(line)))
+                    .withRequestBody(matchingJsonPath("$.annotations.environment_diff_url", equalTo(url))));
+            awaitRequests("/pd", 1);
+            assertTrue(requests("/pd").get(0).getBodyAsString().contains(line), requests("/pd").get(0)::getBodyAsString);
+            awaitRequests("/slack/T0/B0/secret", 1);
+            assertTrue(requests("/slack/T0/B0/secret").get(0).getBodyAsString().contains(line));
+            awaitRequests("/api/v2/alerts", 1);
+            assertTrue(requests("/api/v2/alerts").get(0).getBodyAsString().contains(line));
+        }
     }
 
     @Test

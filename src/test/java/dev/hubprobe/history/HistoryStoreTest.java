@@ -85,4 +85,51 @@ class HistoryStoreTest {
             assertEquals(1, h.writeFailures());
         }
     }
+
+    private static RunResult withEnv(RunResult r, String image, dev.hubprobe.environment.Package... packages) {
+        return r.withEnvironment(dev.hubprobe.environment.Environment.captured(image, null, "3.12.7", List.of(packages), false));
+    }
+
+    private static dev.hubprobe.environment.Package pkg(String name, String version) {
+        return new dev.hubprobe.environment.Package(name, version, null, null);
+    }
+
+    @Test
+    void anEnvironmentIsStoredOncePerFingerprintAndEachRunComparedWithTheOneBefore() {
+        Instant t = Instant.parse("2026-11-20T10:00:00Z");
+        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+            EnvironmentStore envs = h.environments();
+            RunResult first = envs.compare(withEnv(run("a", t, true), "img:1", pkg("a", "1"), pkg("b", "2")));
+            assertEquals(false, first.environment().changed(), "nothing to compare with yet");
+            h.accept(first);
+            RunResult same = envs.compare(withEnv(run("a", t.plusSeconds(60), true), "img:1", pkg("a", "1"), pkg("b", "2")));
+            assertEquals(false, same.environment().changed());
+            h.accept(same);
+            h.accept(run("a", t.plusSeconds(90), false)); // no environment: the comparison skips it
+            assertEquals(1, envs.seen("a", null, 10).size(), "the same environment is not stored twice");
+            assertEquals(2, envs.seen("a", null, 10).get(0).runs());
+
+            RunResult bumped = envs.compare(withEnv(run("a", t.plusSeconds(120), false), "img:2", pkg("a", "1.1"), pkg("c", "3")));
+            var env = bumped.environment();
+            assertTrue(env.changed());
+            assertEquals(new dev.hubprobe.environment.EnvironmentDiff.ImageChange("img:1", "img:2"), env.diff().image());
+            assertEquals(List.of(pkg("c", "3")), env.diff().added());
+            assertEquals(List.of(pkg("b", "2")), env.diff().removed());
+            assertEquals(same.runId(), env.sinceLastPass().runId(), "a failure is compared with the last passing run too");
+            h.accept(bumped);
+
+            RunResult back = h.run(bumped.runId()).orElseThrow();
+            assertEquals(env.summary(), back.environment(), "the history keeps the comparison, and the list once per fingerprint");
+            assertEquals(2, back.environment().packageCount());
+            assertEquals(List.of("img:2", "img:1"), envs.seen("a", "kernel-smoke", 10).stream().map(EnvironmentStore.Seen::image).toList(),
+                    "most recently seen first");
+            assertEquals(List.of(pkg("a", "1.1"), pkg("c", "3")), envs.find("a", env.fingerprint()).orElseThrow().packages());
+            assertTrue(envs.find("b", env.fingerprint()).isEmpty(), "hub b never saw it");
+
+            // retention: an environment no run refers to any more goes with its last run
+            h.deleteBefore(t.plusSeconds(100));
+            assertEquals(List.of("img:2"), envs.seen("a", null, 10).stream().map(EnvironmentStore.Seen::image).toList());
+            assertTrue(envs.find("a", first.environment().fingerprint()).isEmpty());
+        }
+    }
 }

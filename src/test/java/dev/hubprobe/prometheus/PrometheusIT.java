@@ -94,6 +94,17 @@ class PrometheusIT {
             dash.path("panels").forEach(p -> p.path("targets").forEach(t -> panels.add(grafana(t.path("expr").asText()))));
             assertEquals(6, rules.size());
             assertTrue(panels.size() >= 10);
+            List<String> annotations = new ArrayList<>();
+            dash.path("annotations").path("list").forEach(a -> {
+                if (a.has("expr")) {
+                    annotations.add(grafana(a.path("expr").asText()));
+                }
+            });
+            assertEquals(1, annotations.size(), "the environment-change annotation");
+            for (String expr : annotations) {
+                prom.query(expr); // valid PromQL; it finds nothing until an environment changes
+                namesExist(prom, expr);
+            }
 
             for (String expr : rules) {
                 prom.query(expr); // valid PromQL
@@ -114,7 +125,7 @@ class PrometheusIT {
 
     /** Grafana's variables, as Grafana would fill them for "All" over the last hour. */
     private static String grafana(String expr) {
-        return expr.replace("$__rate_interval", "1m").replace("$__range", "1h").replace("\"$hub\"", "\".*\"");
+        return expr.replace("$__rate_interval", "1m").replace("$__interval", "1m").replace("$__range", "1h").replace("\"$hub\"", "\".*\"");
     }
 
     private static void namesExist(PromStack prom, String expr) throws Exception {

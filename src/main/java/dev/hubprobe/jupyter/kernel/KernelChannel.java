@@ -65,6 +65,7 @@ public final class KernelChannel implements AutoCloseable {
     private final String session = UUID.randomUUID().toString();
     private boolean open;
     private int unansweredPolls;
+    private String language;
 
     KernelChannel(OkHttpClient client, HttpUrl url, String kernelId,
                   Function<String, Optional<KernelModel>> model, LongSupplier nanoTime) {
@@ -139,6 +140,7 @@ public final class KernelChannel implements AutoCloseable {
         while (true) {
             JsonNode msg = nextMessage(deadlineNanos, "the kernel did not answer kernel_info");
             if (msgId.equals(parentId(msg)) && "kernel_info_reply".equals(type(msg))) {
+                language = msg.path("content").path("language_info").path("name").asText(null);
                 return msg.path("content");
             }
         }
@@ -199,6 +201,11 @@ public final class KernelChannel implements AutoCloseable {
         if (room > 0) {
             out.append(text, 0, Math.min(room, text.length()));
         }
+    }
+
+    /** The kernel's {@code language_info.name} from its kernel_info reply ("python"), or null. */
+    public String language() {
+        return language;
     }
 
     /** Liveness polls that got no answer; none of them counts as death. */
