@@ -66,10 +66,66 @@ public final class AlertStore {
             ps.setTimestamp(11, ts(a.lastNotifiedAt()));
             ps.setString(12, JSON.writeValueAsString(a.annotations()));
             ps.executeUpdate();
-            alerts.put(a.key(), a);
+            Alert before = alerts.put(a.key(), a);
+            record(c, before, a);
         } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot save alert " + a.key() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Keeps every outage in the alert history when it fires, and closes it when it resolves. */
+    private static void record(Connection c, Alert before, Alert a) throws SQLException {
+        boolean wasFiring = before != null && before.firing();
+        if (a.firing() && !wasFiring) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO alert_history (alert_key, kind, hub, probe, phase, reason,"
+                    + " summary, starts_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, a.key());
+                ps.setString(2, a.kind().name());
+                ps.setString(3, a.hub());
+                ps.setString(4, a.probe());
+                ps.setString(5, a.kind() == Alert.Kind.FAILURE ? a.annotations().get("phase") : a.phase());
+                ps.setString(6, a.annotations().get("reason"));
+                ps.setString(7, cut(a.annotations().get("summary")));
+                ps.setTimestamp(8, ts(a.startsAt()));
+                ps.executeUpdate();
+            }
+        } else if (!a.firing() && wasFiring) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE alert_history SET ends_at = ? WHERE alert_key = ? AND ends_at IS NULL")) {
+                ps.setTimestamp(1, ts(a.endsAt()));
+                ps.setString(2, a.key());
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    /** An outage from the alert history: open while {@code endsAt} is null. */
+    public record Incident(Alert.Kind kind, String hub, String probe, String phase, String reason, String summary,
+                           Instant startsAt, Instant endsAt) {
+    }
+
+    /** The outages that started or were still open since {@code since}, newest first. */
+    public List<Incident> incidents(Instant since, int limit) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT kind, hub, probe, phase, reason,"
+                + " summary, starts_at, ends_at FROM alert_history WHERE starts_at >= ? OR ends_at IS NULL OR ends_at >= ?"
+                + " ORDER BY starts_at DESC LIMIT ?")) {
+            ps.setTimestamp(1, Timestamp.from(since));
+            ps.setTimestamp(2, Timestamp.from(since));
+            ps.setInt(3, limit);
+            List<Incident> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Incident(Alert.Kind.valueOf(rs.getString(1)), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5), rs.getString(6), instant(rs.getTimestamp(7)), instant(rs.getTimestamp(8))));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the alert history: " + e.getMessage(), e);
+        }
+    }
+
+    private static String cut(String s) {
+        return s == null || s.length() <= 1000 ? s : s.substring(0, 1000);
     }
 
     /** Silences a hub's alerts until {@code until} (an operator's maintenance, from the API). */

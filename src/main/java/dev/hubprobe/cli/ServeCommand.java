@@ -95,7 +95,13 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
                 .banner(false)
                 .singletons(state)
                 .properties(Map.of("micronaut.server.port", port != null ? port : loaded.port(),
-                        "micronaut.server.host", bind, "micronaut.application.name", "hubprobe"))
+                        "micronaut.server.host", bind, "micronaut.application.name", "hubprobe",
+                        // the status page's own script and style, and uPlot from its webjar: nothing from a CDN
+                        "micronaut.router.static-resources.web.paths", "classpath:web",
+                        "micronaut.router.static-resources.web.mapping", "/static/web/**",
+                        "micronaut.router.static-resources.uplot.paths",
+                        "classpath:META-INF/resources/webjars/uplot/" + dev.hubprobe.web.WebController.UPLOT_VERSION + "/dist",
+                        "micronaut.router.static-resources.uplot.mapping", "/static/uplot/**"))
                 .start();
         EmbeddedServer server = http.getBean(EmbeddedServer.class).start();
         int actual = server.getPort();

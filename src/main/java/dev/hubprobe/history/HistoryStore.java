@@ -10,6 +10,7 @@ import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.Reason;
 import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.probe.RunSink;
+import dev.hubprobe.probe.Transcript;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -49,12 +50,19 @@ public final class HistoryStore implements RunSink, AutoCloseable {
 
     private final JdbcConnectionPool pool;
     private final EnvironmentStore environments;
+    private final PageQueries pages;
     private final AtomicLong writeFailures = new AtomicLong();
     private volatile String lastWriteError;
 
     private HistoryStore(JdbcConnectionPool pool) {
         this.pool = pool;
         this.environments = new EnvironmentStore(pool);
+        this.pages = new PageQueries(pool);
+    }
+
+    /** The queries behind the status page. */
+    public PageQueries pages() {
+        return pages;
     }
 
     /** The user environments the recorded runs saw. */
@@ -119,7 +127,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             c.setAutoCommit(false);
             try (PreparedStatement run = c.prepareStatement("INSERT INTO runs (id, hub, probe, probe_user, started_at,"
                     + " duration_seconds, passed, failed_phase, reason, message, scale_up_observed, facts, notes,"
-                    + " env_fingerprint, env_changed, env_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + " env_fingerprint, env_changed, env_detail, transcript) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement phase = c.prepareStatement("INSERT INTO run_phases (run_id, idx, phase, status,"
                          + " duration_seconds, reason, message, spawn_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
                 run.setString(1, r.runId());
@@ -138,6 +146,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 run.setString(14, env == null ? null : env.fingerprint());
                 run.setObject(15, env == null ? null : env.changed());
                 run.setString(16, env == null ? null : EnvironmentStore.detail(env));
+                run.setString(17, JSON.writeValueAsString(r.transcript()));
                 run.executeUpdate();
                 int idx = 0;
                 for (PhaseResult p : r.phases()) {
@@ -175,6 +184,11 @@ public final class HistoryStore implements RunSink, AutoCloseable {
 
     /** As {@link #runs(String, String, Instant, int)}, only passed or only failed runs when {@code passed} is given. */
     public List<RunResult> runs(String hub, String probe, Instant since, Boolean passed, int limit) {
+        return runs(hub, probe, since, passed, limit, 0);
+    }
+
+    /** One page of runs: as above, skipping the newest {@code offset}. */
+    public List<RunResult> runs(String hub, String probe, Instant since, Boolean passed, int limit, int offset) {
         StringBuilder sql = new StringBuilder(RUNS + " WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
         if (passed != null) {
@@ -193,8 +207,9 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             sql.append(" AND started_at >= ?");
             args.add(Timestamp.from(since));
         }
-        sql.append(" ORDER BY started_at DESC, id LIMIT ?");
+        sql.append(" ORDER BY started_at DESC, id LIMIT ? OFFSET ?");
         args.add(limit);
+        args.add(offset);
         return query(sql.toString(), args);
     }
 
@@ -207,6 +222,14 @@ public final class HistoryStore implements RunSink, AutoCloseable {
      * pair, so the cost follows the number of pairs, not the size of the history.
      */
     public Map<ProbeKey, RunResult> latest(Collection<ProbeKey> keys) {
+        return latest(keys, true);
+    }
+
+    /**
+     * As {@link #latest(Collection)}; without {@code whole}, the runs come without their phases and
+     * transcript (the status page's rows need neither, and read a thousand at a time).
+     */
+    public Map<ProbeKey, RunResult> latest(Collection<ProbeKey> keys, boolean whole) {
         List<Row> found = new ArrayList<>();
         Map<ProbeKey, RunResult> out = new LinkedHashMap<>();
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
@@ -216,11 +239,11 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 ps.setString(2, k.probe());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        found.add(run(rs));
+                        found.add(run(rs, whole));
                     }
                 }
             }
-            withPhases(c, found).forEach(r -> out.put(ProbeKey.of(r), r));
+            (whole ? withPhases(c, found) : found.stream().map(Row::result).toList()).forEach(r -> out.put(ProbeKey.of(r), r));
         } catch (SQLException | JsonProcessingException e) {
             throw new IllegalStateException("history query failed: " + e.getMessage(), e);
         }
@@ -369,6 +392,10 @@ public final class HistoryStore implements RunSink, AutoCloseable {
 
     /** A run row, its phase lists still empty (and mutable) for {@link #withPhases}. */
     private static Row run(ResultSet rs) throws SQLException, JsonProcessingException {
+        return run(rs, true);
+    }
+
+    private static Row run(ResultSet rs, boolean transcript) throws SQLException, JsonProcessingException {
         String failed = rs.getString("failed_phase");
         Object scaleUp = rs.getObject("scale_up_observed");
         return new Row(rs.getString("id"), rs.getString("hub"), rs.getString("probe"), rs.getString("probe_user"),
@@ -376,7 +403,8 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 new ArrayList<>(), new ArrayList<>(), scaleUp == null ? null : (Boolean) scaleUp,
                 failed == null ? null : Phase.valueOf(failed.toUpperCase(Locale.ROOT)), reason(rs.getString("reason")),
                 rs.getString("message"), JSON.readValue(rs.getString("facts"), new TypeReference<Map<String, String>>() { }),
-                JSON.readValue(rs.getString("notes"), new TypeReference<List<String>>() { }), environment(rs));
+                JSON.readValue(rs.getString("notes"), new TypeReference<List<String>>() { }), environment(rs),
+                !transcript || rs.getString("transcript") == null ? null : JSON.readValue(rs.getString("transcript"), Transcript.class));
     }
 
     /** The run's environment as a summary (count, not list), or null when it captured none. */
@@ -394,10 +422,11 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     /** A run as read, its phase lists filled by {@link #withPhases} before it becomes a {@link RunResult}. */
     private record Row(String id, String hub, String probe, String user, Instant startedAt, Duration duration,
                        List<PhaseResult> phases, List<PhaseResult> spawn, Boolean scaleUp, Phase failedPhase, Reason reason,
-                       String message, Map<String, String> facts, List<String> notes, Environment environment) {
+                       String message, Map<String, String> facts, List<String> notes, Environment environment,
+                       Transcript transcript) {
         RunResult result() {
             return new RunResult(id, hub, probe, user, startedAt, duration, phases, spawn, scaleUp, failedPhase, reason, message,
-                    facts, notes, environment);
+                    facts, notes, environment, transcript);
         }
     }
 

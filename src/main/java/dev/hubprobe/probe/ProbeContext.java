@@ -36,6 +36,8 @@ public final class ProbeContext {
     public final Map<String, String> facts = new LinkedHashMap<>();
     public final List<String> notes = new ArrayList<>();
     public final List<ProgressEvent> spawnEvents = new ArrayList<>();
+    /** Each cell's output as it ran, for the run's page. */
+    public final List<Transcript.Cell> cells = new ArrayList<>();
     private final String serverName;
 
     /** Hub version from {@code /hub/api/}; decides the spawn body shape. */

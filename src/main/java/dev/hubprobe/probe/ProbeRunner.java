@@ -1,6 +1,7 @@
 package dev.hubprobe.probe;
 
 import dev.hubprobe.config.Redactor;
+import dev.hubprobe.json.Json;
 import dev.hubprobe.environment.Environment;
 import dev.hubprobe.environment.EnvironmentCapture;
 import dev.hubprobe.jupyter.hub.HubClient;
@@ -129,7 +130,7 @@ public final class ProbeRunner {
                     startedAt, total, phases, detail,
                     ctx.spawnAnatomy == null ? null : ctx.spawnAnatomy.scaleUpObserved(), failedPhase, failure == null ? null : failure.reason(),
                     failure == null ? null : redactor.redact(failure.getMessage()), ctx.facts,
-                    ctx.notes.stream().map(redactor::redact).toList(), environment);
+                    ctx.notes.stream().map(redactor::redact).toList(), environment, transcript(ctx, start, redactor));
             log(result);
             return result;
         }
@@ -152,6 +153,17 @@ public final class ProbeRunner {
                 ctx.notes::add).orElse(null);
         ctx.facts.put("environment_capture_seconds", String.format(java.util.Locale.ROOT, "%.3f", (clock.nanoTime() - t0) / 1e9));
         return env;
+    }
+
+    /** The progress events and cell outputs, cut and redacted (a cell may print what it should not). */
+    private static Transcript transcript(ProbeContext ctx, long start, Redactor redactor) {
+        List<Transcript.Event> events = ctx.spawnEvents.stream().limit(Transcript.MAX_EVENTS)
+                .map(e -> new Transcript.Event(Math.max(0, e.receivedNanos() - start) / 1e9,
+                        Json.abbreviate(redactor.redact(e.message()), 500)))
+                .toList();
+        List<Transcript.Cell> cells = ctx.cells.stream().map(c -> new Transcript.Cell(Transcript.cut(c.code()),
+                Transcript.cut(redactor.redact(c.output())), Transcript.cut(redactor.redact(c.error())))).toList();
+        return new Transcript(events, cells);
     }
 
     /** The spawn's breakdown as phases, only those its events let us measure. */

@@ -80,6 +80,11 @@ public final class JsonReport {
             endpoints.values().forEach(o.putArray("tls_endpoints")::add);
         }
         o.set("environment", environment(r.environment()));
+        ObjectNode transcript = o.putObject("transcript");
+        ArrayNode events = transcript.putArray("events");
+        r.transcript().events().forEach(e -> events.addObject().put("at_seconds", e.atSeconds()).put("message", e.message()));
+        ArrayNode cells = transcript.putArray("cells");
+        r.transcript().cells().forEach(c -> cells.addObject().put("code", c.code()).put("output", c.output()).put("error", c.error()));
         ArrayNode notes = o.putArray("notes");
         r.notes().forEach(notes::add);
         return o;

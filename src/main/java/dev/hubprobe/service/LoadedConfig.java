@@ -14,7 +14,17 @@ import java.util.Map;
 public record LoadedConfig(Path file, int port, Secret apiToken, Secret readToken, Path historyPath, Duration retention,
                            int threads, Duration jitter, List<ScheduledProbe> probes,
                            List<Notifier> notifiers, String externalUrl, Duration resend,
-                           Map<String, AlertPolicy> policies, TlsThresholds tls) {
+                           Map<String, AlertPolicy> policies, TlsThresholds tls, StatusPage statusPage) {
+
+    /**
+     * The status page's settings.
+     *
+     * @param isPublic    serve {@code /} to anyone, without messages or run links; operator pages need a token
+     * @param publicHubs  the hubs the public page shows (every configured hub when the list was not given)
+     */
+    public record StatusPage(boolean isPublic, String title, List<String> publicHubs) {
+        public static final StatusPage DEFAULT = new StatusPage(false, "hubprobe", List.of());
+    }
 
     /** How long shutdown waits for running probes: long enough for their cleanup (kernel, then server). */
     public Duration shutdownGrace() {

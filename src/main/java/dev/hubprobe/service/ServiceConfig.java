@@ -8,7 +8,15 @@ import java.util.List;
  * (see {@link ServiceConfigLoader}). Keys are snake_case in the file; unknown keys are errors.
  */
 public record ServiceConfig(Server server, History history, Scheduler scheduler, Defaults defaults,
-                            String probesDir, Alerting alerting, List<Hub> hubs) {
+                            String probesDir, Alerting alerting, List<Hub> hubs, StatusPage statusPage) {
+
+    /**
+     * @param isPublic the page at {@code /} is for hub users: only these hubs, no messages, run links or
+     *                 anything naming a user or host; the operator view then needs a token
+     */
+    public record StatusPage(@com.fasterxml.jackson.annotation.JsonProperty("public") Boolean isPublic, String title,
+                             List<String> hubs) {
+    }
 
     /**
      * @param apiToken  bearer token for "run now" and reload; {@code ${env:..}} or {@code ${file:..}}

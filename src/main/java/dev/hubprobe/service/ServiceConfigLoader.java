@@ -179,7 +179,30 @@ public final class ServiceConfigLoader {
         }
         return new LoadedConfig(file, port, apiToken, readToken, historyPath, retention, threads, jitter, List.copyOf(probes),
                 notifiers, externalUrl, alerting.resend() == null ? Duration.ofMinutes(1) : alerting.resend(), Map.copyOf(policies),
-                tlsAlerts);
+                tlsAlerts, statusPage(check, c.statusPage(), probes, apiToken != null || readToken != null));
+    }
+
+    private static LoadedConfig.StatusPage statusPage(Checker check, ServiceConfig.StatusPage page, List<ScheduledProbe> probes,
+                                                      boolean tokenSet) throws ConfigException {
+        if (page == null) {
+            return LoadedConfig.StatusPage.DEFAULT;
+        }
+        boolean isPublic = page.isPublic() != null && page.isPublic();
+        java.util.Set<String> configured = new java.util.LinkedHashSet<>();
+        probes.forEach(p -> configured.add(p.hub()));
+        List<String> hubs = page.hubs() == null ? List.copyOf(configured) : page.hubs();
+        for (int i = 0; i < hubs.size(); i++) {
+            if (!configured.contains(hubs.get(i))) {
+                throw check.at("status_page.hubs[" + i + "]", "no hub named '" + hubs.get(i) + "' is configured (hubs: "
+                        + String.join(", ", configured) + ")");
+            }
+        }
+        if (isPublic && !tokenSet) {
+            throw check.at("status_page.public", "a public page needs server.read_token (or server.api_token) set: "
+                    + "the operator view and the API would otherwise be open to everyone");
+        }
+        String title = page.title() == null || page.title().isBlank() ? "hubprobe" : page.title();
+        return new LoadedConfig.StatusPage(isPublic, title, List.copyOf(hubs));
     }
 
     private static AlertPolicy policy(Checker check, String at, AlertPolicy base, ServiceConfig.FailureAlerts f,

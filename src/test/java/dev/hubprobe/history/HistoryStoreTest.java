@@ -132,4 +132,24 @@ class HistoryStoreTest {
             assertTrue(envs.find("a", first.environment().fingerprint()).isEmpty());
         }
     }
+
+    @Test
+    void theStatusPageQueriesAnswerFromTheRuns() {
+        Instant now = Instant.now();
+        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+            for (int i = 0; i < 6; i++) {
+                h.accept(run("a", now.minusSeconds(30L * i), i % 3 != 0));
+            }
+            h.accept(run("a", now.minus(Duration.ofDays(3)), false));
+            PageQueries.Uptime up = h.pages().uptime(now.plusSeconds(1)).get(new ProbeKey("a", "kernel-smoke"));
+            assertEquals(6, up.runs()[0]);
+            assertEquals(4, up.passed()[0]);
+            assertEquals(7, up.runs()[1]);
+            PageQueries.Series s = h.pages().series("a", now.minus(Duration.ofHours(1)), Duration.ofMinutes(5), List.of("spawn", "spawn_image_pull"));
+            assertTrue(s.buckets().size() >= 1 && s.buckets().size() <= 2, s::toString);
+            assertEquals(List.of("total", "spawn", "spawn_image_pull"), List.copyOf(s.values().keySet()));
+            assertEquals(4.5, s.values().get("spawn").stream().filter(java.util.Objects::nonNull).findFirst().orElseThrow(), 1e-9);
+            assertEquals(2, h.pages().days("a", now.minus(Duration.ofDays(5))).size());
+        }
+    }
 }

@@ -77,6 +77,23 @@ class ServiceConfigLoaderTest {
     }
 
     @Test
+    void theStatusPageNamesOnlyConfiguredHubsAndAPublicOneNeedsAToken() throws Exception {
+        ConfigException unknown = bad("server: {read_token: \"${env:PATH}\"}\nstatus_page: {public: true, hubs: [staging, prod]}\n" + HUB);
+        assertTrue(unknown.getMessage().contains("status_page.hubs[1]") && unknown.getMessage().contains("no hub named 'prod'"),
+                unknown.getMessage());
+        ConfigException open = bad("status_page: {public: true}\n" + HUB);
+        assertTrue(open.getMessage().contains("status_page.public") && open.getMessage().contains("server.read_token"), open.getMessage());
+        ConfigException typo = bad("status_page: {publc: true}\n" + HUB);
+        assertTrue(typo.getMessage().contains("publc"), typo.getMessage());
+        LoadedConfig c = ServiceConfigLoader.load(write("server: {read_token: \"${env:PATH}\"}\n"
+                + "status_page: {public: true, title: Example Hub}\n" + HUB));
+        assertTrue(c.statusPage().isPublic());
+        assertEquals("Example Hub", c.statusPage().title());
+        assertEquals(List.of("staging"), c.statusPage().publicHubs(), "every configured hub when none are listed");
+        assertFalse(ServiceConfigLoader.load(write(HUB)).statusPage().isPublic(), "off by default");
+    }
+
+    @Test
     void keyNestedOneLevelOff() throws Exception {
         // incident 5: a chart upgrade nested a key one level too deep; ours says where
         ConfigException e = bad("""

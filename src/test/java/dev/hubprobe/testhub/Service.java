@@ -109,8 +109,8 @@ public final class Service implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    public JsonNode json(String path) throws IOException, InterruptedException {
-        return JSON.readTree(get(path).body());
+    public JsonNode json(String path, String... headers) throws IOException, InterruptedException {
+        return JSON.readTree(get(path, headers).body());
     }
 
     public void signal(String name) throws IOException, InterruptedException {

@@ -8,6 +8,7 @@ import dev.hubprobe.probe.ProbeDefinition;
 import dev.hubprobe.probe.ProbeFailure;
 import dev.hubprobe.probe.ProbeStep;
 import dev.hubprobe.probe.Reason;
+import dev.hubprobe.probe.Transcript;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -26,6 +27,8 @@ public final class ExecuteStep implements ProbeStep {
             ProbeDefinition.Cell cell = cells.get(i);
             String where = cells.size() == 1 ? "" : "cell " + (i + 1) + ": ";
             ExecuteResult r = ctx.channel.execute(cell.code(), deadline);
+            ctx.cells.add(new Transcript.Cell(cell.code(), r.output() + r.stderr(),
+                    r.ok() ? null : r.errorName() != null ? r.errorName() + ": " + r.errorValue() : "status " + r.status()));
             if (!r.ok() && !cell.expect().allowError()) {
                 String error = r.errorName() != null ? r.errorName() + ": " + r.errorValue() : "execute_reply status " + r.status();
                 throw new ProbeFailure(Reason.EXECUTE_ERROR, where + error);

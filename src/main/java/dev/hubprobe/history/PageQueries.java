@@ -1,0 +1,208 @@
+package dev.hubprobe.history;
+
+import dev.hubprobe.probe.ProbeKey;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The history as the status page reads it: uptime, days, latency over time, a run's neighbours. Each
+ * is one query whose cost follows what it returns (indexes on hub, probe and start time).
+ */
+public final class PageQueries {
+    private final DataSource db;
+
+    PageQueries(DataSource db) {
+        this.db = db;
+    }
+
+    /** Runs and passing runs of a pair over the last 24 hours, 7 days and 30 days. */
+    public record Uptime(int[] runs, int[] passed) {
+        /** The share of passing runs in window {@code i} (0: 24 h, 1: 7 d, 2: 30 d); null without runs. */
+        public Double ratio(int i) {
+            return runs[i] == 0 ? null : passed[i] / (double) runs[i];
+        }
+    }
+
+    public Map<ProbeKey, Uptime> uptime(Instant now) {
+        Instant day = now.minus(Duration.ofDays(1));
+        Instant week = now.minus(Duration.ofDays(7));
+        Instant month = now.minus(Duration.ofDays(30));
+        String sql = "SELECT hub, probe,"
+                + " SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN started_at >= ? AND passed THEN 1 ELSE 0 END),"
+                + " SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN started_at >= ? AND passed THEN 1 ELSE 0 END),"
+                + " COUNT(*), SUM(CASE WHEN passed THEN 1 ELSE 0 END)"
+                + " FROM runs WHERE started_at >= ? GROUP BY hub, probe";
+        Map<ProbeKey, Uptime> out = new LinkedHashMap<>();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            Timestamp d = Timestamp.from(day);
+            Timestamp w = Timestamp.from(week);
+            ps.setTimestamp(1, d);
+            ps.setTimestamp(2, d);
+            ps.setTimestamp(3, w);
+            ps.setTimestamp(4, w);
+            ps.setTimestamp(5, Timestamp.from(month));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(new ProbeKey(rs.getString(1), rs.getString(2)), new Uptime(
+                            new int[] {rs.getInt(3), rs.getInt(5), rs.getInt(7)}, new int[] {rs.getInt(4), rs.getInt(6), rs.getInt(8)}));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** When each pair last passed, where it ever did. */
+    public Map<ProbeKey, Instant> lastPassing(Collection<ProbeKey> keys) {
+        Map<ProbeKey, Instant> out = new LinkedHashMap<>();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT started_at FROM runs WHERE hub = ? AND probe = ? AND passed ORDER BY started_at DESC LIMIT 1")) {
+            for (ProbeKey k : keys) {
+                ps.setString(1, k.hub());
+                ps.setString(2, k.probe());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        out.put(k, rs.getTimestamp(1).toInstant());
+                    }
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** One day of a hub: how many runs, how many failed. */
+    public record Day(LocalDate date, int runs, int failed) {
+    }
+
+    /** A hub's days since {@code since} (UTC days), oldest first; days without runs are absent. */
+    public List<Day> days(String hub, Instant since) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT started_at, passed FROM runs WHERE hub = ? AND started_at >= ? ORDER BY started_at")) {
+            ps.setString(1, hub);
+            ps.setTimestamp(2, Timestamp.from(since));
+            Map<LocalDate, int[]> byDay = new LinkedHashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    // the day in UTC, whatever the database session's time zone
+                    LocalDate d = LocalDate.ofInstant(rs.getTimestamp(1).toInstant(), java.time.ZoneOffset.UTC);
+                    int[] n = byDay.computeIfAbsent(d, k -> new int[2]);
+                    n[0]++;
+                    if (!rs.getBoolean(2)) {
+                        n[1]++;
+                    }
+                }
+            }
+            List<Day> out = new ArrayList<>();
+            byDay.forEach((d, n) -> out.add(new Day(d, n[0], n[1])));
+            return out;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** A hub's latency over time: per bucket start (epoch seconds), each series' mean in seconds over passing runs. */
+    public record Series(long bucketSeconds, List<Long> buckets, Map<String, List<Double>> values) {
+    }
+
+    /**
+     * The mean of the whole run ("total") and of the given phases over the hub's passing runs since
+     * {@code since}, in buckets of {@code bucket}: at most a few hundred points whatever the range.
+     */
+    public Series series(String hub, Instant since, Duration bucket, List<String> phases) {
+        long size = bucket.toSeconds();
+        Map<Long, Map<String, Double>> rows = new java.util.TreeMap<>();
+        try (Connection c = db.getConnection()) {
+            // the bucket is computed in a subquery: grouping by an expression with a parameter in it is refused
+            try (PreparedStatement ps = c.prepareStatement("SELECT b, AVG(d) FROM (SELECT FLOOR(EXTRACT(EPOCH FROM started_at) / ?) AS b,"
+                    + " duration_seconds AS d FROM runs WHERE hub = ? AND started_at >= ? AND passed) t GROUP BY b")) {
+                ps.setLong(1, size);
+                ps.setString(2, hub);
+                ps.setTimestamp(3, Timestamp.from(since));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.computeIfAbsent(rs.getLong(1) * size, k -> new LinkedHashMap<>()).put("total", rs.getDouble(2));
+                    }
+                }
+            }
+            if (!phases.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT b, phase, AVG(d) FROM (SELECT FLOOR(EXTRACT(EPOCH FROM r.started_at)"
+                        + " / ?) AS b, p.phase AS phase, p.duration_seconds AS d FROM runs r JOIN run_phases p ON p.run_id = r.id"
+                        + " WHERE r.hub = ? AND r.started_at >= ? AND r.passed AND p.status = 'passed' AND p.phase IN ("
+                        + String.join(", ", java.util.Collections.nCopies(phases.size(), "?")) + ")) t GROUP BY b, phase")) {
+                    int i = 1;
+                    ps.setLong(i++, size);
+                    ps.setString(i++, hub);
+                    ps.setTimestamp(i++, Timestamp.from(since));
+                    for (String p : phases) {
+                        ps.setString(i++, p);
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            rows.computeIfAbsent(rs.getLong(1) * size, k -> new LinkedHashMap<>()).put(rs.getString(2), rs.getDouble(3));
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+        List<Long> buckets = new ArrayList<>(rows.keySet());
+        Map<String, List<Double>> values = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>(List.of("total"));
+        names.addAll(phases);
+        for (String name : names) {
+            List<Double> v = new ArrayList<>();
+            rows.values().forEach(r -> v.add(r.get(name)));
+            if (v.stream().anyMatch(java.util.Objects::nonNull)) {
+                values.put(name, v);
+            }
+        }
+        return new Series(size, buckets, values);
+    }
+
+    /** The ids of the hub's runs just before and just after this one, where there are. */
+    public record Neighbours(Optional<String> previous, Optional<String> next) {
+    }
+
+    public Neighbours neighbours(String hub, Instant startedAt, String id) {
+        try (Connection c = db.getConnection();
+             PreparedStatement before = c.prepareStatement("SELECT id FROM runs WHERE hub = ? AND (started_at < ? OR (started_at = ?"
+                     + " AND id < ?)) ORDER BY started_at DESC, id DESC LIMIT 1");
+             PreparedStatement after = c.prepareStatement("SELECT id FROM runs WHERE hub = ? AND (started_at > ? OR (started_at = ?"
+                     + " AND id > ?)) ORDER BY started_at, id LIMIT 1")) {
+            return new Neighbours(one(before, hub, startedAt, id), one(after, hub, startedAt, id));
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    private static Optional<String> one(PreparedStatement ps, String hub, Instant at, String id) throws SQLException {
+        ps.setString(1, hub);
+        ps.setTimestamp(2, Timestamp.from(at));
+        ps.setTimestamp(3, Timestamp.from(at));
+        ps.setString(4, id);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+    }
+
+    private static IllegalStateException failed(SQLException e) {
+        return new IllegalStateException("history query failed: " + e.getMessage(), e);
+    }
+}

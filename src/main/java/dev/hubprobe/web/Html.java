@@ -1,0 +1,107 @@
+package dev.hubprobe.web;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/** Escaping and the few formats every page shares. All text from a hub or a run goes through {@link #esc}. */
+final class Html {
+    private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+
+    private Html() {
+    }
+
+    static String esc(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&#39;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** A path segment for a link (hub and probe names are [a-z0-9-], run ids UUIDs; this is for safety's sake). */
+    static String seg(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** A {@code <time>} element: machine-readable, and in words for people. */
+    static String time(Instant t, Instant now) {
+        if (t == null) {
+            return "never";
+        }
+        return "<time datetime=\"" + t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\">" + ago(t, now) + "</time>";
+    }
+
+    static String minute(Instant t) {
+        return t == null ? "" : MINUTE.format(t);
+    }
+
+    static String second(Instant t) {
+        return t == null ? "" : SECOND.format(t);
+    }
+
+    static String ago(Instant t, Instant now) {
+        long s = Math.max(0, Duration.between(t, now).toSeconds());
+        if (s < 60) {
+            return s + " s ago";
+        }
+        if (s < 3600) {
+            return s / 60 + " min ago";
+        }
+        if (s < 86400) {
+            return s / 3600 + " h ago";
+        }
+        return s / 86400 + " d ago";
+    }
+
+    static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.3f s", d.toNanos() / 1e9);
+    }
+
+    static String duration(Duration d) {
+        long s = d.toSeconds();
+        if (s < 60) {
+            return s + " s";
+        }
+        if (s < 3600) {
+            return s / 60 + " min " + s % 60 + " s";
+        }
+        return s / 3600 + " h " + s % 3600 / 60 + " min";
+    }
+
+    static String percent(Double ratio) {
+        if (ratio == null) {
+            return "–";
+        }
+        double p = ratio * 100;
+        return p >= 99.995 ? "100%" : String.format(Locale.ROOT, "%.2f%%", Math.floor(p * 100) / 100);
+    }
+
+    /** The whole document around a page's body: one stylesheet, one script, nothing from elsewhere. */
+    static String page(String title, String body, boolean charts) {
+        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                + "<meta name=\"color-scheme\" content=\"light dark\">"
+                + "<title>" + esc(title) + "</title>"
+                + "<link rel=\"icon\" href=\"data:,\">"
+                + "<link rel=\"stylesheet\" href=\"/static/web/status.css\">"
+                + (charts ? "<link rel=\"stylesheet\" href=\"/static/uplot/uPlot.min.css\">"
+                + "<script src=\"/static/uplot/uPlot.iife.min.js\" defer></script>" : "")
+                + "<script src=\"/static/web/status.js\" defer></script>"
+                + "</head><body>" + body + "</body></html>\n";
+    }
+}

@@ -1,0 +1,182 @@
+package dev.hubprobe.web;
+
+import static dev.hubprobe.web.Html.esc;
+import static dev.hubprobe.web.Html.seg;
+
+import dev.hubprobe.alerting.Alert;
+import dev.hubprobe.alerting.AlertStore;
+import dev.hubprobe.json.Json;
+import dev.hubprobe.probe.RunResult;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code GET /}: every configured hub at a glance. The operator view names the failed phase, the
+ * reason and the hub's own message, and links each run; the public view (for hub users) shows states,
+ * uptime and charts only, nothing that names a user, a host or a run.
+ */
+final class StatusPage {
+    private StatusPage() {
+    }
+
+    static String render(Board b, String title, boolean operator, boolean publicMode) {
+        StringBuilder h = new StringBuilder();
+        h.append("<header class=\"top\"><h1>").append(esc(title)).append("</h1>");
+        h.append("<p class=\"sub\">Synthetic user checks: log in, start a server, run code. ");
+        if (publicMode && !operator) {
+            h.append("<a href=\"/login\">Operator sign-in</a>");
+        } else if (publicMode) {
+            h.append("Operator view · <a href=\"/logout\">sign out</a>");
+        }
+        h.append("</p>");
+        h.append("<p class=\"sub\">Uptime is the share of passing runs over the last 24 hours, 7 days and 30 days. "
+                + "Each hub's strip has one cell per day of the last 90: green without failures, amber with some, red when most "
+                + "failed, grey without runs. Its chart shows the mean time of a whole run, the spawn, scale-up and image pull, "
+                + "and the spawn's learned baseline (dashed).</p>");
+        h.append("<p><label for=\"range\">Latency charts over </label><select id=\"range\">"
+                + "<option value=\"24h\" selected>the last 24 hours</option><option value=\"7d\">the last 7 days</option>"
+                + "<option value=\"30d\">the last 30 days</option></select></p></header>");
+        h.append("<main id=\"live\" data-version=\"").append(b.version()).append("\" aria-live=\"polite\">");
+        h.append(live(b, operator));
+        h.append("</main>");
+        h.append("<footer><p>Updated as runs land.").append(operator ? " <a href=\"/metrics\">Metrics</a> · <a href=\"/api/v1/hubs\">API</a>" : "")
+                .append("</p></footer>");
+        return Html.page(title, h.toString(), true);
+    }
+
+    /** The part of the page that changes as runs land, swapped in place by the page's script. */
+    static String live(Board b, boolean operator) {
+        StringBuilder h = new StringBuilder();
+        int failing = 0;
+        for (List<Board.Row> rows : b.hubs().values()) {
+            if (Board.hubState(rows) == Board.State.FAILING) {
+                failing++;
+            }
+        }
+        h.append("<p class=\"summary\" id=\"summary\">").append(b.hubs().size()).append(b.hubs().size() == 1 ? " hub, " : " hubs, ")
+                .append(failing == 0 ? "all working" : failing + " failing").append(" · checked ")
+                .append(Html.time(b.now(), b.now())).append("</p>");
+        for (Map.Entry<String, List<Board.Row>> e : b.hubs().entrySet()) {
+            hub(h, b, e.getKey(), e.getValue(), operator);
+        }
+        alerts(h, b, operator);
+        maintenance(h, b);
+        incidents(h, b);
+        return h.toString();
+    }
+
+    /** One hub: kept lean, since a page may list a thousand of them (legends are said once, at the top). */
+    private static void hub(StringBuilder h, Board b, String hub, List<Board.Row> rows, boolean operator) {
+        Board.State s = Board.hubState(rows);
+        String name = esc(hub);
+        h.append("<section class=\"hub\" data-hub=\"").append(name).append("\" data-state=\"")
+                .append(s.css()).append("\"><h2>");
+        h.append(operator ? "<a href=\"/hubs/" + seg(hub) + "\">" + name + "</a>" : name);
+        h.append(" ").append(badge(s)).append("</h2>");
+        h.append("<table><thead><tr><th>Probe</th><th>State</th><th>Last run</th><th>Last success</th>"
+                + "<th>24 h</th><th>7 d</th><th>30 d</th>").append(operator ? "<th>Detail</th>" : "").append("</tr></thead><tbody>");
+        for (Board.Row r : rows) {
+            RunResult last = r.last();
+            h.append("<tr data-state=\"").append(r.state().css()).append("\">");
+            h.append("<th scope=\"row\">").append(esc(r.key().probe())).append("</th><td>").append(badge(r.state())).append("</td><td>");
+            if (last == null) {
+                h.append("never");
+            } else if (operator) {
+                h.append("<a href=\"/runs/").append(seg(last.runId())).append("\">").append(Html.time(last.startedAt(), b.now())).append("</a>");
+            } else {
+                h.append(Html.time(last.startedAt(), b.now()));
+            }
+            h.append("</td><td>").append(Html.time(r.lastSuccess(), b.now())).append("</td>");
+            for (int i = 0; i < 3; i++) {
+                h.append("<td class=\"num\">").append(Html.percent(r.uptime().ratio(i))).append("</td>");
+            }
+            if (operator) {
+                h.append("<td class=\"detail\">");
+                if (last != null && !last.passed()) {
+                    h.append("<span class=\"phase\">").append(esc(last.failedPhase().label())).append("</span> · <code class=\"reason\">")
+                            .append(esc(last.reason().label())).append("</code> · <span class=\"message\">")
+                            .append(esc(Json.abbreviate(last.message(), 300))).append("</span>");
+                    if (last.environment() != null && last.environment().sinceLastPass() != null) {
+                        h.append("<br><span class=\"env-change\">")
+                                .append(esc(last.environment().sinceLastPass().line(3))).append("</span>");
+                    }
+                }
+                h.append("</td>");
+            }
+            h.append("</tr>");
+        }
+        h.append("</tbody></table>");
+        h.append("<img class=\"days\" src=\"/status/days/").append(seg(hub)).append(".svg\" width=\"450\" height=\"28\" loading=\"lazy\" alt=\"")
+                .append(name).append(": the last 90 days\">");
+        h.append("<div class=\"chart\" data-hub=\"").append(name).append("\" role=\"img\" aria-label=\"Latency of ").append(name)
+                .append("\"></div></section>");
+    }
+
+    private static void alerts(StringBuilder h, Board b, boolean operator) {
+        h.append("<section id=\"alerts\" aria-labelledby=\"alerts-h\"><h2 id=\"alerts-h\">Open alerts</h2>");
+        if (b.alerts().isEmpty()) {
+            h.append("<p>None.</p></section>");
+            return;
+        }
+        h.append("<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Since</th><th scope=\"col\">Hub</th><th scope=\"col\">Probe</th>"
+                + "<th scope=\"col\">What</th></tr></thead><tbody>");
+        for (Alert a : b.alerts()) {
+            h.append("<tr><td>").append(Html.time(a.startsAt(), b.now())).append("</td><td>").append(esc(a.hub())).append("</td><td>")
+                    .append(esc(a.probe())).append("</td><td>").append(esc(what(a.kind(), a.kind() == Alert.Kind.FAILURE
+                            ? a.annotations().get("phase") : a.phase(), a.annotations().get("reason"))));
+            if (operator && a.annotations().containsKey("summary")) {
+                h.append(": ").append(esc(a.annotations().get("summary")));
+            }
+            h.append("</td></tr>");
+        }
+        h.append("</tbody></table></div></section>");
+    }
+
+    private static void maintenance(StringBuilder h, Board b) {
+        if (b.maintenance().isEmpty()) {
+            return;
+        }
+        h.append("<section id=\"maintenance\" aria-labelledby=\"maint-h\"><h2 id=\"maint-h\">Maintenance</h2><ul>");
+        for (Board.Maintenance m : b.maintenance()) {
+            h.append("<li>").append(esc(m.hub())).append(": ").append(esc(m.what()));
+            if (m.until() != null) {
+                h.append(", until ").append(Html.minute(m.until()));
+            }
+            h.append("</li>");
+        }
+        h.append("</ul></section>");
+    }
+
+    private static void incidents(StringBuilder h, Board b) {
+        h.append("<section id=\"incidents\" aria-labelledby=\"inc-h\"><h2 id=\"inc-h\">Incidents, last 30 days</h2>");
+        if (b.incidents().isEmpty()) {
+            h.append("<p>None.</p></section>");
+            return;
+        }
+        h.append("<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Started</th><th scope=\"col\">Ended</th>"
+                + "<th scope=\"col\">Duration</th><th scope=\"col\">Hub</th><th scope=\"col\">Probe</th><th scope=\"col\">What</th>"
+                + "</tr></thead><tbody>");
+        for (AlertStore.Incident i : b.incidents()) {
+            h.append("<tr><td>").append(Html.minute(i.startsAt())).append("</td><td>")
+                    .append(i.endsAt() == null ? "<strong>ongoing</strong>" : Html.minute(i.endsAt())).append("</td><td>")
+                    .append(Html.duration(Duration.between(i.startsAt(), i.endsAt() == null ? b.now() : i.endsAt()))).append("</td><td>")
+                    .append(esc(i.hub())).append("</td><td>").append(esc(i.probe())).append("</td><td>")
+                    .append(esc(what(i.kind(), i.phase(), i.reason()))).append("</td></tr>");
+        }
+        h.append("</tbody></table></div></section>");
+    }
+
+    private static String what(Alert.Kind kind, String phase, String reason) {
+        return switch (kind) {
+            case FAILURE -> "failing" + (phase == null ? "" : " in " + phase) + (reason == null ? "" : " (" + reason + ")");
+            case REGRESSION -> "slower than usual" + (phase == null ? "" : " in " + phase);
+            case TLS -> "certificate expiring" + (phase == null ? "" : " (" + phase + ")");
+        };
+    }
+
+    /** The state in words; its mark (✓ ✗ ! ? ⏸) comes from the stylesheet, hidden from screen readers. */
+    static String badge(Board.State s) {
+        return "<span class=\"state " + s.css() + "\">" + s.words + "</span>";
+    }
+}

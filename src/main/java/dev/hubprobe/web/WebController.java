@@ -1,0 +1,329 @@
+package dev.hubprobe.web;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hubprobe.alerting.Baselines;
+import dev.hubprobe.config.Secret;
+import dev.hubprobe.history.PageQueries;
+import dev.hubprobe.json.Json;
+import dev.hubprobe.probe.ProbeKey;
+import dev.hubprobe.probe.RunResult;
+import dev.hubprobe.schedule.ScheduledProbe;
+import dev.hubprobe.service.LoadedConfig;
+import dev.hubprobe.service.ServiceState;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.http.cookie.Cookie;
+import io.micronaut.http.cookie.SameSite;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * The pages people open in a browser: the status page, a hub's runs, one run, badges. Everything is
+ * read from the history and the alert state, like the API.
+ *
+ * <p>Who sees what: by default the pages show what the API shows, to whoever the API would (the read
+ * token, when one is set, as a bearer header or the session cookie {@code /login} sets). With
+ * {@code status_page.public} the status page, its charts and badges of the listed hubs are open to
+ * everyone without messages, run links or user names; the operator view needs the token.
+ */
+@Controller
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class WebController {
+    /** The uPlot version bundled from its webjar; the pom pins the same. */
+    public static final String UPLOT_VERSION = "1.6.30";
+    static final String SESSION = "hubprobe_session";
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    private static final Pattern RUN_ID = Pattern.compile("[0-9a-f-]{36}");
+    static final String CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    private static final Map<String, Duration[]> RANGES = Map.of("24h", new Duration[] {Duration.ofHours(24), Duration.ofMinutes(5)},
+            "7d", new Duration[] {Duration.ofDays(7), Duration.ofMinutes(30)}, "30d", new Duration[] {Duration.ofDays(30), Duration.ofHours(2)});
+    private static final List<String> CHART_PHASES = List.of("spawn", "spawn_scale_up", "spawn_image_pull", "build", "launch");
+
+    @Inject
+    ServiceState state;
+
+    @Get(uri = "/", produces = MediaType.TEXT_HTML)
+    public HttpResponse<?> status(HttpRequest<?> request) {
+        LoadedConfig.StatusPage page = state.config().statusPage();
+        boolean operator = operator(request);
+        if (!operator && !page.isPublic()) {
+            return login(HttpStatus.UNAUTHORIZED, "/", null);
+        }
+        return html(HttpStatus.OK, StatusPage.render(Board.read(state, visible(operator)), page.title(), operator, page.isPublic()));
+    }
+
+    /** The live part of the status page and its version, for the page's script to swap in without a reload. */
+    @Get(uri = "/status/fragment", produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<?> fragment(HttpRequest<?> request) {
+        boolean operator = operator(request);
+        if (!operator && !state.config().statusPage().isPublic()) {
+            return HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login"));
+        }
+        Board b = Board.read(state, visible(operator));
+        return HttpResponse.ok(Json.object().put("version", b.version()).put("html", StatusPage.live(b, operator)))
+                .header("Cache-Control", "no-store");
+    }
+
+    /** A hub's latency for the chart: buckets of passing runs' mean durations, and the spawn baseline. */
+    @Get(uri = "/status/series/{hub}", produces = MediaType.APPLICATION_JSON)
+    public HttpResponse<?> series(HttpRequest<?> request, @PathVariable String hub, @QueryValue @Nullable String range) {
+        Optional<HttpResponse<?>> refused = refuseHub(request, hub, false);
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        Duration[] r = RANGES.get(range == null ? "24h" : range);
+        if (r == null) {
+            return HttpResponse.badRequest(Json.object().put("error", "range must be 24h, 7d or 30d, not '" + Json.abbreviate(range, 20) + "'"));
+        }
+        Instant now = Instant.now();
+        PageQueries.Series s = state.history().pages().series(hub, now.minus(r[0]), r[1], CHART_PHASES);
+        ObjectNode out = Json.object().put("hub", hub).put("bucket_seconds", s.bucketSeconds())
+                .put("from", now.minus(r[0]).getEpochSecond()).put("to", now.getEpochSecond());
+        ArrayNode buckets = out.putArray("buckets");
+        s.buckets().forEach(buckets::add);
+        ObjectNode series = out.putObject("series");
+        s.values().forEach((name, values) -> {
+            ArrayNode a = series.putArray(name);
+            values.forEach(v -> {
+                if (v == null) {
+                    a.addNull();
+                } else {
+                    a.add(Math.round(v * 1000) / 1000.0);
+                }
+            });
+        });
+        ObjectNode baseline = out.putObject("baseline");
+        for (ScheduledProbe p : state.config().probes()) {
+            if (p.hub().equals(hub)) {
+                Baselines.Phase spawn = state.alerts().baselines().of(p.key(), state.config().policy(hub)).get("spawn");
+                if (spawn != null) {
+                    baseline.put("spawn", Math.round(spawn.baseline() * 1000) / 1000.0);
+                    break;
+                }
+            }
+        }
+        return HttpResponse.ok(out).header("Cache-Control", "no-store");
+    }
+
+    @Get(uri = "/status/days/{file}", produces = "image/svg+xml")
+    public HttpResponse<?> days(HttpRequest<?> request, @PathVariable String file) {
+        String hub = file.endsWith(".svg") ? file.substring(0, file.length() - 4) : file;
+        Optional<HttpResponse<?>> refused = refuseHub(request, hub, false);
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        Instant since = today.minusDays(Svg.DAYS - 1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        return HttpResponse.ok(Svg.days(hub, state.history().pages().days(hub, since), today)).contentType("image/svg+xml")
+                .header("Cache-Control", "max-age=60");
+    }
+
+    /** {@code /badges/HUB.svg}: the worst state of the hub's probes; {@code /badges/HUB/PROBE.svg}: one probe. */
+    @Get(uri = "/badges/{file}", produces = "image/svg+xml")
+    public HttpResponse<?> hubBadge(HttpRequest<?> request, @PathVariable String file) {
+        return badge(request, file.replaceFirst("\\.svg$", ""), null);
+    }
+
+    @Get(uri = "/badges/{hub}/{file}", produces = "image/svg+xml")
+    public HttpResponse<?> probeBadge(HttpRequest<?> request, @PathVariable String hub, @PathVariable String file) {
+        return badge(request, hub, file.replaceFirst("\\.svg$", ""));
+    }
+
+    private HttpResponse<?> badge(HttpRequest<?> request, String hub, @Nullable String probe) {
+        Optional<HttpResponse<?>> refused = refuseHub(request, hub, false);
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        List<Board.Row> rows = Board.read(state, hub::equals).hubs().getOrDefault(hub, List.of()).stream()
+                .filter(r -> probe == null || r.key().probe().equals(probe)).toList();
+        if (rows.isEmpty()) {
+            return notFound(request, "no probe '" + probe + "' is configured for hub '" + hub + "'");
+        }
+        int runs = rows.stream().mapToInt(r -> r.uptime().runs()[2]).sum();
+        int passed = rows.stream().mapToInt(r -> r.uptime().passed()[2]).sum();
+        return HttpResponse.ok(Svg.badge(probe == null ? hub : hub + "/" + probe, Board.hubState(rows),
+                runs == 0 ? null : passed / (double) runs)).contentType("image/svg+xml").header("Cache-Control", "max-age=60");
+    }
+
+    @Get(uri = "/runs/{id}", produces = MediaType.TEXT_HTML)
+    public HttpResponse<?> run(HttpRequest<?> request, @PathVariable String id) {
+        if (!operator(request)) {
+            return login(HttpStatus.UNAUTHORIZED, "/runs/" + id, null);
+        }
+        Optional<RunResult> r = RUN_ID.matcher(id).matches() ? state.history().run(id) : Optional.empty();
+        if (r.isEmpty()) {
+            return notFound(request, "no run with id '" + Json.abbreviate(id, 40) + "'");
+        }
+        RunResult run = r.get();
+        return html(HttpStatus.OK, RunPage.render(run, state.history().pages().neighbours(run.hub(), run.startedAt(), run.runId()),
+                Instant.now()));
+    }
+
+    @Get(uri = "/hubs/{hub}", produces = MediaType.TEXT_HTML)
+    public HttpResponse<?> hub(HttpRequest<?> request, @PathVariable String hub, @QueryValue @Nullable String page,
+                               @QueryValue @Nullable String status) {
+        if (!operator(request)) {
+            return login(HttpStatus.UNAUTHORIZED, "/hubs/" + hub, null);
+        }
+        if (!configured(hub)) {
+            return notFound(request, "no hub named '" + Json.abbreviate(hub, 63) + "' is configured");
+        }
+        int n;
+        try {
+            n = page == null ? 1 : Integer.parseInt(page);
+        } catch (NumberFormatException e) {
+            n = 0;
+        }
+        if (n < 1 || n > 100_000) {
+            return problem(request, HttpStatus.BAD_REQUEST, "page must be a whole number from 1, not '" + Json.abbreviate(page, 20) + "'");
+        }
+        if (status != null && !status.equals("passed") && !status.equals("failed")) {
+            return problem(request, HttpStatus.BAD_REQUEST, "status must be passed or failed, not '" + Json.abbreviate(status, 20) + "'");
+        }
+        List<RunResult> runs = state.history().runs(hub, null, null, status == null ? null : status.equals("passed"),
+                HubPage.PAGE_SIZE + 1, (n - 1) * HubPage.PAGE_SIZE);
+        boolean more = runs.size() > HubPage.PAGE_SIZE;
+        return html(HttpStatus.OK, HubPage.render(hub, more ? runs.subList(0, HubPage.PAGE_SIZE) : runs, n, status, more, Instant.now()));
+    }
+
+    @Get(uri = "/login", produces = MediaType.TEXT_HTML)
+    public HttpResponse<?> loginForm(@QueryValue @Nullable String next) {
+        return login(HttpStatus.OK, next, null);
+    }
+
+    /** Takes the read (or API) token once and keeps only a digest of it in an HttpOnly cookie. */
+    @Post(uri = "/login", consumes = MediaType.APPLICATION_FORM_URLENCODED, produces = MediaType.TEXT_HTML)
+    public HttpResponse<?> signIn(@Body Map<String, String> form) {
+        String token = form.getOrDefault("token", "");
+        String next = safeNext(form.get("next"));
+        for (Secret s : tokens()) {
+            if (MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), s.reveal().getBytes(StandardCharsets.UTF_8))) {
+                return HttpResponse.seeOther(URI.create(next)).cookie(Cookie.of(SESSION, session(s)).httpOnly(true)
+                        .sameSite(SameSite.Strict).path("/").maxAge(Duration.ofDays(7)));
+            }
+        }
+        return login(HttpStatus.UNAUTHORIZED, next, "That token is not the one configured (server.read_token or server.api_token).");
+    }
+
+    @Get(uri = "/logout")
+    public HttpResponse<?> logout() {
+        return HttpResponse.seeOther(URI.create("/")).cookie(Cookie.of(SESSION, "").path("/").maxAge(0));
+    }
+
+    private boolean operator(HttpRequest<?> request) {
+        LoadedConfig c = state.config();
+        List<Secret> tokens = tokens();
+        if (tokens.isEmpty() || (!c.statusPage().isPublic() && c.readToken() == null)) {
+            return true; // the pages are as open as the API
+        }
+        String header = request.getHeaders().get("Authorization");
+        String bearer = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+        String cookie = request.getCookies().findCookie(SESSION).map(Cookie::getValue).orElse(null);
+        for (Secret s : tokens) {
+            if (bearer != null && MessageDigest.isEqual(bearer.getBytes(StandardCharsets.UTF_8), s.reveal().getBytes(StandardCharsets.UTF_8))) {
+                return true;
+            }
+            if (cookie != null && MessageDigest.isEqual(cookie.getBytes(StandardCharsets.UTF_8), session(s).getBytes(StandardCharsets.UTF_8))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private List<Secret> tokens() {
+        LoadedConfig c = state.config();
+        return java.util.stream.Stream.of(c.readToken(), c.apiToken()).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** What the session cookie holds: a digest of the token, so the cookie is no use against the API. */
+    private static String session(Secret token) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(("hubprobe-session\0" + token.reveal()).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The hubs a viewer may see: every configured one for an operator, the listed ones on the public page. */
+    private Predicate<String> visible(boolean operator) {
+        LoadedConfig.StatusPage page = state.config().statusPage();
+        return operator || !page.isPublic() ? h -> true : page.publicHubs()::contains;
+    }
+
+    private Optional<HttpResponse<?>> refuseHub(HttpRequest<?> request, String hub, boolean operatorOnly) {
+        boolean operator = operator(request);
+        if (!operator && (operatorOnly || !state.config().statusPage().isPublic())) {
+            return Optional.of(HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login")));
+        }
+        if (!NAME.matcher(hub).matches() || !configured(hub) || !visible(operator).test(hub)) {
+            return Optional.of(notFound(request, "no hub named '" + Json.abbreviate(hub, 63) + "' is shown here"));
+        }
+        return Optional.empty();
+    }
+
+    private boolean configured(String hub) {
+        return state.config().probes().stream().anyMatch(p -> p.hub().equals(hub));
+    }
+
+    private static String safeNext(String next) {
+        return next != null && next.startsWith("/") && !next.startsWith("//") && !next.contains("\\") ? next : "/";
+    }
+
+    private HttpResponse<?> login(HttpStatus status, String next, String error) {
+        String body = "<header class=\"top\"><h1>Sign in</h1></header><main><form method=\"post\" action=\"/login\" class=\"login\">"
+                + (error == null ? "<p>This view is for the hub's operators. Enter the status page token (server.read_token).</p>"
+                : "<p class=\"failure\" role=\"alert\">" + Html.esc(error) + "</p>")
+                + "<input type=\"hidden\" name=\"next\" value=\"" + Html.esc(safeNext(next)) + "\">"
+                + "<p><label for=\"token\">Token</label> <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required>"
+                + " <button type=\"submit\">Sign in</button></p></form>"
+                + (state.config().statusPage().isPublic() ? "<p><a href=\"/\">Back to the public status page</a></p>" : "") + "</main>";
+        return html(status, Html.page("Sign in", body, false));
+    }
+
+    private static HttpResponse<?> notFound(HttpRequest<?> request, String message) {
+        return problem(request, HttpStatus.NOT_FOUND, message);
+    }
+
+    static HttpResponse<?> problem(HttpRequest<?> request, HttpStatus status, String message) {
+        String accept = request.getHeaders().get("Accept");
+        if (accept != null && accept.contains("text/html")) {
+            String body = "<header class=\"top\"><h1>" + (status == HttpStatus.NOT_FOUND ? "Not found" : "Bad request") + "</h1></header>"
+                    + "<main><p id=\"problem\">" + Html.esc(message) + "</p><p><a href=\"/\">The status page</a></p></main>";
+            return html(status, Html.page(status.getReason(), body, false));
+        }
+        return HttpResponse.status(status).contentType(MediaType.APPLICATION_JSON_TYPE).body(Json.object().put("error", message));
+    }
+
+    static MutableHttpResponse<?> html(HttpStatus status, String body) {
+        return HttpResponse.status(status).contentType(MediaType.TEXT_HTML_TYPE.toString() + ";charset=utf-8").body(body)
+                .header("Content-Security-Policy", CSP).header("X-Content-Type-Options", "nosniff").header("Cache-Control", "no-store");
+    }
+}

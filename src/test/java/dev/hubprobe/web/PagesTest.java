@@ -1,0 +1,70 @@
+package dev.hubprobe.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hubprobe.history.PageQueries;
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.Reason;
+import dev.hubprobe.probe.RunResult;
+import dev.hubprobe.probe.Transcript;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** What the pages put in markup: everything a hub or a cell said is escaped; the images say what they show. */
+class PagesTest {
+    private static final String EVIL = "<script>alert('x')</script>&\"";
+
+    private static RunResult run() {
+        Instant t = Instant.parse("2026-11-22T10:00:00Z");
+        return new RunResult("00000000-0000-0000-0000-000000000001", "staging", "kernel-smoke", "bot", t, Duration.ofSeconds(3),
+                List.of(new PhaseResult(Phase.HUB_API, PhaseResult.Status.PASSED, Duration.ofMillis(10), null, null),
+                        new PhaseResult(Phase.SPAWN, PhaseResult.Status.FAILED, Duration.ofSeconds(2), Reason.SPAWN_FAILED, EVIL),
+                        PhaseResult.skipped(Phase.EXECUTE)),
+                List.of(), null, Phase.SPAWN, Reason.SPAWN_FAILED, EVIL, Map.of("kernel", EVIL), List.of(EVIL), null,
+                new Transcript(List.of(new Transcript.Event(0.5, EVIL)), List.of(new Transcript.Cell(EVIL, EVIL, EVIL))));
+    }
+
+    @Test
+    void aRunPageEscapesEverythingTheHubAndTheKernelSaid() {
+        String html = RunPage.render(run(), new PageQueries.Neighbours(Optional.of("prev-id"), Optional.empty()), Instant.now());
+        assertFalse(html.contains("<script>alert"), "no markup from the hub gets through");
+        assertTrue(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"));
+        assertTrue(html.contains("data-phase=\"spawn\""));
+        assertTrue(html.contains("rel=\"prev\" href=\"/runs/prev-id\""));
+        assertTrue(html.contains("latest run"), "no next run yet");
+    }
+
+    @Test
+    void theDayStripColoursEachDayAndNamesItForTheCurious() {
+        LocalDate today = LocalDate.parse("2026-11-22");
+        String svg = Svg.days("staging", List.of(new PageQueries.Day(today, 10, 0), new PageQueries.Day(today.minusDays(1), 10, 2),
+                new PageQueries.Day(today.minusDays(2), 10, 9)), today);
+        assertEquals(90, svg.split("<rect ").length - 1);
+        assertTrue(svg.contains("2026-11-22: 10 runs, none failed"));
+        assertTrue(svg.contains("fill=\"#e37400\"><title>2026-11-21: 10 runs, 2 failed"));
+        assertTrue(svg.contains("fill=\"#c5221f\"><title>2026-11-20: 10 runs, 9 failed"));
+        assertTrue(svg.contains("2026-08-25: no runs"), "the oldest of the 90 days");
+    }
+
+    @Test
+    void aBadgeSaysTheStateAndTheUptimeInWords() {
+        String svg = Svg.badge("staging", Board.State.FAILING, 0.9876);
+        assertTrue(svg.contains("aria-label=\"staging: failing 98.76%\""), svg);
+        assertTrue(Svg.badge("a<b", Board.State.UNKNOWN, null).contains("a&lt;b"));
+    }
+
+    @Test
+    void theBundledChartLibraryIsTheOneThePagesLinkTo() {
+        assertTrue(getClass().getResource("/META-INF/resources/webjars/uplot/" + WebController.UPLOT_VERSION + "/dist/uPlot.iife.min.js") != null,
+                "the pom's uPlot version and WebController.UPLOT_VERSION agree");
+        assertTrue(getClass().getResource("/web/status.js") != null && getClass().getResource("/web/status.css") != null);
+    }
+}
