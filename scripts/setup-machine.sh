@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine able to build and test hubprobe: a JDK (17+), Python 3 with venv,
 # Node.js with npm, Prometheus (promtool, and a real server the tests scrape with) and Alertmanager,
-# and headless Chromium with its driver (the status page is tested in a real browser).
+# headless Chromium with its driver (the status page is tested in a real browser), and PostgreSQL
+# (the replicas' shared history; the tests run a throwaway cluster of their own, not the service).
 # Installs only what is missing, with apt-get (as root). The pinned Python and npm packages of the
 # test hub are installed later, on first use, by src/test/hub/install.sh.
 set -euo pipefail
@@ -17,6 +18,7 @@ command -v promtool >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
     echo "setup-machine: please install: ${missing[*]}" >&2
@@ -28,6 +30,6 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
   # Debian may start these as services on install; tests run their own on free ports
   if command -v systemctl >/dev/null; then
-    systemctl stop prometheus prometheus-alertmanager 2>/dev/null || true
+    systemctl stop prometheus prometheus-alertmanager postgresql 2>/dev/null || true
   fi
 fi

@@ -95,25 +95,34 @@ public final class AlertEngine implements RunSink, AutoCloseable {
     @Override
     public void accept(RunResult r) {
         ProbeKey key = ProbeKey.of(r);
+        // the pair's decisions one at a time: in this process, and (with replicas) across all of them
         synchronized (locks.computeIfAbsent(key, k -> new Object())) {
-            AlertPolicy policy = policies.apply(r.hub());
-            Instant now = clock.instant();
-            if (policy.inMaintenance(now) || store.silencedUntil(r.hub()).map(now::isBefore).orElse(false)) {
-                return;
+            try (AlertStore.Lock held = store.lock(key.toString())) {
+                decide(key, r);
             }
-            failure(key, r, policy, now);
-            synchronized (locks.computeIfAbsent(new ProbeKey(r.hub(), "~tls"), k -> new Object())) {
+        }
+    }
+
+    private void decide(ProbeKey key, RunResult r) {
+        AlertPolicy policy = policies.apply(r.hub());
+        Instant now = clock.instant();
+        if (policy.inMaintenance(now) || store.silencedUntil(r.hub()).map(now::isBefore).orElse(false)) {
+            return;
+        }
+        failure(key, r, policy, now);
+        synchronized (locks.computeIfAbsent(new ProbeKey(r.hub(), "~tls"), k -> new Object())) {
+            try (AlertStore.Lock held = store.lock("tls/" + r.hub())) {
                 tls(r, now);
             }
-            if (policy.regression() && r.passed()) {
-                Map<String, Baselines.Phase> phases = baselines.of(key, policy);
-                List<PhaseResult> measured = new ArrayList<>(r.phases());
-                measured.addAll(r.spawnPhases());
-                for (PhaseResult p : measured) {
-                    Baselines.Phase b = phases.get(p.phase().label());
-                    if (p.status() == PhaseResult.Status.PASSED && b != null) {
-                        regression(key, r, p.phase().label(), b, policy, now);
-                    }
+        }
+        if (policy.regression() && r.passed()) {
+            Map<String, Baselines.Phase> phases = baselines.of(key, policy);
+            List<PhaseResult> measured = new ArrayList<>(r.phases());
+            measured.addAll(r.spawnPhases());
+            for (PhaseResult p : measured) {
+                Baselines.Phase b = phases.get(p.phase().label());
+                if (p.status() == PhaseResult.Status.PASSED && b != null) {
+                    regression(key, r, p.phase().label(), b, policy, now);
                 }
             }
         }

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
@@ -26,9 +27,21 @@ public final class AlertStore {
     private final DataSource db;
     private final Map<String, Alert> alerts = new ConcurrentHashMap<>();
     private final Map<String, Instant> silences = new ConcurrentHashMap<>();
+    /** SQLSTATE of a unique-key violation, the same on H2 and PostgreSQL. */
+    private static final String DUPLICATE = "23505";
+    private final boolean shared;
 
     public AlertStore(DataSource db) {
+        this(db, false);
+    }
+
+    /**
+     * @param shared other replicas write the same tables (PostgreSQL): reads go to the database, not a
+     *               cache, and a decision about one alert holds a database lock ({@link #lock})
+     */
+    public AlertStore(DataSource db, boolean shared) {
         this.db = db;
+        this.shared = shared;
         query("SELECT * FROM alerts").forEach(a -> alerts.put(a.key(), a));
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT hub, until_at FROM silences");
              ResultSet rs = ps.executeQuery()) {
@@ -41,35 +54,58 @@ public final class AlertStore {
     }
 
     public Optional<Alert> get(String key) {
+        if (shared) {
+            return query("SELECT * FROM alerts WHERE alert_key = ?", key).stream().findFirst();
+        }
         return Optional.ofNullable(alerts.get(key));
     }
 
     public List<Alert> firing() {
-        return alerts.values().stream().filter(Alert::firing)
+        Collection<Alert> all = shared ? query("SELECT * FROM alerts WHERE firing") : alerts.values();
+        return all.stream().filter(Alert::firing)
                 .sorted(Comparator.comparing(Alert::startsAt, Comparator.nullsLast(Comparator.naturalOrder()))).toList();
     }
 
     public void save(Alert a) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "MERGE INTO alerts (alert_key, kind, hub, probe, phase, firing, consecutive_fail, consecutive_pass,"
-                        + " starts_at, ends_at, last_notified_at, annotations) KEY (alert_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, a.key());
-            ps.setString(2, a.kind().name());
-            ps.setString(3, a.hub());
-            ps.setString(4, a.probe());
-            ps.setString(5, a.phase());
-            ps.setBoolean(6, a.firing());
-            ps.setInt(7, a.consecutiveFail());
-            ps.setInt(8, a.consecutivePass());
-            ps.setTimestamp(9, ts(a.startsAt()));
-            ps.setTimestamp(10, ts(a.endsAt()));
-            ps.setTimestamp(11, ts(a.lastNotifiedAt()));
-            ps.setString(12, JSON.writeValueAsString(a.annotations()));
-            ps.executeUpdate();
-            Alert before = alerts.put(a.key(), a);
+        // what it was, to record a transition: with replicas, as the database has it (another may have moved it)
+        Alert before = get(a.key()).orElse(null);
+        try (Connection c = db.getConnection()) {
+            // an update, else an insert: the same SQL on H2 and PostgreSQL (no vendor's upsert)
+            if (write(c, "UPDATE alerts SET kind = ?, hub = ?, probe = ?, phase = ?, firing = ?, consecutive_fail = ?,"
+                    + " consecutive_pass = ?, starts_at = ?, ends_at = ?, last_notified_at = ?, annotations = ? WHERE alert_key = ?", a) == 0) {
+                try {
+                    write(c, "INSERT INTO alerts (kind, hub, probe, phase, firing, consecutive_fail, consecutive_pass, starts_at, ends_at,"
+                            + " last_notified_at, annotations, alert_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", a);
+                } catch (SQLException e) {
+                    if (!DUPLICATE.equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    write(c, "UPDATE alerts SET kind = ?, hub = ?, probe = ?, phase = ?, firing = ?, consecutive_fail = ?,"
+                            + " consecutive_pass = ?, starts_at = ?, ends_at = ?, last_notified_at = ?, annotations = ? WHERE alert_key = ?", a);
+                }
+            }
+            alerts.put(a.key(), a);
             record(c, before, a);
         } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot save alert " + a.key() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int write(Connection c, String sql, Alert a) throws SQLException, com.fasterxml.jackson.core.JsonProcessingException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, a.kind().name());
+            ps.setString(2, a.hub());
+            ps.setString(3, a.probe());
+            ps.setString(4, a.phase());
+            ps.setBoolean(5, a.firing());
+            ps.setInt(6, a.consecutiveFail());
+            ps.setInt(7, a.consecutivePass());
+            ps.setTimestamp(8, ts(a.startsAt()));
+            ps.setTimestamp(9, ts(a.endsAt()));
+            ps.setTimestamp(10, ts(a.lastNotifiedAt()));
+            ps.setString(11, JSON.writeValueAsString(a.annotations()));
+            ps.setString(12, a.key());
+            return ps.executeUpdate();
         }
     }
 
@@ -130,12 +166,21 @@ public final class AlertStore {
 
     /** Silences a hub's alerts until {@code until} (an operator's maintenance, from the API). */
     public void silence(String hub, Instant until, String reason) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "MERGE INTO silences (hub, until_at, reason) KEY (hub) VALUES (?, ?, ?)")) {
-            ps.setString(1, hub);
-            ps.setTimestamp(2, Timestamp.from(until));
-            ps.setString(3, reason);
-            ps.executeUpdate();
+        try (Connection c = db.getConnection()) {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM silences WHERE hub = ?");
+                 PreparedStatement ins = c.prepareStatement("INSERT INTO silences (hub, until_at, reason) VALUES (?, ?, ?)")) {
+                c.setAutoCommit(false);
+                del.setString(1, hub);
+                del.executeUpdate();
+                ins.setString(1, hub);
+                ins.setTimestamp(2, Timestamp.from(until));
+                ins.setString(3, reason);
+                ins.executeUpdate();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
             silences.put(hub, until);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot save silence: " + e.getMessage(), e);
@@ -143,7 +188,54 @@ public final class AlertStore {
     }
 
     public Optional<Instant> silencedUntil(String hub) {
+        if (shared) {
+            try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT until_at FROM silences WHERE hub = ?")) {
+                ps.setString(1, hub);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getTimestamp(1).toInstant()) : Optional.empty();
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot read silences: " + e.getMessage(), e);
+            }
+        }
         return Optional.ofNullable(silences.get(hub));
+    }
+
+    /** Held while one replica decides about an alert. */
+    public interface Lock extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Takes the lock of an alert key for a decision (fire, resolve, remind): with replicas, a PostgreSQL
+     * advisory lock, so two replicas never both decide to page for one outage; alone, nothing.
+     */
+    public Lock lock(String key) {
+        if (!shared) {
+            return () -> { };
+        }
+        try {
+            Connection c = db.getConnection();
+            long id = key.hashCode() * 2654435761L;
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?)")) {
+                ps.setLong(1, id);
+                ps.execute();
+            } catch (SQLException e) {
+                c.close();
+                throw e;
+            }
+            return () -> {
+                try (c; PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                    ps.setLong(1, id);
+                    ps.execute();
+                } catch (SQLException e) {
+                    // closing the connection ends the session, and with it the lock
+                }
+            };
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot lock alert " + key + ": " + e.getMessage(), e);
+        }
     }
 
     private List<Alert> query(String sql, Object... args) {

@@ -57,6 +57,17 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             + "(default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface, with server.read_token set).")
     String bind;
 
+    /** This replica's name in the cluster: the host and the process, unique among replicas. */
+    private static String instanceId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "unknown";
+        }
+        return host + "-" + ProcessHandle.current().pid();
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -68,22 +79,32 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             return Main.USAGE;
         }
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.hubprobe")).setLevel(ch.qos.logback.classic.Level.INFO);
-        Files.createDirectories(loaded.historyPath().getParent());
-        HistoryStore history = HistoryStore.open(loaded.historyPath());
+        HistoryStore history;
+        try {
+            history = HistoryStore.open(loaded.openDatabase());
+        } catch (IllegalArgumentException e) {
+            err.println("hubprobe: " + config + ": history: " + e.getMessage());
+            return Main.USAGE;
+        }
         ProbeMetrics metrics = new ProbeMetrics(Main.Version.get());
         FunctionCounter.builder("hubprobe.history.write.failures", history, HistoryStore::writeFailures)
                 .description("runs that could not be recorded in the history (after retries)").register(metrics.registry());
         ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
         // the policies follow reloads; notifiers are fixed at start (a change to them needs a restart)
         AtomicReference<ServiceState> current = new AtomicReference<>();
-        AlertEngine alerts = new AlertEngine(new AlertStore(history.dataSource()),
+        AlertEngine alerts = new AlertEngine(new AlertStore(history.dataSource(), history.database().shared()),
                 new Dispatcher(loaded.notifiers(), metrics.registry(), Duration.ofSeconds(1), 5), history,
                 hub -> current.get() == null ? loaded.policy(hub) : current.get().config().policy(hub),
                 metrics.registry(), Clock.systemUTC(), loaded.externalUrl(), loaded.resend());
         // history first: the regression baseline reads it, the current run included
+        ProbeScheduler.Cluster cluster = history.database().shared()
+                ? new ProbeScheduler.Cluster(history.dataSource(), instanceId()) : null;
         ProbeScheduler scheduler = new ProbeScheduler(loaded.threads(),
                 ProbeExecutor.of(runner).then(history.environments()::compare), List.of(history, metrics, alerts),
-                metrics.registry());
+                metrics.registry(), cluster);
+        if (cluster != null) {
+            metrics.cluster(history.dataSource(), cluster.instanceId());
+        }
         ServiceState state = new ServiceState(loaded, scheduler, history, metrics, alerts);
         current.set(state);
         state.apply(loaded);
@@ -111,6 +132,18 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             t.setDaemon(true);
             return t;
         });
+        if (cluster != null) {
+            // with replicas, the per-pair gauges follow the shared history, not only this replica's runs
+            housekeeping.scheduleWithFixedDelay(() -> {
+                try {
+                    List<dev.hubprobe.probe.ProbeKey> keys = current.get().config().probes().stream()
+                            .map(dev.hubprobe.schedule.ScheduledProbe::key).toList();
+                    metrics.fromHistory(history.latest(keys, false), history.pages().lastPassing(keys));
+                } catch (RuntimeException e) {
+                    LOG.warn("cannot read the shared history for /metrics: {}", e.getMessage());
+                }
+            }, 0, 10, TimeUnit.SECONDS);
+        }
         Duration retention = loaded.retention();
         housekeeping.scheduleAtFixedRate(() -> {
             try {
@@ -140,8 +173,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         scheduler.start();
         PrintWriter out = spec.commandLine().getOut();
         out.printf("hubprobe %s serving %d probes on http://127.0.0.1:%d/%n", Main.Version.get(), loaded.probes().size(), actual);
-        out.printf("  metrics: http://127.0.0.1:%d/metrics  results: http://127.0.0.1:%d/api/v1/hubs  history: %s%n",
-                actual, actual, loaded.historyPath());
+        out.printf("  status page: http://127.0.0.1:%d/  metrics: http://127.0.0.1:%d/metrics  results: http://127.0.0.1:%d/api/v1/hubs"
+                + "  history: %s%n", actual, actual, actual, loaded.historyWhere());
         out.flush();
         stopped.await();
         return Main.PASSED;

@@ -19,12 +19,24 @@ public final class ValidateConfigCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE")
     Path file;
 
+    @CommandLine.Option(names = "--connect", description = "Also connect to the history's database (PostgreSQL: address, "
+            + "user and password are checked).")
+    boolean connect;
+
     @Override
     public Integer call() {
         try {
             LoadedConfig c = ServiceConfigLoader.load(file);
-            spec.commandLine().getOut().printf("%s: valid, %d probes on %d hubs%n  history: %s%n", file, c.probes().size(),
-                    c.probes().stream().map(p -> p.hub()).distinct().count(), c.historyPath());
+            if (connect) {
+                try (dev.hubprobe.history.Database db = c.openDatabase()) {
+                    db.check();
+                } catch (IllegalArgumentException | java.io.IOException | java.sql.SQLException e) {
+                    spec.commandLine().getErr().println("hubprobe: " + file + ": history: " + e.getMessage());
+                    return Main.USAGE;
+                }
+            }
+            spec.commandLine().getOut().printf("%s: valid, %d probes on %d hubs%n  history: %s%s%n", file, c.probes().size(),
+                    c.probes().stream().map(p -> p.hub()).distinct().count(), c.historyWhere(), connect ? " (connected)" : "");
             return Main.PASSED;
         } catch (ConfigException e) {
             spec.commandLine().getErr().println("hubprobe: " + e.getMessage());

@@ -27,15 +27,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.flywaydb.core.Flyway;
-import org.h2.jdbcx.JdbcConnectionPool;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Run history in an embedded H2 file database; the schema is Flyway's to migrate. Every run is
- * committed before {@link #accept} returns, and H2 writes at each commit (WRITE_DELAY=0), so a
- * {@code kill -9} loses nothing that was recorded.
+ * Run history in an embedded H2 file database or a shared PostgreSQL one ({@link Database}); the
+ * schema is Flyway's to migrate. Every run is committed before {@link #accept} returns, and H2 writes
+ * at each commit (WRITE_DELAY=0), so a {@code kill -9} loses nothing that was recorded.
  */
 public final class HistoryStore implements RunSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HistoryStore.class);
@@ -48,14 +47,16 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     private static final String RUNS = "SELECT r.*, e.image AS env_image, e.python AS env_python, e.package_count AS env_packages,"
             + " e.truncated AS env_truncated FROM runs r LEFT JOIN environments e ON e.fingerprint = r.env_fingerprint";
 
-    private final JdbcConnectionPool pool;
+    private final Database database;
+    private final DataSource pool;
     private final EnvironmentStore environments;
     private final PageQueries pages;
     private final AtomicLong writeFailures = new AtomicLong();
     private volatile String lastWriteError;
 
-    private HistoryStore(JdbcConnectionPool pool) {
-        this.pool = pool;
+    private HistoryStore(Database database) {
+        this.database = database;
+        this.pool = database.dataSource();
         this.environments = new EnvironmentStore(pool);
         this.pages = new PageQueries(pool);
     }
@@ -72,12 +73,23 @@ public final class HistoryStore implements RunSink, AutoCloseable {
 
     /** Opens (creating or migrating) the database at {@code path} ({@code path.mv.db} on disk). */
     public static HistoryStore open(Path path) {
-        String url = "jdbc:h2:file:" + path.toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "hubprobe", "");
-        // every run in progress may write at once when its hub comes back; queries are short
-        pool.setMaxConnections(32);
-        Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
-        return new HistoryStore(pool);
+        return open(Database.h2(path));
+    }
+
+    /** Opens (migrating) the history in this database; closing the store closes the database. */
+    public static HistoryStore open(Database db) {
+        try {
+            db.migrate();
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        return new HistoryStore(db);
+    }
+
+    /** The database the history is in. */
+    public Database database() {
+        return database;
     }
 
     /**
@@ -320,7 +332,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     }
 
     /** The database, for other stores that keep their state beside the history (alerts). */
-    public javax.sql.DataSource dataSource() {
+    public DataSource dataSource() {
         return pool;
     }
 
@@ -444,6 +456,6 @@ public final class HistoryStore implements RunSink, AutoCloseable {
 
     @Override
     public void close() {
-        pool.dispose();
+        database.close();
     }
 }

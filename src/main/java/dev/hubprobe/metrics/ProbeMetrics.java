@@ -136,6 +136,35 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         return v;
     }
 
+    /**
+     * The health of a cluster of replicas, from Quartz's own check-ins in the shared database:
+     * {@code hubprobe_cluster_members} (replicas checked in lately) and {@code hubprobe_cluster_member_up}
+     * (1 while this one is among them), so an alert can say "only one replica left".
+     */
+    public void cluster(javax.sql.DataSource db, String instanceId) {
+        Gauge.builder("hubprobe.cluster.members", db, d -> members(d, null)).description("replicas that checked in to the shared "
+                + "schedule lately").register(registry);
+        Gauge.builder("hubprobe.cluster.member.up", db, d -> members(d, instanceId)).description("1 while this replica checks in"
+                + " to the shared schedule").register(registry);
+    }
+
+    private static double members(javax.sql.DataSource db, String instanceId) {
+        // Quartz counts a replica as gone once its check-in is an interval and 7.5 s overdue; twice that here
+        String sql = "SELECT COUNT(*) FROM qrtz_scheduler_state WHERE sched_name = 'hubprobe'"
+                + " AND last_checkin_time + 2 * checkin_interval + 7500 > ?" + (instanceId == null ? "" : " AND instance_name = ?");
+        try (java.sql.Connection c = db.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, System.currentTimeMillis());
+            if (instanceId != null) {
+                ps.setString(2, instanceId);
+            }
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : Double.NaN;
+            }
+        } catch (java.sql.SQLException e) {
+            return Double.NaN; // the database is away: no answer rather than a wrong one
+        }
+    }
+
     public void configReloaded(boolean ok, double epochSeconds) {
         reloadOk.set(ok ? 1 : 0);
         if (ok) {
@@ -218,6 +247,22 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
                     .tags("hub", r.hub(), "probe", r.probe(), "phase", r.failedPhase().label(), "reason", r.reason().label())
                     .register(registry).increment();
         }
+    }
+
+    /**
+     * Sets each pair's state gauges from the shared history (replicas): whichever replica ran the last
+     * run, every replica's /metrics says the same. Counters and histograms stay this replica's own.
+     */
+    public void fromHistory(Map<ProbeKey, RunResult> latest, Map<ProbeKey, java.time.Instant> lastPassing) {
+        latest.forEach((key, r) -> {
+            register(key);
+            lastRun.get(key).set(r.startedAt().toEpochMilli() / 1000.0);
+            success.get(key).set(r.passed() ? 1 : 0);
+        });
+        lastPassing.forEach((key, at) -> {
+            register(key);
+            lastSuccess.get(key).set(at.toEpochMilli() / 1000.0);
+        });
     }
 
     /** The exposition for a scrape, in the format the Accept header asks for (OpenMetrics or text 0.0.4). */

@@ -64,6 +64,16 @@ public final class ProbeScheduler implements AutoCloseable {
     /** Runs in progress (scheduled or "run now"), so shutdown can ask them to abort. */
     private final Map<String, ProbeRunner.Abort> running = new ConcurrentHashMap<>();
     private final Timer lateness;
+    /** With replicas: the schedule is Quartz's clustered JDBC store, and a job runs in the Quartz thread that fired it. */
+    private final boolean clustered;
+
+    /**
+     * Replicas sharing one schedule: Quartz's clustered JDBC job store in this PostgreSQL database.
+     *
+     * @param instanceId this replica's name in the cluster, unique among them
+     */
+    public record Cluster(javax.sql.DataSource db, String instanceId) {
+    }
 
     /** What a {@link #schedule} call changed: a reload that changes nothing keeps every job's timing. */
     public record Changes(List<ProbeKey> added, List<ProbeKey> removed, int unchanged) {
@@ -78,6 +88,16 @@ public final class ProbeScheduler implements AutoCloseable {
      * @param sinks   every result goes to each of these, in order; one failing does not stop the others
      */
     public ProbeScheduler(int maxRuns, ProbeExecutor runner, List<RunSink> sinks, MeterRegistry registry) {
+        this(maxRuns, runner, sinks, registry, null);
+    }
+
+    /**
+     * @param cluster null for one process (an in-memory schedule); else the shared database. Each job
+     *                then runs in the Quartz thread that fired it, so Quartz knows a run is in progress
+     *                across the cluster (never twice at once) and gives a dead replica's run to another
+     */
+    public ProbeScheduler(int maxRuns, ProbeExecutor runner, List<RunSink> sinks, MeterRegistry registry, Cluster cluster) {
+        this.clustered = cluster != null;
         this.runner = runner;
         this.sinks = List.copyOf(sinks);
         this.registry = registry;
@@ -94,12 +114,45 @@ public final class ProbeScheduler implements AutoCloseable {
                         Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30))
                 .register(registry);
         Properties p = new Properties();
-        p.setProperty("org.quartz.scheduler.instanceName", "hubprobe-" + UUID.randomUUID());
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-        p.setProperty("org.quartz.threadPool.threadCount", "2");
-        p.setProperty("org.quartz.threadPool.threadNamePrefix", "hubprobe-dispatch");
-        p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         p.setProperty("org.quartz.jobStore.misfireThreshold", "10000");
+        if (cluster == null) {
+            p.setProperty("org.quartz.scheduler.instanceName", "hubprobe-" + UUID.randomUUID());
+            p.setProperty("org.quartz.threadPool.threadCount", "2");
+            p.setProperty("org.quartz.threadPool.threadNamePrefix", "hubprobe-dispatch");
+            p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        } else {
+            // every replica the same scheduler name, each its own instance id: that is what makes a cluster
+            String source = "hubprobe-" + UUID.randomUUID();
+            org.quartz.utils.DBConnectionManager.getInstance().addConnectionProvider(source, new org.quartz.utils.ConnectionProvider() {
+                @Override
+                public java.sql.Connection getConnection() throws java.sql.SQLException {
+                    return cluster.db().getConnection();
+                }
+
+                @Override
+                public void shutdown() {
+                    // the history owns the pool
+                }
+
+                @Override
+                public void initialize() {
+                    // already open
+                }
+            });
+            p.setProperty("org.quartz.scheduler.instanceName", "hubprobe");
+            p.setProperty("org.quartz.scheduler.instanceId", cluster.instanceId());
+            p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(maxRuns));
+            p.setProperty("org.quartz.threadPool.threadNamePrefix", "hubprobe-run");
+            p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
+            p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
+            p.setProperty("org.quartz.jobStore.dataSource", source);
+            p.setProperty("org.quartz.jobStore.tablePrefix", "QRTZ_");
+            p.setProperty("org.quartz.jobStore.isClustered", "true");
+            // a dead replica's jobs move to another within seconds, well inside one interval
+            p.setProperty("org.quartz.jobStore.clusterCheckinInterval", "5000");
+            p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
+        }
         try {
             quartz = new StdSchedulerFactory(p).getScheduler();
             quartz.setJobFactory((bundle, scheduler) -> new ProbeJob());
@@ -130,7 +183,9 @@ public final class ProbeScheduler implements AutoCloseable {
             probes.forEach(p -> wanted.put(p.key().toString(), p));
             for (String key : List.copyOf(jobs.keySet())) {
                 if (!wanted.containsKey(key) || !wanted.get(key).equals(jobs.get(key))) {
-                    quartz.deleteJob(JobKey.jobKey(key, GROUP));
+                    if (!clustered) {
+                        quartz.deleteJob(JobKey.jobKey(key, GROUP));
+                    }
                     removed.add(jobs.remove(key).key());
                 }
             }
@@ -142,22 +197,54 @@ public final class ProbeScheduler implements AutoCloseable {
                 }
                 jobs.put(key, p);
                 added.add(p.key());
-                JobDetail job = JobBuilder.newJob(ProbeJob.class).withIdentity(key, GROUP).build();
-                long interval = p.interval().toMillis();
-                long jitterSpan = maxJitter == null ? interval : Math.min(interval, maxJitter.toMillis());
-                long offset = startOffset(key, jitterSpan);
-                Trigger trigger = TriggerBuilder.newTrigger().withIdentity(key, GROUP)
-                        .startAt(new Date(System.currentTimeMillis() + offset))
-                        .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(interval)
-                                .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount())
-                        .build();
-                quartz.scheduleJob(job, trigger);
+                if (!clustered) {
+                    quartz.scheduleJob(job(key), trigger(key, p, maxJitter));
+                }
+            }
+            if (clustered) {
+                reconcile(wanted, maxJitter);
             }
         } catch (SchedulerException e) {
             throw new IllegalStateException("cannot schedule probes: " + e.getMessage(), e);
         }
         // a changed definition is removed and added again: count it once, as changed, in both lists
         return new Changes(List.copyOf(added), List.copyOf(removed), jobs.size() - added.size());
+    }
+
+    private JobDetail job(String key) {
+        // requestRecovery: when the replica running it dies, another runs it again at once
+        return JobBuilder.newJob(ProbeJob.class).withIdentity(key, GROUP).requestRecovery(clustered).build();
+    }
+
+    private static Trigger trigger(String key, ScheduledProbe p, Duration maxJitter) {
+        long interval = p.interval().toMillis();
+        long jitterSpan = maxJitter == null ? interval : Math.min(interval, maxJitter.toMillis());
+        return TriggerBuilder.newTrigger().withIdentity(key, GROUP)
+                .startAt(new Date(System.currentTimeMillis() + startOffset(key, jitterSpan)))
+                .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(interval)
+                        .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount())
+                .build();
+    }
+
+    /**
+     * Makes the shared job set match this configuration, idempotently: a job whose trigger already has
+     * the interval keeps its timing (another replica made it, or this one before a restart), a missing
+     * or different one is written, and jobs no longer configured go. Quartz's database locks make each
+     * write atomic, so replicas reloading the same file at once end with the same set.
+     */
+    private void reconcile(Map<String, ScheduledProbe> wanted, Duration maxJitter) throws SchedulerException {
+        for (Map.Entry<String, ScheduledProbe> e : wanted.entrySet()) {
+            Trigger existing = quartz.getTrigger(org.quartz.TriggerKey.triggerKey(e.getKey(), GROUP));
+            boolean same = existing instanceof org.quartz.SimpleTrigger st && st.getRepeatInterval() == e.getValue().interval().toMillis();
+            if (!same) {
+                quartz.scheduleJob(job(e.getKey()), Set.of(trigger(e.getKey(), e.getValue(), maxJitter)), true);
+            }
+        }
+        for (JobKey k : quartz.getJobKeys(org.quartz.impl.matchers.GroupMatcher.jobGroupEquals(GROUP))) {
+            if (!wanted.containsKey(k.getName())) {
+                quartz.deleteJob(k);
+            }
+        }
     }
 
     /**
@@ -267,18 +354,31 @@ public final class ProbeScheduler implements AutoCloseable {
      */
     public void close(Duration grace) {
         try {
-            quartz.shutdown(false);
+            if (clustered) {
+                quartz.standby(); // take no more triggers; the runs in Quartz's threads finish below
+            } else {
+                quartz.shutdown(false);
+            }
         } catch (SchedulerException e) {
             LOG.warn("scheduler shutdown: {}", e.getMessage());
         }
         runs.shutdown();
         running.values().forEach(ProbeRunner.Abort::request);
+        long deadline = System.nanoTime() + grace.toNanos();
         try {
             if (!runs.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warn("{} probes still cleaning up after {} s of shutdown; leaving them", running.size(), grace.toSeconds());
             }
+            while (clustered && !running.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            if (clustered) {
+                quartz.shutdown(false);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (SchedulerException e) {
+            LOG.warn("scheduler shutdown: {}", e.getMessage());
         }
     }
 
@@ -298,10 +398,14 @@ public final class ProbeScheduler implements AutoCloseable {
                 return; // removed by a reload while the trigger fired
             }
             Date planned = context.getScheduledFireTime();
-            if (planned != null) {
+            if (planned != null && !context.isRecovering()) {
                 self.lateness.record(Math.max(0, System.currentTimeMillis() - planned.getTime()), TimeUnit.MILLISECONDS);
             }
-            self.dispatch(probe, "busy");
+            if (self.clustered) {
+                self.execute(probe); // held by this thread, so the cluster sees the run in progress
+            } else {
+                self.dispatch(probe, "busy");
+            }
         }
     }
 

@@ -14,7 +14,29 @@ import java.util.Map;
 public record LoadedConfig(Path file, int port, Secret apiToken, Secret readToken, Path historyPath, Duration retention,
                            int threads, Duration jitter, List<ScheduledProbe> probes,
                            List<Notifier> notifiers, String externalUrl, Duration resend,
-                           Map<String, AlertPolicy> policies, TlsThresholds tls, StatusPage statusPage) {
+                           Map<String, AlertPolicy> policies, TlsThresholds tls, StatusPage statusPage, SharedDb sharedDb) {
+
+    /** A PostgreSQL history shared by replicas; {@code historyPath} is null then. */
+    public record SharedDb(String url, String user, Secret password) {
+    }
+
+    /**
+     * Opens the history's database: the H2 file, or the PostgreSQL database (connecting at once).
+     *
+     * @throws IllegalArgumentException when PostgreSQL cannot be reached or refuses the credentials
+     */
+    public dev.hubprobe.history.Database openDatabase() throws java.io.IOException {
+        if (sharedDb != null) {
+            return dev.hubprobe.history.Database.postgres(sharedDb.url(), sharedDb.user(), sharedDb.password());
+        }
+        java.nio.file.Files.createDirectories(historyPath.getParent());
+        return dev.hubprobe.history.Database.h2(historyPath);
+    }
+
+    /** Where the history is, for people: the file, or the database URL (never a password). */
+    public String historyWhere() {
+        return sharedDb != null ? sharedDb.url() + " (user " + sharedDb.user() + ")" : historyPath.toString();
+    }
 
     /**
      * The status page's settings.

@@ -25,8 +25,15 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
     public record Server(Integer port, String apiToken, String readToken) {
     }
 
-    /** @param path H2 database file (without {@code .mv.db}), relative to the config file */
-    public record History(String path, Duration retention) {
+    /**
+     * @param path H2 database file (without {@code .mv.db}), relative to the config file; or
+     * @param url  a PostgreSQL database ({@code jdbc:postgresql://host:5432/db}) shared by replicas,
+     *             with {@code user} and {@code password} ({@code ${env:..}} or {@code ${file:..}})
+     */
+    public record History(String path, Duration retention, String url, String user, String password) {
+        public History(String path, Duration retention) {
+            this(path, retention, null, null, null);
+        }
     }
 
     /** @param threads how many runs may be in progress at once (a run holds one for minutes on a real hub) */

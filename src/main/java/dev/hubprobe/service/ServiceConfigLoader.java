@@ -59,7 +59,24 @@ public final class ServiceConfigLoader {
         Secret readToken = server.readToken() == null ? null : check.secret("server.read_token", server.readToken(), base);
 
         ServiceConfig.History history = c.history() == null ? new ServiceConfig.History(null, null) : c.history();
-        Path historyPath = base.resolve(history.path() == null ? "data/hubprobe" : history.path()).normalize();
+        LoadedConfig.SharedDb sharedDb = null;
+        if (history.url() != null) {
+            if (history.path() != null) {
+                throw check.at("history.url", "give history.path (an H2 file, one process) or history.url (PostgreSQL, shared by "
+                        + "replicas), not both");
+            }
+            if (!history.url().startsWith("jdbc:postgresql://")) {
+                throw check.at("history.url", "'" + history.url() + "' is not a PostgreSQL JDBC URL (jdbc:postgresql://host:5432/db)");
+            }
+            if (history.user() == null || history.user().isBlank()) {
+                throw check.at("history.user", "a PostgreSQL history needs the user to connect as");
+            }
+            sharedDb = new LoadedConfig.SharedDb(history.url(), history.user(),
+                    history.password() == null ? null : check.secret("history.password", history.password(), base));
+        } else if (history.user() != null || history.password() != null) {
+            throw check.at(history.user() != null ? "history.user" : "history.password", "only with history.url (PostgreSQL)");
+        }
+        Path historyPath = sharedDb != null ? null : base.resolve(history.path() == null ? "data/hubprobe" : history.path()).normalize();
         Duration retention = history.retention() == null ? Duration.ofDays(30) : history.retention();
 
         ServiceConfig.Scheduler scheduler = c.scheduler() == null ? new ServiceConfig.Scheduler(null, null) : c.scheduler();
@@ -179,7 +196,7 @@ public final class ServiceConfigLoader {
         }
         return new LoadedConfig(file, port, apiToken, readToken, historyPath, retention, threads, jitter, List.copyOf(probes),
                 notifiers, externalUrl, alerting.resend() == null ? Duration.ofMinutes(1) : alerting.resend(), Map.copyOf(policies),
-                tlsAlerts, statusPage(check, c.statusPage(), probes, apiToken != null || readToken != null));
+                tlsAlerts, statusPage(check, c.statusPage(), probes, apiToken != null || readToken != null), sharedDb);
     }
 
     private static LoadedConfig.StatusPage statusPage(Checker check, ServiceConfig.StatusPage page, List<ScheduledProbe> probes,

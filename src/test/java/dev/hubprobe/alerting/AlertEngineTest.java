@@ -53,14 +53,19 @@ class AlertEngineTest {
     private Instant now = Instant.parse("2026-11-22T10:00:00Z");
     private AlertPolicy policy = AlertPolicy.DEFAULTS;
 
+    /** H2 here; a real PostgreSQL, shared-store mode, in {@link AlertEnginePostgresIT}. */
+    protected dev.hubprobe.history.Database database() {
+        return dev.hubprobe.history.Database.h2(dir.resolve("db"));
+    }
+
     @BeforeEach
-    void start() {
+    void start() throws Exception {
         receivers = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
         receivers.start();
         for (String path : List.of("/pd", "/slack/T0/B0/secret", "/hook", "/api/v2/alerts")) {
             receivers.stubFor(post(urlEqualTo(path)).willReturn(aResponse().withStatus(202)));
         }
-        history = HistoryStore.open(dir.resolve("db"));
+        history = HistoryStore.open(database());
     }
 
     @AfterEach
@@ -77,7 +82,7 @@ class AlertEngineTest {
                 new SlackNotifier(Secret.of(base + "/slack/T0/B0/secret")),
                 new WebhookNotifier(Secret.of(base + "/hook")));
         Supplier<Instant> clock = () -> now;
-        return new AlertEngine(new AlertStore(history.dataSource()), new Dispatcher(notifiers, registry, Duration.ofMillis(50), 3),
+        return new AlertEngine(new AlertStore(history.dataSource(), history.database().shared()), new Dispatcher(notifiers, registry, Duration.ofMillis(50), 3),
                 history, hub -> policy, registry, new Clock() {
                     @Override
                     public java.time.ZoneId getZone() {

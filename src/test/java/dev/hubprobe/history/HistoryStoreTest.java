@@ -17,9 +17,19 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Runs on H2 here, and on a real PostgreSQL in {@link HistoryStorePostgresIT}: one set of SQL for both. */
 class HistoryStoreTest {
     @TempDir
     Path dir;
+
+    /** The database under test; each call opens the same one again (for the tests that reopen it). */
+    protected Database database() {
+        return Database.h2(dir.resolve("db"));
+    }
+
+    private HistoryStore open() {
+        return HistoryStore.open(database());
+    }
 
     private static RunResult run(String hub, Instant at, boolean passed) {
         List<PhaseResult> phases = List.of(
@@ -36,12 +46,12 @@ class HistoryStoreTest {
     void recordsSurviveReopeningAndRoundTripWhole() {
         Instant t = Instant.parse("2026-11-20T10:00:00Z");
         RunResult failed = run("a", t, false);
-        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+        try (HistoryStore h = open()) {
             h.accept(run("a", t.minusSeconds(60), true));
             h.accept(failed);
             h.accept(run("b", t, true));
         }
-        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+        try (HistoryStore h = open()) {
             RunResult back = h.run(failed.runId()).orElseThrow();
             assertEquals(failed, back);
             assertEquals(2, h.runs("a", null, null, 10).size());
@@ -55,7 +65,7 @@ class HistoryStoreTest {
     @Test
     void retentionDeletesOldRunsWithTheirPhases() {
         Instant now = Instant.parse("2026-11-22T00:00:00Z");
-        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+        try (HistoryStore h = open()) {
             h.accept(run("a", now.minus(Duration.ofDays(40)), true));
             h.accept(run("a", now.minus(Duration.ofDays(31)), false));
             RunResult keep = run("a", now.minus(Duration.ofDays(1)), true);
@@ -68,7 +78,7 @@ class HistoryStoreTest {
 
     @Test
     void aRunThatCannotBeWrittenIsCountedAndReportedNotOnlyLogged() throws Exception {
-        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+        try (HistoryStore h = open()) {
             h.accept(run("a", Instant.now(), true));
             assertTrue(h.lastWriteError().isEmpty());
             try (var c = h.dataSource().getConnection(); var st = c.createStatement()) {
@@ -97,7 +107,7 @@ class HistoryStoreTest {
     @Test
     void anEnvironmentIsStoredOncePerFingerprintAndEachRunComparedWithTheOneBefore() {
         Instant t = Instant.parse("2026-11-20T10:00:00Z");
-        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+        try (HistoryStore h = open()) {
             EnvironmentStore envs = h.environments();
             RunResult first = envs.compare(withEnv(run("a", t, true), "img:1", pkg("a", "1"), pkg("b", "2")));
             assertEquals(false, first.environment().changed(), "nothing to compare with yet");
@@ -136,7 +146,7 @@ class HistoryStoreTest {
     @Test
     void theStatusPageQueriesAnswerFromTheRuns() {
         Instant now = Instant.now();
-        try (HistoryStore h = HistoryStore.open(dir.resolve("db"))) {
+        try (HistoryStore h = open()) {
             for (int i = 0; i < 6; i++) {
                 h.accept(run("a", now.minusSeconds(30L * i), i % 3 != 0));
             }

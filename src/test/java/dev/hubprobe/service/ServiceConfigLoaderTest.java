@@ -94,6 +94,20 @@ class ServiceConfigLoaderTest {
     }
 
     @Test
+    void aSharedHistoryIsPostgresqlWithAUserAndNeverBesideAFile() throws Exception {
+        ConfigException both = bad("history: {path: data/h, url: \"jdbc:postgresql://db:5432/h\", user: u}\n" + HUB);
+        assertTrue(both.getMessage().contains("history.url") && both.getMessage().contains("not both"), both.getMessage());
+        ConfigException other = bad("history: {url: \"jdbc:mysql://db/h\", user: u}\n" + HUB);
+        assertTrue(other.getMessage().contains("not a PostgreSQL JDBC URL"), other.getMessage());
+        ConfigException noUser = bad("history: {url: \"jdbc:postgresql://db:5432/h\"}\n" + HUB);
+        assertTrue(noUser.getMessage().contains("history.user"), noUser.getMessage());
+        ConfigException clear = bad("history: {url: \"jdbc:postgresql://db:5432/h\", user: u, password: hunter2}\n" + HUB);
+        assertTrue(clear.getMessage().contains("history.password") && !clear.getMessage().contains("hunter2"), clear.getMessage());
+        LoadedConfig c = ServiceConfigLoader.load(write("history: {url: \"jdbc:postgresql://db:5432/h\", user: u, password: \"${env:PATH}\"}\n" + HUB));
+        assertEquals("jdbc:postgresql://db:5432/h (user u)", c.historyWhere());
+    }
+
+    @Test
     void keyNestedOneLevelOff() throws Exception {
         // incident 5: a chart upgrade nested a key one level too deep; ours says where
         ConfigException e = bad("""
