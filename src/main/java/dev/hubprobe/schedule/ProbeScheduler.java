@@ -155,6 +155,11 @@ public final class ProbeScheduler implements AutoCloseable {
         }
         try {
             quartz = new StdSchedulerFactory(p).getScheduler();
+            if (cluster != null) {
+                // every replica's scheduler has the same name; out of the JVM-wide registry, several can share a
+                // process (a benchmark of two replicas) without one factory handing back another's scheduler
+                org.quartz.impl.SchedulerRepository.getInstance().remove("hubprobe");
+            }
             quartz.setJobFactory((bundle, scheduler) -> new ProbeJob());
             quartz.getContext().put(ProbeScheduler.class.getName(), this);
             quartz.getListenerManager().addTriggerListener(new MisfireCounter());

@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * hub per interval, and what it costs. Spawns take 30 to 120 s, drawn uniformly (as on real hubs,
  * where a run holds its slot for the whole spawn), unless {@code bench.spawn=0}. Run it with (see
  * README): {@code ./mvnw -q -Pbench verify}
- * (-Dbench.hubs=1000 -Dbench.minutes=9 -Dbench.interval=180s -Dbench.spawn=30-120 -Dbench.threads=1500)
+ * (-Dbench.hubs=1000 -Dbench.minutes=9 -Dbench.interval=180s -Dbench.spawn=30-120 -Dbench.threads=1500;
+ * -Dbench.db=postgres -Dbench.replicas=2 for two clustered replicas on a throwaway PostgreSQL)
  *
  * <p>Prints: runs done / expected, schedule lateness p50/p99 and the share of runs on time (&lt; 1 s
  * late), peak heap, CPU seconds per run (the fake hubs run in this process too, so this is an upper
@@ -63,7 +64,15 @@ public final class SchedulerBenchmark {
                 hubs, interval.toSeconds(), spawnMin / 1000, spawnMax / 1000, minutes, threads, Runtime.getRuntime().maxMemory() >> 20);
 
         Path dir = Files.createTempDirectory("hubprobe-bench");
-        try (FakeHubServer fake = new FakeHubServer(spawnTime); HistoryStore history = HistoryStore.open(dir.resolve("history"))) {
+        // -Dbench.db=postgres -Dbench.replicas=2: the history and a clustered schedule in a throwaway PostgreSQL
+        boolean postgres = "postgres".equals(System.getProperty("bench.db", "h2"));
+        int replicas = postgres ? Integer.getInteger("bench.replicas", 2) : 1;
+        dev.hubprobe.history.Database database = postgres
+                ? dev.hubprobe.history.Database.postgres(dev.hubprobe.testhub.Postgres.shared().newDatabase(),
+                        dev.hubprobe.testhub.Postgres.USER, Secret.of(dev.hubprobe.testhub.Postgres.PASSWORD))
+                : dev.hubprobe.history.Database.h2(dir.resolve("history"));
+        System.out.printf(Locale.ROOT, "history: %s, %d replica(s)%n", postgres ? "PostgreSQL" : "H2", replicas);
+        try (FakeHubServer fake = new FakeHubServer(spawnTime); HistoryStore history = HistoryStore.open(database)) {
             ProbeMetrics metrics = new ProbeMetrics("bench");
             ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe-bench"));
             ProbeDefinition probe = new ProbeDefinition("echo", null, null, null, null, null, null,
@@ -91,8 +100,12 @@ public final class SchedulerBenchmark {
             AlertEngine alerts = new AlertEngine(new AlertStore(history.dataSource()), new Dispatcher(List.of(), metrics.registry(),
                     Duration.ofSeconds(1), 1), history, hub -> AlertPolicy.DEFAULTS, metrics.registry(), java.time.Clock.systemUTC(),
                     null, Duration.ofMinutes(1));
-            ProbeScheduler scheduler = new ProbeScheduler(threads, ProbeExecutor.of(runner), List.of(history, metrics, alerts, counter),
-                    metrics.registry());
+            List<ProbeScheduler> schedulers = new ArrayList<>();
+            for (int i = 0; i < replicas; i++) {
+                schedulers.add(new ProbeScheduler(threads / replicas, ProbeExecutor.of(runner), List.of(history, metrics, alerts, counter),
+                        metrics.registry(), postgres ? new ProbeScheduler.Cluster(history.dataSource(), "bench-" + i) : null));
+            }
+            long size0 = databaseSize(history, dir);
             probes.forEach(p -> metrics.register(p.key()));
 
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -107,8 +120,10 @@ public final class SchedulerBenchmark {
             window[0] = start;
             window[1] = start + length.toMillis();
             long cpu0 = os.getProcessCpuTime();
-            scheduler.schedule(probes, interval);
-            scheduler.start();
+            for (ProbeScheduler scheduler : schedulers) {
+                scheduler.schedule(probes, interval);
+                scheduler.start();
+            }
             long ticks = length.toSeconds() / 30;
             for (long t = 1; t <= ticks; t++) {
                 Thread.sleep(30_000);
@@ -116,14 +131,15 @@ public final class SchedulerBenchmark {
                         failed.get(), memory.getHeapMemoryUsage().getUsed() >> 20);
             }
             Thread.sleep(Math.max(0, window[1] - System.currentTimeMillis()));
-            scheduler.pause();
+            schedulers.forEach(ProbeScheduler::pause);
             // runs that started inside the window finish and are counted (a spawn takes up to 2 minutes)
             long drain = System.currentTimeMillis() + spawnMax + 30_000;
-            while (scheduler.running() > 0 && System.currentTimeMillis() < drain) {
+            while (schedulers.stream().mapToInt(ProbeScheduler::running).sum() > 0 && System.currentTimeMillis() < drain) {
                 Thread.sleep(500);
             }
             long cpu2 = os.getProcessCpuTime();
-            scheduler.close(Duration.ofSeconds(30));
+            long size1 = databaseSize(history, dir);
+            schedulers.forEach(sc -> sc.close(Duration.ofSeconds(30)));
             alerts.close();
             sampler.shutdownNow();
 
@@ -175,8 +191,24 @@ public final class SchedulerBenchmark {
             System.out.printf(Locale.ROOT, "/metrics scrape served: median %.2f ms, max %.2f ms (rendered ahead, at most 10 s old)%n",
                     scrapes.get(scrapes.size() / 2) / 1e6, scrapes.get(scrapes.size() - 1) / 1e6);
             System.out.printf(Locale.ROOT, "fake hub requests:      %d%n", fake.requests());
+            System.out.printf(Locale.ROOT, "database growth:        %.1f MB over %d runs, %.0f MB per day at this rate (%.1f KB per run)%n",
+                    (size1 - size0) / 1e6, done, (size1 - size0) / 1e6 * (86_400_000.0 / length.toMillis()),
+                    (size1 - size0) / 1e3 / Math.max(1, done));
             reasons.forEach((why, n) -> System.out.printf(Locale.ROOT, "failed %dx: %s%n", n.get(), why));
         }
+    }
+
+    /** Bytes the history takes: PostgreSQL's own count, or the H2 file. */
+    private static long databaseSize(HistoryStore history, Path dir) throws Exception {
+        if (history.database().shared()) {
+            try (java.sql.Connection c = history.dataSource().getConnection();
+                 java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT pg_database_size(current_database())")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+        Path file = dir.resolve("history.mv.db");
+        return Files.exists(file) ? Files.size(file) : 0;
     }
 
     private static double percentile(HistogramSnapshot snap, double p) {
