@@ -27,6 +27,8 @@ public final class AlertStore {
     private final DataSource db;
     private final Map<String, Alert> alerts = new ConcurrentHashMap<>();
     private final Map<String, Instant> silences = new ConcurrentHashMap<>();
+    private static final String UPDATE = "UPDATE alerts SET kind = ?, hub = ?, probe = ?, phase = ?, firing = ?, consecutive_fail = ?,"
+            + " consecutive_pass = ?, starts_at = ?, ends_at = ?, last_notified_at = ?, annotations = ? WHERE alert_key = ?";
     /** SQLSTATE of a unique-key violation, the same on H2 and PostgreSQL. */
     private static final String DUPLICATE = "23505";
     private final boolean shared;
@@ -71,8 +73,7 @@ public final class AlertStore {
         Alert before = get(a.key()).orElse(null);
         try (Connection c = db.getConnection()) {
             // an update, else an insert: the same SQL on H2 and PostgreSQL (no vendor's upsert)
-            if (write(c, "UPDATE alerts SET kind = ?, hub = ?, probe = ?, phase = ?, firing = ?, consecutive_fail = ?,"
-                    + " consecutive_pass = ?, starts_at = ?, ends_at = ?, last_notified_at = ?, annotations = ? WHERE alert_key = ?", a) == 0) {
+            if (write(c, UPDATE, a) == 0) {
                 try {
                     write(c, "INSERT INTO alerts (kind, hub, probe, phase, firing, consecutive_fail, consecutive_pass, starts_at, ends_at,"
                             + " last_notified_at, annotations, alert_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", a);
@@ -80,8 +81,7 @@ public final class AlertStore {
                     if (!DUPLICATE.equals(e.getSQLState())) {
                         throw e;
                     }
-                    write(c, "UPDATE alerts SET kind = ?, hub = ?, probe = ?, phase = ?, firing = ?, consecutive_fail = ?,"
-                            + " consecutive_pass = ?, starts_at = ?, ends_at = ?, last_notified_at = ?, annotations = ? WHERE alert_key = ?", a);
+                    write(c, UPDATE, a);
                 }
             }
             alerts.put(a.key(), a);

@@ -74,10 +74,6 @@ public record EnvironmentDiff(ImageChange image, List<Package> added, List<Packa
         return image == null && added.isEmpty() && removed.isEmpty() && changed.isEmpty();
     }
 
-    public int size() {
-        return (image == null ? 0 : 1) + added.size() + removed.size() + changed.size();
-    }
-
     /**
      * The difference in one line, its first {@code limit} entries: the image first, then changed,
      * added and removed packages, e.g. {@code image a → b; libsqlite 3.45.3 → 3.46.0; + pandas 2.2.3}.

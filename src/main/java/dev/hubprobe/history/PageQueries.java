@@ -36,7 +36,8 @@ public final class PageQueries {
         }
     }
 
-    public Map<ProbeKey, Uptime> uptime(Instant now) {
+    /** Every pair's uptime, or only one hub's when {@code hub} is given (a badge need not scan every hub's runs). */
+    public Map<ProbeKey, Uptime> uptime(Instant now, String hub) {
         Instant day = now.minus(Duration.ofDays(1));
         Instant week = now.minus(Duration.ofDays(7));
         Instant month = now.minus(Duration.ofDays(30));
@@ -44,7 +45,7 @@ public final class PageQueries {
                 + " SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN started_at >= ? AND passed THEN 1 ELSE 0 END),"
                 + " SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN started_at >= ? AND passed THEN 1 ELSE 0 END),"
                 + " COUNT(*), SUM(CASE WHEN passed THEN 1 ELSE 0 END)"
-                + " FROM runs WHERE started_at >= ? GROUP BY hub, probe";
+                + " FROM runs WHERE started_at >= ?" + (hub == null ? "" : " AND hub = ?") + " GROUP BY hub, probe";
         Map<ProbeKey, Uptime> out = new LinkedHashMap<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             Timestamp d = Timestamp.from(day);
@@ -54,6 +55,9 @@ public final class PageQueries {
             ps.setTimestamp(3, w);
             ps.setTimestamp(4, w);
             ps.setTimestamp(5, Timestamp.from(month));
+            if (hub != null) {
+                ps.setString(6, hub);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.put(new ProbeKey(rs.getString(1), rs.getString(2)), new Uptime(

@@ -1,7 +1,6 @@
 package dev.hubprobe.web;
 
 import dev.hubprobe.alerting.Alert;
-import dev.hubprobe.alerting.AlertPolicy;
 import dev.hubprobe.alerting.AlertStore;
 import dev.hubprobe.history.PageQueries;
 import dev.hubprobe.probe.ProbeKey;
@@ -62,27 +61,37 @@ record Board(Instant now, Map<String, List<Row>> hubs, List<Alert> alerts, List<
     }
 
     static Board read(ServiceState state, Predicate<String> showHub) {
+        return read(state, showHub, null);
+    }
+
+    /** The board of one hub (a badge): only that hub's rows and uptime are read. */
+    static Board ofHub(ServiceState state, String hub) {
+        return read(state, hub::equals, hub);
+    }
+
+    private static Board read(ServiceState state, Predicate<String> showHub, String onlyHub) {
         Instant now = Instant.now();
         List<ScheduledProbe> probes = state.config().probes().stream().filter(p -> showHub.test(p.hub())).toList();
         List<ProbeKey> keys = probes.stream().map(ScheduledProbe::key).toList();
         Map<ProbeKey, RunResult> latest = state.history().latest(keys, false);
         Map<ProbeKey, Instant> lastPass = state.history().pages().lastPassing(keys);
-        Map<ProbeKey, PageQueries.Uptime> uptime = state.history().pages().uptime(now);
+        Map<ProbeKey, PageQueries.Uptime> uptime = state.history().pages().uptime(now, onlyHub);
         List<Alert> firing = state.alerts().firing().stream().filter(a -> showHub.test(a.hub())).toList();
         List<Maintenance> maintenance = new ArrayList<>();
+        Map<String, Boolean> hubInMaintenance = new LinkedHashMap<>();
         Map<String, List<Row>> hubs = new LinkedHashMap<>();
         for (ScheduledProbe p : probes) {
             ProbeKey k = p.key();
-            boolean newHub = !hubs.containsKey(p.hub());
-            AlertPolicy policy = state.config().policy(p.hub());
-            Optional<Instant> silenced = state.alerts().store().silencedUntil(p.hub()).filter(now::isBefore);
-            boolean inMaintenance = policy.inMaintenance(now) || silenced.isPresent();
-            if (newHub && policy.inMaintenance(now)) {
-                maintenance.add(new Maintenance(p.hub(), "maintenance window in the configuration", null));
-            }
-            if (newHub && silenced.isPresent()) {
-                maintenance.add(new Maintenance(p.hub(), "silenced through the API", silenced.get()));
-            }
+            // once per hub: with replicas a silence is a database read
+            boolean inMaintenance = hubInMaintenance.computeIfAbsent(p.hub(), hub -> {
+                boolean window = state.config().policy(hub).inMaintenance(now);
+                Optional<Instant> silenced = state.alerts().store().silencedUntil(hub).filter(now::isBefore);
+                if (window) {
+                    maintenance.add(new Maintenance(hub, "maintenance window in the configuration", null));
+                }
+                silenced.ifPresent(until -> maintenance.add(new Maintenance(hub, "silenced through the API", until)));
+                return window || silenced.isPresent();
+            });
             RunResult last = latest.get(k);
             State s;
             if (inMaintenance) {

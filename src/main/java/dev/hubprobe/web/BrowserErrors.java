@@ -19,19 +19,15 @@ public class BrowserErrors {
         if (code != 404 && code != 400) {
             return;
         }
-        String accept = request.getHeaders().get("Accept");
-        boolean wantsHtml = accept != null && accept.contains("text/html");
         // our own pages carry a Content-Security-Policy; anything else (Micronaut's own error page) is replaced
-        if (!wantsHtml || response.getHeaders().contains("Content-Security-Policy")) {
+        if (!Html.wanted(request) || response.getHeaders().contains("Content-Security-Policy")) {
             return;
         }
         HttpStatus status = HttpStatus.valueOf(code);
         String message = code == 404 ? "nothing at " + dev.hubprobe.json.Json.abbreviate(request.getPath(), 100)
                 : "the request could not be read (" + status.getReason() + ")";
-        String body = "<header class=\"top\"><h1>" + (code == 404 ? "Not found" : "Bad request") + "</h1></header>"
-                + "<main><p id=\"problem\">" + Html.esc(message) + "</p><p><a href=\"/\">The status page</a></p></main>";
         MutableHttpResponse<Object> r = (MutableHttpResponse<Object>) response;
-        r.body(Html.page(status.getReason(), body, false)).contentType(MediaType.TEXT_HTML + ";charset=utf-8");
+        r.body(Html.problem(status, message)).contentType(MediaType.TEXT_HTML + ";charset=utf-8");
         r.header("Content-Security-Policy", WebController.CSP);
     }
 }

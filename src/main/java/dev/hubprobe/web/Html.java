@@ -91,6 +91,19 @@ final class Html {
         return p >= 99.995 ? "100%" : String.format(Locale.ROOT, "%.2f%%", Math.floor(p * 100) / 100);
     }
 
+    /** Whether the client asked for a page (a browser) rather than JSON. */
+    static boolean wanted(io.micronaut.http.HttpRequest<?> request) {
+        String accept = request.getHeaders().get("Accept");
+        return accept != null && accept.contains("text/html");
+    }
+
+    /** The page for a 404 or a 400: what was wrong, in words, and the way back. */
+    static String problem(io.micronaut.http.HttpStatus status, String message) {
+        String body = "<header class=\"top\"><h1>" + (status == io.micronaut.http.HttpStatus.NOT_FOUND ? "Not found" : "Bad request")
+                + "</h1></header><main><p id=\"problem\">" + esc(message) + "</p><p><a href=\"/\">The status page</a></p></main>";
+        return page(status.getReason(), body, false);
+    }
+
     /** The whole document around a page's body: one stylesheet, one script, nothing from elsewhere. */
     static String page(String title, String body, boolean charts) {
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

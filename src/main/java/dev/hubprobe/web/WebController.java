@@ -94,7 +94,7 @@ public class WebController {
     /** A hub's latency for the chart: buckets of passing runs' mean durations, and the spawn baseline. */
     @Get(uri = "/status/series/{hub}", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<?> series(HttpRequest<?> request, @PathVariable String hub, @QueryValue @Nullable String range) {
-        Optional<HttpResponse<?>> refused = refuseHub(request, hub, false);
+        Optional<HttpResponse<?>> refused = refuseHub(request, hub);
         if (refused.isPresent()) {
             return refused.get();
         }
@@ -135,7 +135,7 @@ public class WebController {
     @Get(uri = "/status/days/{file}", produces = "image/svg+xml")
     public HttpResponse<?> days(HttpRequest<?> request, @PathVariable String file) {
         String hub = file.endsWith(".svg") ? file.substring(0, file.length() - 4) : file;
-        Optional<HttpResponse<?>> refused = refuseHub(request, hub, false);
+        Optional<HttpResponse<?>> refused = refuseHub(request, hub);
         if (refused.isPresent()) {
             return refused.get();
         }
@@ -157,11 +157,11 @@ public class WebController {
     }
 
     private HttpResponse<?> badge(HttpRequest<?> request, String hub, @Nullable String probe) {
-        Optional<HttpResponse<?>> refused = refuseHub(request, hub, false);
+        Optional<HttpResponse<?>> refused = refuseHub(request, hub);
         if (refused.isPresent()) {
             return refused.get();
         }
-        List<Board.Row> rows = Board.read(state, hub::equals).hubs().getOrDefault(hub, List.of()).stream()
+        List<Board.Row> rows = Board.ofHub(state, hub).hubs().getOrDefault(hub, List.of()).stream()
                 .filter(r -> probe == null || r.key().probe().equals(probe)).toList();
         if (rows.isEmpty()) {
             return notFound(request, "no probe '" + probe + "' is configured for hub '" + hub + "'");
@@ -278,9 +278,9 @@ public class WebController {
         return operator || !page.isPublic() ? h -> true : page.publicHubs()::contains;
     }
 
-    private Optional<HttpResponse<?>> refuseHub(HttpRequest<?> request, String hub, boolean operatorOnly) {
+    private Optional<HttpResponse<?>> refuseHub(HttpRequest<?> request, String hub) {
         boolean operator = operator(request);
-        if (!operator && (operatorOnly || !state.config().statusPage().isPublic())) {
+        if (!operator && !state.config().statusPage().isPublic()) {
             return Optional.of(HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login")));
         }
         if (!NAME.matcher(hub).matches() || !configured(hub) || !visible(operator).test(hub)) {
@@ -313,11 +313,8 @@ public class WebController {
     }
 
     static HttpResponse<?> problem(HttpRequest<?> request, HttpStatus status, String message) {
-        String accept = request.getHeaders().get("Accept");
-        if (accept != null && accept.contains("text/html")) {
-            String body = "<header class=\"top\"><h1>" + (status == HttpStatus.NOT_FOUND ? "Not found" : "Bad request") + "</h1></header>"
-                    + "<main><p id=\"problem\">" + Html.esc(message) + "</p><p><a href=\"/\">The status page</a></p></main>";
-            return html(status, Html.page(status.getReason(), body, false));
+        if (Html.wanted(request)) {
+            return html(status, Html.problem(status, message));
         }
         return HttpResponse.status(status).contentType(MediaType.APPLICATION_JSON_TYPE).body(Json.object().put("error", message));
     }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.hubprobe.testhub.Await;
 import dev.hubprobe.testhub.Cli;
 import dev.hubprobe.testhub.PromStack;
 import dev.hubprobe.testhub.RealHub;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,16 +36,6 @@ class AlertingIT {
 
     @TempDir
     Path dir;
-
-    private static void await(String what, int seconds, Callable<Boolean> ok) throws Exception {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!ok.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            Thread.sleep(500);
-        }
-    }
 
     private static List<JsonNode> alertsOf(PromStack am, String hubName) throws Exception {
         List<JsonNode> out = new ArrayList<>();
@@ -89,7 +79,7 @@ class AlertingIT {
             Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HOOK_URL", hook.baseUrl() + "/hook");
             hub.control("fail-" + user, "1");
             try (Service s = Service.start(cfg, env, dir.resolve("svc.log"))) {
-                await("the alert in Alertmanager", 90, () -> alertsOf(am, "flaky").size() == 1);
+                Await.until("the alert in Alertmanager", 90, () -> alertsOf(am, "flaky").size() == 1);
                 JsonNode alert = alertsOf(am, "flaky").get(0);
                 assertEquals("HubprobeProbeFailing", alert.path("labels").path("alertname").asText());
                 assertEquals("kernel-smoke", alert.path("labels").path("probe").asText());
@@ -103,13 +93,13 @@ class AlertingIT {
             // hubprobe restarts while the hub is still broken: no new page, still one alert
             try (Service s = Service.start(cfg, env, dir.resolve("svc.log"))) {
                 int before = s.json("/api/v1/runs?hub=flaky").size();
-                await("two more failed runs", 60, () -> s.json("/api/v1/runs?hub=flaky").size() >= before + 2);
+                Await.until("two more failed runs", 60, () -> s.json("/api/v1/runs?hub=flaky").size() >= before + 2);
                 assertEquals(1, alertsOf(am, "flaky").size());
                 assertEquals(1, webhooks(hook, "firing"), "paged again after the restart");
 
                 hub.clearControl("fail-" + user);
-                await("the alert resolved in Alertmanager", 120, () -> alertsOf(am, "flaky").isEmpty());
-                await("the resolution delivered", 10, () -> webhooks(hook, "resolved") == 1);
+                Await.until("the alert resolved in Alertmanager", 120, () -> alertsOf(am, "flaky").isEmpty());
+                Await.until("the resolution delivered", 10, () -> webhooks(hook, "resolved") == 1);
                 assertEquals(1, webhooks(hook, "firing"));
                 assertEquals(0, s.json("/api/v1/alerts").size());
                 String scrape = s.get("/metrics").body();
@@ -143,10 +133,10 @@ class AlertingIT {
                 """.formatted(hub.url(), user));
         Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HOOK_URL", hook.baseUrl() + "/hook");
         try (Service s = Service.start(cfg, env, dir.resolve("svc.log"))) {
-            await("a baseline", 120, () -> s.json("/api/v1/runs?hub=slow").size() >= 6);
+            Await.until("a baseline", 120, () -> s.json("/api/v1/runs?hub=slow").size() >= 6);
             assertEquals(0, s.json("/api/v1/alerts").size(), "a steady hub has no regression");
             hub.control("pull-" + user, "3");  // the image pull gets 3x slower
-            await("the regression alert", 120, () -> webhooks(hook, "firing") == 1);
+            Await.until("the regression alert", 120, () -> webhooks(hook, "firing") == 1);
             JsonNode alert = s.json("/api/v1/alerts").get(0);
             assertEquals("HubprobeLatencyRegression", alert.path("labels").path("alertname").asText());
             assertEquals("spawn_image_pull", alert.path("labels").path("phase").asText(), alert::toString);
@@ -173,7 +163,7 @@ class AlertingIT {
                     "--probe", probes.resolve("k8s.yml").toString(), "--baseline-from", s.url());
             assertEquals(0, fast.exit(), () -> fast.stdout() + fast.stderr());
             hub.clearControl("pull-" + user);
-            await("the regression resolved", 120, () -> webhooks(hook, "resolved") >= 1
+            Await.until("the regression resolved", 120, () -> webhooks(hook, "resolved") >= 1
                     && hook.findAll(postRequestedFor(urlEqualTo("/hook"))).stream()
                     .anyMatch(r -> r.getBodyAsString().contains("\"status\":\"resolved\"") && r.getBodyAsString().contains("spawn_image_pull")));
         } finally {

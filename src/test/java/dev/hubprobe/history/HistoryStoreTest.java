@@ -151,10 +151,12 @@ class HistoryStoreTest {
                 h.accept(run("a", now.minusSeconds(30L * i), i % 3 != 0));
             }
             h.accept(run("a", now.minus(Duration.ofDays(3)), false));
-            PageQueries.Uptime up = h.pages().uptime(now.plusSeconds(1)).get(new ProbeKey("a", "kernel-smoke"));
+            PageQueries.Uptime up = h.pages().uptime(now.plusSeconds(1), null).get(new ProbeKey("a", "kernel-smoke"));
             assertEquals(6, up.runs()[0]);
             assertEquals(4, up.passed()[0]);
             assertEquals(7, up.runs()[1]);
+            assertEquals(up.runs()[2], h.pages().uptime(now.plusSeconds(1), "a").get(new ProbeKey("a", "kernel-smoke")).runs()[2]);
+            assertTrue(h.pages().uptime(now.plusSeconds(1), "b").isEmpty(), "only the hub asked for");
             PageQueries.Series s = h.pages().series("a", now.minus(Duration.ofHours(1)), Duration.ofMinutes(5), List.of("spawn", "spawn_image_pull"));
             assertTrue(s.buckets().size() >= 1 && s.buckets().size() <= 2, s::toString);
             assertEquals(List.of("total", "spawn", "spawn_image_pull"), List.copyOf(s.values().keySet()));

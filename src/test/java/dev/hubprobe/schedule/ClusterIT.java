@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.hubprobe.testhub.Await;
 import dev.hubprobe.testhub.Postgres;
 import dev.hubprobe.testhub.RealHub;
 import dev.hubprobe.testhub.RealHubExtension;
@@ -21,7 +22,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -63,16 +63,6 @@ class ClusterIT {
         return Map.of("HUB_TOKEN", hub.serviceToken(), "PG_PASSWORD", Postgres.PASSWORD, "HOOK_URL", hook);
     }
 
-    private static void await(String what, int seconds, Callable<Boolean> ok) throws Exception {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!ok.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            Thread.sleep(250);
-        }
-    }
-
     private static double sample(String metrics, String series) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
@@ -89,7 +79,7 @@ class ClusterIT {
             for (int i = 0; i < 3; i++) {
                 replicas.add(Service.start(cfg, env("http://127.0.0.1:9/"), dir.resolve("replica-" + i + ".log")));
             }
-            await("three replicas in the cluster", 30, () -> sample(replicas.get(0).get("/metrics").body(), "hubprobe_cluster_members") == 3);
+            Await.until("three replicas in the cluster", 30, () -> sample(replicas.get(0).get("/metrics").body(), "hubprobe_cluster_members") == 3);
             // kill -9 a replica while it runs a probe, a minute in
             Thread.sleep(60_000);
             Service victim = null;
@@ -107,7 +97,7 @@ class ClusterIT {
             victim.crash();
             replicas.remove(victim);
             Instant killed = Instant.now();
-            await("the cluster noticing", 40, () -> sample(replicas.get(0).get("/metrics").body(), "hubprobe_cluster_members") == 2);
+            Await.until("the cluster noticing", 40, () -> sample(replicas.get(0).get("/metrics").body(), "hubprobe_cluster_members") == 2);
             Thread.sleep(Math.max(0, Duration.ofMinutes(3).toMillis() - Duration.between(start, Instant.now()).toMillis()));
             Instant end = Instant.now();
 
@@ -165,11 +155,11 @@ class ClusterIT {
                 "alerting: {failure: {fire_after: 2, resolve_after: 2}, notifiers: [{webhook: {url: \"${env:HOOK_URL}\"}}]}");
         try (Service a = Service.start(cfg, env(hook.baseUrl() + "/hook"), dir.resolve("a.log"));
              Service b = Service.start(cfg, env(hook.baseUrl() + "/hook"), dir.resolve("b.log"))) {
-            await("a page", 60, () -> count(hook, "firing") >= 1);
-            await("more failed runs", 60, () -> a.json("/api/v1/runs?hub=flaky&status=failed").size() >= 6);
+            Await.until("a page", 60, () -> count(hook, "firing") >= 1);
+            Await.until("more failed runs", 60, () -> a.json("/api/v1/runs?hub=flaky&status=failed").size() >= 6);
             assertEquals(1, count(hook, "firing"), "one page for one outage");
             hub.clearControl("fail-" + user);
-            await("the resolve", 60, () -> count(hook, "resolved") >= 1);
+            Await.until("the resolve", 60, () -> count(hook, "resolved") >= 1);
             Thread.sleep(10_000);
             assertEquals(1, count(hook, "resolved"));
             assertEquals(1, count(hook, "firing"));

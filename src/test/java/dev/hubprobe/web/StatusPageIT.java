@@ -5,15 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hubprobe.testhub.Await;
 import dev.hubprobe.testhub.RealHub;
 import dev.hubprobe.testhub.RealHubExtension;
 import dev.hubprobe.testhub.Service;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,18 +46,8 @@ class StatusPageIT {
         return Service.start(cfg, Map.of("HUB_TOKEN", hub.serviceToken(), "READ_TOKEN", READ_TOKEN), dir.resolve("svc.log"));
     }
 
-    private static void await(String what, Duration limit, Supplier<Boolean> ok) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!ok.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + limit.toSeconds() + " s waiting for " + what);
-            }
-            Thread.sleep(250);
-        }
-    }
-
     private static void awaitRuns(Service s, String hubName, String filter, int n) throws Exception {
-        await(n + " runs of " + hubName, Duration.ofSeconds(120), () -> {
+        Await.until(n + " runs of " + hubName, 120, () -> {
             try {
                 return s.json("/api/v1/runs?hub=" + hubName + filter, "Authorization", "Bearer " + READ_TOKEN).size() >= n;
             } catch (Exception e) {
@@ -100,7 +89,7 @@ class StatusPageIT {
             assertTrue(b.driver.findElement(By.id("incidents")).getText().contains("ongoing"), "and is an ongoing incident");
 
             // the chart of the healthy hub has points, drawn on a canvas
-            await("the healthy hub's chart", Duration.ofSeconds(30), () -> {
+            Await.until("the healthy hub's chart", 30, () -> {
                 String points = section(b, "healthy").findElement(By.cssSelector(".chart")).getAttribute("data-points");
                 return points != null && Integer.parseInt(points) > 0;
             });
@@ -114,12 +103,12 @@ class StatusPageIT {
             hub.clearControl("fail-" + broken);
             awaitRuns(s, "broken", "&status=passed", 1);
             long landed = System.nanoTime();
-            await("the broken hub turning green within one interval of its passing run", Duration.ofSeconds(10),
+            Await.until("the broken hub turning green within one interval of its passing run", 10,
                     () -> "passing".equals(section(b, "broken").getAttribute("data-state")));
             System.out.printf("status page turned green %.1f s after the passing run was recorded (interval 10 s)%n",
                     (System.nanoTime() - landed) / 1e9);
             assertEquals(42L, b.js("return window.hubprobeNoReload;"), "the page was not reloaded");
-            await("the incident closed", Duration.ofSeconds(60), () -> !b.driver.findElement(By.id("incidents")).getText().contains("ongoing"));
+            Await.until("the incident closed", 60, () -> !b.driver.findElement(By.id("incidents")).getText().contains("ongoing"));
             assertTrue(b.driver.findElement(By.id("incidents")).getText().contains("failing in spawn (spawn_failed)"),
                     () -> b.driver.findElement(By.id("incidents")).getText());
             assertEquals(42L, b.js("return window.hubprobeNoReload;"), "still the same page");
@@ -187,7 +176,7 @@ class StatusPageIT {
             String text = b.driver.findElement(By.tagName("body")).getText();
             assertFalse(text.contains(healthy) || text.contains("127.0.0.1"), "nothing names a user or a host: " + text);
             assertFalse(b.driver.getPageSource().contains(healthy), "not even in the markup");
-            await("the public chart", Duration.ofSeconds(30), () -> section(b, "healthy").findElement(By.cssSelector(".chart"))
+            Await.until("the public chart", 30, () -> section(b, "healthy").findElement(By.cssSelector(".chart"))
                     .getAttribute("data-points") != null);
             b.screenshot("status-page-public");
             assertNoErrors(b, "the public page");
@@ -209,7 +198,7 @@ class StatusPageIT {
             b.errors();
             b.driver.findElement(By.id("token")).sendKeys(READ_TOKEN);
             b.driver.findElement(By.cssSelector("form.login button")).click();
-            await("the run page after signing in", Duration.ofSeconds(10), () -> b.driver.getCurrentUrl().endsWith("/runs/" + runId));
+            Await.until("the run page after signing in", 10, () -> b.driver.getCurrentUrl().endsWith("/runs/" + runId));
             assertTrue(b.driver.findElement(By.cssSelector("#failure .message")).getText().contains("switched to failing"));
             b.driver.get(s.url() + "/");
             assertFalse(b.driver.findElements(By.cssSelector("section.hub[data-hub='broken'] td.detail .message")).isEmpty(),
