@@ -127,34 +127,63 @@ public final class FakeBinderHub implements AutoCloseable {
                 event(out, "failed", "Launch attempt 1 failed, retrying...");
                 return;
             }
-            ObjectNode ready = launch();
-            ready.put("phase", "ready").put("message", "server running at " + ready.path("url").asText() + "\n");
-            out.write(("data: " + ready + "\n\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
+            String user = "binder-" + UUID.randomUUID().toString().substring(0, 8);
+            try {
+                ObjectNode ready = launch(user, out);
+                ready.put("phase", "ready").put("message", "server running at " + ready.path("url").asText() + "\n");
+                out.write(("data: " + ready + "\n\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (IOException gone) {
+                // nobody holds the server's token: BinderHub's idle culler would stop it later, this double at once
+                cull(user);
+                throw gone;
+            }
         } catch (IOException | InterruptedException e) {
             // the client went away, as BinderHub's clients do
         }
     }
 
-    /** Starts a server for a fresh user on the real hub and mints a token for just that server. */
-    private ObjectNode launch() throws IOException, InterruptedException {
-        String user = "binder-" + UUID.randomUUID().toString().substring(0, 8);
+    /**
+     * Starts a server for a fresh user on the real hub and mints a token for just that server. While
+     * it waits it sends keep-alive comments, as BinderHub does, so a client that went away is noticed.
+     */
+    private ObjectNode launch(String user, OutputStream out) throws IOException, InterruptedException {
         launchedUsers.add(user);
         hub.send(HttpRequest.newBuilder(URI.create(hub.url()).resolve("/hub/api/users/" + user)).POST(HttpRequest.BodyPublishers.ofString("{}")));
         hub.send(HttpRequest.newBuilder(URI.create(hub.url()).resolve("/hub/api/users/" + user + "/server"))
                 .POST(HttpRequest.BodyPublishers.ofString("{}")));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        boolean gone = false;
         while (!hub.userModel(user).path("servers").path("").path("ready").asBoolean(false)) {
             if (System.nanoTime() > deadline) {
                 throw new IOException("launched server of " + user + " not ready in 90 s");
             }
             pause(200);
+            if (!gone) {
+                try {
+                    out.write(":heartbeat\n\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                } catch (IOException e) {
+                    gone = true; // a pending spawn cannot be stopped: wait for it, then cull
+                }
+            }
+        }
+        if (gone) {
+            throw new IOException("the client left during the launch");
         }
         HttpResponse<String> t = hub.send(HttpRequest.newBuilder(URI.create(hub.url()).resolve("/hub/api/users/" + user + "/tokens"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"note\": \"binder launch\", \"expires_in\": 3600, "
                         + "\"scopes\": [\"access:servers!user=" + user + "\"]}")));
         JsonNode token = JSON.readTree(t.body());
         return JSON.createObjectNode().put("url", hub.url() + "user/" + user + "/").put("token", token.path("token").asText());
+    }
+
+    private void cull(String user) {
+        try {
+            hub.send(HttpRequest.newBuilder(URI.create(hub.url()).resolve("/hub/api/users/" + user + "/server")).DELETE());
+        } catch (IOException e) {
+            // serversLeft() reports it
+        }
     }
 
     private static void event(OutputStream out, String phase, String message, String... extra) throws IOException {
