@@ -3,6 +3,7 @@ package dev.hubprobe.cli;
 import dev.hubprobe.alerting.AlertEngine;
 import dev.hubprobe.alerting.AlertStore;
 import dev.hubprobe.alerting.notify.Dispatcher;
+import dev.hubprobe.alerting.notify.Outbox;
 import dev.hubprobe.config.ConfigException;
 import dev.hubprobe.history.HistoryStore;
 import dev.hubprobe.jupyter.hub.HubClientSettings;
@@ -92,13 +93,16 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
         // the policies follow reloads; notifiers are fixed at start (a change to them needs a restart)
         AtomicReference<ServiceState> current = new AtomicReference<>();
+        String instance = instanceId();
+        // notifications wait in the history database until delivered: a restart or another replica sends what is left
+        Outbox outbox = new Outbox(history.dataSource(), instance, Clock.systemUTC());
         AlertEngine alerts = new AlertEngine(new AlertStore(history.dataSource(), history.database().shared()),
-                new Dispatcher(loaded.notifiers(), metrics.registry(), Duration.ofSeconds(1), 5), history,
+                new Dispatcher(loaded.notifiers(), outbox, metrics.registry(), Duration.ofSeconds(1), 5), history,
                 hub -> current.get() == null ? loaded.policy(hub) : current.get().config().policy(hub),
                 metrics.registry(), Clock.systemUTC(), loaded.externalUrl(), loaded.resend());
         // history first: the regression baseline reads it, the current run included
         ProbeScheduler.Cluster cluster = history.database().shared()
-                ? new ProbeScheduler.Cluster(history.dataSource(), instanceId()) : null;
+                ? new ProbeScheduler.Cluster(history.dataSource(), instance) : null;
         ProbeScheduler scheduler = new ProbeScheduler(loaded.threads(),
                 ProbeExecutor.of(runner).then(history.environments()::compare), List.of(history, metrics, alerts),
                 metrics.registry(), cluster);
@@ -148,6 +152,10 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         housekeeping.scheduleAtFixedRate(() -> {
             try {
                 int n = history.deleteBefore(Instant.now().minus(retention));
+                int stale = outbox.deleteBefore(Instant.now().minus(Duration.ofDays(1)));
+                if (stale > 0) {
+                    LOG.warn("dropped {} notifications no notifier took in a day (a notifier removed from the config?)", stale);
+                }
                 if (n > 0) {
                     LOG.info("history retention: deleted {} runs older than {}", n, retention);
                 }

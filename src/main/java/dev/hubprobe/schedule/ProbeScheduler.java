@@ -23,7 +23,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobBuilder;
@@ -60,7 +59,9 @@ public final class ProbeScheduler implements AutoCloseable {
     private final ThreadPoolExecutor runs;
     private final Map<String, ScheduledProbe> jobs = new ConcurrentHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final Map<String, ReentrantLock> serverLocks = new ConcurrentHashMap<>();
+    private final ServerTurns turns;
+    /** The clustered scheduler's name, the same on every replica. */
+    static final String NAME = "hubprobe";
     /** Runs in progress (scheduled or "run now"), so shutdown can ask them to abort. */
     private final Map<String, ProbeRunner.Abort> running = new ConcurrentHashMap<>();
     private final Timer lateness;
@@ -98,6 +99,7 @@ public final class ProbeScheduler implements AutoCloseable {
      */
     public ProbeScheduler(int maxRuns, ProbeExecutor runner, List<RunSink> sinks, MeterRegistry registry, Cluster cluster) {
         this.clustered = cluster != null;
+        this.turns = new ServerTurns(clustered ? cluster.db() : null, clustered ? cluster.instanceId() : null);
         this.runner = runner;
         this.sinks = List.copyOf(sinks);
         this.registry = registry;
@@ -140,7 +142,7 @@ public final class ProbeScheduler implements AutoCloseable {
                     // already open
                 }
             });
-            p.setProperty("org.quartz.scheduler.instanceName", "hubprobe");
+            p.setProperty("org.quartz.scheduler.instanceName", NAME);
             p.setProperty("org.quartz.scheduler.instanceId", cluster.instanceId());
             p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(maxRuns));
             p.setProperty("org.quartz.threadPool.threadNamePrefix", "hubprobe-run");
@@ -158,7 +160,7 @@ public final class ProbeScheduler implements AutoCloseable {
             if (cluster != null) {
                 // every replica's scheduler has the same name; out of the JVM-wide registry, several can share a
                 // process (a benchmark of two replicas) without one factory handing back another's scheduler
-                org.quartz.impl.SchedulerRepository.getInstance().remove("hubprobe");
+                org.quartz.impl.SchedulerRepository.getInstance().remove(NAME);
             }
             quartz.setJobFactory((bundle, scheduler) -> new ProbeJob());
             quartz.getContext().put(ProbeScheduler.class.getName(), this);
@@ -306,23 +308,18 @@ public final class ProbeScheduler implements AutoCloseable {
     RunResult execute(ScheduledProbe probe) {
         ProbeRunner.Abort abort = new ProbeRunner.Abort();
         String id = probe.key() + "#" + UUID.randomUUID();
-        // Two probes of one hub that share a user's server must take turns: the second would otherwise
-        // find the first's server and stop it as a leftover. Per-run named servers and Binder launches
-        // (a fresh user each) need no turn.
-        ReentrantLock turn = probe.probe().autoServerName() || probe.target().binder() != null ? null
-                : serverLocks.computeIfAbsent(probe.serverKey(), k -> new ReentrantLock(true));
+        // Runs that share a user's server take turns (ServerTurns); per-run named servers and Binder
+        // launches (a fresh user each) need none.
+        boolean ownServer = probe.probe().autoServerName() || probe.target().binder() != null;
         RunResult result;
-        if (turn != null) {
-            turn.lock();
-        }
         running.put(id, abort);
-        try {
+        try (ServerTurns.Turn turn = ownServer ? () -> { } : turns.take(probe.serverKey(), probe.probe().timeouts().total())) {
             result = runner.run(probe, abort);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the server's turn: " + probe.key(), e);
         } finally {
             running.remove(id);
-            if (turn != null) {
-                turn.unlock();
-            }
         }
         for (RunSink sink : sinks) {
             try {

@@ -1,6 +1,5 @@
 package dev.hubprobe.alerting;
 
-import dev.hubprobe.config.Secret;
 import dev.hubprobe.history.Database;
 import dev.hubprobe.testhub.Postgres;
 
@@ -8,10 +7,6 @@ import dev.hubprobe.testhub.Postgres;
 class AlertEnginePostgresIT extends AlertEngineTest {
     @Override
     protected Database database() {
-        try {
-            return Database.postgres(Postgres.shared().newDatabase(), Postgres.USER, Secret.of(Postgres.PASSWORD));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return Postgres.freshDatabase();
     }
 }

@@ -16,6 +16,7 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.hubprobe.alerting.notify.AlertmanagerNotifier;
 import dev.hubprobe.alerting.notify.Dispatcher;
+import dev.hubprobe.alerting.notify.Outbox;
 import dev.hubprobe.alerting.notify.Notifier;
 import dev.hubprobe.alerting.notify.PagerDutyNotifier;
 import dev.hubprobe.alerting.notify.SlackNotifier;
@@ -82,7 +83,8 @@ class AlertEngineTest {
                 new SlackNotifier(Secret.of(base + "/slack/T0/B0/secret")),
                 new WebhookNotifier(Secret.of(base + "/hook")));
         Supplier<Instant> clock = () -> now;
-        return new AlertEngine(new AlertStore(history.dataSource(), history.database().shared()), new Dispatcher(notifiers, registry, Duration.ofMillis(50), 3),
+        return new AlertEngine(new AlertStore(history.dataSource(), history.database().shared()), new Dispatcher(notifiers,
+                new Outbox(history.dataSource(), "test", Clock.systemUTC()), registry, Duration.ofMillis(50), 3),
                 history, hub -> policy, registry, new Clock() {
                     @Override
                     public java.time.ZoneId getZone() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hubprobe.testhub.Postgres;
 import dev.hubprobe.testhub.PromStack;
 import dev.hubprobe.testhub.RealHub;
 import dev.hubprobe.testhub.RealHubExtension;
@@ -18,6 +19,9 @@ import java.time.Instant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.TreeMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +48,21 @@ class PrometheusIT {
 
     @Test
     void everyExpressionOfTheRulesAndDashboardFindsSeries() throws Exception {
+        scrapeAndCheck(1, "{path: data/h}", Map.of());
+    }
+
+    /**
+     * Three replicas on one PostgreSQL, each scraped: every expression is right across them, one series
+     * per (hub, probe) (no replica's copy of a pair's state leaks through as a series of its own).
+     */
+    @Test
+    void threeReplicasScrapedTogetherGiveOneSeriesPerPairInEveryExpression() throws Exception {
+        String url = Postgres.shared().newDatabase();
+        scrapeAndCheck(3, "{url: \"" + url + "\", user: " + Postgres.USER + ", password: \"${env:PG_PASSWORD}\"}",
+                Map.of("PG_PASSWORD", Postgres.PASSWORD));
+    }
+
+    private void scrapeAndCheck(int replicas, String history, Map<String, String> extraEnv) throws Exception {
         Path probes = Files.createDirectories(dir.resolve("probes"));
         Files.copy(RealHub.basedir().resolve("probes/kernel-smoke.yml"), probes.resolve("kernel-smoke.yml"));
         Files.writeString(probes.resolve("scale-up.yml"), """
@@ -57,7 +76,7 @@ class PrometheusIT {
                 Instant.now().plus(Duration.ofDays(40))), 0, hub.port(), dir.resolve("tls.log"));
         Files.writeString(dir.resolve("hubprobe.yml"), """
                 probes_dir: probes
-                history: {path: data/h}
+                history: %7$s
                 defaults: {interval: 6s}
                 scheduler: {jitter: 2s}
                 alerting:
@@ -67,59 +86,102 @@ class PrometheusIT {
                      tls: {ca_file: %5$s}, tls_endpoints: [{name: k8s-api, address: "localhost:%6$s"}]}
                   - {name: broken, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %3$s, probes: [{probe: kernel-smoke}]}
                   - {name: cluster, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %4$s, probes: [{probe: scale-up}]}
-                """.formatted(hub.url(), RealHub.user("ok"), RealHub.user("fail"), RealHub.user("ok"), certs.caFile(), k8s.port()));
-        try (k8s; Service s = Service.start(dir.resolve("hubprobe.yml"), Map.of("HUB_TOKEN", hub.serviceToken()), dir.resolve("svc.log"));
-             PromStack prom = PromStack.prometheus(dir, """
-                     global: {scrape_interval: 1s, evaluation_interval: 1s}
-                     rule_files: [%s]
-                     scrape_configs:
-                       - job_name: hubprobe
-                         static_configs: [{targets: ["%s"]}]
-                     """.formatted(RealHub.basedir().resolve("config/prometheus/hubprobe-rules.yml"), s.url().replace("http://", "")))) {
-            // enough runs for baselines (3 passing runs) and two failures, then a minute of samples
-            long deadline = System.nanoTime() + 180_000_000_000L;
-            while (prom.query("hubprobe_phase_baseline_seconds{hub=\"cluster\",phase=\"spawn_scale_up\"}").path("result").isEmpty()
-                    || prom.query("hubprobe_failures_total{hub=\"broken\"} >= 2").path("result").isEmpty()) {
-                assertTrue(System.nanoTime() < deadline, "no baselines or failures scraped in 3 minutes");
-                Thread.sleep(1000);
+                """.formatted(hub.url(), RealHub.user("ok"), RealHub.user("fail"), RealHub.user("ok"), certs.caFile(), k8s.port(), history));
+        Map<String, String> env = new HashMap<>(extraEnv);
+        env.put("HUB_TOKEN", hub.serviceToken());
+        List<Service> services = new ArrayList<>();
+        try (k8s) {
+            for (int i = 0; i < replicas; i++) {
+                services.add(Service.start(dir.resolve("hubprobe.yml"), env, dir.resolve("svc-" + i + ".log")));
             }
-            Thread.sleep(15_000); // rate() over the dashboard's 1m windows needs a few samples
+            String targets = String.join(", ", services.stream().map(s -> "\"" + s.url().replace("http://", "") + "\"").toList());
+            try (PromStack prom = PromStack.prometheus(dir, """
+                    global: {scrape_interval: 1s, evaluation_interval: 1s}
+                    rule_files: [%s]
+                    scrape_configs:
+                      - job_name: hubprobe
+                        static_configs: [{targets: [%s]}]
+                    """.formatted(RealHub.basedir().resolve("config/prometheus/hubprobe-rules.yml"), targets))) {
+                check(prom, replicas);
+            }
+        } finally {
+            for (Service s : services) {
+                s.close();
+            }
+        }
+    }
 
-            ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-            List<String> rules = new ArrayList<>();
-            yaml.readTree(RealHub.basedir().resolve("config/prometheus/hubprobe-rules.yml").toFile()).path("groups")
-                    .forEach(g -> g.path("rules").forEach(r -> rules.add(r.path("expr").asText())));
-            List<String> panels = new ArrayList<>();
-            JsonNode dash = new ObjectMapper().readTree(RealHub.basedir().resolve("config/grafana/hubprobe.json").toFile());
-            dash.path("panels").forEach(p -> p.path("targets").forEach(t -> panels.add(grafana(t.path("expr").asText()))));
-            assertEquals(6, rules.size());
-            assertTrue(panels.size() >= 10);
-            List<String> annotations = new ArrayList<>();
-            dash.path("annotations").path("list").forEach(a -> {
-                if (a.has("expr")) {
-                    annotations.add(grafana(a.path("expr").asText()));
-                }
-            });
-            assertEquals(1, annotations.size(), "the environment-change annotation");
-            for (String expr : annotations) {
-                prom.query(expr); // valid PromQL; it finds nothing until an environment changes
-                namesExist(prom, expr);
-            }
+    private void check(PromStack prom, int replicas) throws Exception {
+        // enough runs for baselines (3 passing runs) and two failures, then a minute of samples
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        while (prom.query("hubprobe_phase_baseline_seconds{hub=\"cluster\",phase=\"spawn_scale_up\"}").path("result").isEmpty()
+                || prom.query("sum(hubprobe_failures_total{hub=\"broken\"}) >= 2").path("result").isEmpty()
+                || prom.query("count(up{job=\"hubprobe\"} == 1) == " + replicas).path("result").isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "no baselines or failures scraped in 3 minutes");
+            Thread.sleep(1000);
+        }
+        Thread.sleep(15_000); // rate() over the dashboard's 1m windows needs a few samples
 
-            for (String expr : rules) {
-                prom.query(expr); // valid PromQL
-                namesExist(prom, expr);
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        List<String> rules = new ArrayList<>();
+        yaml.readTree(RealHub.basedir().resolve("config/prometheus/hubprobe-rules.yml").toFile()).path("groups")
+                .forEach(g -> g.path("rules").forEach(r -> rules.add(r.path("expr").asText())));
+        List<String> panels = new ArrayList<>();
+        JsonNode dash = new ObjectMapper().readTree(RealHub.basedir().resolve("config/grafana/hubprobe.json").toFile());
+        dash.path("panels").forEach(p -> p.path("targets").forEach(t -> panels.add(grafana(t.path("expr").asText()))));
+        assertEquals(7, rules.size());
+        assertTrue(panels.size() >= 10);
+        List<String> annotations = new ArrayList<>();
+        dash.path("annotations").path("list").forEach(a -> {
+            if (a.has("expr")) {
+                annotations.add(grafana(a.path("expr").asText()));
             }
-            for (String expr : panels) {
-                assertFalse(prom.query(expr).path("result").isEmpty(), "dashboard expression finds nothing: " + expr);
-                namesExist(prom, expr);
+        });
+        assertEquals(1, annotations.size(), "the environment-change annotation");
+        // one process without a shared database has no cluster: its cluster series are absent, as documented
+        boolean clustered = replicas > 1;
+        for (String expr : annotations) {
+            onePerSeries(prom.query(expr), expr); // valid PromQL; it finds nothing until an environment changes
+            namesExist(prom, expr, clustered);
+        }
+        for (String expr : rules) {
+            onePerSeries(prom.query(expr), expr); // valid PromQL
+            namesExist(prom, expr, clustered);
+        }
+        for (String expr : panels) {
+            JsonNode result = prom.query(expr);
+            if (clustered || !expr.contains("hubprobe_cluster_")) {
+                assertFalse(result.path("result").isEmpty(), "dashboard expression finds nothing: " + expr);
             }
-            // the variable that lists hubs
-            assertEquals(3, prom.query("count by (hub) (hubprobe_probe_success)").path("result").size());
-            // and the failing rule does find the failing hub
-            JsonNode failing = prom.query(rules.get(0)).path("result");
-            assertEquals(1, failing.size(), failing::toString);
-            assertEquals("broken", failing.get(0).path("metric").path("hub").asText());
+            onePerSeries(result, expr);
+            namesExist(prom, expr, clustered);
+        }
+        // the variable that lists hubs
+        assertEquals(3, prom.query("count by (hub) (hubprobe_probe_success)").path("result").size());
+        // the failing rule finds the failing hub, once however many replicas serve it
+        JsonNode failing = prom.query(rules.get(0)).path("result");
+        assertEquals(1, failing.size(), failing::toString);
+        assertEquals("broken", failing.get(0).path("metric").path("hub").asText());
+        // and the runs the replicas made add up: each pair's count across instances is what the history holds
+        JsonNode status = prom.query("max by (hub, probe) (hubprobe_probe_success)").path("result");
+        assertEquals(3, status.size(), status::toString);
+        if (clustered) {
+            assertEquals("3", prom.query("max(hubprobe_cluster_members)").path("result").get(0).path("value").get(1).asText());
+        }
+    }
+
+    /**
+     * No series of an expression's result is a replica's copy: none carries {@code instance}, and no two
+     * have the same labels once {@code instance} and {@code job} are set aside.
+     */
+    private static void onePerSeries(JsonNode data, String expr) {
+        Set<Map<String, String>> seen = new HashSet<>();
+        for (JsonNode r : data.path("result")) {
+            assertFalse(r.path("metric").has("instance"), () -> "a series per replica (aggregate the instance away): " + expr + " -> " + r);
+            Map<String, String> labels = new TreeMap<>();
+            r.path("metric").fields().forEachRemaining(f -> labels.put(f.getKey(), f.getValue().asText()));
+            labels.remove("job");
+            assertTrue(seen.add(labels), () -> "two series for " + labels + ": " + expr);
         }
     }
 
@@ -128,13 +190,19 @@ class PrometheusIT {
         return expr.replace("$__rate_interval", "1m").replace("$__interval", "1m").replace("$__range", "1h").replace("\"$hub\"", "\".*\"");
     }
 
-    private static void namesExist(PromStack prom, String expr) throws Exception {
+    private static void namesExist(PromStack prom, String expr, boolean clustered) throws Exception {
         Set<String> metrics = new LinkedHashSet<>();
         Matcher m = SELECTOR.matcher(expr);
         while (m.find()) {
             String selector = m.group(0);
+            if (!clustered && m.group(1).startsWith("hubprobe_cluster_")) {
+                continue;
+            }
             metrics.add(m.group(1));
             assertFalse(prom.query("count(" + selector + ")").path("result").isEmpty(), "no series for " + selector + " in: " + expr);
+        }
+        if (metrics.isEmpty()) {
+            return;
         }
         String anyOf = "{__name__=~\"" + String.join("|", metrics) + "\"";
         Matcher g = GROUPING.matcher(expr);

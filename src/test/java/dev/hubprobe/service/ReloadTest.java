@@ -14,6 +14,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.hubprobe.alerting.AlertEngine;
 import dev.hubprobe.alerting.AlertStore;
 import dev.hubprobe.alerting.notify.Dispatcher;
+import dev.hubprobe.alerting.notify.Outbox;
 import dev.hubprobe.history.HistoryStore;
 import dev.hubprobe.metrics.ProbeMetrics;
 import dev.hubprobe.probe.Phase;
@@ -92,7 +93,7 @@ class ReloadTest {
         metrics = new ProbeMetrics("test", Duration.ZERO);
         AtomicReference<ServiceState> state = new AtomicReference<>();
         alerts = new AlertEngine(new AlertStore(history.dataSource()),
-                new Dispatcher(c.notifiers(), metrics.registry(), Duration.ofMillis(20), 1), history,
+                new Dispatcher(c.notifiers(), new Outbox(history.dataSource(), "test", Clock.systemUTC()), metrics.registry(), Duration.ofMillis(20), 1), history,
                 hub -> state.get().config().policy(hub), metrics.registry(), Clock.systemUTC(), null, Duration.ofHours(1));
         // nothing runs on a schedule in this test: results are fed in by hand
         scheduler = new ProbeScheduler(2, (p, abort) -> { throw new AssertionError("no run expected"); }, List.of(), metrics.registry());

@@ -115,6 +115,15 @@ public final class Postgres {
     }
 
     /** A new, empty database for one test. */
+    /** A fresh, empty database of the shared cluster, opened as hubprobe opens it. */
+    public static dev.hubprobe.history.Database freshDatabase() {
+        try {
+            return dev.hubprobe.history.Database.postgres(shared().newDatabase(), USER, dev.hubprobe.config.Secret.of(PASSWORD));
+        } catch (IOException | InterruptedException | SQLException e) {
+            throw new IllegalStateException("cannot make a test database: " + e.getMessage(), e);
+        }
+    }
+
     public String newDatabase() throws SQLException {
         String name = "hubprobe_" + databases.incrementAndGet();
         try (Connection c = DriverManager.getConnection(url("postgres"), USER, PASSWORD); Statement s = c.createStatement()) {

@@ -5,6 +5,7 @@ import dev.hubprobe.alerting.AlertEvent;
 import dev.hubprobe.alerting.AlertPolicy;
 import dev.hubprobe.alerting.AlertStore;
 import dev.hubprobe.alerting.notify.Dispatcher;
+import dev.hubprobe.alerting.notify.Outbox;
 import dev.hubprobe.alerting.notify.Notifier;
 import dev.hubprobe.history.HistoryStore;
 import dev.hubprobe.probe.RunResult;
@@ -38,6 +39,7 @@ public final class RecordedAlerts implements AutoCloseable {
             }
         };
         engine = new AlertEngine(new AlertStore(history.dataSource()), new Dispatcher(List.of(recorder),
+                new Outbox(history.dataSource(), "test", Clock.systemUTC()),
                 new SimpleMeterRegistry(), Duration.ofMillis(50), 1), history, hub -> AlertPolicy.DEFAULTS, new SimpleMeterRegistry(),
                 Clock.systemUTC(), "http://hubprobe.test", Duration.ofHours(1));
     }

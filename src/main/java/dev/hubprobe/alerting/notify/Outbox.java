@@ -1,0 +1,178 @@
+package dev.hubprobe.alerting.notify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hubprobe.alerting.Alert;
+import dev.hubprobe.alerting.AlertEvent;
+import dev.hubprobe.json.Json;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Notifications not yet delivered, in the history database (table {@code notifications}), so an
+ * event outlives the process that decided it: a restart, or with replicas another replica, sends
+ * what was not acknowledged. Delivery is at least once; the receivers hubprobe speaks to
+ * (Alertmanager, PagerDuty's dedup key, a webhook's alert key) take a repeat as the same alert.
+ * <p>
+ * A lane (one configured notifier) is delivered in order across the cluster: only its oldest row
+ * may be claimed, so a resolve never overtakes its firing.
+ */
+public final class Outbox {
+    private final DataSource db;
+    private final String owner;
+    private final Clock clock;
+
+    /** One claimed event. */
+    public record Entry(long id, AlertEvent event, int attempts) {
+    }
+
+    /** @param owner this replica's name, kept on the rows it claims (for people reading the table) */
+    public Outbox(DataSource db, String owner, Clock clock) {
+        this.db = db;
+        this.owner = owner;
+        this.clock = clock;
+    }
+
+    public void add(String lane, AlertEvent event) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO notifications (lane, event, created_at, attempts) VALUES (?, ?, ?, 0)")) {
+            ps.setString(1, lane);
+            ps.setString(2, encode(event));
+            ps.setTimestamp(3, Timestamp.from(clock.instant()));
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot queue a notification for " + lane + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** How many events wait in a lane (claimed ones included). */
+    public int pending(String lane) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM notifications WHERE lane = ?")) {
+            ps.setString(1, lane);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot count notifications: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Claims the lane's oldest event for {@code lease}, unless another claim on it still holds. The
+     * claim is a conditional update, so of two replicas trying at once exactly one gets it.
+     */
+    public Optional<Entry> claim(String lane, Duration lease) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            long id;
+            String event;
+            int attempts;
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, event, attempts, claimed_until FROM notifications WHERE lane = ?"
+                    + " ORDER BY id FETCH FIRST 1 ROWS ONLY")) {
+                ps.setString(1, lane);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    Timestamp until = rs.getTimestamp(4);
+                    if (until != null && until.toInstant().isAfter(clock.instant())) {
+                        return Optional.empty(); // being delivered, here or by another replica
+                    }
+                    id = rs.getLong(1);
+                    event = rs.getString(2);
+                    attempts = rs.getInt(3);
+                }
+            }
+            Instant now = clock.instant();
+            try (PreparedStatement ps = c.prepareStatement("UPDATE notifications SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1"
+                    + " WHERE id = ? AND (claimed_until IS NULL OR claimed_until < ?)")) {
+                ps.setString(1, owner);
+                ps.setTimestamp(2, Timestamp.from(now.plus(lease)));
+                ps.setLong(3, id);
+                ps.setTimestamp(4, Timestamp.from(now));
+                if (ps.executeUpdate() != 1) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.of(new Entry(id, decode(event), attempts + 1));
+        }
+    }
+
+    /** Keeps a claim while the receiver is retried. */
+    public void extend(long id, Duration lease) {
+        run("UPDATE notifications SET claimed_until = ? WHERE id = ?", Timestamp.from(clock.instant().plus(lease)), id);
+    }
+
+    /** Delivered, or given up on. */
+    public void done(long id) {
+        run("DELETE FROM notifications WHERE id = ?", id);
+    }
+
+    /** Drops events nobody delivered for so long that they no longer help (a notifier removed from the config). */
+    public int deleteBefore(Instant cutoff) {
+        return run("DELETE FROM notifications WHERE created_at < ?", Timestamp.from(cutoff));
+    }
+
+    private int run(String sql, Object... args) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("notification outbox: " + e.getMessage(), e);
+        }
+    }
+
+    static String encode(AlertEvent e) {
+        Alert a = e.alert();
+        ObjectNode alert = Json.object().put("key", a.key()).put("kind", a.kind().name()).put("hub", a.hub()).put("probe", a.probe())
+                .put("phase", a.phase()).put("firing", a.firing()).put("consecutive_fail", a.consecutiveFail())
+                .put("consecutive_pass", a.consecutivePass()).put("starts_at", text(a.startsAt())).put("ends_at", text(a.endsAt()))
+                .put("last_notified_at", text(a.lastNotifiedAt()));
+        alert.set("annotations", Json.MAPPER.valueToTree(a.annotations()));
+        ObjectNode out = Json.object().put("type", e.type().name());
+        out.set("labels", Json.MAPPER.valueToTree(e.labels()));
+        out.set("alert", alert);
+        return out.toString();
+    }
+
+    static AlertEvent decode(String text) {
+        try {
+            JsonNode n = Json.MAPPER.readTree(text);
+            JsonNode a = n.path("alert");
+            Alert alert = new Alert(a.path("key").asText(), Alert.Kind.valueOf(a.path("kind").asText()), a.path("hub").asText(),
+                    a.path("probe").asText(), a.path("phase").isNull() ? null : a.path("phase").asText(), a.path("firing").asBoolean(),
+                    a.path("consecutive_fail").asInt(), a.path("consecutive_pass").asInt(), instant(a.path("starts_at")),
+                    instant(a.path("ends_at")), instant(a.path("last_notified_at")), strings(a.path("annotations")));
+            return new AlertEvent(AlertEvent.Type.valueOf(n.path("type").asText()), alert, strings(n.path("labels")));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("an unreadable notification in the outbox: " + e.getMessage(), e);
+        }
+    }
+
+    private static String text(Instant i) {
+        return i == null ? null : i.toString();
+    }
+
+    private static Instant instant(JsonNode n) {
+        return n.isTextual() ? Instant.parse(n.asText()) : null;
+    }
+
+    private static Map<String, String> strings(JsonNode n) {
+        Map<String, String> out = new LinkedHashMap<>();
+        n.fields().forEachRemaining(f -> out.put(f.getKey(), f.getValue().asText()));
+        return out;
+    }
+}
