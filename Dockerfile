@@ -15,6 +15,10 @@ RUN ./mvnw -q -B -DskipTests package
 FROM eclipse-temurin:21-jre
 RUN useradd --system --uid 10001 --home-dir /var/lib/hubprobe --create-home hubprobe
 COPY --from=build /src/target/hubprobe.jar /opt/hubprobe/hubprobe.jar
+# the launcher picks the JVM options (serial GC, capped heap: RSS under 200 MB for up to 100 hubs;
+# HUBPROBE_HEAP=512m for 1,000) and the health check needs no JVM
+COPY bin/hubprobe bin/healthcheck /opt/hubprobe/bin/
+ENV HUBPROBE_JAR=/opt/hubprobe/hubprobe.jar HUBPROBE_CDS_DIR=/var/lib/hubprobe/.cds
 COPY probes /etc/hubprobe/probes
 COPY config/hubprobe.yml /etc/hubprobe/config/hubprobe.yml
 RUN ln -s /var/lib/hubprobe /etc/hubprobe/data
@@ -22,9 +26,8 @@ USER hubprobe
 WORKDIR /var/lib/hubprobe
 VOLUME ["/var/lib/hubprobe"]
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["java", "-cp", "/opt/hubprobe/hubprobe.jar", "dev.hubprobe.cli.Main", "health", "--url", "http://127.0.0.1:8080/health"]
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/hubprobe/hubprobe.jar"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["/opt/hubprobe/bin/healthcheck"]
+ENTRYPOINT ["/opt/hubprobe/bin/hubprobe"]
 # A stop lets running probes clean up on their hubs (kernel, then server): give it time, e.g.
 # `docker stop -t 300` or a Kubernetes terminationGracePeriodSeconds of 300.
 CMD ["serve", "--config", "/etc/hubprobe/config/hubprobe.yml", "--bind", "0.0.0.0"]

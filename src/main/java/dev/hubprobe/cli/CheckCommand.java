@@ -4,7 +4,6 @@ import ch.qos.logback.classic.Level;
 import dev.hubprobe.config.ConfigException;
 import dev.hubprobe.config.Durations;
 import dev.hubprobe.config.Secret;
-import dev.hubprobe.config.StrictYaml;
 import dev.hubprobe.jupyter.hub.HubClientSettings;
 import dev.hubprobe.probe.ProbeClock;
 import dev.hubprobe.probe.ProbeDefinition;
@@ -16,9 +15,7 @@ import dev.hubprobe.report.JsonReport;
 import dev.hubprobe.report.TextReport;
 import dev.hubprobe.tls.TrustStores;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,7 +37,6 @@ import picocli.CommandLine.Option;
         description = "Run one probe against a hub (or a BinderHub launch) now and exit 0 (passed), 1 (failed), 2 (usage error) "
                 + "or 3 (passed, but slower than its baseline).")
 public final class CheckCommand implements Callable<Integer> {
-    private static final String DEFAULT_PROBE = "probes/kernel-smoke.yml";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -97,23 +93,8 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--user", paramLabel = "NAME", description = "User to probe as (default: the token's or login's user).")
     String user;
 
-    @Option(names = "--probe", paramLabel = "FILE", description = "Probe definition (default: the built-in kernel-smoke probe).")
-    Path probeFile;
-
-    @Option(names = "--code", paramLabel = "CODE", description = "Run this code instead of a probe file's cells.")
-    String code;
-
-    @Option(names = "--expect", paramLabel = "TEXT", description = "With --code: the output must contain TEXT.")
-    String expect;
-
-    @Option(names = "--kernel", paramLabel = "NAME", description = "Kernelspec to start (default: the probe's, else the server's default).")
-    String kernel;
-
-    @Option(names = "--server-name", paramLabel = "NAME", description = "Use this named server instead of the default one; 'auto' picks a fresh name per run.")
-    String serverName;
-
-    @Option(names = "--spawn-timeout", paramLabel = "DURATION", description = "How long the spawn may take, e.g. 90s or 10m.")
-    String spawnTimeout;
+    @CommandLine.Mixin
+    ProbeOptions probeOptions;
 
     @Option(names = "--ca-file", paramLabel = "FILE", description = "Also trust the CAs in this PEM file (a hub behind an "
             + "internal CA); the JVM's trust store stays in use.")
@@ -301,31 +282,7 @@ public final class CheckCommand implements Callable<Integer> {
     }
 
     private ProbeDefinition probe() throws ConfigException {
-        if (expect != null && code == null) {
-            throw new ConfigException(null, 0, "--expect", "goes with --code");
-        }
-        if (code != null && probeFile != null) {
-            throw new ConfigException(null, 0, "--code", "give either --code or --probe, not both");
-        }
-        ProbeDefinition probe;
-        if (code != null) {
-            probe = new ProbeDefinition("adhoc", "code given on the command line", null, null, null, null, null,
-                    List.of(new ProbeDefinition.Cell(code, new ProbeDefinition.Expect(expect, null, false))));
-        } else if (probeFile != null) {
-            probe = ProbeDefinition.load(probeFile);
-        } else {
-            probe = builtIn();
-        }
-        if (kernel != null) {
-            probe = probe.withKernel(kernel);
-        }
-        if (serverName != null) {
-            try {
-                probe = probe.withServer(serverName);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(null, 0, "--server-name", e.getMessage());
-            }
-        }
+        ProbeDefinition probe = probeOptions.resolve();
         if (buildTimeout != null || launchTimeout != null) {
             try {
                 probe = probe.withTimeouts(probe.timeouts().withBuild(buildTimeout == null ? null : Durations.parse(buildTimeout),
@@ -334,25 +291,6 @@ public final class CheckCommand implements Callable<Integer> {
                 throw new ConfigException(null, 0, buildTimeout != null ? "--build-timeout" : "--launch-timeout", e.getMessage());
             }
         }
-        if (spawnTimeout != null) {
-            try {
-                probe = probe.withTimeouts(probe.timeouts().withSpawn(Durations.parse(spawnTimeout)));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(null, 0, "--spawn-timeout", e.getMessage());
-            }
-        }
         return probe;
-    }
-
-    private static ProbeDefinition builtIn() throws ConfigException {
-        try (InputStream in = CheckCommand.class.getClassLoader().getResourceAsStream(DEFAULT_PROBE)) {
-            if (in == null) {
-                throw new ConfigException(DEFAULT_PROBE, 0, null, "built-in probe missing from the build");
-            }
-            return StrictYaml.read(DEFAULT_PROBE, new String(in.readAllBytes(), StandardCharsets.UTF_8), ProbeDefinition.class)
-                    .withName("kernel-smoke");
-        } catch (IOException e) {
-            throw new ConfigException(DEFAULT_PROBE, 0, null, e.getMessage());
-        }
     }
 }

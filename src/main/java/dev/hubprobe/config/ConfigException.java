@@ -19,11 +19,15 @@ public class ConfigException extends Exception {
     }
 
     private static String format(String file, int line, String keyPath, String problem) {
-        StringBuilder b = new StringBuilder(file == null ? "<config>" : file);
-        if (line > 0) {
-            b.append(':').append(line);
+        StringBuilder b = new StringBuilder();
+        // a command-line option names itself; only a file's key needs the file
+        if (file != null || keyPath == null || !keyPath.startsWith("--")) {
+            b.append(file == null ? "<config>" : file);
+            if (line > 0) {
+                b.append(':').append(line);
+            }
+            b.append(": ");
         }
-        b.append(": ");
         if (keyPath != null && !keyPath.isEmpty()) {
             b.append(keyPath).append(": ");
         }

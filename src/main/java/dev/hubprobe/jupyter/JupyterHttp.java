@@ -166,11 +166,12 @@ public final class JupyterHttp {
         return url.scheme().equals(origin.scheme()) && url.host().equals(origin.host()) && url.port() == origin.port();
     }
 
-    /** Ends a run's client: calls in flight cancelled, its threads and connections let go. */
+    /**
+     * Ends a run's client: its calls in flight are cancelled. Its threads and idle connections belong to
+     * the pool every run shares ({@link dev.hubprobe.jupyter.hub.HubClientSettings#clientBuilder}).
+     */
     public static void shutdown(OkHttpClient client) {
         client.dispatcher().cancelAll();
-        client.dispatcher().executorService().shutdown();
-        client.connectionPool().evictAll();
     }
 
     public static String describe(Request request) {

@@ -20,7 +20,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,9 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ProbeMetrics implements RunSink, AutoCloseable {
     /** Latency buckets from 50 ms to 30 min: a kernel reply at the low end, a cold scale-up at the top. */
-    static final Duration[] BUCKETS = Arrays.stream(new double[] {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 120,
-            180, 300, 600, 900, 1200, 1800}).mapToObj(s -> Duration.ofMillis(Math.round(s * 1000))).toArray(Duration[]::new);
-
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<ProbeKey, GaugeValue> success = new ConcurrentHashMap<>();
     private final Map<ProbeKey, GaugeValue> lastRun = new ConcurrentHashMap<>();
@@ -178,8 +174,9 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     }
 
     private Timer probeTimer(ProbeKey key) {
+        // count, sum and max only: its buckets fed no dashboard or rule, and cost 15 series per pair
         return Timer.builder("hubprobe.probe.duration").description("duration of whole probe runs")
-                .tags(tags(key)).serviceLevelObjectives(BUCKETS).register(registry);
+                .tags(tags(key)).register(registry);
     }
 
     private Counter environmentChanges(ProbeKey key) {
@@ -201,9 +198,10 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         });
     }
 
-    private Timer phaseTimer(String hub, String probe, String phase) {
+    private Timer phaseTimer(String hub, String probe, Phase phase) {
         return Timer.builder("hubprobe.phase.duration").description("duration of each phase of a probe run")
-                .tags("hub", hub, "probe", probe, "phase", phase).serviceLevelObjectives(BUCKETS).register(registry);
+                .tags("hub", hub, "probe", probe, "phase", phase.label()).serviceLevelObjectives(PhaseBuckets.of(phase))
+                .register(registry);
     }
 
     @Override
@@ -221,14 +219,14 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         // only phases that completed measure the hub; a failed or skipped phase's time is in the run's total
         for (PhaseResult p : r.phases()) {
             if (p.status() == PhaseResult.Status.PASSED) {
-                phaseTimer(r.hub(), r.probe(), p.phase().label()).record(p.duration());
+                phaseTimer(r.hub(), r.probe(), p.phase()).record(p.duration());
             }
         }
         for (PhaseResult p : r.spawnPhases()) {
-            phaseTimer(r.hub(), r.probe(), p.phase().label()).record(p.duration());
+            phaseTimer(r.hub(), r.probe(), p.phase()).record(p.duration());
             if (p.phase() == Phase.SPAWN_SCALE_UP) {
                 Timer.builder("hubprobe.scale.up.duration").description("node scale-up time seen in spawns")
-                        .tags("hub", r.hub(), "probe", r.probe()).serviceLevelObjectives(BUCKETS).register(registry)
+                        .tags("hub", r.hub(), "probe", r.probe()).serviceLevelObjectives(PhaseBuckets.scaleUp()).register(registry)
                         .record(p.duration());
             }
         }

@@ -53,7 +53,9 @@ public final class ProbeContext {
     public HttpUrl serverUrl;
     public KernelClient kernels;
     public String kernelId;
-    public KernelChannel channel;
+    public volatile KernelChannel channel;
+    /** Set by a stop (shutdown, SIGTERM): a step that would retry or reopen gives up instead. */
+    public volatile boolean aborted;
 
     /** A BinderHub build's event stream, open from the build to the launch. */
     public ProgressStream buildStream;

@@ -91,7 +91,16 @@ public final class ProbeRunner {
         try (HubClient hub = isBinder ? null : HubClient.create(url, hubSettings, deadline);
              BinderClient binder = isBinder ? BinderClient.create(url, hubSettings, deadline) : null) {
             ProbeContext ctx = new ProbeContext(runId, target, probe, hub, binder, deadline, clock, redactor);
-            abort.attach(isBinder ? binder::cancelAll : hub::cancelAll);
+            Runnable cancelCalls = isBinder ? binder::cancelAll : hub::cancelAll;
+            abort.attach(() -> {
+                ctx.aborted = true;
+                cancelCalls.run();
+                // a kernel's replies come over its websocket, which no HTTP cancel reaches
+                dev.hubprobe.jupyter.kernel.KernelChannel channel = ctx.channel;
+                if (channel != null) {
+                    channel.close();
+                }
+            });
             for (ProbeStep step : steps) {
                 if (failure != null) {
                     phases.add(PhaseResult.skipped(step.phase()));

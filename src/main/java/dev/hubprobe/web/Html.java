@@ -7,14 +7,14 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /** Escaping and the few formats every page shares. All text from a hub or a run goes through {@link #esc}. */
-final class Html {
+public final class Html {
     private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
     private Html() {
     }
 
-    static String esc(String s) {
+    public static String esc(String s) {
         if (s == null) {
             return "";
         }
@@ -50,7 +50,7 @@ final class Html {
         return t == null ? "" : MINUTE.format(t);
     }
 
-    static String second(Instant t) {
+    public static String second(Instant t) {
         return t == null ? "" : SECOND.format(t);
     }
 

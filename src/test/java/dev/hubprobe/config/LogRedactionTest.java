@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Every log line, message and stack trace, goes through the process's redactor (logback.xml). */
+/** Every log line, message and stack trace, goes through the process's redactor (LogRedaction). */
 class LogRedactionTest {
     @Test
     void configuredSecretsAndARunsOwnTokenNeverReachTheLog() {

@@ -37,8 +37,21 @@ public final class Service implements AutoCloseable {
     }
 
     public static Service start(Path config, Map<String, String> env, Path log) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Cli.jar().toString(), "serve", "--config", config.toString(), "--port", "0", "--bind", "127.0.0.1"));
+        return start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", Cli.jar().toString()),
+                config, env, log);
+    }
+
+    /** Through the shipped launcher, {@code bin/hubprobe}, with the JVM options it picks (the benchmarks measure those). */
+    public static Service startWithLauncher(Path config, Map<String, String> env, Path log) throws IOException, InterruptedException {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("HUBPROBE_JAR", Cli.jar().toAbsolutePath().toString());
+        all.put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
+        return start(List.of(RealHub.basedir().resolve("bin/hubprobe").toString()), config, all, log);
+    }
+
+    private static Service start(List<String> launcher, Path config, Map<String, String> env, Path log) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.addAll(List.of("serve", "--config", config.toString(), "--port", "0", "--bind", "127.0.0.1"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();

@@ -23,12 +23,12 @@ import org.openqa.selenium.logging.LoggingPreferences;
  * Debian's headless Chromium driven through its own chromedriver (both from apt, installed by
  * scripts/setup-machine.sh): nothing is downloaded at test time.
  */
-final class Browser implements AutoCloseable {
+public final class Browser implements AutoCloseable {
     private static final String CHROMIUM = "/usr/bin/chromium";
     private static final String DRIVER = "/usr/bin/chromedriver";
-    final ChromeDriver driver;
+    public final ChromeDriver driver;
 
-    Browser() {
+    public Browser() {
         if (!new File(CHROMIUM).canExecute() || !new File(DRIVER).canExecute()) {
             throw new IllegalStateException(CHROMIUM + " and " + DRIVER + " are needed (apt-get install chromium chromium-driver;"
                     + " scripts/setup-machine.sh does it)");
@@ -47,17 +47,17 @@ final class Browser implements AutoCloseable {
     }
 
     /** Errors the page logged since the last call: script errors, failed requests, CSP violations. */
-    List<String> errors() {
+    public List<String> errors() {
         return driver.manage().logs().get(LogType.BROWSER).getAll().stream().filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
                 .map(LogEntry::getMessage).toList();
     }
 
-    Object js(String script, Object... args) {
+    public Object js(String script, Object... args) {
         return driver.executeScript(script, args);
     }
 
     /** A screenshot under target/screenshots, and a copy at half size for the README. */
-    void screenshot(String name) throws IOException {
+    public void screenshot(String name) throws IOException {
         byte[] png = driver.getScreenshotAs(OutputType.BYTES);
         Path dir = Files.createDirectories(Path.of("target", "screenshots"));
         Files.write(dir.resolve(name + ".png"), png);

@@ -58,7 +58,7 @@ public final class HubClient implements AutoCloseable {
         this.nanoTime = deadline::now;
         this.deadline = deadline;
         this.cookies = new JavaNetCookieJar(new CookieManager(null, CookiePolicy.ACCEPT_ALL));
-        this.http = settings.clientBuilder()
+        this.http = settings.clientBuilder(hubUrl.isHttps())
                 .cookieJar(cookies)
                 .addInterceptor(new HubAuthInterceptor(this::token, hubUrl, cookies, settings.userAgent()))
                 .build();
@@ -152,6 +152,11 @@ public final class HubClient implements AutoCloseable {
 
     public void createUser(String name) {
         rest.call(new Request.Builder().url(api("users", name)).post(JupyterHttp.jsonBody(Json.object())).build(), 201);
+    }
+
+    /** Deletes a user (the hub stops its servers first); a user already gone is fine. */
+    public void deleteUser(String name) {
+        rest.call(new Request.Builder().url(api("users", name)).delete().build(), 204, 404);
     }
 
     /**

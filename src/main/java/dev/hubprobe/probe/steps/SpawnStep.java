@@ -151,6 +151,9 @@ public final class SpawnStep implements ProbeStep {
                     throw e;
                 }
             } catch (UnreachableException e) {
+                if (ctx.aborted) {
+                    throw e; // the stream was cut by a stop, not by the network: do not reopen it
+                }
                 long now = ctx.clock.nanoTime();
                 if (brokenSince < 0) {
                     brokenSince = now;
@@ -168,6 +171,9 @@ public final class SpawnStep implements ProbeStep {
             }
             if (ctx.clock.nanoTime() > deadline) {
                 throw new DeadlineException("spawn deadline passed");
+            }
+            if (ctx.aborted) {
+                throw new ProbeFailure(Reason.ABORTED, "the prober was asked to stop during the spawn");
             }
             sleep(RETRY_NANOS);
         }

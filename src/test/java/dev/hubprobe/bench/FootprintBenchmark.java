@@ -1,0 +1,266 @@
+package dev.hubprobe.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hubprobe.testhub.Cli;
+import dev.hubprobe.testhub.RealHub;
+import dev.hubprobe.testhub.Service;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What hubprobe costs, measured against the real test hub (not fakes: a real progress stream, real
+ * kernels), through the shipped launcher {@code bin/hubprobe} and its JVM options:
+ * <ol>
+ *   <li>the service probing {@code bench.hubs} hubs (each its own user of the test hub) every
+ *       {@code bench.interval}: after {@code bench.warmup}, CPU per run over {@code bench.minutes} from
+ *       the process's own accounting, RSS now and at its peak, series per (hub, probe) on /metrics,
+ *       and each run's spawn time beside the hub's own "took N seconds to start" log line;</li>
+ *   <li>a one-shot {@code check}: CPU, peak RSS and wall time beyond the hub's own phases (getrusage of
+ *       the child, through python3);</li>
+ *   <li>{@code load} with {@code bench.load.users} users: CPU per run.</li>
+ * </ol>
+ * {@code ./mvnw -q -Pbench-footprint verify}. {@code HUBPROBE_JAR} picks another build to compare.
+ */
+public final class FootprintBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern TOOK = Pattern.compile("^\\[I (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) JupyterHub [^\\]]*\\] User (\\S+) took ([0-9.]+) seconds to start");
+    private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+
+    private FootprintBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int hubs = Integer.getInteger("bench.hubs", 6);
+        Duration interval = Duration.parse("PT" + System.getProperty("bench.interval", "20s").toUpperCase(Locale.ROOT));
+        Duration warmup = Duration.ofSeconds(Long.getLong("bench.warmup", 120));
+        Duration window = Duration.ofMinutes(Long.getLong("bench.minutes", 5));
+        int loadUsers = Integer.getInteger("bench.load.users", 50);
+        RealHub hub = RealHub.shared();
+        Path dir = Files.createTempDirectory("hubprobe-footprint");
+        System.out.printf(Locale.ROOT, "jar: %s%nJAVA_OPTS: %s%n", Cli.jar(), System.getenv().getOrDefault("JAVA_OPTS", "(bin/hubprobe's defaults)"));
+        try {
+            service(hub, dir, hubs, interval, warmup, window);
+            check(hub, dir);
+            if (loadUsers > 0) {
+                load(hub, loadUsers);
+            }
+        } finally {
+            hub.stop();
+        }
+    }
+
+    private static void service(RealHub hub, Path dir, int hubs, Duration interval, Duration warmup, Duration window) throws Exception {
+        Map<String, String> userOf = new LinkedHashMap<>();
+        StringBuilder entries = new StringBuilder();
+        for (int i = 1; i <= hubs; i++) {
+            String user = RealHub.user("ok");
+            userOf.put("h" + i, user);
+            entries.append("  - {name: h").append(i).append(", url: ").append(hub.url()).append(", auth: {token: \"${env:HUB_TOKEN}\"}, user: ")
+                    .append(user).append(", probes: [{probe: kernel-smoke}]}\n");
+        }
+        Path cfg = dir.resolve("hubprobe.yml");
+        Files.writeString(cfg, "probes_dir: " + RealHub.basedir().resolve("probes") + "\nhistory: {path: " + dir.resolve("history")
+                + "}\ndefaults: {interval: " + interval.toSeconds() + "s}\nhubs:\n" + entries);
+        System.out.printf(Locale.ROOT, "%n== service: %d hubs every %d s, %d s warm-up, %d min measured ==%n", hubs, interval.toSeconds(),
+                warmup.toSeconds(), window.toMinutes());
+        try (Service s = Service.startWithLauncher(cfg, Map.of("HUB_TOKEN", hub.serviceToken()), dir.resolve("service.log"))) {
+            Thread.sleep(warmup.toMillis());
+            long hubLog = hub.logSize();
+            Instant from = Instant.now();
+            double cpu0 = cpuSeconds(s.pid());
+            double runs0 = runs(s.get("/metrics").body());
+            long peakRss = 0;
+            long end = System.nanoTime() + window.toNanos();
+            while (System.nanoTime() < end) {
+                Thread.sleep(2000);
+                peakRss = Math.max(peakRss, status(s.pid(), "VmRSS"));
+            }
+            double cpu1 = cpuSeconds(s.pid());
+            String metrics = s.get("/metrics").body();
+            double runs1 = runs(metrics);
+            double runs = runs1 - runs0;
+            System.out.printf(Locale.ROOT, "runs in the window:       %.0f%n", runs);
+            System.out.printf(Locale.ROOT, "CPU per run:              %.1f ms (%.2f s of process CPU)%n", (cpu1 - cpu0) * 1000 / Math.max(1, runs),
+                    cpu1 - cpu0);
+            System.out.printf(Locale.ROOT, "RSS:                      %d MB now, %d MB peak in the window, %d MB peak since start%n",
+                    status(s.pid(), "VmRSS") >> 10, peakRss >> 10, status(s.pid(), "VmHWM") >> 10);
+            System.out.printf(Locale.ROOT, "heap used:                %.0f MB%n", sum(metrics, "jvm_memory_used_bytes", "area=\"heap\"") / 1e6);
+            Map<String, Integer> series = new TreeMap<>();
+            for (String line : metrics.split("\n")) {
+                if (!line.startsWith("#") && line.contains("probe=\"kernel-smoke\"")) {
+                    Matcher m = Pattern.compile("hub=\"(h\\d+)\"").matcher(line);
+                    if (m.find()) {
+                        series.merge(m.group(1), 1, Integer::sum);
+                    }
+                }
+            }
+            int maxSeries = series.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+            System.out.printf(Locale.ROOT, "series per (hub, probe):  %d (max over pairs), %d lines in all%n", maxSeries,
+                    metrics.split("\n").length);
+            spawnVersusHub(s, hub, hubLog, from, userOf);
+        }
+    }
+
+    /** Each run's spawn phase beside the hub's own "User X took N seconds to start", matched by user and time. */
+    private static void spawnVersusHub(Service s, RealHub hub, long hubLog, Instant from, Map<String, String> userOf) throws Exception {
+        Map<String, List<double[]>> took = new HashMap<>(); // user -> [end epoch seconds, seconds]
+        for (String line : hub.logSince(hubLog).split("\n")) {
+            Matcher m = TOOK.matcher(line);
+            if (m.find()) {
+                double at = LocalDateTime.parse(m.group(1), LOG_TIME).toInstant(ZoneOffset.UTC).toEpochMilli() / 1000.0;
+                took.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(new double[] {at, Double.parseDouble(m.group(3))});
+            }
+        }
+        List<Double> diffs = new ArrayList<>();
+        for (JsonNode r : s.json("/api/v1/runs?limit=1000")) {
+            Instant started = Instant.parse(r.path("started_at").asText());
+            if (started.isBefore(from) || !r.path("status").asText().equals("passed")) {
+                continue;
+            }
+            double spawn = -1;
+            double before = 0;
+            for (JsonNode p : r.path("phases")) {
+                if (p.path("name").asText().equals("spawn")) {
+                    spawn = p.path("duration_seconds").asDouble();
+                    break;
+                }
+                before += p.path("duration_seconds").asDouble();
+            }
+            double spawnEnd = started.toEpochMilli() / 1000.0 + before + spawn;
+            List<double[]> lines = took.getOrDefault(userOf.get(r.path("hub").asText()), List.of());
+            double[] best = null;
+            for (double[] t : lines) {
+                if (Math.abs(t[0] - spawnEnd) < 5 && (best == null || Math.abs(t[0] - spawnEnd) < Math.abs(best[0] - spawnEnd))) {
+                    best = t;
+                }
+            }
+            if (spawn >= 0 && best != null) {
+                diffs.add((spawn - best[1]) * 1000);
+            }
+        }
+        Collections.sort(diffs);
+        if (diffs.isEmpty()) {
+            System.out.println("spawn vs hub log:         no run matched a hub log line");
+            return;
+        }
+        List<Double> abs = diffs.stream().map(Math::abs).sorted().toList();
+        System.out.printf(Locale.ROOT, "spawn vs hub log:         %d runs; hubprobe's spawn minus the hub's \"took N seconds\": median %.0f ms,"
+                + " min %.0f, max %.0f; median |difference| %.0f ms%n", diffs.size(), diffs.get(diffs.size() / 2), diffs.get(0),
+                diffs.get(diffs.size() - 1), abs.get(abs.size() / 2));
+    }
+
+    private static void check(RealHub hub, Path dir) throws Exception {
+        System.out.printf(Locale.ROOT, "%n== one-shot check (5 runs) ==%n");
+        List<Double> cpu = new ArrayList<>();
+        List<Double> beyond = new ArrayList<>();
+        long rss = 0;
+        for (int i = 0; i < 5; i++) {
+            Rusage r = rusage(Map.of("HUB_TOKEN", hub.serviceToken()), "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN",
+                    "--user", RealHub.user("ok"), "--format", "json");
+            JsonNode json = JSON.readTree(r.stdout);
+            if (!json.path("status").asText().equals("passed")) {
+                throw new IllegalStateException("check failed: " + r.stdout);
+            }
+            double phases = 0;
+            for (JsonNode p : json.path("phases")) {
+                phases += p.path("duration_seconds").asDouble();
+            }
+            cpu.add(r.cpu);
+            beyond.add(r.wall - phases);
+            rss = Math.max(rss, r.maxRssKb);
+            System.out.printf(Locale.ROOT, "  check %d: CPU %.2f s, wall %.2f s, phases %.2f s%n", i + 1, r.cpu, r.wall, phases);
+        }
+        Collections.sort(cpu);
+        Collections.sort(beyond);
+        System.out.printf(Locale.ROOT, "check CPU:                median %.2f s (min %.2f, max %.2f)%n", cpu.get(2), cpu.get(0), cpu.get(4));
+        System.out.printf(Locale.ROOT, "check wall beyond phases: median %.2f s (min %.2f, max %.2f)%n", beyond.get(2), beyond.get(0),
+                beyond.get(4));
+        System.out.printf(Locale.ROOT, "check peak RSS:           %d MB%n", rss >> 10);
+    }
+
+    private static void load(RealHub hub, int users) throws Exception {
+        System.out.printf(Locale.ROOT, "%n== load: %d users, at most 10 runs at once, 3 minutes ==%n", users);
+        Rusage r = rusage(Map.of("HUB_TOKEN", hub.serviceToken()), "load", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN",
+                "--users", Integer.toString(users), "--concurrency", "10", "--ramp", "30s", "--duration", "3m",
+                "--user-prefix", "ok-bench-" + RealHub.user("x").substring(2) + "-", "--format", "json", "--quiet", "--max-error-rate", "1");
+        JsonNode json = JSON.readTree(r.stdout);
+        int runs = json.path("runs").asInt();
+        System.out.printf(Locale.ROOT, "load runs:                %d (%d failed), spawn p50 %.1f s%n", runs, json.path("failed").asInt(),
+                json.path("phases").path("spawn").path("p50").asDouble());
+        System.out.printf(Locale.ROOT, "load CPU per run:         %.1f ms (%.1f s in all, JVM start included), peak RSS %d MB%n",
+                r.cpu * 1000 / Math.max(1, runs), r.cpu, r.maxRssKb >> 10);
+    }
+
+    private record Rusage(double cpu, double wall, long maxRssKb, String stdout) {
+    }
+
+    /** Runs bin/hubprobe under python3, which reports the child's CPU and peak RSS from getrusage. */
+    private static Rusage rusage(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("python3", "-c", """
+                import resource, subprocess, sys, time
+                t = time.monotonic()
+                p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE)
+                wall = time.monotonic() - t
+                r = resource.getrusage(resource.RUSAGE_CHILDREN)
+                sys.stderr.write("%f %f %d\\n" % (r.ru_utime + r.ru_stime, wall, r.ru_maxrss))
+                sys.stdout.write(p.stdout.decode())
+                """, RealHub.basedir().resolve("bin/hubprobe").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        pb.environment().put("HUBPROBE_JAR", Cli.jar().toAbsolutePath().toString());
+        pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        p.waitFor();
+        String[] last = err.substring(err.lastIndexOf('\n') + 1).split(" ");
+        return new Rusage(Double.parseDouble(last[0]), Double.parseDouble(last[1]), Long.parseLong(last[2]), out);
+    }
+
+    private static double cpuSeconds(long pid) {
+        return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(d -> d.toNanos() / 1e9).orElse(0.0);
+    }
+
+    /** A field of /proc/PID/status in kB. */
+    private static long status(long pid, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
+    }
+
+    private static double runs(String metrics) {
+        return sum(metrics, "hubprobe_runs_total", "");
+    }
+
+    private static double sum(String metrics, String name, String having) {
+        double total = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + "{") && line.contains(having)) {
+                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return total;
+    }
+}

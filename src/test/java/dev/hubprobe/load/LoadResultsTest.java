@@ -1,0 +1,74 @@
+package dev.hubprobe.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.Reason;
+import dev.hubprobe.probe.RunResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** What a load test adds up to: nearest-rank percentiles, failures by reason, stopped runs apart. */
+class LoadResultsTest {
+    private static RunResult run(double spawnSeconds, Reason failed) {
+        List<PhaseResult> phases = new ArrayList<>();
+        phases.add(new PhaseResult(Phase.LOGIN, PhaseResult.Status.PASSED, Duration.ofMillis(100), null, null));
+        phases.add(failed == null
+                ? new PhaseResult(Phase.SPAWN, PhaseResult.Status.PASSED, Duration.ofMillis((long) (spawnSeconds * 1000)), null, null)
+                : new PhaseResult(Phase.SPAWN, PhaseResult.Status.FAILED, Duration.ofMillis(500), failed, "no"));
+        List<PhaseResult> spawnPhases = failed == null
+                ? List.of(new PhaseResult(Phase.SPAWN_IMAGE_PULL, PhaseResult.Status.PASSED, Duration.ofMillis(300), null, null)) : List.of();
+        return new RunResult(UUID.randomUUID().toString(), "h", "p", "u", Instant.parse("2026-11-23T09:00:00Z"),
+                Duration.ofSeconds(20), phases, spawnPhases, null, failed == null ? null : Phase.SPAWN, failed,
+                failed == null ? null : "no", Map.of(), List.of());
+    }
+
+    @Test
+    void percentilesAreRunsTheHubReallyTookAndStoppedRunsAreNotCounted() {
+        LoadResults r = new LoadResults(3);
+        r.started(Instant.parse("2026-11-23T09:00:00Z"));
+        for (int i = 1; i <= 100; i++) {
+            r.add("u" + (i % 3), run(i, null)); // spawns of 1 s .. 100 s
+        }
+        r.add("u1", run(0, Reason.SPAWN_FAILED));
+        r.add("u2", run(0, Reason.SPAWN_FAILED));
+        r.add("u2", run(0, Reason.SPAWN_TIMEOUT));
+        r.add("u0", run(0, Reason.ABORTED));
+        r.ended(Instant.parse("2026-11-23T09:10:00Z"));
+
+        LoadResults.Stats spawn = r.phases().get(Phase.SPAWN);
+        assertEquals(100, spawn.count(), "failed spawns have no latency to rank");
+        assertEquals(50.0, spawn.p50());
+        assertEquals(90.0, spawn.p90());
+        assertEquals(99.0, spawn.p99());
+        assertEquals(100.0, spawn.max());
+        assertEquals(103, r.phases().get(Phase.LOGIN).count());
+        assertEquals(100, r.phases().get(Phase.SPAWN_IMAGE_PULL).count(), "the spawn breakdown is included");
+
+        JsonNode json = r.toJson();
+        assertEquals(103, json.path("runs").asInt());
+        assertEquals(3, json.path("failed").asInt());
+        assertEquals(1, json.path("aborted").asInt());
+        assertEquals(2, json.path("failures").path("spawn_failed").asInt());
+        assertEquals(1, json.path("failures").path("spawn_timeout").asInt());
+        assertEquals(600.0, json.path("duration_seconds").asDouble());
+        assertEquals(10.3, json.path("throughput_per_minute").asDouble());
+        assertEquals(0.029, json.path("error_rate").asDouble());
+        assertEquals(50.0, json.path("phases").path("spawn").path("p50").asDouble());
+    }
+
+    @Test
+    void usersStartEvenlyOverTheRamp() {
+        LoadPlan plan = new LoadPlan(5, 2, Duration.ofSeconds(60), Duration.ofMinutes(5), i -> "u" + i);
+        assertEquals(Duration.ZERO, plan.startOf(1));
+        assertEquals(Duration.ofSeconds(15), plan.startOf(2));
+        assertEquals(Duration.ofSeconds(60), plan.startOf(5));
+    }
+}
