@@ -28,6 +28,7 @@ public final class LoadTest {
     private final LoadResults results;
     private final Set<ProbeRunner.Abort> running = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Semaphore slots;
     private volatile boolean stopping;
 
     /** @param targetOf where and as whom user {@code name} runs */
@@ -37,6 +38,7 @@ public final class LoadTest {
         this.targetOf = targetOf;
         this.plan = plan;
         this.results = new LoadResults(plan.users());
+        this.slots = new Semaphore(plan.concurrency(), true);
     }
 
     public LoadResults results() {
@@ -53,12 +55,11 @@ public final class LoadTest {
         long t0 = System.nanoTime();
         long end = t0 + plan.duration().toNanos();
         results.started(Instant.now());
-        Semaphore slots = new Semaphore(plan.concurrency(), true);
         List<Thread> users = new ArrayList<>();
         for (int i = 1; i <= plan.users(); i++) {
             String name = plan.userName().apply(i);
             long start = t0 + plan.startOf(i).toNanos();
-            Thread t = new Thread(() -> user(name, start, end, slots), "hubprobe-load-" + i);
+            Thread t = new Thread(() -> user(name, start, end), "hubprobe-load-" + i);
             t.setDaemon(true);
             users.add(t);
             t.start();
@@ -70,14 +71,16 @@ public final class LoadTest {
         return results;
     }
 
-    private void user(String name, long start, long end, Semaphore slots) {
+    private void user(String name, long start, long end) {
         try {
             if (stopped.await(Math.max(0, start - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 return;
             }
             while (!stopping && System.nanoTime() < end) {
-                if (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                    continue;
+                // waits for a slot until the end, not in short polls: hundreds of users waiting in
+                // 100 ms polls cost more CPU than their runs; stop() wakes them with spare permits
+                if (!slots.tryAcquire(end - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                    return;
                 }
                 try {
                     if (stopping || System.nanoTime() >= end) {
@@ -108,5 +111,6 @@ public final class LoadTest {
         stopping = true;
         stopped.countDown();
         running.forEach(ProbeRunner.Abort::request);
+        slots.release(plan.users()); // every waiting user takes one, sees the stop and leaves
     }
 }

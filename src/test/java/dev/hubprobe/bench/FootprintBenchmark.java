@@ -44,6 +44,7 @@ public final class FootprintBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern TOOK = Pattern.compile("^\\[I (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) JupyterHub [^\\]]*\\] User (\\S+) took ([0-9.]+) seconds to start");
     private static final Pattern SPAWN_REQUEST = Pattern.compile("^\\[I (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) JupyterHub [^\\]]*\\] 201 POST /hub/api/users/([^/\\s]+)/server \\([^)]*\\) ([0-9.]+)ms");
+    private static final Pattern PROGRESS = Pattern.compile("^\\s*(\\d+)s\\s+\\d+ running\\s+(\\d+) runs");
     private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
 
     private FootprintBenchmark() {
@@ -232,17 +233,41 @@ public final class FootprintBenchmark {
         System.out.printf(Locale.ROOT, "check peak RSS:           median %d MB%n", rss.get(2) >> 10);
     }
 
+    /**
+     * 50 users, at most 10 runs at once, for 5 minutes. Its CPU per run is given twice: over the whole
+     * process (JVM start, users created and deleted, the first minute's compiling), and in its steady
+     * state, as the service's is, from its progress lines (runs done) and its own CPU accounting,
+     * from the first line after 90 s to the last.
+     */
     private static void load(RealHub hub, int users) throws Exception {
-        System.out.printf(Locale.ROOT, "%n== load: %d users, at most 10 runs at once, 3 minutes ==%n", users);
-        Rusage r = rusage(Map.of("HUB_TOKEN", hub.serviceToken()), "load", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN",
-                "--users", Integer.toString(users), "--concurrency", "10", "--ramp", "30s", "--duration", "3m",
-                "--user-prefix", "ok-bench-" + RealHub.user("x").substring(2) + "-", "--format", "json", "--quiet", "--max-error-rate", "1");
+        System.out.printf(Locale.ROOT, "%n== load: %d users, at most 10 runs at once, 5 minutes ==%n", users);
+        double[] first = null;
+        double[] last = null;
+        List<double[]> marks = new ArrayList<>(); // [elapsed s, runs done, process CPU s]
+        Rusage r = rusage(Map.of("HUB_TOKEN", hub.serviceToken()), (line, pid) -> {
+            Matcher m = PROGRESS.matcher(line);
+            if (m.find()) {
+                marks.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), cpuSeconds(pid)});
+            }
+        }, "load", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--users", Integer.toString(users), "--concurrency", "10",
+                "--ramp", "30s", "--duration", "5m", "--user-prefix", "ok-bench-" + RealHub.user("x").substring(2) + "-",
+                "--format", "json", "--max-error-rate", "1");
+        for (double[] mark : marks) {
+            if (first == null && mark[0] >= 90) {
+                first = mark;
+            }
+            last = mark;
+        }
         JsonNode json = JSON.readTree(r.stdout);
         int runs = json.path("runs").asInt();
         System.out.printf(Locale.ROOT, "load runs:                %d (%d failed), spawn p50 %.1f s%n", runs, json.path("failed").asInt(),
                 json.path("phases").path("spawn").path("p50").asDouble());
-        System.out.printf(Locale.ROOT, "load CPU per run:         %.1f ms (%.1f s in all, JVM start included), peak RSS %d MB%n",
-                r.cpu * 1000 / Math.max(1, runs), r.cpu, r.maxRssKb >> 10);
+        System.out.printf(Locale.ROOT, "load CPU per run:         %.1f ms over the whole process (%.1f s: JVM start, %d users made and"
+                + " deleted included), peak RSS %d MB%n", r.cpu * 1000 / Math.max(1, runs), r.cpu, users, r.maxRssKb >> 10);
+        if (first != null && last != null && last[1] > first[1]) {
+            System.out.printf(Locale.ROOT, "load CPU per run, steady: %.1f ms (%.0f runs from %.0f s to %.0f s)%n",
+                    (last[2] - first[2]) * 1000 / (last[1] - first[1]), last[1] - first[1], first[0], last[0]);
+        }
     }
 
     private record Rusage(double cpu, double wall, long maxRssKb, String stdout) {
@@ -250,6 +275,12 @@ public final class FootprintBenchmark {
 
     /** Runs bin/hubprobe under python3, which reports the child's CPU and peak RSS from getrusage. */
     private static Rusage rusage(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        return rusage(env, (line, pid) -> { }, args);
+    }
+
+    /** As above, handing each line the command writes to stderr, as it comes, with the process id of its JVM. */
+    private static Rusage rusage(Map<String, String> env, java.util.function.ObjLongConsumer<String> stderr, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("python3", "-c", """
                 import resource, subprocess, sys, time
                 t = time.monotonic()
@@ -265,10 +296,24 @@ public final class FootprintBenchmark {
         pb.environment().put("HUBPROBE_JAR", Cli.jar().toAbsolutePath().toString());
         pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
         Process p = pb.start();
+        List<String> err = new ArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    err.add(line);
+                    // bin/hubprobe execs java: the wrapper's one child is the JVM
+                    long jvm = p.children().findFirst().map(ProcessHandle::pid).orElse(-1L);
+                    stderr.accept(line, jvm);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        reader.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         p.waitFor();
-        String[] last = err.substring(err.lastIndexOf('\n') + 1).split(" ");
+        reader.join();
+        String[] last = err.get(err.size() - 1).strip().split(" ");
         return new Rusage(Double.parseDouble(last[0]), Double.parseDouble(last[1]), Long.parseLong(last[2]), out);
     }
 

@@ -35,6 +35,61 @@ class LauncherIT {
         return p.exitValue();
     }
 
+    /** bin/hubprobe with these arguments, as a user runs it; returns its exit code. */
+    private static int launch(Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(RealHub.basedir().resolve("bin/hubprobe").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(env);
+        pb.environment().put("HUBPROBE_JAR", dev.hubprobe.testhub.Cli.jar().toAbsolutePath().toString());
+        pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
+        Process p = pb.start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "bin/hubprobe " + String.join(" ", args) + " ended");
+        return p.exitValue();
+    }
+
+    private List<Path> archives(Path cds) throws Exception {
+        if (!Files.isDirectory(cds)) {
+            return List.of();
+        }
+        try (var files = Files.list(cds)) {
+            return files.toList();
+        }
+    }
+
+    /**
+     * The class-data archive that makes a check cheap: not written by a check cut short (it would miss
+     * most classes, for good), written by the first passing one, and then mapped by later JVMs of that
+     * jar, the service's included.
+     */
+    @Test
+    void theFirstPassingCheckWritesTheClassArchiveThatLaterRunsMap() throws Exception {
+        RealHub hub = RealHub.shared();
+        Path cds = dir.resolve("cds");
+        Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString());
+        assertEquals(2, launch(env, "check", "--hub-url", hub.url(), "--token-env", "NO_SUCH_VARIABLE"));
+        assertEquals(List.of(), archives(cds), "a check cut short by a usage error leaves no archive");
+        assertEquals(1, launch(env, "check", "--hub-url", "http://127.0.0.1:1/", "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")));
+        assertEquals(List.of(), archives(cds), "nor does a check that failed at an unreachable hub");
+        assertEquals(0, launch(env, "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")));
+        List<Path> written = archives(cds);
+        assertEquals(1, written.size(), "a passing check wrote one archive: " + written);
+        assertTrue(written.get(0).getFileName().toString().matches("hubprobe-\\d+\\.jsa"), written.toString());
+        Path cfg = dir.resolve("cds.yml");
+        Files.writeString(cfg, """
+                probes_dir: %s
+                history: {path: data/cds}
+                defaults: {interval: 10m}
+                hubs:
+                  - {name: one, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: kernel-smoke}]}
+                """.formatted(RealHub.basedir().resolve("probes"), hub.url(), RealHub.user("ok")));
+        try (Service s = Service.startWithLauncher(cfg, env, dir.resolve("cds-svc.log"))) {
+            String maps = Files.readString(Path.of("/proc", Long.toString(s.pid()), "maps"), StandardCharsets.UTF_8);
+            assertTrue(maps.contains(written.get(0).toString()), "the service's JVM maps the archive the check wrote");
+        }
+        assertEquals(List.of(), archives(cds).stream().filter(f -> !f.equals(written.get(0))).toList(), "no second archive, no leftover");
+    }
+
     @Test
     void theLauncherPicksTheServiceOptionsAndTheHealthCheckNeedsNoJvm() throws Exception {
         RealHub hub = RealHub.shared();
