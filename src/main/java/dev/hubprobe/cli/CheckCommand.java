@@ -21,8 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -138,28 +136,11 @@ public final class CheckCommand implements Callable<Integer> {
         }
         ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
         ProbeRunner.Abort abort = new ProbeRunner.Abort();
-        CountDownLatch done = new CountDownLatch(1);
         Duration grace = probe.timeouts().cleanup().multipliedBy(2).plusSeconds(5);
-        // SIGTERM mid-run (a CI job cancelled): cancel what is in flight, let cleanup finish, then exit.
-        Thread hook = new Thread(() -> {
-            abort.request();
-            try {
-                done.await(grace.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "hubprobe-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         RunResult result;
-        try {
+        // SIGTERM mid-run (a CI job cancelled): cancel what is in flight, let cleanup finish, then exit
+        try (StopSignal ignored = new StopSignal(abort::request, grace)) {
             result = runner.run(target, probe, abort);
-        } finally {
-            done.countDown();
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is already running; it returns as soon as `done` is counted down
         }
         List<String> regressions = List.of();
         if (baselineFrom != null && result.passed()) {

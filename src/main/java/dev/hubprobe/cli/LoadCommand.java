@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -178,18 +177,7 @@ public final class LoadCommand implements Callable<Integer> {
         }
 
         LoadTest test = new LoadTest(new ProbeRunner(ProbeClock.SYSTEM, settings), probe, targets, plan);
-        CountDownLatch done = new CountDownLatch(1);
         Duration grace = probe.timeouts().cleanup().multipliedBy(2).plusSeconds(30);
-        // Ctrl-C or SIGTERM: no new runs, running ones abort and clean up, the report is still written
-        Thread hook = new Thread(() -> {
-            test.stop();
-            try {
-                done.await(grace.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "hubprobe-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hubprobe-load-progress");
             t.setDaemon(true);
@@ -204,6 +192,8 @@ public final class LoadCommand implements Callable<Integer> {
             }, every, every, TimeUnit.SECONDS);
         }
         int exit;
+        // Ctrl-C or SIGTERM: no new runs, running ones abort and clean up, the report is still written
+        StopSignal signal = new StopSignal(test::stop, grace);
         try {
             LoadResults results = test.run();
             progress.shutdownNow();
@@ -234,12 +224,7 @@ public final class LoadCommand implements Callable<Integer> {
             }
         } finally {
             progress.shutdownNow();
-            done.countDown();
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running; it returns now that `done` is counted down
+            signal.close();
         }
         return exit;
     }

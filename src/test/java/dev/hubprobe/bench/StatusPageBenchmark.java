@@ -68,10 +68,13 @@ public final class StatusPageBenchmark {
                         .append("\", auth: {token: \"${env:BENCH_TOKEN}\"}, user: bot, probes: [{probe: echo}]}\n");
             }
             Files.writeString(dir.resolve("hubprobe.yml"), cfg);
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                    Path.of("target/hubprobe.jar").toAbsolutePath().toString(), "serve", "--config", dir.resolve("hubprobe.yml").toString(),
-                    "--port", "0").redirectErrorStream(true);
+            // through the shipped launcher, with the heap it advises for 1,000 hubs: the JVM options measured are the ones deployed
+            ProcessBuilder pb = new ProcessBuilder(Path.of("bin/hubprobe").toAbsolutePath().toString(), "serve", "--config",
+                    dir.resolve("hubprobe.yml").toString(), "--port", "0").redirectErrorStream(true);
             pb.environment().put("BENCH_TOKEN", "bench-token");
+            pb.environment().put("HUBPROBE_JAR", Path.of("target/hubprobe.jar").toAbsolutePath().toString());
+            pb.environment().put("HUBPROBE_HEAP", "512m");
+            pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
             Process service = pb.start();
             try {
                 int port = port(service);

@@ -112,6 +112,11 @@ class ClusterIT {
                     }
                 });
                 assertTrue(Math.abs(mine.size() - intervals) <= 2, name + ": " + mine.size() + " runs in " + intervals + " intervals");
+                // before the kill, with three replicas up: exactly once per interval, give or take the edge
+                long beforeKill = mine.stream().filter(r -> Instant.parse(r.path("started_at").asText()).isBefore(killed)).count();
+                long intervalsBeforeKill = Duration.between(start, killed).toSeconds() / 20;
+                assertTrue(Math.abs(beforeKill - intervalsBeforeKill) <= 1, name + ": " + beforeKill + " runs in the "
+                        + intervalsBeforeKill + " intervals before the kill");
                 mine.sort((a, b) -> a.path("started_at").asText().compareTo(b.path("started_at").asText()));
                 for (int i = 1; i < mine.size(); i++) {
                     Instant prevEnd = Instant.parse(mine.get(i - 1).path("started_at").asText())
