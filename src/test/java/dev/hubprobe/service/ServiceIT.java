@@ -201,13 +201,20 @@ class ServiceIT {
             Files.writeString(cfg, good.replace("hubs:\n", "hubs:\n  - {name: third, url: " + hub.url()
                     + ", auth: {token: \"${env:HUB_TOKEN}\"}, user: " + RealHub.user("ok") + ", probes: [{probe: kernel-smoke}]}\n"));
             s.signal("HUP");
-            await("the SIGHUP reload", 20, () -> {
-                try {
-                    return s.json("/api/v1/hubs").size() == 3;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            try {
+                await("the SIGHUP reload", 20, () -> {
+                    try {
+                        return s.json("/api/v1/hubs").size() == 3;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+            } catch (AssertionError e) {
+                // what the service said about it: the reload's own log line, or why it did not come
+                List<String> lines = Files.readAllLines(dir.resolve("reload.log"));
+                throw new AssertionError(e.getMessage() + "; /api/v1/hubs: " + s.get("/api/v1/hubs").body() + "\nservice log tail:\n"
+                        + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())), e);
+            }
             assertEquals(1.0, metric(s.get("/metrics").body(), "hubprobe_config_last_reload_successful"));
             assertEquals(401, s.post("/api/v1/hubs/healthy/silence?for=1h", null).statusCode());
             assertEquals(404, s.post("/api/v1/hubs/nope/silence?for=1h", API_TOKEN).statusCode());
