@@ -192,7 +192,13 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     @SuppressWarnings("restriction")
     private static void installReloadSignal(ServiceState state) {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> state.reload());
+            sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> state.reload());
+            if (before == sun.misc.SignalHandler.SIG_IGN) {
+                // a process started with SIGHUP ignored (nohup, some supervisors): the JVM keeps it
+                // ignored and takes no handler, without a word; say so, or a reload silently does nothing
+                LOG.warn("SIGHUP is ignored in this process (started under nohup?): it will not reload the configuration;"
+                        + " use POST /-/reload");
+            }
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             LOG.warn("SIGHUP reload is not available here ({}); use POST /-/reload", e.getMessage());
         }
