@@ -289,12 +289,10 @@ public final class FootprintBenchmark {
                 r = resource.getrusage(resource.RUSAGE_CHILDREN)
                 sys.stderr.write("%f %f %d\\n" % (r.ru_utime + r.ru_stime, wall, r.ru_maxrss))
                 sys.stdout.write(p.stdout.decode())
-                """, RealHub.basedir().resolve("bin/hubprobe").toString()));
+                """, Cli.launcher().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().putAll(env);
-        pb.environment().put("HUBPROBE_JAR", Cli.jar().toAbsolutePath().toString());
-        pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
+        pb.environment().putAll(Cli.launcherEnv(env));
         Process p = pb.start();
         List<String> err = new ArrayList<>();
         Thread reader = new Thread(() -> {

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -69,12 +70,9 @@ public final class StatusPageBenchmark {
             }
             Files.writeString(dir.resolve("hubprobe.yml"), cfg);
             // through the shipped launcher, with the heap it advises for 1,000 hubs: the JVM options measured are the ones deployed
-            ProcessBuilder pb = new ProcessBuilder(Path.of("bin/hubprobe").toAbsolutePath().toString(), "serve", "--config",
+            ProcessBuilder pb = new ProcessBuilder(dev.hubprobe.testhub.Cli.launcher().toString(), "serve", "--config",
                     dir.resolve("hubprobe.yml").toString(), "--port", "0").redirectErrorStream(true);
-            pb.environment().put("BENCH_TOKEN", "bench-token");
-            pb.environment().put("HUBPROBE_JAR", Path.of("target/hubprobe.jar").toAbsolutePath().toString());
-            pb.environment().put("HUBPROBE_HEAP", "512m");
-            pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
+            pb.environment().putAll(dev.hubprobe.testhub.Cli.launcherEnv(Map.of("BENCH_TOKEN", "bench-token", "HUBPROBE_HEAP", "512m")));
             Process service = pb.start();
             try {
                 int port = port(service);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hubprobe.testhub.Cli;
 import dev.hubprobe.testhub.RealHub;
 import dev.hubprobe.testhub.RealHubExtension;
 import dev.hubprobe.testhub.Service;
@@ -37,15 +38,26 @@ class LauncherIT {
 
     /** bin/hubprobe with these arguments, as a user runs it; returns its exit code. */
     private static int launch(Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(RealHub.basedir().resolve("bin/hubprobe").toString()));
+        List<String> cmd = new java.util.ArrayList<>(List.of(Cli.launcher().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().putAll(env);
-        pb.environment().put("HUBPROBE_JAR", dev.hubprobe.testhub.Cli.jar().toAbsolutePath().toString());
-        pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
+        pb.environment().putAll(Cli.launcherEnv(env));
         Process p = pb.start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "bin/hubprobe " + String.join(" ", args) + " ended");
         return p.exitValue();
+    }
+
+    /** A service config probing the shared test hub as one new user, every 10 minutes. */
+    private Path oneHubConfig(String name) throws Exception {
+        Path cfg = dir.resolve(name + ".yml");
+        Files.writeString(cfg, """
+                probes_dir: %s
+                history: {path: data/%s}
+                defaults: {interval: 10m}
+                hubs:
+                  - {name: one, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: kernel-smoke}]}
+                """.formatted(RealHub.basedir().resolve("probes"), name, RealHub.shared().url(), RealHub.user("ok")));
+        return cfg;
     }
 
     private List<Path> archives(Path cds) throws Exception {
@@ -75,15 +87,7 @@ class LauncherIT {
         List<Path> written = archives(cds);
         assertEquals(1, written.size(), "a passing check wrote one archive: " + written);
         assertTrue(written.get(0).getFileName().toString().matches("hubprobe-\\d+\\.jsa"), written.toString());
-        Path cfg = dir.resolve("cds.yml");
-        Files.writeString(cfg, """
-                probes_dir: %s
-                history: {path: data/cds}
-                defaults: {interval: 10m}
-                hubs:
-                  - {name: one, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: kernel-smoke}]}
-                """.formatted(RealHub.basedir().resolve("probes"), hub.url(), RealHub.user("ok")));
-        try (Service s = Service.startWithLauncher(cfg, env, dir.resolve("cds-svc.log"))) {
+        try (Service s = Service.startWithLauncher(oneHubConfig("cds"), env, dir.resolve("cds-svc.log"))) {
             String maps = Files.readString(Path.of("/proc", Long.toString(s.pid()), "maps"), StandardCharsets.UTF_8);
             assertTrue(maps.contains(written.get(0).toString()), "the service's JVM maps the archive the check wrote");
         }
@@ -93,16 +97,8 @@ class LauncherIT {
     @Test
     void theLauncherPicksTheServiceOptionsAndTheHealthCheckNeedsNoJvm() throws Exception {
         RealHub hub = RealHub.shared();
-        Path cfg = dir.resolve("hubprobe.yml");
-        Files.writeString(cfg, """
-                probes_dir: %s
-                history: {path: data/h}
-                defaults: {interval: 10m}
-                hubs:
-                  - {name: one, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: kernel-smoke}]}
-                """.formatted(RealHub.basedir().resolve("probes"), hub.url(), RealHub.user("ok")));
         int port;
-        try (Service s = Service.startWithLauncher(cfg, Map.of("HUB_TOKEN", hub.serviceToken()), dir.resolve("svc.log"))) {
+        try (Service s = Service.startWithLauncher(oneHubConfig("h"), Map.of("HUB_TOKEN", hub.serviceToken()), dir.resolve("svc.log"))) {
             port = Integer.parseInt(s.url().substring(s.url().lastIndexOf(':') + 1));
             String cmdline = Files.readString(Path.of("/proc", Long.toString(s.pid()), "cmdline"), StandardCharsets.UTF_8).replace('\0', ' ');
             for (String option : List.of("-XX:+UseSerialGC", "-Xmx160m", "-XX:MaxMetaspaceSize=128m", "-jar")) {

@@ -21,6 +21,22 @@ public final class Cli {
         return Path.of(System.getProperty("hubprobe.jar", "target/hubprobe.jar"));
     }
 
+    /** The shipped launcher, {@code bin/hubprobe}: what the image, bin/demo and users run. */
+    public static Path launcher() {
+        return RealHub.basedir().resolve("bin/hubprobe");
+    }
+
+    /**
+     * What the launcher needs besides {@code env}: this build's jar, and this JVM first on the PATH (so
+     * its class-data archive is named for the Java the tests run on).
+     */
+    public static Map<String, String> launcherEnv(Map<String, String> env) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("HUBPROBE_JAR", jar().toAbsolutePath().toString());
+        all.put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
+        return all;
+    }
+
     public static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar().toString()));

@@ -43,10 +43,7 @@ public final class Service implements AutoCloseable {
 
     /** Through the shipped launcher, {@code bin/hubprobe}, with the JVM options it picks (the benchmarks measure those). */
     public static Service startWithLauncher(Path config, Map<String, String> env, Path log) throws IOException, InterruptedException {
-        Map<String, String> all = new java.util.HashMap<>(env);
-        all.put("HUBPROBE_JAR", Cli.jar().toAbsolutePath().toString());
-        all.put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
-        return start(List.of(RealHub.basedir().resolve("bin/hubprobe").toString()), config, all, log);
+        return start(List.of(Cli.launcher().toString()), config, Cli.launcherEnv(env), log);
     }
 
     private static Service start(List<String> launcher, Path config, Map<String, String> env, Path log) throws IOException, InterruptedException {
