@@ -71,7 +71,7 @@ public class ApiController {
 
     @Get(uri = "/metrics", produces = {MediaType.TEXT_PLAIN, "application/openmetrics-text"})
     public HttpResponse<?> metrics(@Header("Accept") @Nullable String accept) {
-        return HttpResponse.ok(state.metrics().scrape(accept)).contentType(ProbeMetrics.contentType(accept));
+        return HttpResponse.ok(state.metrics().exposition(accept)).contentType(ProbeMetrics.contentType(accept));
     }
 
     /** The latest result of every configured (hub, probe), null for pairs that have not run yet. */

@@ -30,7 +30,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * configured (hub, probe) exist from start-up, so alert rules see a 0 rather than nothing.
  */
 public final class ProbeMetrics implements RunSink, AutoCloseable {
-    /** Latency buckets from 50 ms to 30 min: a kernel reply at the low end, a cold scale-up at the top. */
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<ProbeKey, GaugeValue> success = new ConcurrentHashMap<>();
     private final Map<ProbeKey, GaugeValue> lastRun = new ConcurrentHashMap<>();
@@ -39,6 +38,8 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     private final Map<String, GaugeValue> tlsExpiry = new ConcurrentHashMap<>();
     /** The one info series of each (hub, probe): the fingerprint of the environment its last capture saw. */
     private final Map<ProbeKey, Meter> environmentInfo = new ConcurrentHashMap<>();
+    /** The phase and scale-up histograms, outside Micrometer: most of a large scrape, rendered cheaply (see there). */
+    private final PhaseHistograms histograms = new PhaseHistograms();
     private final GaugeValue reloadOk = new GaugeValue();
     private final GaugeValue reloadTime = new GaugeValue();
     private final ScrapeCache scrapes;
@@ -49,11 +50,12 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
 
     /** @param scrapeRefresh how old a served exposition may be (see {@link ScrapeCache}); zero renders every scrape */
     public ProbeMetrics(String version, Duration scrapeRefresh) {
-        this.scrapes = scrapeRefresh.isZero() ? null : new ScrapeCache(registry::scrape, scrapeRefresh);
+        this.scrapes = scrapeRefresh.isZero() ? null : new ScrapeCache(this::renderNow, scrapeRefresh);
         // two of Micrometer's processor meters break Prometheus naming rules (promtool lints them):
         // process_cpu_time_ns_total (abbreviated unit) and system_cpu_count (a gauge named _count)
         registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")
                 || id.getName().equals("system.cpu.count")));
+        registry.getPrometheusRegistry().register(histograms);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -105,12 +107,14 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         lastSuccess.remove(key);
         intervals.remove(key);
         environmentInfo.remove(key);
+        histograms.remove(key.hub(), key.probe());
         removeMeters(id -> key.hub().equals(id.getTag("hub")) && key.probe().equals(id.getTag("probe")));
     }
 
     /** Removes the series of a hub no longer configured at all (its certificate's expiry). */
     public void unregisterHub(String hub) {
         tlsExpiry.keySet().removeIf(k -> k.startsWith(hub + "/"));
+        histograms.remove(hub, null);
         removeMeters(id -> hub.equals(id.getTag("hub")));
     }
 
@@ -198,12 +202,6 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         });
     }
 
-    private Timer phaseTimer(String hub, String probe, Phase phase) {
-        return Timer.builder("hubprobe.phase.duration").description("duration of each phase of a probe run")
-                .tags("hub", hub, "probe", probe, "phase", phase.label()).serviceLevelObjectives(PhaseBuckets.of(phase))
-                .register(registry);
-    }
-
     @Override
     public void accept(RunResult r) {
         ProbeKey key = ProbeKey.of(r);
@@ -219,15 +217,13 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         // only phases that completed measure the hub; a failed or skipped phase's time is in the run's total
         for (PhaseResult p : r.phases()) {
             if (p.status() == PhaseResult.Status.PASSED) {
-                phaseTimer(r.hub(), r.probe(), p.phase()).record(p.duration());
+                histograms.phase(r.hub(), r.probe(), p.phase(), p.duration());
             }
         }
         for (PhaseResult p : r.spawnPhases()) {
-            phaseTimer(r.hub(), r.probe(), p.phase()).record(p.duration());
+            histograms.phase(r.hub(), r.probe(), p.phase(), p.duration());
             if (p.phase() == Phase.SPAWN_SCALE_UP) {
-                Timer.builder("hubprobe.scale.up.duration").description("node scale-up time seen in spawns")
-                        .tags("hub", r.hub(), "probe", r.probe()).serviceLevelObjectives(PhaseBuckets.scaleUp()).register(registry)
-                        .record(p.duration());
+                histograms.scaleUp(r.hub(), r.probe(), p.duration());
             }
         }
         TlsExpiry.of(r).forEach((endpoint, notAfter) -> tlsExpiry.computeIfAbsent(r.hub() + "/" + endpoint,
@@ -264,9 +260,33 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     }
 
     /** The exposition for a scrape, in the format the Accept header asks for (OpenMetrics or text 0.0.4). */
-    public String scrape(String accept) {
+    public byte[] exposition(String accept) {
         String type = contentType(accept);
-        return scrapes == null ? registry.scrape(type) : scrapes.get(type);
+        return scrapes == null ? renderNow(type) : scrapes.get(type);
+    }
+
+    /** {@link #exposition} as text. */
+    public String scrape(String accept) {
+        return new String(exposition(accept), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Last rendering's size: the next starts with room for it, not doubling its way up from a few bytes. */
+    private volatile int lastSize = 1 << 16;
+
+    /**
+     * Renders straight to bytes, as they are served: a thousand hubs make ten megabytes, and a String
+     * in between (then encoded back) cost two more copies and the garbage of both on every render.
+     * Public for the benchmark that times it; a scrape goes through {@link #exposition}.
+     */
+    public byte[] renderNow(String contentType) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(lastSize + lastSize / 8);
+        try {
+            registry.scrape(out, contentType, null);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+        }
+        lastSize = out.size();
+        return out.toByteArray();
     }
 
     /** Stops rendering ahead. */

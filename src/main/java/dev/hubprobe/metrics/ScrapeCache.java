@@ -10,22 +10,26 @@ import java.util.function.Function;
 
 /**
  * Renders the Prometheus exposition on each scrape while that is quick, and in the background once
- * it is slow. With a thousand hubs the exposition is some 200,000 lines and takes most of a second to
- * render, longer than a scrape should; probe results change once a minute per hub, so a rendering
- * {@code refresh} old (twice that at worst, when rendering falls behind) loses nothing there. Background
- * rendering only happens while someone scrapes: a format not asked for in a while is dropped.
+ * it is slow. With a thousand hubs the exposition is some 90,000 lines, 10 MB, and a rendering takes
+ * 100 to 200 ms on the C1-only service, longer than a scrape should wait, and makes that much garbage.
+ * Probe results change once a minute per hub, so a rendering {@code refresh} old (twice that at worst,
+ * when rendering falls behind) loses nothing there. Background rendering only happens while someone
+ * scrapes: a format not asked for in ten minutes is dropped (longer than any scrape interval, so a
+ * Prometheus scraping once a minute, its default, never waits for a render).
  */
 final class ScrapeCache implements AutoCloseable {
-    private record Rendered(String text, long atNanos, long tookNanos) {
+    private record Rendered(byte[] text, long atNanos, long tookNanos) {
         boolean slow() {
             return tookNanos > SLOW_NANOS;
         }
     }
 
     /** A rendering slower than this is worth doing ahead of the scrape. */
-    private static final long SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** A format nobody asked for in this long is no longer rendered ahead. */
+    private static final long FORGET_NANOS = TimeUnit.MINUTES.toNanos(10);
 
-    private final Function<String, String> render;
+    private final Function<String, byte[]> render;
     private final long refreshNanos;
     private final Map<String, Rendered> cache = new ConcurrentHashMap<>();
     private final Map<String, Long> lastAsked = new ConcurrentHashMap<>();
@@ -35,13 +39,13 @@ final class ScrapeCache implements AutoCloseable {
         return t;
     });
 
-    ScrapeCache(Function<String, String> render, Duration refresh) {
+    ScrapeCache(Function<String, byte[]> render, Duration refresh) {
         this.render = render;
         this.refreshNanos = refresh.toNanos();
         renderer.scheduleWithFixedDelay(this::refresh, refreshNanos, refreshNanos, TimeUnit.NANOSECONDS);
     }
 
-    String get(String contentType) {
+    byte[] get(String contentType) {
         long now = System.nanoTime();
         lastAsked.put(contentType, now);
         Rendered r = cache.get(contentType);
@@ -53,7 +57,7 @@ final class ScrapeCache implements AutoCloseable {
 
     private Rendered renderNow(String contentType) {
         long t0 = System.nanoTime();
-        String text = render.apply(contentType);
+        byte[] text = render.apply(contentType);
         long t1 = System.nanoTime();
         Rendered r = new Rendered(text, t1, t1 - t0);
         cache.put(contentType, r);
@@ -63,7 +67,7 @@ final class ScrapeCache implements AutoCloseable {
     private void refresh() {
         long now = System.nanoTime();
         for (Map.Entry<String, Long> e : lastAsked.entrySet()) {
-            if (now - e.getValue() > 6 * refreshNanos) {
+            if (now - e.getValue() > FORGET_NANOS) {
                 lastAsked.remove(e.getKey());
                 cache.remove(e.getKey());
             } else if (cache.containsKey(e.getKey()) && cache.get(e.getKey()).slow()) {

@@ -1,17 +1,25 @@
 package dev.hubprobe.metrics;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.ProbeKey;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.hubprobe.probe.RunResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,6 +57,91 @@ class ProbeMetricsTest {
         assertTrue(scrape.contains("hubprobe_phase_duration_seconds_bucket{hub=\"a\",phase=\"spawn\",probe=\"kernel-smoke\",le=\"600.0\"}"), scrape);
         assertFalse(scrape.contains("phase=\"hub_api\",probe=\"kernel-smoke\",le=\"1800.0\""), "no half-hour bucket for an API call");
         assertFalse(scrape.contains("hubprobe_probe_duration_seconds_bucket"), "whole runs: count and sum, no buckets");
+        metrics.close();
+    }
+
+    private static RunResult run(String hub, String probe, Duration each, Duration scaleUp) {
+        List<PhaseResult> phases = new ArrayList<>();
+        for (Phase p : HUB) {
+            phases.add(new PhaseResult(p, PhaseResult.Status.PASSED, p == Phase.SPAWN ? each.multipliedBy(40) : each, null, null));
+        }
+        List<PhaseResult> spawn = List.of(new PhaseResult(Phase.SPAWN_SCALE_UP, PhaseResult.Status.PASSED, scaleUp, null, null),
+                new PhaseResult(Phase.SPAWN_SERVER_START, PhaseResult.Status.PASSED, each.multipliedBy(30), null, null));
+        return new RunResult(UUID.randomUUID().toString(), hub, probe, "bot", Instant.now(), Duration.ofSeconds(6), phases, spawn,
+                true, null, null, null, Map.of(), List.of());
+    }
+
+    private static List<String> family(String scrape, String name) {
+        return scrape.lines().filter(l -> l.startsWith(name + "_bucket") || l.startsWith(name + "_count") || l.startsWith(name + "_sum")
+                || l.equals("# TYPE " + name + " histogram") || l.startsWith("# HELP " + name + " ")).collect(Collectors.toList());
+    }
+
+    @Test
+    void theLatencyHistogramsReadExactlyAsMicrometerTimersWithTheSameBucketsDidSoNoPanelOrRuleChanges() {
+        // what the dashboards and rules were written against: a Micrometer timer per (hub, probe, phase)
+        PrometheusMeterRegistry reference = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
+        // values on a bound (0.25 s, 10 s, 120 s) land in that bound's bucket in both
+        List<Duration> values = List.of(Duration.ofMillis(10), Duration.ofMillis(250), Duration.ofMillis(1234), Duration.ofSeconds(4));
+        List<Duration> scaleUps = List.of(Duration.ofSeconds(45), Duration.ofSeconds(120), Duration.ofSeconds(700), Duration.ofSeconds(61));
+        for (String hub : List.of("b-hub", "a-hub")) {
+            for (int i = 0; i < values.size(); i++) {
+                RunResult r = run(hub, "kernel-smoke", values.get(i), scaleUps.get(i));
+                metrics.accept(r);
+                for (PhaseResult p : r.phases()) {
+                    Timer.builder("hubprobe.phase.duration").description("duration of each phase of a probe run")
+                            .tags("hub", hub, "probe", "kernel-smoke", "phase", p.phase().label())
+                            .serviceLevelObjectives(PhaseBuckets.of(p.phase())).register(reference).record(p.duration());
+                }
+                for (PhaseResult p : r.spawnPhases()) {
+                    Timer.builder("hubprobe.phase.duration").description("duration of each phase of a probe run")
+                            .tags("hub", hub, "probe", "kernel-smoke", "phase", p.phase().label())
+                            .serviceLevelObjectives(PhaseBuckets.of(p.phase())).register(reference).record(p.duration());
+                }
+                Timer.builder("hubprobe.scale.up.duration").description("node scale-up time seen in spawns")
+                        .tags("hub", hub, "probe", "kernel-smoke").serviceLevelObjectives(PhaseBuckets.scaleUp()).register(reference)
+                        .record(scaleUps.get(i));
+            }
+        }
+        for (String accept : new String[] {null, "application/openmetrics-text; version=1.0.0"}) {
+            String type = ProbeMetrics.contentType(accept);
+            for (String name : List.of("hubprobe_phase_duration_seconds", "hubprobe_scale_up_duration_seconds")) {
+                List<String> expected = family(reference.scrape(type), name);
+                assertTrue(expected.size() > 15, "the reference has the family: " + expected);
+                assertEquals(expected, family(metrics.scrape(accept), name), name + " as " + type);
+            }
+        }
+        metrics.close();
+    }
+
+    @Test
+    void histogramsOfManyHubsComeOutInLabelOrderAndGoWithTheirPair() {
+        ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
+        List<String> hubs = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            hubs.add("hub-" + i);
+        }
+        Collections.shuffle(hubs, new Random(7));
+        for (String hub : hubs) {
+            metrics.accept(run(hub, hub.endsWith("7") ? "b" : "a", Duration.ofMillis(80), Duration.ofSeconds(90)));
+        }
+        metrics.accept(run("hub-3", "b", Duration.ofMillis(80), Duration.ofSeconds(90)));
+        List<String> counts = metrics.scrape(null).lines().filter(l -> l.startsWith("hubprobe_phase_duration_seconds_count{"))
+                .collect(Collectors.toList());
+        assertEquals(200 * 10 + 10, counts.size());
+        List<String> sorted = new ArrayList<>(counts);
+        Collections.sort(sorted);
+        assertEquals(sorted, counts, "one block per hub, in order, as Prometheus' own clients write them");
+
+        metrics.unregister(new ProbeKey("hub-3", "b"));
+        String after = metrics.scrape(null);
+        assertFalse(after.contains("hub=\"hub-3\",phase=\"spawn\",probe=\"b\""), "the removed pair's histograms are gone");
+        assertTrue(after.contains("hubprobe_phase_duration_seconds_count{hub=\"hub-3\",phase=\"spawn\",probe=\"a\"} 1"),
+                "the hub's other probe keeps its own");
+        metrics.unregisterHub("hub-3");
+        after = metrics.scrape(null);
+        assertFalse(after.contains("hub=\"hub-3\""), "a hub no longer configured leaves nothing behind");
+        assertTrue(after.contains("hubprobe_scale_up_duration_seconds_count{hub=\"hub-4\",probe=\"a\"} 1"), after);
         metrics.close();
     }
 }

@@ -1,0 +1,54 @@
+package dev.hubprobe.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** A scrape of a large exposition is served from a rendering made ahead, and a quick one is made fresh each time. */
+class ScrapeCacheTest {
+
+    @Test
+    void aSlowRenderingIsMadeAheadSoScrapesDoNotWaitForIt() throws Exception {
+        AtomicInteger renders = new AtomicInteger();
+        try (ScrapeCache cache = new ScrapeCache(type -> {
+            int n = renders.incrementAndGet();
+            sleep(80); // over the 50 ms a scrape should wait
+            return ("rendering " + n).getBytes(StandardCharsets.UTF_8);
+        }, Duration.ofMillis(300))) {
+            assertArrayEquals("rendering 1".getBytes(StandardCharsets.UTF_8), cache.get("text/plain"), "the first scrape waits, once");
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 5; i++) {
+                cache.get("text/plain");
+            }
+            assertTrue(System.nanoTime() - t0 < 40_000_000L, "five more scrapes were served without rendering");
+            Thread.sleep(1000);
+            assertTrue(renders.get() >= 3, "rendered again in the background while scraped: " + renders.get());
+            String served = new String(cache.get("text/plain"), StandardCharsets.UTF_8);
+            assertTrue(Integer.parseInt(served.substring("rendering ".length())) >= 3, "the scrape gets the newer rendering: " + served);
+        }
+    }
+
+    @Test
+    void aQuickRenderingIsMadeFreshForEveryScrape() {
+        AtomicInteger renders = new AtomicInteger();
+        try (ScrapeCache cache = new ScrapeCache(type -> ("r" + renders.incrementAndGet()).getBytes(StandardCharsets.UTF_8),
+                Duration.ofSeconds(10))) {
+            cache.get("text/plain");
+            cache.get("text/plain");
+            assertEquals("r3", new String(cache.get("text/plain"), StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
