@@ -198,6 +198,11 @@ class PrometheusIT {
             if (!clustered && m.group(1).startsWith("hubprobe_cluster_")) {
                 continue;
             }
+            // a skipped run is counted when it happens; replicas skip one only when Quartz misfires it, which
+            // a short run need not see (the one-process run, whose runs overlap its 6 s interval, checks the name)
+            if (clustered && m.group(1).equals("hubprobe_schedule_misfires_total")) {
+                continue;
+            }
             metrics.add(m.group(1));
             assertFalse(prom.query("count(" + selector + ")").path("result").isEmpty(), "no series for " + selector + " in: " + expr);
         }
