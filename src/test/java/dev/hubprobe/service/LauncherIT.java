@@ -11,6 +11,7 @@ import dev.hubprobe.testhub.Service;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +79,10 @@ class LauncherIT {
     void theFirstPassingCheckWritesTheClassArchiveThatLaterRunsMap() throws Exception {
         RealHub hub = RealHub.shared();
         Path cds = dir.resolve("cds");
-        Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString());
+        // a jar of its own, to rebuild below
+        Path jar = Files.copy(Cli.jar(), dir.resolve("hubprobe.jar"));
+        Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString(),
+                "HUBPROBE_JAR", jar.toString());
         assertEquals(2, launch(env, "check", "--hub-url", hub.url(), "--token-env", "NO_SUCH_VARIABLE"));
         assertEquals(List.of(), archives(cds), "a check cut short by a usage error leaves no archive");
         assertEquals(1, launch(env, "check", "--hub-url", "http://127.0.0.1:1/", "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")));
@@ -87,11 +91,23 @@ class LauncherIT {
         List<Path> written = archives(cds);
         assertEquals(1, written.size(), "a passing check wrote one archive: " + written);
         assertTrue(written.get(0).getFileName().toString().matches("hubprobe-\\d+\\.jsa"), written.toString());
-        try (Service s = Service.startWithLauncher(oneHubConfig("cds"), env, dir.resolve("cds-svc.log"))) {
+        assertServiceMaps(written.get(0), env, "cds");
+
+        // the same bytes built again (a reproducible build): a new modification time, which the JVM checks,
+        // and ignores the old archive for, silently; the launcher makes a new one, and that one is mapped
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.from(Instant.now().plusSeconds(120)));
+        assertEquals(0, launch(env, "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")));
+        List<Path> fresh = archives(cds).stream().filter(f -> !f.equals(written.get(0))).toList();
+        assertEquals(1, fresh.size(), "the rebuilt jar got an archive of its own: " + archives(cds));
+        assertServiceMaps(fresh.get(0), env, "cds2");
+        assertEquals(2, archives(cds).size(), "no third archive, no leftover: " + archives(cds));
+    }
+
+    private void assertServiceMaps(Path archive, Map<String, String> env, String name) throws Exception {
+        try (Service s = Service.startWithLauncher(oneHubConfig(name), env, dir.resolve(name + "-svc.log"))) {
             String maps = Files.readString(Path.of("/proc", Long.toString(s.pid()), "maps"), StandardCharsets.UTF_8);
-            assertTrue(maps.contains(written.get(0).toString()), "the service's JVM maps the archive the check wrote");
+            assertTrue(maps.contains(archive.toString()), "the service's JVM maps the archive the check wrote: " + archive);
         }
-        assertEquals(List.of(), archives(cds).stream().filter(f -> !f.equals(written.get(0))).toList(), "no second archive, no leftover");
     }
 
     @Test

@@ -32,7 +32,7 @@ public final class Cli {
      */
     public static Map<String, String> launcherEnv(Map<String, String> env) {
         Map<String, String> all = new java.util.HashMap<>(env);
-        all.put("HUBPROBE_JAR", jar().toAbsolutePath().toString());
+        all.putIfAbsent("HUBPROBE_JAR", jar().toAbsolutePath().toString());
         all.put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
         return all;
     }
