@@ -154,6 +154,50 @@ class ProbeRunnerWireMockTest {
         hub.verify(deleteRequestedFor(urlEqualTo("/hub/api/users/" + USER + "/server")));
     }
 
+    /**
+     * A stop that lands while the spawn waits to open its progress stream again (the hub said 404: no
+     * spawner yet) ends the run at once. The stop's cancel reaches only the calls in flight; the stream
+     * opened after it, on a spawn that never ends, used to be followed to the spawn deadline: a load
+     * test that did not stop on SIGTERM.
+     */
+    @Test
+    void aStopBetweenTwoProgressStreamsEndsTheSpawnAtOnceAndCleansUp() {
+        healthyUntilSpawn();
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/server")).willReturn(aResponse().withStatus(202)
+                .withFixedDelay(10_000))); // the hub holds a slow spawn's request
+        String progress = "/hub/api/users/" + USER + "/server/progress";
+        hub.stubFor(get(urlPathEqualTo(progress)).inScenario("spawn").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(404)).willSetStateTo("pending"));
+        hub.stubFor(get(urlPathEqualTo(progress)).inScenario("spawn").whenScenarioStateIs("pending")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/event-stream")
+                        .withBody("data: {\"progress\": 10, \"message\": \"Pod is pending\"}\n\n" + ":\n\n".repeat(200))
+                        .withChunkedDribbleDelay(300, 60_000))); // a keep-alive well inside the read timeout
+        ProbeRunner.Abort abort = new ProbeRunner.Abort();
+        // the stop comes 40 ms after the 404 went out: the run is then in its 100 ms wait before the next stream
+        hub.addMockServiceRequestListener((request, response) -> {
+            if (request.getUrl().startsWith(progress) && response.getStatus() == 404) {
+                Thread stopper = new Thread(() -> {
+                    try {
+                        Thread.sleep(40);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    abort.request();
+                });
+                stopper.setDaemon(true);
+                stopper.start();
+            }
+        });
+        ProbeDefinition probe = new ProbeDefinition("smoke", null, null, null, null, null,
+                ProbeDefinition.Timeouts.DEFAULTS.withSpawn(Duration.ofSeconds(60)), List.of(new ProbeDefinition.Cell("print(1)", null)));
+        long t0 = System.nanoTime();
+        RunResult r = runner.run(new ProbeTarget("wm", hub.baseUrl() + "/", USER, new ProbeTarget.Token(Secret.of(TOKEN))), probe, abort);
+        assertEquals(Phase.SPAWN, r.failedPhase(), r::toString);
+        assertEquals(Reason.ABORTED, r.reason(), r::toString);
+        assertTrue(since(t0) < 8, "ended " + since(t0) + " s after it started, not at the spawn deadline");
+        hub.verify(deleteRequestedFor(urlEqualTo("/hub/api/users/" + USER + "/server")));
+    }
+
     @Test
     void progressStreamOpenedBeforeTheSpawnerExistsIsRetried() {
         healthyUntilSpawn();

@@ -27,6 +27,11 @@ public final class BuildStep implements ProbeStep {
     @Override
     public void run(ProbeContext ctx) {
         ctx.buildStream = ctx.binder.build(ctx.target.binder().repo());
+        if (ctx.aborted) {
+            // a stop came while the stream opened, after its cancel: the stream would wait out the build
+            // (cleanup closes it)
+            throw new ProbeFailure(Reason.ABORTED, "the prober was asked to stop");
+        }
         Phase current = null;
         long since = 0;
         boolean built = false;

@@ -120,10 +120,15 @@ public final class SpawnStep implements ProbeStep {
         long brokenSince = -1;
         int reopened = 0;
         while (true) {
+            abortedCheck(ctx);
             boolean answered = request.isDone();
             int replay = 0; // index into the events seen; -1 once this stream has gone past them
             boolean first = true;
             try (ProgressStream stream = ctx.hub.progress(ctx.user, ctx.serverName())) {
+                // A stop cancels the calls in flight; a stream opened just after it is not one of them,
+                // and would wait on a stalled spawn until its deadline. Aborted is set before the
+                // cancel, so a stream either sees it here or is in flight when the cancel comes.
+                abortedCheck(ctx);
                 for (ProgressEvent e = stream.next(deadline); e != null; e = stream.next(deadline)) {
                     brokenSince = -1;
                     if (replay >= 0 && replay < ctx.spawnEvents.size() && ctx.spawnEvents.get(replay).sameAs(e)) {
@@ -172,10 +177,14 @@ public final class SpawnStep implements ProbeStep {
             if (ctx.clock.nanoTime() > deadline) {
                 throw new DeadlineException("spawn deadline passed");
             }
-            if (ctx.aborted) {
-                throw new ProbeFailure(Reason.ABORTED, "the prober was asked to stop during the spawn");
-            }
+            abortedCheck(ctx);
             sleep(RETRY_NANOS);
+        }
+    }
+
+    private static void abortedCheck(ProbeContext ctx) {
+        if (ctx.aborted) {
+            throw new ProbeFailure(Reason.ABORTED, "the prober was asked to stop during the spawn");
         }
     }
 
