@@ -10,7 +10,7 @@ import java.util.function.Function;
 
 /**
  * Renders the Prometheus exposition on each scrape while that is quick, and in the background once
- * it is slow. With a thousand hubs the exposition is some 90,000 lines, 10 MB, and a rendering takes
+ * it is large and slow. With a thousand hubs the exposition is some 90,000 lines, 10 MB, and a rendering takes
  * 100 to 200 ms on the C1-only service, longer than a scrape should wait, and makes that much garbage.
  * Probe results change once a minute per hub, so a rendering {@code refresh} old (twice that at worst,
  * when rendering falls behind) loses nothing there. Background rendering only happens while someone
@@ -19,13 +19,19 @@ import java.util.function.Function;
  */
 final class ScrapeCache implements AutoCloseable {
     private record Rendered(byte[] text, long atNanos, long tookNanos) {
+        /**
+         * Worth rendering ahead. By size as well as time: a small exposition is rendered fresh for every
+         * scrape, however long a cold JVM took over it once, so what it says is always current.
+         */
         boolean slow() {
-            return tookNanos > SLOW_NANOS;
+            return tookNanos > SLOW_NANOS && text.length > LARGE_BYTES;
         }
     }
 
-    /** A rendering slower than this is worth doing ahead of the scrape. */
+    /** A rendering slower than this is worth doing ahead of the scrape... */
     private static final long SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** ...when it is this large too (some 100 hubs; a thousand make 10 MB). */
+    private static final int LARGE_BYTES = 1 << 20;
     /** A format nobody asked for in this long is no longer rendered ahead. */
     private static final long FORGET_NANOS = TimeUnit.MINUTES.toNanos(10);
 

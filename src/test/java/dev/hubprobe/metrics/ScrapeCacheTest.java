@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** A scrape of a large exposition is served from a rendering made ahead, and a quick one is made fresh each time. */
+/** A scrape of a large, slow exposition is served from a rendering made ahead; a small or quick one is made fresh each time. */
 class ScrapeCacheTest {
 
     @Test
@@ -18,9 +18,9 @@ class ScrapeCacheTest {
         try (ScrapeCache cache = new ScrapeCache(type -> {
             int n = renders.incrementAndGet();
             sleep(80); // over the 50 ms a scrape should wait
-            return ("rendering " + n).getBytes(StandardCharsets.UTF_8);
+            return large("rendering " + n);
         }, Duration.ofMillis(300))) {
-            assertArrayEquals("rendering 1".getBytes(StandardCharsets.UTF_8), cache.get("text/plain"), "the first scrape waits, once");
+            assertArrayEquals(large("rendering 1"), cache.get("text/plain"), "the first scrape waits, once");
             long t0 = System.nanoTime();
             for (int i = 0; i < 5; i++) {
                 cache.get("text/plain");
@@ -28,8 +28,21 @@ class ScrapeCacheTest {
             assertTrue(System.nanoTime() - t0 < 40_000_000L, "five more scrapes were served without rendering");
             Thread.sleep(1000);
             assertTrue(renders.get() >= 3, "rendered again in the background while scraped: " + renders.get());
-            String served = new String(cache.get("text/plain"), StandardCharsets.UTF_8);
+            String served = new String(cache.get("text/plain"), StandardCharsets.UTF_8).trim();
             assertTrue(Integer.parseInt(served.substring("rendering ".length())) >= 3, "the scrape gets the newer rendering: " + served);
+        }
+    }
+
+    /** A slow but small exposition (a cold JVM's first scrapes) is made fresh each time: it must say what is current. */
+    @Test
+    void aSmallExpositionIsMadeFreshForEveryScrapeHoweverSlow() {
+        AtomicInteger renders = new AtomicInteger();
+        try (ScrapeCache cache = new ScrapeCache(type -> {
+            sleep(80);
+            return ("r" + renders.incrementAndGet()).getBytes(StandardCharsets.UTF_8);
+        }, Duration.ofSeconds(10))) {
+            cache.get("text/plain");
+            assertEquals("r2", new String(cache.get("text/plain"), StandardCharsets.UTF_8));
         }
     }
 
@@ -42,6 +55,11 @@ class ScrapeCacheTest {
             cache.get("text/plain");
             assertEquals("r3", new String(cache.get("text/plain"), StandardCharsets.UTF_8));
         }
+    }
+
+    /** The text, padded with spaces past the 1 MB from which rendering ahead pays. */
+    private static byte[] large(String text) {
+        return (text + " ".repeat(1 << 20)).getBytes(StandardCharsets.UTF_8);
     }
 
     private static void sleep(long ms) {
