@@ -56,6 +56,33 @@ class StatusPageIT {
         });
     }
 
+    /**
+     * A look at the live part of the page, which swaps itself in place every few seconds: an element
+     * found just before a swap is gone by the time it is read, and the look is simply taken again.
+     */
+    private static java.util.concurrent.Callable<Boolean> live(java.util.concurrent.Callable<Boolean> look) {
+        return () -> {
+            try {
+                return look.call();
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                return false;
+            }
+        };
+    }
+
+    /** The text of a live part of the page, read again if a swap replaced it mid-read. */
+    private static String liveText(org.openqa.selenium.WebDriver driver, By by) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return driver.findElement(by).getText();
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private static WebElement section(Browser b, String hubName) {
         return b.driver.findElement(By.cssSelector("section.hub[data-hub='" + hubName + "']"));
     }
@@ -89,10 +116,10 @@ class StatusPageIT {
             assertTrue(b.driver.findElement(By.id("incidents")).getText().contains("ongoing"), "and is an ongoing incident");
 
             // the chart of the healthy hub has points, drawn on a canvas
-            Await.until("the healthy hub's chart", 30, () -> {
+            Await.until("the healthy hub's chart", 30, live(() -> {
                 String points = section(b, "healthy").findElement(By.cssSelector(".chart")).getAttribute("data-points");
                 return points != null && Integer.parseInt(points) > 0;
-            });
+            }));
             WebElement canvas = section(b, "healthy").findElement(By.cssSelector(".chart canvas"));
             assertTrue(canvas.getSize().getWidth() > 200 && canvas.getSize().getHeight() > 100, "a chart that takes space");
             b.screenshot("status-page");
@@ -104,13 +131,13 @@ class StatusPageIT {
             awaitRuns(s, "broken", "&status=passed", 1);
             long landed = System.nanoTime();
             Await.until("the broken hub turning green within one interval of its passing run", 10,
-                    () -> "passing".equals(section(b, "broken").getAttribute("data-state")));
+                    live(() -> "passing".equals(section(b, "broken").getAttribute("data-state"))));
             System.out.printf("status page turned green %.1f s after the passing run was recorded (interval 10 s)%n",
                     (System.nanoTime() - landed) / 1e9);
             assertEquals(42L, b.js("return window.hubprobeNoReload;"), "the page was not reloaded");
-            Await.until("the incident closed", 60, () -> !b.driver.findElement(By.id("incidents")).getText().contains("ongoing"));
-            assertTrue(b.driver.findElement(By.id("incidents")).getText().contains("failing in spawn (spawn_failed)"),
-                    () -> b.driver.findElement(By.id("incidents")).getText());
+            Await.until("the incident closed", 60, live(() -> !b.driver.findElement(By.id("incidents")).getText().contains("ongoing")));
+            String incidents = liveText(b.driver, By.id("incidents"));
+            assertTrue(incidents.contains("failing in spawn (spawn_failed)"), incidents);
             assertEquals(42L, b.js("return window.hubprobeNoReload;"), "still the same page");
             assertNoErrors(b, "/ after the fix");
 
