@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Supplier;
 
 /**
  * {@code hubprobe_phase_duration_seconds} and {@code hubprobe_scale_up_duration_seconds}: the latency
@@ -78,10 +79,11 @@ final class PhaseHistograms implements MultiCollector {
             this.metadata = new MetricMetadata(name, help);
         }
 
-        void observe(Key key, Duration[] bounds, Duration d) {
+        /** @param bounds made only for a cell's first observation: every later one finds its cell */
+        void observe(Key key, Supplier<Duration[]> bounds, Duration d) {
             cells.computeIfAbsent(key, k -> new Cell(k.phase().isEmpty()
                     ? Labels.of("hub", k.hub(), "probe", k.probe())
-                    : Labels.of("hub", k.hub(), "phase", k.phase(), "probe", k.probe()), bounds)).observe(d);
+                    : Labels.of("hub", k.hub(), "phase", k.phase(), "probe", k.probe()), bounds.get())).observe(d);
         }
 
         HistogramSnapshot snapshot() {
@@ -101,11 +103,11 @@ final class PhaseHistograms implements MultiCollector {
     private final Family scaleUps = new Family("hubprobe_scale_up_duration_seconds", "node scale-up time seen in spawns");
 
     void phase(String hub, String probe, Phase phase, Duration d) {
-        phases.observe(new Key(hub, phase.label(), probe), PhaseBuckets.of(phase), d);
+        phases.observe(new Key(hub, phase.label(), probe), () -> PhaseBuckets.of(phase), d);
     }
 
     void scaleUp(String hub, String probe, Duration d) {
-        scaleUps.observe(new Key(hub, "", probe), PhaseBuckets.scaleUp(), d);
+        scaleUps.observe(new Key(hub, "", probe), PhaseBuckets::scaleUp, d);
     }
 
     /** Drops a (hub, probe)'s histograms; a null probe drops every probe of the hub. */
