@@ -33,6 +33,30 @@ class ScrapeCacheTest {
         }
     }
 
+    /**
+     * What a scrape gets says how things were at most {@code refresh} ago (10 s in the service, as the README
+     * says): measured from when its rendering began, since a rendering reads the meters as it starts.
+     */
+    @Test
+    void aScrapeNeverGetsARenderingOlderThanRefresh() throws Exception {
+        long refresh = 300_000_000L;
+        try (ScrapeCache cache = new ScrapeCache(type -> {
+            long began = System.nanoTime();
+            sleep(80);
+            return large(Long.toString(began));
+        }, Duration.ofNanos(refresh))) {
+            long oldest = 0;
+            long end = System.nanoTime() + 3_000_000_000L;
+            while (System.nanoTime() < end) {
+                String served = new String(cache.get("text/plain"), StandardCharsets.UTF_8).trim();
+                oldest = Math.max(oldest, System.nanoTime() - Long.parseLong(served));
+                Thread.sleep(7);
+            }
+            // a few ms for this loop itself to read the clock after the scrape returned
+            assertTrue(oldest <= refresh + 20_000_000L, "a scrape got a rendering " + oldest / 1_000_000 + " ms old");
+        }
+    }
+
     /** A slow but small exposition (a cold JVM's first scrapes) is made fresh each time: it must say what is current. */
     @Test
     void aSmallExpositionIsMadeFreshForEveryScrapeHoweverSlow() {
