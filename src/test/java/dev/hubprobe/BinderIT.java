@@ -171,6 +171,35 @@ class BinderIT {
         assertFailed(json, "build", "build_failed", "conda env update");
     }
 
+    /** repo2docker's word for a failed build is {@code failure}: it ends the build at once, though the stream stays open. */
+    @Test
+    void aBuildFailureInRepo2dockersWordsEndsTheBuildAtOnce() throws Exception {
+        binder.health = FakeBinderHub.Health.OK;
+        JsonNode json = check("gh/hubprobe/buildfailure/main", 1, "--build-timeout", "60s");
+        assertFailed(json, "build", "build_failed", "conda env update");
+        double build = json.path("phases").get(1).path("duration_seconds").asDouble();
+        assertTrue(build < 10, "the build ended at the failure, not at its timeout: " + build + " s");
+    }
+
+    /** Phases in capitals are the same phases: the sub-phases are timed and the launch is found. */
+    @Test
+    void eventPhasesAreReadWhateverTheirCase() throws Exception {
+        binder.health = FakeBinderHub.Health.OK;
+        JsonNode json = check("gh/hubprobe/loud/main", 0);
+        assertEquals(List.of("build_waiting", "build_fetching", "build_building", "build_pushing"), names(json.path("spawn_phases")));
+        assertTrue(json.path("facts").path("image").asText().contains("hubprobe-loud"), json::toString);
+    }
+
+    /** A log line without a phase, in the middle of building, is part of building: one sub-phase, timed whole. */
+    @Test
+    void aLogLineWithoutAPhaseDoesNotEndABuildSubPhase() throws Exception {
+        binder.health = FakeBinderHub.Health.OK;
+        JsonNode json = check("gh/hubprobe/buildlogs/main", 0);
+        assertEquals(List.of("build_waiting", "build_fetching", "build_building", "build_pushing"), names(json.path("spawn_phases")));
+        double building = json.path("spawn_phases").get(2).path("duration_seconds").asDouble();
+        assertTrue(building >= 0.85, "building lasts from its first event to pushing (0.9 s): " + building);
+    }
+
     @Test
     void aBuildThatNeverEndsTimesOut() throws Exception {
         binder.health = FakeBinderHub.Health.OK;

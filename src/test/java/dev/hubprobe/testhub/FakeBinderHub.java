@@ -30,6 +30,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code cached}: the image is in the registry: built, launching, ready</li>
  *   <li>{@code build}: a full build: waiting, fetching, building, pushing, built, launching, ready</li>
  *   <li>{@code buildfail}: the build fails, with repo2docker's message</li>
+ *   <li>{@code buildfailure}: the build fails with repo2docker's own word for it, phase {@code failure}, and the
+ *   stream stays open (heartbeats), as a BinderHub relaying repo2docker's events can leave it</li>
+ *   <li>{@code buildlogs}: a full build whose building step also sends log lines without a phase</li>
+ *   <li>{@code loud}: a full build whose events spell their phases in capitals ({@code Building}, {@code READY})</li>
  *   <li>{@code forever}: the build never ends (heartbeats only)</li>
  *   <li>{@code launchfail}: the image is built, the launch fails</li>
  * </ul>
@@ -92,6 +96,45 @@ public final class FakeBinderHub implements AutoCloseable {
                 case "cached", "launchfail" -> {
                     event(out, "built", "Found built image, launching...\n", "imageName", image);
                 }
+                case "buildfailure" -> {
+                    event(out, "waiting", "Waiting for build to start...\n");
+                    pause(200);
+                    event(out, "building", "Building conda environment for python=3.11\n");
+                    pause(200);
+                    event(out, "failure", "Error during build: The command '/bin/sh -c conda env update' returned a non-zero code: 1");
+                    while (true) {
+                        pause(1000);
+                        out.write(":heartbeat\n\n".getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                    }
+                }
+                case "buildlogs" -> {
+                    event(out, "waiting", "Waiting for build to start...\n");
+                    pause(300);
+                    event(out, "fetching", "Picked Git content provider.\n");
+                    pause(300);
+                    event(out, "building", "Building conda environment for python=3.11\n");
+                    pause(300);
+                    out.write(("data: {\"message\": \"Step 3/12 : RUN conda env update\\n\"}\n\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    pause(300);
+                    event(out, "building", "Solving environment: done\n");
+                    pause(300);
+                    event(out, "pushing", "Pushing image\n", "progress", "{}");
+                    pause(300);
+                    event(out, "built", "Built image, launching...\n", "imageName", image);
+                }
+                case "loud" -> {
+                    event(out, "Waiting", "Waiting for build to start...\n");
+                    pause(300);
+                    event(out, "FETCHING", "Picked Git content provider.\n");
+                    pause(300);
+                    event(out, "Building", "Building conda environment for python=3.11\n");
+                    pause(300);
+                    event(out, "Pushing", "Pushing image\n", "progress", "{}");
+                    pause(300);
+                    event(out, "Built", "Built image, launching...\n", "imageName", image);
+                }
                 case "build", "buildfail", "forever" -> {
                     event(out, "waiting", "Waiting for build to start...\n");
                     pause(300);
@@ -121,7 +164,7 @@ public final class FakeBinderHub implements AutoCloseable {
                     return;
                 }
             }
-            event(out, "launching", "Launching server...\n");
+            event(out, mode.equals("loud") ? "Launching" : "launching", "Launching server...\n");
             if (mode.equals("launchfail")) {
                 pause(300);
                 event(out, "failed", "Launch attempt 1 failed, retrying...");
@@ -130,7 +173,7 @@ public final class FakeBinderHub implements AutoCloseable {
             String user = "binder-" + UUID.randomUUID().toString().substring(0, 8);
             try {
                 ObjectNode ready = launch(user, out);
-                ready.put("phase", "ready").put("message", "server running at " + ready.path("url").asText() + "\n");
+                ready.put("phase", mode.equals("loud") ? "READY" : "ready").put("message", "server running at " + ready.path("url").asText() + "\n");
                 out.write(("data: " + ready + "\n\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
             } catch (IOException gone) {

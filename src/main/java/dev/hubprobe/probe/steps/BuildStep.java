@@ -41,7 +41,10 @@ public final class BuildStep implements ProbeStep {
                 throw new ProbeFailure(Reason.BUILD_FAILED, "BinderHub ended the event stream before the image was built");
             }
             ctx.spawnEvents.add(e);
-            String phase = e.raw().path("phase").asText("");
+            String phase = BinderEvents.phase(e);
+            if (phase.isEmpty()) {
+                continue; // a log line of the sub-phase in progress (repo2docker's output): it ends nothing
+            }
             Phase sub = SUB_PHASES.get(phase);
             if (sub != current && current != null) {
                 ctx.buildPhases.add(new PhaseResult(current, PhaseResult.Status.PASSED, Duration.ofNanos(e.receivedNanos() - since), null, null));
@@ -50,8 +53,10 @@ public final class BuildStep implements ProbeStep {
                 since = e.receivedNanos();
             }
             current = sub;
+            if (BinderEvents.failed(phase)) {
+                throw new ProbeFailure(Reason.BUILD_FAILED, e.message().isEmpty() ? "the build failed (no message)" : e.message());
+            }
             switch (phase) {
-                case "failed" -> throw new ProbeFailure(Reason.BUILD_FAILED, e.message().isEmpty() ? "the build failed (no message)" : e.message());
                 case "built" -> {
                     built = true;
                     ctx.facts.put("image", e.raw().path("imageName").asText(""));

@@ -28,9 +28,11 @@ public final class LaunchStep implements ProbeStep {
                     throw new ProbeFailure(Reason.LAUNCH_FAILED, "BinderHub ended the event stream before the server was ready");
                 }
                 ctx.spawnEvents.add(e);
-                switch (e.raw().path("phase").asText("")) {
-                    case "failed" -> throw new ProbeFailure(Reason.LAUNCH_FAILED,
-                            e.message().isEmpty() ? "the launch failed (no message)" : e.message());
+                String phase = BinderEvents.phase(e);
+                if (BinderEvents.failed(phase)) {
+                    throw new ProbeFailure(Reason.LAUNCH_FAILED, e.message().isEmpty() ? "the launch failed (no message)" : e.message());
+                }
+                switch (phase) {
                     case "ready" -> {
                         ready(ctx, e);
                         return;
