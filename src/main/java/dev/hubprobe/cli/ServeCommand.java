@@ -58,17 +58,6 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             + "(default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface, with server.read_token set).")
     String bind;
 
-    /** This replica's name in the cluster: the host and the process, unique among replicas. */
-    private static String instanceId() {
-        String host;
-        try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            host = "unknown";
-        }
-        return host + "-" + ProcessHandle.current().pid();
-    }
-
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -93,7 +82,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
         // the policies follow reloads; notifiers are fixed at start (a change to them needs a restart)
         AtomicReference<ServiceState> current = new AtomicReference<>();
-        String instance = instanceId();
+        // a fresh id on every start: a replica restarted in place must not pass for the run that died
+        String instance = ProbeScheduler.Cluster.newInstanceId();
         // notifications wait in the history database until delivered: a restart or another replica sends what is left
         Outbox outbox = new Outbox(history.dataSource(), instance, Clock.systemUTC());
         AlertEngine alerts = new AlertEngine(new AlertStore(history.dataSource(), history.database().shared()),

@@ -74,6 +74,20 @@ public final class ProbeScheduler implements AutoCloseable {
      * @param instanceId this replica's name in the cluster, unique among them
      */
     public record Cluster(javax.sql.DataSource db, String instanceId) {
+        /**
+         * A new id for this start of a replica: the host and a random suffix. Never the process id: in a
+         * container java is PID 1 on every start, so a replica restarted in place would pass for the run
+         * that died (Quartz keeps its check-in row, and its server turns look live for their whole budget).
+         */
+        public static String newInstanceId() {
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "unknown";
+            }
+            return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+        }
     }
 
     /** What a {@link #schedule} call changed: a reload that changes nothing keeps every job's timing. */
@@ -171,6 +185,16 @@ public final class ProbeScheduler implements AutoCloseable {
     }
 
     public void start() {
+        if (clustered) {
+            try {
+                int n = turns.releaseStale();
+                if (n > 0) {
+                    LOG.info("gave up {} server turns of replicas that are gone", n);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("cannot give up the server turns of replicas that are gone: {}", e.getMessage());
+            }
+        }
         try {
             quartz.start();
         } catch (SchedulerException e) {
@@ -287,6 +311,8 @@ public final class ProbeScheduler implements AutoCloseable {
             runs.execute(() -> {
                 try {
                     execute(probe);
+                } catch (Skipped e) {
+                    LOG.debug("{}", e.getMessage()); // said and counted where it was skipped
                 } catch (RuntimeException e) {
                     LOG.error("probe {} could not run: {}", key, e.toString());
                 } finally {
@@ -301,23 +327,53 @@ public final class ProbeScheduler implements AutoCloseable {
 
     private void skipped(ScheduledProbe p, String cause) {
         Counter.builder("hubprobe.schedule.misfires").description("scheduled runs skipped (reason): the previous run was still "
-                        + "going (overlap), no run slot was free (busy), or the scheduler fell behind (late)")
+                        + "going (overlap), no run slot was free or the server's turn did not come within an interval (busy), or the"
+                        + " scheduler fell behind (late)")
                 .tags("hub", p.hub(), "probe", p.probe().name(), "reason", cause).register(registry).increment();
     }
 
+    /**
+     * Runs the probe and hands the result to the sinks. A run whose server is busy with another run
+     * waits for its turn at most one interval (its next firing would be due) and is then skipped,
+     * counted as {@code misfires{reason="busy"}}; one asked to stop while it waits ends at once. Either
+     * way nothing is recorded, as nothing ran.
+     *
+     * @throws Skipped when the run did not happen
+     */
     RunResult execute(ScheduledProbe probe) {
         ProbeRunner.Abort abort = new ProbeRunner.Abort();
         String id = probe.key() + "#" + UUID.randomUUID();
         // Runs that share a user's server take turns (ServerTurns); per-run named servers and Binder
         // launches (a fresh user each) need none.
         boolean ownServer = probe.probe().autoServerName() || probe.target().binder() != null;
+        Duration budget = probe.probe().timeouts().total();
+        Duration patience = probe.interval().compareTo(budget) < 0 ? probe.interval() : budget;
         RunResult result;
         running.put(id, abort);
-        try (ServerTurns.Turn turn = ownServer ? () -> { } : turns.take(probe.serverKey(), probe.probe().timeouts().total())) {
-            result = runner.run(probe, abort);
+        try {
+            ServerTurns.Turn turn = ownServer ? () -> { } : turns.take(probe.serverKey(), budget, patience, abort::requested);
+            if (turn == null) {
+                if (abort.requested()) {
+                    throw new Skipped("stopping: " + probe.key() + " did not start");
+                }
+                LOG.warn("probe {} skipped: its server's turn did not come in {} s (another run holds it)", probe.key(), patience.toSeconds());
+                skipped(probe, "busy");
+                throw new Skipped(probe.key() + " skipped: its server is busy with another run");
+            }
+            try {
+                result = runner.run(probe, abort);
+            } finally {
+                try {
+                    turn.close();
+                } catch (RuntimeException e) {
+                    // the run happened: its result counts. Its lease stays until this replica's next turn
+                    // on the server takes it back, or its budget is over.
+                    LOG.error("probe {}: cannot give up the server's turn: {}", probe.key(), e.getMessage());
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for the server's turn: " + probe.key(), e);
+            throw new Skipped("interrupted waiting for the server's turn: " + probe.key());
         } finally {
             running.remove(id);
         }
@@ -329,6 +385,13 @@ public final class ProbeScheduler implements AutoCloseable {
             }
         }
         return result;
+    }
+
+    /** A run that did not happen: its server's turn did not come in time, or a stop came first. */
+    public static final class Skipped extends IllegalStateException {
+        Skipped(String message) {
+            super(message);
+        }
     }
 
     /** Starts no more scheduled runs; runs in progress go on (a benchmark's window has ended). */
@@ -404,7 +467,11 @@ public final class ProbeScheduler implements AutoCloseable {
                 self.lateness.record(Math.max(0, System.currentTimeMillis() - planned.getTime()), TimeUnit.MILLISECONDS);
             }
             if (self.clustered) {
-                self.execute(probe); // held by this thread, so the cluster sees the run in progress
+                try {
+                    self.execute(probe); // held by this thread, so the cluster sees the run in progress
+                } catch (Skipped e) {
+                    LOG.debug("{}", e.getMessage()); // said and counted where it was skipped
+                }
             } else {
                 self.dispatch(probe, "busy");
             }

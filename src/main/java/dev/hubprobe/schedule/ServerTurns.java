@@ -10,6 +10,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 
 /**
@@ -17,13 +20,22 @@ import javax.sql.DataSource;
  * stop it as a leftover. In one process a fair lock per server does it; with replicas a lease row in
  * the shared database ({@code server_turns}) does it across them too (a run-now on one replica, the
  * scheduled run of a sibling probe on another). A lease lasts until its run ends, and is void once
- * its run's whole time budget is over or its replica is no longer in Quartz's cluster (Quartz
- * removes a dead replica's check-in row when another recovers its jobs, so the recovered run goes on
- * at once).
+ * its run's whole time budget is over or its replica is gone from Quartz's cluster: no longer listed
+ * (Quartz removes a dead replica's check-in row when another recovers its jobs), or not checked in for
+ * its check-in interval plus 7.5 s (Quartz's own rule for a replica that failed). Every start of a
+ * replica has an id of its own ({@link ProbeScheduler.Cluster#newInstanceId}), so a replica restarted
+ * in place (in a container java is PID 1 every time) never passes for the run that died.
+ *
+ * <p>A run waits for its turn with backoff (from 250 ms, doubling to 8 s) and for at most its
+ * patience; it stops waiting at once when it is asked to stop.
  */
 final class ServerTurns {
-    /** How often a run waiting for another replica's turn looks again. */
-    private static final long POLL_MS = 500;
+    private static final long FIRST_WAIT_MS = 250;
+    private static final long LONGEST_WAIT_MS = 8000;
+    /** How often a wait looks whether it was asked to stop. */
+    private static final long STOP_CHECK_MS = 100;
+    /** Quartz's margin before it holds a replica that stopped checking in for failed (JobStoreSupport). */
+    private static final long CHECKIN_MARGIN_MS = 7500;
     private static final String DUPLICATE = "23505";
     private final Map<String, Semaphore> local = new ConcurrentHashMap<>();
     private final DataSource shared;
@@ -31,6 +43,7 @@ final class ServerTurns {
 
     /** A turn held; closing it gives it up. */
     interface Turn extends AutoCloseable {
+        /** @throws IllegalStateException when the shared database would not take the release (the local turn is given up anyway) */
         @Override
         void close();
     }
@@ -42,16 +55,43 @@ final class ServerTurns {
     }
 
     Turn take(String serverKey, Duration budget) throws InterruptedException {
+        return take(serverKey, budget, Duration.ofDays(365), () -> false);
+    }
+
+    /**
+     * Waits for the server's turn.
+     *
+     * @param budget   the run's whole time budget: past it, its lease is void
+     * @param patience how long to wait at most
+     * @param stop     true once the run is asked to stop: the wait ends at once
+     * @return the turn, or null when the patience ran out or a stop came first
+     */
+    Turn take(String serverKey, Duration budget, Duration patience, BooleanSupplier stop) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
         // a fair semaphore, not a lock: a turn may be given up by another thread than took it
         Semaphore lock = local.computeIfAbsent(serverKey, k -> new Semaphore(1, true));
-        lock.acquire();
+        while (!lock.tryAcquire(STOP_CHECK_MS, TimeUnit.MILLISECONDS)) {
+            if (stop.getAsBoolean() || System.nanoTime() - deadline >= 0) {
+                return null;
+            }
+        }
         if (shared == null) {
             return lock::release;
         }
         String holder = UUID.randomUUID().toString();
         try {
+            long wait = FIRST_WAIT_MS;
             while (!lease(serverKey, holder, budget)) {
-                Thread.sleep(POLL_MS);
+                // jittered, so siblings that wait for one server do not all look at once
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait / 2 + ThreadLocalRandom.current().nextLong(wait / 2 + 1));
+                while (System.nanoTime() - until < 0) {
+                    if (stop.getAsBoolean() || System.nanoTime() - deadline >= 0) {
+                        lock.release();
+                        return null;
+                    }
+                    Thread.sleep(Math.min(STOP_CHECK_MS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()))));
+                }
+                wait = Math.min(LONGEST_WAIT_MS, wait * 2);
             }
         } catch (InterruptedException | RuntimeException e) {
             lock.release();
@@ -66,7 +106,29 @@ final class ServerTurns {
         };
     }
 
-    /** Takes the row if nobody holds it, or if its holder's time is over; exactly one of several racing wins. */
+    /**
+     * At start: gives up the leases of replicas that are gone (a start that died, this replica's own
+     * previous start among them), so nobody waits for Quartz to notice them first.
+     *
+     * @return how many were given up
+     */
+    int releaseStale() {
+        if (shared == null) {
+            return 0;
+        }
+        return run("DELETE FROM server_turns WHERE instance = ? OR instance NOT IN (" + LIVE + ")", instance, ProbeScheduler.NAME,
+                System.currentTimeMillis());
+    }
+
+    /** The replicas checked in, by Quartz's own rule for one that failed. */
+    private static final String LIVE = "SELECT instance_name FROM qrtz_scheduler_state WHERE sched_name = ?"
+            + " AND last_checkin_time + checkin_interval + " + CHECKIN_MARGIN_MS + " >= ?";
+
+    /**
+     * Takes the row if nobody holds it, if its holder's time is over or its replica is gone, or if
+     * this replica holds it: this replica holds the server's local lock, so a row of its own is a turn
+     * whose release failed. Exactly one of several racing wins.
+     */
     private boolean lease(String serverKey, String holder, Duration budget) {
         Instant now = Instant.now();
         Timestamp until = Timestamp.from(now.plus(budget));
@@ -79,8 +141,8 @@ final class ServerTurns {
             }
         }
         return run("UPDATE server_turns SET instance = ?, holder = ?, held_until = ? WHERE server_key = ? AND (held_until < ?"
-                + " OR instance NOT IN (SELECT instance_name FROM qrtz_scheduler_state WHERE sched_name = ?))",
-                instance, holder, until, serverKey, Timestamp.from(now), ProbeScheduler.NAME) == 1;
+                + " OR instance = ? OR instance NOT IN (" + LIVE + "))",
+                instance, holder, until, serverKey, Timestamp.from(now), instance, ProbeScheduler.NAME, now.toEpochMilli()) == 1;
     }
 
     private int run(String sql, Object... args) {
