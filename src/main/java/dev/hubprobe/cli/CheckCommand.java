@@ -136,7 +136,7 @@ public final class CheckCommand implements Callable<Integer> {
         }
         ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
         ProbeRunner.Abort abort = new ProbeRunner.Abort();
-        Duration grace = probe.timeouts().cleanup().multipliedBy(2).plusSeconds(5);
+        Duration grace = dev.hubprobe.probe.StopBounds.run(probe.timeouts()).plusSeconds(5); // the token delete's budget too
         RunResult result;
         // SIGTERM mid-run (a CI job cancelled): cancel what is in flight, let cleanup finish, then exit
         try (StopSignal ignored = new StopSignal(abort::request, grace)) {

@@ -48,9 +48,12 @@ public record LoadedConfig(Path file, int port, Secret apiToken, Secret readToke
         public static final StatusPage DEFAULT = new StatusPage(false, "hubprobe", List.of());
     }
 
-    /** How long shutdown waits for running probes: long enough for their cleanup (kernel, then server). */
+    /**
+     * How long shutdown waits for running probes: long enough for their cleanup (kernel, server, then the
+     * run's token: {@link dev.hubprobe.probe.StopBounds#run}), and 15 s to close the rest.
+     */
     public Duration shutdownGrace() {
-        return probes.stream().map(p -> p.probe().timeouts().cleanup().multipliedBy(2)).max(Duration::compareTo)
+        return probes.stream().map(p -> dev.hubprobe.probe.StopBounds.run(p.probe().timeouts())).max(Duration::compareTo)
                 .orElse(Duration.ZERO).plusSeconds(15);
     }
 

@@ -181,6 +181,14 @@ class ServiceConfigLoaderTest {
         assertTrue(c.shutdownGrace().compareTo(Duration.ofMinutes(6)) > 0, c.shutdownGrace()::toString);
     }
 
+    /** After the stop's cleanup budget the run's token is deleted, within a hub budget of its own: the grace covers both. */
+    @Test
+    void shutdownWaitsLongEnoughForTheTokenDeleteAfterTheCleanup() throws Exception {
+        LoadedConfig c = ServiceConfigLoader.load(write("defaults: {timeouts: {cleanup: 10s, hub: 90s}}\n" + HUB));
+        // kernel_shutdown 10 s + stop 10 s + the token delete 90 s
+        assertTrue(c.shutdownGrace().compareTo(Duration.ofSeconds(110)) >= 0, c.shutdownGrace()::toString);
+    }
+
     @Test
     void aReadTokenIsASecretLikeTheOthers() throws Exception {
         ConfigException e = bad("server: {read_token: in-clear-text}\n" + HUB);
