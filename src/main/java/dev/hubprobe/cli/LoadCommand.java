@@ -177,7 +177,8 @@ public final class LoadCommand implements Callable<Integer> {
         }
 
         LoadTest test = new LoadTest(new ProbeRunner(ProbeClock.SYSTEM, settings), probe, targets, plan);
-        Duration grace = probe.timeouts().cleanup().multipliedBy(2).plusSeconds(30);
+        // the runs' cleanup, the report, then the users' deletion: each within its budget (StopBounds.load)
+        Duration grace = dev.hubprobe.probe.StopBounds.load(probe.timeouts());
         ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hubprobe-load-progress");
             t.setDaemon(true);
@@ -200,7 +201,7 @@ public final class LoadCommand implements Callable<Integer> {
             if (!quiet && terminal) {
                 err.println();
             }
-            deleteCreatedUsers(url, settings, token, plan, existed, err);
+            // the report first: a stop that runs out of time while users are deleted never loses it
             if (format == CheckCommand.Format.json) {
                 out.println(results.toJson().toPrettyString());
             } else {
@@ -214,6 +215,8 @@ public final class LoadCommand implements Callable<Integer> {
                     err.println("hubprobe: --report " + report + ": " + e.getMessage());
                 }
             }
+            err.flush();
+            deleteCreatedUsers(url, settings, token, plan, existed, probe.timeouts().hub(), err);
             double rate = results.errorRate();
             if (results.counted().isEmpty()) {
                 err.println("hubprobe: no run finished");
@@ -229,24 +232,59 @@ public final class LoadCommand implements Callable<Integer> {
         return exit;
     }
 
+    /**
+     * Deletes the users the test created, a few at once, all within one {@code budget}: a hub that hangs
+     * on a delete cannot hold the process past its stop bound. The users not deleted are named.
+     */
     private void deleteCreatedUsers(HttpUrl url, HubClientSettings settings, Secret token, LoadPlan plan, List<String> existed,
-                                    PrintWriter err) {
+                                    Duration budget, PrintWriter err) {
         if (token == null) {
             return;
         }
-        try (HubClient admin = HubClient.create(url, settings, new Deadline(System::nanoTime))) {
-            admin.useToken(token.reveal());
-            for (int i = 1; i <= plan.users(); i++) {
-                String user = plan.userName().apply(i);
-                if (!existed.contains(user)) {
-                    try {
-                        admin.deleteUser(user);
-                    } catch (JupyterException e) {
-                        err.println("hubprobe: could not delete load user " + user + ": " + e.getMessage());
-                    }
-                }
+        List<String> created = new ArrayList<>();
+        for (int i = 1; i <= plan.users(); i++) {
+            String user = plan.userName().apply(i);
+            if (!existed.contains(user)) {
+                created.add(user);
             }
         }
+        if (created.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + budget.toNanos();
+        java.util.concurrent.ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, created.size()), r -> {
+            Thread t = new Thread(r, "hubprobe-load-cleanup");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.Map<String, java.util.concurrent.Future<?>> deletes = new java.util.LinkedHashMap<>();
+        for (String user : created) {
+            deletes.put(user, pool.submit(() -> {
+                Deadline d = new Deadline(System::nanoTime);
+                d.set(deadline); // every call within what is left of the budget
+                try (HubClient admin = HubClient.create(url, settings, d)) {
+                    admin.useToken(token.reveal());
+                    admin.deleteUser(user);
+                }
+                return null;
+            }));
+        }
+        pool.shutdown();
+        for (java.util.Map.Entry<String, java.util.concurrent.Future<?>> e : deletes.entrySet()) {
+            try {
+                e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.ExecutionException failed) {
+                err.println("hubprobe: could not delete load user " + e.getKey() + ": " + failed.getCause().getMessage());
+            } catch (java.util.concurrent.TimeoutException late) {
+                err.println("hubprobe: could not delete load user " + e.getKey() + " within " + Durations.format(budget)
+                        + " (timeouts.hub); delete it by hand");
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        pool.shutdownNow();
+        err.flush();
     }
 
     private LoadPlan plan() throws ConfigException {

@@ -1,11 +1,18 @@
 package dev.hubprobe.load;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.delete;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.hubprobe.testhub.Await;
 import dev.hubprobe.testhub.Cli;
 import dev.hubprobe.testhub.RealHub;
@@ -167,5 +174,63 @@ class LoadIT {
         assertEquals(0, json.path("runs").asInt(), "runs cut short by the stop are not counted: " + out);
         assertTrue(Files.readString(report).contains("Load test of"), "the report is written");
         assertNothingLeft(prefix, 3);
+    }
+
+    /**
+     * A stop whose cleanup meets a hub that hangs on deleting a user: the report is printed first, the
+     * delete gives up after its budget (timeouts.hub) naming the user, and load ends within its stop
+     * bound, 2 x cleanup + 2 x hub + 10 s. The real hub behind a proxy that holds one user's delete.
+     */
+    @Test
+    void aStopPrintsTheReportFirstAndEndsWithinItsBoundWhenTheHubHangsOnDeletingAUser() throws Exception {
+        String prefix = "stall-load-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+        WireMockServer proxy = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        proxy.start();
+        proxy.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().proxiedFrom(hub.url().replaceAll("/$", ""))));
+        for (int i = 1; i <= 2; i++) { // two users whose delete hangs: one after the other, they took 2 x 60 s
+            proxy.stubFor(delete(urlEqualTo("/hub/api/users/" + prefix + i)).atPriority(1)
+                    .willReturn(aResponse().withStatus(204).withFixedDelay(150_000)));
+        }
+        Path probe = dir.resolve("bounded.yml");
+        Files.writeString(probe, "timeouts: {hub: 5s, cleanup: 20s}\ncells:\n  - code: print(1)\n");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                Cli.jar().toString(), "load", "--hub-url", proxy.baseUrl() + "/", "--token-env", "HUB_TOKEN", "--users", "3",
+                "--duration", "10m", "--user-prefix", prefix, "--probe", probe.toString(), "--format", "json", "--quiet"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve("out.json").toFile()).redirectError(dir.resolve("err.txt").toFile());
+        pb.environment().putAll(env());
+        Process p = pb.start();
+        try {
+            Await.until("three pending spawns", 60, () -> {
+                for (int i = 1; i <= 3; i++) {
+                    JsonNode model = hub.userModel(prefix + i);
+                    if (model == null || model.path("servers").path("").path("pending").asText("").isEmpty()) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            long t0 = System.nanoTime();
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(75, TimeUnit.SECONDS), "load did not stop within 75 s of SIGTERM");
+            double took = (System.nanoTime() - t0) / 1e9;
+            String out = Files.readString(dir.resolve("out.json"));
+            String err = Files.readString(dir.resolve("err.txt"));
+            assertFalse(out.isBlank(), "the report was printed; stderr: " + err);
+            JsonNode json = JSON.readTree(out);
+            assertEquals(3, json.path("aborted").asInt(), out);
+            assertTrue(took < 60, "within the stop bound (2 x 20 s + 2 x 5 s + 10 s): " + took + " s");
+            for (int i = 1; i <= 2; i++) {
+                assertTrue(err.contains("could not delete load user " + prefix + i + " within 5s"), err);
+            }
+            assertFalse(err.contains(prefix + "3"), "the third user was deleted: " + err);
+            assertEquals(404, hub.get("/hub/api/users/" + prefix + "3").statusCode(), "the third user is gone");
+            assertTrue(hub.activeServers().stream().noneMatch(s -> s.startsWith(prefix)), () -> "servers left: " + hubServers());
+        } finally {
+            p.destroyForcibly();
+            proxy.stop();
+            for (int i = 1; i <= 2; i++) {
+                hub.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(hub.url() + "hub/api/users/" + prefix + i)).DELETE());
+            }
+        }
     }
 }
