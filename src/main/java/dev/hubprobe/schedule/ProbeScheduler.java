@@ -64,6 +64,8 @@ public final class ProbeScheduler implements AutoCloseable {
     static final String NAME = "hubprobe";
     /** Runs in progress (scheduled or "run now"), so shutdown can ask them to abort. */
     private final Map<String, ProbeRunner.Abort> running = new ConcurrentHashMap<>();
+    /** Set by {@link #close}: a run that registers after it asked the running ones to abort waits for no turn either. */
+    private volatile boolean closing;
     private final Timer lateness;
     /** With replicas: the schedule is Quartz's clustered JDBC store, and a job runs in the Quartz thread that fired it. */
     private final boolean clustered;
@@ -351,9 +353,10 @@ public final class ProbeScheduler implements AutoCloseable {
         RunResult result;
         running.put(id, abort);
         try {
-            ServerTurns.Turn turn = ownServer ? () -> { } : turns.take(probe.serverKey(), budget, patience, abort::requested);
+            ServerTurns.Turn turn = ownServer ? () -> { } : turns.take(probe.serverKey(), budget, patience,
+                    () -> closing || abort.requested());
             if (turn == null) {
-                if (abort.requested()) {
+                if (closing || abort.requested()) {
                     throw new Skipped("stopping: " + probe.key() + " did not start");
                 }
                 LOG.warn("probe {} skipped: its server's turn did not come in {} s (another run holds it)", probe.key(), patience.toSeconds());
@@ -418,6 +421,7 @@ public final class ProbeScheduler implements AutoCloseable {
      * at most {@code grace}.
      */
     public void close(Duration grace) {
+        closing = true;
         try {
             if (clustered) {
                 quartz.standby(); // take no more triggers; the runs in Quartz's threads finish below
