@@ -270,14 +270,16 @@ public final class LoadCommand implements Callable<Integer> {
             }));
         }
         pool.shutdown();
+        String late = " within " + Durations.format(budget) + " (timeouts.hub); delete it by hand";
         for (java.util.Map.Entry<String, java.util.concurrent.Future<?>> e : deletes.entrySet()) {
             try {
-                e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                // a moment past the deadline: a call that hangs ends at the deadline itself, with its own reason
+                e.getValue().get(Math.max(0, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.ExecutionException failed) {
-                err.println("hubprobe: could not delete load user " + e.getKey() + ": " + failed.getCause().getMessage());
-            } catch (java.util.concurrent.TimeoutException late) {
-                err.println("hubprobe: could not delete load user " + e.getKey() + " within " + Durations.format(budget)
-                        + " (timeouts.hub); delete it by hand");
+                err.println("hubprobe: could not delete load user " + e.getKey() + ": " + failed.getCause().getMessage()
+                        + (System.nanoTime() - deadline >= 0 ? late : ""));
+            } catch (java.util.concurrent.TimeoutException timedOut) {
+                err.println("hubprobe: could not delete load user " + e.getKey() + late);
             } catch (InterruptedException stop) {
                 Thread.currentThread().interrupt();
                 break;

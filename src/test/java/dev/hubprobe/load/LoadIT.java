@@ -220,7 +220,7 @@ class LoadIT {
             assertEquals(3, json.path("aborted").asInt(), out);
             assertTrue(took < 60, "within the stop bound (2 x 20 s + 2 x 5 s + 10 s): " + took + " s");
             for (int i = 1; i <= 2; i++) {
-                assertTrue(err.contains("could not delete load user " + prefix + i + " within 5s"), err);
+                assertTrue(err.contains("could not delete load user " + prefix + i) && err.contains("within 5s (timeouts.hub)"), err);
             }
             assertFalse(err.contains(prefix + "3"), "the third user was deleted: " + err);
             assertEquals(404, hub.get("/hub/api/users/" + prefix + "3").statusCode(), "the third user is gone");
