@@ -185,6 +185,11 @@ class HistoryStoreTest {
             ProbeKey k = new ProbeKey("alpha", "kernel-smoke");
             assertEquals(passed.runId(), h.latest(List.of(k)).get(k).runId());
             assertTrue(h.runs("alpha", null, null, false, 10).isEmpty(), "an aborted run listed as failed");
+            // nor in the status page's days: one run that counts, none failed
+            List<PageQueries.Day> days = h.pages().days("alpha", t0.minusSeconds(3600));
+            assertEquals(1, days.size());
+            assertEquals(1, days.get(0).runs());
+            assertEquals(0, days.get(0).failed());
         }
     }
 }
