@@ -105,7 +105,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         }
         AlertPolicy policy = policies.apply(r.hub());
         // what the history says is read before any lock: a decision holds one connection, its lock's
-        Judged judged = policy.regression() && r.passed() ? judge(key, r, policy) : Judged.NONE;
+        Judged judged = policy.regression() && r.passed() ? judge(key, policy) : Judged.NONE;
         // the pair's decisions one at a time: in this process, and (with replicas) across all of them
         synchronized (locks.computeIfAbsent(key, k -> new Object())) {
             try (AlertStore.Lock held = store.lock(key.toString())) {
@@ -119,7 +119,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         static final Judged NONE = new Judged(Map.of(), Map.of());
     }
 
-    private Judged judge(ProbeKey key, RunResult r, AlertPolicy policy) {
+    private Judged judge(ProbeKey key, AlertPolicy policy) {
         Map<String, Baselines.Phase> phases = baselines.of(key, policy);
         Map<String, Instant> last = new LinkedHashMap<>();
         for (Alert a : store.firing()) {
