@@ -33,7 +33,8 @@ import java.util.function.Function;
  * resolves after {@code resolveAfter} passes: one alert per outage, however long (incident 3 paged for
  * two days). A phase regresses when its recent median passes its own baseline by a factor and a
  * margin. State lives in H2, so a restart neither pages again nor forgets to resolve. During a
- * maintenance window or a silence nothing is evaluated, so nothing pages.
+ * maintenance window or a silence nothing new fires and nothing is re-sent, while an alert already
+ * open resolves as usual once runs pass. A run cut short by a stop ({@code aborted}) counts for nothing.
  *
  * <p>Runs after the history sink: the regression baseline reads the history, the current run included.
  */
@@ -94,38 +95,85 @@ public final class AlertEngine implements RunSink, AutoCloseable {
 
     @Override
     public void accept(RunResult r) {
+        if (r.aborted()) {
+            return; // cut short by a stop of the prober: not a failure, not a pass (two rolling restarts paged)
+        }
         ProbeKey key = ProbeKey.of(r);
+        Set<ProbeKey> now = configured;
+        if (now != null && !now.contains(key)) {
+            return; // removed by a reload while it ran: recorded in the history, and nothing else
+        }
+        AlertPolicy policy = policies.apply(r.hub());
+        // what the history says is read before any lock: a decision holds one connection, its lock's
+        Judged judged = policy.regression() && r.passed() ? judge(key, policy) : Judged.NONE;
         // the pair's decisions one at a time: in this process, and (with replicas) across all of them
         synchronized (locks.computeIfAbsent(key, k -> new Object())) {
             try (AlertStore.Lock held = store.lock(key.toString())) {
-                decide(key, r);
+                decide(key, r, policy, judged);
             }
         }
     }
 
-    private void decide(ProbeKey key, RunResult r) {
-        AlertPolicy policy = policies.apply(r.hub());
-        Instant now = clock.instant();
-        if (policy.inMaintenance(now) || store.silencedUntil(r.hub()).map(now::isBefore).orElse(false)) {
-            return;
+    /** The regression inputs of a passing run: each phase's baseline, and when each firing alert's phase last had a sample. */
+    private record Judged(Map<String, Baselines.Phase> phases, Map<String, Instant> lastSample) {
+        static final Judged NONE = new Judged(Map.of(), Map.of());
+    }
+
+    private Judged judge(ProbeKey key, AlertPolicy policy) {
+        Map<String, Baselines.Phase> phases = baselines.of(key, policy);
+        Map<String, Instant> last = new LinkedHashMap<>();
+        for (Alert a : store.firing()) {
+            if (a.kind() == Alert.Kind.REGRESSION && a.probeKey().equals(key) && !phases.containsKey(a.phase())) {
+                // a phase only some runs have (spawn_scale_up, build_*) that this run did not judge
+                last.put(a.phase(), baselines.lastSample(key, a.phase()).orElse(Instant.EPOCH));
+            }
         }
-        failure(key, r, policy, now);
+        return new Judged(phases, last);
+    }
+
+    /** Whether the hub is in a maintenance window or silenced: nothing new fires, nothing is re-sent. */
+    private boolean quiet(String hub, AlertPolicy policy, Instant now) {
+        return policy.inMaintenance(now) || store.silencedUntil(hub).map(now::isBefore).orElse(false);
+    }
+
+    private void decide(ProbeKey key, RunResult r, AlertPolicy policy, Judged judged) {
+        Instant now = clock.instant();
+        boolean quiet = quiet(r.hub(), policy, now);
+        failure(key, r, policy, now, quiet);
         synchronized (locks.computeIfAbsent(new ProbeKey(r.hub(), "~tls"), k -> new Object())) {
             try (AlertStore.Lock held = store.lock("tls/" + r.hub())) {
-                tls(r, now);
+                tls(r, policy, now, quiet);
             }
         }
         if (policy.regression() && r.passed()) {
-            Map<String, Baselines.Phase> phases = baselines.of(key, policy);
             List<PhaseResult> measured = new ArrayList<>(r.phases());
             measured.addAll(r.spawnPhases());
             for (PhaseResult p : measured) {
-                Baselines.Phase b = phases.get(p.phase().label());
+                Baselines.Phase b = judged.phases().get(p.phase().label());
                 if (p.status() == PhaseResult.Status.PASSED && b != null) {
-                    regression(key, r, p.phase().label(), b, policy, now);
+                    regression(key, r, p.phase().label(), b, policy, now, quiet);
                 }
             }
+            judged.lastSample().forEach((phase, last) -> {
+                if (last.isBefore(now.minus(policy.window()))) {
+                    noSampleFor(key, phase, policy, now);
+                }
+            });
         }
+    }
+
+    /** A regression of a phase that has had no sample for the whole window resolves: nothing is left to judge it on. */
+    private void noSampleFor(ProbeKey probeKey, String phase, AlertPolicy p, Instant now) {
+        Alert a = store.get(Alert.regressionKey(probeKey, phase)).orElse(null);
+        if (a == null || !a.firing()) {
+            return;
+        }
+        Map<String, String> notes = new LinkedHashMap<>(a.annotations());
+        notes.put("resolved_because", "no run had phase " + phase + " for " + dev.hubprobe.config.Durations.format(p.window()));
+        a = a.update(notes).resolve(now);
+        store.save(a);
+        regressionGauge(probeKey, phase).set(0);
+        dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, a, a.labels(p.severity())));
     }
 
     /** When certificate expiry warns and pages (from the config; reloads change it). */
@@ -141,9 +189,12 @@ public final class AlertEngine implements RunSink, AutoCloseable {
 
     /**
      * Certificates that expire soon, one alert per (hub, endpoint): a warning under {@code warnDays}, a
-     * page under {@code criticalDays} (the warning resolves as the page fires), resolved once renewed.
+     * page under {@code criticalDays} (the warning resolves as the page fires), resolved once
+     * {@code resolve_after} runs in a row saw the renewed certificate: behind a load balancer where one
+     * backend still serves the old one, a single run that saw the new one resolved and the next fired
+     * again (a new PagerDuty incident every cycle).
      */
-    private void tls(RunResult r, Instant now) {
+    private void tls(RunResult r, AlertPolicy policy, Instant now, boolean quiet) {
         TlsThresholds t = tls;
         TlsExpiry.of(r).forEach((endpoint, notAfter) -> {
             double days = Duration.between(now, notAfter).toMillis() / 86_400_000.0;
@@ -152,14 +203,27 @@ public final class AlertEngine implements RunSink, AutoCloseable {
             Alert a = store.get(key).orElse(Alert.fresh(key, Alert.Kind.TLS, r.hub(), "", endpoint));
             String current = a.firing() ? a.annotations().getOrDefault("severity", "warning") : null;
             if (java.util.Objects.equals(level, current)) {
+                if (a.firing() && a.consecutivePass() > 0) {
+                    store.save(a.withCounts(0, 0)); // the old certificate again: the renewal's count starts over
+                }
                 return;
+            }
+            if (rank(level) < rank(current)) {
+                // renewed (or no longer critical): only once enough runs in a row saw it
+                int seen = a.consecutivePass() + 1;
+                if (seen < policy.resolveAfter()) {
+                    store.save(a.withCounts(0, seen));
+                    return;
+                }
+            } else if (quiet) {
+                return; // worse: a new alert or a page, and nothing new fires in maintenance
             }
             if (a.firing()) {
                 a = a.resolve(now);
                 store.save(a);
                 dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, a, labels(a)));
             }
-            if (level != null) {
+            if (level != null && !quiet) {
                 Map<String, String> notes = new LinkedHashMap<>();
                 String what = endpoint.equals(TlsExpiry.HUB) ? "the certificate of hub " + r.hub()
                         : "the certificate of " + endpoint + " (listed for hub " + r.hub() + ")";
@@ -176,6 +240,10 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         });
     }
 
+    private static int rank(String level) {
+        return level == null ? 0 : level.equals("warning") ? 1 : 2;
+    }
+
     /** The baselines the engine judges a pair by: what the API serves for {@code check --baseline-from}. */
     public Baselines baselines() {
         return baselines;
@@ -183,22 +251,44 @@ public final class AlertEngine implements RunSink, AutoCloseable {
 
     /**
      * Ends what pairs no longer configured left open: their firing alerts resolve (receivers are told,
-     * and nothing is re-sent for ever) and their regression gauges go.
+     * and nothing is re-sent for ever) and their regression gauges go. Results of other pairs that still
+     * arrive (a run that was in flight) are ignored from now on.
      */
     public void retainOnly(Set<ProbeKey> configured) {
+        retainOnly(configured, null);
+    }
+
+    /**
+     * As {@link #retainOnly(Set)}, and certificate alerts of endpoints no longer listed in a hub's
+     * {@code tls_endpoints} resolve too.
+     *
+     * @param endpoints each configured hub's listed endpoint names; null to keep every endpoint's alert
+     */
+    public void retainOnly(Set<ProbeKey> configured, Map<String, Set<String>> endpoints) {
+        this.configured = Set.copyOf(configured);
         Instant now = clock.instant();
         Set<String> hubs = configured.stream().map(ProbeKey::hub).collect(java.util.stream.Collectors.toSet());
         for (Alert a : store.firing()) {
-            ProbeKey key = a.probeKey();
-            if (a.kind() == Alert.Kind.TLS ? hubs.contains(a.hub()) : configured.contains(key)) {
+            boolean tlsAlert = a.kind() == Alert.Kind.TLS;
+            boolean kept = tlsAlert ? hubs.contains(a.hub()) && (endpoints == null || TlsExpiry.HUB.equals(a.phase())
+                    || endpoints.getOrDefault(a.hub(), Set.of()).contains(a.phase())) : configured.contains(a.probeKey());
+            if (kept) {
                 continue;
             }
-            synchronized (locks.computeIfAbsent(key, k -> new Object())) {
-                Map<String, String> notes = new LinkedHashMap<>(a.annotations());
-                notes.put("resolved_because", "the probe is no longer configured");
-                Alert resolved = a.update(notes).resolve(now);
-                store.save(resolved);
-                dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, resolved, labels(resolved)));
+            ProbeKey lock = tlsAlert ? new ProbeKey(a.hub(), "~tls") : a.probeKey();
+            synchronized (locks.computeIfAbsent(lock, k -> new Object())) {
+                try (AlertStore.Lock held = store.lock(tlsAlert ? "tls/" + a.hub() : lock.toString())) {
+                    Alert current = store.get(a.key()).orElse(null);
+                    if (current == null || !current.firing()) {
+                        continue;
+                    }
+                    Map<String, String> notes = new LinkedHashMap<>(current.annotations());
+                    notes.put("resolved_because", tlsAlert && hubs.contains(a.hub()) ? "the endpoint is no longer listed in tls_endpoints"
+                            : "the probe is no longer configured");
+                    Alert resolved = current.update(notes).resolve(now);
+                    store.save(resolved);
+                    dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, resolved, labels(resolved)));
+                }
             }
         }
         for (Map<PhaseKey, Tracked> gauges : List.of(baselineGauges, active)) {
@@ -210,12 +300,22 @@ public final class AlertEngine implements RunSink, AutoCloseable {
                 return gone;
             });
         }
-        locks.keySet().removeIf(k -> !configured.contains(k));
+        locks.keySet().removeIf(k -> !configured.contains(k) && !(k.probe().equals("~tls") && hubs.contains(k.hub())));
     }
 
-    private void failure(ProbeKey probeKey, RunResult r, AlertPolicy policy, Instant now) {
+    /** The pairs configured now; null until the first {@link #retainOnly} (every pair counts). */
+    private volatile Set<ProbeKey> configured;
+
+    private void failure(ProbeKey probeKey, RunResult r, AlertPolicy policy, Instant now, boolean quiet) {
         String key = Alert.failureKey(probeKey);
         Alert a = store.get(key).orElse(Alert.fresh(key, Alert.Kind.FAILURE, r.hub(), r.probe(), null));
+        if (!r.passed() && quiet && !a.firing()) {
+            // nothing new fires in maintenance, and counting starts again after it
+            if (a.consecutiveFail() != 0 || a.consecutivePass() != 0) {
+                store.save(a.withCounts(0, 0));
+            }
+            return;
+        }
         a = r.passed() ? a.withCounts(0, a.consecutivePass() + 1) : a.withCounts(a.consecutiveFail() + 1, 0);
         if (!r.passed()) {
             Map<String, String> notes = failureNotes(r);
@@ -227,12 +327,13 @@ public final class AlertEngine implements RunSink, AutoCloseable {
             }
             if (a.firing()) {
                 a = a.update(notes);
-                if (a.lastNotifiedAt() != null && Duration.between(a.lastNotifiedAt(), now).compareTo(policy.reminder()) >= 0) {
+                if (!quiet && a.lastNotifiedAt() != null && Duration.between(a.lastNotifiedAt(), now).compareTo(policy.reminder()) >= 0) {
                     a = a.notified(now);
                     dispatcher.dispatch(new AlertEvent(AlertEvent.Type.REMINDER, a, a.labels(policy.severity())));
                 }
             }
         } else if (a.firing() && a.consecutivePass() >= policy.resolveAfter()) {
+            // resolves in maintenance too: the outage is over, and receivers must hear it
             a = a.resolve(now);
             store.save(a);
             dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, a, a.labels(policy.severity())));
@@ -266,7 +367,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         return n;
     }
 
-    private void regression(ProbeKey probeKey, RunResult r, String phase, Baselines.Phase b, AlertPolicy p, Instant now) {
+    private void regression(ProbeKey probeKey, RunResult r, String phase, Baselines.Phase b, AlertPolicy p, Instant now, boolean quiet) {
         double current = b.current();
         double baseline = b.baseline();
         baselineGauge(probeKey, phase).set(baseline);
@@ -283,7 +384,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         if (externalUrl != null) {
             notes.put("run_url", externalUrl + "/api/v1/runs/" + r.runId());
         }
-        if (!a.firing() && regressed) {
+        if (!a.firing() && regressed && !quiet) {
             a = a.fire(now, notes);
             store.save(a);
             regressionGauge(probeKey, phase).set(1);
@@ -300,11 +401,26 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         }
     }
 
-    /** Firing alerts again, for receivers that expire what they stop hearing about (Alertmanager). */
-    private void resendFiring() {
+    /**
+     * Firing alerts again, for receivers that expire what they stop hearing about (Alertmanager). Each
+     * reminder is decided and queued under its alert's lock, from the alert as it is then: from a
+     * snapshot, a resolve queued meanwhile went out first and the reminder after it fired the alert
+     * again. Nothing is re-sent for a hub in maintenance or silenced.
+     */
+    void resendFiring() {
         try {
-            for (Alert a : store.firing()) {
-                dispatcher.dispatch(new AlertEvent(AlertEvent.Type.REMINDER, a, labels(a)), true);
+            Instant now = clock.instant();
+            for (Alert snapshot : store.firing()) {
+                boolean tlsAlert = snapshot.kind() == Alert.Kind.TLS;
+                ProbeKey lock = tlsAlert ? new ProbeKey(snapshot.hub(), "~tls") : snapshot.probeKey();
+                synchronized (locks.computeIfAbsent(lock, k -> new Object())) {
+                    try (AlertStore.Lock held = store.lock(tlsAlert ? "tls/" + snapshot.hub() : lock.toString())) {
+                        Alert a = store.get(snapshot.key()).orElse(null);
+                        if (a != null && a.firing() && !quiet(a.hub(), policies.apply(a.hub()), now)) {
+                            dispatcher.dispatch(new AlertEvent(AlertEvent.Type.REMINDER, a, labels(a)), true);
+                        }
+                    }
+                }
             }
         } catch (RuntimeException e) {
             // the next round tries again

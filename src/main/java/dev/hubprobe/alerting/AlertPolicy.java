@@ -7,11 +7,19 @@ import java.util.List;
 /**
  * How one hub is alerted on. Defaults: fire after 2 failed runs in a row, resolve after 2 passes,
  * remind every 4 h; a phase has regressed when the median of its last 3 passing runs is over 2x the
- * median of the 30 days before (at least 10 of them) and over 30 s slower; it recovers under 1.5x.
+ * median of the 30 days before (at least 10 of them) and over 30 s slower; it recovers under 1.5x. A
+ * failed run is confirmed by a second run at once ({@code confirm}).
  */
 public record AlertPolicy(int fireAfter, int resolveAfter, Duration reminder, String severity,
                           boolean regression, Duration window, int minSamples, int recent, double factor,
-                          Duration minDelta, double resolveFactor, List<Window> maintenance) {
+                          Duration minDelta, double resolveFactor, List<Window> maintenance, boolean confirm) {
+
+    /** A policy that confirms failures at once ({@code alerting.failure.confirm}, the default). */
+    public AlertPolicy(int fireAfter, int resolveAfter, Duration reminder, String severity, boolean regression, Duration window,
+                       int minSamples, int recent, double factor, Duration minDelta, double resolveFactor, List<Window> maintenance) {
+        this(fireAfter, resolveAfter, reminder, severity, regression, window, minSamples, recent, factor, minDelta, resolveFactor,
+                maintenance, true);
+    }
 
     public static final AlertPolicy DEFAULTS = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true,
             Duration.ofDays(30), 10, 3, 2.0, Duration.ofSeconds(30), 1.5, List.of());
@@ -34,7 +42,7 @@ public record AlertPolicy(int fireAfter, int resolveAfter, Duration reminder, St
 
     public AlertPolicy withMaintenance(List<Window> windows) {
         return new AlertPolicy(fireAfter, resolveAfter, reminder, severity, regression, window, minSamples, recent, factor,
-                minDelta, resolveFactor, List.copyOf(windows));
+                minDelta, resolveFactor, List.copyOf(windows), confirm);
     }
 
     public boolean inMaintenance(Instant t) {

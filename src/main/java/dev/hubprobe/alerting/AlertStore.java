@@ -71,7 +71,7 @@ public final class AlertStore {
     public void save(Alert a) {
         // what it was, to record a transition: with replicas, as the database has it (another may have moved it)
         Alert before = get(a.key()).orElse(null);
-        try (Connection c = db.getConnection()) {
+        try (Connection c = connection()) {
             // an update, else an insert: the same SQL on H2 and PostgreSQL (no vendor's upsert)
             if (write(c, UPDATE, a) == 0) {
                 try {
@@ -189,7 +189,7 @@ public final class AlertStore {
 
     public Optional<Instant> silencedUntil(String hub) {
         if (shared) {
-            try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT until_at FROM silences WHERE hub = ?")) {
+            try (Connection c = connection(); PreparedStatement ps = c.prepareStatement("SELECT until_at FROM silences WHERE hub = ?")) {
                 ps.setString(1, hub);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(rs.getTimestamp(1).toInstant()) : Optional.empty();
@@ -210,36 +210,155 @@ public final class AlertStore {
     /**
      * Takes the lock of an alert key for a decision (fire, resolve, remind): with replicas, a PostgreSQL
      * advisory lock, so two replicas never both decide to page for one outage; alone, nothing.
+     *
+     * <p>One connection per decision: the lock's connection is the one every read and write of the
+     * decision uses, this store's and the outbox's (through {@link #decisionConnections}), and a lock
+     * taken inside another (a run's certificate decision inside its failure decision) shares it too. A
+     * decision that held one and asked for more deadlocked the pool when many decided at once (a mass
+     * abort at shutdown): each held one, all waited for a second.
      */
     public Lock lock(String key) {
         if (!shared) {
             return () -> { };
         }
+        long id = key.hashCode() * 2654435761L;
+        Held h = held.get();
+        boolean outer = h == null;
         try {
-            Connection c = db.getConnection();
-            long id = key.hashCode() * 2654435761L;
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?)")) {
+            if (outer) {
+                h = new Held(db.getConnection());
+            }
+            try (PreparedStatement ps = h.connection.prepareStatement("SELECT pg_advisory_lock(?)")) {
+                ps.setLong(1, id);
+                ps.execute();
+            }
+        } catch (SQLException e) {
+            if (outer && h != null) {
+                close(h.connection);
+            }
+            throw new IllegalStateException("cannot lock alert " + key + ": " + e.getMessage(), e);
+        }
+        h.depth++;
+        if (outer) {
+            held.set(h);
+        }
+        Held mine = h;
+        return () -> {
+            try (PreparedStatement ps = mine.connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
                 ps.setLong(1, id);
                 ps.execute();
             } catch (SQLException e) {
-                c.close();
-                throw e;
+                // closing the connection below ends the session, and with it the lock
+                mine.depth = 1;
             }
-            return () -> {
-                try (c; PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-                    ps.setLong(1, id);
-                    ps.execute();
-                } catch (SQLException e) {
-                    // closing the connection ends the session, and with it the lock
-                }
-            };
+            if (--mine.depth == 0) {
+                held.remove();
+                close(mine.connection);
+            }
+        };
+    }
+
+    /** The connection a decision in progress on this thread holds, with how many locks it holds on it. */
+    private static final class Held {
+        final Connection connection;
+        int depth;
+
+        Held(Connection connection) {
+            this.connection = connection;
+        }
+    }
+
+    private final ThreadLocal<Held> held = new ThreadLocal<>();
+
+    private static void close(Connection c) {
+        try {
+            c.close();
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot lock alert " + key + ": " + e.getMessage(), e);
+            // back to the pool or gone: either way not ours any more
+        }
+    }
+
+    /** A connection for one statement or two: the decision's own while one is in progress on this thread, else the pool's. */
+    private Connection connection() throws SQLException {
+        Held h = held.get();
+        return h == null ? db.getConnection() : borrowed(h.connection);
+    }
+
+    /** The held connection, for a try-with-resources that must not close it (the decision's lock lives on it). */
+    private static Connection borrowed(Connection c) {
+        return (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("close") && method.getParameterCount() == 0) {
+                        return null;
+                    }
+                    if (method.getName().equals("isClosed") && method.getParameterCount() == 0) {
+                        return false;
+                    }
+                    try {
+                        return method.invoke(c, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    /**
+     * The database as the outbox should see it: inside a decision, the decision's own connection (so
+     * queueing its notifications takes no second one from the pool); elsewhere the pool.
+     */
+    public DataSource decisionConnections() {
+        return new DecisionDataSource();
+    }
+
+    private final class DecisionDataSource implements DataSource {
+        @Override
+        public Connection getConnection() throws SQLException {
+            return connection();
+        }
+
+        @Override
+        public Connection getConnection(String user, String password) throws SQLException {
+            return db.getConnection(user, password);
+        }
+
+        @Override
+        public java.io.PrintWriter getLogWriter() throws SQLException {
+            return db.getLogWriter();
+        }
+
+        @Override
+        public void setLogWriter(java.io.PrintWriter out) throws SQLException {
+            db.setLogWriter(out);
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) throws SQLException {
+            db.setLoginTimeout(seconds);
+        }
+
+        @Override
+        public int getLoginTimeout() throws SQLException {
+            return db.getLoginTimeout();
+        }
+
+        @Override
+        public java.util.logging.Logger getParentLogger() throws java.sql.SQLFeatureNotSupportedException {
+            return db.getParentLogger();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) throws SQLException {
+            return db.unwrap(iface);
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) throws SQLException {
+            return db.isWrapperFor(iface);
         }
     }
 
     private List<Alert> query(String sql, Object... args) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = connection(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }

@@ -53,12 +53,47 @@ public final class Baselines {
             cache.put(key, c);
         }
         for (Map.Entry<String, List<Double>> e : recent.phases().entrySet()) {
+            if (e.getValue().size() < p.recent()) {
+                sparse(key, e.getKey(), p, now).ifPresent(phase -> out.put(e.getKey(), phase));
+                continue;
+            }
             HistoryStore.Median m = c.medians().get(e.getKey());
-            if (e.getValue().size() >= p.recent() && m != null && m.samples() >= p.minSamples()) {
+            if (m != null && m.samples() >= p.minSamples()) {
                 out.put(e.getKey(), new Phase(median(e.getValue()), m.seconds(), m.samples()));
             }
         }
         return out;
+    }
+
+    /**
+     * A phase that only some of the newest runs have (spawn_scale_up, build_*): judged on the newest
+     * {@code recent} runs that have it, against the window before those. Judged on the newest runs
+     * instead, it was never judged again once most lacked it, and its alert stayed firing for ever.
+     */
+    private java.util.Optional<Phase> sparse(ProbeKey key, String phase, AlertPolicy p, Instant now) {
+        HistoryStore.Recent own = history.recentPassingWithPhase(key, phase, p.recent());
+        if (own.runs() < p.recent()) {
+            return java.util.Optional.empty();
+        }
+        SparseKey k = new SparseKey(key, phase);
+        Cached c = sparse.get(k);
+        if (c == null || c.at().plus(refresh).isBefore(now) || !enough(c, p)) {
+            c = new Cached(now, history.phaseMedians(key, now.minus(p.window()), own.oldestStart()));
+            sparse.put(k, c);
+        }
+        HistoryStore.Median m = c.medians().get(phase);
+        return m == null || m.samples() < p.minSamples() ? java.util.Optional.empty()
+                : java.util.Optional.of(new Phase(median(own.phases().get(phase)), m.seconds(), m.samples()));
+    }
+
+    private record SparseKey(ProbeKey pair, String phase) {
+    }
+
+    private final Map<SparseKey, Cached> sparse = new ConcurrentHashMap<>();
+
+    /** When the pair's newest passing run with this phase started; empty when none has it. */
+    public java.util.Optional<Instant> lastSample(ProbeKey key, String phase) {
+        return java.util.Optional.ofNullable(history.recentPassingWithPhase(key, phase, 1).oldestStart());
     }
 
     /** A young history is looked at again every run until some phase has a baseline; then every {@code refresh}. */

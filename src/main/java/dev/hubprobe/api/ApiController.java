@@ -87,7 +87,7 @@ public class ApiController {
                 o.putNull("status");
                 o.putNull("last_run");
             } else {
-                o.put("status", r.passed() ? "passed" : "failed");
+                o.put("status", r.status());
                 o.set("last_run", JsonReport.toJson(r));
             }
         }

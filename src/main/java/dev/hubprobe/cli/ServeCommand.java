@@ -44,6 +44,8 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the probing service.")
 public final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+    /** Before a confirming run: long enough for a hub's momentary hiccup to pass, short against any interval. */
+    private static final Duration CONFIRM_PAUSE = Duration.ofSeconds(5);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -85,8 +87,11 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         // a fresh id on every start: a replica restarted in place must not pass for the run that died
         String instance = ProbeScheduler.Cluster.newInstanceId();
         // notifications wait in the history database until delivered: a restart or another replica sends what is left
-        Outbox outbox = new Outbox(history.dataSource(), instance, Clock.systemUTC());
-        AlertEngine alerts = new AlertEngine(new AlertStore(history.dataSource(), history.database().shared()),
+        AlertStore alertStore = new AlertStore(history.dataSource(), history.database().shared());
+        // through the store's decision connections: an alert decision queues its notifications on the one
+        // connection it holds (its lock's), never a second from the pool
+        Outbox outbox = new Outbox(alertStore.decisionConnections(), instance, Clock.systemUTC());
+        AlertEngine alerts = new AlertEngine(alertStore,
                 new Dispatcher(loaded.notifiers(), outbox, metrics.registry(), Duration.ofSeconds(1), 5), history,
                 hub -> current.get() == null ? loaded.policy(hub) : current.get().config().policy(hub),
                 metrics.registry(), Clock.systemUTC(), loaded.externalUrl(), loaded.resend());
@@ -96,6 +101,9 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         ProbeScheduler scheduler = new ProbeScheduler(loaded.threads(),
                 ProbeExecutor.of(runner).then(history.environments()::compare), List.of(history, metrics, alerts),
                 metrics.registry(), cluster);
+        // a failed run is confirmed at once by a second run (alerting.failure.confirm), after a short pause
+        scheduler.confirmFailures(hub -> (current.get() == null ? loaded.policy(hub) : current.get().config().policy(hub)).confirm(),
+                CONFIRM_PAUSE);
         if (cluster != null) {
             metrics.cluster(history.dataSource(), cluster.instanceId());
         }

@@ -120,6 +120,11 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         }
     }
 
+    @Override
+    public boolean keepsResultsOfRemovedPairs() {
+        return true;
+    }
+
     /** Runs that could not be recorded since start. */
     public long writeFailures() {
         return writeFailures.get();
@@ -204,8 +209,8 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         StringBuilder sql = new StringBuilder(RUNS + " WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
         if (passed != null) {
-            sql.append(" AND passed = ?");
-            args.add(passed);
+            // "failed" means the hub failed it: a run cut short by a stop (reason aborted) is neither
+            sql.append(passed ? " AND passed" : " AND NOT passed AND reason <> '" + ABORTED + "'");
         }
         if (hub != null) {
             sql.append(" AND hub = ?");
@@ -229,9 +234,15 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         return query(RUNS + " WHERE id = ?", List.of(id)).stream().findFirst();
     }
 
+    /** The reason of a run cut short by a stop of the prober. */
+    private static final String ABORTED = Reason.ABORTED.label();
+    /** Runs that count (a verdict on the hub): every run but those cut short by a stop. */
+    public static final String COUNTED = "(passed OR reason <> '" + Reason.ABORTED.label() + "')";
+
     /**
-     * The newest run of each of these (hub, probe) pairs, where there is one: one indexed look-up per
-     * pair, so the cost follows the number of pairs, not the size of the history.
+     * The newest run that counts (not {@code aborted}) of each of these (hub, probe) pairs, where there is
+     * one: what the status page, the API's hub list and /metrics call the pair's state. One indexed
+     * look-up per pair, so the cost follows the number of pairs, not the size of the history.
      */
     public Map<ProbeKey, RunResult> latest(Collection<ProbeKey> keys) {
         return latest(keys, true);
@@ -245,7 +256,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         List<Row> found = new ArrayList<>();
         Map<ProbeKey, RunResult> out = new LinkedHashMap<>();
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
-                RUNS + " WHERE hub = ? AND probe = ? ORDER BY started_at DESC LIMIT 1")) {
+                RUNS + " WHERE hub = ? AND probe = ? AND " + COUNTED + " ORDER BY started_at DESC LIMIT 1")) {
             for (ProbeKey k : keys) {
                 ps.setString(1, k.hub());
                 ps.setString(2, k.probe());
@@ -292,6 +303,34 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 }
             }
             return new Recent(ids.size(), oldest, phases);
+        } catch (SQLException e) {
+            throw new IllegalStateException("history query failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The newest {@code n} samples of one phase over the passing runs of a pair that have it, newest
+     * first: a phase only some runs have (spawn_scale_up, the build_* sub-phases) is judged on these,
+     * not on the newest runs, most of which lack it.
+     */
+    public Recent recentPassingWithPhase(ProbeKey key, String phase, int n) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT r.started_at, p.duration_seconds FROM runs r JOIN run_phases p ON p.run_id = r.id"
+                        + " WHERE r.hub = ? AND r.probe = ? AND r.passed AND p.phase = ? AND p.status = 'passed'"
+                        + " ORDER BY r.started_at DESC LIMIT ?")) {
+            ps.setString(1, key.hub());
+            ps.setString(2, key.probe());
+            ps.setString(3, phase);
+            ps.setInt(4, n);
+            List<Double> values = new ArrayList<>();
+            Instant oldest = null;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    oldest = rs.getTimestamp(1).toInstant();
+                    values.add(rs.getDouble(2));
+                }
+            }
+            return new Recent(values.size(), oldest, values.isEmpty() ? Map.of() : Map.of(phase, values));
         } catch (SQLException e) {
             throw new IllegalStateException("history query failed: " + e.getMessage(), e);
         }

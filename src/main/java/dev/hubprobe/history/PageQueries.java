@@ -97,7 +97,9 @@ public final class PageQueries {
     /** A hub's days since {@code since} (UTC days), oldest first; days without runs are absent. */
     public List<Day> days(String hub, Instant since) {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT started_at, passed FROM runs WHERE hub = ? AND started_at >= ? ORDER BY started_at")) {
+                // runs cut short by a stop of the prober are no verdict on the hub: not in the day's count
+                "SELECT started_at, passed FROM runs WHERE hub = ? AND started_at >= ? AND " + HistoryStore.COUNTED
+                        + " ORDER BY started_at")) {
             ps.setString(1, hub);
             ps.setTimestamp(2, Timestamp.from(since));
             Map<LocalDate, int[]> byDay = new LinkedHashMap<>();

@@ -204,6 +204,11 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
 
     @Override
     public void accept(RunResult r) {
+        if (r.aborted()) {
+            // cut short by a stop of the prober: no failure, no success, no sample (a deploy of hubprobe
+            // dented every hub's success and counted failures it did not have)
+            return;
+        }
         ProbeKey key = ProbeKey.of(r);
         register(key);
         double started = r.startedAt().toEpochMilli() / 1000.0;

@@ -55,4 +55,37 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
     public boolean passed() {
         return failedPhase == null;
     }
+
+    /**
+     * Cut short by a stop of the prober (reason {@code aborted}): the hub did nothing wrong, so the run
+     * counts for nothing (no failure, no pass, no uptime, no regression sample); it is kept in the
+     * history, shown as {@code aborted}.
+     */
+    public boolean aborted() {
+        return failedPhase != null && reason == Reason.ABORTED;
+    }
+
+    /** What the history, the API and the pages call the run: passed, failed or aborted. */
+    public String status() {
+        return passed() ? "passed" : aborted() ? "aborted" : "failed";
+    }
+
+    /**
+     * The fact that marks a confirming run: the probe run again at once after a failure (so a real
+     * outage pages within one interval). Kept with the other facts, so it needs no column of its own.
+     */
+    public static final String CONFIRMING_FACT = "run.confirming";
+
+    /** Whether this run is the confirming run after a failure. */
+    public boolean confirming() {
+        return "true".equals(facts.get(CONFIRMING_FACT));
+    }
+
+    /** The same result, marked as a confirming run. */
+    public RunResult asConfirming() {
+        Map<String, String> f = new java.util.LinkedHashMap<>(facts);
+        f.put(CONFIRMING_FACT, "true");
+        return new RunResult(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase,
+                reason, message, f, notes, environment, transcript);
+    }
 }

@@ -7,4 +7,12 @@ package dev.hubprobe.probe;
  */
 public interface RunSink {
     void accept(RunResult result);
+
+    /**
+     * Whether this sink still gets the result of a run whose (hub, probe) a reload removed while it ran:
+     * only the history does (a record of what happened); alerts and metrics would bring the pair back.
+     */
+    default boolean keepsResultsOfRemovedPairs() {
+        return false;
+    }
 }

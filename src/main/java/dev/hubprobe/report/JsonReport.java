@@ -22,7 +22,8 @@ public final class JsonReport {
         o.put("hub", r.hub());
         o.put("probe", r.probe());
         o.put("user", r.user());
-        o.put("status", r.passed() ? "passed" : "failed");
+        o.put("status", r.status());
+        o.put("confirming", r.confirming());
         o.put("failed_phase", r.passed() ? null : r.failedPhase().label());
         o.put("reason", r.passed() ? null : r.reason().label());
         o.put("message", r.message());
@@ -69,7 +70,7 @@ public final class JsonReport {
                 } else {
                     tls.put(key, v);
                 }
-            } else {
+            } else if (!k.equals(RunResult.CONFIRMING_FACT)) { // shown as "confirming" above
                 facts.put(k, v);
             }
         });

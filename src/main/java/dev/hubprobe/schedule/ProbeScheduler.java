@@ -299,7 +299,7 @@ public final class ProbeScheduler implements AutoCloseable {
      * @throws RejectedExecutionException when {@code maxRuns} runs are already in progress
      */
     public CompletableFuture<RunResult> runNow(ScheduledProbe probe) {
-        return CompletableFuture.supplyAsync(() -> execute(probe), runs);
+        return CompletableFuture.supplyAsync(() -> executeOnce(probe), runs);
     }
 
     /** Dispatches a scheduled run, unless the job's previous run is still going or no thread is free. */
@@ -335,23 +335,82 @@ public final class ProbeScheduler implements AutoCloseable {
     }
 
     /**
-     * Runs the probe and hands the result to the sinks. A run whose server is busy with another run
-     * waits for its turn at most one interval (its next firing would be due) and is then skipped,
-     * counted as {@code misfires{reason="busy"}}; one asked to stop while it waits ends at once. Either
-     * way nothing is recorded, as nothing ran.
+     * Confirms failures at once: after a scheduled run fails (not one cut short by a stop), the probe runs
+     * again after {@code pause}, once, and that confirming run goes to the sinks like any other (it counts
+     * toward {@code fire_after}), so a real outage pages within one interval and a blip resolves itself.
      *
-     * @throws Skipped when the run did not happen
+     * @param byHub whether a hub's failures are confirmed ({@code alerting.failure.confirm}); read at each failure, so reloads apply
+     */
+    public void confirmFailures(java.util.function.Predicate<String> byHub, Duration pause) {
+        this.confirm = byHub;
+        this.confirmPause = pause;
+    }
+
+    private volatile java.util.function.Predicate<String> confirm = hub -> false;
+    private volatile Duration confirmPause = Duration.ofSeconds(5);
+
+    /**
+     * A run on schedule: one run, and its confirming run when it failed.
+     *
+     * @throws Skipped when the run did not happen (its server stayed busy, or a stop came while it waited)
      */
     RunResult execute(ScheduledProbe probe) {
+        return execute(probe, true);
+    }
+
+    /** "Run now": the caller waits for its one result, so no confirming run follows. */
+    private RunResult executeOnce(ScheduledProbe probe) {
+        return execute(probe, false);
+    }
+
+    private RunResult execute(ScheduledProbe probe, boolean confirmFailure) {
         ProbeRunner.Abort abort = new ProbeRunner.Abort();
         String id = probe.key() + "#" + UUID.randomUUID();
+        // registered for the pause and the confirming run too, so a stop ends both at once
+        running.put(id, abort);
+        try {
+            RunResult result = runOnce(probe, abort, false);
+            if (confirmFailure && !result.passed() && !result.aborted() && configured(probe) && confirm.test(probe.hub())
+                    && pause(abort)) {
+                try {
+                    result = runOnce(probe, abort, true);
+                } catch (Skipped e) {
+                    // the failure itself is recorded; a confirming run that could not start changes nothing
+                    LOG.info("probe {}: no confirming run ({})", probe.key(), e.getMessage());
+                }
+            }
+            return result;
+        } finally {
+            running.remove(id);
+        }
+    }
+
+    /** Waits the confirming run's pause; false when a stop came meanwhile. */
+    private boolean pause(ProbeRunner.Abort abort) {
+        long end = System.nanoTime() + confirmPause.toNanos();
+        try {
+            while (!abort.requested() && System.nanoTime() < end) {
+                Thread.sleep(Math.max(1, Math.min(100, (end - System.nanoTime()) / 1_000_000)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return !abort.requested();
+    }
+
+    /** Whether the pair is still configured with this definition (a reload may have removed it mid-run). */
+    private boolean configured(ScheduledProbe probe) {
+        return probe.equals(jobs.get(probe.key().toString()));
+    }
+
+    private RunResult runOnce(ScheduledProbe probe, ProbeRunner.Abort abort, boolean confirming) {
         // Runs that share a user's server take turns (ServerTurns); per-run named servers and Binder
         // launches (a fresh user each) need none.
         boolean ownServer = probe.probe().autoServerName() || probe.target().binder() != null;
         Duration budget = probe.probe().timeouts().total();
         Duration patience = probe.interval().compareTo(budget) < 0 ? probe.interval() : budget;
         RunResult result;
-        running.put(id, abort);
         try {
             ServerTurns.Turn turn = ownServer ? () -> { } : turns.take(probe.serverKey(), budget, patience,
                     () -> closing || abort.requested());
@@ -377,10 +436,17 @@ public final class ProbeScheduler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Skipped("interrupted waiting for the server's turn: " + probe.key());
-        } finally {
-            running.remove(id);
         }
+        if (confirming) {
+            result = result.asConfirming();
+        }
+        // a pair a reload removed while it ran: its result goes to the history and nothing else (no alert
+        // fires for ever, no series comes back to /metrics)
+        boolean stillConfigured = jobs.containsKey(probe.key().toString());
         for (RunSink sink : sinks) {
+            if (!stillConfigured && !sink.keepsResultsOfRemovedPairs()) {
+                continue;
+            }
             try {
                 sink.accept(result);
             } catch (RuntimeException e) {

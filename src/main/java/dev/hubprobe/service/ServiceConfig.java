@@ -84,7 +84,8 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
     public record HubAlerting(FailureAlerts failure, RegressionAlerts regression) {
     }
 
-    public record FailureAlerts(Integer fireAfter, Integer resolveAfter, Duration reminder, String severity) {
+    /** @param confirm run the probe again at once after a failed run (default true) */
+    public record FailureAlerts(Integer fireAfter, Integer resolveAfter, Duration reminder, String severity, Boolean confirm) {
     }
 
     public record RegressionAlerts(Boolean enabled, Duration window, Integer minSamples, Integer recent, Double factor,

@@ -228,7 +228,9 @@ public final class ServiceConfigLoader {
         int resolveAfter = base.resolveAfter();
         Duration reminder = base.reminder();
         String severity = base.severity();
+        boolean confirm = base.confirm();
         if (f != null) {
+            confirm = f.confirm() != null ? f.confirm() : confirm;
             fireAfter = f.fireAfter() != null ? positive(check, at + ".failure.fire_after", f.fireAfter()) : fireAfter;
             resolveAfter = f.resolveAfter() != null ? positive(check, at + ".failure.resolve_after", f.resolveAfter()) : resolveAfter;
             reminder = f.reminder() != null ? f.reminder() : reminder;
@@ -239,7 +241,7 @@ public final class ServiceConfigLoader {
         }
         if (r == null) {
             return new AlertPolicy(fireAfter, resolveAfter, reminder, severity, base.regression(), base.window(), base.minSamples(),
-                    base.recent(), base.factor(), base.minDelta(), base.resolveFactor(), base.maintenance());
+                    base.recent(), base.factor(), base.minDelta(), base.resolveFactor(), base.maintenance(), confirm);
         }
         double factor = r.factor() != null ? r.factor() : base.factor();
         double resolveFactor = r.resolveFactor() != null ? r.resolveFactor() : base.resolveFactor();
@@ -253,7 +255,7 @@ public final class ServiceConfigLoader {
                 r.window() != null ? r.window() : base.window(),
                 r.minSamples() != null ? positive(check, at + ".regression.min_samples", r.minSamples()) : base.minSamples(),
                 r.recent() != null ? positive(check, at + ".regression.recent", r.recent()) : base.recent(),
-                factor, r.minDelta() != null ? r.minDelta() : base.minDelta(), resolveFactor, base.maintenance());
+                factor, r.minDelta() != null ? r.minDelta() : base.minDelta(), resolveFactor, base.maintenance(), confirm);
     }
 
     private static int positive(Checker check, String at, int v) throws ConfigException {

@@ -77,7 +77,14 @@ public final class ServiceState {
                 metrics.unregisterHub(gone.hub());
             }
         }
-        alerts.retainOnly(kept);
+        java.util.Map<String, Set<String>> endpoints = new java.util.HashMap<>();
+        for (ScheduledProbe p : c.probes()) {
+            Set<String> names = endpoints.computeIfAbsent(p.hub(), h -> new java.util.HashSet<>());
+            if (p.target().tls() != null) {
+                p.target().tls().endpoints().forEach(e -> names.add(e.name()));
+            }
+        }
+        alerts.retainOnly(kept, endpoints);
         alerts.tlsThresholds(c.tls());
         c.probes().forEach(p -> metrics.register(p.key(), p.interval()));
         config = c;

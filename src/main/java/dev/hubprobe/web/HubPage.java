@@ -34,9 +34,9 @@ final class HubPage {
                     .append("</caption><thead><tr><th scope=\"col\">Started</th><th scope=\"col\">Probe</th><th scope=\"col\">Status</th>"
                             + "<th scope=\"col\">Seconds</th><th scope=\"col\">Failed in</th><th scope=\"col\">Why</th></tr></thead><tbody>");
             for (RunResult r : runs) {
-                h.append("<tr class=\"").append(r.passed() ? "passed" : "failed").append("\"><td><a href=\"/runs/").append(seg(r.runId()))
+                h.append("<tr class=\"").append(r.status()).append("\"><td><a href=\"/runs/").append(seg(r.runId()))
                         .append("\">").append(Html.second(r.startedAt())).append("</a></td><td>").append(esc(r.probe())).append("</td><td>")
-                        .append(StatusPage.badge(r.passed() ? Board.State.PASSING : Board.State.FAILING)).append("</td><td class=\"num\">")
+                        .append(RunPage.badge(r)).append("</td><td class=\"num\">")
                         .append(String.format(java.util.Locale.ROOT, "%.1f", r.duration().toMillis() / 1000.0)).append("</td><td>")
                         .append(r.passed() ? "" : esc(r.failedPhase().label())).append("</td><td>")
                         .append(r.passed() ? "" : "<code>" + esc(r.reason().label()) + "</code> " + esc(Json.abbreviate(r.message(), 200)))

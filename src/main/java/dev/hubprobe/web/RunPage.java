@@ -23,15 +23,29 @@ final class RunPage {
     private RunPage() {
     }
 
+    /** A run's status: passed, failed, or aborted (cut short by a stop: counted for nothing); confirming runs say so. */
+    static String badge(RunResult r) {
+        String state = r.aborted() ? "<span class=\"state aborted\">Aborted</span>"
+                : StatusPage.badge(r.passed() ? Board.State.PASSING : Board.State.FAILING);
+        return r.confirming() ? state + " <span class=\"confirming-tag\">confirming run</span>" : state;
+    }
+
     static String render(RunResult r, PageQueries.Neighbours around, Instant now) {
         StringBuilder h = new StringBuilder();
         String title = "Run of " + r.probe() + " on " + r.hub();
         h.append("<header class=\"top\"><p class=\"crumbs\"><a href=\"/\">Status</a> › <a href=\"/hubs/").append(seg(r.hub())).append("\">")
                 .append(esc(r.hub())).append("</a></p><h1>").append(esc(title)).append("</h1>");
-        h.append("<p>").append(StatusPage.badge(r.passed() ? Board.State.PASSING : Board.State.FAILING))
+        h.append("<p>").append(badge(r))
                 .append(" · started ").append(Html.second(r.startedAt())).append(" (").append(Html.ago(r.startedAt(), now))
                 .append(") · ").append(Html.seconds(r.duration())).append(" · user <code>").append(esc(r.user())).append("</code></p>");
-        if (!r.passed()) {
+        if (r.confirming()) {
+            h.append("<p class=\"confirming\" id=\"confirming\">A confirming run: the probe ran again at once after a failure,"
+                    + " to tell an outage from a blip.</p>");
+        }
+        if (r.aborted()) {
+            h.append("<p class=\"aborted\" id=\"aborted\">Cut short by a stop of the prober in <strong class=\"phase\">")
+                    .append(esc(r.failedPhase().label())).append("</strong>: not a failure of the hub, and counted for nothing.</p>");
+        } else if (!r.passed()) {
             h.append("<p class=\"failure\" id=\"failure\">Failed in <strong class=\"phase\">").append(esc(r.failedPhase().label()))
                     .append("</strong> with <code class=\"reason\">").append(esc(r.reason().label())).append("</code>: <span class=\"message\">")
                     .append(esc(r.message())).append("</span></p>");

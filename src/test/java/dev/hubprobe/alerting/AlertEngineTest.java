@@ -76,6 +76,10 @@ class AlertEngineTest {
     }
 
     private AlertEngine engine() {
+        return engine(Duration.ofHours(1));
+    }
+
+    private AlertEngine engine(Duration resend) {
         String base = receivers.baseUrl();
         List<Notifier> notifiers = List.of(
                 new AlertmanagerNotifier(List.of(base), "http://hubprobe.example:8080"),
@@ -100,7 +104,7 @@ class AlertEngineTest {
                     public Instant instant() {
                         return clock.get();
                     }
-                }, "http://hubprobe.example:8080", Duration.ofHours(1));
+                }, "http://hubprobe.example:8080", resend);
     }
 
     private RunResult run(boolean passed, double spawnSeconds) {
@@ -334,12 +338,187 @@ class AlertEngineTest {
             awaitRequests("/hook", 4);
             String k8s = requests("/hook").get(3).getBodyAsString();
             assertTrue(k8s.contains("\"endpoint\":\"k8s-api\"") && k8s.contains("has expired"), k8s);
-            // both renewed: both resolve
+            // both renewed: both resolve, once resolve_after (2) runs in a row saw the new certificates
+            engine.accept(withCertificate(now.plus(Duration.ofDays(90)), far));
+            assertEquals(2, engine.firing().size(), "resolved after one run with the renewed certificates");
             engine.accept(withCertificate(now.plus(Duration.ofDays(90)), far));
             awaitRequests("/hook", 6);
             assertTrue(engine.firing().isEmpty(), engine.firing()::toString);
         } finally {
             engine.close();
+        }
+    }
+
+    /** A run cut short by a stop of the prober (SIGTERM mid-spawn). */
+    private RunResult aborted() {
+        now = now.plusSeconds(60);
+        RunResult r = new RunResult(UUID.randomUUID().toString(), "staging", "kernel-smoke", "bot", now, Duration.ofSeconds(4),
+                List.of(new PhaseResult(Phase.HUB_API, PhaseResult.Status.PASSED, Duration.ofMillis(10), null, null),
+                        new PhaseResult(Phase.SPAWN, PhaseResult.Status.FAILED, Duration.ofSeconds(3), Reason.ABORTED,
+                                "the prober was asked to stop during the spawn")),
+                List.of(), null, Phase.SPAWN, Reason.ABORTED, "the prober was asked to stop during the spawn", Map.of(), List.of());
+        history.accept(r);
+        return r;
+    }
+
+    @Test
+    void runsCutShortByAStopCountForNothing() throws Exception {
+        try (AlertEngine e = engine()) {
+            // two rolling restarts (and a third) with fire_after 2: nothing pages
+            e.accept(aborted());
+            e.accept(aborted());
+            e.accept(aborted());
+            assertTrue(e.firing().isEmpty(), "aborted runs paged: " + e.firing());
+            // not a pass either: a failure, aborts, a failure is two failures in a row
+            e.accept(run(false, 1));
+            e.accept(aborted());
+            e.accept(run(false, 1));
+            assertEquals(1, e.firing().size());
+            assertEquals("spawn_failed", e.firing().get(0).annotations().get("reason"));
+            // and an abort between two passes does not keep the alert open
+            e.accept(run(true, 1));
+            e.accept(aborted());
+            e.accept(run(true, 1));
+            assertTrue(e.firing().isEmpty(), "two passes around an abort resolve: " + e.firing());
+        }
+        awaitRequests("/hook", 2);
+        assertTrue(requests("/hook").stream().noneMatch(q -> q.getBodyAsString().contains("aborted")), "an abort reached a receiver");
+    }
+
+    private int amRequests() {
+        return requests("/api/v2/alerts").size();
+    }
+
+    @Test
+    void maintenanceSendsNothingNewAndLetsAnOpenAlertResolve() throws Exception {
+        Instant start = now.plus(Duration.ofMinutes(10));
+        policy = new AlertPolicy(2, 2, Duration.ofMinutes(30), "page", true, Duration.ofDays(30), 10, 3, 2.0, Duration.ofSeconds(30),
+                1.5, List.of(new AlertPolicy.Window(start, start.plus(Duration.ofHours(6)), "upgrade")));
+        try (AlertEngine e = engine(Duration.ofMillis(100))) {
+            e.accept(run(false, 1));
+            e.accept(run(false, 1));
+            assertEquals(1, e.firing().size(), "fires before the window");
+            awaitRequests("/hook", 1);
+            now = start.plusSeconds(1); // the window begins with the alert open
+            Thread.sleep(400); // the resender's rounds: nothing re-sent to Alertmanager in the window
+            int am = amRequests();
+            for (int i = 0; i < 40; i++) {
+                e.accept(run(false, 1)); // 40 minutes of failures, past the 30 min reminder: no reminder
+            }
+            Thread.sleep(500);
+            assertEquals(am, amRequests(), "re-sent to Alertmanager during maintenance");
+            awaitRequests("/hook", 1);
+            // the hub comes back inside the window: the open alert resolves as usual
+            e.accept(run(true, 1));
+            e.accept(run(true, 1));
+            assertTrue(e.firing().isEmpty(), "the open alert did not resolve in maintenance: " + e.firing());
+            awaitRequests("/hook", 2);
+            assertTrue(requests("/hook").get(1).getBodyAsString().contains("\"status\":\"resolved\""));
+            // still inside the window: a new outage does not page
+            for (int i = 0; i < 5; i++) {
+                e.accept(run(false, 1));
+            }
+            assertTrue(e.firing().isEmpty(), "a new alert fired in maintenance");
+        }
+        awaitRequests("/hook", 2);
+    }
+
+    @Test
+    void aSilenceStopsRemindersAndReSendsButNotTheResolve() throws Exception {
+        try (AlertEngine e = engine(Duration.ofMillis(100))) {
+            e.accept(run(false, 1));
+            e.accept(run(false, 1));
+            awaitRequests("/hook", 1);
+            e.store().silence("staging", now.plus(Duration.ofHours(1)), "planned upgrade");
+            Thread.sleep(300);
+            int am = amRequests();
+            Thread.sleep(600);
+            assertEquals(am, amRequests(), "re-sent to Alertmanager while silenced");
+            e.accept(run(true, 1));
+            e.accept(run(true, 1));
+            assertTrue(e.firing().isEmpty());
+            awaitRequests("/hook", 2);
+        }
+    }
+
+    /** A passing run whose spawn had (or not) a scale-up of this many seconds. */
+    private RunResult withScaleUp(Double scaleUpSeconds) {
+        now = now.plusSeconds(60);
+        List<PhaseResult> spawn = scaleUpSeconds == null ? List.of()
+                : List.of(new PhaseResult(Phase.SPAWN_SCALE_UP, PhaseResult.Status.PASSED, Duration.ofMillis(Math.round(scaleUpSeconds * 1000)),
+                null, null));
+        RunResult r = new RunResult(UUID.randomUUID().toString(), "staging", "kernel-smoke", "bot", now, Duration.ofSeconds(30),
+                List.of(new PhaseResult(Phase.HUB_API, PhaseResult.Status.PASSED, Duration.ofMillis(10), null, null),
+                        new PhaseResult(Phase.SPAWN, PhaseResult.Status.PASSED, Duration.ofSeconds(20), null, null)),
+                spawn, scaleUpSeconds != null, null, null, null, Map.of(), List.of());
+        history.accept(r);
+        return r;
+    }
+
+    private boolean scaleUpFiring(AlertEngine e) {
+        return e.firing().stream().anyMatch(a -> a.kind() == Alert.Kind.REGRESSION && "spawn_scale_up".equals(a.phase()));
+    }
+
+    @Test
+    void aPhaseOnlySomeRunsHaveIsJudgedOnTheRunsThatHaveIt() throws Exception {
+        policy = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(30), 4, 3, 2.0, Duration.ofSeconds(5),
+                1.5, List.of());
+        try (AlertEngine e = engine()) {
+            for (int i = 0; i < 15; i++) {
+                e.accept(withScaleUp(i % 3 == 0 ? 10.0 : null)); // a scale-up every third spawn, 10 s
+            }
+            for (int i = 0; i < 3; i++) {
+                e.accept(withScaleUp(60.0)); // three slow scale-ups in a row
+            }
+            assertTrue(scaleUpFiring(e), "slow scale-ups fire: " + e.firing());
+            // fast again, but only every third spawn scales up: judged on the last three that did
+            for (int i = 0; i < 9; i++) {
+                e.accept(withScaleUp(i % 3 == 0 ? 10.0 : null));
+            }
+            assertTrue(!scaleUpFiring(e), "the scale-up regression stays firing although its last 3 samples are fast: " + e.firing());
+        }
+        awaitRequests("/hook", 2);
+        assertTrue(requests("/hook").get(1).getBodyAsString().contains("\"status\":\"resolved\""));
+    }
+
+    @Test
+    void aPhaseWithoutASampleForTheWindowResolves() throws Exception {
+        policy = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(1), 4, 3, 2.0, Duration.ofSeconds(5),
+                1.5, List.of());
+        try (AlertEngine e = engine()) {
+            for (int i = 0; i < 6; i++) {
+                e.accept(withScaleUp(10.0));
+            }
+            for (int i = 0; i < 3; i++) {
+                e.accept(withScaleUp(60.0));
+            }
+            assertTrue(scaleUpFiring(e));
+            e.accept(withScaleUp(null));
+            assertTrue(scaleUpFiring(e), "resolved before the window passed without a sample");
+            now = now.plus(Duration.ofDays(1)); // the cluster no longer scales up: no sample for a whole window
+            e.accept(withScaleUp(null));
+            assertTrue(!scaleUpFiring(e), "no sample for the window and still firing: " + e.firing());
+        }
+        awaitRequests("/hook", 2);
+    }
+
+    @Test
+    void aCertificateAlertResolvesOnlyAfterResolveAfterRunsSawTheRenewedOne() throws Exception {
+        Instant far = now.plus(Duration.ofDays(300));
+        try (AlertEngine e = engine()) {
+            e.accept(withCertificate(now.plus(Duration.ofDays(5)), far)); // under 7 days: a page
+            awaitRequests("/hook", 1);
+            // behind a load balancer, one backend renewed and one not: each run sees either
+            for (int i = 0; i < 4; i++) {
+                e.accept(withCertificate(now.plus(Duration.ofDays(i % 2 == 0 ? 89 : 5)), far));
+            }
+            assertEquals(1, e.firing().size(), "the certificate alert flapped");
+            awaitRequests("/hook", 1);
+            e.accept(withCertificate(now.plus(Duration.ofDays(89)), far));
+            assertEquals(1, e.firing().size(), "one run with the new certificate is not resolve_after (2)");
+            e.accept(withCertificate(now.plus(Duration.ofDays(89)), far));
+            assertTrue(e.firing().isEmpty(), e.firing()::toString);
+            awaitRequests("/hook", 2);
         }
     }
 }

@@ -164,4 +164,32 @@ class HistoryStoreTest {
             assertEquals(2, h.pages().days("a", now.minus(Duration.ofDays(5))).size());
         }
     }
+
+    @Test
+    void aRunCutShortByAStopIsKeptAsAbortedAndIsNotThePairsState() {
+        try (HistoryStore h = open()) {
+            Instant t0 = Instant.parse("2026-11-22T10:00:00Z");
+            RunResult passed = run("alpha", t0, true);
+            h.accept(passed);
+            RunResult cut = new RunResult(UUID.randomUUID().toString(), "alpha", "kernel-smoke", "bot", t0.plusSeconds(60),
+                    Duration.ofSeconds(3), List.of(new PhaseResult(Phase.SPAWN, PhaseResult.Status.FAILED, Duration.ofSeconds(2),
+                    Reason.ABORTED, "the prober was asked to stop during the spawn")), List.of(), null, Phase.SPAWN, Reason.ABORTED,
+                    "the prober was asked to stop during the spawn", Map.of(), List.of());
+            h.accept(cut);
+            // kept, and shown as aborted (the API's JSON of a run)
+            RunResult back = h.run(cut.runId()).orElseThrow();
+            assertEquals("aborted", dev.hubprobe.report.JsonReport.toJson(back).path("status").asText());
+            assertEquals("passed", dev.hubprobe.report.JsonReport.toJson(passed).path("status").asText());
+            assertEquals(2, h.runs("alpha", null, null, 10).size());
+            // not the pair's state (status page, /api/v1/hubs, /metrics), and not among its failures
+            ProbeKey k = new ProbeKey("alpha", "kernel-smoke");
+            assertEquals(passed.runId(), h.latest(List.of(k)).get(k).runId());
+            assertTrue(h.runs("alpha", null, null, false, 10).isEmpty(), "an aborted run listed as failed");
+            // nor in the status page's days: one run that counts, none failed
+            List<PageQueries.Day> days = h.pages().days("alpha", t0.minusSeconds(3600));
+            assertEquals(1, days.size());
+            assertEquals(1, days.get(0).runs());
+            assertEquals(0, days.get(0).failed());
+        }
+    }
 }

@@ -144,4 +144,25 @@ class ProbeMetricsTest {
         assertTrue(after.contains("hubprobe_scale_up_duration_seconds_count{hub=\"hub-4\",probe=\"a\"} 1"), after);
         metrics.close();
     }
+
+    @Test
+    void aRunCutShortByAStopIsNeitherAFailureNorASuccess() {
+        ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
+        try {
+            metrics.accept(run("alpha"));
+            RunResult cut = new RunResult(UUID.randomUUID().toString(), "alpha", "kernel-smoke", "bot", Instant.now(), Duration.ofSeconds(2),
+                    List.of(new PhaseResult(Phase.SPAWN, PhaseResult.Status.FAILED, Duration.ofSeconds(1), dev.hubprobe.probe.Reason.ABORTED,
+                            "the prober was asked to stop")), List.of(), null, Phase.SPAWN, dev.hubprobe.probe.Reason.ABORTED,
+                    "the prober was asked to stop", Map.of(), List.of());
+            metrics.accept(cut);
+            String scrape = metrics.scrape(null);
+            assertTrue(scrape.contains("hubprobe_probe_success{hub=\"alpha\",probe=\"kernel-smoke\"} 1.0"), scrape);
+            assertTrue(scrape.contains("hubprobe_runs_total{hub=\"alpha\",probe=\"kernel-smoke\",result=\"failure\"} 0.0"), scrape);
+            assertTrue(scrape.contains("hubprobe_runs_total{hub=\"alpha\",probe=\"kernel-smoke\",result=\"success\"} 1.0"), scrape);
+            assertFalse(scrape.contains("hubprobe_failures_total{"), "an aborted run counted as a failure:\n" + scrape);
+            assertTrue(scrape.contains("hubprobe_probe_duration_seconds_count{hub=\"alpha\",probe=\"kernel-smoke\"} 1"), scrape);
+        } finally {
+            metrics.close();
+        }
+    }
 }

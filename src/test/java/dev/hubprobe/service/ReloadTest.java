@@ -142,4 +142,81 @@ class ReloadTest {
         }
         receiver.verify(1, postRequestedFor(urlEqualTo("/hook")).withRequestBody(matchingJsonPath("$.status", com.github.tomakehurst.wiremock.client.WireMock.equalTo("resolved"))));
     }
+
+    @Test
+    void aRunOfAHubRemovedWhileItRanIsRecordedAndNothingElse() throws Exception {
+        Path file = config("alpha", "beta");
+        LoadedConfig c = ServiceConfigLoader.load(file);
+        history = HistoryStore.open(dir.resolve("data/h"));
+        metrics = new ProbeMetrics("test", Duration.ZERO);
+        AtomicReference<ServiceState> state = new AtomicReference<>();
+        alerts = new AlertEngine(new AlertStore(history.dataSource()),
+                new Dispatcher(c.notifiers(), new Outbox(history.dataSource(), "test", Clock.systemUTC()), metrics.registry(), Duration.ofMillis(20), 1), history,
+                hub -> state.get().config().policy(hub), metrics.registry(), Clock.systemUTC(), null, Duration.ofHours(1));
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        // the run of beta is in flight (a spawn) while the reload removes beta; it then fails
+        scheduler = new ProbeScheduler(2, (p, abort) -> {
+            running.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return failed(p.hub());
+        }, List.of(history, metrics, alerts), metrics.registry());
+        state.set(new ServiceState(c, scheduler, history, metrics, alerts));
+        state.get().apply(c);
+        java.util.concurrent.CompletableFuture<RunResult> run = state.get().runNow(new dev.hubprobe.probe.ProbeKey("beta", "smoke")).orElseThrow();
+        running.await();
+        config("alpha");
+        assertTrue(state.get().reload().isEmpty(), "reload accepted");
+        release.countDown();
+        RunResult r = run.get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertEquals(r.runId(), history.run(r.runId()).orElseThrow().runId(), "the finishing run is in the history");
+        assertTrue(alerts.firing().isEmpty(), "the removed hub's run fired an alert: " + alerts.firing());
+        String scrape = metrics.scrape(null);
+        assertFalse(scrape.contains("hub=\"beta\""), "the removed hub's series came back:\n" + scrape);
+        Thread.sleep(300);
+        receiver.verify(0, postRequestedFor(urlEqualTo("/hook")));
+    }
+
+    @Test
+    void anEndpointTakenOutOfTlsEndpointsResolvesItsAlert() throws Exception {
+        Files.createDirectories(dir.resolve("probes"));
+        Files.writeString(dir.resolve("probes/smoke.yml"), "cells: [{code: print(1)}]\n");
+        Files.writeString(dir.resolve("hook-url"), receiver.baseUrl() + "/hook\n");
+        String head = """
+                history: {path: data/h}
+                probes_dir: probes
+                defaults: {interval: 1h}
+                alerting:
+                  notifiers: [{webhook: {url: "${file:hook-url}"}}]
+                hubs:
+                  - name: alpha
+                    url: 'http://127.0.0.1:9/'
+                    auth: {token: '${env:PATH}'}
+                    user: bot
+                    probes: [{probe: smoke}]
+                """;
+        Path file = dir.resolve("hubprobe.yml");
+        Files.writeString(file, head + "    tls_endpoints: [{name: k8s-api, address: '127.0.0.1:6443'}]\n");
+        ServiceState s = service(file);
+        RunResult r = new RunResult(UUID.randomUUID().toString(), "alpha", "smoke", "bot", Instant.now(), Duration.ofSeconds(3),
+                List.of(new PhaseResult(Phase.HUB_API, PhaseResult.Status.PASSED, Duration.ofSeconds(1), null, null)), List.of(), null,
+                null, null, null, Map.of("tls.endpoint.k8s-api.not_after", Instant.now().minus(Duration.ofDays(1)).toString()), List.of());
+        history.accept(r);
+        alerts.accept(r);
+        assertEquals(1, alerts.firing().size(), "the expired endpoint certificate fires");
+
+        Files.writeString(file, head); // the endpoint is no longer listed
+        assertTrue(s.reload().isEmpty(), "reload accepted");
+        assertTrue(alerts.firing().isEmpty(), "the alert of an endpoint no longer listed still fires: " + alerts.firing());
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (receiver.findAll(postRequestedFor(urlEqualTo("/hook"))).size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        receiver.verify(1, postRequestedFor(urlEqualTo("/hook")).withRequestBody(matchingJsonPath("$.status", com.github.tomakehurst.wiremock.client.WireMock.equalTo("resolved"))));
+    }
 }

@@ -228,4 +228,16 @@ class ServiceConfigLoaderTest {
         assertEquals(List.of(new ProbeTarget.Endpoint("k8s-api", "10.0.0.5", 6443)), ok.probes().get(0).target().tls().endpoints());
         assertEquals("gh/org/repo/main", ok.probes().get(1).target().binder().repo());
     }
+
+    @Test
+    void failuresAreConfirmedByDefaultAndAHubOrTheWholeConfigCanTurnItOff() throws Exception {
+        assertTrue(ServiceConfigLoader.load(write(HUB)).policy("staging").confirm(), "alerting.failure.confirm defaults to true");
+        assertFalse(ServiceConfigLoader.load(write("alerting: {failure: {confirm: false}}\n" + HUB)).policy("staging").confirm());
+        LoadedConfig perHub = ServiceConfigLoader.load(write(HUB.replace("    user: hubprobe-bot\n",
+                "    user: hubprobe-bot\n    alerting: {failure: {confirm: false}}\n")));
+        assertFalse(perHub.policy("staging").confirm());
+        ConfigException e = bad("alerting: {failure: {confirm: sometimes}}\n" + HUB);
+        assertEquals("alerting.failure.confirm", e.keyPath());
+        assertTrue(e.getMessage().contains("sometimes"), e.getMessage());
+    }
 }
