@@ -45,7 +45,7 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
 
     /** Overrides of a probe file's timeouts, for a deployment that is slower or faster than usual. */
     public record Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup, Duration build,
-                           Duration launch, Duration environment) {
+                           Duration launch, Duration environment, Duration tls) {
     }
 
     /** @param name the {@code hub} label: lower-case letters, digits and '-' */

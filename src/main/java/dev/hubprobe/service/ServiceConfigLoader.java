@@ -378,7 +378,8 @@ public final class ServiceConfigLoader {
         return new ProbeDefinition.Timeouts(o.hub() != null ? o.hub() : t.hub(), o.spawn() != null ? o.spawn() : t.spawn(),
                 o.kernel() != null ? o.kernel() : t.kernel(), o.execute() != null ? o.execute() : t.execute(),
                 o.cleanup() != null ? o.cleanup() : t.cleanup(), o.build() != null ? o.build() : t.build(),
-                o.launch() != null ? o.launch() : t.launch(), o.environment() != null ? o.environment() : t.environment());
+                o.launch() != null ? o.launch() : t.launch(), o.environment() != null ? o.environment() : t.environment(),
+                o.tls() != null ? o.tls() : t.tls());
     }
 
     /** Errors at a key path, with the line found in the file's text. */
