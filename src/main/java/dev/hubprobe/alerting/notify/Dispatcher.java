@@ -148,7 +148,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             ScheduledFuture<?> keep;
             try {
-                keep = leases.scheduleAtFixedRate(() -> extend(entry), lease.toMillis() / 3, lease.toMillis() / 3, TimeUnit.MILLISECONDS);
+                keep = leases.scheduleAtFixedRate(() -> keepClaim(entry), lease.toMillis() / 3, lease.toMillis() / 3, TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
                 release(entry, clock.instant()); // closed meanwhile: left for a replica or the next start
                 return;
@@ -197,6 +197,16 @@ public final class Dispatcher implements AutoCloseable {
                         entry.event().alert().key(), e.getMessage());
             }
             return false;
+        }
+
+        /** While the attempt runs; a claim lost meanwhile shows when the attempt ends (done finds the row taken over). */
+        private void keepClaim(Outbox.Entry entry) {
+            try {
+                outbox.extend(entry, lease);
+            } catch (RuntimeException e) {
+                LOG.warn("notifier {}: cannot keep the claim on {} of {}: {}", notifier.name(), entry.event().type(),
+                        entry.event().alert().key(), e.getMessage());
+            }
         }
 
         private void finish(Outbox.Entry entry) {
