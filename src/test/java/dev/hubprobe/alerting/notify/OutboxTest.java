@@ -334,6 +334,7 @@ class OutboxTest {
 
     private static List<String> attempts(WireMockServer receiver, boolean acceptedOnly) {
         List<ServeEvent> events = new ArrayList<>(receiver.getAllServeEvents());
+        java.util.Collections.reverse(events); // WireMock lists the newest first; requests within one millisecond keep their order
         events.sort(java.util.Comparator.comparing(e -> e.getRequest().getLoggedDate()));
         List<String> out = new ArrayList<>();
         for (ServeEvent e : events) {
