@@ -129,6 +129,17 @@ class ServiceConfigLoaderTest {
     }
 
     @Test
+    void listedTlsEndpointsHaveATimeoutOfTheirOwnTenSecondsUnlessSet() throws Exception {
+        assertEquals(Duration.ofSeconds(10), ServiceConfigLoader.load(write(HUB)).probes().get(0).probe().timeouts().tls());
+        LoadedConfig set = ServiceConfigLoader.load(write("defaults: {timeouts: {tls: 3s}}\n" + HUB));
+        assertEquals(Duration.ofSeconds(3), set.probes().get(0).probe().timeouts().tls());
+        assertEquals(Duration.ofSeconds(30), set.probes().get(0).probe().timeouts().hub(), "the hub's budget is its own");
+        ConfigException bad = bad("defaults: {timeouts: {tls: ten}}\n" + HUB);
+        assertEquals("defaults.timeouts.tls", bad.keyPath());
+        assertTrue(bad.getMessage().contains("'ten'"), bad.getMessage());
+    }
+
+    @Test
     void keyNestedOneLevelOff() throws Exception {
         // incident 5: a chart upgrade nested a key one level too deep; ours says where
         ConfigException e = bad("""
