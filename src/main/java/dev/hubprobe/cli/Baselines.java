@@ -3,6 +3,7 @@ package dev.hubprobe.cli;
 import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hubprobe.alerting.AlertPolicy;
+import dev.hubprobe.config.Secret;
 import dev.hubprobe.environment.Environment;
 import dev.hubprobe.environment.EnvironmentDiff;
 import dev.hubprobe.environment.Package;
@@ -28,13 +29,27 @@ final class Baselines {
     private Baselines() {
     }
 
-    /** The phases that regressed, described for a person; empty when none did. */
-    static List<String> regressions(String service, RunResult run) throws IOException {
+    /**
+     * The service answered 401: its reads need {@code server.read_token}, and none (or the wrong one) was
+     * given. The message names the options that give it, never the token.
+     */
+    static final class Unauthorized extends IOException {
+        Unauthorized(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The phases that regressed, described for a person; empty when none did.
+     *
+     * @param token the service's read token ({@code server.read_token}), or null for a service whose reads are open
+     */
+    static List<String> regressions(String service, Secret token, RunResult run) throws IOException {
         HttpUrl base = HttpUrl.parse(service);
         if (base == null) {
             throw new IOException("'" + service + "' is not an http(s) URL");
         }
-        JsonNode b = get(base.newBuilder().encodedPath("/api/v1/baselines").addQueryParameter("hub", run.hub())
+        JsonNode b = get(token, base.newBuilder().encodedPath("/api/v1/baselines").addQueryParameter("hub", run.hub())
                 .addQueryParameter("probe", run.probe()).build());
         double factor = b.path("factor").asDouble(2.0);
         double minDelta = b.path("min_delta_seconds").asDouble(30);
@@ -72,7 +87,7 @@ final class Baselines {
      *
      * @return empty when the service has no passing run of the hub with an environment
      */
-    static Optional<EnvironmentChange> environmentChange(String service, RunResult run) throws IOException {
+    static Optional<EnvironmentChange> environmentChange(String service, Secret token, RunResult run) throws IOException {
         HttpUrl base = HttpUrl.parse(service);
         if (base == null) {
             throw new IOException("'" + service + "' is not an http(s) URL");
@@ -84,7 +99,7 @@ final class Baselines {
             if (probe != null) {
                 runs.addQueryParameter("probe", probe);
             }
-            for (JsonNode r : get(runs.build())) {
+            for (JsonNode r : get(token, runs.build())) {
                 if (r.path("environment").hasNonNull("fingerprint")) {
                     last = r;
                     break;
@@ -98,7 +113,7 @@ final class Baselines {
             return Optional.empty();
         }
         String fingerprint = last.path("environment").path("fingerprint").asText();
-        JsonNode env = get(base.newBuilder().encodedPath("/api/v1/hubs").addPathSegment(run.hub()).addPathSegment("environments")
+        JsonNode env = get(token, base.newBuilder().encodedPath("/api/v1/hubs").addPathSegment(run.hub()).addPathSegment("environments")
                 .addPathSegment(fingerprint).build());
         List<Package> packages = new ArrayList<>();
         for (JsonNode p : env.path("packages")) {
@@ -111,9 +126,20 @@ final class Baselines {
                 fingerprint, EnvironmentDiff.between(before, run.environment())));
     }
 
-    private static JsonNode get(HttpUrl url) throws IOException {
+    private static JsonNode get(Secret token, HttpUrl url) throws IOException {
         OkHttpClient http = new OkHttpClient.Builder().callTimeout(15, TimeUnit.SECONDS).build();
-        try (Response r = http.newCall(new Request.Builder().url(url).build()).execute()) {
+        Request.Builder request = new Request.Builder().url(url);
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token.reveal());
+        }
+        try (Response r = http.newCall(request.build()).execute()) {
+            if (r.code() == 401) {
+                throw new Unauthorized(token == null
+                        ? "the service needs a read token (its server.read_token) for GET " + url.encodedPath()
+                        + ": give it with --baseline-token-env VAR or --baseline-token-file FILE"
+                        : "the service refused the read token given with --baseline-token-env/--baseline-token-file (401 on GET "
+                        + url.encodedPath() + "): it must be the service's server.read_token or server.api_token");
+            }
             if (!r.isSuccessful()) {
                 throw new IOException("GET " + url.encodedPath() + " answered " + r.code());
             }

@@ -110,8 +110,23 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--baseline-from", paramLabel = "URL", description = "A running hubprobe service: print what changed in the user "
             + "environment since its last passing run of this hub (--hub-name), and exit 3 if the run "
-            + "passed but a phase is slower than that service's baseline for this hub (--hub-name) and probe.")
+            + "passed but a phase is slower than that service's baseline for this hub (--hub-name) and probe. A service with "
+            + "server.read_token set needs --baseline-token-env or --baseline-token-file.")
     String baselineFrom;
+
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "0..1")
+    BaselineToken baselineToken;
+
+    /** The read token of a service whose reads are guarded ({@code server.read_token}); never an argument's value. */
+    static final class BaselineToken {
+        @Option(names = "--baseline-token-env", paramLabel = "VAR", description = "With --baseline-from: environment variable "
+                + "holding the service's read token (its server.read_token, or server.api_token).")
+        String env;
+
+        @Option(names = "--baseline-token-file", paramLabel = "FILE", description = "With --baseline-from: file holding the "
+                + "service's read token.")
+        Path file;
+    }
 
     @Option(names = {"-v", "--verbose"}, description = "Log progress to stderr.")
     boolean verbose;
@@ -127,9 +142,11 @@ public final class CheckCommand implements Callable<Integer> {
         }
         ProbeTarget target;
         ProbeDefinition probe;
+        Secret serviceToken;
         try {
             target = target();
             probe = probe();
+            serviceToken = baselineToken();
         } catch (ConfigException e) {
             err.println("hubprobe: " + e.getMessage());
             return Main.USAGE;
@@ -145,7 +162,10 @@ public final class CheckCommand implements Callable<Integer> {
         List<String> regressions = List.of();
         if (baselineFrom != null && result.passed()) {
             try {
-                regressions = Baselines.regressions(baselineFrom, result);
+                regressions = Baselines.regressions(baselineFrom, serviceToken, result);
+            } catch (Baselines.Unauthorized e) {
+                err.println("hubprobe: --baseline-from: " + e.getMessage());
+                return Main.USAGE;
             } catch (IOException | RuntimeException e) {
                 err.println("hubprobe: --baseline-from: cannot read baselines: " + e.getMessage());
                 return Main.USAGE;
@@ -155,7 +175,13 @@ public final class CheckCommand implements Callable<Integer> {
         Optional<Baselines.EnvironmentChange> envChange = Optional.empty();
         if (baselineFrom != null && result.environment() != null) {
             try {
-                envChange = Baselines.environmentChange(baselineFrom, result);
+                envChange = Baselines.environmentChange(baselineFrom, serviceToken, result);
+            } catch (Baselines.Unauthorized e) {
+                // a usage error, as for the baselines; a failed run still exits 1 (that is what a rollback needs)
+                err.println("hubprobe: --baseline-from: " + e.getMessage());
+                if (result.passed()) {
+                    return Main.USAGE;
+                }
             } catch (IOException | RuntimeException e) {
                 err.println("hubprobe: --baseline-from: cannot read the service's environments: " + e.getMessage());
             }
@@ -234,6 +260,19 @@ public final class CheckCommand implements Callable<Integer> {
             credentials = new ProbeTarget.Password(auth.form.username, secret);
         }
         return new ProbeTarget(name, url.toString(), user, credentials, tls());
+    }
+
+    /** The service's read token, read before the run so that a missing variable or file stops at once. */
+    private Secret baselineToken() throws ConfigException {
+        if (baselineToken == null) {
+            return null;
+        }
+        String option = baselineToken.env != null ? "--baseline-token-env" : "--baseline-token-file";
+        if (baselineFrom == null) {
+            throw new ConfigException(null, 0, option, "goes with --baseline-from URL");
+        }
+        return baselineToken.env != null ? named(option, () -> Secret.fromEnv(baselineToken.env))
+                : named(option, () -> Secret.fromFile(baselineToken.file));
     }
 
     private ProbeTarget.Tls tls() throws ConfigException {

@@ -92,7 +92,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         // connection it holds (its lock's), never a second from the pool
         Outbox outbox = new Outbox(alertStore.decisionConnections(), instance, Clock.systemUTC());
         AlertEngine alerts = new AlertEngine(alertStore,
-                new Dispatcher(loaded.notifiers(), outbox, metrics.registry(), Duration.ofSeconds(1), 5), history,
+                new Dispatcher(loaded.notifiers(), outbox, metrics.registry(), loaded.delivery()), history,
                 hub -> current.get() == null ? loaded.policy(hub) : current.get().config().policy(hub),
                 metrics.registry(), Clock.systemUTC(), loaded.externalUrl(), loaded.resend());
         // history first: the regression baseline reads it, the current run included
@@ -150,9 +150,12 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         housekeeping.scheduleAtFixedRate(() -> {
             try {
                 int n = history.deleteBefore(Instant.now().minus(retention));
-                int stale = outbox.deleteBefore(Instant.now().minus(Duration.ofDays(1)));
+                // a configured notifier gives up on its own rows at give_up_after; what is left an hour later
+                // belongs to no notifier (one removed from the config)
+                int stale = outbox.deleteBefore(Instant.now().minus(loaded.delivery().giveUpAfter()).minus(Duration.ofHours(1)));
                 if (stale > 0) {
-                    LOG.warn("dropped {} notifications no notifier took in a day (a notifier removed from the config?)", stale);
+                    LOG.warn("dropped {} notifications no notifier took within alerting.give_up_after (a notifier removed from the config?)",
+                            stale);
                 }
                 if (n > 0) {
                     LOG.info("history retention: deleted {} runs older than {}", n, retention);

@@ -121,32 +121,39 @@ public record ProbeDefinition(String name, String description, String kernel, St
      * How long each phase may take: {@code hub} is the budget of hub_api, login and binder_health each, {@code build}
      * and {@code launch} those of a BinderHub's build and launch, {@code kernel}
      * of kernel_start and of kernel_connect each, {@code cleanup} of kernel_shutdown and of stop each, and
-     * {@code environment} of the environment capture after the cells (not a phase: it never fails a run).
+     * {@code environment} of the environment capture after the cells (not a phase: it never fails a run);
+     * {@code tls} that of each listed {@code tls_endpoints} inspection, made beside the run (not a phase either).
      */
     public record Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup,
-                           Duration build, Duration launch, Duration environment) {
+                           Duration build, Duration launch, Duration environment, Duration tls) {
         public static final Timeouts DEFAULTS = new Timeouts(Duration.ofSeconds(30), Duration.ofMinutes(10),
                 Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(30), Duration.ofMinutes(10),
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), Duration.ofSeconds(10));
 
         public Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup) {
-            this(hub, spawn, kernel, execute, cleanup, null, null, null);
+            this(hub, spawn, kernel, execute, cleanup, null, null, null, null);
+        }
+
+        public Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup,
+                        Duration build, Duration launch, Duration environment) {
+            this(hub, spawn, kernel, execute, cleanup, build, launch, environment, null);
         }
 
         Timeouts orDefaults() {
             return new Timeouts(hub == null ? DEFAULTS.hub : hub, spawn == null ? DEFAULTS.spawn : spawn,
                     kernel == null ? DEFAULTS.kernel : kernel, execute == null ? DEFAULTS.execute : execute,
                     cleanup == null ? DEFAULTS.cleanup : cleanup, build == null ? DEFAULTS.build : build,
-                    launch == null ? DEFAULTS.launch : launch, environment == null ? DEFAULTS.environment : environment);
+                    launch == null ? DEFAULTS.launch : launch, environment == null ? DEFAULTS.environment : environment,
+                    tls == null ? DEFAULTS.tls : tls);
         }
 
         public Timeouts withSpawn(Duration newSpawn) {
-            return new Timeouts(hub, newSpawn, kernel, execute, cleanup, build, launch, environment);
+            return new Timeouts(hub, newSpawn, kernel, execute, cleanup, build, launch, environment, tls);
         }
 
         public Timeouts withBuild(Duration newBuild, Duration newLaunch) {
             return new Timeouts(hub, spawn, kernel, execute, cleanup, newBuild == null ? build : newBuild,
-                    newLaunch == null ? launch : newLaunch, environment);
+                    newLaunch == null ? launch : newLaunch, environment, tls);
         }
 
         /** The budget of one phase. */

@@ -11,6 +11,7 @@ import dev.hubprobe.jupyter.Deadline;
 import dev.hubprobe.jupyter.binder.BinderClient;
 import dev.hubprobe.probe.steps.BinderHealthStep;
 import dev.hubprobe.probe.steps.BuildStep;
+import dev.hubprobe.probe.steps.EndpointCertificates;
 import dev.hubprobe.probe.steps.ExecuteStep;
 import dev.hubprobe.probe.steps.LaunchStep;
 import dev.hubprobe.probe.steps.ServerShutdownStep;
@@ -91,6 +92,8 @@ public final class ProbeRunner {
         try (HubClient hub = isBinder ? null : HubClient.create(url, hubSettings, deadline);
              BinderClient binder = isBinder ? BinderClient.create(url, hubSettings, deadline) : null) {
             ProbeContext ctx = new ProbeContext(runId, target, probe, hub, binder, deadline, clock, redactor);
+            // the listed endpoints beside the run, not in a phase: one that hangs never spends the hub's budget
+            EndpointCertificates endpoints = EndpointCertificates.start(target, probe.timeouts().tls(), clock);
             Runnable cancelCalls = isBinder ? binder::cancelAll : hub::cancelAll;
             abort.attach(() -> {
                 ctx.aborted = true;
@@ -134,6 +137,7 @@ public final class ProbeRunner {
                 }
             }
             Duration total = Duration.ofNanos(clock.nanoTime() - start);
+            endpoints.into(ctx.facts, ctx.notes); // done long since, unless the run was shorter than timeouts.tls
             List<PhaseResult> detail = isBinder ? ctx.buildPhases : spawnPhases(ctx.spawnAnatomy);
             RunResult result = new RunResult(runId, target.hub(), probe.name(), ctx.user != null ? ctx.user : target.user(),
                     startedAt, total, phases, detail,

@@ -3,6 +3,7 @@ package dev.hubprobe.service;
 import dev.hubprobe.schedule.ScheduledProbe;
 import dev.hubprobe.alerting.AlertPolicy;
 import dev.hubprobe.alerting.TlsThresholds;
+import dev.hubprobe.alerting.notify.Dispatcher;
 import dev.hubprobe.alerting.notify.Notifier;
 import dev.hubprobe.config.Secret;
 import java.nio.file.Path;
@@ -14,7 +15,8 @@ import java.util.Map;
 public record LoadedConfig(Path file, int port, Secret apiToken, Secret readToken, Path historyPath, Duration retention,
                            int threads, Duration jitter, List<ScheduledProbe> probes,
                            List<Notifier> notifiers, String externalUrl, Duration resend,
-                           Map<String, AlertPolicy> policies, TlsThresholds tls, StatusPage statusPage, SharedDb sharedDb) {
+                           Map<String, AlertPolicy> policies, TlsThresholds tls, StatusPage statusPage, SharedDb sharedDb,
+                           Dispatcher.Retry delivery) {
 
     /** A PostgreSQL history shared by replicas; {@code historyPath} is null then. */
     public record SharedDb(String url, String user, Secret password) {

@@ -45,7 +45,7 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
 
     /** Overrides of a probe file's timeouts, for a deployment that is slower or faster than usual. */
     public record Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup, Duration build,
-                           Duration launch, Duration environment) {
+                           Duration launch, Duration environment, Duration tls) {
     }
 
     /** @param name the {@code hub} label: lower-case letters, digits and '-' */
@@ -68,9 +68,15 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
     /**
      * @param externalUrl where this service is reachable, for links to runs in alerts
      * @param resend      how often firing alerts are re-sent to Alertmanager (it expires what it stops hearing)
+     * @param giveUpAfter how long an undeliverable notification is retried before it is dropped (24 h)
+     * @param backoff     the waits between attempts of an undeliverable notification (1 s, doubling, at most 5 m)
      */
     public record Alerting(FailureAlerts failure, RegressionAlerts regression, List<NotifierConfig> notifiers,
-                           String externalUrl, Duration resend, TlsAlerts tls) {
+                           String externalUrl, Duration resend, TlsAlerts tls, Duration giveUpAfter, Backoff backoff) {
+    }
+
+    /** @param first the wait after the first failed attempt, doubled after each further one up to {@code max} */
+    public record Backoff(Duration first, Duration max) {
     }
 
     /** Certificate expiry alerts: a warning with fewer than {@code warnDays} left (21), a page under {@code criticalDays} (7). */

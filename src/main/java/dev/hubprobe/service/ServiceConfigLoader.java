@@ -4,11 +4,13 @@ import dev.hubprobe.schedule.ScheduledProbe;
 import dev.hubprobe.alerting.AlertPolicy;
 import dev.hubprobe.alerting.TlsThresholds;
 import dev.hubprobe.alerting.notify.AlertmanagerNotifier;
+import dev.hubprobe.alerting.notify.Dispatcher;
 import dev.hubprobe.alerting.notify.Notifier;
 import dev.hubprobe.alerting.notify.PagerDutyNotifier;
 import dev.hubprobe.alerting.notify.SlackNotifier;
 import dev.hubprobe.alerting.notify.WebhookNotifier;
 import dev.hubprobe.config.ConfigException;
+import dev.hubprobe.config.Durations;
 import dev.hubprobe.config.Secret;
 import dev.hubprobe.config.StrictYaml;
 import dev.hubprobe.probe.ProbeDefinition;
@@ -93,7 +95,7 @@ public final class ServiceConfigLoader {
         if (c.hubs() == null || c.hubs().isEmpty()) {
             throw check.at("hubs", "at least one hub is needed");
         }
-        ServiceConfig.Alerting alerting = c.alerting() == null ? new ServiceConfig.Alerting(null, null, null, null, null, null) : c.alerting();
+        ServiceConfig.Alerting alerting = c.alerting() == null ? new ServiceConfig.Alerting(null, null, null, null, null, null, null, null) : c.alerting();
         TlsThresholds tlsAlerts = TlsThresholds.DEFAULTS;
         if (alerting.tls() != null) {
             int warn = alerting.tls().warnDays() != null ? alerting.tls().warnDays() : tlsAlerts.warnDays();
@@ -104,6 +106,7 @@ public final class ServiceConfigLoader {
             tlsAlerts = new TlsThresholds(warn, critical);
         }
         AlertPolicy global = policy(check, "alerting", AlertPolicy.DEFAULTS, alerting.failure(), alerting.regression());
+        Dispatcher.Retry delivery = delivery(check, alerting);
         List<Notifier> notifiers = notifiers(check, alerting, base);
         String externalUrl = alerting.externalUrl() == null ? "http://127.0.0.1:" + port
                 : alerting.externalUrl().replaceAll("/+$", "");
@@ -196,7 +199,24 @@ public final class ServiceConfigLoader {
         }
         return new LoadedConfig(file, port, apiToken, readToken, historyPath, retention, threads, jitter, List.copyOf(probes),
                 notifiers, externalUrl, alerting.resend() == null ? Duration.ofMinutes(1) : alerting.resend(), Map.copyOf(policies),
-                tlsAlerts, statusPage(check, c.statusPage(), probes, apiToken != null || readToken != null), sharedDb);
+                tlsAlerts, statusPage(check, c.statusPage(), probes, apiToken != null || readToken != null), sharedDb, delivery);
+    }
+
+    /** How undeliverable notifications are retried: the shipped defaults, or alerting.give_up_after and alerting.backoff. */
+    private static Dispatcher.Retry delivery(Checker check, ServiceConfig.Alerting alerting) throws ConfigException {
+        Dispatcher.Retry d = Dispatcher.Retry.DEFAULTS;
+        Duration giveUp = alerting.giveUpAfter() != null ? alerting.giveUpAfter() : d.giveUpAfter();
+        Duration first = alerting.backoff() != null && alerting.backoff().first() != null ? alerting.backoff().first() : d.firstBackoff();
+        Duration max = alerting.backoff() != null && alerting.backoff().max() != null ? alerting.backoff().max() : d.maxBackoff();
+        if (first.compareTo(max) > 0) {
+            throw check.at("alerting.backoff.first", "'" + Durations.format(first) + "' must not be longer than alerting.backoff.max ("
+                    + Durations.format(max) + ")");
+        }
+        if (giveUp.compareTo(max) < 0) {
+            throw check.at("alerting.give_up_after", "'" + Durations.format(giveUp) + "' must be at least alerting.backoff.max ("
+                    + Durations.format(max) + "): a notification would be given up on before its second attempt");
+        }
+        return new Dispatcher.Retry(first, max, giveUp);
     }
 
     private static LoadedConfig.StatusPage statusPage(Checker check, ServiceConfig.StatusPage page, List<ScheduledProbe> probes,
@@ -360,7 +380,8 @@ public final class ServiceConfigLoader {
         return new ProbeDefinition.Timeouts(o.hub() != null ? o.hub() : t.hub(), o.spawn() != null ? o.spawn() : t.spawn(),
                 o.kernel() != null ? o.kernel() : t.kernel(), o.execute() != null ? o.execute() : t.execute(),
                 o.cleanup() != null ? o.cleanup() : t.cleanup(), o.build() != null ? o.build() : t.build(),
-                o.launch() != null ? o.launch() : t.launch(), o.environment() != null ? o.environment() : t.environment());
+                o.launch() != null ? o.launch() : t.launch(), o.environment() != null ? o.environment() : t.environment(),
+                o.tls() != null ? o.tls() : t.tls());
     }
 
     /** Errors at a key path, with the line found in the file's text. */

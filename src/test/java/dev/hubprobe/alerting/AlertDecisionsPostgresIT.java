@@ -72,7 +72,7 @@ class AlertDecisionsPostgresIT {
             AlertStore store = new AlertStore(pool, true);
             List<Throwable> lost = new CopyOnWriteArrayList<>();
             try (AlertEngine engine = new AlertEngine(store, new Dispatcher(List.of(recorder),
-                    new Outbox(store.decisionConnections(), "test", Clock.systemUTC()), new SimpleMeterRegistry(), Duration.ofMillis(20), 1),
+                    new Outbox(store.decisionConnections(), "test", Clock.systemUTC()), new SimpleMeterRegistry(), new Dispatcher.Retry(Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofMinutes(1))),
                     history, hub -> AlertPolicy.DEFAULTS, new SimpleMeterRegistry(), Clock.systemUTC(), null, Duration.ofHours(1))) {
                 for (int round = 0; round < 2; round++) { // fire_after 2: the second round pages every hub
                     CyclicBarrier together = new CyclicBarrier(HUBS);

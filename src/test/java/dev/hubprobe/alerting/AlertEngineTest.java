@@ -88,7 +88,8 @@ class AlertEngineTest {
                 new WebhookNotifier(Secret.of(base + "/hook")));
         Supplier<Instant> clock = () -> now;
         return new AlertEngine(new AlertStore(history.dataSource(), history.database().shared()), new Dispatcher(notifiers,
-                new Outbox(history.dataSource(), "test", Clock.systemUTC()), registry, Duration.ofMillis(50), 3),
+                new Outbox(history.dataSource(), "test", Clock.systemUTC()), registry,
+                new Dispatcher.Retry(Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMinutes(1))),
                 history, hub -> policy, registry, new Clock() {
                     @Override
                     public java.time.ZoneId getZone() {

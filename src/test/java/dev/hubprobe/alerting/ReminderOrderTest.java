@@ -87,7 +87,7 @@ class ReminderOrderTest {
             AlertPolicy policy = new AlertPolicy(1, 1, Duration.ofHours(4), "page", false, Duration.ofDays(30), 10, 3, 2.0,
                     Duration.ofSeconds(30), 1.5, List.of());
             try (AlertEngine engine = new AlertEngine(new AlertStore(pool), new Dispatcher(List.of(alertmanager),
-                    new Outbox(stalling, "test", Clock.systemUTC()), new SimpleMeterRegistry(), Duration.ofMillis(20), 1), history,
+                    new Outbox(stalling, "test", Clock.systemUTC()), new SimpleMeterRegistry(), new Dispatcher.Retry(Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofMinutes(1))), history,
                     hub -> policy, new SimpleMeterRegistry(), Clock.systemUTC(), null, Duration.ofHours(1))) {
                 engine.accept(run(false));
                 assertEquals(1, engine.firing().size());

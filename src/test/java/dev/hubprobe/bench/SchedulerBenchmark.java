@@ -100,7 +100,7 @@ public final class SchedulerBenchmark {
             // alerting as the service runs it (no receivers: the point is the engine's cost on every run)
             AlertEngine alerts = new AlertEngine(new AlertStore(history.dataSource()), new Dispatcher(List.of(),
                     new dev.hubprobe.alerting.notify.Outbox(history.dataSource(), "bench", java.time.Clock.systemUTC()), metrics.registry(),
-                    Duration.ofSeconds(1), 1), history, hub -> AlertPolicy.DEFAULTS, metrics.registry(), java.time.Clock.systemUTC(),
+                    dev.hubprobe.alerting.notify.Dispatcher.Retry.DEFAULTS), history, hub -> AlertPolicy.DEFAULTS, metrics.registry(), java.time.Clock.systemUTC(),
                     null, Duration.ofMinutes(1));
             List<ProbeScheduler> schedulers = new ArrayList<>();
             for (int i = 0; i < replicas; i++) {

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hubprobe.testhub.Cli;
 import dev.hubprobe.testhub.RealHub;
 import dev.hubprobe.testhub.RealHubExtension;
+import dev.hubprobe.testhub.Service;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -111,6 +112,59 @@ class CheckFaultsIT {
             assertFalse(r.stdout().contains(canary) || r.stderr().contains(canary), r.stdout() + r.stderr());
         } finally {
             echo.stop();
+        }
+    }
+
+    /**
+     * A service whose reads are guarded ({@code server.read_token}, as the README asks beyond loopback):
+     * {@code check --baseline-from} without its token is a usage error that names the options that give
+     * it; with the token the smoke check passes (exit 0, not the 2 that rolled healthy deploys back).
+     */
+    @Test
+    void aGuardedServicesBaselinesAreReadWithTheTokenGivenByBaselineTokenEnvOrFile() throws Exception {
+        String readToken = "read-t0ken-canary-" + System.nanoTime();
+        Path cfg = tmp.resolve("hubprobe.yml");
+        Files.writeString(tmp.resolve("read-token"), readToken + "\n");
+        Files.writeString(cfg, """
+                server: {read_token: "${env:READ_TOKEN}"}
+                history: {path: data/history}
+                probes_dir: %s
+                defaults: {interval: 1h}
+                hubs:
+                  - {name: guarded, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: kernel-smoke}]}
+                """.formatted(RealHub.basedir().resolve("probes"), hub.url(), RealHub.user("ok")));
+        try (Service s = Service.start(cfg, Map.of("HUB_TOKEN", hub.serviceToken(), "READ_TOKEN", readToken), tmp.resolve("svc.log"))) {
+            assertEquals(401, s.get("/api/v1/baselines?hub=guarded&probe=kernel-smoke").statusCode(), "the service's reads are guarded");
+            List<String> args = List.of("check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"),
+                    "--hub-name", "guarded", "--probe", RealHub.basedir().resolve("probes/kernel-smoke.yml").toString(),
+                    "--baseline-from", s.url());
+            Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "SERVICE_TOKEN", readToken);
+
+            Cli.Result without = Cli.run(env, args.toArray(String[]::new));
+            assertEquals(2, without.exit(), () -> without.stdout() + without.stderr());
+            assertTrue(without.stderr().contains("--baseline-token-env VAR or --baseline-token-file FILE")
+                    && without.stderr().contains("server.read_token"), without.stderr());
+
+            List<String> withEnv = new ArrayList<>(args);
+            withEnv.addAll(List.of("--baseline-token-env", "SERVICE_TOKEN"));
+            Cli.Result ok = Cli.run(env, withEnv.toArray(String[]::new));
+            assertEquals(0, ok.exit(), () -> ok.stdout() + ok.stderr());
+            assertTrue(ok.stdout().contains("PASSED"), ok.stdout());
+
+            Files.writeString(tmp.resolve("wrong-token"), "not-the-read-token\n");
+            List<String> wrong = new ArrayList<>(args);
+            wrong.addAll(List.of("--baseline-token-file", tmp.resolve("wrong-token").toString()));
+            Cli.Result refused = Cli.run(env, wrong.toArray(String[]::new));
+            assertEquals(2, refused.exit(), () -> refused.stdout() + refused.stderr());
+            assertTrue(refused.stderr().contains("refused the read token given with --baseline-token-env/--baseline-token-file"),
+                    refused.stderr());
+            for (Cli.Result r : List.of(without, ok, refused)) {
+                assertFalse(r.stdout().contains(readToken) || r.stderr().contains(readToken), "the read token leaked");
+            }
+
+            Cli.Result alone = Cli.run(env, "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--baseline-token-env", "SERVICE_TOKEN");
+            assertEquals(2, alone.exit(), alone::stderr);
+            assertTrue(alone.stderr().contains("--baseline-token-env") && alone.stderr().contains("goes with --baseline-from"), alone.stderr());
         }
     }
 

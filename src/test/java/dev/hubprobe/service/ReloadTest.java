@@ -93,7 +93,8 @@ class ReloadTest {
         metrics = new ProbeMetrics("test", Duration.ZERO);
         AtomicReference<ServiceState> state = new AtomicReference<>();
         alerts = new AlertEngine(new AlertStore(history.dataSource()),
-                new Dispatcher(c.notifiers(), new Outbox(history.dataSource(), "test", Clock.systemUTC()), metrics.registry(), Duration.ofMillis(20), 1), history,
+                new Dispatcher(c.notifiers(), new Outbox(history.dataSource(), "test", Clock.systemUTC()), metrics.registry(),
+                        new Dispatcher.Retry(Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofMinutes(1))), history,
                 hub -> state.get().config().policy(hub), metrics.registry(), Clock.systemUTC(), null, Duration.ofHours(1));
         // nothing runs on a schedule in this test: results are fed in by hand
         scheduler = new ProbeScheduler(2, (p, abort) -> { throw new AssertionError("no run expected"); }, List.of(), metrics.registry());
@@ -151,7 +152,7 @@ class ReloadTest {
         metrics = new ProbeMetrics("test", Duration.ZERO);
         AtomicReference<ServiceState> state = new AtomicReference<>();
         alerts = new AlertEngine(new AlertStore(history.dataSource()),
-                new Dispatcher(c.notifiers(), new Outbox(history.dataSource(), "test", Clock.systemUTC()), metrics.registry(), Duration.ofMillis(20), 1), history,
+                new Dispatcher(c.notifiers(), new Outbox(history.dataSource(), "test", Clock.systemUTC()), metrics.registry(), new Dispatcher.Retry(Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofMinutes(1))), history,
                 hub -> state.get().config().policy(hub), metrics.registry(), Clock.systemUTC(), null, Duration.ofHours(1));
         java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);

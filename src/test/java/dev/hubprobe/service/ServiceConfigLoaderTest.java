@@ -108,6 +108,38 @@ class ServiceConfigLoaderTest {
     }
 
     @Test
+    void undeliverableNotificationsAreRetriedForGiveUpAfterWhichIsCheckedLikeTheOtherKeys() throws Exception {
+        LoadedConfig defaults = ServiceConfigLoader.load(write(HUB));
+        assertEquals(Duration.ofHours(24), defaults.delivery().giveUpAfter());
+        assertEquals(Duration.ofSeconds(1), defaults.delivery().firstBackoff());
+        assertEquals(Duration.ofMinutes(5), defaults.delivery().maxBackoff());
+        LoadedConfig set = ServiceConfigLoader.load(write("alerting: {give_up_after: 2d, backoff: {first: 5s, max: 10m}}\n" + HUB));
+        assertEquals(Duration.ofDays(2), set.delivery().giveUpAfter());
+        assertEquals(Duration.ofSeconds(5), set.delivery().firstBackoff());
+        assertEquals(Duration.ofMinutes(10), set.delivery().maxBackoff());
+        ConfigException unit = bad("alerting: {give_up_after: 24}\n" + HUB);
+        assertEquals("alerting.give_up_after", unit.keyPath());
+        assertTrue(unit.getMessage().contains("'24'"), unit.getMessage());
+        ConfigException shorter = bad("alerting: {give_up_after: 1m}\n" + HUB);
+        assertEquals("alerting.give_up_after", shorter.keyPath());
+        assertTrue(shorter.getMessage().contains("'1m'") && shorter.getMessage().contains("alerting.backoff.max (5m)"), shorter.getMessage());
+        ConfigException inverted = bad("alerting: {backoff: {first: 10m}}\n" + HUB);
+        assertEquals("alerting.backoff.first", inverted.keyPath());
+        assertTrue(inverted.getMessage().contains("'10m'") && inverted.getMessage().contains("hubprobe.yml"), inverted.getMessage());
+    }
+
+    @Test
+    void listedTlsEndpointsHaveATimeoutOfTheirOwnTenSecondsUnlessSet() throws Exception {
+        assertEquals(Duration.ofSeconds(10), ServiceConfigLoader.load(write(HUB)).probes().get(0).probe().timeouts().tls());
+        LoadedConfig set = ServiceConfigLoader.load(write("defaults: {timeouts: {tls: 3s}}\n" + HUB));
+        assertEquals(Duration.ofSeconds(3), set.probes().get(0).probe().timeouts().tls());
+        assertEquals(Duration.ofSeconds(30), set.probes().get(0).probe().timeouts().hub(), "the hub's budget is its own");
+        ConfigException bad = bad("defaults: {timeouts: {tls: ten}}\n" + HUB);
+        assertEquals("defaults.timeouts.tls", bad.keyPath());
+        assertTrue(bad.getMessage().contains("'ten'"), bad.getMessage());
+    }
+
+    @Test
     void keyNestedOneLevelOff() throws Exception {
         // incident 5: a chart upgrade nested a key one level too deep; ours says where
         ConfigException e = bad("""

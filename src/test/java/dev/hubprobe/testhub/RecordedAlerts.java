@@ -40,7 +40,7 @@ public final class RecordedAlerts implements AutoCloseable {
         };
         engine = new AlertEngine(new AlertStore(history.dataSource()), new Dispatcher(List.of(recorder),
                 new Outbox(history.dataSource(), "test", Clock.systemUTC()),
-                new SimpleMeterRegistry(), Duration.ofMillis(50), 1), history, hub -> AlertPolicy.DEFAULTS, new SimpleMeterRegistry(),
+                new SimpleMeterRegistry(), new Dispatcher.Retry(Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMinutes(1))), history, hub -> AlertPolicy.DEFAULTS, new SimpleMeterRegistry(),
                 Clock.systemUTC(), "http://hubprobe.test", Duration.ofHours(1));
     }
 

@@ -67,6 +67,48 @@ public final class TestCertificates {
     public record Leaf(Path cert, Path key, Instant notAfter) {
     }
 
+    /**
+     * A leaf for {@code host} issued by an intermediate CA of this CA (valid until {@code intermediateNotAfter}),
+     * served as leaf + intermediate and, with {@code expiredCrossSign}, a third certificate: this CA
+     * cross-signed by an older root, expired a month ago (what many servers kept sending after the
+     * 2020-2021 root expiries). Clients that trust this CA validate leaf, intermediate, CA and never need it.
+     */
+    public Leaf chained(String name, String host, Instant notAfter, Instant intermediateNotAfter, boolean expiredCrossSign) throws Exception {
+        Instant now = Instant.now();
+        KeyPair intermediateKey = key();
+        X500Name intermediateName = new X500Name("CN=hubprobe test intermediate " + name);
+        X509CertificateHolder intermediate = new JcaX509v3CertificateBuilder(ca.getSubject(), serial(),
+                Date.from(now.minus(Duration.ofDays(400))), Date.from(intermediateNotAfter), intermediateName, intermediateKey.getPublic())
+                .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+                .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate()));
+        KeyPair key = key();
+        X509CertificateHolder leaf = new JcaX509v3CertificateBuilder(intermediateName, serial(), Date.from(now.minus(Duration.ofDays(1))),
+                Date.from(notAfter), new X500Name("CN=" + host), key.getPublic())
+                .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+                        new GeneralName(GeneralName.dNSName, host)}))
+                .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(intermediateKey.getPrivate()));
+        Path certFile = dir.resolve(name + ".crt");
+        Path keyFile = dir.resolve(name + ".key");
+        try (Writer w = Files.newBufferedWriter(certFile); JcaPEMWriter pem = new JcaPEMWriter(w)) {
+            pem.writeObject(leaf);
+            pem.writeObject(intermediate);
+            if (expiredCrossSign) {
+                KeyPair oldRootKey = key();
+                // this CA's name and key, vouched for by a root that is gone: a second, expired path to it
+                pem.writeObject(new JcaX509v3CertificateBuilder(new X500Name("CN=hubprobe old test root"), serial(),
+                        Date.from(now.minus(Duration.ofDays(800))), Date.from(now.minus(Duration.ofDays(30))), ca.getSubject(),
+                        caKey.getPublic())
+                        .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+                        .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(oldRootKey.getPrivate())));
+            }
+        }
+        write(keyFile, key.getPrivate());
+        return new Leaf(certFile, keyFile, notAfter);
+    }
+
     private static KeyPair key() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));

@@ -115,6 +115,113 @@ class TlsIT {
         assertTrue(wrongHost.path("message").asText().contains("not for localhost"), wrongHost::toString);
     }
 
+    /**
+     * A server that still sends an expired cross-sign beside a valid path (leaf, valid intermediate, and
+     * the CA cross-signed by a root gone a month ago): every validating client is served fine, so the
+     * hub passes, its expiry is the validated path's, and the extra certificate is a note. An expired
+     * intermediate that the path needs is still an expired hub.
+     */
+    @Test
+    void anExpiredCertificateSentBesideAValidPathIsANoteNotAnExpiredHub() throws Exception {
+        TestCertificates certs = new TestCertificates(dir);
+        Instant now = Instant.now();
+        String ca = certs.caFile().toString();
+        TestCertificates.Leaf crossSigned = certs.chained("cross", "localhost", now.plus(Duration.ofDays(60)),
+                now.plus(Duration.ofDays(300)), true);
+        JsonNode ok = check(serve(crossSigned), 0, "--ca-file", ca);
+        assertEquals("passed", ok.path("status").asText(), ok::toString);
+        assertDaysLeft(ok, crossSigned.notAfter());
+        List<String> notes = new ArrayList<>();
+        ok.path("notes").forEach(n -> notes.add(n.asText()));
+        assertTrue(notes.stream().anyMatch(n -> n.contains("CN=hubprobe test CA, issued by CN=hubprobe old test root")
+                && n.contains("not on the validated path")), notes::toString);
+
+        // the path's own intermediate expiring first is what counts: 5 days left fails the default 7
+        TestCertificates.Leaf intermediateSoon = certs.chained("soon-int", "localhost", now.plus(Duration.ofDays(60)),
+                now.plus(Duration.ofDays(5)), true);
+        JsonNode expiring = check(serve(intermediateSoon), 1, "--ca-file", ca);
+        assertEquals("tls_expiring", expiring.path("reason").asText(), expiring::toString);
+        assertDaysLeft(expiring, now.plus(Duration.ofDays(5)));
+
+        TestCertificates.Leaf intermediateGone = certs.chained("old-int", "localhost", now.plus(Duration.ofDays(60)),
+                now.minus(Duration.ofDays(2)), false);
+        JsonNode expired = check(serve(intermediateGone), 1, "--ca-file", ca);
+        assertEquals("hub_api", expired.path("failed_phase").asText(), expired::toString);
+        assertEquals("tls_expired", expired.path("reason").asText(), expired::toString);
+        assertTrue(expired.path("message").asText().contains("CN=hubprobe test intermediate old-int"), expired::toString);
+    }
+
+    /**
+     * Three listed endpoints that accept a connection and never answer (a firewall that swallows the
+     * handshake): they are inspected beside the run, each within timeouts.tls (10 s by default), so the
+     * healthy hub's run passes and hub_api takes its usual few milliseconds; each endpoint is a note.
+     */
+    @Test
+    void listedEndpointsThatHangNeitherFailTheRunNorSlowHubApi() throws Exception {
+        List<java.net.ServerSocket> hanging = new ArrayList<>();
+        List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        StringBuilder endpoints = new StringBuilder();
+        try {
+            for (int i = 0; i < 3; i++) {
+                java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+                hanging.add(server);
+                Thread accept = new Thread(() -> {
+                    try {
+                        while (true) {
+                            held.add(server.accept()); // and never a byte back
+                        }
+                    } catch (java.io.IOException closed) {
+                        // the test is over
+                    }
+                }, "hanging-endpoint-" + i);
+                accept.setDaemon(true);
+                accept.start();
+                endpoints.append(endpoints.length() == 0 ? "" : ", ").append("{name: hangs-").append(i)
+                        .append(", address: \"127.0.0.1:").append(server.getLocalPort()).append("\"}");
+            }
+            Path cfg = dir.resolve("hubprobe.yml");
+            Files.writeString(cfg, """
+                    history: {path: data/history}
+                    probes_dir: %s
+                    defaults: {interval: 1h}
+                    scheduler: {jitter: 1s}
+                    hubs:
+                      - name: healthy
+                        url: %s
+                        auth: {token: "${env:HUB_TOKEN}"}
+                        user: %s
+                        tls_endpoints: [%s]
+                        probes: [{probe: kernel-smoke}]
+                    """.formatted(RealHub.basedir().resolve("probes"), hub.url(), RealHub.user("ok"), endpoints));
+            try (Service s = Service.start(cfg, Map.of("HUB_TOKEN", hub.serviceToken()), dir.resolve("service.log"))) {
+                dev.hubprobe.testhub.Await.until("the first run", 120, () -> !s.json("/api/v1/hubs").get(0).path("last_run").isNull());
+                JsonNode run = s.json("/api/v1/hubs").get(0).path("last_run");
+                assertEquals("passed", run.path("status").asText(), run::toString);
+                double hubApi = -1;
+                for (JsonNode p : run.path("phases")) {
+                    if (p.path("name").asText().equals("hub_api")) {
+                        hubApi = p.path("duration_seconds").asDouble();
+                    }
+                }
+                assertTrue(hubApi >= 0 && hubApi < 2, "hub_api took " + hubApi + " s: " + run);
+                List<String> notes = new ArrayList<>();
+                run.path("notes").forEach(n -> notes.add(n.asText()));
+                for (int i = 0; i < 3; i++) {
+                    String name = "TLS endpoint hangs-" + i + " (127.0.0.1:" + hanging.get(i).getLocalPort() + ")";
+                    assertTrue(notes.stream().anyMatch(n -> n.startsWith(name)), name + " in " + notes);
+                }
+                assertEquals(3, held.size(), "each endpoint was tried, once: " + held);
+            }
+        } finally {
+            for (java.net.ServerSocket server : hanging) {
+                server.close();
+            }
+            for (java.net.Socket sock : held) {
+                sock.close();
+            }
+        }
+    }
+
     @Test
     void theServiceWarnsAndPagesAheadAndResolvesWhenRenewed() throws Exception {
         TestCertificates certs = new TestCertificates(dir);

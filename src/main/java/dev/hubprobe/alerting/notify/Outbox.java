@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
@@ -26,15 +27,27 @@ import javax.sql.DataSource;
  * (Alertmanager, PagerDuty's dedup key, a webhook's alert key) take a repeat as the same alert.
  * <p>
  * A lane (one configured notifier) is delivered in order across the cluster: only its oldest row
- * may be claimed, so a resolve never overtakes its firing.
+ * may be claimed, so a resolve never overtakes its firing, also while that firing waits to be
+ * retried. Each claim has its own token; a replica changes a row only under the claim it holds.
  */
 public final class Outbox {
     private final DataSource db;
     private final String owner;
     private final Clock clock;
 
-    /** One claimed event. */
-    public record Entry(long id, AlertEvent event, int attempts) {
+    /**
+     * One claimed event.
+     *
+     * @param attempts  how many times it was handed to its receiver, this claim included
+     * @param createdAt when it was queued: it is given up on once older than {@code alerting.give_up_after}
+     * @param token     this claim's own name: {@link #extend}, {@link #done} and {@link #retryLater} act
+     *                  only while the row is still held under it
+     */
+    public record Entry(long id, AlertEvent event, int attempts, Instant createdAt, String token) {
+    }
+
+    /** What waits in a lane: how many events, and when the oldest was queued (null when none). */
+    public record Backlog(int count, Instant oldest) {
     }
 
     /** @param owner this replica's name, kept on the rows it claims (for people reading the table) */
@@ -58,11 +71,18 @@ public final class Outbox {
 
     /** How many events wait in a lane (claimed ones included). */
     public int pending(String lane) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM notifications WHERE lane = ?")) {
+        return backlog(lane).count();
+    }
+
+    /** How many events wait in a lane (claimed and waiting ones included), and since when the oldest. */
+    public Backlog backlog(String lane) {
+        try (Connection c = db.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), MIN(created_at) FROM notifications WHERE lane = ?")) {
             ps.setString(1, lane);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getInt(1);
+                Timestamp oldest = rs.getTimestamp(2);
+                return new Backlog(rs.getInt(1), oldest == null ? null : oldest.toInstant());
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot count notifications: " + e.getMessage(), e);
@@ -70,58 +90,93 @@ public final class Outbox {
     }
 
     /**
-     * Claims the lane's oldest event for {@code lease}, unless another claim on it still holds. The
-     * claim is a conditional update, so of two replicas trying at once exactly one gets it.
+     * Claims the lane's oldest event for {@code lease}, unless another claim on it still holds or it
+     * waits for its next attempt: then nothing is claimed, since a later event must not overtake it
+     * (a resolve its firing). The claim is a conditional update, so of two replicas trying at once
+     * exactly one gets it.
      */
     public Optional<Entry> claim(String lane, Duration lease) throws SQLException {
         try (Connection c = db.getConnection()) {
             long id;
             String event;
             int attempts;
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, event, attempts, claimed_until FROM notifications WHERE lane = ?"
-                    + " ORDER BY id FETCH FIRST 1 ROWS ONLY")) {
+            Instant created;
+            Instant now = clock.instant();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, event, attempts, claimed_until, next_attempt_at, created_at"
+                    + " FROM notifications WHERE lane = ? ORDER BY id FETCH FIRST 1 ROWS ONLY")) {
                 ps.setString(1, lane);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return Optional.empty();
                     }
                     Timestamp until = rs.getTimestamp(4);
-                    if (until != null && until.toInstant().isAfter(clock.instant())) {
+                    if (until != null && until.toInstant().isAfter(now)) {
                         return Optional.empty(); // being delivered, here or by another replica
+                    }
+                    Timestamp next = rs.getTimestamp(5);
+                    if (next != null && next.toInstant().isAfter(now)) {
+                        return Optional.empty(); // its receiver failed; it waits, and so does the lane behind it
                     }
                     id = rs.getLong(1);
                     event = rs.getString(2);
                     attempts = rs.getInt(3);
+                    created = rs.getTimestamp(6).toInstant();
                 }
             }
-            Instant now = clock.instant();
-            try (PreparedStatement ps = c.prepareStatement("UPDATE notifications SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1"
-                    + " WHERE id = ? AND (claimed_until IS NULL OR claimed_until < ?)")) {
+            String token = UUID.randomUUID().toString();
+            try (PreparedStatement ps = c.prepareStatement("UPDATE notifications SET claimed_by = ?, claim_token = ?, claimed_until = ?,"
+                    + " attempts = attempts + 1 WHERE id = ? AND (claimed_until IS NULL OR claimed_until < ?)"
+                    + " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)")) {
                 ps.setString(1, owner);
-                ps.setTimestamp(2, Timestamp.from(now.plus(lease)));
-                ps.setLong(3, id);
-                ps.setTimestamp(4, Timestamp.from(now));
+                ps.setString(2, token);
+                ps.setTimestamp(3, Timestamp.from(now.plus(lease)));
+                ps.setLong(4, id);
+                ps.setTimestamp(5, Timestamp.from(now));
+                ps.setTimestamp(6, Timestamp.from(now));
                 if (ps.executeUpdate() != 1) {
                     return Optional.empty();
                 }
             }
-            return Optional.of(new Entry(id, decode(event), attempts + 1));
+            return Optional.of(new Entry(id, decode(event), attempts + 1, created, token));
         }
     }
 
-    /** Keeps a claim while the receiver is retried. */
-    public void extend(long id, Duration lease) {
-        run("UPDATE notifications SET claimed_until = ? WHERE id = ?", Timestamp.from(clock.instant().plus(lease)), id);
+    /**
+     * Keeps a claim for {@code lease} from now, if this replica still holds it: false when the lease ran
+     * out and another replica claimed the row meanwhile (it is that replica's to send now).
+     */
+    public boolean extend(Entry e, Duration lease) {
+        return held("UPDATE notifications SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND claim_token = ?", e,
+                Timestamp.from(clock.instant().plus(lease)));
     }
 
-    /** Delivered, or given up on. */
-    public void done(long id) {
-        run("DELETE FROM notifications WHERE id = ?", id);
+    /** Delivered, or given up on: false when the claim was no longer this replica's (the row is left to its holder). */
+    public boolean done(Entry e) {
+        return held("DELETE FROM notifications WHERE id = ? AND claimed_by = ? AND claim_token = ?", e);
+    }
+
+    /**
+     * The receiver failed: the row is released to be tried again, by any replica, from {@code next} on;
+     * until then the lane waits behind it. False when the claim was no longer this replica's.
+     */
+    public boolean retryLater(Entry e, Instant next) {
+        return held("UPDATE notifications SET claimed_by = NULL, claim_token = NULL, claimed_until = NULL, next_attempt_at = ?"
+                + " WHERE id = ? AND claimed_by = ? AND claim_token = ?", e, Timestamp.from(next));
     }
 
     /** Drops events nobody delivered for so long that they no longer help (a notifier removed from the config). */
     public int deleteBefore(Instant cutoff) {
         return run("DELETE FROM notifications WHERE created_at < ?", Timestamp.from(cutoff));
+    }
+
+    /** Runs {@code sql} whose last three parameters are the row's id, owner and claim token, after {@code first}. */
+    private boolean held(String sql, Entry e, Object... first) {
+        Object[] args = new Object[first.length + 3];
+        System.arraycopy(first, 0, args, 0, first.length);
+        args[first.length] = e.id();
+        args[first.length + 1] = owner;
+        args[first.length + 2] = e.token();
+        return run(sql, args) == 1;
     }
 
     private int run(String sql, Object... args) {

@@ -21,7 +21,6 @@ public final class BinderHealthStep implements ProbeStep {
 
     @Override
     public void run(ProbeContext ctx) {
-        Certificates.endpoints(ctx);
         if (ctx.binder.baseUrl().isHttps()) {
             Certificates.check(ctx, ctx.binder.baseUrl());
         }

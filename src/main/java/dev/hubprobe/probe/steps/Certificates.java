@@ -15,28 +15,11 @@ import okhttp3.HttpUrl;
 /**
  * The certificate an https hub or BinderHub serves, looked at before anything is asked of it: its
  * expiry goes into the run's facts ({@code tls.*}), and an expired, untrusted or soon expiring one
- * fails the phase (incident 3 was expired certificates).
+ * fails the phase (incident 3 was expired certificates). The endpoints an operator listed besides
+ * are {@link EndpointCertificates}', inspected beside the run.
  */
 final class Certificates {
     private Certificates() {
-    }
-
-    /**
-     * The endpoints the operator listed: their expiry and trust go into the facts
-     * ({@code tls.endpoint.NAME.*}) for the metrics and the expiry alerts; they do not fail the run,
-     * which is about the hub itself.
-     */
-    static void endpoints(ProbeContext ctx) {
-        for (ProbeTarget.Endpoint e : ctx.target.tls().endpoints()) {
-            try {
-                TlsInspector.Result t = inspect(ctx, e.host(), e.port(), 10_000_000_000L, "tls.endpoint." + e.name() + ".");
-                if (t.problem() != TlsInspector.Problem.NONE) {
-                    ctx.facts.put("tls.endpoint." + e.name() + ".problem", t.detail());
-                }
-            } catch (IOException ex) {
-                ctx.notes.add("TLS endpoint " + e.name() + " (" + e.host() + ":" + e.port() + ") did not shake hands: " + ex.getMessage());
-            }
-        }
     }
 
     static void check(ProbeContext ctx, HttpUrl url) {
@@ -72,6 +55,7 @@ final class Certificates {
         ctx.facts.put(prefix + "days_left", String.format(Locale.ROOT, "%.3f", t.daysLeft(now)));
         ctx.facts.put(prefix + "subject", t.subject());
         ctx.facts.put(prefix + "issuer", t.issuer());
+        t.notes().forEach(n -> ctx.notes.add("the hub's TLS endpoint: " + n));
         return t;
     }
 

@@ -19,7 +19,6 @@ public final class HubApiStep implements ProbeStep {
     @Override
     public void run(ProbeContext ctx) {
         HttpUrl url = ctx.hub.baseUrl();
-        Certificates.endpoints(ctx);
         if (url.isHttps()) {
             Certificates.check(ctx, url);
         }

@@ -1,0 +1,112 @@
+package dev.hubprobe.probe.steps;
+
+import dev.hubprobe.config.Durations;
+import dev.hubprobe.probe.ProbeClock;
+import dev.hubprobe.probe.ProbeTarget;
+import dev.hubprobe.tls.TlsInspector;
+import dev.hubprobe.tls.TrustStores;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The TLS endpoints an operator listed beside a hub ({@code tls_endpoints}: its Kubernetes API, its
+ * registry), inspected beside the run, all at once, each within {@code timeouts.tls}: never inside a
+ * phase, so an endpoint that hangs neither spends the hub's budget nor shows in a phase's time, and
+ * the run never fails for them. Their expiry and trust go into the run's facts
+ * ({@code tls.endpoint.NAME.*}) for the metrics and the expiry alerts; what could not be inspected is
+ * a note.
+ */
+public final class EndpointCertificates {
+    /** Shared by every run: an inspection is a handshake or two, bounded by its timeout. */
+    private static final ThreadPoolExecutor POOL = pool();
+
+    private final List<Inspection> inspections;
+    private final long deadlineNanos;
+    private final Duration timeout;
+    private final ProbeClock clock;
+
+    private record Inspection(ProbeTarget.Endpoint endpoint, Future<TlsInspector.Result> result) {
+    }
+
+    private EndpointCertificates(List<Inspection> inspections, long deadlineNanos, Duration timeout, ProbeClock clock) {
+        this.inspections = inspections;
+        this.deadlineNanos = deadlineNanos;
+        this.timeout = timeout;
+        this.clock = clock;
+    }
+
+    private static ThreadPoolExecutor pool() {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(32, 32, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "hubprobe-tls-endpoint");
+            t.setDaemon(true);
+            return t;
+        });
+        p.allowCoreThreadTimeOut(true); // no thread stays when no hub lists endpoints
+        return p;
+    }
+
+    /** Starts inspecting every endpoint the target lists, now; {@link #into} collects what they found. */
+    public static EndpointCertificates start(ProbeTarget target, Duration timeout, ProbeClock clock) {
+        long deadline = clock.nanoTime() + timeout.toNanos();
+        List<Inspection> out = new ArrayList<>();
+        for (ProbeTarget.Endpoint e : target.tls().endpoints()) {
+            out.add(new Inspection(e, POOL.submit(() -> {
+                // the budget counts from the start, a wait for a pool thread included
+                Duration left = Duration.ofNanos(Math.max(1_000_000, deadline - clock.nanoTime()));
+                return new TlsInspector(TrustStores.with(target.tls().caFile()), left).inspect(e.host(), e.port(), clock.now());
+            })));
+        }
+        return new EndpointCertificates(out, deadline, timeout, clock);
+    }
+
+    /**
+     * Waits for the inspections, at most until {@code timeouts.tls} after they started, and adds their
+     * facts and notes. An inspection still running then is cancelled and noted.
+     */
+    public void into(Map<String, String> facts, List<String> notes) {
+        for (Inspection i : inspections) {
+            ProbeTarget.Endpoint e = i.endpoint();
+            String name = "TLS endpoint " + e.name() + " (" + e.host() + ":" + e.port() + ")";
+            try {
+                // a little past the deadline: the inspection's own socket timeouts end it then
+                long wait = Math.max(0, deadlineNanos - clock.nanoTime()) + TimeUnit.MILLISECONDS.toNanos(500);
+                TlsInspector.Result t = i.result().get(wait, TimeUnit.NANOSECONDS);
+                Instant now = clock.now();
+                String prefix = "tls.endpoint." + e.name() + ".";
+                Map<String, String> found = new LinkedHashMap<>();
+                found.put(prefix + "not_after", t.notAfter().toString());
+                found.put(prefix + "days_left", String.format(Locale.ROOT, "%.3f", t.daysLeft(now)));
+                found.put(prefix + "subject", t.subject());
+                found.put(prefix + "issuer", t.issuer());
+                if (t.problem() != TlsInspector.Problem.NONE) {
+                    found.put(prefix + "problem", t.detail());
+                }
+                facts.putAll(found);
+                t.notes().forEach(n -> notes.add(name + ": " + n));
+            } catch (TimeoutException ex) {
+                i.result().cancel(true);
+                notes.add(name + " did not finish its handshake within timeouts.tls (" + Durations.format(timeout) + ")");
+            } catch (ExecutionException ex) {
+                Throwable cause = ex.getCause();
+                notes.add(name + " did not shake hands: " + (cause instanceof IOException && cause.getMessage() != null
+                        ? cause.getMessage() : cause.getClass().getSimpleName()));
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                i.result().cancel(true);
+                notes.add(name + " was not inspected: the run was interrupted");
+            }
+        }
+    }
+}
