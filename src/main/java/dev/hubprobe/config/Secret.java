@@ -16,7 +16,7 @@ public final class Secret {
      * without masking ordinary words too, so it is refused at load rather than left in the open.
      */
     public static final int MIN_LENGTH = 5;
-    private static final String TOO_SHORT = "the secret is too short: one of 4 characters or fewer cannot be masked"
+    private static final String TOO_SHORT = "is too short: a secret of 4 characters or fewer cannot be masked"
             + " in logs and results; use a longer token or password";
     private final String value;
 
@@ -37,7 +37,7 @@ public final class Secret {
             throw new ConfigException(null, 0, null, "environment variable " + variable + " is not set or empty");
         }
         if (v.strip().length() < MIN_LENGTH) {
-            throw new ConfigException(null, 0, null, "environment variable " + variable + ": " + TOO_SHORT);
+            throw new ConfigException(null, 0, null, "environment variable " + variable + " " + TOO_SHORT);
         }
         return new Secret(v.strip());
     }
@@ -50,7 +50,7 @@ public final class Secret {
                 throw new ConfigException(path.toString(), 0, null, "secret file is empty");
             }
             if (v.length() < MIN_LENGTH) {
-                throw new ConfigException(path.toString(), 0, null, "secret file: " + TOO_SHORT);
+                throw new ConfigException(path.toString(), 0, null, "the secret file " + TOO_SHORT);
             }
             return new Secret(v);
         } catch (IOException e) {
