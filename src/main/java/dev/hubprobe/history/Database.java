@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import dev.hubprobe.config.Secret;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -13,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -54,11 +56,12 @@ public final class Database implements AutoCloseable {
 
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OTHERS = PosixFilePermissions.fromString("---rwxrwx");
 
     /**
-     * Makes the folder ({@code 0700}) and an empty database and trace file ({@code 0600}) before H2 does (H2 takes
-     * an empty file as a new database), so there is no moment where the file is readable by others; a
-     * database file of ours from before, readable by others, is made {@code 0600} too. A folder that is
+     * Makes the folder ({@code 0700}) and an empty database and trace file ({@code 0600}) before H2
+     * does (H2 takes an empty file as a new database), so there is no moment where either is readable
+     * by others; a file of ours from before that others may read loses those bits. A folder that is
      * already there is left as it is: it may be a volume's mount point or shared on purpose.
      */
     private static void privateFiles(Path file) {
@@ -72,24 +75,29 @@ public final class Database implements AutoCloseable {
             }
             // the trace file too: H2 writes the errors it sees there (Flyway's first look at a new database
             // makes some), statements and values included, and appends to the file it finds
-            Path[] files = {Path.of(file + ".mv.db"), Path.of(file + ".trace.db"), Path.of(file + ".trace.db.old")};
-            for (int i = 0; i < 2; i++) {
-                if (!Files.exists(files[i], LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createFile(files[i], PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+            Path db = Path.of(file + ".mv.db");
+            Path trace = Path.of(file + ".trace.db");
+            for (Path f : List.of(db, trace)) {
+                try {
+                    Files.createFile(f, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+                } catch (FileAlreadyExistsException there) {
+                    // from an earlier start (or another process at this moment: H2's own lock decides)
                 }
             }
-            for (Path f : files) {
-                if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && !Files.getPosixFilePermissions(f).equals(OWNER_ONLY_FILE)) {
+            for (Path f : List.of(db, trace, Path.of(file + ".trace.db.old"))) {
+                if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                Set<PosixFilePermission> mode = Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS);
+                if (mode.removeAll(OTHERS)) {
                     try {
-                        Files.setPosixFilePermissions(f, OWNER_ONLY_FILE);
+                        Files.setPosixFilePermissions(f, mode);
                     } catch (IOException notOurs) {
                         // only the owner may change it; say so rather than refuse a history that opens
-                        LOG.warn("{} is readable by other users and cannot be made 0600: {}", f, notOurs.getClass().getSimpleName());
+                        LOG.warn("{} is open to other users and cannot be made owner-only: {}", f, notOurs.getClass().getSimpleName());
                     }
                 }
             }
-        } catch (java.nio.file.FileAlreadyExistsException raced) {
-            // another process made it at the same moment: H2's own lock decides who opens it
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot prepare the history database at " + file + ": " + e.getMessage(), e);
         }
