@@ -13,7 +13,8 @@ RUN ./mvnw -q -B -DskipTests package
 # /var/lib/hubprobe. Mount your own config/hubprobe.yml and probes/ over them. Secrets come from the
 # environment or mounted files, as the config names them.
 FROM eclipse-temurin:21-jre
-RUN useradd --system --uid 10001 --home-dir /var/lib/hubprobe --create-home hubprobe
+# the history's folder (the volume) is the service user's alone: it holds every hub's failures and output
+RUN useradd --system --uid 10001 --home-dir /var/lib/hubprobe --create-home hubprobe && chmod 0700 /var/lib/hubprobe
 COPY --from=build /src/target/hubprobe.jar /opt/hubprobe/hubprobe.jar
 # the launcher picks the JVM options (serial GC, capped heap: RSS under 200 MB for up to 100 hubs;
 # HUBPROBE_HEAP=512m for 1,000) and the health check needs no JVM
