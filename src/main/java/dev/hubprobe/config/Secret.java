@@ -11,6 +11,13 @@ import java.util.Objects;
  * secret is known to the process-wide {@link Redactor}, which masks it in every log line.
  */
 public final class Secret {
+    /**
+     * The shortest secret accepted from a config: one of 4 characters or fewer could not be masked
+     * without masking ordinary words too, so it is refused at load rather than left in the open.
+     */
+    public static final int MIN_LENGTH = 5;
+    private static final String TOO_SHORT = "is too short: a secret of 4 characters or fewer cannot be masked"
+            + " in logs and results; use a longer token or password";
     private final String value;
 
     private Secret(String value) {
@@ -20,9 +27,17 @@ public final class Secret {
 
     /** Reads {@code ${env:NAME}}; the error names the variable, never a value. */
     public static Secret fromEnv(String variable) throws ConfigException {
-        String v = System.getenv(variable);
+        return fromEnv(variable, System::getenv);
+    }
+
+    /** {@link #fromEnv(String)} with the environment given (a test cannot set a variable of its own JVM). */
+    static Secret fromEnv(String variable, java.util.function.UnaryOperator<String> environment) throws ConfigException {
+        String v = environment.apply(variable);
         if (v == null || v.isBlank()) {
             throw new ConfigException(null, 0, null, "environment variable " + variable + " is not set or empty");
+        }
+        if (v.strip().length() < MIN_LENGTH) {
+            throw new ConfigException(null, 0, null, "environment variable " + variable + " " + TOO_SHORT);
         }
         return new Secret(v.strip());
     }
@@ -33,6 +48,9 @@ public final class Secret {
             String v = Files.readString(path).strip();
             if (v.isEmpty()) {
                 throw new ConfigException(path.toString(), 0, null, "secret file is empty");
+            }
+            if (v.length() < MIN_LENGTH) {
+                throw new ConfigException(path.toString(), 0, null, "the secret file " + TOO_SHORT);
             }
             return new Secret(v);
         } catch (IOException e) {

@@ -4,9 +4,18 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import dev.hubprobe.config.Secret;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcConnectionPool;
@@ -17,6 +26,7 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * both; PostgreSQL also gets Quartz's tables.
  */
 public final class Database implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
     /** Every run in progress may write at once when its hub comes back; queries are short. */
     private static final int CONNECTIONS = 32;
 
@@ -30,12 +40,67 @@ public final class Database implements AutoCloseable {
         this.close = close;
     }
 
-    /** The H2 database at {@code path} ({@code path.mv.db} on disk), written at every commit. */
+    /**
+     * The H2 database at {@code path} ({@code path.mv.db} on disk), written at every commit. Its folder,
+     * when made here, is {@code 0700} and the file {@code 0600}: the history holds every hub's failures,
+     * user names and cell output, and the umask (usually 022) would leave them readable by every user.
+     */
     public static Database h2(Path path) {
-        String url = "jdbc:h2:file:" + path.toAbsolutePath() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+        Path file = path.toAbsolutePath();
+        privateFiles(file);
+        String url = "jdbc:h2:file:" + file + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "hubprobe", "");
         pool.setMaxConnections(CONNECTIONS);
         return new Database(pool, false, pool::dispose);
+    }
+
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OTHERS = PosixFilePermissions.fromString("---rwxrwx");
+
+    /**
+     * Makes the folder ({@code 0700}) and an empty database and trace file ({@code 0600}) before H2
+     * does (H2 takes an empty file as a new database), so there is no moment where either is readable
+     * by others; a file of ours from before that others may read loses those bits. A folder that is
+     * already there is left as it is: it may be a volume's mount point or shared on purpose.
+     */
+    private static void privateFiles(Path file) {
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return; // no POSIX modes to set (Windows): the folder's ACL decides
+        }
+        try {
+            Path folder = file.getParent();
+            if (folder != null && !Files.isDirectory(folder)) {
+                Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+            }
+            // the trace file too: H2 writes the errors it sees there (Flyway's first look at a new database
+            // makes some), statements and values included, and appends to the file it finds
+            Path db = Path.of(file + ".mv.db");
+            Path trace = Path.of(file + ".trace.db");
+            for (Path f : List.of(db, trace)) {
+                try {
+                    Files.createFile(f, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+                } catch (FileAlreadyExistsException there) {
+                    // from an earlier start (or another process at this moment: H2's own lock decides)
+                }
+            }
+            for (Path f : List.of(db, trace, Path.of(file + ".trace.db.old"))) {
+                if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                Set<PosixFilePermission> mode = Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS);
+                if (mode.removeAll(OTHERS)) {
+                    try {
+                        Files.setPosixFilePermissions(f, mode);
+                    } catch (IOException notOurs) {
+                        // only the owner may change it; say so rather than refuse a history that opens
+                        LOG.warn("{} is open to other users and cannot be made owner-only: {}", f, notOurs.getClass().getSimpleName());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot prepare the history database at " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /**

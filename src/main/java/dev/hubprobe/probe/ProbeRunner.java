@@ -25,7 +25,9 @@ import dev.hubprobe.probe.steps.StopStep;
 import dev.hubprobe.tls.TrustStores;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import okhttp3.HttpUrl;
 import org.slf4j.Logger;
@@ -61,7 +63,8 @@ public final class ProbeRunner {
     /** Runs the probe; {@code abort} lets another thread (a shutdown hook) end it early, cleanup included. */
     public RunResult run(ProbeTarget target, ProbeDefinition probe, Abort abort) {
         String runId = UUID.randomUUID().toString();
-        Redactor redactor = new Redactor();
+        // the run's token, and every configured secret: a hub may echo another hub's token or a webhook URL
+        Redactor redactor = Redactor.forRun();
         if (target.credentials() != null) {
             redactor.add(target.credentials().secret());
         }
@@ -142,7 +145,7 @@ public final class ProbeRunner {
             RunResult result = new RunResult(runId, target.hub(), probe.name(), ctx.user != null ? ctx.user : target.user(),
                     startedAt, total, phases, detail,
                     ctx.spawnAnatomy == null ? null : ctx.spawnAnatomy.scaleUpObserved(), failedPhase, failure == null ? null : failure.reason(),
-                    failure == null ? null : redactor.redact(failure.getMessage()), ctx.facts,
+                    failure == null ? null : redactor.redact(failure.getMessage()), redacted(ctx.facts, redactor),
                     ctx.notes.stream().map(redactor::redact).toList(), environment, transcript(ctx, start, redactor));
             log(result);
             return result;
@@ -168,13 +171,20 @@ public final class ProbeRunner {
         return env;
     }
 
+    /** Facts come from the hub too (its version string, an image name, a certificate's subject). */
+    private static Map<String, String> redacted(Map<String, String> facts, Redactor redactor) {
+        Map<String, String> out = new LinkedHashMap<>();
+        facts.forEach((k, v) -> out.put(k, redactor.redact(v)));
+        return out;
+    }
+
     /** The progress events and cell outputs, cut and redacted (a cell may print what it should not). */
     private static Transcript transcript(ProbeContext ctx, long start, Redactor redactor) {
         List<Transcript.Event> events = ctx.spawnEvents.stream().limit(Transcript.MAX_EVENTS)
                 .map(e -> new Transcript.Event(Math.max(0, e.receivedNanos() - start) / 1e9,
                         Json.abbreviate(redactor.redact(e.message()), 500)))
                 .toList();
-        List<Transcript.Cell> cells = ctx.cells.stream().map(c -> new Transcript.Cell(Transcript.cut(c.code()),
+        List<Transcript.Cell> cells = ctx.cells.stream().map(c -> new Transcript.Cell(Transcript.cut(redactor.redact(c.code())),
                 Transcript.cut(redactor.redact(c.output())), Transcript.cut(redactor.redact(c.error())))).toList();
         return new Transcript(events, cells);
     }

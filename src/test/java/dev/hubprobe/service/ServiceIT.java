@@ -234,7 +234,7 @@ class ServiceIT {
     @Test
     void validateConfigChecksTheShippedConfig() throws Exception {
         Path shipped = RealHub.basedir().resolve("config/hubprobe.yml");
-        Cli.Result ok = Cli.run(Map.of("HUBPROBE_API_TOKEN", "x", "STAGING_HUB_TOKEN", "y"), "validate-config", shipped.toString());
+        Cli.Result ok = Cli.run(Map.of("HUBPROBE_API_TOKEN", "api-token-x", "STAGING_HUB_TOKEN", "hub-token-y"), "validate-config", shipped.toString());
         assertEquals(0, ok.exit(), ok::stderr);
         Cli.Result missing = Cli.run(Map.of(), "validate-config", shipped.toString());
         assertEquals(2, missing.exit());

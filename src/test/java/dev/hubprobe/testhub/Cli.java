@@ -28,12 +28,12 @@ public final class Cli {
 
     /**
      * What the launcher needs besides {@code env}: this build's jar, and this JVM first on the PATH (so
-     * its class-data archive is named for the Java the tests run on).
+     * its class-data archive is named for the Java the tests run on), unless {@code env} gives a PATH.
      */
     public static Map<String, String> launcherEnv(Map<String, String> env) {
         Map<String, String> all = new java.util.HashMap<>(env);
         all.putIfAbsent("HUBPROBE_JAR", jar().toAbsolutePath().toString());
-        all.put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
+        all.putIfAbsent("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
         return all;
     }
 

@@ -40,7 +40,7 @@ public final class AlertmanagerNotifier implements Notifier {
         ObjectNode labels = o.putObject("labels");
         event.labels().forEach(labels::put);
         ObjectNode annotations = o.putObject("annotations");
-        a.annotations().forEach(annotations::put);
+        Texts.cutAll(a.annotations(), Texts.ANNOTATION_MAX).forEach(annotations::put);
         o.put("startsAt", (a.startsAt() == null ? Instant.now() : a.startsAt()).toString());
         if (event.type() == AlertEvent.Type.RESOLVED) {
             o.put("endsAt", (a.endsAt() == null ? Instant.now() : a.endsAt()).toString());

@@ -35,11 +35,12 @@ public final class PagerDutyNotifier implements Notifier {
                 .put("event_action", event.type() == AlertEvent.Type.RESOLVED ? "resolve" : "trigger")
                 .put("dedup_key", "hubprobe/" + a.key());
         if (event.type() == AlertEvent.Type.FIRING) {
-            ObjectNode payload = body.putObject("payload").put("summary", a.annotations().getOrDefault("summary", a.alertname()))
+            ObjectNode payload = body.putObject("payload").put("summary",
+                            Texts.cut(a.annotations().getOrDefault("summary", a.alertname()), Texts.PAGERDUTY_SUMMARY_MAX))
                     .put("source", "hubprobe/" + a.hub()).put("severity", "critical").put("component", a.hub())
-                    .put("group", a.probe()).put("class", a.annotations().getOrDefault("reason", a.kind().name().toLowerCase()));
+                    .put("group", a.probe()).put("class", a.annotations().getOrDefault("reason", a.kind().name().toLowerCase(java.util.Locale.ROOT)));
             ObjectNode details = payload.putObject("custom_details");
-            a.annotations().forEach(details::put);
+            Texts.cutAll(a.annotations(), Texts.ANNOTATION_MAX).forEach(details::put);
             if (a.annotations().containsKey("run_url")) {
                 body.putArray("links").addObject().put("href", a.annotations().get("run_url")).put("text", "the failing run");
             }

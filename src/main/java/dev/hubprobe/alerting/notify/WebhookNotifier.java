@@ -28,7 +28,7 @@ public final class WebhookNotifier implements Notifier {
         ObjectNode labels = body.putObject("labels");
         event.labels().forEach(labels::put);
         ObjectNode annotations = body.putObject("annotations");
-        a.annotations().forEach(annotations::put);
+        Texts.cutAll(a.annotations(), Texts.ANNOTATION_MAX).forEach(annotations::put);
         body.put("starts_at", a.startsAt() == null ? null : a.startsAt().toString());
         body.put("ends_at", a.endsAt() == null ? null : a.endsAt().toString());
         JsonPost.post("webhook", url.reveal(), body);

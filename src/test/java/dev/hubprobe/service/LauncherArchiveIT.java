@@ -1,0 +1,283 @@
+package dev.hubprobe.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hubprobe.testhub.Cli;
+import dev.hubprobe.testhub.RealHub;
+import dev.hubprobe.testhub.RealHubExtension;
+import dev.hubprobe.testhub.Service;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The class-data archive is code the JVM maps and runs without verifying it. {@code bin/hubprobe}
+ * maps one only from a folder no other user can write, names it for the JDK actually run (not the
+ * directory of {@code java} on the PATH), and the image builds its own at build time. The archive-
+ * writing first check runs java as a child: a stop reaches it, and it cleans up on the hub.
+ */
+@ExtendWith(RealHubExtension.class)
+class LauncherArchiveIT {
+    private static final Pattern LINE = Pattern.compile("hubprobe: not using a class-data archive from .*");
+
+    @TempDir
+    Path dir;
+
+    private static String mode(Path p) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    private static List<Path> list(Path folder) throws Exception {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (var files = Files.list(folder)) {
+            return files.sorted().toList();
+        }
+    }
+
+    /** Runs bin/hubprobe with these arguments and environment. */
+    private static Cli.Result launch(Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Cli.launcher().toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(Cli.launcherEnv(env));
+        Path out = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "launch", ".out");
+        Path err = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "launch", ".err");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "bin/hubprobe " + String.join(" ", args) + " ended");
+        Cli.Result r = new Cli.Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        Files.delete(out);
+        Files.delete(err);
+        return r;
+    }
+
+    /** A service config probing the shared test hub as one new user, every 10 minutes. */
+    private Path oneHubConfig(String name) throws Exception {
+        Path cfg = dir.resolve(name + ".yml");
+        Files.writeString(cfg, """
+                probes_dir: %s
+                history: {path: data/%s}
+                defaults: {interval: 10m}
+                hubs:
+                  - {name: one, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: kernel-smoke}]}
+                """.formatted(RealHub.basedir().resolve("probes"), name, RealHub.shared().url(), RealHub.user("ok")));
+        return cfg;
+    }
+
+    /** Starts the service through the launcher; returns what its JVM maps and what it printed first. */
+    private String[] serviceMapsAndOutput(Map<String, String> env, String name) throws Exception {
+        Map<String, String> all = new HashMap<>(env);
+        all.put("HUB_TOKEN", RealHub.shared().serviceToken());
+        try (Service s = Service.startWithLauncher(oneHubConfig(name), all, dir.resolve(name + "-svc.log"))) {
+            String maps = Files.readString(Path.of("/proc", Long.toString(s.pid()), "maps"), StandardCharsets.UTF_8);
+            return new String[] {maps, s.output()};
+        }
+    }
+
+    /**
+     * The Dockerfile's archive step, run as written with its paths moved into {@code dir}: the image's
+     * launcher, jar and archive folder. A container engine is not needed to run the commands themselves.
+     */
+    private Path buildArchiveAsTheImageDoes(Path cds, Path jar) throws Exception {
+        String docker = Files.readString(RealHub.basedir().resolve("Dockerfile"));
+        Matcher run = Pattern.compile("(?m)^RUN (.*write-class-archive.*)$").matcher(docker);
+        assertTrue(run.find(), "the Dockerfile builds the class-data archive at image build time");
+        String command = run.group(1).replace("/opt/hubprobe/bin/hubprobe", Cli.launcher().toString())
+                .replace("/opt/hubprobe/cds", cds.toString());
+        assertTrue(docker.contains("HUBPROBE_CDS_DIR=/opt/hubprobe/cds") && !docker.contains("HUBPROBE_CDS_DIR=/var/lib"),
+                "the image maps its archive from a root-owned folder, never the data volume");
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true);
+        pb.environment().putAll(Cli.launcherEnv(Map.of("HUBPROBE_JAR", jar.toString(), "HUBPROBE_CDS_DIR", cds.toString())));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        List<Path> written = list(cds);
+        assertEquals(1, written.size(), "one archive, no temporary file left: " + written);
+        assertTrue(written.get(0).getFileName().toString().matches("hubprobe-\\d+\\.jsa"), written.toString());
+        assertEquals("r--r--r--", mode(written.get(0)), "read-only");
+        assertEquals("r-xr-xr-x", mode(cds), "nobody writes the folder afterwards");
+        return written.get(0);
+    }
+
+    /**
+     * 19.12, the image: its archive step writes a read-only archive into a folder only its owner (root,
+     * in the image) could write, with no temporary file left, and the service maps it.
+     */
+    @Test
+    void theImagesArchiveIsBuiltAtBuildTimeReadOnlyAndMapped() throws Exception {
+        Path jar = Files.copy(Cli.jar(), dir.resolve("hubprobe.jar"));
+        Path cds = dir.resolve("cds");
+        Path archive = buildArchiveAsTheImageDoes(cds, jar);
+        String[] service = serviceMapsAndOutput(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_JAR", jar.toString()), "image");
+        assertTrue(service[0].contains(archive.toString()), "the service maps the archive the image build wrote");
+        assertFalse(LINE.matcher(service[1]).find(), service[1]);
+    }
+
+    /**
+     * 19.12: an archive in a folder another user can write, or writable itself, or owned by another
+     * user, is ignored with one line on stderr, and a first check writes nothing into such a folder.
+     */
+    @Test
+    void anArchiveAnotherUserCouldHaveWrittenIsNeverMapped() throws Exception {
+        RealHub hub = RealHub.shared();
+        Path jar = Files.copy(Cli.jar(), dir.resolve("hubprobe.jar"));
+        Path cds = dir.resolve("cds");
+        Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString(),
+                "HUBPROBE_JAR", jar.toString());
+        Cli.Result first = launch(env, "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"));
+        assertEquals(0, first.exit(), first.stderr());
+        List<Path> written = list(cds);
+        assertEquals(1, written.size(), written.toString());
+        Path archive = written.get(0);
+
+        Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwxrwxr-x"));
+        String[] groupFolder = serviceMapsAndOutput(env, "group-folder");
+        assertFalse(groupFolder[0].contains(archive.toString()), "not mapped from a group-writable folder");
+        assertEquals(1, LINE.matcher(groupFolder[1]).results().count(), "one line says why: " + groupFolder[1]);
+
+        Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-rw-rw-"));
+        String[] worldArchive = serviceMapsAndOutput(env, "world-archive");
+        assertFalse(worldArchive[0].contains(archive.toString()), "a world-writable archive is not mapped");
+        assertEquals(1, LINE.matcher(worldArchive[1]).results().count(), worldArchive[1]);
+        Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("r--r--r--"));
+
+        if ("root".equals(System.getProperty("user.name"))) {
+            // owned by another user (root may make it so; the other cases need no privilege)
+            Files.setOwner(archive, archive.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+            String[] othersArchive = serviceMapsAndOutput(env, "others-archive");
+            assertFalse(othersArchive[0].contains(archive.toString()), "an archive owned by another user is not mapped");
+            assertEquals(1, LINE.matcher(othersArchive[1]).results().count(), othersArchive[1]);
+        }
+
+        // a first check, passing, into a shared (world-writable) folder writes nothing there
+        Path shared = dir.resolve("shared");
+        Files.createDirectory(shared);
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Cli.Result r = launch(Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", shared.toString(), "HUBPROBE_JAR", jar.toString()),
+                "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"));
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals(1, LINE.matcher(r.stderr()).results().count(), r.stderr());
+        assertEquals(List.of(), list(shared), "nothing written into a folder others can write");
+    }
+
+    /**
+     * 20.14: {@code java} on the PATH is a link that alternatives (or an update) repoints to another
+     * JDK: the archive gets a new name, so the new JDK writes one it can map instead of silently
+     * refusing the old JDK's archive on every check.
+     */
+    @Test
+    void anotherJdkBehindTheSameJavaOnThePathGetsAnArchiveOfItsOwn() throws Exception {
+        RealHub hub = RealHub.shared();
+        Path jdkA = Path.of(System.getProperty("java.home")).toRealPath();
+        Path jdkB = dir.resolve("jdk-b");
+        // the same JDK at another place is another JDK to the launcher; hard links keep the copy cheap
+        Process cp = new ProcessBuilder("cp", "-al", jdkA.toString(), jdkB.toString()).redirectErrorStream(true).start();
+        if (!cp.waitFor(120, TimeUnit.SECONDS) || cp.exitValue() != 0) {
+            cp = new ProcessBuilder("cp", "-a", jdkA.toString(), jdkB.toString()).redirectErrorStream(true).start();
+            assertTrue(cp.waitFor(300, TimeUnit.SECONDS) && cp.exitValue() == 0, "copied the JDK");
+        }
+        Path alternatives = Files.createDirectories(dir.resolve("usr-bin"));
+        Path java = alternatives.resolve("java");
+        Files.createSymbolicLink(java, jdkA.resolve("bin/java"));
+        Path cds = dir.resolve("cds");
+        Path jar = Files.copy(Cli.jar(), dir.resolve("hubprobe.jar"));
+        Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString(),
+                "HUBPROBE_JAR", jar.toString(), "PATH", alternatives + ":" + System.getenv("PATH"));
+        String[] check = {"check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")};
+
+        Cli.Result first = launch(env, check);
+        assertEquals(0, first.exit(), first.stderr());
+        List<Path> a = list(cds);
+        assertEquals(1, a.size(), a.toString());
+
+        Files.delete(java);
+        Files.createSymbolicLink(java, jdkB.resolve("bin/java"));
+        Cli.Result second = launch(env, check);
+        assertEquals(0, second.exit(), second.stderr());
+        List<Path> both = list(cds);
+        assertEquals(2, both.size(), "JDK B got an archive of its own: " + both);
+        Path b = both.stream().filter(f -> !f.equals(a.get(0))).findFirst().orElseThrow();
+        assertNotEquals(a.get(0), b);
+        String[] service = serviceMapsAndOutput(env, "jdk-b");
+        assertTrue(service[0].contains(b.toString()), "JDK B's service maps JDK B's archive");
+        assertTrue(service[0].contains(jdkB.toString()), "and it is JDK B that runs");
+    }
+
+    /**
+     * 20.13: the first check (the one that writes the archive) runs java as the launcher's child. A
+     * SIGTERM to the launcher mid-spawn (docker stop; as PID 1 a plain sh would even ignore it) reaches
+     * java, which cleans up on the hub: the launcher exits once that is done, with no server, no
+     * token and no half-written archive left.
+     */
+    @Test
+    void aStopDuringTheArchiveWritingCheckReachesJavaWhichCleansUp() throws Exception {
+        RealHub hub = RealHub.shared();
+        String user = RealHub.user("slow");
+        hub.control("delay-" + user, "120");
+        Path cds = dir.resolve("cds");
+        ProcessBuilder pb = new ProcessBuilder(Cli.launcher().toString(), "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN",
+                "--user", user).redirectErrorStream(true).redirectOutput(dir.resolve("check.log").toFile());
+        pb.environment().putAll(Cli.launcherEnv(Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString())));
+        Process launcher = pb.start();
+        List<ProcessHandle> javas = new ArrayList<>();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            boolean pending = false;
+            while (!pending && System.nanoTime() < deadline && launcher.isAlive()) {
+                JsonNode model = hub.userModel(user);
+                pending = model != null && "spawn".equals(model.path("servers").path("").path("pending").asText());
+                Thread.sleep(200);
+            }
+            assertTrue(pending, "the check reached the spawn: " + Files.readString(dir.resolve("check.log")));
+            launcher.toHandle().descendants().forEach(javas::add);
+            assertTrue(javas.stream().anyMatch(j -> j.info().commandLine().orElse("").contains("-XX:ArchiveClassesAtExit=")),
+                    "the archive-writing java runs as the launcher's child");
+
+            long t0 = System.nanoTime();
+            launcher.destroy(); // SIGTERM, to the launcher only, as docker stop sends it to PID 1
+            assertTrue(launcher.waitFor(90, TimeUnit.SECONDS), "the launcher ended within 90 s of SIGTERM");
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            for (ProcessHandle j : javas) {
+                assertFalse(j.isAlive(), "java ended before the launcher did (a container's end would kill it mid-cleanup)");
+            }
+            assertNotEquals(0, launcher.exitValue());
+            JsonNode model = hub.userModel(user);
+            assertTrue(model == null || model.path("servers").isEmpty(), "no server left: " + model);
+            List<String> notes = model == null ? List.of() : hub.tokenNotes(user);
+            assertTrue(notes.stream().noneMatch(n -> n.startsWith("hubprobe run")), "no minted token left: " + notes);
+            assertEquals(List.of(), list(cds), "no archive, and no temporary file, from a check cut short");
+            assertTrue(seconds < 60, "ended promptly: " + seconds + " s");
+        } finally {
+            hub.clearControl("delay-" + user);
+            launcher.destroyForcibly();
+            // a java the stop never reached is stopped the way that lets it clean up, then for good
+            for (ProcessHandle j : javas) {
+                j.destroy();
+                try {
+                    j.onExit().get(90, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    j.destroyForcibly();
+                }
+            }
+        }
+    }
+}
