@@ -33,14 +33,16 @@ if env.get("HUBPROBE_TEST_DEFAULT_URL"):
 singleuser_venv = env.get("HUBPROBE_TEST_SINGLEUSER_VENV")
 
 # Any user name logs in with the shared password: the prober's form-login path is real.
-if int(jupyterhub.__version__.split(".")[0]) >= 5:
+try:
+    from jupyterhub.authenticators.shared import SharedPasswordAuthenticator  # noqa: F401
     c.JupyterHub.authenticator_class = "shared-password"
     c.SharedPasswordAuthenticator.user_password = env["HUBPROBE_TEST_PASSWORD"]
     c.Authenticator.allow_all = True
-else:
-    # before 5.0 there is no SharedPasswordAuthenticator (and every user is allowed by default)
+except ImportError:
+    # before 5.3 there is no SharedPasswordAuthenticator: the DummyAuthenticator's shared password
     c.JupyterHub.authenticator_class = "jupyterhub.auth.DummyAuthenticator"
     c.DummyAuthenticator.password = env["HUBPROBE_TEST_PASSWORD"]
+    c.Authenticator.allow_all = True  # 5.x allows no one by default; 4.1 knows no such option, and allows all
 
 c.JupyterHub.spawner_class = FaultySpawner
 c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(run_dir, "home", "{username}")
