@@ -127,7 +127,12 @@ class CompatibilityMatrixIT {
     }
 
     @AfterAll
-    static void stopHubsAndPrintTable() {
+    static void stopHubsAndPrintTable() throws Exception {
+        // whatever the cells did, each hub is left with no server running or pending
+        List<String> left = new ArrayList<>();
+        for (Map.Entry<String, RealHub> e : STARTED.entrySet()) {
+            e.getValue().activeServers().forEach(s -> left.add(e.getKey() + ": " + s));
+        }
         STARTED.values().forEach(RealHub::stop);
         StringBuilder out = new StringBuilder(String.format("%nCompatibility matrix (%.1f s)%n%-16s",
                 (System.nanoTime() - startedAt) / 1e9, "case"));
@@ -141,6 +146,7 @@ class CompatibilityMatrixIT {
             }
         }
         System.out.println(out);
+        assertEquals(List.of(), left, "servers the matrix's hubs still list as running or pending");
     }
 
     static Stream<Arguments> cells() {

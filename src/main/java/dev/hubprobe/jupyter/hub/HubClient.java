@@ -402,20 +402,6 @@ public final class HubClient implements AutoCloseable {
         return server.isEmpty() || (!server.get().path("ready").asBoolean(false) && server.get().path("pending").isNull());
     }
 
-    /** Polls the user model until the server is gone, or the deadline passes. */
-    public boolean awaitStopped(String user, String serverName, long deadlineNanos) throws InterruptedException {
-        while (true) {
-            Optional<JsonNode> server = server(user, serverName);
-            if (stopped(server)) {
-                return true;
-            }
-            if (nanoTime.getAsLong() > deadlineNanos) {
-                return false;
-            }
-            Thread.sleep(200);
-        }
-    }
-
     /**
      * Reaches a user's server the way a browser does after a form login: the server sends us to the
      * hub's OAuth authorize endpoint, the hub back to the server's {@code oauth_callback}, which sets
