@@ -43,7 +43,7 @@ class CompatibilityMatrixIT {
             // z2jh 4.0: jupyter_server 1.x
             new RealHub.Spec("jupyterhub-5.2", "jupyterhub-5.2.lock", "singleuser-server1.lock", null, "/", null),
             // latest 5.x, under a path prefix
-            new RealHub.Spec("jupyterhub-5.5", "jupyterhub-5.lock", "singleuser-server1.lock", null, "/prefix/", null),
+            new RealHub.Spec("jupyterhub-5.5", "jupyterhub-5.5.lock", "singleuser-server1.lock", null, "/prefix/", null),
             // today's pin, with JupyterLab as the default URL
             new RealHub.Spec("jupyterhub-6.1", null, "singleuser-lab.lock", null, "/", "/lab"));
 
