@@ -78,16 +78,6 @@ public final class LoginStep implements ProbeStep {
                 throw e;
             }
             // Never fall back to sending our own token: the user's server runs code the user controls.
-            if (e.status() == 403 && me.kind().equals("service")
-                    && e.getMessage().contains("Service " + ctx.user + " not found or no permissions to generate tokens")) {
-                // JupyterHub before the fix (4.1.6 and 5.2.1 are tested; 5.5.4 has it) matches a service's filtered
-                // tokens scope against a *service* named like the user, and says so ("Service <user> not found"):
-                // no tokens!group=/!user= role can mint there
-                throw new ProbeFailure(Reason.AUTH_ERROR, "the hub refused to mint a token for " + ctx.user + " (403): this"
-                        + " hub checks a service's filtered tokens scope (tokens!group=..., tokens!user=...) against a service"
-                        + " named " + ctx.user + ", so no such role can mint here: give hubprobe the robot user's own token,"
-                        + " or an unfiltered tokens scope (see the README's Supported hubs)", e);
-            }
             throw new ProbeFailure(Reason.AUTH_ERROR, "the hub refused to mint a token for " + ctx.user + " (" + e.status()
                     + (e.status() == 403 ? "): the token of " + me.kind() + " " + me.name() + " lacks the scope tokens!user=" + ctx.user
                     : "): the user lacks " + String.join(", ", mintedScopes(ctx.user))) + "; see the README's minimal role", e);
