@@ -3,6 +3,8 @@
 import os
 import sys
 
+import jupyterhub
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hubprobe_test_spawner import FaultySpawner, write_kernelspecs  # noqa: E402
 
@@ -21,20 +23,45 @@ c.JupyterHub.cookie_secret_file = os.path.join(run_dir, "cookie_secret")
 c.JupyterHub.pid_file = os.path.join(run_dir, "jupyterhub.pid")
 c.JupyterHub.cleanup_servers = True
 
+# The compatibility matrix (RealHub.Spec): a path prefix, a default URL, and a single-user
+# environment of its own, apart from the hub's, as a user image is.
+if env.get("HUBPROBE_TEST_BASE_URL"):
+    # through bind_url's path: a base_url set beside bind_url makes the hub bind its default :8000
+    c.JupyterHub.bind_url = c.JupyterHub.bind_url + env["HUBPROBE_TEST_BASE_URL"]
+if env.get("HUBPROBE_TEST_DEFAULT_URL"):
+    c.Spawner.default_url = env["HUBPROBE_TEST_DEFAULT_URL"]
+singleuser_venv = env.get("HUBPROBE_TEST_SINGLEUSER_VENV")
+
 # Any user name logs in with the shared password: the prober's form-login path is real.
-c.JupyterHub.authenticator_class = "shared-password"
-c.SharedPasswordAuthenticator.user_password = env["HUBPROBE_TEST_PASSWORD"]
-c.Authenticator.allow_all = True
+try:
+    from jupyterhub.authenticators.shared import SharedPasswordAuthenticator  # noqa: F401
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = env["HUBPROBE_TEST_PASSWORD"]
+    c.Authenticator.allow_all = True
+except ImportError:
+    # before 5.3 there is no SharedPasswordAuthenticator: the DummyAuthenticator's shared password
+    c.JupyterHub.authenticator_class = "jupyterhub.auth.DummyAuthenticator"
+    c.DummyAuthenticator.password = env["HUBPROBE_TEST_PASSWORD"]
+    c.Authenticator.allow_all = True  # 5.x allows no one by default; 4.1 knows no such option, and allows all
 
 c.JupyterHub.spawner_class = FaultySpawner
 c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(run_dir, "home", "{username}")
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.args = ["--allow-root"]
 c.Spawner.start_timeout = 300
+if int(jupyterhub.__version__.split(".")[0]) < 5:
+    # before 5.0 a pending spawn cannot be cancelled (DELETE answers 400): a stalled spawn ends only at
+    # the hub's own start_timeout, so the matrix's stalled-spawn case waits that long for its cleanup
+    c.Spawner.start_timeout = 30
 c.Spawner.http_timeout = 20
 # a server that shuts itself down (a Binder launch, POST api/shutdown) leaves the hub's list soon
 c.Spawner.poll_interval = 5
 c.Spawner.environment = {"PATH": env["PATH"]}
+if singleuser_venv:
+    c.Spawner.cmd = [os.path.join(singleuser_venv, "bin", "jupyterhub-singleuser")]
+    c.Spawner.environment = {"PATH": os.path.join(singleuser_venv, "bin") + os.pathsep + env["PATH"]}
+    if env.get("HUBPROBE_TEST_SINGLEUSER_APP"):
+        c.Spawner.environment["JUPYTERHUB_SINGLEUSER_APP"] = env["HUBPROBE_TEST_SINGLEUSER_APP"]
 c.JupyterHub.allow_named_servers = True
 c.JupyterHub.named_server_limit_per_user = 12  # concurrent per-run servers of one robot user
 
@@ -57,10 +84,12 @@ c.JupyterHub.load_roles = [
         "services": ["hubprobe"],
     },
     {"name": "hubprobe-min", "scopes": MINIMAL, "services": ["hubprobe-min"]},
-    {"name": "hubprobe-noread", "services": ["hubprobe-noread"], "scopes": [
-        "start:servers!group=probers", "delete:servers!group=probers", "read:users:name!group=probers",
-        "tokens!group=probers"]},
     {"name": "hubprobe-nomint", "scopes": ["servers!group=probers"], "services": ["hubprobe-nomint"]},
 ]
+if int(jupyterhub.__version__.split(".")[0]) >= 6:
+    # start:servers is new in 6.0: before it, "servers" (start and stop) always holds read:servers
+    c.JupyterHub.load_roles.append({"name": "hubprobe-noread", "services": ["hubprobe-noread"], "scopes": [
+        "start:servers!group=probers", "delete:servers!group=probers", "read:users:name!group=probers",
+        "tokens!group=probers"]})
 # robot users made by the operator once (a least-privilege role cannot create users)
 c.JupyterHub.load_groups = {"probers": {"users": ["probe-bot-1", "probe-bot-2", "probe-bot-3"]}}

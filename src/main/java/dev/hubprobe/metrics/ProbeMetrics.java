@@ -6,6 +6,7 @@ import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.probe.RunSink;
 import io.micrometer.core.instrument.Counter;
+import dev.hubprobe.jupyter.hub.HubReleases;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
@@ -36,6 +37,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     private final Map<ProbeKey, GaugeValue> lastSuccess = new ConcurrentHashMap<>();
     private final Map<ProbeKey, GaugeValue> intervals = new ConcurrentHashMap<>();
     private final Map<String, GaugeValue> tlsExpiry = new ConcurrentHashMap<>();
+    private final Map<String, Meter> hubInfo = new ConcurrentHashMap<>();
     /** The one info series of each (hub, probe): the fingerprint of the environment its last capture saw. */
     private final Map<ProbeKey, Meter> environmentInfo = new ConcurrentHashMap<>();
     /** The phase and scale-up histograms, outside Micrometer: most of a large scrape, rendered cheaply (see there). */
@@ -114,6 +116,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     /** Removes the series of a hub no longer configured at all (its certificate's expiry). */
     public void unregisterHub(String hub) {
         tlsExpiry.keySet().removeIf(k -> k.startsWith(hub + "/"));
+        hubInfo.remove(hub);
         histograms.remove(hub, null);
         removeMeters(id -> hub.equals(id.getTag("hub")));
     }
@@ -202,6 +205,24 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         });
     }
 
+    /**
+     * Points the hub's {@code hubprobe_hub_info} series at the version its last run saw, removing the one
+     * before: one series per hub, however often it is upgraded. Every probe of a hub sees the same hub.
+     */
+    private void hubInfo(String hub, String version) {
+        String v = HubReleases.bounded(version);
+        hubInfo.compute(hub, (h, old) -> {
+            if (old != null && v.equals(old.getId().getTag("version"))) {
+                return old;
+            }
+            if (old != null) {
+                registry.remove(old);
+            }
+            return Gauge.builder("hubprobe.hub.info", () -> 1).description("the JupyterHub version the hub's last run saw;"
+                    + " value is always 1").tags("hub", h, "version", v).register(registry);
+        });
+    }
+
     @Override
     public void accept(RunResult r) {
         if (r.aborted()) {
@@ -211,6 +232,9 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         }
         ProbeKey key = ProbeKey.of(r);
         register(key);
+        if (r.facts().get("hub_version") != null) {
+            hubInfo(r.hub(), r.facts().get("hub_version"));
+        }
         double started = r.startedAt().toEpochMilli() / 1000.0;
         lastRun.get(key).set(started);
         success.get(key).set(r.passed() ? 1 : 0);
@@ -255,6 +279,9 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     public void fromHistory(Map<ProbeKey, RunResult> latest, Map<ProbeKey, java.time.Instant> lastPassing) {
         latest.forEach((key, r) -> {
             register(key);
+            if (r.facts().get("hub_version") != null) {
+                hubInfo(r.hub(), r.facts().get("hub_version"));
+            }
             lastRun.get(key).set(r.startedAt().toEpochMilli() / 1000.0);
             success.get(key).set(r.passed() ? 1 : 0);
         });

@@ -15,6 +15,14 @@ public final class TextReport {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "hubprobe check: hub %s, probe %s, user %s%n", r.hub(), r.probe(),
                 r.user() == null ? "-" : r.user()));
+        // what the hub is: which releases a run went against decides what its result means
+        if (r.facts().containsKey("hub_version")) {
+            b.append("  JupyterHub ").append(r.facts().get("hub_version"));
+            if (r.facts().containsKey("server_version")) {
+                b.append(", single-user server ").append(r.facts().get("server_version"));
+            }
+            b.append(System.lineSeparator());
+        }
         b.append(String.format(Locale.ROOT, "  %-16s %-8s %9s  %s%n", "PHASE", "STATUS", "SECONDS", "DETAIL"));
         for (PhaseResult p : r.phases()) {
             String detail = p.reason() == null ? "" : p.reason().label() + ": " + p.message();

@@ -38,6 +38,14 @@ final class RunPage {
         h.append("<p>").append(badge(r))
                 .append(" · started ").append(Html.second(r.startedAt())).append(" (").append(Html.ago(r.startedAt(), now))
                 .append(") · ").append(Html.seconds(r.duration())).append(" · user <code>").append(esc(r.user())).append("</code></p>");
+        if (r.facts().containsKey("hub_version")) {
+            // what the hub was when this run saw it: an upgrade between two runs is the first thing to rule out
+            h.append("<p class=\"versions\">JupyterHub <code>").append(esc(r.facts().get("hub_version"))).append("</code>");
+            if (r.facts().containsKey("server_version")) {
+                h.append(" · single-user server <code>").append(esc(r.facts().get("server_version"))).append("</code>");
+            }
+            h.append("</p>");
+        }
         if (r.confirming()) {
             h.append("<p class=\"confirming\" id=\"confirming\">A confirming run: the probe ran again at once after a failure,"
                     + " to tell an outage from a blip.</p>");

@@ -60,6 +60,37 @@ class ProbeMetricsTest {
         metrics.close();
     }
 
+    private static RunResult runOfVersion(String hub, String probe, String version) {
+        RunResult r = run(hub);
+        return new RunResult(r.runId(), hub, probe, "bot", r.startedAt(), r.duration(), r.phases(), List.of(), null, null, null, null,
+                Map.of("hub_version", version), List.of());
+    }
+
+    private static List<String> hubInfo(String scrape) {
+        return scrape.lines().filter(l -> l.startsWith("hubprobe_hub_info{")).toList();
+    }
+
+    @Test
+    void hubInfoIsOneSeriesPerHubNamingTheVersionItsLastRunSaw() {
+        ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
+        metrics.accept(runOfVersion("a", "kernel-smoke", "5.2.1"));
+        metrics.accept(runOfVersion("a", "other-probe", "5.2.1"));
+        metrics.accept(runOfVersion("b", "kernel-smoke", "4.1.6"));
+        assertEquals(List.of("hubprobe_hub_info{hub=\"a\",version=\"5.2.1\"} 1", "hubprobe_hub_info{hub=\"b\",version=\"4.1.6\"} 1"),
+                hubInfo(metrics.registry().scrape()).stream().sorted().toList());
+        // the hub is upgraded: its series moves to the new version, the old one is gone
+        metrics.accept(runOfVersion("a", "kernel-smoke", "6.1.1"));
+        assertEquals(List.of("hubprobe_hub_info{hub=\"a\",version=\"6.1.1\"} 1", "hubprobe_hub_info{hub=\"b\",version=\"4.1.6\"} 1"),
+                hubInfo(metrics.registry().scrape()).stream().sorted().toList());
+        // a hub that says something that is no version is "unknown", not an unbounded label
+        metrics.accept(runOfVersion("b", "kernel-smoke", "x".repeat(500)));
+        assertTrue(hubInfo(metrics.registry().scrape()).contains("hubprobe_hub_info{hub=\"b\",version=\"unknown\"} 1"),
+                () -> hubInfo(metrics.registry().scrape()).toString());
+        metrics.unregisterHub("a");
+        assertEquals(1, hubInfo(metrics.registry().scrape()).size());
+        metrics.close();
+    }
+
     private static RunResult run(String hub, String probe, Duration each, Duration scaleUp) {
         List<PhaseResult> phases = new ArrayList<>();
         for (Phase p : HUB) {

@@ -125,6 +125,23 @@ class ProbeRunnerWireMockTest {
     }
 
     @Test
+    void aHubOutsideTheTestedRangeIsProbedAnywayWithANoteNamingTheRange() {
+        healthyUntilSpawn();
+        hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"3.1.1\"}")));
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/server")).willReturn(
+                aResponse().withStatus(500).withBody("{\"status\": 500, \"message\": \"Internal storm\"}")));
+        RunResult r = run(Duration.ofSeconds(5));
+        assertEquals(Phase.SPAWN, r.failedPhase(), "probed past the version check");
+        assertEquals("3.1.1", r.facts().get("hub_version"));
+        assertTrue(r.notes().contains("JupyterHub 3.1.1 is outside the tested range (4.1 to 6.1): probed anyway"), r.notes()::toString);
+
+        hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"5.2.1\"}")));
+        RunResult inside = run(Duration.ofSeconds(5));
+        assertEquals("5.2.1", inside.facts().get("hub_version"));
+        assertTrue(inside.notes().stream().noneMatch(n -> n.contains("tested range")), inside.notes()::toString);
+    }
+
+    @Test
     void throttledSpawnIsReportedAsSuch() {
         healthyUntilSpawn();
         hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/server")).willReturn(aResponse().withStatus(429)

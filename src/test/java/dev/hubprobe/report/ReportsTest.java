@@ -69,4 +69,19 @@ class ReportsTest {
         assertTrue(t.contains("FAILED in phase spawn (spawn_failed)"), t);
         assertTrue(t.lines().anyMatch(l -> l.trim().startsWith("kernel_start") && l.contains("skipped")), t);
     }
+
+    @Test
+    void theTextReportSaysWhichHubAndServerTheRunWentAgainst() throws Exception {
+        RunResult r = failedSpawn();
+        RunResult withVersions = new RunResult(r.runId(), r.hub(), r.probe(), r.user(), r.startedAt(), r.duration(), r.phases(),
+                r.spawnPhases(), null, r.failedPhase(), r.reason(), r.message(),
+                Map.of("hub_version", "4.1.6", "server_version", "6.5.7"), List.of());
+        String t = TextReport.render(withVersions);
+        assertTrue(t.lines().anyMatch(l -> l.equals("  JupyterHub 4.1.6, single-user server 6.5.7")), t);
+        JsonNode j = new ObjectMapper().readTree(JsonReport.render(withVersions));
+        assertEquals("4.1.6", j.path("facts").path("hub_version").asText(), j::toString);
+        assertEquals("6.5.7", j.path("facts").path("server_version").asText(), j::toString);
+        // a run that never reached the hub says nothing of versions
+        assertTrue(TextReport.render(r).lines().noneMatch(l -> l.contains("JupyterHub")), TextReport.render(r));
+    }
 }

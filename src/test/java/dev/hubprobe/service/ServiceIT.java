@@ -139,6 +139,12 @@ class ServiceIT {
                     "hubprobe_phase_duration_seconds_count{hub=\"healthy\",phase=\"execute\",probe=\"kernel-smoke\"}"));
             assertTrue(metric(scrape, "hubprobe_last_success_timestamp_seconds{hub=\"healthy\",probe=\"kernel-smoke\"}") > 1.7e9);
             assertEquals(1.0, metric(scrape, "hubprobe_config_last_reload_successful"));
+            // what each hub is: one info series per hub, naming the version the hub itself reports
+            String version = new com.fasterxml.jackson.databind.ObjectMapper().readTree(hub.get("/hub/api/").body()).path("version").asText();
+            for (String h : List.of("healthy", "broken")) {
+                assertEquals(1.0, metric(scrape, "hubprobe_hub_info{hub=\"" + h + "\",version=\"" + version + "\"}"));
+                assertEquals(1, scrape.lines().filter(l -> l.startsWith("hubprobe_hub_info{hub=\"" + h + "\"")).count(), scrape);
+            }
             assertTrue(scrape.contains("jvm_memory_used_bytes"), "JVM metrics stay available");
             promtoolAccepts(scrape);
             String openMetrics = s.get("/metrics", "Accept", "application/openmetrics-text; version=1.0.0").body();

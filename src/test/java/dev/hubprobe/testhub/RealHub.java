@@ -39,11 +39,29 @@ public final class RealHub {
     private final String password = "pw-" + UUID.randomUUID();
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    private final Spec spec;
     private Process process;
 
-    private RealHub(Path basedir) throws IOException {
+    /**
+     * What hub to start: the default is the pinned hub of requirements.lock with its own single-user
+     * server. The compatibility matrix names another hub release's lock, a single-user environment of
+     * its own (a lock under src/test/hub/locks/, installed apart from the hub's, as a user image is),
+     * the app jupyterhub-singleuser wraps, a path prefix and a default URL.
+     */
+    public record Spec(String name, String hubLock, String singleuserLock, String singleuserApp,
+                       String baseUrl, String defaultUrl) {
+        public static final Spec DEFAULT = new Spec("default", null, null, null, "/", null);
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private RealHub(Path basedir, Spec spec) throws IOException {
         this.basedir = basedir;
-        this.runDir = basedir.resolve("target/test-hub/run-" + Instant.now().toEpochMilli());
+        this.spec = spec;
+        this.runDir = basedir.resolve("target/test-hub/run-" + Instant.now().toEpochMilli() + "-" + spec.name());
         this.controlDir = runDir.resolve("control");
         Files.createDirectories(controlDir);
         this.log = runDir.resolve("jupyterhub.log");
@@ -57,7 +75,7 @@ public final class RealHub {
         }
         if (shared == null) {
             try {
-                RealHub hub = new RealHub(basedir());
+                RealHub hub = new RealHub(basedir(), Spec.DEFAULT);
                 hub.start();
                 Runtime.getRuntime().addShutdownHook(new Thread(hub::stop, "test-hub-stop"));
                 shared = hub;
@@ -69,13 +87,30 @@ public final class RealHub {
         return shared;
     }
 
+    /**
+     * A hub of its own for {@code spec}, started now; the caller stops it (a shutdown hook stops it too,
+     * should the caller not get to).
+     */
+    public static RealHub start(Spec spec) throws IOException {
+        RealHub hub = new RealHub(basedir(), spec);
+        Runtime.getRuntime().addShutdownHook(new Thread(hub::stop, "test-hub-stop-" + spec.name()));
+        hub.start();
+        return hub;
+    }
+
+    public Spec spec() {
+        return spec;
+    }
+
     public static Path basedir() {
         return Path.of(System.getProperty("hubprobe.basedir", System.getProperty("user.dir"))).toAbsolutePath();
     }
 
     /** Runs install.sh and returns the cached environment folder. */
-    public static Path install(Path basedir) throws IOException {
-        Process p = new ProcessBuilder("bash", basedir.resolve("src/test/hub/install.sh").toString())
+    public static Path install(Path basedir, String... lock) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("bash", basedir.resolve("src/test/hub/install.sh").toString()));
+        cmd.addAll(List.of(lock));
+        Process p = new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         try {
@@ -91,12 +126,22 @@ public final class RealHub {
 
     private void start() throws IOException {
         install(basedir); // first, so its output stays out of the hub's log
+        for (String lock : new String[] {spec.hubLock(), spec.singleuserLock()}) {
+            if (lock != null) {
+                install(basedir, lock);
+            }
+        }
         ProcessBuilder pb = new ProcessBuilder("bash", basedir.resolve("src/test/hub/run-hub.sh").toString(),
                 runDir.toString(), Integer.toString(port))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().put("HUBPROBE_TEST_SERVICE_TOKEN", serviceToken);
         pb.environment().put("HUBPROBE_TEST_PASSWORD", password);
+        putIfSet(pb, "HUBPROBE_TEST_HUB_LOCK", spec.hubLock());
+        putIfSet(pb, "HUBPROBE_TEST_SINGLEUSER_LOCK", spec.singleuserLock());
+        putIfSet(pb, "HUBPROBE_TEST_SINGLEUSER_APP", spec.singleuserApp());
+        putIfSet(pb, "HUBPROBE_TEST_BASE_URL", spec.baseUrl().equals("/") ? null : spec.baseUrl());
+        putIfSet(pb, "HUBPROBE_TEST_DEFAULT_URL", spec.defaultUrl());
         process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
@@ -116,6 +161,12 @@ public final class RealHub {
         throw new IOException("the test hub did not answer within 90 s:\n" + tail(60));
     }
 
+    private static void putIfSet(ProcessBuilder pb, String key, String value) {
+        if (value != null) {
+            pb.environment().put(key, value);
+        }
+    }
+
     public void stop() {
         if (process == null || !process.isAlive()) {
             return;
@@ -132,8 +183,9 @@ public final class RealHub {
         children.forEach(ProcessHandle::destroyForcibly);
     }
 
+    /** The hub's public URL, with its path prefix ({@code base_url}) if it has one. */
     public String url() {
-        return "http://127.0.0.1:" + port + "/";
+        return "http://127.0.0.1:" + port + spec.baseUrl();
     }
 
     public int port() {
@@ -176,7 +228,12 @@ public final class RealHub {
     }
 
     public HttpResponse<String> get(String path) throws IOException {
-        return send(HttpRequest.newBuilder(URI.create(url()).resolve(path)).GET());
+        return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
+    /** A path of the hub ("/hub/api/..."), under its path prefix. */
+    public URI uri(String path) {
+        return URI.create(url()).resolve(path.startsWith("/") ? path.substring(1) : path);
     }
 
     public HttpResponse<String> send(HttpRequest.Builder b) throws IOException {
@@ -207,9 +264,9 @@ public final class RealHub {
 
     /** Creates the user if needed and starts its default server with these user_options, as another person would. */
     public void startServer(String name, String userOptionsJson) throws IOException {
-        send(HttpRequest.newBuilder(URI.create(url()).resolve("/hub/api/users/" + name))
+        send(HttpRequest.newBuilder(uri("/hub/api/users/" + name))
                 .POST(HttpRequest.BodyPublishers.ofString("{}")));
-        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(url()).resolve("/hub/api/users/" + name + "/server"))
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/hub/api/users/" + name + "/server"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"user_options\": " + userOptionsJson + "}")));
         if (r.statusCode() != 201 && r.statusCode() != 202) {
             throw new IOException("starting a server for " + name + ": " + r.statusCode() + " " + r.body());
@@ -227,7 +284,7 @@ public final class RealHub {
 
     /** Starts a named server of an existing user, as a run of hubprobe (or a person) would, and waits until it is ready. */
     public void startNamedServer(String name, String server) throws IOException {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(url()).resolve("/hub/api/users/" + name + "/servers/" + server))
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/hub/api/users/" + name + "/servers/" + server))
                 .POST(HttpRequest.BodyPublishers.ofString("{}")));
         if (r.statusCode() != 201 && r.statusCode() != 202) {
             throw new IOException("starting server " + server + " of " + name + ": " + r.statusCode() + " " + r.body());
@@ -242,6 +299,16 @@ public final class RealHub {
         throw new IOException("server " + server + " of " + name + " not ready within 60 s");
     }
 
+    /** A token of the user itself (its own scopes), minted with the wide service token, as an operator would. */
+    public String userToken(String name) throws IOException {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/hub/api/users/" + name + "/tokens"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"note\": \"robot user's own token\", \"expires_in\": 3600}")));
+        if (r.statusCode() != 201 && r.statusCode() != 200) {
+            throw new IOException("minting a token for " + name + ": " + r.statusCode() + " " + r.body());
+        }
+        return JSON.readTree(r.body()).path("token").asText();
+    }
+
     /** The hub's tokens of a user, as JSON (note, scopes, ...). */
     public List<JsonNode> tokens(String name) throws IOException {
         List<JsonNode> out = new ArrayList<>();
@@ -251,7 +318,7 @@ public final class RealHub {
 
     /** Stops a user's default server and waits until the hub no longer lists it. */
     public void stopServer(String name) throws IOException {
-        send(HttpRequest.newBuilder(URI.create(url()).resolve("/hub/api/users/" + name + "/server")).DELETE());
+        send(HttpRequest.newBuilder(uri("/hub/api/users/" + name + "/server")).DELETE());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             JsonNode model = userModel(name);

@@ -43,6 +43,18 @@ class PagesTest {
     }
 
     @Test
+    void aRunPageSaysWhichHubAndServerTheRunWentAgainst() {
+        RunResult r = run();
+        RunResult withVersions = new RunResult(r.runId(), r.hub(), r.probe(), r.user(), r.startedAt(), r.duration(), r.phases(),
+                r.spawnPhases(), null, r.failedPhase(), r.reason(), r.message(),
+                Map.of("hub_version", "5.2.1", "server_version", "1.24.0"), List.of());
+        String html = RunPage.render(withVersions, new PageQueries.Neighbours(Optional.empty(), Optional.empty()), Instant.now());
+        assertTrue(html.contains("<p class=\"versions\">JupyterHub <code>5.2.1</code> · single-user server <code>1.24.0</code></p>"), html);
+        String without = RunPage.render(r, new PageQueries.Neighbours(Optional.empty(), Optional.empty()), Instant.now());
+        assertFalse(without.contains("class=\"versions\""), "a run that never reached the hub names no version");
+    }
+
+    @Test
     void theDayStripColoursEachDayAndNamesItForTheCurious() {
         LocalDate today = LocalDate.parse("2026-11-22");
         String svg = Svg.days("staging", List.of(new PageQueries.Day(today, 10, 0), new PageQueries.Day(today.minusDays(1), 10, 2),

@@ -160,6 +160,8 @@ class StatusPageIT {
             b.driver.get(s.url() + "/runs/" + passed.path("run_id").asText());
             assertFalse(b.driver.findElements(By.cssSelector("ol.events li")).isEmpty(), "progress events");
             assertFalse(b.driver.findElements(By.cssSelector("article.cell pre.output")).isEmpty(), "cell output");
+            String versions = b.driver.findElement(By.cssSelector("p.versions")).getText();
+            assertTrue(versions.matches("JupyterHub \\S+ · single-user server \\S+"), versions);
             assertNoErrors(b, "a passing run");
 
             // a hub's history, filtered and paged; bad input is a page that says what is wrong

@@ -12,8 +12,9 @@ import okhttp3.Response;
 
 /**
  * Adds what a hub expects on every request: a constant User-Agent (the anonymous xsrf value is bound
- * to it), the token, or, for cookie sessions, {@code X-XSRFToken} on writes. The token goes only to the
- * hub's own origin, so a redirect elsewhere can never carry it away.
+ * to it), the token, or, for cookie sessions, {@code X-XSRFToken} on writes: the value of the
+ * {@code _xsrf} cookie the hub (or the user's server) set for that path, never one of our own making.
+ * The token goes only to the hub's own origin, so a redirect elsewhere can never carry it away.
  */
 final class HubAuthInterceptor implements Interceptor {
     private static final Set<String> WRITES = Set.of("POST", "PUT", "PATCH", "DELETE");
@@ -39,7 +40,20 @@ final class HubAuthInterceptor implements Interceptor {
         if (sameOrigin && t != null && request.header("Authorization") == null) {
             b.header("Authorization", "token " + t);
         } else if (sameOrigin && t == null && WRITES.contains(request.method())) {
-            xsrf(cookies, request.url()).ifPresent(x -> b.header("X-XSRFToken", x));
+            String sent = xsrf(cookies, request.url()).orElse(null);
+            if (sent != null) {
+                b.header("X-XSRFToken", sent);
+            }
+            Response response = chain.proceed(b.build());
+            // A hub (4.1+) or single-user server that finds the session's xsrf cookie stale refuses the
+            // write with 403 and, in the same answer, sets the cookie it now expects (the jar has it by
+            // now). The write did nothing, so it is sent once more with that value; a second refusal stands.
+            String fresh = response.code() == 403 ? xsrf(cookies, request.url()).orElse(null) : null;
+            if (fresh != null && !fresh.equals(sent)) {
+                response.close();
+                return chain.proceed(b.header("X-XSRFToken", fresh).build());
+            }
+            return response;
         }
         return chain.proceed(b.build());
     }

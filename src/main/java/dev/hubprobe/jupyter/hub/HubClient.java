@@ -43,6 +43,7 @@ public final class HubClient implements AutoCloseable {
     private static final Pattern VALUE_ATTR = Pattern.compile("value=\"([^\"]*)\"");
     private static final Pattern LOGIN_ERROR = Pattern.compile("class=\"login_error\"[^>]*>\\s*([^<]+?)\\s*<", Pattern.CASE_INSENSITIVE);
     private static final int MAX_REDIRECTS = 10;
+    private static final long RESTOP_NANOS = Duration.ofSeconds(2).toNanos();
 
     private final HttpUrl hubUrl;
     private final OkHttpClient http;
@@ -209,12 +210,33 @@ public final class HubClient implements AutoCloseable {
                 if (target.contains("/hub/login")) {
                     throw new LoginRejectedException("the hub sent the login back to the login page");
                 }
-                return;
+            } else {
+                String page = rest.body(post, response);
+                Matcher m = LOGIN_ERROR.matcher(page);
+                String why = m.find() ? m.group(1) : "no redirect after login";
+                throw new LoginRejectedException("login refused (" + response.code() + "): " + why);
             }
-            String page = rest.body(post, response);
-            Matcher m = LOGIN_ERROR.matcher(page);
-            String why = m.find() ? m.group(1) : "no redirect after login";
-            throw new LoginRejectedException("login refused (" + response.code() + "): " + why);
+        }
+        landOnHome();
+    }
+
+    /**
+     * Opens the hub's home page, where the login sent us ({@code next}), as a browser does. Since 4.1 the hub checks every
+     * cookie-authenticated write against an {@code _xsrf} cookie bound to the login session; 4.1 to 5.4
+     * set that cookie at login from an id that does not yet hold the new session (the session cookie is
+     * in the response, not the request), so it matches nothing, and only the next page view sets the
+     * right one. 5.5 and 6.x set the right one at login and leave it alone here. Either way the cookie
+     * jar ends up holding what this hub will accept. Only the home page: wherever else a hub's login
+     * redirects (its spawn page, a server) a GET may start a server. A home page that fails is no
+     * failure here: the API may still work, and a write that the hub refuses says so.
+     */
+    private void landOnHome() {
+        HttpUrl home = hubUrl.newBuilder().addPathSegment("hub").addPathSegment("home").build();
+        Request get = new Request.Builder().url(home).header("Accept", "text/html").build();
+        try (Response ignored = rest.send(get)) {
+            // only its cookies matter
+        } catch (RuntimeException e) {
+            // a hub whose home page fails can still answer its API; a later write says so if not
         }
     }
 
@@ -350,27 +372,34 @@ public final class HubClient implements AutoCloseable {
      */
     public boolean stopAndWait(String user, String serverName, boolean remove, long deadlineNanos) {
         stopServer(user, serverName, remove);
+        long again = nanoTime.getAsLong() + RESTOP_NANOS;
         try {
-            return awaitStopped(user, serverName, deadlineNanos);
+            while (true) {
+                Optional<JsonNode> server = server(user, serverName);
+                if (stopped(server)) {
+                    return true;
+                }
+                long now = nanoTime.getAsLong();
+                if (now > deadlineNanos) {
+                    return false;
+                }
+                // Before 5.0 the hub refuses (400, "pending spawn, please wait") to stop a server whose spawn
+                // is pending: it cannot cancel one. Asked again until the spawn ends, a spawn that then
+                // succeeds is stopped rather than left running, and one the hub gives up on is gone.
+                if (now >= again && !"stop".equals(server.get().path("pending").asText(""))) {
+                    stopServer(user, serverName, remove);
+                    again = now + RESTOP_NANOS;
+                }
+                Thread.sleep(200);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
     }
 
-    /** Polls the user model until the server is gone, or the deadline passes. */
-    public boolean awaitStopped(String user, String serverName, long deadlineNanos) throws InterruptedException {
-        while (true) {
-            Optional<JsonNode> server = server(user, serverName);
-            if (server.isEmpty() || (!server.get().path("ready").asBoolean(false)
-                    && server.get().path("pending").isNull())) {
-                return true;
-            }
-            if (nanoTime.getAsLong() > deadlineNanos) {
-                return false;
-            }
-            Thread.sleep(200);
-        }
+    private static boolean stopped(Optional<JsonNode> server) {
+        return server.isEmpty() || (!server.get().path("ready").asBoolean(false) && server.get().path("pending").isNull());
     }
 
     /**

@@ -45,6 +45,15 @@ public final class KernelClient {
         return b.build();
     }
 
+    /**
+     * {@code GET /api}: the single-user server's version (Jupyter Server's, or the classic notebook
+     * server's, which answers the same way), or empty when it does not say.
+     */
+    public Optional<String> serverVersion() {
+        JsonNode node = rest.json(new Request.Builder().url(serverUrl.newBuilder().addPathSegment("api").build()).build(), 200);
+        return node.hasNonNull("version") ? Optional.of(node.get("version").asText()) : Optional.empty();
+    }
+
     /** {@code GET /api/kernelspecs}: the server's default kernel name. */
     public String defaultKernelName() {
         JsonNode node = rest.json(new Request.Builder().url(api("kernelspecs")).build(), 200);

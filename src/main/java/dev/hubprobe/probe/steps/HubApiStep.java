@@ -1,5 +1,6 @@
 package dev.hubprobe.probe.steps;
 
+import dev.hubprobe.jupyter.hub.HubReleases;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
 import dev.hubprobe.probe.ProbeStep;
@@ -8,7 +9,8 @@ import okhttp3.HttpUrl;
 /**
  * {@code GET /hub/api/}: is the hub there at all (incident 2 is told apart from a login failure here).
  * An https hub's certificate is looked at first: when it expires, and whether it is still trusted
- * (incident 3 was expired certificates).
+ * (incident 3 was expired certificates). The hub's version is a fact; one outside the releases the
+ * compatibility matrix tests gets a note naming that range.
  */
 public final class HubApiStep implements ProbeStep {
     @Override
@@ -23,6 +25,11 @@ public final class HubApiStep implements ProbeStep {
             Certificates.check(ctx, url);
         }
         ctx.hubVersion = ctx.hub.version();
-        ctx.facts.put("hub_version", ctx.hubVersion);
+        ctx.facts.put("hub_version", HubReleases.bounded(ctx.hubVersion));
+        if (!HubReleases.tested(ctx.hubVersion)) {
+            // probed all the same: most of the protocol has not changed in years, but say what is untested
+            ctx.notes.add("JupyterHub " + HubReleases.bounded(ctx.hubVersion) + " is outside the tested range ("
+                    + HubReleases.TESTED_RANGE + "): probed anyway");
+        }
     }
 }

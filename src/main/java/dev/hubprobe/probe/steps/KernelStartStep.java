@@ -1,5 +1,7 @@
 package dev.hubprobe.probe.steps;
 
+import dev.hubprobe.jupyter.DeadlineException;
+import dev.hubprobe.jupyter.hub.HubReleases;
 import dev.hubprobe.jupyter.kernel.KernelClient;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
@@ -30,8 +32,24 @@ public final class KernelStartStep implements ProbeStep {
             http = ctx.mintedToken != null ? ctx.hub.httpWithToken(ctx.mintedToken.value()) : ctx.hub.http();
         }
         ctx.kernels = new KernelClient(http, ctx.serverUrl, ctx.deadline);
+        serverVersion(ctx);
         String name = ctx.probe.kernel() != null ? ctx.probe.kernel() : ctx.kernels.defaultKernelName();
         ctx.facts.put("kernel", name);
         ctx.kernelId = ctx.kernels.start(name).id();
+    }
+
+    /**
+     * Records what the user's server is (its version, as {@code server_version}): which image a hub's
+     * users run decides what works. Only a fact: a server that will not say is no failure, and a server
+     * that is broken fails at the kernel's start just after.
+     */
+    private static void serverVersion(ProbeContext ctx) {
+        try {
+            ctx.kernels.serverVersion().ifPresent(v -> ctx.facts.put("server_version", HubReleases.bounded(v)));
+        } catch (DeadlineException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            ctx.notes.add("the server did not say its version (GET api: " + e.getMessage() + ")");
+        }
     }
 }

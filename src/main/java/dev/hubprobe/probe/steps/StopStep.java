@@ -1,6 +1,7 @@
 package dev.hubprobe.probe.steps;
 
 import dev.hubprobe.config.Durations;
+import dev.hubprobe.jupyter.hub.HubReleases;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
 import dev.hubprobe.probe.ProbeFailure;
@@ -29,7 +30,10 @@ public final class StopStep implements ProbeStep.Cleanup {
                 if (!ctx.hub.stopAndWait(ctx.user, ctx.serverName(), ctx.probe.autoServerName(),
                         ctx.phaseDeadline())) {
                     throw new ProbeFailure(Reason.CLEANUP_FAILED, "server still not stopped after "
-                            + Durations.format(ctx.probe.timeouts().cleanup()));
+                            + Durations.format(ctx.probe.timeouts().cleanup())
+                            + (HubReleases.cancelsPendingSpawns(ctx.hubVersion) ? ""
+                            : " (JupyterHub " + HubReleases.bounded(ctx.hubVersion) + " cannot cancel a pending spawn:"
+                            + " it ends at the hub's own Spawner.start_timeout, and the next run stops what is left)"));
                 }
                 ctx.serverRequested = false;
             }

@@ -1,0 +1,68 @@
+package dev.hubprobe.jupyter.hub;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.delete;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import dev.hubprobe.jupyter.Deadline;
+import java.time.Duration;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Stopping a server on a hub before 5.0, which cannot cancel a pending spawn: it answers the stop
+ * with 400 "pending spawn, please wait" (as JupyterHub 4.1's users API does), and the spawn may then
+ * succeed. The stop is asked again, so that server is stopped, not left running. The real 4.1 hub's
+ * stalled spawn is in CompatibilityMatrixIT.
+ */
+class HubClientStopTest {
+    private static final String USER = "/hub/api/users/ann";
+    private WireMockServer hub;
+    private HubClient client;
+
+    @BeforeEach
+    void start() {
+        hub = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        hub.start();
+        client = HubClient.create(HttpUrl.get(hub.baseUrl() + "/"), HubClientSettings.defaults("hubprobe-test"),
+                new Deadline(System::nanoTime));
+        client.useToken("t");
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        hub.stop();
+    }
+
+    @Test
+    void aSpawnThatSucceedsAfterTheHubRefusedToStopItIsStoppedAfterAll() {
+        String s = "4.1 stop";
+        hub.stubFor(get(urlEqualTo(USER)).inScenario(s).whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(okJson("{\"name\": \"ann\", \"servers\": {\"\": {\"ready\": false, \"pending\": \"spawn\"}}}")));
+        hub.stubFor(delete(urlEqualTo(USER + "/server")).inScenario(s).whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(400)
+                        .withBody("{\"status\": 400, \"message\": \"ann is pending spawn, please wait\"}"))
+                .willSetStateTo("ready"));
+        // the spawn finishes: the server is up, and nobody is stopping it
+        hub.stubFor(get(urlEqualTo(USER)).inScenario(s).whenScenarioStateIs("ready")
+                .willReturn(okJson("{\"name\": \"ann\", \"servers\": {\"\": {\"ready\": true, \"pending\": null}}}")));
+        hub.stubFor(delete(urlEqualTo(USER + "/server")).inScenario(s).whenScenarioStateIs("ready")
+                .willReturn(aResponse().withStatus(204)).willSetStateTo("gone"));
+        hub.stubFor(get(urlEqualTo(USER)).inScenario(s).whenScenarioStateIs("gone")
+                .willReturn(okJson("{\"name\": \"ann\", \"servers\": {}}")));
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+        assertTrue(client.stopAndWait("ann", "", false, deadline), "the server that came up after the refused stop is still running");
+        hub.verify(2, deleteRequestedFor(urlEqualTo(USER + "/server")));
+    }
+}
