@@ -227,6 +227,11 @@ class AccessControlIT {
             assertEveryRouteGuarded(s, ALWAYS_OPEN, values("broken", runId), broken);
             assertEquals(200, send(s, "GET", "/health").statusCode());
             assertEquals(200, send(s, "HEAD", "/metrics", "Authorization", "Bearer " + READ_TOKEN).statusCode());
+            // the sign-in form's own style and script load without a token; nothing else under a look-alike path does
+            assertEquals(200, send(s, "GET", "/static/web/status.css").statusCode());
+            assertEquals(200, send(s, "GET", "/login").statusCode());
+            assertEquals(401, send(s, "GET", "/static/../api/v1/runs").statusCode());
+            assertEquals(401, send(s, "GET", "/nothing-here").statusCode(), "not a 404 that tells routes apart");
             // a browser asking for a page is sent to the sign-in form
             HttpResponse<String> page = send(s, "GET", "/hubs/broken", "Accept", "text/html");
             assertEquals(401, page.statusCode());
