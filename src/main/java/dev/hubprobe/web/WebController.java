@@ -47,9 +47,10 @@ import java.util.regex.Pattern;
  * read from the history and the alert state, like the API.
  *
  * <p>Who sees what: by default the pages show what the API shows, to whoever the API would (the read
- * token, when one is set, as a bearer header or the session cookie {@code /login} sets). With
- * {@code status_page.public} the status page, its charts and badges of the listed hubs are open to
- * everyone without messages, run links or user names; the operator view needs the token.
+ * token, when one is set, as a bearer header or the session {@code /login} opens; {@link Sessions}).
+ * With {@code status_page.public} the status page, its charts and badges of the listed hubs are open to
+ * everyone without messages, run links or user names; the operator view needs a token. The guard
+ * itself is {@link dev.hubprobe.api.ReadAccessFilter}, in front of every route.
  */
 @Controller
 @ExecuteOn(TaskExecutors.BLOCKING)
