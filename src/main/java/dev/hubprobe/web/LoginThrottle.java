@@ -19,15 +19,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Failed sign-ins, per client address: after {@link #LIMIT} wrong tokens within a minute, every
- * {@code POST /login} from that address is refused unchecked until the oldest of them is a minute
- * old, so the token cannot be guessed at the speed of the network. Counted in
- * {@code hubprobe_login_failures_total{reason="wrong_token"|"throttled"}} (never the address).
+ * Wrong tokens, per client address, whether typed at {@code POST /login} or sent as a bearer header
+ * (to {@code /metrics}, the API, a page): after {@link #LIMIT} within a minute, every sign-in and
+ * every bearer request from that address is refused unchecked until the oldest of them is a minute
+ * old, so the token cannot be guessed at the speed of the network by either door. Counted in
+ * {@code hubprobe_login_failures_total{reason="wrong_token"|"wrong_bearer"|"throttled"}} (never the address).
  *
- * <p>The address is the connection's own, never a {@code X-Forwarded-For} or {@code Forwarded}
- * header (anyone can send one, and would get five more attempts per made-up address); behind a
- * reverse proxy every client therefore shares the proxy's allowance. An IPv6 client counts by its
- * /64, which one host usually has whole.
+ * <p>The address is the connection's own ({@link ClientAddress}): {@code X-Forwarded-For} only when
+ * the connection comes from one of {@code server.trusted_proxies} (anyone else could make one up and
+ * get five more attempts per made-up address). An IPv6 client counts by its /64, which one host
+ * usually has whole.
  */
 @Context // made at start, so the counters are in /metrics before the first failure
 @Requires(beans = ServiceState.class)
@@ -40,22 +41,24 @@ public final class LoginThrottle {
     private final Map<String, Deque<Instant>> failures = new HashMap<>();
     private final Clock clock;
     private final Counter wrong;
+    private final Counter wrongBearer;
     private final Counter throttled;
 
     @Inject
     public LoginThrottle(ServiceState state) {
-        this(Clock.systemUTC(), counter(state, "wrong_token"), counter(state, "throttled"));
+        this(Clock.systemUTC(), counter(state, "wrong_token"), counter(state, "wrong_bearer"), counter(state, "throttled"));
     }
 
-    LoginThrottle(Clock clock, Counter wrong, Counter throttled) {
+    LoginThrottle(Clock clock, Counter wrong, Counter wrongBearer, Counter throttled) {
         this.clock = clock;
         this.wrong = wrong;
+        this.wrongBearer = wrongBearer;
         this.throttled = throttled;
     }
 
     private static Counter counter(ServiceState state, String reason) {
         return Counter.builder("hubprobe.login.failures").tag("reason", reason)
-                .description("POST /login attempts refused: a wrong token, or refused unchecked while throttled")
+                .description("wrong tokens at POST /login (wrong_token) or as a bearer header (wrong_bearer), and attempts refused unchecked while throttled")
                 .register(state.metrics().registry());
     }
 
@@ -74,9 +77,19 @@ public final class LoginThrottle {
         return Optional.of(Duration.between(now, seen.peekFirst().plus(WINDOW)));
     }
 
-    /** A wrong token from {@code from}. */
-    public synchronized void failed(InetAddress from) {
+    /** A wrong token typed at {@code POST /login} from {@code from}. */
+    public void failed(InetAddress from) {
         wrong.increment();
+        record(from);
+    }
+
+    /** A bearer header from {@code from} with neither token in it. */
+    public void failedBearer(InetAddress from) {
+        wrongBearer.increment();
+        record(from);
+    }
+
+    private synchronized void record(InetAddress from) {
         Instant now = clock.instant();
         if (failures.size() >= MAX_ADDRESSES) {
             failures.values().removeIf(d -> {

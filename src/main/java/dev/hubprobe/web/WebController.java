@@ -57,6 +57,7 @@ import java.util.regex.Pattern;
 public class WebController {
     /** The uPlot version bundled from its webjar; the pom pins the same. */
     public static final String UPLOT_VERSION = "1.6.30";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WebController.class);
     static final String SESSION = Sessions.COOKIE;
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern RUN_ID = Pattern.compile("[0-9a-f-]{36}");
@@ -223,28 +224,45 @@ public class WebController {
     }
 
     /**
-     * Takes the read (or API) token once and opens a session: the cookie holds a random id this replica
+     * Takes the read (or API) token once and opens a session: the cookie holds a random id the history database
      * keeps for 8 h ({@link Sessions}). Wrong tokens are throttled per client address ({@link LoginThrottle}).
      */
     @Post(uri = "/login", consumes = MediaType.APPLICATION_FORM_URLENCODED, produces = MediaType.TEXT_HTML)
     public HttpResponse<?> signIn(HttpRequest<?> request, @Body Map<String, String> form) {
         String token = form.getOrDefault("token", "");
         String next = LoginPage.safeNext(form.get("next"));
-        // the connection's address: a forwarded-for header is the client's to make up
-        InetAddress from = request.getRemoteAddress().getAddress();
+        // the connection's address; X-Forwarded-For only from a proxy in server.trusted_proxies
+        InetAddress from = ClientAddress.of(request, state.config().trustedProxies());
         Optional<Duration> wait = throttle.check(from);
         if (wait.isPresent()) {
-            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+            long seconds = LoginPage.retryAfter(wait.get());
             return LoginPage.form(HttpStatus.TOO_MANY_REQUESTS, next, "Too many wrong tokens from your address: try again in "
                     + seconds + " s.", state.config().statusPage().isPublic()).header("Retry-After", Long.toString(seconds));
         }
         for (Secret s : Sessions.tokens(state.config())) {
             if (MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), s.reveal().getBytes(StandardCharsets.UTF_8))) {
-                return HttpResponse.seeOther(URI.create(next)).cookie(cookie(request, sessions.open(s)).maxAge(Sessions.TTL));
+                String id;
+                try {
+                    id = sessions.open(s);
+                } catch (IllegalStateException e) {
+                    LOG.warn("sign-in refused: {}", e.getMessage());
+                    return LoginPage.form(HttpStatus.SERVICE_UNAVAILABLE, next, "Sessions cannot be recorded just now (the history"
+                            + " database does not answer): use a bearer header, or try again.", state.config().statusPage().isPublic());
+                }
+                return HttpResponse.seeOther(URI.create(next)).cookie(cookie(request, id).maxAge(Sessions.TTL));
             }
         }
         throttle.failed(from);
         return login(HttpStatus.UNAUTHORIZED, next, "That token is not the one configured (server.read_token or server.api_token).");
+    }
+
+    /**
+     * Browsers ask for it on every page, a visitor of the public page included: an empty answer, open to
+     * all, so it is not a 401 (with a sign-in form) in every visitor's log and network tab.
+     */
+    @Get(uri = "/favicon.ico")
+    public HttpResponse<?> favicon() {
+        return HttpResponse.noContent().header("Cache-Control", "public, max-age=86400");
     }
 
     /** Ends the session on the server too: a copy of the cookie is no use afterwards. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hubprobe.testhub.Await;
+import dev.hubprobe.testhub.Postgres;
 import dev.hubprobe.testhub.RealHub;
 import dev.hubprobe.testhub.RealHubExtension;
 import dev.hubprobe.testhub.Service;
@@ -51,7 +52,7 @@ class AccessControlIT {
     private static final String READ_TOKEN = "access-it-read-token-93ad";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Open whatever the mode: liveness, and signing in and out. */
-    private static final Set<String> ALWAYS_OPEN = Set.of("/health", "/login", "/logout");
+    private static final Set<String> ALWAYS_OPEN = Set.of("/health", "/login", "/logout", "/favicon.ico");
     /** Open to everyone in public mode (each handler then shows only the listed hubs). */
     private static final Set<String> PUBLIC_PAGE = Set.of("/", "/status/fragment", "/status/series/{hub}", "/status/days/{file}",
             "/badges/{file}", "/badges/{hub}/{file}");
@@ -350,7 +351,9 @@ class AccessControlIT {
             // an operator already signed in is not locked out
             assertEquals(200, send(s, "GET", "/hubs/broken", "Cookie", WebController.SESSION + "=" + second).statusCode());
 
-            String after = send(s, "GET", "/metrics", "Authorization", "Bearer " + READ_TOKEN).body();
+            // the address is throttled for bearer requests too now: read the counters as the signed-in operator
+            assertEquals(429, send(s, "GET", "/metrics", "Authorization", "Bearer " + READ_TOKEN).statusCode());
+            String after = send(s, "GET", "/metrics", "Cookie", WebController.SESSION + "=" + second).body();
             double failures = metric(after, "hubprobe_login_failures_total{reason=\"wrong_token\"}")
                     - metric(before, "hubprobe_login_failures_total{reason=\"wrong_token\"}");
             assertEquals(5, failures, 0.0, after);
@@ -365,5 +368,245 @@ class AccessControlIT {
 
     private static boolean noSession(HttpResponse<String> r) {
         return r.headers().allValues("Set-Cookie").stream().noneMatch(c -> c.startsWith(WebController.SESSION + "=") && !value(c).isEmpty());
+    }
+
+    /**
+     * The service with one hub at an address nothing listens on: these tests are about the HTTP guard,
+     * which answers the same whatever the hub does, so they spare the shared real hub a spawn each.
+     */
+    private Service startQuiet(String server, String bind, String history) throws Exception {
+        return startQuiet(quietConfig(server, history), bind);
+    }
+
+    private Service startQuiet(Path cfg, String bind) throws Exception {
+        return Service.start(cfg, Map.of("HUB_TOKEN", "unused-hub-token", "API_TOKEN", API_TOKEN, "READ_TOKEN", READ_TOKEN,
+                "PG_PASSWORD", Postgres.PASSWORD), dir.resolve("quiet-" + System.nanoTime() + ".log"), bind);
+    }
+
+    /** A config file whose {@code server} (and {@code status_page}) part is {@code server}; history: an H2 file of its own, or {@code history}. */
+    private Path quietConfig(String server, String history) throws Exception {
+        Path cfg = dir.resolve("quiet-" + System.nanoTime() + ".yml");
+        writeQuiet(cfg, server, history == null ? "{path: data/q-" + System.nanoTime() + "}" : history);
+        return cfg;
+    }
+
+    private static void writeQuiet(Path cfg, String server, String history) throws Exception {
+        Files.writeString(cfg, """
+                probes_dir: %s
+                history: %s
+                defaults: {interval: 30m}
+                %s
+                hubs:
+                  - {name: quiet, url: "http://127.0.0.1:9/", auth: {token: "${env:HUB_TOKEN}"}, user: nobody, probes: [{probe: kernel-smoke}]}
+                """.formatted(RealHub.basedir().resolve("probes"), history, server));
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    private static void awaitOutput(Service s, String what, int times) throws Exception {
+        Await.until(times + " x '" + what + "' in the log", 30, () -> {
+            try {
+                return count(s.output(), what) >= times;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    private static String out(Service s) throws Exception {
+        return s.output();
+    }
+
+    private static HttpResponse<String> reload(Service s) throws Exception {
+        HttpResponse<String> r = s.post("/-/reload", API_TOKEN);
+        assertEquals(200, r.statusCode(), r::body);
+        return r;
+    }
+
+    @Test
+    void aPublicPageWithOnlyTheApiTokenWarnsAboutPrometheusAndAReloadThatOpensReadsSaysSo() throws Exception {
+        String prometheus = "set server.read_token for Prometheus";
+        String open = "need no token and the service listens on 0.0.0.0";
+        String off = "this reload turned the read guard off";
+        String history = "{path: data/q-" + System.nanoTime() + "}";
+        Path cfg = dir.resolve("warn.yml");
+        writeQuiet(cfg, """
+                server: {api_token: "${env:API_TOKEN}"}
+                status_page: {public: true}
+                """, history);
+        try (Service s = startQuiet(cfg, "0.0.0.0")) {
+            // the guard stays: /metrics needs a token, and the only one is the write token
+            assertEquals(401, send(s, "GET", "/metrics").statusCode());
+            assertEquals(200, send(s, "GET", "/metrics", "Authorization", "Bearer " + API_TOKEN).statusCode());
+            awaitOutput(s, prometheus, 1);
+            assertTrue(s.output().lines().anyMatch(l -> l.contains(prometheus) && l.contains("WARN")), out(s));
+            assertEquals(0, count(s.output(), open), "reads are guarded: nothing open to warn about");
+            // ...and at every reload while it stays so
+            reload(s);
+            awaitOutput(s, prometheus, 2);
+
+            // public: false with only api_token: reads are open again, and the log says so, twice over
+            writeQuiet(cfg, "server: {api_token: \"${env:API_TOKEN}\"}\nstatus_page: {public: false}\n", history);
+            reload(s);
+            awaitOutput(s, off, 1);
+            awaitOutput(s, open, 1);
+            assertEquals(200, send(s, "GET", "/api/v1/runs").statusCode(), "open, as configured: the warning is the remedy");
+            assertEquals(2, count(s.output(), prometheus), "no read guard, no scrape with the write token to warn about");
+            // the next reload keeps warning that reads are open, but the guard was already off
+            reload(s);
+            awaitOutput(s, open, 2);
+            assertEquals(1, count(s.output(), off), out(s));
+            assertFalse(s.output().contains(API_TOKEN), "never the token");
+        }
+    }
+
+    @Test
+    void wrongBearerTokensCountAgainstTheAddressLikeWrongSignInsAndAreThrottled() throws Exception {
+        try (Service s = startQuiet("server: {api_token: \"${env:API_TOKEN}\", read_token: \"${env:READ_TOKEN}\"}\n", "127.0.0.1", null)) {
+            String session = WebController.SESSION + "=" + value(cookie(login(s, READ_TOKEN)));
+            String before = send(s, "GET", "/metrics", "Cookie", session).body();
+            assertTrue(before.contains("hubprobe_login_failures_total{reason=\"wrong_bearer\"} 0.0"), "in /metrics before the first failure");
+            for (int i = 0; i < 5; i++) {
+                String path = i % 2 == 0 ? "/metrics" : "/api/v1/runs";
+                assertEquals(401, send(s, "GET", path, "Authorization", "Bearer guess-" + i).statusCode(), path);
+            }
+            // the sixth attempt in a minute: refused unchecked, the right token included, by every door
+            HttpResponse<String> scrape = send(s, "GET", "/metrics", "Authorization", "Bearer " + READ_TOKEN);
+            assertEquals(429, scrape.statusCode(), scrape::body);
+            assertTrue(scrape.headers().firstValue("Retry-After").isPresent(), scrape.headers().map().toString());
+            assertFalse(scrape.body().contains("hubprobe_"), scrape::body);
+            assertEquals(429, s.post("/-/reload", API_TOKEN).statusCode(), "a write with a bearer header too");
+            assertEquals(429, login(s, READ_TOKEN).statusCode(), "and the sign-in form: one allowance per address");
+            // a signed-in operator is not locked out
+            String after = send(s, "GET", "/metrics", "Cookie", session).body();
+            assertEquals(5, metric(after, "hubprobe_login_failures_total{reason=\"wrong_bearer\"}"), 0.0, after);
+            assertEquals(0, metric(after, "hubprobe_login_failures_total{reason=\"wrong_token\"}"), 0.0, after);
+            assertTrue(metric(after, "hubprobe_login_failures_total{reason=\"throttled\"}") >= 3, after);
+        }
+    }
+
+    @Test
+    void behindATrustedProxyEachClientHasItsOwnAllowance() throws Exception {
+        // the test's connections come from 127.0.0.1: here, the ingress
+        try (Service s = startQuiet("server: {read_token: \"${env:READ_TOKEN}\", trusted_proxies: [\"127.0.0.0/8\", \"fd00::/8\"]}\n",
+                "127.0.0.1", null)) {
+            for (int i = 0; i < 5; i++) {
+                assertEquals(401, login(s, "wrong-" + i, "X-Forwarded-For", "203.0.113.7").statusCode());
+            }
+            assertEquals(429, login(s, READ_TOKEN, "X-Forwarded-For", "203.0.113.7").statusCode(), "the visitor who guessed");
+            assertEquals(429, send(s, "GET", "/metrics", "Authorization", "Bearer " + READ_TOKEN, "X-Forwarded-For", "203.0.113.7")
+                    .statusCode(), "its bearer requests too");
+            // another operator behind the same ingress signs in and scrapes
+            assertEquals(303, login(s, READ_TOKEN, "X-Forwarded-For", "203.0.113.9").statusCode());
+            assertEquals(200, send(s, "GET", "/metrics", "Authorization", "Bearer " + READ_TOKEN, "X-Forwarded-For", "198.51.100.4")
+                    .statusCode());
+            assertEquals(303, login(s, READ_TOKEN).statusCode(), "the proxy's own address is not the visitor's");
+            // the rightmost untrusted hop counts: what the visitor wrote further left buys nothing
+            assertEquals(429, login(s, READ_TOKEN, "X-Forwarded-For", "198.51.100.1, 203.0.113.7").statusCode());
+            assertEquals(429, login(s, READ_TOKEN, "X-Forwarded-For", "203.0.113.7, 127.0.0.5").statusCode(), "past a trusted hop");
+            assertEquals(303, login(s, READ_TOKEN, "X-Forwarded-For", "203.0.113.7, 203.0.113.9").statusCode());
+        }
+    }
+
+    @Test
+    void everyAnswerOfARouteThatIsNotOpenIsPrivateToTheOperator() throws Exception {
+        try (Service s = startQuiet("server: {api_token: \"${env:API_TOKEN}\", read_token: \"${env:READ_TOKEN}\"}\n", "127.0.0.1", null)) {
+            List<String> shared = new ArrayList<>();
+            int checked = 0;
+            for (UriRouteInfo<?, ?> r : routes()) {
+                String template = r.getUriMatchTemplate().toString();
+                if (ALWAYS_OPEN.contains(template) || r.getHttpMethod() == HttpMethod.OPTIONS
+                        || template.equals("/api/v1/hubs/{hub}/probes/{probe}/runs")) {
+                    continue; // open, or (run now) it would start a run; its answer goes through the same filter
+                }
+                String p = path(r.getUriMatchTemplate(), values("quiet", "00000000-0000-0000-0000-000000000000"));
+                List<String> methods = r.getHttpMethod() == HttpMethod.GET ? List.of("GET", "HEAD") : List.of(r.getHttpMethodName());
+                for (String m : methods) {
+                    String bearer = m.equals("POST") ? API_TOKEN : READ_TOKEN;
+                    HttpResponse<String> got = send(s, m, p, "Authorization", "Bearer " + bearer);
+                    checked++;
+                    String cc = got.headers().firstValue("Cache-Control").orElse("");
+                    String vary = String.join(",", got.headers().allValues("Vary"));
+                    if (!cc.equals("private, no-store") || !vary.contains("Authorization") || !vary.contains("Cookie")) {
+                        shared.add(m + " " + p + " -> " + got.statusCode() + " Cache-Control: " + cc + " Vary: " + vary);
+                    }
+                }
+            }
+            assertTrue(checked >= 20, "requests checked: " + checked);
+            assertTrue(shared.isEmpty(), "an operator's answer a shared cache could keep: " + shared);
+            HttpResponse<String> runs = send(s, "GET", "/api/v1/runs", "Authorization", "Bearer " + READ_TOKEN);
+            assertEquals(200, runs.statusCode());
+            assertEquals("private, no-store", runs.headers().firstValue("Cache-Control").orElse(""));
+        }
+    }
+
+    @Test
+    void theSignInFormAsksForABearerANextWithControlCharactersGoesHomeAndTheIconIsOpen() throws Exception {
+        try (Service s = startQuiet("server: {read_token: \"${env:READ_TOKEN}\"}\nstatus_page: {public: true}\n", "127.0.0.1", null)) {
+            HttpResponse<String> page = send(s, "GET", "/hubs/quiet", "Accept", "text/html");
+            assertEquals(401, page.statusCode());
+            assertTrue(page.body().contains("action=\"/login\""), page::body);
+            assertEquals("Bearer", page.headers().firstValue("WWW-Authenticate").orElse(""), page.headers().map().toString());
+            assertEquals("Bearer", send(s, "GET", "/hubs/quiet").headers().firstValue("WWW-Authenticate").orElse(""));
+
+            for (String next : List.of("/\t/x", "/a b", "/\r\nSet-Cookie:x=1", "/\u00e9t\u00e9")) {
+                HttpRequest req = HttpRequest.newBuilder(URI.create(s.url() + "/login")).timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString("token=" + URLEncoder.encode(READ_TOKEN, StandardCharsets.UTF_8)
+                                + "&next=" + URLEncoder.encode(next, StandardCharsets.UTF_8))).build();
+                HttpResponse<String> in = http.send(req, HttpResponse.BodyHandlers.ofString());
+                assertEquals(303, in.statusCode(), () -> next.replace("\r", "\\r").replace("\n", "\\n") + ": " + in.body());
+                assertEquals("/", in.headers().firstValue("Location").orElse(""));
+                assertTrue(in.headers().allValues("Set-Cookie").stream().noneMatch(c -> c.startsWith("x=")), in.headers().map().toString());
+            }
+            String log = s.output();
+            assertFalse(log.contains("Set-Cookie:x=1") || log.contains("\r"), log);
+
+            // the browser's own request on the public page: no token, no sign-in form
+            for (String m : List.of("GET", "HEAD")) {
+                HttpResponse<String> icon = send(s, m, "/favicon.ico");
+                assertTrue(icon.statusCode() == 204 || icon.statusCode() == 200, m + " " + icon.statusCode());
+                assertFalse(icon.body().contains("action=\"/login\""));
+            }
+        }
+    }
+
+    @Test
+    void aSessionOpenedAtOneReplicaIsKnownToTheOtherAndEndsAtBoth() throws Exception {
+        String db = Postgres.shared().newDatabase();
+        String history = "{url: \"" + db + "\", user: " + Postgres.USER + ", password: \"${env:PG_PASSWORD}\"}";
+        String server = "server: {read_token: \"${env:READ_TOKEN}\"}\n";
+        try (Service a = startQuiet(server, "127.0.0.1", history); Service b = startQuiet(server, "127.0.0.1", history)) {
+            String id = value(cookie(login(a, READ_TOKEN)));
+            String other = value(cookie(login(b, READ_TOKEN)));
+            String cookie = WebController.SESSION + "=" + id;
+            // round-robin: the next request goes to the other replica
+            assertEquals(200, send(b, "GET", "/hubs/quiet", "Cookie", cookie).statusCode(), "the replica that did not make it");
+            assertEquals(200, send(a, "GET", "/api/v1/runs", "Cookie", cookie).statusCode());
+            assertEquals(200, send(a, "GET", "/hubs/quiet", "Cookie", WebController.SESSION + "=" + other).statusCode());
+
+            // the database holds a digest of the id, never the id
+            try (var c = java.sql.DriverManager.getConnection(db, Postgres.USER, Postgres.PASSWORD);
+                 var rs = c.createStatement().executeQuery("SELECT id_hash, token_fp FROM operator_sessions")) {
+                int rows = 0;
+                while (rs.next()) {
+                    rows++;
+                    assertFalse(rs.getString(1).contains(id) || rs.getString(1).contains(other), "the id itself is not kept");
+                    assertFalse(rs.getString(2).contains(READ_TOKEN));
+                }
+                assertEquals(2, rows);
+            }
+
+            // signing out at one replica ends it at the other
+            assertEquals(303, send(b, "GET", "/logout", "Cookie", cookie).statusCode());
+            assertEquals(401, send(a, "GET", "/hubs/quiet", "Cookie", cookie).statusCode(), "signed out everywhere");
+            assertEquals(200, send(a, "GET", "/hubs/quiet", "Cookie", WebController.SESSION + "=" + other).statusCode());
+        }
     }
 }
