@@ -1,5 +1,6 @@
 package dev.hubprobe.api;
 
+import dev.hubprobe.config.Secret;
 import dev.hubprobe.service.LoadedConfig;
 import dev.hubprobe.service.ServiceState;
 import dev.hubprobe.web.ClientAddress;
@@ -22,6 +23,7 @@ import io.micronaut.web.router.UriRouteInfo;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -74,7 +76,7 @@ public class ReadAccessFilter {
             return null;
         }
         String bearer = Sessions.bearer(request);
-        java.util.List<dev.hubprobe.config.Secret> tokens = Sessions.tokens(c);
+        List<Secret> tokens = Sessions.tokens(c);
         if (bearer != null && !tokens.isEmpty()) {
             InetAddress from = ClientAddress.of(request, c.trustedProxies());
             Optional<Duration> wait = throttle.check(from);
