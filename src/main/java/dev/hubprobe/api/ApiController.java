@@ -41,8 +41,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The HTTP API: read-only views of results and history, the Prometheus scrape, and two writes
- * behind the configured bearer token ("run now" for CI, and reload). Reads need
- * {@code server.read_token} when one is configured ({@link ReadAccessFilter}). No response carries a secret: results are
+ * behind the configured bearer token ("run now" for CI, and reload). Reads need a
+ * token when {@code server.read_token} is set or the status page is public ({@link ReadAccessFilter}). No response carries a secret: results are
  * redacted when made, and configuration is shown by name only.
  *
  * <p>Every handler runs on Micronaut's blocking pool, never the event loop: a {@code wait=true} run
@@ -245,15 +245,6 @@ public class ApiController {
             return Optional.of(error(HttpStatus.FORBIDDEN, "no server.api_token is configured: writes through the API are off"));
         }
         return matches(header, token) ? Optional.empty() : Optional.of(unauthorized());
-    }
-
-    /** Reads are open unless {@code server.read_token} is set; then it, or the API token, is needed. */
-    static Optional<HttpResponse<?>> authorizeRead(ServiceState state, String header) {
-        Secret read = state.config().readToken();
-        if (read == null || matches(header, read) || (state.config().apiToken() != null && matches(header, state.config().apiToken()))) {
-            return Optional.empty();
-        }
-        return Optional.of(unauthorized());
     }
 
     private static boolean matches(String header, Secret token) {

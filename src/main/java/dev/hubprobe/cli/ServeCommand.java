@@ -128,6 +128,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
                 .start();
         EmbeddedServer server = http.getBean(EmbeddedServer.class).start();
         int actual = server.getPort();
+        state.listensOn(bind);
 
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hubprobe-retention");

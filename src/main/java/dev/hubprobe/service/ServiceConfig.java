@@ -20,9 +20,12 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
 
     /**
      * @param apiToken  bearer token for "run now" and reload; {@code ${env:..}} or {@code ${file:..}}
-     * @param readToken when set, bearer token that reads (the API, /metrics) need; /health stays open
+     * @param readToken when set, bearer token that reads (the API, /metrics, the pages) need; /health stays open.
+     *                  A public status page guards reads the same way with this or, without it, {@code apiToken}
+     * @param trustedProxies CIDRs of reverse proxies whose {@code X-Forwarded-For} names the client (for the
+     *                  sign-in throttle); from any other address the header is the client's to make up
      */
-    public record Server(Integer port, String apiToken, String readToken) {
+    public record Server(Integer port, String apiToken, String readToken, List<String> trustedProxies) {
     }
 
     /**

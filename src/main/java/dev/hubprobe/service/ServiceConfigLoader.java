@@ -52,13 +52,22 @@ public final class ServiceConfigLoader {
         Path base = file.toAbsolutePath().getParent();
         Checker check = new Checker(name, text);
 
-        ServiceConfig.Server server = c.server() == null ? new ServiceConfig.Server(null, null, null) : c.server();
+        ServiceConfig.Server server = c.server() == null ? new ServiceConfig.Server(null, null, null, null) : c.server();
         int port = server.port() == null ? 8080 : server.port();
         if (port < 0 || port > 65535) {
             throw check.at("server.port", "'" + port + "' is not a TCP port (0-65535)");
         }
         Secret apiToken = server.apiToken() == null ? null : check.secret("server.api_token", server.apiToken(), base);
         Secret readToken = server.readToken() == null ? null : check.secret("server.read_token", server.readToken(), base);
+        List<dev.hubprobe.config.Cidr> trustedProxies = new ArrayList<>();
+        List<String> proxies = server.trustedProxies() == null ? List.of() : server.trustedProxies();
+        for (int i = 0; i < proxies.size(); i++) {
+            try {
+                trustedProxies.add(dev.hubprobe.config.Cidr.parse(proxies.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw check.at("server.trusted_proxies[" + i + "]", e.getMessage());
+            }
+        }
 
         ServiceConfig.History history = c.history() == null ? new ServiceConfig.History(null, null) : c.history();
         LoadedConfig.SharedDb sharedDb = null;
@@ -199,7 +208,8 @@ public final class ServiceConfigLoader {
         }
         return new LoadedConfig(file, port, apiToken, readToken, historyPath, retention, threads, jitter, List.copyOf(probes),
                 notifiers, externalUrl, alerting.resend() == null ? Duration.ofMinutes(1) : alerting.resend(), Map.copyOf(policies),
-                tlsAlerts, statusPage(check, c.statusPage(), probes, apiToken != null || readToken != null), sharedDb, delivery);
+                tlsAlerts, statusPage(check, c.statusPage(), probes, apiToken != null || readToken != null), sharedDb, delivery,
+                List.copyOf(trustedProxies));
     }
 
     /** How undeliverable notifications are retried: the shipped defaults, or alerting.give_up_after and alerting.backoff. */

@@ -29,6 +29,8 @@ public final class ServiceState {
     private final ProbeMetrics metrics;
     private final AlertEngine alerts;
     private volatile LoadedConfig config;
+    /** The address the HTTP server listens on, for the warnings about unguarded reads. */
+    private volatile String bind = "127.0.0.1";
 
     public ServiceState(LoadedConfig config, ProbeScheduler scheduler, HistoryStore history, ProbeMetrics metrics,
                         AlertEngine alerts) {
@@ -38,6 +40,12 @@ public final class ServiceState {
         this.scheduler = scheduler;
         this.history = history;
         this.metrics = metrics;
+    }
+
+    /** Says where the HTTP server listens, and warns about what the running configuration leaves open there. */
+    public void listensOn(String host) {
+        this.bind = host;
+        AccessWarnings.log(null, config, host);
     }
 
     public LoadedConfig config() {
@@ -100,10 +108,12 @@ public final class ServiceState {
     public synchronized Optional<String> reload() {
         try {
             LoadedConfig c = ServiceConfigLoader.load(configFile);
+            LoadedConfig before = config;
             ProbeScheduler.Changes changes = apply(c);
             metrics.configReloaded(true, System.currentTimeMillis() / 1000.0);
             LOG.info("configuration reloaded from {}: {} probes, {} added or changed, {} removed or changed", configFile,
                     c.probes().size(), changes.added().size(), changes.removed().size());
+            AccessWarnings.log(before, c, bind);
             return Optional.empty();
         } catch (ConfigException | RuntimeException e) {
             metrics.configReloaded(false, 0);

@@ -28,15 +28,14 @@ import io.micronaut.http.cookie.SameSite;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import jakarta.inject.Inject;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,16 +47,18 @@ import java.util.regex.Pattern;
  * read from the history and the alert state, like the API.
  *
  * <p>Who sees what: by default the pages show what the API shows, to whoever the API would (the read
- * token, when one is set, as a bearer header or the session cookie {@code /login} sets). With
- * {@code status_page.public} the status page, its charts and badges of the listed hubs are open to
- * everyone without messages, run links or user names; the operator view needs the token.
+ * token, when one is set, as a bearer header or the session {@code /login} opens; {@link Sessions}).
+ * With {@code status_page.public} the status page, its charts and badges of the listed hubs are open to
+ * everyone without messages, run links or user names; the operator view needs a token. The guard
+ * itself is {@link dev.hubprobe.api.ReadAccessFilter}, in front of every route.
  */
 @Controller
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class WebController {
     /** The uPlot version bundled from its webjar; the pom pins the same. */
     public static final String UPLOT_VERSION = "1.6.30";
-    static final String SESSION = "hubprobe_session";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WebController.class);
+    static final String SESSION = Sessions.COOKIE;
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern RUN_ID = Pattern.compile("[0-9a-f-]{36}");
     static final String CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -68,6 +69,10 @@ public class WebController {
 
     @Inject
     ServiceState state;
+    @Inject
+    Sessions sessions;
+    @Inject
+    LoginThrottle throttle;
 
     @Get(uri = "/", produces = MediaType.TEXT_HTML)
     public HttpResponse<?> status(HttpRequest<?> request) {
@@ -87,8 +92,8 @@ public class WebController {
             return HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login"));
         }
         Board b = Board.read(state, visible(operator));
-        return HttpResponse.ok(Json.object().put("version", b.version()).put("html", StatusPage.live(b, operator)))
-                .header("Cache-Control", "no-store");
+        return cache(HttpResponse.ok(Json.object().put("version", b.version()).put("html", StatusPage.live(b, operator))),
+                !operator, Duration.ofSeconds(5));
     }
 
     /** A hub's latency for the chart: buckets of passing runs' mean durations, and the spawn baseline. */
@@ -129,7 +134,7 @@ public class WebController {
                 }
             }
         }
-        return HttpResponse.ok(out).header("Cache-Control", "no-store");
+        return cache(HttpResponse.ok(out), publicHub(hub), Duration.ofSeconds(60));
     }
 
     @Get(uri = "/status/days/{file}", produces = "image/svg+xml")
@@ -141,8 +146,8 @@ public class WebController {
         }
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         Instant since = today.minusDays(Svg.DAYS - 1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        return HttpResponse.ok(Svg.days(hub, state.history().pages().days(hub, since), today)).contentType("image/svg+xml")
-                .header("Cache-Control", "max-age=60");
+        return cache(HttpResponse.ok(Svg.days(hub, state.history().pages().days(hub, since), today)).contentType("image/svg+xml"),
+                publicHub(hub), Duration.ofSeconds(60));
     }
 
     /** {@code /badges/HUB.svg}: the worst state of the hub's probes; {@code /badges/HUB/PROBE.svg}: one probe. */
@@ -168,8 +173,8 @@ public class WebController {
         }
         int runs = rows.stream().mapToInt(r -> r.uptime().runs()[2]).sum();
         int passed = rows.stream().mapToInt(r -> r.uptime().passed()[2]).sum();
-        return HttpResponse.ok(Svg.badge(probe == null ? hub : hub + "/" + probe, Board.hubState(rows),
-                runs == 0 ? null : passed / (double) runs)).contentType("image/svg+xml").header("Cache-Control", "max-age=60");
+        return cache(HttpResponse.ok(Svg.badge(probe == null ? hub : hub + "/" + probe, Board.hubState(rows),
+                runs == 0 ? null : passed / (double) runs)).contentType("image/svg+xml"), publicHub(hub), Duration.ofSeconds(60));
     }
 
     @Get(uri = "/runs/{id}", produces = MediaType.TEXT_HTML)
@@ -218,58 +223,81 @@ public class WebController {
         return login(HttpStatus.OK, next, null);
     }
 
-    /** Takes the read (or API) token once and keeps only a digest of it in an HttpOnly cookie. */
+    /**
+     * Takes the read (or API) token once and opens a session: the cookie holds a random id the history database
+     * keeps for 8 h ({@link Sessions}). Wrong tokens are throttled per client address ({@link LoginThrottle}).
+     */
     @Post(uri = "/login", consumes = MediaType.APPLICATION_FORM_URLENCODED, produces = MediaType.TEXT_HTML)
-    public HttpResponse<?> signIn(@Body Map<String, String> form) {
+    public HttpResponse<?> signIn(HttpRequest<?> request, @Body Map<String, String> form) {
         String token = form.getOrDefault("token", "");
-        String next = safeNext(form.get("next"));
-        for (Secret s : tokens()) {
+        String next = LoginPage.safeNext(form.get("next"));
+        // the connection's address; X-Forwarded-For only from a proxy in server.trusted_proxies
+        InetAddress from = ClientAddress.of(request, state.config().trustedProxies());
+        Optional<Duration> wait = throttle.check(from);
+        if (wait.isPresent()) {
+            long seconds = LoginPage.retryAfter(wait.get());
+            return LoginPage.form(HttpStatus.TOO_MANY_REQUESTS, next, "Too many wrong tokens from your address: try again in "
+                    + seconds + " s.", state.config().statusPage().isPublic()).header("Retry-After", Long.toString(seconds));
+        }
+        for (Secret s : Sessions.tokens(state.config())) {
             if (MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), s.reveal().getBytes(StandardCharsets.UTF_8))) {
-                return HttpResponse.seeOther(URI.create(next)).cookie(Cookie.of(SESSION, session(s)).httpOnly(true)
-                        .sameSite(SameSite.Strict).path("/").maxAge(Duration.ofDays(7)));
+                String id;
+                try {
+                    id = sessions.open(s);
+                } catch (IllegalStateException e) {
+                    LOG.warn("sign-in refused: {}", e.getMessage());
+                    return LoginPage.form(HttpStatus.SERVICE_UNAVAILABLE, next, "Sessions cannot be recorded just now (the history"
+                            + " database does not answer): use a bearer header, or try again.", state.config().statusPage().isPublic());
+                }
+                return HttpResponse.seeOther(URI.create(next)).cookie(cookie(request, id).maxAge(Sessions.TTL));
             }
         }
+        throttle.failed(from);
         return login(HttpStatus.UNAUTHORIZED, next, "That token is not the one configured (server.read_token or server.api_token).");
     }
 
+    /**
+     * Browsers ask for it on every page, a visitor of the public page included: an empty answer, open to
+     * all, so it is not a 401 (with a sign-in form) in every visitor's log and network tab.
+     */
+    @Get(uri = "/favicon.ico")
+    public HttpResponse<?> favicon() {
+        return HttpResponse.noContent().header("Cache-Control", "public, max-age=86400");
+    }
+
+    /** Ends the session on the server too: a copy of the cookie is no use afterwards. */
     @Get(uri = "/logout")
-    public HttpResponse<?> logout() {
-        return HttpResponse.seeOther(URI.create("/")).cookie(Cookie.of(SESSION, "").path("/").maxAge(0));
+    public HttpResponse<?> logout(HttpRequest<?> request) {
+        sessions.close(Sessions.id(request));
+        return HttpResponse.seeOther(URI.create("/")).cookie(cookie(request, "").maxAge(0));
+    }
+
+    /** {@code Secure} when the browser came over https, directly or through a proxy that ends TLS and says so. */
+    private static Cookie cookie(HttpRequest<?> request, String value) {
+        String proto = request.getHeaders().get("X-Forwarded-Proto");
+        boolean https = request.isSecure() || (proto != null && proto.split(",")[0].trim().equalsIgnoreCase("https"));
+        return Cookie.of(SESSION, value).httpOnly(true).sameSite(SameSite.Strict).path("/").secure(https);
     }
 
     private boolean operator(HttpRequest<?> request) {
         LoadedConfig c = state.config();
-        List<Secret> tokens = tokens();
-        if (tokens.isEmpty() || (!c.statusPage().isPublic() && c.readToken() == null)) {
-            return true; // the pages are as open as the API
-        }
-        String header = request.getHeaders().get("Authorization");
-        String bearer = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
-        String cookie = request.getCookies().findCookie(SESSION).map(Cookie::getValue).orElse(null);
-        for (Secret s : tokens) {
-            if (bearer != null && MessageDigest.isEqual(bearer.getBytes(StandardCharsets.UTF_8), s.reveal().getBytes(StandardCharsets.UTF_8))) {
-                return true;
-            }
-            if (cookie != null && MessageDigest.isEqual(cookie.getBytes(StandardCharsets.UTF_8), session(s).getBytes(StandardCharsets.UTF_8))) {
-                return true;
-            }
-        }
-        return false;
+        return !Sessions.guarded(c) || sessions.operator(request, c); // unguarded, the pages are as open as the API
     }
 
-    private List<Secret> tokens() {
-        LoadedConfig c = state.config();
-        return java.util.stream.Stream.of(c.readToken(), c.apiToken()).filter(java.util.Objects::nonNull).toList();
+    /**
+     * A public hub's badge, day strip or chart is the same for everyone and may be kept by a shared
+     * cache; anything else (a hidden hub, the operator's view) must never be handed to someone else.
+     * Vary either way, so a cache that keeps one keys it on the credentials.
+     */
+    private static MutableHttpResponse<?> cache(MutableHttpResponse<?> r, boolean shared, Duration maxAge) {
+        r.getHeaders().set("Cache-Control", shared ? "public, max-age=" + maxAge.toSeconds() : "private, no-store");
+        r.getHeaders().set("Vary", "Authorization, Cookie");
+        return r;
     }
 
-    /** What the session cookie holds: a digest of the token, so the cookie is no use against the API. */
-    private static String session(Secret token) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(("hubprobe-session\0" + token.reveal()).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private boolean publicHub(String hub) {
+        LoadedConfig.StatusPage page = state.config().statusPage();
+        return page.isPublic() && page.publicHubs().contains(hub);
     }
 
     /** The hubs a viewer may see: every configured one for an operator, the listed ones on the public page. */
@@ -281,10 +309,12 @@ public class WebController {
     private Optional<HttpResponse<?>> refuseHub(HttpRequest<?> request, String hub) {
         boolean operator = operator(request);
         if (!operator && !state.config().statusPage().isPublic()) {
-            return Optional.of(HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login")));
+            return Optional.of(cache(HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login")),
+                    false, Duration.ZERO));
         }
         if (!NAME.matcher(hub).matches() || !configured(hub) || !visible(operator).test(hub)) {
-            return Optional.of(notFound(request, "no hub named '" + Json.abbreviate(hub, 63) + "' is shown here"));
+            return Optional.of(cache(problem(request, HttpStatus.NOT_FOUND, "no hub named '" + Json.abbreviate(hub, 63) + "' is shown here"),
+                    false, Duration.ZERO));
         }
         return Optional.empty();
     }
@@ -293,26 +323,15 @@ public class WebController {
         return state.config().probes().stream().anyMatch(p -> p.hub().equals(hub));
     }
 
-    private static String safeNext(String next) {
-        return next != null && next.startsWith("/") && !next.startsWith("//") && !next.contains("\\") ? next : "/";
-    }
-
     private HttpResponse<?> login(HttpStatus status, String next, String error) {
-        String body = "<header class=\"top\"><h1>Sign in</h1></header><main><form method=\"post\" action=\"/login\" class=\"login\">"
-                + (error == null ? "<p>This view is for the hub's operators. Enter the status page token (server.read_token).</p>"
-                : "<p class=\"failure\" role=\"alert\">" + Html.esc(error) + "</p>")
-                + "<input type=\"hidden\" name=\"next\" value=\"" + Html.esc(safeNext(next)) + "\">"
-                + "<p><label for=\"token\">Token</label> <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required>"
-                + " <button type=\"submit\">Sign in</button></p></form>"
-                + (state.config().statusPage().isPublic() ? "<p><a href=\"/\">Back to the public status page</a></p>" : "") + "</main>";
-        return html(status, Html.page("Sign in", body, false));
+        return LoginPage.form(status, next, error, state.config().statusPage().isPublic());
     }
 
     private static HttpResponse<?> notFound(HttpRequest<?> request, String message) {
         return problem(request, HttpStatus.NOT_FOUND, message);
     }
 
-    static HttpResponse<?> problem(HttpRequest<?> request, HttpStatus status, String message) {
+    static MutableHttpResponse<?> problem(HttpRequest<?> request, HttpStatus status, String message) {
         if (Html.wanted(request)) {
             return html(status, Html.problem(status, message));
         }
@@ -321,6 +340,6 @@ public class WebController {
 
     static MutableHttpResponse<?> html(HttpStatus status, String body) {
         return HttpResponse.status(status).contentType(MediaType.TEXT_HTML_TYPE.toString() + ";charset=utf-8").body(body)
-                .header("Content-Security-Policy", CSP).header("X-Content-Type-Options", "nosniff").header("Cache-Control", "no-store");
+                .header("Content-Security-Policy", CSP).header("X-Content-Type-Options", "nosniff").header("Cache-Control", "private, no-store");
     }
 }

@@ -222,6 +222,21 @@ class ServiceConfigLoaderTest {
     }
 
     @Test
+    void trustedProxiesAreAddressBlocksNamedByTheirKeyPath() throws Exception {
+        ConfigException e = bad("server: {trusted_proxies: [\"10.0.0.0/8\", \"10.0.0/8\"]}\n" + HUB);
+        assertTrue(e.getMessage().contains("hubprobe.yml") && e.getMessage().contains("server.trusted_proxies[1]")
+                && e.getMessage().contains("'10.0.0/8'"), e.getMessage());
+        ConfigException name = bad("server: {trusted_proxies: [ingress.example.org]}\n" + HUB);
+        assertTrue(name.getMessage().contains("server.trusted_proxies[0]") && name.getMessage().contains("'ingress.example.org'"),
+                name.getMessage());
+        ConfigException prefix = bad("server: {trusted_proxies: [\"fd00::/200\"]}\n" + HUB);
+        assertTrue(prefix.getMessage().contains("prefix length must be 0 to 128"), prefix.getMessage());
+        LoadedConfig c = ServiceConfigLoader.load(write("server: {trusted_proxies: [\"10.0.0.0/8\", \"fd00::/8\"]}\n" + HUB));
+        assertEquals(List.of(dev.hubprobe.config.Cidr.parse("10.0.0.0/8"), dev.hubprobe.config.Cidr.parse("fd00::/8")), c.trustedProxies());
+        assertEquals(List.of(), ServiceConfigLoader.load(write(HUB)).trustedProxies(), "none by default");
+    }
+
+    @Test
     void aReadTokenIsASecretLikeTheOthers() throws Exception {
         ConfigException e = bad("server: {read_token: in-clear-text}\n" + HUB);
         assertTrue(e.getMessage().contains("server.read_token"), e.getMessage());

@@ -37,18 +37,24 @@ public final class Service implements AutoCloseable {
     }
 
     public static Service start(Path config, Map<String, String> env, Path log) throws IOException, InterruptedException {
+        return start(config, env, log, "127.0.0.1");
+    }
+
+    /** Listening on {@code bind} (the port printed is still reached through 127.0.0.1). */
+    public static Service start(Path config, Map<String, String> env, Path log, String bind) throws IOException, InterruptedException {
         return start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", Cli.jar().toString()),
-                config, env, log);
+                config, env, log, bind);
     }
 
     /** Through the shipped launcher, {@code bin/hubprobe}, with the JVM options it picks (the benchmarks measure those). */
     public static Service startWithLauncher(Path config, Map<String, String> env, Path log) throws IOException, InterruptedException {
-        return start(List.of(Cli.launcher().toString()), config, Cli.launcherEnv(env), log);
+        return start(List.of(Cli.launcher().toString()), config, Cli.launcherEnv(env), log, "127.0.0.1");
     }
 
-    private static Service start(List<String> launcher, Path config, Map<String, String> env, Path log) throws IOException, InterruptedException {
+    private static Service start(List<String> launcher, Path config, Map<String, String> env, Path log, String bind)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(launcher);
-        cmd.addAll(List.of("serve", "--config", config.toString(), "--port", "0", "--bind", "127.0.0.1"));
+        cmd.addAll(List.of("serve", "--config", config.toString(), "--port", "0", "--bind", bind));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();

@@ -1,0 +1,76 @@
+package dev.hubprobe.web;
+
+import dev.hubprobe.json.Json;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
+
+/** The sign-in form, and the answer to a request that needs the operator's token and did not bring it. */
+public final class LoginPage {
+    private LoginPage() {
+    }
+
+    /**
+     * 401 with {@code WWW-Authenticate: Bearer}: the sign-in form for a browser (or a page route), JSON
+     * for any other client. It names nothing the request asked for beyond its own path.
+     */
+    public static MutableHttpResponse<?> refusal(HttpRequest<?> request, boolean pageRoute, boolean publicPage) {
+        if (pageRoute || Html.wanted(request)) {
+            String query = request.getUri().getRawQuery();
+            return form(HttpStatus.UNAUTHORIZED, request.getPath() + (query == null ? "" : "?" + query), null, publicPage)
+                    .header("WWW-Authenticate", "Bearer").header("Vary", "Authorization, Cookie");
+        }
+        return HttpResponse.status(HttpStatus.UNAUTHORIZED).header("WWW-Authenticate", "Bearer")
+                .header("Cache-Control", "private, no-store").header("Vary", "Authorization, Cookie")
+                .contentType(MediaType.APPLICATION_JSON_TYPE)
+                .body(Json.object().put("error", "a valid bearer token is required (or sign in at /login)"));
+    }
+
+    /** 429 for a bearer request from an address that sent too many wrong tokens: the token is not even looked at. */
+    public static MutableHttpResponse<?> throttled(java.time.Duration wait) {
+        long seconds = retryAfter(wait);
+        return HttpResponse.status(HttpStatus.TOO_MANY_REQUESTS).header("Retry-After", Long.toString(seconds))
+                .header("Cache-Control", "private, no-store").contentType(MediaType.APPLICATION_JSON_TYPE)
+                .body(Json.object().put("error", "too many wrong tokens from your address: try again in " + seconds + " s"));
+    }
+
+    static long retryAfter(java.time.Duration wait) {
+        return Math.max(1, (wait.toMillis() + 999) / 1000);
+    }
+
+    static MutableHttpResponse<?> form(HttpStatus status, String next, String error, boolean publicPage) {
+        String body = "<header class=\"top\"><h1>Sign in</h1></header><main><form method=\"post\" action=\"/login\" class=\"login\">"
+                + (error == null ? "<p>This view is for the hub's operators. Enter the status page token (server.read_token).</p>"
+                : "<p class=\"failure\" role=\"alert\">" + Html.esc(error) + "</p>")
+                + "<input type=\"hidden\" name=\"next\" value=\"" + Html.esc(safeNext(next)) + "\">"
+                + "<p><label for=\"token\">Token</label> <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required>"
+                + " <button type=\"submit\">Sign in</button></p></form>"
+                + (publicPage ? "<p><a href=\"/\">Back to the public status page</a></p>" : "") + "</main>";
+        return WebController.html(status, Html.page("Sign in", body, false));
+    }
+
+    /**
+     * Where to go after signing in: a path on this service only, never another site, and only in
+     * printable ASCII without spaces, so it is a valid {@code Location} as it stands (a tab, space or
+     * CR/LF would make it an invalid URI, a 500, or a header injected into the answer). Anything else is {@code /}.
+     */
+    static String safeNext(String next) {
+        if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\") || next.length() > 2000) {
+            return "/";
+        }
+        for (int i = 0; i < next.length(); i++) {
+            char ch = next.charAt(i);
+            if (ch <= 0x20 || ch >= 0x7f) {
+                return "/";
+            }
+        }
+        try {
+            java.net.URI u = new java.net.URI(next);
+            return u.getScheme() == null && u.getRawAuthority() == null ? next : "/";
+        } catch (java.net.URISyntaxException e) {
+            return "/";
+        }
+    }
+}
