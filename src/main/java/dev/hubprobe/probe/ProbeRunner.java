@@ -6,6 +6,7 @@ import dev.hubprobe.environment.Environment;
 import dev.hubprobe.environment.EnvironmentCapture;
 import dev.hubprobe.jupyter.hub.HubClient;
 import dev.hubprobe.jupyter.hub.HubClientSettings;
+import dev.hubprobe.jupyter.hub.ProgressEvent;
 import dev.hubprobe.jupyter.hub.SpawnAnatomy;
 import dev.hubprobe.jupyter.Deadline;
 import dev.hubprobe.jupyter.binder.BinderClient;
@@ -24,7 +25,9 @@ import dev.hubprobe.probe.steps.StopStep;
 import dev.hubprobe.tls.TrustStores;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import okhttp3.HttpUrl;
 import org.slf4j.Logger;
@@ -45,6 +48,12 @@ public final class ProbeRunner {
     private static final List<ProbeStep> BINDER_STEPS = List.of(new BinderHealthStep(), new BuildStep(), new LaunchStep(),
             new KernelStartStep(), new KernelConnectStep(), new ExecuteStep());
     private static final List<ProbeStep.Cleanup> BINDER_CLEANUP = List.of(new KernelShutdownStep(), new ServerShutdownStep());
+    /** The probe_user column's width. */
+    private static final int MAX_USER = 255;
+    /** The message column's width. */
+    private static final int MAX_MESSAGE = 4000;
+    private static final int MAX_FACT_KEY = 200;
+    private static final int MAX_FACT = 1000;
     private final ProbeClock clock;
     private final HubClientSettings settings;
 
@@ -135,11 +144,13 @@ public final class ProbeRunner {
             }
             Duration total = Duration.ofNanos(clock.nanoTime() - start);
             List<PhaseResult> detail = isBinder ? ctx.buildPhases : spawnPhases(ctx.spawnAnatomy);
-            RunResult result = new RunResult(runId, target.hub(), probe.name(), ctx.user != null ? ctx.user : target.user(),
+            RunResult result = new RunResult(runId, target.hub(), probe.name(),
+                    Json.cap(ctx.user != null ? ctx.user : target.user(), MAX_USER),
                     startedAt, total, phases, detail,
                     ctx.spawnAnatomy == null ? null : ctx.spawnAnatomy.scaleUpObserved(), failedPhase, failure == null ? null : failure.reason(),
-                    failure == null ? null : redactor.redact(failure.getMessage()), ctx.facts,
-                    ctx.notes.stream().map(redactor::redact).toList(), environment, transcript(ctx, start, redactor));
+                    failure == null ? null : Json.cap(redactor.redact(failure.getMessage()), MAX_MESSAGE), facts(ctx),
+                    ctx.notes.stream().map(n -> Json.cap(redactor.redact(n), Transcript.MAX_TEXT)).toList(), environment,
+                    transcript(ctx, start, redactor));
             log(result);
             return result;
         }
@@ -164,12 +175,31 @@ public final class ProbeRunner {
         return env;
     }
 
-    /** The progress events and cell outputs, cut and redacted (a cell may print what it should not). */
+    /**
+     * The facts, each key and value capped: a hub names its version, a certificate its subject, an
+     * image itself, and any of them may be as long as the sender likes.
+     */
+    private static Map<String, String> facts(ProbeContext ctx) {
+        Map<String, String> out = new LinkedHashMap<>();
+        ctx.facts.forEach((k, v) -> out.put(Json.cap(k, MAX_FACT_KEY), Json.cap(v, MAX_FACT)));
+        return out;
+    }
+
+    /**
+     * The progress events and cell outputs, cut and redacted (a cell may print what it should not): the
+     * first and the last events the run kept, and between them one that says how many were left out.
+     */
     private static Transcript transcript(ProbeContext ctx, long start, Redactor redactor) {
-        List<Transcript.Event> events = ctx.spawnEvents.stream().limit(Transcript.MAX_EVENTS)
-                .map(e -> new Transcript.Event(Math.max(0, e.receivedNanos() - start) / 1e9,
-                        Json.abbreviate(redactor.redact(e.message()), 500)))
-                .toList();
+        List<Transcript.Event> events = new ArrayList<>();
+        ProgressLog log = ctx.spawnEvents;
+        for (int i = 0; i < log.size(); i++) {
+            ProgressEvent e = log.get(i);
+            double at = Math.max(0, e.receivedNanos() - start) / 1e9;
+            if (i == ProgressLog.KEEP && log.leftOut() > 0) {
+                events.add(new Transcript.Event(at, Json.CUT + " " + log.leftOut() + " progress events left out"));
+            }
+            events.add(new Transcript.Event(at, Json.abbreviate(redactor.redact(e.message()), 500)));
+        }
         List<Transcript.Cell> cells = ctx.cells.stream().map(c -> new Transcript.Cell(Transcript.cut(c.code()),
                 Transcript.cut(redactor.redact(c.output())), Transcript.cut(redactor.redact(c.error())))).toList();
         return new Transcript(events, cells);

@@ -1,5 +1,6 @@
 package dev.hubprobe.probe.steps;
 
+import dev.hubprobe.json.Json;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
 import dev.hubprobe.probe.ProbeStep;
@@ -23,7 +24,7 @@ public final class HubApiStep implements ProbeStep {
         if (url.isHttps()) {
             Certificates.check(ctx, url);
         }
-        ctx.hubVersion = ctx.hub.version();
+        ctx.hubVersion = Json.cap(ctx.hub.version(), 100); // a version is short; anything longer is not one
         ctx.facts.put("hub_version", ctx.hubVersion);
     }
 }
