@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * What a hostile or broken hub puts in a run: more facts and notes than a column holds, a transcript
  * of escaped control characters, a user name of a kilobyte. Every such run is recorded and read back,
  * and a row that cannot be read is shown as damaged on its own, never failing the query of the others.
+ * Runs on H2 here, and on a real PostgreSQL in {@link HistoryStoreLimitsPostgresIT}.
  */
 class HistoryStoreLimitsTest {
     private static final Instant T = Instant.parse("2026-11-20T10:00:00Z");
@@ -32,8 +33,13 @@ class HistoryStoreLimitsTest {
     @TempDir
     Path dir;
 
+    /** The database under test. */
+    protected Database database() {
+        return Database.h2(dir.resolve("db"));
+    }
+
     private HistoryStore open() {
-        return HistoryStore.open(Database.h2(dir.resolve("db")));
+        return HistoryStore.open(database());
     }
 
     private static RunResult run(String hub, Instant at, String user, String message, Map<String, String> facts, List<String> notes,
