@@ -52,7 +52,6 @@ public final class ProbeRunner {
     private static final int MAX_USER = 255;
     /** The message column's width. */
     private static final int MAX_MESSAGE = 4000;
-    private static final int MAX_FACT_KEY = 200;
     private static final int MAX_FACT = 1000;
     private final ProbeClock clock;
     private final HubClientSettings settings;
@@ -176,12 +175,12 @@ public final class ProbeRunner {
     }
 
     /**
-     * The facts, each key and value capped: a hub names its version, a certificate its subject, an
-     * image itself, and any of them may be as long as the sender likes.
+     * The facts, each value capped: a hub names its version, a certificate its subject, an image
+     * itself, and any of them may be as long as the sender likes (the keys are the prober's own).
      */
     private static Map<String, String> facts(ProbeContext ctx) {
         Map<String, String> out = new LinkedHashMap<>();
-        ctx.facts.forEach((k, v) -> out.put(Json.cap(k, MAX_FACT_KEY), Json.cap(v, MAX_FACT)));
+        ctx.facts.forEach((k, v) -> out.put(k, Json.cap(v, MAX_FACT)));
         return out;
     }
 
