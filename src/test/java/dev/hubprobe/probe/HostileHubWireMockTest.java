@@ -105,4 +105,21 @@ class HostileHubWireMockTest {
         assertTrue(r.message().contains("not an http(s) URL"), r.message());
         hub.verify(deleteRequestedFor(urlEqualTo("/hub/api/users/" + USER + "/server")));
     }
+
+    @Test
+    void aBinderReadyUrlThatIsNotHttpIsRefusedWithAProtocolError() {
+        hub.stubFor(get(urlEqualTo("/health")).willReturn(okJson("{\"ok\": true, \"checks\": []}")));
+        hub.stubFor(get(urlPathEqualTo("/build/gh/org/repo/main")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "text/event-stream")
+                .withBody("data: {\"phase\": \"built\", \"imageName\": \"img\", \"message\": \"Found built image\"}\n\n"
+                        + "data: {\"phase\": \"ready\", \"url\": \"gopher://127.0.0.1:70/user/x/\", \"token\": \"launch-token-abc123\"}\n\n")));
+        ProbeDefinition probe = new ProbeDefinition("smoke", null, null, null, null, null,
+                ProbeDefinition.Timeouts.DEFAULTS.withSpawn(Duration.ofSeconds(10)),
+                List.of(new ProbeDefinition.Cell("print(1)", null)));
+        RunResult r = runner.run(ProbeTarget.binder("binder", hub.baseUrl() + "/", "gh/org/repo/main", ProbeTarget.Tls.DEFAULT), probe);
+        assertEquals(Phase.LAUNCH, r.failedPhase(), r::message);
+        assertEquals("protocol_error", r.reason().label(), r::message);
+        assertTrue(r.message().contains("BinderHub's ready event") && r.message().contains("not an http(s) URL"), r.message());
+        assertTrue(!r.message().contains("launch-token-abc123"), r.message());
+    }
 }
