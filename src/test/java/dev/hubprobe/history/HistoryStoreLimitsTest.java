@@ -159,4 +159,22 @@ class HistoryStoreLimitsTest {
             assertEquals(good, h.run(good.runId()).orElseThrow());
         }
     }
+
+    @Test
+    void aRowWithALabelThisVersionDoesNotKnowIsLeftOutAndTheOthersAreStillRead() throws Exception {
+        RunResult good = run("campus", T, "bot", "tls", Map.of("hub_version", "6.1.1"), List.of(), null);
+        try (HistoryStore h = open()) {
+            h.accept(good);
+            try (var c = h.dataSource().getConnection(); var ps = c.prepareStatement("INSERT INTO runs (id, hub, probe, probe_user,"
+                    + " started_at, duration_seconds, passed, failed_phase, reason, message, facts, notes)"
+                    + " VALUES (?, 'campus', 'kernel-smoke', 'bot', ?, 1.5, FALSE, 'hub_api', 'a_reason_from_the_future', 'm', '{}', '[]')")) {
+                ps.setString(1, UUID.randomUUID().toString());
+                ps.setTimestamp(2, Timestamp.from(T.plusSeconds(60)));
+                ps.executeUpdate();
+            }
+            assertEquals(List.of(good.runId()), h.runs(null, null, null, 10).stream().map(RunResult::runId).toList());
+            assertEquals(good.runId(), h.latest(List.of(new ProbeKey("campus", "kernel-smoke")), false)
+                    .get(new ProbeKey("campus", "kernel-smoke")).runId(), "the newest readable run is the hub's latest");
+        }
+    }
 }
