@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,12 +39,22 @@ class HostileHubIT {
         hostileBesideAGoodHub("big-frame", "execute", "16 MiB");
     }
 
+    /**
+     * Events without end, never ready: a run keeps the first and the last 200 of them. It ends at its
+     * spawn budget, or sooner when the events come faster than it reads them (either is a failed run).
+     */
+    @Test
+    void aSpawnSendingEventsWithoutEndFailsItsRunAndTheServiceGoesOn() throws Exception {
+        JsonNode endless = hostileBesideAGoodHub("endless-events", "spawn", "");
+        assertTrue(endless.path("transcript").path("events").size() <= 401, endless.path("transcript")::toString);
+    }
+
     /** The hostile hub's run fails in {@code phase} naming {@code limit}; the good hub beside it still passes, every page answers. */
-    private void hostileBesideAGoodHub(String mode, String phase, String limit) throws Exception {
+    private JsonNode hostileBesideAGoodHub(String mode, String phase, String limit) throws Exception {
         try (HostileHubServer hubs = new HostileHubServer()) {
             Files.createDirectories(dir.resolve("probes"));
             Files.writeString(dir.resolve("probes/smoke.yml"),
-                    "capture_environment: false\ncells: [{code: 'print(6 * 7)', expect: {output_contains: '42'}}]\n");
+                    "capture_environment: false\ntimeouts: {spawn: 20s}\ncells: [{code: 'print(6 * 7)', expect: {output_contains: '42'}}]\n");
             Path cfg = dir.resolve("hubprobe.yml");
             Files.writeString(cfg, """
                     server: {api_token: "${env:HUBPROBE_API_TOKEN}"}
@@ -62,16 +73,21 @@ class HostileHubIT {
 
                 JsonNode hostile = run(s, mode, 424);
                 assertEquals(phase, hostile.path("failed_phase").asText(), hostile::toString);
-                assertEquals("protocol_error", hostile.path("reason").asText(), hostile::toString);
-                assertTrue(hostile.path("message").asText().contains(limit), hostile::toString);
-                assertTrue(hubs.hostileBytes.get() < HostileHubServer.HUGE,
-                        "the service stopped reading long before the end: " + hubs.hostileBytes.get() + " bytes sent");
+                if (limit.isEmpty()) {
+                    assertTrue(List.of("spawn_timeout", "protocol_error").contains(hostile.path("reason").asText()), hostile::toString);
+                } else {
+                    assertEquals("protocol_error", hostile.path("reason").asText(), hostile::toString);
+                    assertTrue(hostile.path("message").asText().contains(limit), hostile::toString);
+                    assertTrue(hubs.hostileBytes.get() < HostileHubServer.HUGE,
+                            "the service stopped reading long before the end: " + hubs.hostileBytes.get() + " bytes sent");
+                }
 
                 assertEquals("passed", run(s, "good", 200).path("status").asText(), "the hub beside it is still probed");
                 assertEquals(200, s.get("/health").statusCode(), s.output());
                 for (String page : new String[] {"/", "/status/fragment", "/api/v1/hubs", "/api/v1/runs?limit=10"}) {
                     assertEquals(200, s.get(page, "Authorization", "Bearer " + API_TOKEN).statusCode(), page);
                 }
+                return hostile;
             }
         }
     }

@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
  *   <li>{@code big-event}: the spawn's progress stream is one event line of {@link #HUGE} bytes</li>
  *   <li>{@code big-frame}: the spawn passes; the kernel answers the first cell with one websocket
  *   frame of {@link #HUGE} bytes</li>
+ *   <li>{@code endless-events}: the spawn's progress stream sends small events without end, never ready</li>
  *   <li>{@code good}: a hub whose spawn passes and whose kernel prints 42</li>
  * </ul>
  */
@@ -113,6 +114,13 @@ public final class HostileHubServer implements AutoCloseable {
             case "DELETE hub/users/bot/server" -> respond(out, 204, null);
             case "GET hub/users/bot/server/progress" -> {
                 out.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                if (mode.equals("endless-events")) {
+                    byte[] event = "data: {\"progress\": 50, \"message\": \"Back-off pulling image\"}\n\n".getBytes(StandardCharsets.US_ASCII);
+                    for (long sent = 0; sent < 50_000_000L; sent++) { // until the client hangs up
+                        out.write(event);
+                        hostileBytes.addAndGet(event.length);
+                    }
+                }
                 if (mode.equals("big-event")) {
                     out.write("data: {\"progress\": 50, \"message\": \"".getBytes(StandardCharsets.US_ASCII));
                     hostile(out, HUGE);

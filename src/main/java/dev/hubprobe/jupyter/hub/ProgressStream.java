@@ -37,20 +37,24 @@ import okhttp3.sse.EventSources;
  *
  * <p>And every size: a line or an event over {@link #MAX_EVENT} ends the stream (okhttp-sse would
  * buffer a line of any length), a large event is kept only in part, and no more than
- * {@link #MAX_QUEUED} events wait for the reader. Each ends the stream with a
+ * {@link #MAX_QUEUED} events (or {@link #MAX_QUEUED_CHARS} of them) wait for the reader. Each ends the stream with a
  * {@link LimitExceededException} naming the limit, so one hub cannot run the service out of memory.
  */
 public final class ProgressStream implements AutoCloseable {
     /** Bytes of one line, and of one event's lines together. */
     public static final int MAX_EVENT = 1 << 20;
-    /** Events received and not yet read. */
-    static final int MAX_QUEUED = 1000;
+    /**
+     * Events received and not yet read, and their characters: a reopened stream replays a spawn's
+     * events at once, so a burst of a few thousand small ones is normal; more is not.
+     */
+    static final int MAX_QUEUED = 20_000;
+    static final long MAX_QUEUED_CHARS = 4L << 20;
     /** Characters of an event kept for the run (its page, its spawn's breakdown); a larger one is kept in part. */
     static final int MAX_KEPT = 8192;
 
     private sealed interface Item permits Event, Failure, Closed {}
 
-    private record Event(ProgressEvent event) implements Item {}
+    private record Event(ProgressEvent event, int chars) implements Item {}
 
     private record Failure(JupyterException error) implements Item {}
 
@@ -58,6 +62,7 @@ public final class ProgressStream implements AutoCloseable {
 
     private final BlockingQueue<Item> items = new LinkedBlockingQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong queuedChars = new java.util.concurrent.atomic.AtomicLong();
     private final EventSource source;
     private final LongSupplier nanoTime;
     private boolean finished;
@@ -72,10 +77,12 @@ public final class ProgressStream implements AutoCloseable {
             @Override
             public void onEvent(EventSource eventSource, String id, String type, String data) {
                 long now = nanoTime.getAsLong();
-                if (queued.incrementAndGet() > MAX_QUEUED) {
+                int count = queued.incrementAndGet();
+                long chars = queuedChars.addAndGet(Math.min(data.length(), MAX_KEPT));
+                if (count > MAX_QUEUED || chars > MAX_QUEUED_CHARS) {
                     eventSource.cancel();
-                    items.add(new Failure(new LimitExceededException("progress stream sent more than " + MAX_QUEUED
-                            + " events faster than they could be read")));
+                    items.add(new Failure(new LimitExceededException("progress stream sent more events than the client holds unread ("
+                            + (count > MAX_QUEUED ? MAX_QUEUED + " events" : (MAX_QUEUED_CHARS >> 20) + " MiB of events") + ")")));
                     return;
                 }
                 try {
@@ -83,7 +90,8 @@ public final class ProgressStream implements AutoCloseable {
                     if (node == null || !node.isObject()) {
                         throw new IOException("not a JSON object");
                     }
-                    items.add(new Event(ProgressEvent.of(data.length() > MAX_KEPT ? kept(node) : node, now)));
+                    items.add(new Event(ProgressEvent.of(data.length() > MAX_KEPT ? kept(node) : node, now),
+                            Math.min(data.length(), MAX_KEPT)));
                 } catch (IOException e) {
                     items.add(new Failure(new ProtocolException("progress stream sent a malformed event: "
                             + Json.abbreviate(data, 120), e)));
@@ -136,6 +144,7 @@ public final class ProgressStream implements AutoCloseable {
         }
         if (item instanceof Event e) {
             queued.decrementAndGet();
+            queuedChars.addAndGet(-e.chars());
             return e.event();
         }
         finished = true;
