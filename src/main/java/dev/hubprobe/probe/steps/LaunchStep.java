@@ -51,8 +51,8 @@ public final class LaunchStep implements ProbeStep {
         if (url.isEmpty() || token.isEmpty()) {
             throw new ProbeFailure(Reason.LAUNCH_FAILED, "BinderHub said ready without a server URL and a token");
         }
+        ctx.redactor.add(token); // first: a refused URL's message must not carry it either
         HttpUrl server = FollowPolicy.SYSTEM.follow(ctx.binder.baseUrl(), url, "BinderHub's ready event");
-        ctx.redactor.add(token);
         ctx.serverUrl = server.encodedPath().endsWith("/") ? server : server.newBuilder().encodedPath(server.encodedPath() + "/").build();
         ctx.serverHttp = ctx.binder.serverClient(ctx.serverUrl, token);
         ctx.launched = true;
