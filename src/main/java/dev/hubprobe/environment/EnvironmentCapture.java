@@ -25,6 +25,13 @@ import java.util.regex.Pattern;
 public final class EnvironmentCapture {
     /** Packages kept at most: a huge environment is still fingerprinted, its list cut (and flagged). */
     public static final int MAX_PACKAGES = 5000;
+    /**
+     * Characters kept of a package's name, version, build and channel, of the image and of Python's
+     * version: the kernel's own cap runs in code the image controls, so the Java side keeps its own.
+     */
+    static final int MAX_NAME = 200;
+    static final int MAX_IMAGE = 1000;
+    static final int MAX_PYTHON = 64;
     private static final String MARKER = "HUBPROBE-ENVIRONMENT ";
     private static final Pattern PULLING = Pattern.compile("[Pp]ull(?:ing|ed) image \"([^\"]+)\"");
 
@@ -125,26 +132,45 @@ public final class EnvironmentCapture {
         JsonNode json = Json.MAPPER.readTree(stdout.substring(at + MARKER.length(), end < 0 ? stdout.length() : end));
         List<Package> packages = new ArrayList<>();
         java.util.Map<String, Package> conda = new java.util.HashMap<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        boolean truncated = json.path("truncated").asBoolean(false);
         for (JsonNode c : json.path("conda")) {
-            Package p = new Package(normalise(c.path("name").asText()), c.path("version").asText(""),
-                    text(c, "build"), channel(text(c, "channel")));
+            if (packages.size() >= MAX_PACKAGES) {
+                truncated = true;
+                break;
+            }
+            String name = Json.cap(normalise(c.path("name").asText()), MAX_NAME);
+            Package p = new Package(name, Json.cap(c.path("version").asText(""), MAX_NAME),
+                    Json.cap(text(c, "build"), MAX_NAME), Json.cap(channel(text(c, "channel")), MAX_NAME));
             if (conda.putIfAbsent(p.name(), p) == null) {
                 packages.add(p);
+                names.add(p.name());
             }
         }
         for (JsonNode d : json.path("pip")) {
-            String name = normalise(d.path("name").asText());
-            String version = d.path("version").asText("");
-            Package same = conda.get(name);
-            if (same == null) {
-                packages.add(new Package(name, version, null, null));
-            } else if (!same.version().equals(version)) {
-                // pip installed over conda's copy: both are real, the import sees pip's
-                packages.add(new Package(name + " (pip)", version, null, null));
+            if (packages.size() >= MAX_PACKAGES) {
+                truncated = true;
+                break;
             }
+            String name = Json.cap(normalise(d.path("name").asText()), MAX_NAME);
+            String version = Json.cap(d.path("version").asText(""), MAX_NAME);
+            Package same = conda.get(name);
+            Package p = same == null ? new Package(name, version, null, null)
+                    : same.version().equals(version) ? null
+                    // pip installed over conda's copy: both are real, the import sees pip's
+                    : new Package(Json.cap(name + " (pip)", MAX_NAME), version, null, null);
+            if (p == null) {
+                continue;
+            }
+            if (!names.add(p.name())) {
+                // once: two names alike up to the cap no longer say which is which, and the list is cut
+                truncated |= p.name().endsWith(Json.CUT);
+                continue;
+            }
+            packages.add(p);
         }
-        return Environment.captured(text(json, "image"), pulledImage, text(json, "python"), packages,
-                json.path("truncated").asBoolean(false));
+        return Environment.captured(Json.cap(text(json, "image"), MAX_IMAGE), pulledImage, Json.cap(text(json, "python"), MAX_PYTHON),
+                packages, truncated);
     }
 
     /** The image the spawn pulled, from KubeSpawner's Pulling/Pulled events; null without a pull. */

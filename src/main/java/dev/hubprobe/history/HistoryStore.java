@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hubprobe.environment.Environment;
+import dev.hubprobe.json.Json;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.ProbeKey;
@@ -39,7 +40,19 @@ import org.slf4j.LoggerFactory;
 public final class HistoryStore implements RunSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HistoryStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The message columns (the run's and each phase's). */
     private static final int TEXT = 4000;
+    /** The probe_user column. */
+    private static final int USER = 255;
+    /** The facts and notes columns (widened by V6), as serialised JSON. */
+    static final int FACTS = 100_000;
+    /** The transcript column, as serialised JSON. */
+    static final int TRANSCRIPT = 500_000;
+    /** Characters kept of one fact and of one note, whoever made the run. */
+    static final int VALUE = 2000;
+    /** The fact that says a row could not be read whole, and what of it. */
+    public static final String DAMAGED = "history_damaged";
+    static final String FACTS_LEFT_OUT = "facts_left_out";
 
     private static final int WRITE_ATTEMPTS = 3;
 
@@ -150,7 +163,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 run.setString(1, r.runId());
                 run.setString(2, r.hub());
                 run.setString(3, r.probe());
-                run.setString(4, r.user());
+                run.setString(4, Json.cap(r.user(), USER));
                 run.setTimestamp(5, Timestamp.from(r.startedAt()));
                 run.setDouble(6, seconds(r.duration()));
                 run.setBoolean(7, r.passed());
@@ -158,12 +171,12 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 run.setString(9, r.passed() ? null : r.reason().label());
                 run.setString(10, cut(r.message()));
                 run.setObject(11, r.scaleUpObserved());
-                run.setString(12, cut(JSON.writeValueAsString(r.facts())));
-                run.setString(13, cut(JSON.writeValueAsString(r.notes())));
+                run.setString(12, facts(r.facts()));
+                run.setString(13, notes(r.notes()));
                 run.setString(14, env == null ? null : env.fingerprint());
                 run.setObject(15, env == null ? null : env.changed());
                 run.setString(16, env == null ? null : EnvironmentStore.detail(env));
-                run.setString(17, JSON.writeValueAsString(r.transcript()));
+                run.setString(17, transcript(r.transcript()));
                 run.executeUpdate();
                 int idx = 0;
                 for (PhaseResult p : r.phases()) {
@@ -179,6 +192,101 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    /**
+     * The facts as JSON that fits its column: each value capped, and, past the column, whole facts left
+     * out (the hub's own before its endpoints') with a fact that says how many. Serialised JSON is
+     * never cut: a cut row could not be read back.
+     */
+    static String facts(Map<String, String> facts) throws JsonProcessingException {
+        List<Map.Entry<String, String>> sorted = facts.entrySet().stream()
+                .sorted(java.util.Comparator.<Map.Entry<String, String>>comparingInt(e -> e.getKey().startsWith("tls.endpoint.") ? 1 : 0)
+                        .thenComparing(Map.Entry::getKey))
+                .toList();
+        Map<String, String> kept = new LinkedHashMap<>();
+        int length = 2;
+        int left = 0;
+        for (Map.Entry<String, String> e : sorted) {
+            String key = e.getKey(); // the prober's own, never cut: readers split it at its dots
+            String value = Json.cap(e.getValue(), VALUE);
+            int size = JSON.writeValueAsString(key).length() + JSON.writeValueAsString(value).length() + 2;
+            if (left > 0 || length + size > FACTS - 200) {
+                left++;
+                continue;
+            }
+            kept.put(key, value);
+            length += size;
+        }
+        if (left > 0) {
+            kept.put(FACTS_LEFT_OUT, left + " facts left out: a run keeps " + FACTS + " characters of facts");
+        }
+        return JSON.writeValueAsString(kept);
+    }
+
+    /** The notes as JSON that fits its column: each capped, and those past it left out, the last note saying how many. */
+    static String notes(List<String> notes) throws JsonProcessingException {
+        List<String> kept = new ArrayList<>();
+        int length = 2;
+        int left = 0;
+        for (String n : notes) {
+            String note = Json.cap(n, VALUE);
+            int size = JSON.writeValueAsString(note).length() + 1;
+            if (left > 0 || length + size > FACTS - 200) {
+                left++;
+                continue;
+            }
+            kept.add(note);
+            length += size;
+        }
+        if (left > 0) {
+            kept.add(Json.CUT + " " + left + " notes left out: a run keeps " + FACTS + " characters of notes");
+        }
+        return JSON.writeValueAsString(kept);
+    }
+
+    /**
+     * The transcript as JSON that fits its column. Past it, events are left out of the middle (the
+     * first and the last kept, with an event that says how many went), then the cells' texts are cut
+     * shorter: the run is recorded whatever its transcript, never lost for it.
+     */
+    static String transcript(Transcript t) throws JsonProcessingException {
+        String json = JSON.writeValueAsString(t);
+        if (json.length() <= TRANSCRIPT) {
+            return json;
+        }
+        List<Transcript.Cell> cells = cells(t.cells(), Transcript.MAX_TEXT);
+        List<Transcript.Event> events = t.events();
+        json = JSON.writeValueAsString(new Transcript(events, cells));
+        for (int keep = events.size() / 2; json.length() > TRANSCRIPT && keep > 0; keep /= 2) {
+            json = JSON.writeValueAsString(new Transcript(middleLeftOut(events, keep), cells));
+        }
+        List<Transcript.Event> fewest = middleLeftOut(events, 0);
+        for (int text = Transcript.MAX_TEXT / 4; json.length() > TRANSCRIPT && text >= 50; text /= 4) {
+            json = JSON.writeValueAsString(new Transcript(fewest, cells(t.cells(), text)));
+        }
+        if (json.length() > TRANSCRIPT) {
+            json = JSON.writeValueAsString(new Transcript(List.of(new Transcript.Event(0, Json.CUT
+                    + " the transcript was left out: over " + TRANSCRIPT + " characters")), List.of()));
+        }
+        return json;
+    }
+
+    private static List<Transcript.Cell> cells(List<Transcript.Cell> cells, int max) {
+        return cells.stream().map(c -> new Transcript.Cell(Json.cap(c.code(), max), Json.cap(c.output(), max), Json.cap(c.error(), max)))
+                .toList();
+    }
+
+    /** The first {@code keep} and the last {@code keep} events, with one between that says how many were left out. */
+    private static List<Transcript.Event> middleLeftOut(List<Transcript.Event> events, int keep) {
+        if (events.size() <= 2 * keep) {
+            return events;
+        }
+        List<Transcript.Event> out = new ArrayList<>(events.subList(0, keep));
+        int left = events.size() - 2 * keep;
+        out.add(new Transcript.Event(events.get(keep).atSeconds(), Json.CUT + " " + left + " events left out"));
+        out.addAll(events.subList(events.size() - keep, events.size()));
+        return out;
     }
 
     private static void addPhase(PreparedStatement ps, String runId, int idx, PhaseResult p, boolean spawnDetail)
@@ -262,15 +370,37 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 ps.setString(2, k.probe());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        found.add(run(rs, whole));
+                        Optional<Row> row = readable(rs, whole);
+                        if (row.isPresent()) {
+                            found.add(row.get());
+                        } else {
+                            newestReadable(c, k, whole).ifPresent(found::add);
+                        }
                     }
                 }
             }
             (whole ? withPhases(c, found) : found.stream().map(Row::result).toList()).forEach(r -> out.put(ProbeKey.of(r), r));
-        } catch (SQLException | JsonProcessingException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException("history query failed: " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /** The pair's newest run that can be read, when its newest cannot (rare: only then is this asked). */
+    private static Optional<Row> newestReadable(Connection c, ProbeKey k, boolean whole) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(RUNS + " WHERE hub = ? AND probe = ? ORDER BY started_at DESC LIMIT 50")) {
+            ps.setString(1, k.hub());
+            ps.setString(2, k.probe());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Optional<Row> row = readable(rs, whole);
+                    if (row.isPresent()) {
+                        return row;
+                    }
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** Phase durations in seconds of the newest {@code n} passing runs of a pair: the runs newest first, each phase's values. */
@@ -395,11 +525,11 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             List<Row> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(run(rs));
+                    readable(rs, true).ifPresent(out::add);
                 }
             }
             return withPhases(c, out);
-        } catch (SQLException | JsonProcessingException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException("history query failed: " + e.getMessage(), e);
         }
     }
@@ -416,10 +546,17 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 }
                 try (ResultSet p = ps.executeQuery()) {
                     while (p.next()) {
-                        PhaseResult pr = new PhaseResult(Phase.valueOf(p.getString("phase").toUpperCase(Locale.ROOT)),
-                                PhaseResult.Status.valueOf(p.getString("status").toUpperCase(Locale.ROOT)),
-                                Duration.ofNanos(Math.round(p.getDouble("duration_seconds") * 1e9)),
-                                reason(p.getString("reason")), p.getString("message"));
+                        PhaseResult pr;
+                        try {
+                            pr = new PhaseResult(Phase.valueOf(p.getString("phase").toUpperCase(Locale.ROOT)),
+                                    PhaseResult.Status.valueOf(p.getString("status").toUpperCase(Locale.ROOT)),
+                                    Duration.ofNanos(Math.round(p.getDouble("duration_seconds") * 1e9)),
+                                    reason(p.getString("reason")), p.getString("message"));
+                        } catch (IllegalArgumentException e) {
+                            // a label this version does not know (a newer one wrote it): that phase only is left out
+                            LOG.warn("run {}: phase row {} left out: {}", p.getString("run_id"), p.getInt("idx"), e.getMessage());
+                            continue;
+                        }
                         Row r = byId.get(p.getString("run_id"));
                         (p.getBoolean("spawn_detail") ? r.spawn() : r.phases()).add(pr);
                     }
@@ -441,21 +578,72 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         return String.join(", ", java.util.Collections.nCopies(n, "?"));
     }
 
+    /**
+     * The row as a run, or empty when not even its phase or reason can be read (a label this version
+     * does not know): that row is left out, with a log line, and the query goes on with the others.
+     */
+    private static Optional<Row> readable(ResultSet rs, boolean transcript) throws SQLException {
+        try {
+            return Optional.of(run(rs, transcript));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("run {} left out of a history query: {}", rs.getString("id"), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     /** A run row, its phase lists still empty (and mutable) for {@link #withPhases}. */
-    private static Row run(ResultSet rs) throws SQLException, JsonProcessingException {
+    private static Row run(ResultSet rs) throws SQLException {
         return run(rs, true);
     }
 
-    private static Row run(ResultSet rs, boolean transcript) throws SQLException, JsonProcessingException {
+    private static Row run(ResultSet rs, boolean transcript) throws SQLException {
         String failed = rs.getString("failed_phase");
         Object scaleUp = rs.getObject("scale_up_observed");
-        return new Row(rs.getString("id"), rs.getString("hub"), rs.getString("probe"), rs.getString("probe_user"),
+        String id = rs.getString("id");
+        List<String> damaged = new ArrayList<>();
+        Map<String, String> facts = decode(rs.getString("facts"), new TypeReference<Map<String, String>>() { }, "facts", damaged);
+        List<String> notes = decode(rs.getString("notes"), new TypeReference<List<String>>() { }, "notes", damaged);
+        Transcript t = !transcript || rs.getString("transcript") == null ? null
+                : decode(rs.getString("transcript"), new TypeReference<Transcript>() { }, "transcript", damaged);
+        Environment env;
+        try {
+            env = environment(rs);
+        } catch (JsonProcessingException | RuntimeException e) {
+            damaged.add("environment");
+            env = null;
+        }
+        if (!damaged.isEmpty()) {
+            // shown as damaged on its own: the run's page, the API and the board still show what could be read
+            LOG.warn("run {}: stored {} could not be read", id, String.join(", ", damaged));
+            facts = new LinkedHashMap<>(facts == null ? Map.of() : facts);
+            facts.put(DAMAGED, "the stored " + String.join(", ", damaged) + " could not be read");
+            notes = new ArrayList<>(notes == null ? List.of() : notes);
+            notes.add("This run's stored record is damaged: its " + String.join(", ", damaged)
+                    + " could not be read; the rest is shown as it was recorded.");
+        }
+        return new Row(id, rs.getString("hub"), rs.getString("probe"), rs.getString("probe_user"),
                 rs.getTimestamp("started_at").toInstant(), Duration.ofNanos(Math.round(rs.getDouble("duration_seconds") * 1e9)),
                 new ArrayList<>(), new ArrayList<>(), scaleUp == null ? null : (Boolean) scaleUp,
                 failed == null ? null : Phase.valueOf(failed.toUpperCase(Locale.ROOT)), reason(rs.getString("reason")),
-                rs.getString("message"), JSON.readValue(rs.getString("facts"), new TypeReference<Map<String, String>>() { }),
-                JSON.readValue(rs.getString("notes"), new TypeReference<List<String>>() { }), environment(rs),
-                !transcript || rs.getString("transcript") == null ? null : JSON.readValue(rs.getString("transcript"), Transcript.class));
+                rs.getString("message"), facts, notes, env, t);
+    }
+
+    /** One JSON column, or null (and its name added to {@code damaged}) when it cannot be read. */
+    private static <T> T decode(String json, TypeReference<T> type, String what, List<String> damaged) {
+        if (json == null) {
+            damaged.add(what);
+            return null;
+        }
+        try {
+            T value = JSON.readValue(json, type);
+            if (value == null) {
+                damaged.add(what);
+            }
+            return value;
+        } catch (JsonProcessingException | RuntimeException e) {
+            damaged.add(what);
+            return null;
+        }
     }
 
     /** The run's environment as a summary (count, not list), or null when it captured none. */
@@ -490,7 +678,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     }
 
     private static String cut(String s) {
-        return s == null || s.length() <= TEXT ? s : s.substring(0, TEXT - 3) + "...";
+        return Json.cap(s, TEXT);
     }
 
     @Override

@@ -30,4 +30,22 @@ public final class Json {
         String flat = s.replaceAll("\\s+", " ").trim();
         return flat.length() <= max ? flat : flat.substring(0, max) + "...";
     }
+
+    /** What ends a value that {@link #cap} cut: visible on a page, in the API and in a report. */
+    public static final String CUT = "\u2026[cut]";
+
+    /**
+     * At most {@code max} characters of a value a hub or a kernel sent, ending in {@link #CUT} when it
+     * was longer; unlike {@link #abbreviate}, whitespace is kept as it was. Null stays null.
+     */
+    public static String cap(String s, int max) {
+        if (s == null || s.length() <= max) {
+            return s;
+        }
+        int keep = Math.max(0, max - CUT.length());
+        if (keep > 0 && Character.isHighSurrogate(s.charAt(keep - 1))) {
+            keep--; // never half a character
+        }
+        return s.substring(0, keep) + CUT;
+    }
 }

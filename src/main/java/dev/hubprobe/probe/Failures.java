@@ -2,8 +2,10 @@ package dev.hubprobe.probe;
 
 import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.HttpStatusException;
+import dev.hubprobe.jupyter.LimitExceededException;
 import dev.hubprobe.jupyter.ProtocolException;
 import dev.hubprobe.jupyter.UnreachableException;
+import dev.hubprobe.jupyter.UrlRefusedException;
 import dev.hubprobe.jupyter.hub.LoginRejectedException;
 import dev.hubprobe.jupyter.hub.MissingScopeException;
 import dev.hubprobe.jupyter.hub.SpawnFailedException;
@@ -82,6 +84,9 @@ final class Failures {
                 return phase == Phase.KERNEL_START ? Reason.KERNEL_START_FAILED : Reason.HUB_ERROR;
             }
             return Reason.HUB_ERROR;
+        }
+        if (e instanceof LimitExceededException || e instanceof UrlRefusedException) {
+            return Reason.PROTOCOL_ERROR; // in any phase: the peer, not the network, broke the limit
         }
         if (e instanceof ProtocolException) {
             return HUB_PHASES.contains(phase) ? Reason.HUB_ERROR : Reason.KERNEL_PROTOCOL_ERROR;

@@ -35,7 +35,8 @@ public final class ProbeContext {
     public final Redactor redactor;
     public final Map<String, String> facts = new LinkedHashMap<>();
     public final List<String> notes = new ArrayList<>();
-    public final List<ProgressEvent> spawnEvents = new ArrayList<>();
+    /** The spawn's (or build's and launch's) progress events: the first and the last 200 of them. */
+    public final ProgressLog spawnEvents = new ProgressLog();
     /** Each cell's output as it ran, for the run's page. */
     public final List<Transcript.Cell> cells = new ArrayList<>();
     private final String serverName;

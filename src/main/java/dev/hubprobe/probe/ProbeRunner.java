@@ -6,6 +6,7 @@ import dev.hubprobe.environment.Environment;
 import dev.hubprobe.environment.EnvironmentCapture;
 import dev.hubprobe.jupyter.hub.HubClient;
 import dev.hubprobe.jupyter.hub.HubClientSettings;
+import dev.hubprobe.jupyter.hub.ProgressEvent;
 import dev.hubprobe.jupyter.hub.SpawnAnatomy;
 import dev.hubprobe.jupyter.Deadline;
 import dev.hubprobe.jupyter.binder.BinderClient;
@@ -48,6 +49,11 @@ public final class ProbeRunner {
     private static final List<ProbeStep> BINDER_STEPS = List.of(new BinderHealthStep(), new BuildStep(), new LaunchStep(),
             new KernelStartStep(), new KernelConnectStep(), new ExecuteStep());
     private static final List<ProbeStep.Cleanup> BINDER_CLEANUP = List.of(new KernelShutdownStep(), new ServerShutdownStep());
+    /** The probe_user column's width. */
+    private static final int MAX_USER = 255;
+    /** The message column's width. */
+    private static final int MAX_MESSAGE = 4000;
+    private static final int MAX_FACT = 1000;
     private final ProbeClock clock;
     private final HubClientSettings settings;
 
@@ -142,11 +148,13 @@ public final class ProbeRunner {
             Duration total = Duration.ofNanos(clock.nanoTime() - start);
             endpoints.into(ctx.facts, ctx.notes); // done long since, unless the run was shorter than timeouts.tls
             List<PhaseResult> detail = isBinder ? ctx.buildPhases : spawnPhases(ctx.spawnAnatomy);
-            RunResult result = new RunResult(runId, target.hub(), probe.name(), ctx.user != null ? ctx.user : target.user(),
+            RunResult result = new RunResult(runId, target.hub(), probe.name(),
+                    Json.cap(ctx.user != null ? ctx.user : target.user(), MAX_USER),
                     startedAt, total, phases, detail,
                     ctx.spawnAnatomy == null ? null : ctx.spawnAnatomy.scaleUpObserved(), failedPhase, failure == null ? null : failure.reason(),
-                    failure == null ? null : redactor.redact(failure.getMessage()), redacted(ctx.facts, redactor),
-                    ctx.notes.stream().map(redactor::redact).toList(), environment, transcript(ctx, start, redactor));
+                    failure == null ? null : Json.cap(redactor.redact(failure.getMessage()), MAX_MESSAGE), facts(ctx, redactor),
+                    ctx.notes.stream().map(n -> Json.cap(redactor.redact(n), Transcript.MAX_TEXT)).toList(), environment,
+                    transcript(ctx, start, redactor));
             log(result);
             return result;
         }
@@ -171,19 +179,31 @@ public final class ProbeRunner {
         return env;
     }
 
-    /** Facts come from the hub too (its version string, an image name, a certificate's subject). */
-    private static Map<String, String> redacted(Map<String, String> facts, Redactor redactor) {
+    /**
+     * The facts, each value capped: a hub names its version, a certificate its subject, an image
+     * itself, and any of them may be as long as the sender likes (the keys are the prober's own); redacted first, so a cut never leaves part of a secret.
+     */
+    private static Map<String, String> facts(ProbeContext ctx, Redactor redactor) {
         Map<String, String> out = new LinkedHashMap<>();
-        facts.forEach((k, v) -> out.put(k, redactor.redact(v)));
+        ctx.facts.forEach((k, v) -> out.put(k, Json.cap(redactor.redact(v), MAX_FACT)));
         return out;
     }
 
-    /** The progress events and cell outputs, cut and redacted (a cell may print what it should not). */
+    /**
+     * The progress events and cell outputs, cut and redacted (a cell may print what it should not): the
+     * first and the last events the run kept, and between them one that says how many were left out.
+     */
     private static Transcript transcript(ProbeContext ctx, long start, Redactor redactor) {
-        List<Transcript.Event> events = ctx.spawnEvents.stream().limit(Transcript.MAX_EVENTS)
-                .map(e -> new Transcript.Event(Math.max(0, e.receivedNanos() - start) / 1e9,
-                        Json.abbreviate(redactor.redact(e.message()), 500)))
-                .toList();
+        List<Transcript.Event> events = new ArrayList<>();
+        ProgressLog log = ctx.spawnEvents;
+        for (int i = 0; i < log.size(); i++) {
+            ProgressEvent e = log.get(i);
+            double at = Math.max(0, e.receivedNanos() - start) / 1e9;
+            if (i == ProgressLog.KEEP && log.leftOut() > 0) {
+                events.add(new Transcript.Event(at, Json.CUT + " " + log.leftOut() + " progress events left out"));
+            }
+            events.add(new Transcript.Event(at, Json.abbreviate(redactor.redact(e.message()), 500)));
+        }
         List<Transcript.Cell> cells = ctx.cells.stream().map(c -> new Transcript.Cell(Transcript.cut(redactor.redact(c.code())),
                 Transcript.cut(redactor.redact(c.output())), Transcript.cut(redactor.redact(c.error())))).toList();
         return new Transcript(events, cells);

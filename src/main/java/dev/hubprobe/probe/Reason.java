@@ -49,6 +49,12 @@ public enum Reason {
     KERNEL_TIMEOUT,
     /** the kernel channel sent frames outside the protocol */
     KERNEL_PROTOCOL_ERROR,
+    /**
+     * a hub, BinderHub or kernel sent something past one of the service's limits (an event line over
+     * 1 MiB, a frame over 16 MiB, more messages than the queue holds) or pointed the service at a URL
+     * it will not follow; the message names the limit
+     */
+    PROTOCOL_ERROR,
     EXECUTE_ERROR,
     OUTPUT_MISMATCH,
     EXECUTE_TIMEOUT,

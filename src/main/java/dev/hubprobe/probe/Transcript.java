@@ -11,8 +11,11 @@ import java.util.List;
  */
 public record Transcript(List<Event> events, List<Cell> cells) {
     public static final Transcript EMPTY = new Transcript(List.of(), List.of());
-    /** Events kept per run: a spawn that loops on a back-off can send hundreds. */
-    public static final int MAX_EVENTS = 200;
+    /**
+     * Events kept per run from the start, and as many from the end ({@link ProgressLog}): a spawn that
+     * loops on a back-off can send hundreds, a hostile hub any number.
+     */
+    public static final int MAX_EVENTS = ProgressLog.KEEP;
     /** Characters kept of an event's message and of a cell's output. */
     public static final int MAX_TEXT = 2000;
 
@@ -29,6 +32,6 @@ public record Transcript(List<Event> events, List<Cell> cells) {
     }
 
     static String cut(String s) {
-        return s == null || s.length() <= MAX_TEXT ? s : s.substring(0, MAX_TEXT) + "...";
+        return dev.hubprobe.json.Json.cap(s, MAX_TEXT);
     }
 }

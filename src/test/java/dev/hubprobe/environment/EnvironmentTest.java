@@ -118,4 +118,43 @@ class EnvironmentTest {
     private static ProgressEvent event(ObjectNode json) {
         return new ProgressEvent(null, "", false, false, null, json, 0);
     }
+
+    /** The image decides what the capture prints: the Java side keeps its own caps, whatever the kernel sent. */
+    @Test
+    void aHostileImagesAnswerIsCutToTheCapsOnTheJavaSide() throws IOException {
+        StringBuilder pip = new StringBuilder();
+        for (int i = 0; i < 7000; i++) {
+            pip.append(i == 0 ? "" : ", ").append("{\"name\": \"pkg").append(i).append("\", \"version\": \"1.0\"}");
+        }
+        String longName = "n".repeat(50_000);
+        pip.append(", {\"name\": \"").append(longName).append("a\", \"version\": \"").append("9".repeat(50_000)).append("\"}");
+        pip.append(", {\"name\": \"").append(longName).append("b\", \"version\": \"1\"}");
+        String out = "HUBPROBE-ENVIRONMENT {\"image\": \"" + "i".repeat(20_000) + "\", \"python\": \"" + "3".repeat(5000)
+                + "\", \"truncated\": false, \"conda\": [{\"name\": \"libx\", \"version\": \"1\", \"build\": \""
+                + "b".repeat(9000) + "\", \"channel\": \"" + "c".repeat(9000) + "\"}], \"pip\": [" + pip + "]}\n";
+        Environment e = EnvironmentCapture.parse(out, null);
+        assertEquals(EnvironmentCapture.MAX_PACKAGES, e.packages().size(), "at most the cap, whatever the kernel's own cap did");
+        assertEquals(EnvironmentCapture.MAX_PACKAGES, e.packageCount());
+        assertTrue(e.truncated(), "a cut list is flagged");
+        assertTrue(e.image().length() <= 1000 && e.image().endsWith("[cut]"), e.image().length() + "");
+        assertTrue(e.python().length() <= 64, e.python());
+        for (Package p : e.packages()) {
+            assertTrue(p.name().length() <= 300 && p.version().length() <= 300, p.name().length() + " " + p.version().length());
+            assertTrue(p.build() == null || p.build().length() <= 300, () -> "build " + p.build().length());
+            assertTrue(p.channel() == null || p.channel().length() <= 300, () -> "channel " + p.channel().length());
+        }
+        assertEquals(e.packages().size(), e.packages().stream().map(Package::name).distinct().count(), "names stay unique once cut");
+    }
+
+    @Test
+    void aLongNameIsCutWithAVisibleMarkerAndStaysApartFromAnotherOne() throws IOException {
+        String longName = "n".repeat(50_000);
+        Environment e = EnvironmentCapture.parse("HUBPROBE-ENVIRONMENT {\"python\": \"3.12.7\", \"conda\": [], \"pip\": ["
+                + "{\"name\": \"" + longName + "a\", \"version\": \"" + "9".repeat(50_000) + "\"}, "
+                + "{\"name\": \"" + longName + "b\", \"version\": \"1\"}]}", null);
+        assertEquals(1, e.packages().size(), "two names alike up to the cap are one package once cut: " + e.packages().size());
+        Package p = e.packages().get(0);
+        assertTrue(p.name().endsWith("[cut]") && p.version().endsWith("[cut]"), p.name().substring(p.name().length() - 10));
+        assertTrue(e.truncated(), "a package left out is flagged");
+    }
 }

@@ -86,7 +86,7 @@ public final class BinderClient implements AutoCloseable {
                 return new Health(response.code(), false, List.of(), Json.abbreviate(body.replaceAll("<[^>]*>", " "), 200));
             }
             List<Check> checks = new ArrayList<>();
-            node.path("checks").forEach(c -> checks.add(new Check(c.path("service").asText("?"), c.path("ok").asBoolean(false),
+            node.path("checks").forEach(c -> checks.add(new Check(Json.cap(c.path("service").asText("?"), 100), c.path("ok").asBoolean(false),
                     c.path("_ignore_failure").asBoolean(false))));
             return new Health(response.code(), node.path("ok").asBoolean(false), List.copyOf(checks), null);
         }

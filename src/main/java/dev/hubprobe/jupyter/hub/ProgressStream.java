@@ -8,7 +8,18 @@ import dev.hubprobe.jupyter.JupyterException;
 import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.jupyter.ProtocolException;
 import dev.hubprobe.jupyter.UnreachableException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.hubprobe.jupyter.LimitExceededException;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.MediaType;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.BufferedSource;
+import okio.ForwardingSource;
+import okio.Okio;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -23,33 +34,64 @@ import okhttp3.sse.EventSources;
 /**
  * A server-sent event stream (a spawn's progress, a BinderHub build), read one event at a time with a deadline. The SSE parsing is
  * okhttp-sse's; this class only hands events to a single reader and makes every wait bounded.
+ *
+ * <p>And every size: a line or an event over {@link #MAX_EVENT} ends the stream (okhttp-sse would
+ * buffer a line of any length), a large event is kept only in part, and no more than
+ * {@link #MAX_QUEUED} events (or {@link #MAX_QUEUED_CHARS} of them) wait for the reader. Each ends the stream with a
+ * {@link LimitExceededException} naming the limit, so one hub cannot run the service out of memory.
  */
 public final class ProgressStream implements AutoCloseable {
+    /** Bytes of one line, and of one event's lines together. */
+    public static final int MAX_EVENT = 1 << 20;
+    /**
+     * Events received and not yet read, and their characters: a reopened stream replays a spawn's
+     * events at once, so a burst of a few thousand small ones is normal; more is not.
+     */
+    static final int MAX_QUEUED = 20_000;
+    static final long MAX_QUEUED_CHARS = 4L << 20;
+    /** Characters of an event kept for the run (its page, its spawn's breakdown); a larger one is kept in part. */
+    static final int MAX_KEPT = 8192;
+
     private sealed interface Item permits Event, Failure, Closed {}
 
-    private record Event(ProgressEvent event) implements Item {}
+    private record Event(ProgressEvent event, int chars) implements Item {}
 
     private record Failure(JupyterException error) implements Item {}
 
     private record Closed() implements Item {}
 
     private final BlockingQueue<Item> items = new LinkedBlockingQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong queuedChars = new java.util.concurrent.atomic.AtomicLong();
     private final EventSource source;
     private final LongSupplier nanoTime;
     private boolean finished;
 
     public ProgressStream(OkHttpClient client, Request request, LongSupplier nanoTime) {
         this.nanoTime = nanoTime;
-        this.source = EventSources.createFactory(client).newEventSource(request, new EventSourceListener() {
+        OkHttpClient capped = client.newBuilder().addInterceptor(chain -> {
+            Response response = chain.proceed(chain.request());
+            return response.body() == null ? response : response.newBuilder().body(new LineCappedBody(response.body())).build();
+        }).build();
+        this.source = EventSources.createFactory(capped).newEventSource(request, new EventSourceListener() {
             @Override
             public void onEvent(EventSource eventSource, String id, String type, String data) {
                 long now = nanoTime.getAsLong();
+                int count = queued.incrementAndGet();
+                long chars = queuedChars.addAndGet(Math.min(data.length(), MAX_KEPT));
+                if (count > MAX_QUEUED || chars > MAX_QUEUED_CHARS) {
+                    eventSource.cancel();
+                    items.add(new Failure(new LimitExceededException("progress stream sent more events than the client holds unread ("
+                            + (count > MAX_QUEUED ? MAX_QUEUED + " events" : (MAX_QUEUED_CHARS >> 20) + " MiB of events") + ")")));
+                    return;
+                }
                 try {
                     JsonNode node = Json.MAPPER.readTree(data);
                     if (node == null || !node.isObject()) {
                         throw new IOException("not a JSON object");
                     }
-                    items.add(new Event(ProgressEvent.of(node, now)));
+                    items.add(new Event(ProgressEvent.of(data.length() > MAX_KEPT ? kept(node) : node, now),
+                            Math.min(data.length(), MAX_KEPT)));
                 } catch (IOException e) {
                     items.add(new Failure(new ProtocolException("progress stream sent a malformed event: "
                             + Json.abbreviate(data, 120), e)));
@@ -63,7 +105,9 @@ public final class ProgressStream implements AutoCloseable {
 
             @Override
             public void onFailure(EventSource eventSource, Throwable t, Response response) {
-                if (response != null && !response.isSuccessful()) {
+                if (t instanceof TooLong tooLong) {
+                    items.add(new Failure(new LimitExceededException(tooLong.getMessage(), t)));
+                } else if (response != null && !response.isSuccessful()) {
                     items.add(new Failure(new HttpStatusException(request.method(), request.url().encodedPath(),
                             response.code(), JupyterHttp.errorMessage(response))));
                 } else if (response != null && t == null) {
@@ -99,6 +143,8 @@ public final class ProgressStream implements AutoCloseable {
             throw new DeadlineException("no spawn progress before the deadline");
         }
         if (item instanceof Event e) {
+            queued.decrementAndGet();
+            queuedChars.addAndGet(-e.chars());
             return e.event();
         }
         finished = true;
@@ -111,5 +157,124 @@ public final class ProgressStream implements AutoCloseable {
     @Override
     public void close() {
         source.cancel();
+    }
+
+    /** Fields a run reads of an event, copied first when a large one is kept in part. */
+    private static final java.util.List<String> FIRST = java.util.List.of("progress", "ready", "failed", "phase", "url", "token",
+            "imageName", "message", "raw_event");
+
+    /**
+     * A large event as kept: its fields (those a run reads first), each text cut, until
+     * {@link #MAX_KEPT} characters are used; the rest is left out.
+     */
+    static JsonNode kept(JsonNode node) {
+        int[] budget = {MAX_KEPT};
+        ObjectNode out = Json.object();
+        java.util.List<String> names = new java.util.ArrayList<>(FIRST);
+        node.fieldNames().forEachRemaining(n -> {
+            if (!FIRST.contains(n)) {
+                names.add(n);
+            }
+        });
+        for (String name : names) {
+            JsonNode v = node.get(name);
+            if (v != null && budget[0] > 0) {
+                out.set(name, within(v, budget));
+                budget[0] -= name.length();
+            }
+        }
+        return out;
+    }
+
+    private static JsonNode within(JsonNode v, int[] budget) {
+        if (v.isObject()) {
+            ObjectNode o = Json.object();
+            java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = v.fields();
+            while (it.hasNext() && budget[0] > 0) {
+                java.util.Map.Entry<String, JsonNode> f = it.next();
+                budget[0] -= f.getKey().length();
+                o.set(f.getKey(), within(f.getValue(), budget));
+            }
+            return o;
+        }
+        if (v.isArray()) {
+            ArrayNode a = Json.array();
+            for (int i = 0; i < v.size() && budget[0] > 0; i++) {
+                a.add(within(v.get(i), budget));
+            }
+            return a;
+        }
+        if (v.isTextual()) {
+            String text = Json.cap(v.asText(), Math.max(Json.CUT.length(), Math.min(budget[0], 2000)));
+            budget[0] -= text.length();
+            return TextNode.valueOf(text);
+        }
+        budget[0] -= 8;
+        return v;
+    }
+
+    /** A line or an event longer than {@link #MAX_EVENT}: the stream ends with this. */
+    private static final class TooLong extends IOException {
+        TooLong(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The response body, failing once a line, or an event's lines together, passes {@link #MAX_EVENT}
+     * bytes: before okhttp-sse has buffered more than that of it.
+     */
+    private static final class LineCappedBody extends ResponseBody {
+        private final ResponseBody body;
+        private final BufferedSource source;
+
+        LineCappedBody(ResponseBody body) {
+            this.body = body;
+            this.source = Okio.buffer(new ForwardingSource(body.source()) {
+                private long line;
+                private long event;
+                private byte previous;
+
+                @Override
+                public long read(Buffer sink, long byteCount) throws IOException {
+                    long start = sink.size();
+                    long n = super.read(sink, byteCount);
+                    for (long i = start; i < start + Math.max(0, n); i++) {
+                        byte b = sink.getByte(i);
+                        if (b == '\n' || b == '\r') {
+                            boolean crlf = previous == '\r' && b == '\n';
+                            if (!crlf && line == 0) {
+                                event = 0; // an empty line ends the event
+                            }
+                            line = 0;
+                        } else {
+                            line++;
+                            event++;
+                            if (line > MAX_EVENT || event > MAX_EVENT) {
+                                throw new TooLong("progress stream sent " + (line > MAX_EVENT ? "a line" : "an event")
+                                        + " over the " + (MAX_EVENT >> 20) + " MiB limit");
+                            }
+                        }
+                        previous = b;
+                    }
+                    return n;
+                }
+            });
+        }
+
+        @Override
+        public MediaType contentType() {
+            return body.contentType();
+        }
+
+        @Override
+        public long contentLength() {
+            return body.contentLength();
+        }
+
+        @Override
+        public BufferedSource source() {
+            return source;
+        }
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.HttpStatusException;
 import dev.hubprobe.jupyter.JupyterHttp;
+import dev.hubprobe.jupyter.LimitExceededException;
 import dev.hubprobe.jupyter.ProtocolException;
 import dev.hubprobe.jupyter.UnreachableException;
 import java.io.IOException;
@@ -19,6 +20,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import okhttp3.HttpUrl;
@@ -44,19 +47,29 @@ public final class KernelChannel implements AutoCloseable {
     static final long POLL_CAP_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** Output kept per stream of one cell: enough to match on, not enough to exhaust memory. */
     static final int MAX_OUTPUT = 1 << 20;
+    /** Bytes of one frame, and of one message's fragments together (a kernel's answer is a few kilobytes). */
+    static final long MAX_FRAME = 16L << 20;
+    /** Messages received and not yet read: a kernel that sends without end fills no more than this. */
+    static final int MAX_QUEUED = 10_000;
+    /** Characters of the messages received and not yet read, past which no more is taken (one message may still be a frame's worth). */
+    static final long MAX_QUEUED_CHARS = 8L << 20;
     private static final Set<String> DEATH_STATES = Set.of("restarting", "autorestarting", "dead");
 
     private sealed interface Item permits Opened, Message, Closed, Broken {}
 
     private record Opened() implements Item {}
 
-    private record Message(JsonNode json) implements Item {}
+    private record Message(JsonNode json, int chars) implements Item {}
 
     private record Closed(String why) implements Item {}
 
     private record Broken(RuntimeException error) implements Item {}
 
     private final BlockingQueue<Item> items = new LinkedBlockingQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicLong queuedChars = new AtomicLong();
+    /** Set once the kernel sent more than the queue holds; every later wait ends with it. */
+    private volatile LimitExceededException overflow;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final WebSocket socket;
     private final String kernelId;
@@ -72,7 +85,8 @@ public final class KernelChannel implements AutoCloseable {
         this.kernelId = kernelId;
         this.model = model;
         this.nanoTime = nanoTime;
-        this.socket = client.newWebSocket(new Request.Builder().url(url).build(), new WebSocketListener() {
+        OkHttpClient limited = client.newBuilder().addInterceptor(new FrameLimit(MAX_FRAME)).build();
+        this.socket = limited.newWebSocket(new Request.Builder().url(url).build(), new WebSocketListener() {
             @Override
             public void onOpen(WebSocket webSocket, Response response) {
                 items.add(new Opened());
@@ -80,12 +94,23 @@ public final class KernelChannel implements AutoCloseable {
 
             @Override
             public void onMessage(WebSocket webSocket, String text) {
+                if (overflow != null) {
+                    return;
+                }
+                int count = queued.incrementAndGet();
+                long before = queuedChars.getAndAdd(text.length());
+                if (count > MAX_QUEUED || before > MAX_QUEUED_CHARS) {
+                    overflow = new LimitExceededException("kernel channel sent more messages than the client holds unread ("
+                            + (count > MAX_QUEUED ? MAX_QUEUED + " messages" : FrameLimit.mib(MAX_QUEUED_CHARS) + " of messages") + ")");
+                    webSocket.cancel();
+                    return;
+                }
                 try {
                     JsonNode node = Json.MAPPER.readTree(text);
                     if (node == null || !node.isObject() || !node.has("header") || !node.has("channel")) {
                         throw new IOException("not a Jupyter message");
                     }
-                    items.add(new Message(node));
+                    items.add(new Message(node, text.length()));
                 } catch (IOException e) {
                     items.add(new Broken(new ProtocolException("kernel channel sent a malformed frame: "
                             + Json.abbreviate(text, 120))));
@@ -112,7 +137,9 @@ public final class KernelChannel implements AutoCloseable {
             @Override
             public void onFailure(WebSocket webSocket, Throwable t, Response response) {
                 closed.countDown();
-                if (response != null && response.code() != 101) {
+                if (t instanceof FrameLimit.TooLarge) {
+                    items.add(new Broken(new LimitExceededException(t.getMessage(), t)));
+                } else if (response != null && response.code() != 101) {
                     items.add(new Broken(new HttpStatusException("GET",
                             url.encodedPath(), response.code(), JupyterHttp.errorMessage(response))));
                 } else {
@@ -222,6 +249,9 @@ public final class KernelChannel implements AutoCloseable {
         msg.putObject("metadata");
         msg.set("content", content);
         msg.put("channel", channel);
+        if (overflow != null) {
+            throw overflow; // the socket was closed for it
+        }
         if (!socket.send(msg.toString())) {
             throw new KernelDiedException("kernel channels websocket is closed");
         }
@@ -255,6 +285,9 @@ public final class KernelChannel implements AutoCloseable {
                 checkAlive();
                 throw new DeadlineException(timeoutMessage);
             }
+            if (overflow != null) {
+                throw overflow;
+            }
             Item item;
             try {
                 item = items.poll(Math.min(remaining, POLL_NANOS), TimeUnit.NANOSECONDS);
@@ -262,8 +295,15 @@ public final class KernelChannel implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new DeadlineException("interrupted: " + timeoutMessage);
             }
+            if (overflow != null) {
+                throw overflow; // before the close the overflow's cancel brought
+            }
             if (item instanceof Broken b) {
                 throw b.error();
+            }
+            if (item instanceof Message m) {
+                queued.decrementAndGet();
+                queuedChars.addAndGet(-m.chars());
             }
             if (item != null) {
                 return item;

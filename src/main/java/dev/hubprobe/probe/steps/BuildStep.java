@@ -1,5 +1,6 @@
 package dev.hubprobe.probe.steps;
 
+import dev.hubprobe.json.Json;
 import dev.hubprobe.jupyter.hub.ProgressEvent;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.PhaseResult;
@@ -59,7 +60,7 @@ public final class BuildStep implements ProbeStep {
             switch (phase) {
                 case "built" -> {
                     built = true;
-                    ctx.facts.put("image", e.raw().path("imageName").asText(""));
+                    ctx.facts.put("image", Json.cap(e.raw().path("imageName").asText(""), 1000));
                 }
                 case "launching", "ready" -> {
                     // no "built" first: nothing was built; the launch step reads on from here

@@ -1,6 +1,7 @@
 package dev.hubprobe.probe.steps;
 
 import dev.hubprobe.jupyter.hub.HubReleases;
+import dev.hubprobe.json.Json;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
 import dev.hubprobe.probe.ProbeStep;
@@ -24,7 +25,7 @@ public final class HubApiStep implements ProbeStep {
         if (url.isHttps()) {
             Certificates.check(ctx, url);
         }
-        ctx.hubVersion = ctx.hub.version();
+        ctx.hubVersion = Json.cap(ctx.hub.version(), 100); // a version is short; anything longer is not one
         ctx.facts.put("hub_version", HubReleases.bounded(ctx.hubVersion));
         if (!HubReleases.tested(ctx.hubVersion)) {
             // probed all the same: most of the protocol has not changed in years, but say what is untested

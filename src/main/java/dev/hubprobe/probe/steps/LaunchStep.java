@@ -1,5 +1,6 @@
 package dev.hubprobe.probe.steps;
 
+import dev.hubprobe.jupyter.FollowPolicy;
 import dev.hubprobe.jupyter.hub.ProgressEvent;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
@@ -49,11 +50,11 @@ public final class LaunchStep implements ProbeStep {
     private static void ready(ProbeContext ctx, ProgressEvent e) {
         String url = e.raw().path("url").asText("");
         String token = e.raw().path("token").asText("");
-        HttpUrl server = HttpUrl.parse(url) != null ? HttpUrl.parse(url) : ctx.binder.baseUrl().resolve(url);
-        if (server == null || token.isEmpty()) {
+        if (url.isEmpty() || token.isEmpty()) {
             throw new ProbeFailure(Reason.LAUNCH_FAILED, "BinderHub said ready without a server URL and a token");
         }
-        ctx.redactor.add(token);
+        ctx.redactor.add(token); // first: a refused URL's message must not carry it either
+        HttpUrl server = FollowPolicy.SYSTEM.follow(ctx.binder.baseUrl(), url, "BinderHub's ready event");
         ctx.serverUrl = server.encodedPath().endsWith("/") ? server : server.newBuilder().encodedPath(server.encodedPath() + "/").build();
         ctx.serverHttp = ctx.binder.serverClient(ctx.serverUrl, token);
         ctx.launched = true;

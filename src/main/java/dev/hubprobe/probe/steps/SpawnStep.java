@@ -3,6 +3,7 @@ package dev.hubprobe.probe.steps;
 import dev.hubprobe.json.Json;
 import dev.hubprobe.config.Durations;
 import dev.hubprobe.jupyter.DeadlineException;
+import dev.hubprobe.jupyter.FollowPolicy;
 import dev.hubprobe.jupyter.HttpStatusException;
 import dev.hubprobe.jupyter.UnreachableException;
 import dev.hubprobe.jupyter.hub.ProgressEvent;
@@ -60,8 +61,9 @@ public final class SpawnStep implements ProbeStep {
         if (path == null) {
             throw new ProbeFailure(Reason.HUB_ERROR, "the hub reported the server ready but gave no URL for it");
         }
-        ctx.serverUrl = ctx.hub.baseUrl().resolve(path);
-        ctx.facts.put("spawn_events", Integer.toString(ctx.spawnEvents.size()));
+        ctx.serverUrl = FollowPolicy.SYSTEM.follow(ctx.hub.baseUrl(), path,
+                ready.url() != null ? "the spawn's ready event" : "the hub's server model");
+        ctx.facts.put("spawn_events", Integer.toString(ctx.spawnEvents.total()));
         if (ctx.probe.expectScaleUp() && (ctx.spawnAnatomy == null || !ctx.spawnAnatomy.scaleUpObserved())) {
             throw new ProbeFailure(Reason.NO_SCALE_UP, ctx.spawnAnatomy == null
                     ? "a scale-up was expected, but the spawner reports no Kubernetes events to see one in"
@@ -131,7 +133,7 @@ public final class SpawnStep implements ProbeStep {
                 abortedCheck(ctx);
                 for (ProgressEvent e = stream.next(deadline); e != null; e = stream.next(deadline)) {
                     brokenSince = -1;
-                    if (replay >= 0 && replay < ctx.spawnEvents.size() && ctx.spawnEvents.get(replay).sameAs(e)) {
+                    if (replay >= 0 && ctx.spawnEvents.seenAt(replay, e)) {
                         replay++;
                         first = false;
                         continue;

@@ -1,0 +1,108 @@
+package dev.hubprobe.jupyter;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import okhttp3.HttpUrl;
+
+/**
+ * Where a launch may send the service. A spawn's {@code ready} event, a server model's {@code url} and
+ * BinderHub's {@code ready} event name the server the kernel client then talks to (with the run's
+ * token): whoever controls the hub controls that text. So only http(s) URLs are followed, and one that
+ * leads to a loopback, link-local or private address (a cloud's metadata service, the service's own
+ * admin port, a database beside it) only when the hub or BinderHub itself is on such an address,
+ * where the servers it runs are expected to be too.
+ */
+public final class FollowPolicy {
+    /** How long a host name's look-up may take; OkHttp looks it up again to connect. */
+    private static final long LOOKUP_MILLIS = 5000;
+    private static final ExecutorService LOOKUPS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "hubprobe-url-lookup");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final Function<String, List<InetAddress>> dns;
+
+    FollowPolicy(Function<String, List<InetAddress>> dns) {
+        this.dns = dns;
+    }
+
+    /** With the system's resolver, each look-up bounded. */
+    public static final FollowPolicy SYSTEM = new FollowPolicy(FollowPolicy::lookup);
+
+    /**
+     * {@code url} (absolute, or relative to {@code from}) as the URL to follow.
+     *
+     * @param what what sent it, for the message ("the spawn's ready event")
+     * @throws UrlRefusedException when it is not http(s), or leads inside a network {@code from} is not in
+     */
+    public HttpUrl follow(HttpUrl from, String url, String what) {
+        HttpUrl to = from.resolve(url);
+        if (to == null) {
+            throw new UrlRefusedException(what + " gave " + describe(url) + ", not an http(s) URL: not followed");
+        }
+        if (to.host().equals(from.host())) {
+            return to; // the hub's own host (a proxied /user/NAME/), whatever address it is on
+        }
+        List<InetAddress> target = dns.apply(to.host());
+        InetAddress inside = target.stream().filter(FollowPolicy::internal).findFirst().orElse(null);
+        if (inside != null && dns.apply(from.host()).stream().noneMatch(FollowPolicy::internal)) {
+            throw new UrlRefusedException(what + " points at " + to.scheme() + "://" + to.host() + ":" + to.port()
+                    + ", a " + kind(inside) + " address, but " + from.host() + " is not on one: not followed");
+        }
+        return to;
+    }
+
+    /** Loopback, link-local, private (RFC 1918, unique local, shared CGNAT space), unspecified or multicast. */
+    static boolean internal(InetAddress a) {
+        byte[] b = a.getAddress();
+        return a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress() || a.isAnyLocalAddress()
+                || a.isMulticastAddress()
+                || b.length == 16 && (b[0] & 0xfe) == 0xfc
+                || b.length == 4 && ((b[0] & 0xff) == 0 || (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64);
+    }
+
+    private static String kind(InetAddress a) {
+        if (a.isLoopbackAddress()) {
+            return "loopback";
+        }
+        if (a.isLinkLocalAddress()) {
+            return "link-local";
+        }
+        return "private";
+    }
+
+    /** The URL as text safe to show: its scheme and a short head, never a query (it may hold a token). */
+    private static String describe(String url) {
+        String s = url == null ? "" : url.replaceAll("[?#].*", "");
+        return "'" + (s.length() > 80 ? s.substring(0, 80) + "..." : s) + "'";
+    }
+
+    /** The addresses of a host; none when it does not resolve (connecting then fails on its own). */
+    private static List<InetAddress> lookup(String host) {
+        Future<InetAddress[]> f = LOOKUPS.submit(() -> InetAddress.getAllByName(host));
+        try {
+            return Arrays.asList(f.get(LOOKUP_MILLIS, TimeUnit.MILLISECONDS));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownHostException) {
+                return List.of();
+            }
+            throw new UnreachableException("could not look up " + host + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            throw new UnreachableException("looking up " + host + " took over " + LOOKUP_MILLIS + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeadlineException("interrupted while looking up " + host);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.hubprobe.jupyter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Map;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.Test;
+
+/** Where a hub's or BinderHub's ready URL may send the kernel client. */
+class FollowPolicyTest {
+    private static final Map<String, String> HOSTS = Map.of(
+            "hub.example.org", "203.0.113.10", "binder.example.org", "198.51.100.20", "servers.example.org", "198.51.100.30",
+            "metadata.attacker.example", "169.254.169.254", "db.attacker.example", "10.0.0.7");
+    private final FollowPolicy policy = new FollowPolicy(host -> {
+        try {
+            String ip = HOSTS.getOrDefault(host, host);
+            return List.of(InetAddress.getByName(ip)); // literal addresses only: no look-up leaves the test
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    });
+
+    private static HttpUrl url(String s) {
+        return HttpUrl.get(s);
+    }
+
+    @Test
+    void theHubsOwnPathIsFollowed() {
+        assertEquals(url("https://hub.example.org/user/bot/"), policy.follow(url("https://hub.example.org/"), "/user/bot/", "ready"));
+    }
+
+    @Test
+    void aPublicHubMayLaunchOnAnotherPublicHost() {
+        assertEquals("servers.example.org",
+                policy.follow(url("https://binder.example.org/"), "https://servers.example.org/user/x/", "ready").host());
+    }
+
+    @Test
+    void aPublicHubMayNotSendTheServiceToALinkLocalLoopbackOrPrivateAddress() {
+        HttpUrl hub = url("https://hub.example.org/");
+        for (String to : List.of("http://169.254.169.254/latest/meta-data/", "http://metadata.attacker.example/",
+                "http://127.0.0.1:8080/", "http://localhost:9000/", "http://[::1]/", "http://10.1.2.3/", "http://db.attacker.example/",
+                "http://192.168.1.1/", "http://172.16.0.1/", "http://[fd00::1]/", "http://[fe80::1]/", "http://100.64.0.1/",
+                "http://0.0.0.0/")) {
+            UrlRefusedException e = assertThrows(UrlRefusedException.class, () -> policy.follow(hub, to, "the spawn's ready event"), to);
+            assertTrue(e.getMessage().contains("not followed") && e.getMessage().contains("the spawn's ready event"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aHubOnAPrivateOrLoopbackAddressMayLaunchOnOne() {
+        assertEquals("10.0.0.7", policy.follow(url("http://10.0.0.5:8000/"), "http://10.0.0.7:8888/user/x/", "ready").host());
+        assertEquals("127.0.0.1", policy.follow(url("http://localhost:8000/"), "http://127.0.0.1:9999/user/x/", "ready").host());
+    }
+
+    @Test
+    void onlyHttpAndHttpsAreFollowed() {
+        HttpUrl hub = url("http://127.0.0.1:8000/");
+        for (String to : List.of("file:///etc/passwd", "javascript:alert(1)", "gopher://127.0.0.1:70/", "ftp://127.0.0.1/")) {
+            UrlRefusedException e = assertThrows(UrlRefusedException.class, () -> policy.follow(hub, to, "ready"), to);
+            assertTrue(e.getMessage().contains("not an http(s) URL"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aRefusalNeverQuotesTheQueryWhereATokenMayBe() {
+        UrlRefusedException e = assertThrows(UrlRefusedException.class,
+                () -> policy.follow(url("https://hub.example.org/"), "file:///x?token=abcdef123456", "ready"));
+        assertTrue(!e.getMessage().contains("abcdef123456"), e.getMessage());
+    }
+}
