@@ -9,6 +9,7 @@ import dev.hubprobe.jupyter.hub.MissingScopeException;
 import dev.hubprobe.jupyter.hub.SpawnFailedException;
 import dev.hubprobe.jupyter.hub.SpawnThrottledException;
 import dev.hubprobe.jupyter.kernel.KernelDiedException;
+import dev.hubprobe.jupyter.kernel.WebsocketRejectedException;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -63,6 +64,9 @@ final class Failures {
         }
         if (e instanceof KernelDiedException) {
             return Reason.KERNEL_DIED;
+        }
+        if (e instanceof WebsocketRejectedException) {
+            return Reason.WEBSOCKET_REJECTED;
         }
         if (e instanceof UnreachableException) {
             // not kernel_died, even during execute: death needs evidence (KernelDiedException)

@@ -49,6 +49,11 @@ public enum Reason {
     KERNEL_TIMEOUT,
     /** the kernel channel sent frames outside the protocol */
     KERNEL_PROTOCOL_ERROR,
+    /**
+     * the kernel websocket's upgrade, sent as a browser's (with {@code Origin}), was refused with a 4xx:
+     * browsers are refused though scripts without {@code Origin} may get through; look at the ingress
+     */
+    WEBSOCKET_REJECTED,
     EXECUTE_ERROR,
     OUTPUT_MISMATCH,
     EXECUTE_TIMEOUT,
