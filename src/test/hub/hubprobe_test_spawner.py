@@ -14,6 +14,8 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
                 carries Origin, as a browser's does; scripts' upgrades, without Origin, go through
   needorigin    the same extension lets a websocket upgrade through only with Origin matching Host
   cookieonly    as needorigin, and any request to the server carrying a token is refused (401)
+  oauthcallback the same extension answers the server's oauth_callback with 500
+  oauthcookie   the same extension strips the server's own session cookie from every request
   env           the user's environment is what the control file env-<user>.json describes, built
                 afresh at every spawn (see user_environment): an image name, Python
                 distributions, conda records, a broken sqlite3, a kernel that is not Python
@@ -40,9 +42,10 @@ import sys
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 
 FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel", "k8s", "env",
-          "noorigin", "needorigin", "cookieonly")
+          "noorigin", "needorigin", "cookieonly", "oauthcallback", "oauthcookie")
 # faults played by the ws-ingress server extension, and its policy for each
-WS_POLICIES = {"noorigin": "refuse_origin", "needorigin": "require_origin", "cookieonly": "cookie_only"}
+WS_POLICIES = {"noorigin": "refuse_origin", "needorigin": "require_origin", "cookieonly": "cookie_only",
+               "oauthcallback": "break_callback", "oauthcookie": "drop_session_cookie"}
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

@@ -13,6 +13,13 @@ Jupyter Server routes it, as a proxy would, and acts by HUBPROBE_TEST_WS_POLICY:
                   header, or ?token=) is refused with 401: the user reaches the server as a
                   browser does, by the cookies of the hub's OAuth hop alone.
 
+  break_callback  the server's oauth_callback is answered 500 by the ingress: the OAuth hop breaks
+                  at its callback step.
+  drop_session_cookie  the server's own session cookie (jupyterhub-user-NAME, set at its
+                  oauth_callback) is stripped from every request, as a proxy with a cookie
+                  allow-list does: the hop breaks at its cookie step (the OAuth state cookie
+                  still passes, so the callback itself works).
+
 Every refusal is logged on one line starting "hubprobe-ws-ingress refused", which tests read.
 """
 import os
@@ -20,7 +27,7 @@ from urllib.parse import urlparse
 
 from tornado import web
 
-POLICIES = ("refuse_origin", "require_origin", "cookie_only")
+POLICIES = ("refuse_origin", "require_origin", "cookie_only", "break_callback", "drop_session_cookie")
 
 
 class _Refuse(web.RequestHandler):
@@ -34,8 +41,24 @@ class _Refuse(web.RequestHandler):
         self.finish('{"message": "%s"}' % self._why)
 
 
+def _drop_session_cookie(headers):
+    kept = [c for c in headers.get("Cookie", "").split(";")
+            if not (c.strip().startswith("jupyterhub-user-") and not c.split("=", 1)[0].strip().endswith("-oauth-state"))]
+    if "Cookie" in headers:
+        del headers["Cookie"]
+    if any(c.strip() for c in kept):
+        headers["Cookie"] = ";".join(kept)
+
+
 def _refusal(policy, request):
     headers = request.headers
+    if policy == "drop_session_cookie":
+        _drop_session_cookie(headers)
+        return None
+    if policy == "break_callback":
+        if request.path.endswith("/oauth_callback"):
+            return 500, "the test ingress broke the oauth_callback"
+        return None
     upgrade = headers.get("Upgrade", "").lower() == "websocket"
     origin = headers.get("Origin")
     if policy == "cookie_only":

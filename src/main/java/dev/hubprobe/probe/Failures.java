@@ -6,6 +6,7 @@ import dev.hubprobe.jupyter.ProtocolException;
 import dev.hubprobe.jupyter.UnreachableException;
 import dev.hubprobe.jupyter.hub.LoginRejectedException;
 import dev.hubprobe.jupyter.hub.MissingScopeException;
+import dev.hubprobe.jupyter.hub.OAuthFailedException;
 import dev.hubprobe.jupyter.hub.SpawnFailedException;
 import dev.hubprobe.jupyter.hub.SpawnThrottledException;
 import dev.hubprobe.jupyter.kernel.KernelDiedException;
@@ -55,6 +56,9 @@ final class Failures {
         }
         if (e instanceof LoginRejectedException) {
             return Reason.LOGIN_REJECTED;
+        }
+        if (e instanceof OAuthFailedException) {
+            return Reason.OAUTH_FAILED;
         }
         if (e instanceof SpawnFailedException) {
             return Reason.SPAWN_FAILED;

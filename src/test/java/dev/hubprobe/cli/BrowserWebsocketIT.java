@@ -19,7 +19,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The kernel websocket is opened as a browser opens it. The real hub's ws-ingress extension plays the
  * ingress in front of chosen users' servers (hubprobe_test_spawner.py): "noorigin" refuses upgrades
  * carrying Origin (a script's pass), "needorigin" lets one through only with Origin matching Host, and
- * "cookieonly" also refuses any request carrying a token.
+ * "cookieonly" also refuses any request carrying a token; "oauthcallback" and "oauthcookie" break the
+ * form login's OAuth hop to the server at its callback and cookie steps.
  */
 @ExtendWith(RealHubExtension.class)
 class BrowserWebsocketIT {
@@ -111,6 +112,24 @@ class BrowserWebsocketIT {
         JsonNode json = failed(byToken(user), "kernel_start", "auth_error");
         assertTrue(json.path("message").asText().contains("401"), json::toString);
         assertFalse(refusals(since, user).isEmpty());
+        assertNoServer(user);
+    }
+
+    @Test
+    void aBrokenOAuthCallbackIsOAuthFailedNamingTheStep() throws Exception {
+        String user = RealHub.user("oauthcallback");
+        JsonNode json = failed(byForm(user), "kernel_start", "oauth_failed");
+        String message = json.path("message").asText();
+        assertTrue(message.contains("failed at callback") && message.contains("oauth_callback answered 500"), message);
+        assertNoServer(user);
+    }
+
+    @Test
+    void aServerCookieThatDoesNotComeBackIsOAuthFailedAtTheCookieStep() throws Exception {
+        String user = RealHub.user("oauthcookie");
+        JsonNode json = failed(byForm(user), "kernel_start", "oauth_failed");
+        String message = json.path("message").asText();
+        assertTrue(message.contains("failed at cookie") && message.contains("authorize again"), message);
         assertNoServer(user);
     }
 }
