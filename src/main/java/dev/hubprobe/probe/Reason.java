@@ -50,15 +50,15 @@ public enum Reason {
     /** the hub says the server is ready, but it does not answer */
     SERVER_UNREACHABLE,
     KERNEL_START_FAILED,
-    KERNEL_DIED,
-    KERNEL_TIMEOUT,
-    /** the kernel channel sent frames outside the protocol */
-    KERNEL_PROTOCOL_ERROR,
     /**
      * the kernel websocket's upgrade, sent as a browser's (with {@code Origin}), was refused with a 4xx:
      * browsers are refused though scripts without {@code Origin} may get through; look at the ingress
      */
     WEBSOCKET_REJECTED,
+    KERNEL_DIED,
+    KERNEL_TIMEOUT,
+    /** the kernel channel sent frames outside the protocol */
+    KERNEL_PROTOCOL_ERROR,
     EXECUTE_ERROR,
     OUTPUT_MISMATCH,
     EXECUTE_TIMEOUT,
