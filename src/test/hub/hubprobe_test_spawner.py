@@ -10,6 +10,12 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
   brokenimage   the single-user server's sqlite3 is broken: the server dies at start (incident 1)
   brokenimport  only kernels get the broken sqlite3: `import sqlite3` raises ImportError
   deadkernel    the default kernelspec exits at once, so every kernel dies on start (incident 4)
+  noorigin      an ingress-like server extension (ws-ingress/) refuses every websocket upgrade that
+                carries Origin, as a browser's does; scripts' upgrades, without Origin, go through
+  needorigin    the same extension lets a websocket upgrade through only with Origin matching Host
+  cookieonly    as needorigin, and any request to the server carrying a token is refused (401)
+  oauthcallback the same extension answers the server's oauth_callback with 500
+  oauthcookie   the same extension strips the server's own session cookie from every request
   env           the user's environment is what the control file env-<user>.json describes, built
                 afresh at every spawn (see user_environment): an image name, Python
                 distributions, conda records, a broken sqlite3, a kernel that is not Python
@@ -35,7 +41,11 @@ import sys
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 
-FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel", "k8s", "env")
+FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel", "k8s", "env",
+          "noorigin", "needorigin", "cookieonly", "oauthcallback", "oauthcookie")
+# faults played by the ws-ingress server extension, and its policy for each
+WS_POLICIES = {"noorigin": "refuse_origin", "needorigin": "require_origin", "cookieonly": "cookie_only",
+               "oauthcallback": "break_callback", "oauthcookie": "drop_session_cookie"}
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -159,6 +169,12 @@ class FaultySpawner(SimpleLocalProcessSpawner):
             env["JUPYTER_PATH"] = os.path.join(run_dir, "jupyter-deadkernel")
         elif fault == "env":
             env.update(user_environment(self.user.name, run_dir, os.environ["HUBPROBE_TEST_CONTROL_DIR"]))
+        elif fault in WS_POLICIES:
+            # this spawn only: the extension's module on the path, its enabling config on the config path
+            ingress = os.path.join(HERE, "ws-ingress")
+            env["PYTHONPATH"] = ingress
+            env["JUPYTER_CONFIG_PATH"] = os.path.join(ingress, "config")
+            env["HUBPROBE_TEST_WS_POLICY"] = WS_POLICIES[fault]
         return env
 
     async def _wait(self, seconds):

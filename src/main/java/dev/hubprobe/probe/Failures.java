@@ -8,9 +8,11 @@ import dev.hubprobe.jupyter.UnreachableException;
 import dev.hubprobe.jupyter.UrlRefusedException;
 import dev.hubprobe.jupyter.hub.LoginRejectedException;
 import dev.hubprobe.jupyter.hub.MissingScopeException;
+import dev.hubprobe.jupyter.hub.OAuthFailedException;
 import dev.hubprobe.jupyter.hub.SpawnFailedException;
 import dev.hubprobe.jupyter.hub.SpawnThrottledException;
 import dev.hubprobe.jupyter.kernel.KernelDiedException;
+import dev.hubprobe.jupyter.kernel.WebsocketRejectedException;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -57,6 +59,9 @@ final class Failures {
         if (e instanceof LoginRejectedException) {
             return Reason.LOGIN_REJECTED;
         }
+        if (e instanceof OAuthFailedException) {
+            return Reason.OAUTH_FAILED;
+        }
         if (e instanceof SpawnFailedException) {
             return Reason.SPAWN_FAILED;
         }
@@ -65,6 +70,9 @@ final class Failures {
         }
         if (e instanceof KernelDiedException) {
             return Reason.KERNEL_DIED;
+        }
+        if (e instanceof WebsocketRejectedException) {
+            return Reason.WEBSOCKET_REJECTED;
         }
         if (e instanceof UnreachableException) {
             // not kernel_died, even during execute: death needs evidence (KernelDiedException)

@@ -29,6 +29,11 @@ public enum Reason {
     HUB_ERROR,
     /** the login form refused the credentials, or sent us back to the login page */
     LOGIN_REJECTED,
+    /**
+     * the OAuth hop from the hub's session to the user's server's cookie broke; the message names the
+     * step: authorize, callback or cookie
+     */
+    OAUTH_FAILED,
     /** logging in (form, token check, minting the run's token) took longer than {@code timeouts.hub} */
     LOGIN_TIMEOUT,
     /** a token was refused, or lacks a scope the probe needs */
@@ -45,6 +50,11 @@ public enum Reason {
     /** the hub says the server is ready, but it does not answer */
     SERVER_UNREACHABLE,
     KERNEL_START_FAILED,
+    /**
+     * the kernel websocket's upgrade, sent as a browser's (with {@code Origin}), was refused with a 4xx:
+     * browsers are refused though scripts without {@code Origin} may get through; look at the ingress
+     */
+    WEBSOCKET_REJECTED,
     KERNEL_DIED,
     KERNEL_TIMEOUT,
     /** the kernel channel sent frames outside the protocol */

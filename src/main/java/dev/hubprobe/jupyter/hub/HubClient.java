@@ -411,17 +411,27 @@ public final class HubClient implements AutoCloseable {
      * page of a server without a front end, it requires login, so it always starts the OAuth hop.
      *
      * @throws LoginRejectedException when the chain ends on the hub's login page
+     * @throws OAuthFailedException when a step of the hop breaks (authorize, callback, cookie)
      */
     public void authorizeServer(HttpUrl serverUrl) {
         HttpUrl url = serverUrl.resolve("files/");
+        boolean calledBack = false;
         for (int hop = 0; hop < MAX_REDIRECTS; hop++) {
+            String step = oauthStep(url);
             Request request = new Request.Builder().url(url).header("Accept", "text/html").build();
             try (Response response = rest.send(request)) {
                 if (!response.isRedirect()) {
+                    if (!step.equals("server")) {
+                        // both always redirect: an answer of their own (an error, a consent page) ends the hop
+                        throw new OAuthFailedException(step, "GET " + url.encodedPath() + " answered " + response.code()
+                                + " instead of a redirect" + messageOf(response));
+                    }
                     if (response.code() >= 500 || response.code() == 424) {
                         throw new HttpStatusException("GET", url.encodedPath(), response.code(), JupyterHttp.errorMessage(response));
                     }
-                    return; // 200 page or 404 for a server without a front end: the cookies are set either way
+                    // 200 page, 404 for a server without a front end, 403 for files/ itself (a directory is no
+                    // file): the cookies are set either way; a cookie that did not take shows as a loop to authorize
+                    return;
                 }
                 HttpUrl next = url.resolve(response.header("Location", ""));
                 if (next == null || !sameOrigin(hubUrl, next)) {
@@ -430,10 +440,45 @@ public final class HubClient implements AutoCloseable {
                 if (next.encodedPath().startsWith(hubUrl.encodedPath() + "hub/login")) {
                     throw new LoginRejectedException("opening the server sent the browser back to the hub's login page");
                 }
+                if (step.equals("authorize") && !oauthStep(next).equals("callback")) {
+                    throw new OAuthFailedException("authorize", "the hub's authorize endpoint sent the browser to "
+                            + next.encodedPath() + ", not back to the server's oauth_callback");
+                }
+                if (calledBack && oauthStep(next).equals("authorize")) {
+                    // a server that sets its cookie and then asks to be authorized again never got it back
+                    // (a proxy dropping Cookie, a cookie path or domain that does not match)
+                    throw new OAuthFailedException("cookie", "after its oauth_callback the server sent the browser to"
+                            + " authorize again: the cookie it set did not come back to it"
+                            + (serverCookie(serverUrl).isEmpty() ? " (the client holds no jupyterhub-user-* cookie for it)" : ""));
+                }
+                calledBack |= step.equals("callback");
                 url = next;
             }
         }
         throw new LoginRejectedException("more than " + MAX_REDIRECTS + " redirects opening the server (a redirect loop)");
+    }
+
+    /** Which step of the OAuth hop a URL is: the hub's authorize endpoint, the server's callback, or the server. */
+    private String oauthStep(HttpUrl url) {
+        String path = url.encodedPath();
+        if (path.startsWith(hubUrl.encodedPath() + "hub/api/oauth2/authorize")) {
+            return "authorize";
+        }
+        return path.endsWith("/oauth_callback") ? "callback" : "server";
+    }
+
+    /**
+     * The server's own session cookie, named after its OAuth client id ({@code jupyterhub-user-NAME}, maybe
+     * {@code __Host-}-prefixed). Only for the message: a deployment may name its clients otherwise.
+     */
+    private Optional<Cookie> serverCookie(HttpUrl serverUrl) {
+        return cookies.loadForRequest(serverUrl).stream()
+                .filter(c -> c.name().startsWith("jupyterhub-user-") || c.name().startsWith("__Host-jupyterhub-user-")).findFirst();
+    }
+
+    private static String messageOf(Response response) {
+        String m = JupyterHttp.errorMessage(response);
+        return m == null || m.isBlank() ? "" : ": " + m;
     }
 
     /** Cancels every call in flight (used when the process is asked to stop mid-probe). */

@@ -3,6 +3,7 @@ package dev.hubprobe.jupyter.kernel;
 import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hubprobe.jupyter.Deadline;
+import dev.hubprobe.jupyter.HttpStatusException;
 import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.jupyter.ProtocolException;
 import java.time.Duration;
@@ -23,6 +24,7 @@ public final class KernelClient {
     private final OkHttpClient websocket;
     private final JupyterHttp rest;
     private final HttpUrl serverUrl;
+    private final BrowserOrigin origin;
     private final LongSupplier nanoTime;
 
     /** @param deadline the current phase's deadline, which every call here obeys (the hub client's) */
@@ -30,7 +32,10 @@ public final class KernelClient {
         this.http = http;
         // Jupyter Server may hold the upgrade until the kernel answers kernel_info (up to 60 s): the
         // channel's own deadline, not the read timeout, decides how long that may take.
-        this.websocket = http.newBuilder().readTimeout(Duration.ofSeconds(90)).callTimeout(Duration.ZERO).build();
+        // The server's URL is under the hub's public one (user/NAME/), so its origin is the hub's.
+        this.origin = new BrowserOrigin(serverUrl);
+        this.websocket = http.newBuilder().readTimeout(Duration.ofSeconds(90)).callTimeout(Duration.ZERO)
+                .addInterceptor(origin).build();
         this.rest = new JupyterHttp(http, deadline);
         this.serverUrl = serverUrl.encodedPath().endsWith("/") ? serverUrl
                 : serverUrl.newBuilder().encodedPath(serverUrl.encodedPath() + "/").build();
@@ -101,12 +106,42 @@ public final class KernelClient {
                 .addQueryParameter("session_id", UUID.randomUUID().toString()).build();
         KernelChannel channel = new KernelChannel(websocket, url, kernelId, id -> get(id, KernelChannel.POLL_CAP_NANOS), nanoTime);
         try {
-            channel.awaitOpen(deadlineNanos);
+            try {
+                channel.awaitOpen(deadlineNanos);
+            } catch (HttpStatusException e) {
+                throw upgradeRefused(e, url, kernelId);
+            }
             channel.kernelInfo(deadlineNanos);
             return channel;
         } catch (RuntimeException e) {
             channel.close();
             throw e;
         }
+    }
+
+    /**
+     * What a refused upgrade means. A 4xx for the channels URL itself, after the same session's REST calls
+     * just worked, is the websocket being refused (Jupyter Server's own origin check answers 403, so does an
+     * ingress), except a 404 while the kernel's model is gone too: that kernel died. Anything else (a
+     * 5xx, or a failed liveness poll of the kernel's model meanwhile) stays as it was.
+     */
+    private RuntimeException upgradeRefused(HttpStatusException e, HttpUrl url, String kernelId) {
+        if (!url.encodedPath().equals(e.path()) || e.status() < 400 || e.status() >= 500) {
+            return e;
+        }
+        if (e.status() == 404) {
+            try {
+                if (get(kernelId, KernelChannel.POLL_CAP_NANOS).isEmpty()) {
+                    return e;
+                }
+            } catch (RuntimeException unknown) {
+                return e; // cannot tell: leave the 404 as it was (kernel_died)
+            }
+        }
+        return new WebsocketRejectedException("the kernel websocket's upgrade was refused with " + e.status()
+                + " (" + e.getMessage() + ") although the REST calls to the server worked; it carried Origin: "
+                + origin.value() + ", as a browser's does. Clients without Origin (scripts, older probes) may still"
+                + " get through while browsers are refused: look at the ingress or proxy in front of the server"
+                + " (websocket upgrades, Host and Origin headers) and the server's allow_origin", e.status(), e);
     }
 }
