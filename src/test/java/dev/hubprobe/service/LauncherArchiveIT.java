@@ -179,6 +179,38 @@ class LauncherArchiveIT {
         assertEquals(List.of(), list(shared), "nothing written into a folder others can write");
     }
 
+    /** The image build's archive-writing command: it needs no hub (nothing listens on port 9). */
+    private static final String[] TRAINING = {"write-class-archive", "check", "--hub-url", "http://127.0.0.1:9/",
+            "--token-env", "HUBPROBE_TRAINING_TOKEN", "--user", "nobody"};
+
+    /**
+     * 19.12: a folder another user can write anywhere above the archive folder lets them swap the
+     * folder between the launcher's check and the JVM's open, so it is refused as the folder itself
+     * would be (one stderr line, nothing written); a sticky one (as /tmp is) is not.
+     */
+    @Test
+    void aParentFolderAnotherUserCanWriteIsRefusedUnlessSticky() throws Exception {
+        Path shared = Files.createDirectory(dir.resolve("shared"));
+        Path cds = Files.createDirectories(shared.resolve("me/cds"));
+        Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(shared.resolve("me"), PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Map<String, String> env = Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token");
+        Cli.Result refused = launch(env, TRAINING);
+        assertEquals(1, LINE.matcher(refused.stderr()).results().count(), refused.stderr());
+        assertTrue(refused.stderr().contains(shared.toString() + " is writable by another user"), refused.stderr());
+        assertNotEquals(0, refused.exit(), refused.stderr());
+        assertEquals(List.of(), list(cds), "nothing written below a folder others can write");
+
+        // (the sticky bit is not one of Java's POSIX permissions)
+        Process chmod = new ProcessBuilder("chmod", "1777", shared.toString()).inheritIO().start();
+        assertTrue(chmod.waitFor(30, TimeUnit.SECONDS) && chmod.exitValue() == 0);
+        Cli.Result sticky = launch(env, TRAINING);
+        assertEquals(0, sticky.exit(), sticky.stderr());
+        assertFalse(LINE.matcher(sticky.stderr()).find(), sticky.stderr());
+        assertEquals(1, list(cds).size(), "written below a sticky shared folder: " + list(cds));
+    }
+
     /**
      * 20.14: {@code java} on the PATH is a link that alternatives (or an update) repoints to another
      * JDK: the archive gets a new name, so the new JDK writes one it can map instead of silently
