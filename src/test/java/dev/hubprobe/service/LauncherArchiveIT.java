@@ -211,6 +211,41 @@ class LauncherArchiveIT {
         assertEquals(1, list(cds).size(), "written below a sticky shared folder: " + list(cds));
     }
 
+    /** A copy of the running JDK (hard links, cheap) at {@code to}. */
+    private static void copyJdk(Path to) throws Exception {
+        Path jdk = Path.of(System.getProperty("java.home")).toRealPath();
+        Process cp = new ProcessBuilder("cp", "-al", jdk.toString(), to.toString()).redirectErrorStream(true).start();
+        if (!cp.waitFor(120, TimeUnit.SECONDS) || cp.exitValue() != 0) {
+            cp = new ProcessBuilder("cp", "-a", jdk.toString(), to.toString()).redirectErrorStream(true).start();
+            assertTrue(cp.waitFor(300, TimeUnit.SECONDS) && cp.exitValue() == 0, "copied the JDK");
+        }
+    }
+
+    /**
+     * 20.14: the JDK is known by its files' size and time in seconds, not by a listing whose time is
+     * local and changes format with the file's age: the same JDK and jar under another TZ use the
+     * same archive (one archive after two writes, not two).
+     */
+    @Test
+    void theSameJdkUnderAnotherTimeZoneUsesTheSameArchive() throws Exception {
+        Path jdk = dir.resolve("jdk-recent");
+        copyJdk(jdk);
+        // a JDK updated today: its class library is a new file with a recent time (listed as a clock time)
+        Path modules = jdk.resolve("lib/modules");
+        Files.delete(modules);
+        Files.copy(Path.of(System.getProperty("java.home")).toRealPath().resolve("lib/modules"), modules);
+        Path cds = dir.resolve("cds");
+        Map<String, String> env = new HashMap<>(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token",
+                "PATH", jdk.resolve("bin") + ":" + System.getenv("PATH")));
+        env.put("TZ", "UTC");
+        Cli.Result utc = launch(env, TRAINING);
+        assertEquals(0, utc.exit(), utc.stderr());
+        env.put("TZ", "Asia/Tokyo");
+        Cli.Result tokyo = launch(env, TRAINING);
+        assertEquals(0, tokyo.exit(), tokyo.stderr());
+        assertEquals(1, list(cds).size(), "one archive for one JDK and jar, whatever TZ says: " + list(cds));
+    }
+
     /**
      * 20.14: {@code java} on the PATH is a link that alternatives (or an update) repoints to another
      * JDK: the archive gets a new name, so the new JDK writes one it can map instead of silently
