@@ -174,14 +174,18 @@ public final class ProbeRunner {
         return out;
     }
 
-    /** The progress events and cell outputs, cut and redacted (a cell may print what it should not). */
+    /**
+     * The progress events and cell outputs, cut and redacted (a cell may print what it should not).
+     * Cut first, then redacted: a cell's output may be megabytes and only the stored cap is kept; the
+     * redactor masks the start of a secret the cut went through (see {@link Redactor}).
+     */
     private static Transcript transcript(ProbeContext ctx, long start, Redactor redactor) {
         List<Transcript.Event> events = ctx.spawnEvents.stream().limit(Transcript.MAX_EVENTS)
                 .map(e -> new Transcript.Event(Math.max(0, e.receivedNanos() - start) / 1e9,
-                        Json.abbreviate(redactor.redact(e.message()), 500)))
+                        redactor.redact(Json.abbreviate(e.message(), 500))))
                 .toList();
-        List<Transcript.Cell> cells = ctx.cells.stream().map(c -> new Transcript.Cell(Transcript.cut(redactor.redact(c.code())),
-                Transcript.cut(redactor.redact(c.output())), Transcript.cut(redactor.redact(c.error())))).toList();
+        List<Transcript.Cell> cells = ctx.cells.stream().map(c -> new Transcript.Cell(redactor.redact(Transcript.cut(c.code())),
+                redactor.redact(Transcript.cut(c.output())), redactor.redact(Transcript.cut(c.error())))).toList();
         return new Transcript(events, cells);
     }
 
