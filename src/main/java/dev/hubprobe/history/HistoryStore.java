@@ -3,6 +3,7 @@ package dev.hubprobe.history;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hubprobe.config.Redactor;
 import dev.hubprobe.environment.Environment;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.PhaseResult;
@@ -380,7 +381,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                         PhaseResult pr = new PhaseResult(Phase.valueOf(p.getString("phase").toUpperCase(Locale.ROOT)),
                                 PhaseResult.Status.valueOf(p.getString("status").toUpperCase(Locale.ROOT)),
                                 Duration.ofNanos(Math.round(p.getDouble("duration_seconds") * 1e9)),
-                                reason(p.getString("reason")), p.getString("message"));
+                                reason(p.getString("reason")), masked(p.getString("message")));
                         Row r = byId.get(p.getString("run_id"));
                         (p.getBoolean("spawn_detail") ? r.spawn() : r.phases()).add(pr);
                     }
@@ -414,9 +415,33 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 rs.getTimestamp("started_at").toInstant(), Duration.ofNanos(Math.round(rs.getDouble("duration_seconds") * 1e9)),
                 new ArrayList<>(), new ArrayList<>(), scaleUp == null ? null : (Boolean) scaleUp,
                 failed == null ? null : Phase.valueOf(failed.toUpperCase(Locale.ROOT)), reason(rs.getString("reason")),
-                rs.getString("message"), JSON.readValue(rs.getString("facts"), new TypeReference<Map<String, String>>() { }),
-                JSON.readValue(rs.getString("notes"), new TypeReference<List<String>>() { }), environment(rs),
-                !transcript || rs.getString("transcript") == null ? null : JSON.readValue(rs.getString("transcript"), Transcript.class));
+                masked(rs.getString("message")), masked(JSON.readValue(rs.getString("facts"), new TypeReference<Map<String, String>>() { })),
+                masked(JSON.readValue(rs.getString("notes"), new TypeReference<List<String>>() { })), environment(rs),
+                !transcript || rs.getString("transcript") == null ? null : masked(JSON.readValue(rs.getString("transcript"), Transcript.class)));
+    }
+
+    /*
+     * What is read is masked again with every configured secret (one pass each, see SecretMatcher): a row
+     * stored before a secret was configured, or by an older version that masked less, never shows it in
+     * the API or on a page.
+     */
+    private static String masked(String s) {
+        return Redactor.process().redact(s);
+    }
+
+    private static Map<String, String> masked(Map<String, String> facts) {
+        Map<String, String> out = new LinkedHashMap<>();
+        facts.forEach((k, v) -> out.put(k, masked(v)));
+        return out;
+    }
+
+    private static List<String> masked(List<String> notes) {
+        return notes.stream().map(HistoryStore::masked).toList();
+    }
+
+    private static Transcript masked(Transcript t) {
+        return new Transcript(t.events().stream().map(e -> new Transcript.Event(e.atSeconds(), masked(e.message()))).toList(),
+                t.cells().stream().map(c -> new Transcript.Cell(masked(c.code()), masked(c.output()), masked(c.error()))).toList());
     }
 
     /** The run's environment as a summary (count, not list), or null when it captured none. */
