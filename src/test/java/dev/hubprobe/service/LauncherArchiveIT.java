@@ -152,6 +152,7 @@ class LauncherArchiveIT {
         String[] groupFolder = serviceMapsAndOutput(env, "group-folder");
         assertFalse(groupFolder[0].contains(archive.toString()), "not mapped from a group-writable folder");
         assertEquals(1, LINE.matcher(groupFolder[1]).results().count(), "one line says why: " + groupFolder[1]);
+        assertTrue(groupFolder[1].contains("chmod 700 " + cds), "and names the remedy: " + groupFolder[1]);
 
         Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwx------"));
         Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-rw-rw-"));
@@ -209,6 +210,38 @@ class LauncherArchiveIT {
         assertEquals(0, sticky.exit(), sticky.stderr());
         assertFalse(LINE.matcher(sticky.stderr()).find(), sticky.stderr());
         assertEquals(1, list(cds).size(), "written below a sticky shared folder: " + list(cds));
+    }
+
+    /**
+     * 19.12, after an upgrade: an older launcher made its cache folder 0775 under umask 002, which every
+     * check then refused for good. The launcher's own folder (no HUBPROBE_CDS_DIR), when ours, is made
+     * 0700 again, with one line, the archives in it that others made or could have changed are removed,
+     * and a new one is written.
+     */
+    @Test
+    void aFolderOfOursThatOthersCouldWriteIsMadeOursAloneAndWhatOthersCouldHaveWrittenRemoved() throws Exception {
+        Path cds = Files.createDirectories(dir.resolve("xdg-cache/hubprobe"));
+        Files.setPosixFilePermissions(cds.getParent(), PosixFilePermissions.fromString("rwx------"));
+        Path groupWritable = Files.writeString(cds.resolve("hubprobe-1.jsa"), "not an archive");
+        Files.setPosixFilePermissions(groupWritable, PosixFilePermissions.fromString("rw-rw-r--"));
+        Path others = null;
+        if ("root".equals(System.getProperty("user.name"))) {
+            others = Files.writeString(cds.resolve("hubprobe-2.jsa"), "not an archive either");
+            Files.setOwner(others, others.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        }
+        Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwxrwxr-x"));
+        Cli.Result r = launch(Map.of("XDG_CACHE_HOME", cds.getParent().toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token"), TRAINING);
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals("rwx------", mode(cds));
+        assertFalse(LINE.matcher(r.stderr()).find(), r.stderr());
+        assertEquals(1, r.stderr().lines().filter(l -> l.startsWith("hubprobe: made " + cds + " 0700")).count(), r.stderr());
+        assertFalse(Files.exists(groupWritable), "a group-writable archive is removed");
+        if (others != null) {
+            assertFalse(Files.exists(others), "another user's archive is removed");
+        }
+        List<Path> now = list(cds);
+        assertEquals(1, now.size(), now.toString());
+        assertTrue(Files.size(now.get(0)) > 1_000_000, "a real archive was written: " + now);
     }
 
     /** A copy of the running JDK (hard links, cheap) at {@code to}. */
