@@ -244,6 +244,42 @@ class LauncherArchiveIT {
         assertTrue(Files.size(now.get(0)) > 1_000_000, "a real archive was written: " + now);
     }
 
+    /**
+     * 20.13: Ctrl-C during the archive-writing first check ends it as a Ctrl-C does (130), though java,
+     * started in the background, is sent TERM (it would ignore INT), and no archive is kept.
+     */
+    @Test
+    void ctrlCDuringTheArchiveWritingCheckExits130() throws Exception {
+        Path cds = dir.resolve("cds");
+        // a hub that takes the connection and never answers: the check waits until it is stopped
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            ProcessBuilder pb = new ProcessBuilder(Cli.launcher().toString(), "check", "--hub-url",
+                    "http://127.0.0.1:" + silent.getLocalPort() + "/", "--token-env", "HUB_TOKEN", "--user", "nobody")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("check.log").toFile());
+            pb.environment().putAll(Cli.launcherEnv(Map.of("HUB_TOKEN", "not-a-real-token", "HUBPROBE_CDS_DIR", cds.toString())));
+            Process launcher = pb.start();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                boolean running = false;
+                while (!running && System.nanoTime() < deadline && launcher.isAlive()) {
+                    running = launcher.toHandle().descendants()
+                            .anyMatch(j -> j.info().commandLine().orElse("").contains("-XX:ArchiveClassesAtExit="));
+                    Thread.sleep(100);
+                }
+                assertTrue(running, "the archive-writing java runs: " + Files.readString(dir.resolve("check.log")));
+                Thread.sleep(1500); // java is past its start and waiting on the hub
+                Process kill = new ProcessBuilder("kill", "-INT", Long.toString(launcher.pid())).inheritIO().start();
+                assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0);
+                assertTrue(launcher.waitFor(60, TimeUnit.SECONDS), "the launcher ended after Ctrl-C");
+                assertEquals(130, launcher.exitValue(), Files.readString(dir.resolve("check.log")));
+                assertEquals(List.of(), list(cds), "no archive from a check cut short");
+            } finally {
+                launcher.descendants().forEach(ProcessHandle::destroyForcibly);
+                launcher.destroyForcibly();
+            }
+        }
+    }
+
     /** A copy of the running JDK (hard links, cheap) at {@code to}. */
     private static void copyJdk(Path to) throws Exception {
         Path jdk = Path.of(System.getProperty("java.home")).toRealPath();
