@@ -3,6 +3,7 @@ package dev.hubprobe.history;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hubprobe.config.Redactor;
 import dev.hubprobe.environment.Environment;
 import dev.hubprobe.json.Json;
 import dev.hubprobe.probe.Phase;
@@ -551,7 +552,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                             pr = new PhaseResult(Phase.valueOf(p.getString("phase").toUpperCase(Locale.ROOT)),
                                     PhaseResult.Status.valueOf(p.getString("status").toUpperCase(Locale.ROOT)),
                                     Duration.ofNanos(Math.round(p.getDouble("duration_seconds") * 1e9)),
-                                    reason(p.getString("reason")), p.getString("message"));
+                                    reason(p.getString("reason")), masked(p.getString("message")));
                         } catch (IllegalArgumentException e) {
                             // a label this version does not know (a newer one wrote it): that phase only is left out
                             LOG.warn("run {}: phase row {} left out: {}", p.getString("run_id"), p.getInt("idx"), e.getMessage());
@@ -625,7 +626,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 rs.getTimestamp("started_at").toInstant(), Duration.ofNanos(Math.round(rs.getDouble("duration_seconds") * 1e9)),
                 new ArrayList<>(), new ArrayList<>(), scaleUp == null ? null : (Boolean) scaleUp,
                 failed == null ? null : Phase.valueOf(failed.toUpperCase(Locale.ROOT)), reason(rs.getString("reason")),
-                rs.getString("message"), facts, notes, env, t);
+                masked(rs.getString("message")), masked(facts), masked(notes), env, t == null ? null : masked(t));
     }
 
     /** One JSON column, or null (and its name added to {@code damaged}) when it cannot be read. */
@@ -644,6 +645,30 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             damaged.add(what);
             return null;
         }
+    }
+
+    /*
+     * What is read is masked again with every configured secret (one pass each, see SecretMatcher): a row
+     * stored before a secret was configured, or by an older version that masked less, never shows it in
+     * the API or on a page.
+     */
+    private static String masked(String s) {
+        return Redactor.process().redact(s);
+    }
+
+    private static Map<String, String> masked(Map<String, String> facts) {
+        Map<String, String> out = new LinkedHashMap<>();
+        facts.forEach((k, v) -> out.put(k, masked(v)));
+        return out;
+    }
+
+    private static List<String> masked(List<String> notes) {
+        return notes.stream().map(HistoryStore::masked).toList();
+    }
+
+    private static Transcript masked(Transcript t) {
+        return new Transcript(t.events().stream().map(e -> new Transcript.Event(e.atSeconds(), masked(e.message()))).toList(),
+                t.cells().stream().map(c -> new Transcript.Cell(masked(c.code()), masked(c.output()), masked(c.error()))).toList());
     }
 
     /** The run's environment as a summary (count, not list), or null when it captured none. */

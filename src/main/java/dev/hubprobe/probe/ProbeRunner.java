@@ -192,6 +192,8 @@ public final class ProbeRunner {
     /**
      * The progress events and cell outputs, cut and redacted (a cell may print what it should not): the
      * first and the last events the run kept, and between them one that says how many were left out.
+     * Cut first, then redacted: a cell's output may be megabytes and only the stored cap is kept; the
+     * redactor masks the start of a secret the cut went through (see {@link Redactor}).
      */
     private static Transcript transcript(ProbeContext ctx, long start, Redactor redactor) {
         List<Transcript.Event> events = new ArrayList<>();
@@ -202,10 +204,10 @@ public final class ProbeRunner {
             if (i == ProgressLog.KEEP && log.leftOut() > 0) {
                 events.add(new Transcript.Event(at, Json.CUT + " " + log.leftOut() + " progress events left out"));
             }
-            events.add(new Transcript.Event(at, Json.abbreviate(redactor.redact(e.message()), 500)));
+            events.add(new Transcript.Event(at, redactor.redact(Json.abbreviate(e.message(), 500))));
         }
-        List<Transcript.Cell> cells = ctx.cells.stream().map(c -> new Transcript.Cell(Transcript.cut(redactor.redact(c.code())),
-                Transcript.cut(redactor.redact(c.output())), Transcript.cut(redactor.redact(c.error())))).toList();
+        List<Transcript.Cell> cells = ctx.cells.stream().map(c -> new Transcript.Cell(redactor.redact(Transcript.cut(c.code())),
+                redactor.redact(Transcript.cut(c.output())), redactor.redact(Transcript.cut(c.error())))).toList();
         return new Transcript(events, cells);
     }
 

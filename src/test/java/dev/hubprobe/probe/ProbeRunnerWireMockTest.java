@@ -259,6 +259,30 @@ class ProbeRunnerWireMockTest {
         assertFalse(everything.contains(TOKEN), everything);
     }
 
+    /**
+     * 19.11: a hub echoes the token at the end of a long progress message; the run's message cuts that
+     * message at 200 characters, through the token. The start the cut left is masked too (it used to
+     * keep 23 of the token's characters), in the message and in the stored transcript.
+     */
+    @Test
+    void aTokenACutWentThroughLeavesNothingOfItsStartInTheResult() {
+        healthyUntilSpawn();
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/server")).willReturn(aResponse().withStatus(202)));
+        String message = "Pod is pending: " + "waiting for a node ".repeat(8) + "retrying with Authorization token ";
+        String longToken = TOKEN + "-" + "0123456789abcdef".repeat(2);
+        String echoed = message.substring(0, 190 - "Authorization token ".length()) + "Authorization token " + longToken;
+        hub.stubFor(get(urlPathEqualTo("/hub/api/users/" + USER + "/server/progress")).willReturn(aResponse()
+                .withStatus(200).withHeader("Content-Type", "text/event-stream")
+                .withBody("data: {\"progress\": 10, \"message\": \"" + echoed + "\"}\n\n" + ":\n\n".repeat(1000))  // a tenth of it holds the event
+                .withChunkedDribbleDelay(10, 20_000)));
+        RunResult r = run(runner, ProbeDefinition.Timeouts.DEFAULTS.withSpawn(Duration.ofSeconds(3)),
+                new ProbeTarget.Token(Secret.of(longToken)));
+        assertEquals(Reason.SPAWN_TIMEOUT, r.reason());
+        assertTrue(r.message().contains("Authorization token ****..."), r.message());
+        String everything = r.message() + r.phases() + r.notes() + r.facts() + r.transcript();
+        assertFalse(everything.contains(longToken.substring(0, 4)), everything);
+    }
+
     @Test
     void hubThatDoesNotAnswerFailsAtTheHubBudget() {
         hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"6.1.1\"}").withFixedDelay(8000)));

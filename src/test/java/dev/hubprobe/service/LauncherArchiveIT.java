@@ -152,6 +152,7 @@ class LauncherArchiveIT {
         String[] groupFolder = serviceMapsAndOutput(env, "group-folder");
         assertFalse(groupFolder[0].contains(archive.toString()), "not mapped from a group-writable folder");
         assertEquals(1, LINE.matcher(groupFolder[1]).results().count(), "one line says why: " + groupFolder[1]);
+        assertTrue(groupFolder[1].contains("chmod 700 " + cds), "and names the remedy: " + groupFolder[1]);
 
         Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwx------"));
         Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-rw-rw-"));
@@ -177,6 +178,141 @@ class LauncherArchiveIT {
         assertEquals(0, r.exit(), r.stderr());
         assertEquals(1, LINE.matcher(r.stderr()).results().count(), r.stderr());
         assertEquals(List.of(), list(shared), "nothing written into a folder others can write");
+    }
+
+    /** The image build's archive-writing command: it needs no hub (nothing listens on port 9). */
+    private static final String[] TRAINING = {"write-class-archive", "check", "--hub-url", "http://127.0.0.1:9/",
+            "--token-env", "HUBPROBE_TRAINING_TOKEN", "--user", "nobody"};
+
+    /**
+     * 19.12: a folder another user can write anywhere above the archive folder lets them swap the
+     * folder between the launcher's check and the JVM's open, so it is refused as the folder itself
+     * would be (one stderr line, nothing written); a sticky one (as /tmp is) is not.
+     */
+    @Test
+    void aParentFolderAnotherUserCanWriteIsRefusedUnlessSticky() throws Exception {
+        Path shared = Files.createDirectory(dir.resolve("shared"));
+        Path cds = Files.createDirectories(shared.resolve("me/cds"));
+        Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(shared.resolve("me"), PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Map<String, String> env = Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token");
+        Cli.Result refused = launch(env, TRAINING);
+        assertEquals(1, LINE.matcher(refused.stderr()).results().count(), refused.stderr());
+        assertTrue(refused.stderr().contains(shared.toString() + " is writable by another user"), refused.stderr());
+        assertNotEquals(0, refused.exit(), refused.stderr());
+        assertEquals(List.of(), list(cds), "nothing written below a folder others can write");
+
+        // (the sticky bit is not one of Java's POSIX permissions)
+        Process chmod = new ProcessBuilder("chmod", "1777", shared.toString()).inheritIO().start();
+        assertTrue(chmod.waitFor(30, TimeUnit.SECONDS) && chmod.exitValue() == 0);
+        Cli.Result sticky = launch(env, TRAINING);
+        assertEquals(0, sticky.exit(), sticky.stderr());
+        assertFalse(LINE.matcher(sticky.stderr()).find(), sticky.stderr());
+        assertEquals(1, list(cds).size(), "written below a sticky shared folder: " + list(cds));
+    }
+
+    /**
+     * 19.12, after an upgrade: an older launcher made its cache folder 0775 under umask 002, which every
+     * check then refused for good. The launcher's own folder (no HUBPROBE_CDS_DIR), when ours, is made
+     * 0700 again, with one line, the archives in it that others made or could have changed are removed,
+     * and a new one is written.
+     */
+    @Test
+    void aFolderOfOursThatOthersCouldWriteIsMadeOursAloneAndWhatOthersCouldHaveWrittenRemoved() throws Exception {
+        Path cds = Files.createDirectories(dir.resolve("xdg-cache/hubprobe"));
+        Files.setPosixFilePermissions(cds.getParent(), PosixFilePermissions.fromString("rwx------"));
+        Path groupWritable = Files.writeString(cds.resolve("hubprobe-1.jsa"), "not an archive");
+        Files.setPosixFilePermissions(groupWritable, PosixFilePermissions.fromString("rw-rw-r--"));
+        Path others = null;
+        if ("root".equals(System.getProperty("user.name"))) {
+            others = Files.writeString(cds.resolve("hubprobe-2.jsa"), "not an archive either");
+            Files.setOwner(others, others.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        }
+        Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwxrwxr-x"));
+        Cli.Result r = launch(Map.of("XDG_CACHE_HOME", cds.getParent().toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token"), TRAINING);
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals("rwx------", mode(cds));
+        assertFalse(LINE.matcher(r.stderr()).find(), r.stderr());
+        assertEquals(1, r.stderr().lines().filter(l -> l.startsWith("hubprobe: made " + cds + " 0700")).count(), r.stderr());
+        assertFalse(Files.exists(groupWritable), "a group-writable archive is removed");
+        if (others != null) {
+            assertFalse(Files.exists(others), "another user's archive is removed");
+        }
+        List<Path> now = list(cds);
+        assertEquals(1, now.size(), now.toString());
+        assertTrue(Files.size(now.get(0)) > 1_000_000, "a real archive was written: " + now);
+    }
+
+    /**
+     * 20.13: Ctrl-C during the archive-writing first check ends it as a Ctrl-C does (130), though java,
+     * started in the background, is sent TERM (it would ignore INT), and no archive is kept.
+     */
+    @Test
+    void ctrlCDuringTheArchiveWritingCheckExits130() throws Exception {
+        Path cds = dir.resolve("cds");
+        // a hub that takes the connection and never answers: the check waits until it is stopped
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            ProcessBuilder pb = new ProcessBuilder(Cli.launcher().toString(), "check", "--hub-url",
+                    "http://127.0.0.1:" + silent.getLocalPort() + "/", "--token-env", "HUB_TOKEN", "--user", "nobody")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("check.log").toFile());
+            pb.environment().putAll(Cli.launcherEnv(Map.of("HUB_TOKEN", "not-a-real-token", "HUBPROBE_CDS_DIR", cds.toString())));
+            Process launcher = pb.start();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                boolean running = false;
+                while (!running && System.nanoTime() < deadline && launcher.isAlive()) {
+                    running = launcher.toHandle().descendants()
+                            .anyMatch(j -> j.info().commandLine().orElse("").contains("-XX:ArchiveClassesAtExit="));
+                    Thread.sleep(100);
+                }
+                assertTrue(running, "the archive-writing java runs: " + Files.readString(dir.resolve("check.log")));
+                Thread.sleep(1500); // java is past its start and waiting on the hub
+                Process kill = new ProcessBuilder("kill", "-INT", Long.toString(launcher.pid())).inheritIO().start();
+                assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0);
+                assertTrue(launcher.waitFor(60, TimeUnit.SECONDS), "the launcher ended after Ctrl-C");
+                assertEquals(130, launcher.exitValue(), Files.readString(dir.resolve("check.log")));
+                assertEquals(List.of(), list(cds), "no archive from a check cut short");
+            } finally {
+                launcher.descendants().forEach(ProcessHandle::destroyForcibly);
+                launcher.destroyForcibly();
+            }
+        }
+    }
+
+    /** A copy of the running JDK (hard links, cheap) at {@code to}. */
+    private static void copyJdk(Path to) throws Exception {
+        Path jdk = Path.of(System.getProperty("java.home")).toRealPath();
+        Process cp = new ProcessBuilder("cp", "-al", jdk.toString(), to.toString()).redirectErrorStream(true).start();
+        if (!cp.waitFor(120, TimeUnit.SECONDS) || cp.exitValue() != 0) {
+            cp = new ProcessBuilder("cp", "-a", jdk.toString(), to.toString()).redirectErrorStream(true).start();
+            assertTrue(cp.waitFor(300, TimeUnit.SECONDS) && cp.exitValue() == 0, "copied the JDK");
+        }
+    }
+
+    /**
+     * 20.14: the JDK is known by its files' size and time in seconds, not by a listing whose time is
+     * local and changes format with the file's age: the same JDK and jar under another TZ use the
+     * same archive (one archive after two writes, not two).
+     */
+    @Test
+    void theSameJdkUnderAnotherTimeZoneUsesTheSameArchive() throws Exception {
+        Path jdk = dir.resolve("jdk-recent");
+        copyJdk(jdk);
+        // a JDK updated today: its class library is a new file with a recent time (listed as a clock time)
+        Path modules = jdk.resolve("lib/modules");
+        Files.delete(modules);
+        Files.copy(Path.of(System.getProperty("java.home")).toRealPath().resolve("lib/modules"), modules);
+        Path cds = dir.resolve("cds");
+        Map<String, String> env = new HashMap<>(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token",
+                "PATH", jdk.resolve("bin") + ":" + System.getenv("PATH")));
+        env.put("TZ", "UTC");
+        Cli.Result utc = launch(env, TRAINING);
+        assertEquals(0, utc.exit(), utc.stderr());
+        env.put("TZ", "Asia/Tokyo");
+        Cli.Result tokyo = launch(env, TRAINING);
+        assertEquals(0, tokyo.exit(), tokyo.stderr());
+        assertEquals(1, list(cds).size(), "one archive for one JDK and jar, whatever TZ says: " + list(cds));
     }
 
     /**
