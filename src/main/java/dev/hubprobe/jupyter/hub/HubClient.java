@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hubprobe.jupyter.Deadline;
+import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.HttpStatusException;
 import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.jupyter.ProtocolException;
@@ -30,6 +31,8 @@ import okhttp3.java.net.cookiejar.JavaNetCookieJar;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A JupyterHub REST client that behaves like one user: a token, or a browser-like session made by
@@ -43,6 +46,7 @@ public final class HubClient implements AutoCloseable {
     private static final Pattern VALUE_ATTR = Pattern.compile("value=\"([^\"]*)\"");
     private static final Pattern LOGIN_ERROR = Pattern.compile("class=\"login_error\"[^>]*>\\s*([^<]+?)\\s*<", Pattern.CASE_INSENSITIVE);
     private static final int MAX_REDIRECTS = 10;
+    private static final Logger LOG = LoggerFactory.getLogger(HubClient.class);
     private static final long RESTOP_NANOS = Duration.ofSeconds(2).toNanos();
 
     private final HttpUrl hubUrl;
@@ -387,7 +391,7 @@ public final class HubClient implements AutoCloseable {
                 // is pending: it cannot cancel one. Asked again until the spawn ends, a spawn that then
                 // succeeds is stopped rather than left running, and one the hub gives up on is gone.
                 if (now >= again && !"stop".equals(server.get().path("pending").asText(""))) {
-                    stopServer(user, serverName, remove);
+                    reAskStop(user, serverName, remove);
                     again = now + RESTOP_NANOS;
                 }
                 Thread.sleep(200);
@@ -395,6 +399,21 @@ public final class HubClient implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /**
+     * The stop asked again while waiting. The first ask was strict (a hub that refuses it says why);
+     * a re-ask only hurries a stop along, so one that fails (a proxy's 503, a dropped connection) is
+     * logged and the wait goes on to its deadline, which is what decides. Only a spent deadline ends it.
+     */
+    private void reAskStop(String user, String serverName, boolean remove) {
+        try {
+            stopServer(user, serverName, remove);
+        } catch (DeadlineException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.debug("stop asked again, failed; still waiting for the server to stop: {}", e.getMessage());
         }
     }
 
