@@ -142,6 +142,21 @@ class ProbeRunnerWireMockTest {
     }
 
     @Test
+    void aServerThatWillNotSayItsVersionGetsAShortNoteNotItsWholeErrorBody() {
+        healthyUntilKernel();
+        String huge = "x".repeat(15_000);
+        hub.stubFor(get(urlEqualTo("/user/" + USER + "/api")).willReturn(aResponse().withStatus(500)
+                .withBody("{\"status\": 500, \"message\": \"" + huge + "\"}")));
+        hub.stubFor(post(urlEqualTo("/user/" + USER + "/api/kernels")).willReturn(aResponse().withStatus(500)
+                .withBody("{\"status\": 500, \"message\": \"no kernels today\"}")));
+        RunResult r = run(Duration.ofSeconds(5));
+        String note = r.notes().stream().filter(n -> n.startsWith("the server did not say its version")).findFirst()
+                .orElseThrow(() -> new AssertionError("no note about the server's version: " + r.notes()));
+        assertTrue(note.length() <= 200, () -> "a note of " + note.length() + " characters");
+        assertTrue(note.contains("500"), note);
+    }
+
+    @Test
     void throttledSpawnIsReportedAsSuch() {
         healthyUntilSpawn();
         hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/server")).willReturn(aResponse().withStatus(429)
