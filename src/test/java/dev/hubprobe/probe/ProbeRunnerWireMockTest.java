@@ -133,12 +133,19 @@ class ProbeRunnerWireMockTest {
         RunResult r = run(Duration.ofSeconds(5));
         assertEquals(Phase.SPAWN, r.failedPhase(), "probed past the version check");
         assertEquals("3.1.1", r.facts().get("hub_version"));
-        assertTrue(r.notes().contains("JupyterHub 3.1.1 is outside the tested range (4.1 to 6.1): probed anyway"), r.notes()::toString);
+        assertTrue(r.notes().contains("JupyterHub 3.1.1 is outside the tested releases (tested: 4.1.6, 5.2.1, 5.5.4, 6.1.1):"
+                + " probed anyway"), r.notes()::toString);
 
         hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"5.2.1\"}")));
         RunResult inside = run(Duration.ofSeconds(5));
         assertEquals("5.2.1", inside.facts().get("hub_version"));
-        assertTrue(inside.notes().stream().noneMatch(n -> n.contains("tested range")), inside.notes()::toString);
+        assertTrue(inside.notes().stream().noneMatch(n -> n.contains("tested")), inside.notes()::toString);
+
+        // a release the matrix does not run, though between two it does, is not called tested
+        hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"5.3.0\"}")));
+        RunResult between = run(Duration.ofSeconds(5));
+        assertTrue(between.notes().contains("JupyterHub 5.3.0 is between tested releases (tested: 4.1.6, 5.2.1, 5.5.4, 6.1.1):"
+                + " probed anyway"), between.notes()::toString);
     }
 
     @Test

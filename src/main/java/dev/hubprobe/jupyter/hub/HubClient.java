@@ -316,8 +316,7 @@ public final class HubClient implements AutoCloseable {
     }
 
     static int majorVersion(String version) {
-        Matcher m = Pattern.compile("^(\\d+)").matcher(version == null ? "" : version);
-        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        return HubReleases.major(version);
     }
 
     /** Opens the spawn's progress stream; events arrive stamped on this client's clock. */
