@@ -163,6 +163,40 @@ class ProbeRunnerWireMockTest {
         assertTrue(note.contains("500"), note);
     }
 
+    private static PhaseResult stopPhase(RunResult r) {
+        return r.phases().stream().filter(p -> p.phase() == Phase.STOP).findFirst()
+                .orElseThrow(() -> new AssertionError("no stop phase: " + r.phases()));
+    }
+
+    /** A 4.1 hub whose stop never ends: the user model shows the server with this pending state from the stop on. */
+    private RunResult stopNeverEndsOnFourOne(String pending, int deleteStatus) {
+        healthyUntilKernel();
+        hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"4.1.6\"}")));
+        hub.stubFor(post(urlEqualTo("/user/" + USER + "/api/kernels")).willReturn(aResponse().withStatus(500)
+                .withBody("{\"status\": 500, \"message\": \"no kernels today\"}")));
+        hub.stubFor(delete(urlEqualTo("/hub/api/users/" + USER + "/server")).inScenario("stop").willReturn(
+                aResponse().withStatus(deleteStatus).withBody("{\"status\": 400, \"message\": \"pending spawn, please wait\"}"))
+                .willSetStateTo("stopping"));
+        hub.stubFor(get(urlEqualTo("/hub/api/users/" + USER)).inScenario("stop").whenScenarioStateIs("stopping")
+                .willReturn(okJson("{\"name\": \"" + USER + "\", \"servers\": {\"\": {\"ready\": false, \"pending\": \"" + pending + "\"}}}")));
+        return run(timeouts(5, 5, 5));
+    }
+
+    @Test
+    void aStopThatHangsOnAPreFiveHubBlamesThePendingSpawnOnlyWhenThereIsOne() {
+        PhaseResult stop = stopPhase(stopNeverEndsOnFourOne("stop", 202));
+        assertEquals(Reason.CLEANUP_FAILED, stop.reason(), stop::toString);
+        assertTrue(stop.message().startsWith("server still not stopped after"), stop::toString);
+        assertFalse(stop.message().contains("pending spawn"), stop::toString);
+    }
+
+    @Test
+    void aStopThatHangsOnAPreFiveHubOverAPendingSpawnSaysTheHubCannotCancelIt() {
+        PhaseResult stop = stopPhase(stopNeverEndsOnFourOne("spawn", 400));
+        assertEquals(Reason.CLEANUP_FAILED, stop.reason(), stop::toString);
+        assertTrue(stop.message().contains("JupyterHub 4.1.6 cannot cancel a pending spawn"), stop::toString);
+    }
+
     @Test
     void throttledSpawnIsReportedAsSuch() {
         healthyUntilSpawn();

@@ -56,6 +56,7 @@ public final class HubClient implements AutoCloseable {
     private final CookieJar cookies;
     private final LongSupplier nanoTime;
     private final Deadline deadline;
+    private volatile String stopPending;
     private volatile String token;
 
     private HubClient(HttpUrl hubUrl, HubClientSettings settings, Deadline deadline) {
@@ -369,19 +370,37 @@ public final class HubClient implements AutoCloseable {
     }
 
     /**
+     * What the hub's model said the server was doing ({@code pending}: "spawn", "stop", ...) at the last
+     * look of the last {@link #stopAndWait} that did not see it stop; null if nothing was pending. Says
+     * why a stop did not end: on a hub before 5.0 a pending spawn cannot be cancelled.
+     */
+    public String lastStopPending() {
+        return stopPending;
+    }
+
+    /**
      * Stops a server and waits until the hub no longer lists it.
      *
      * @return false if it was still there at the deadline
      */
     public boolean stopAndWait(String user, String serverName, boolean remove, long deadlineNanos) {
+        stopPending = null;
         stopServer(user, serverName, remove);
         long again = nanoTime.getAsLong() + RESTOP_NANOS;
         try {
             while (true) {
-                Optional<JsonNode> server = server(user, serverName);
+                Optional<JsonNode> server;
+                try {
+                    server = server(user, serverName);
+                } catch (DeadlineException e) {
+                    // the budget ran out between two looks: the server was still there at the last one
+                    return false;
+                }
                 if (stopped(server)) {
+                    stopPending = null;
                     return true;
                 }
+                stopPending = server.get().path("pending").isTextual() ? server.get().path("pending").asText() : null;
                 long now = nanoTime.getAsLong();
                 if (now > deadlineNanos) {
                     return false;
