@@ -240,6 +240,8 @@ public final class HubClient implements AutoCloseable {
         Request get = new Request.Builder().url(home).header("Accept", "text/html").build();
         try (Response ignored = rest.send(get)) {
             // only its cookies matter
+        } catch (DeadlineException e) {
+            throw e; // the login's budget is spent: that is the phase's outcome, not a page to shrug off
         } catch (RuntimeException e) {
             // a hub whose home page fails can still answer its API; a later write says so if not
         }

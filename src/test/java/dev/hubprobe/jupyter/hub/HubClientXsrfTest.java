@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.hubprobe.jupyter.Deadline;
+import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.HttpStatusException;
 import java.util.concurrent.CompletionException;
 import okhttp3.HttpUrl;
@@ -123,5 +124,16 @@ class HubClientXsrfTest {
         client.formLogin("ann", "pw");
         assertEquals(202, client.requestServer("ann", "", null, "5.2.1").join());
         hub.verify(2, postRequestedFor(urlEqualTo(SERVER)));
+    }
+
+    @Test
+    void aHomePageThatOutlastsTheLoginsBudgetEndsTheLoginAsATimeout() {
+        hub.stubFor(get(urlEqualTo("/hub/home")).willReturn(aResponse().withStatus(200).withFixedDelay(4000).withBody("<html>home</html>")));
+        Deadline deadline = new Deadline(System::nanoTime);
+        try (HubClient timed = HubClient.create(HttpUrl.get(hub.baseUrl() + "/"), HubClientSettings.defaults("hubprobe-test"), deadline)) {
+            deadline.set(System.nanoTime() + java.time.Duration.ofMillis(1500).toNanos());
+            // the phase is out of time: that is the login's outcome, not a home page to shrug off
+            assertThrows(DeadlineException.class, () -> timed.formLogin("ann", "pw"));
+        }
     }
 }
