@@ -23,7 +23,15 @@ if [[ $# -gt 0 ]]; then
   if [[ ! -f "$dest/.complete" ]]; then
     rm -rf "$dest"
     { "$python" -m venv "$dest" && "$dest/bin/pip" install --quiet --no-deps -r "$lock"; } >&2
-    "$dest/bin/python" -c "import jupyterhub" >&2
+    # what the venv is for must import (a hub; a single-user server with the jupyterhub-singleuser that
+    # wraps it and a kernel), and --no-deps must have left no requirement out of the lock
+    case "$1" in
+      singleuser-notebook6*) modules="notebook, jupyterhub.singleuser, ipykernel" ;;
+      singleuser-*) modules="jupyter_server, jupyterhub.singleuser, ipykernel" ;;
+      *) modules="jupyterhub" ;;
+    esac
+    "$dest/bin/python" -c "import $modules" >&2
+    "$dest/bin/pip" check >&2
     touch "$dest/.complete"
   fi
   echo "$dest"
@@ -42,6 +50,7 @@ if [[ ! -f "$dest/.complete" ]]; then
     # --no-deps: the lock is the whole resolved set; nothing outside it may sneak in.
     "$dest/venv/bin/pip" install --quiet --no-deps -r "$here/requirements.lock"
     "$dest/venv/bin/python" -c "import jupyterhub, jupyter_server, ipykernel"
+    "$dest/venv/bin/pip" check
     cp "$here/package.json" "$here/package-lock.json" "$dest/"
     (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error)
   } >&2

@@ -51,8 +51,10 @@ c.Spawner.args = ["--allow-root"]
 c.Spawner.start_timeout = 300
 if int(jupyterhub.__version__.split(".")[0]) < 5:
     # before 5.0 a pending spawn cannot be cancelled (DELETE answers 400): a stalled spawn ends only at
-    # the hub's own start_timeout, so the matrix's stalled-spawn case waits that long for its cleanup
-    c.Spawner.start_timeout = 30
+    # the hub's own start_timeout, so the matrix's stalled-spawn case waits that long for its cleanup.
+    # JupyterHub's own default (60 s), not the 300 s above: the cell shows what a default 4.1 hub does,
+    # inside the probe's default 2 min cleanup budget, and a slow spawn under load still has a minute.
+    c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 20
 # a server that shuts itself down (a Binder launch, POST api/shutdown) leaves the hub's list soon
 c.Spawner.poll_interval = 5

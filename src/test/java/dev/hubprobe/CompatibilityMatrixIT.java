@@ -13,6 +13,7 @@ import dev.hubprobe.probe.ProbeTarget;
 import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.testhub.Probes;
 import dev.hubprobe.testhub.RealHub;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,6 +62,38 @@ class CompatibilityMatrixIT {
     static final List<String> CASES = List.of("token", "form_login", "named_server", "server_auto", "spawn_failed",
             "kernel_died", "spawn_timeout", "leftover_sweep", "least_privilege");
 
+    /**
+     * The hubs on which the README's minimal role cannot mint (a hub bug fixed in 5.5, see the README's
+     * "Supported hubs"): their cell has a name of its own, so the table never says the minimal role
+     * passed where it does not work.
+     */
+    private static final Set<String> MINT_BUG = Set.of("jupyterhub-4.1", "jupyterhub-5.2");
+
+    /** The cases of one hub: the common ones, the known-bug cell in place of least_privilege, and default_url where one is set. */
+    static List<String> cases(RealHub.Spec spec) {
+        List<String> out = new ArrayList<>(CASES);
+        if (MINT_BUG.contains(spec.name())) {
+            out.set(out.indexOf("least_privilege"), "least_privilege_known_hub_bug");
+        }
+        if (spec.defaultUrl() != null) {
+            out.add("default_url");
+        }
+        return out;
+    }
+
+    /** Every row of the table, in order: a case a hub does not have is shown as "-" there. */
+    private static List<String> rows() {
+        List<String> out = new ArrayList<>();
+        for (RealHub.Spec h : HUBS) {
+            for (String c : cases(h)) {
+                if (!out.contains(c)) {
+                    out.add(c);
+                }
+            }
+        }
+        return out;
+    }
+
     // the environment capture has its own tests; here it would only add seconds to every cell
     private static final String SMOKE = "capture_environment: false\ncells: [{code: 'print(6 * 7)', expect: {output_contains: '42'}}]\n";
     private static final ProbeRunner RUNNER = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe-it"));
@@ -96,11 +129,11 @@ class CompatibilityMatrixIT {
             hub = RealHub.start(spec);
         } catch (Exception e) {
             AssertionError why = new AssertionError("cannot start hub " + spec + ": " + e.getMessage(), e);
-            CASES.forEach(c -> OUTCOMES.put(spec.name() + "/" + c, why));
+            cases(spec).forEach(c -> OUTCOMES.put(spec.name() + "/" + c, why));
             return;
         }
         STARTED.put(spec.name(), hub);
-        for (String c : CASES) {
+        for (String c : cases(spec)) {
             long offset = hub.logSize();
             long t0 = System.nanoTime();
             try {
@@ -134,12 +167,16 @@ class CompatibilityMatrixIT {
             e.getValue().activeServers().forEach(s -> left.add(e.getKey() + ": " + s));
         }
         STARTED.values().forEach(RealHub::stop);
-        StringBuilder out = new StringBuilder(String.format("%nCompatibility matrix (%.1f s)%n%-16s",
+        StringBuilder out = new StringBuilder(String.format("%nCompatibility matrix (%.1f s)%n%-30s",
                 (System.nanoTime() - startedAt) / 1e9, "case"));
         HUBS.forEach(h -> out.append(String.format(" %-16s", h.name())));
-        for (String c : CASES) {
-            out.append(String.format("%n%-16s", c));
+        for (String c : rows()) {
+            out.append(String.format("%n%-30s", c));
             for (RealHub.Spec h : HUBS) {
+                if (!cases(h).contains(c)) {
+                    out.append(String.format(" %-16s", "-"));
+                    continue;
+                }
                 Throwable o = OUTCOMES.get(h.name() + "/" + c);
                 String cell = o == null ? "not run" : o == PASSED ? "passed" : "failed";
                 out.append(String.format(" %-16s", cell + String.format(" %3.0fs", SECONDS.getOrDefault(h.name() + "/" + c, 0.0))));
@@ -150,7 +187,7 @@ class CompatibilityMatrixIT {
     }
 
     static Stream<Arguments> cells() {
-        return HUBS.stream().flatMap(h -> CASES.stream().map(c -> Arguments.of(h.name(), c)));
+        return HUBS.stream().flatMap(h -> cases(h).stream().map(c -> Arguments.of(h.name(), c)));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -175,7 +212,7 @@ class CompatibilityMatrixIT {
                 String[] versions = VERSIONS.get(hub.spec().name());
                 assertTrue(r.facts().getOrDefault("hub_version", "").startsWith(versions[0]), r.facts()::toString);
                 assertTrue(r.facts().getOrDefault("server_version", "").startsWith(versions[1]), r.facts()::toString);
-                assertTrue(r.notes().stream().noneMatch(n -> n.contains("tested range")), r.notes()::toString);
+                assertTrue(r.notes().stream().noneMatch(n -> n.contains("tested")), r.notes()::toString);
                 assertNoServer(hub, user);
             }
             case "form_login" -> {
@@ -213,7 +250,8 @@ class CompatibilityMatrixIT {
                 RunResult r = Probes.run(hub.url(), user, hub.serviceToken(), Probes.probe("timeouts: {spawn: 4s}\n" + SMOKE));
                 assertFailed(r, "spawn", "spawn_timeout");
                 // before 5.0 the hub cannot cancel the pending spawn: the stop is asked again until the hub's own
-                // start_timeout (30 s on the 4.1 test hub) ends it, inside the cleanup budget
+                // start_timeout (JupyterHub's default 60 s on the 4.1 test hub) ends it, inside the cleanup budget
+                // (the default 2 min). The hub gives up on its own, so the server is gone without another run.
                 assertEquals("passed", r.phases().stream().filter(p -> p.phase().label().equals("stop")).findFirst()
                         .map(p -> p.status().name().toLowerCase(java.util.Locale.ROOT)).orElse("missing"), () -> describe(r));
                 assertNoServer(hub, user);
@@ -229,17 +267,36 @@ class CompatibilityMatrixIT {
             case "least_privilege" -> {
                 // the README's minimal role (servers!group=probers, tokens!group=probers), robot user made by the operator
                 RunResult r = Probes.run(hub.url(), "probe-bot-3", hub.serviceToken("min"), Probes.probe("server: auto\n" + SMOKE));
-                if (Set.of("jupyterhub-4.1", "jupyterhub-5.2").contains(hub.spec().name())) {
-                    // 4.1 and 5.2 check a service's tokens!group=... (or !user=...) filter against a service of the
-                    // user's name (fixed by 5.5): no filtered tokens scope lets a service mint. hubprobe says so, and
-                    // the README's answer there is the robot user's own token, which needs nothing more.
-                    assertFailed(r, "login", "auth_error");
-                    assertTrue(r.message().contains("refused to mint a token for probe-bot-3 (403)"), r::message);
-                    r = Probes.run(hub.url(), "probe-bot-3", hub.userToken("probe-bot-3"), Probes.probe("server: auto\n" + SMOKE));
-                }
                 assertPassed(r);
                 assertNoServer(hub, "probe-bot-3");
                 assertTrue(hub.tokenNotes("probe-bot-3").stream().noneMatch(n -> n.startsWith("hubprobe run")), "minted token left behind");
+            }
+            case "least_privilege_known_hub_bug" -> {
+                // 4.1 and 5.2 check a service's tokens!group=... (or !user=...) filter against a service of the
+                // user's name (fixed in 5.5): the minimal role cannot mint, and the run fails saying so ...
+                RunResult r = Probes.run(hub.url(), "probe-bot-3", hub.serviceToken("min"), Probes.probe("server: auto\n" + SMOKE));
+                assertFailed(r, "login", "auth_error");
+                assertTrue(r.message().contains("refused to mint a token for probe-bot-3 (403)"), r::message);
+                assertNoServer(hub, "probe-bot-3");
+                // ... and the README's answer there, the robot user's own token, works with no role at all
+                RunResult own = Probes.run(hub.url(), "probe-bot-3", hub.userToken("probe-bot-3"), Probes.probe("server: auto\n" + SMOKE));
+                assertPassed(own);
+                assertNoServer(hub, "probe-bot-3");
+            }
+            case "default_url" -> {
+                // the user's server opens on the hub's default_url: its root sends a browser there
+                String user = RealHub.user("ok");
+                hub.startServer(user, "{}");
+                try {
+                    HttpResponse<String> root = hub.get("/user/" + user + "/");
+                    assertEquals(302, root.statusCode(), root::body);
+                    // jupyter_server keeps the (here empty) query: "/user/NAME/lab?"
+                    String to = root.headers().firstValue("Location").orElse("").split("\\?", 2)[0];
+                    assertTrue(to.endsWith("/user/" + user + hub.spec().defaultUrl()), to);
+                } finally {
+                    hub.stopServer(user);
+                }
+                assertNoServer(hub, user);
             }
             default -> throw new IllegalArgumentException(caseName);
         }

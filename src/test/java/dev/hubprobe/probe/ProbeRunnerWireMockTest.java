@@ -133,12 +133,68 @@ class ProbeRunnerWireMockTest {
         RunResult r = run(Duration.ofSeconds(5));
         assertEquals(Phase.SPAWN, r.failedPhase(), "probed past the version check");
         assertEquals("3.1.1", r.facts().get("hub_version"));
-        assertTrue(r.notes().contains("JupyterHub 3.1.1 is outside the tested range (4.1 to 6.1): probed anyway"), r.notes()::toString);
+        assertTrue(r.notes().contains("JupyterHub 3.1.1 is outside the tested releases (tested: 4.1.6, 5.2.1, 5.5.4, 6.1.1):"
+                + " probed anyway"), r.notes()::toString);
 
         hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"5.2.1\"}")));
         RunResult inside = run(Duration.ofSeconds(5));
         assertEquals("5.2.1", inside.facts().get("hub_version"));
-        assertTrue(inside.notes().stream().noneMatch(n -> n.contains("tested range")), inside.notes()::toString);
+        assertTrue(inside.notes().stream().noneMatch(n -> n.contains("tested")), inside.notes()::toString);
+
+        // a release the matrix does not run, though between two it does, is not called tested
+        hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"5.3.0\"}")));
+        RunResult between = run(Duration.ofSeconds(5));
+        assertTrue(between.notes().contains("JupyterHub 5.3.0 is between tested releases (tested: 4.1.6, 5.2.1, 5.5.4, 6.1.1):"
+                + " probed anyway"), between.notes()::toString);
+    }
+
+    @Test
+    void aServerThatWillNotSayItsVersionGetsAShortNoteNotItsWholeErrorBody() {
+        healthyUntilKernel();
+        String huge = "x".repeat(15_000);
+        hub.stubFor(get(urlEqualTo("/user/" + USER + "/api")).willReturn(aResponse().withStatus(500)
+                .withBody("{\"status\": 500, \"message\": \"" + huge + "\"}")));
+        hub.stubFor(post(urlEqualTo("/user/" + USER + "/api/kernels")).willReturn(aResponse().withStatus(500)
+                .withBody("{\"status\": 500, \"message\": \"no kernels today\"}")));
+        RunResult r = run(Duration.ofSeconds(5));
+        String note = r.notes().stream().filter(n -> n.startsWith("the server did not say its version")).findFirst()
+                .orElseThrow(() -> new AssertionError("no note about the server's version: " + r.notes()));
+        assertTrue(note.length() <= 200, () -> "a note of " + note.length() + " characters");
+        assertTrue(note.contains("500"), note);
+    }
+
+    private static PhaseResult stopPhase(RunResult r) {
+        return r.phases().stream().filter(p -> p.phase() == Phase.STOP).findFirst()
+                .orElseThrow(() -> new AssertionError("no stop phase: " + r.phases()));
+    }
+
+    /** A 4.1 hub whose stop never ends: the user model shows the server with this pending state from the stop on. */
+    private RunResult stopNeverEndsOnFourOne(String pending, int deleteStatus) {
+        healthyUntilKernel();
+        hub.stubFor(get(urlEqualTo("/hub/api/")).willReturn(okJson("{\"version\": \"4.1.6\"}")));
+        hub.stubFor(post(urlEqualTo("/user/" + USER + "/api/kernels")).willReturn(aResponse().withStatus(500)
+                .withBody("{\"status\": 500, \"message\": \"no kernels today\"}")));
+        hub.stubFor(delete(urlEqualTo("/hub/api/users/" + USER + "/server")).inScenario("stop").willReturn(
+                aResponse().withStatus(deleteStatus).withBody("{\"status\": 400, \"message\": \"pending spawn, please wait\"}"))
+                .willSetStateTo("stopping"));
+        hub.stubFor(get(urlEqualTo("/hub/api/users/" + USER)).inScenario("stop").whenScenarioStateIs("stopping")
+                .willReturn(okJson("{\"name\": \"" + USER + "\", \"servers\": {\"\": {\"ready\": false, \"pending\": \"" + pending + "\"}}}")));
+        return run(timeouts(5, 5, 5));
+    }
+
+    @Test
+    void aStopThatHangsOnAPreFiveHubBlamesThePendingSpawnOnlyWhenThereIsOne() {
+        PhaseResult stop = stopPhase(stopNeverEndsOnFourOne("stop", 202));
+        assertEquals(Reason.CLEANUP_FAILED, stop.reason(), stop::toString);
+        assertTrue(stop.message().startsWith("server still not stopped after"), stop::toString);
+        assertFalse(stop.message().contains("pending spawn"), stop::toString);
+    }
+
+    @Test
+    void aStopThatHangsOnAPreFiveHubOverAPendingSpawnSaysTheHubCannotCancelIt() {
+        PhaseResult stop = stopPhase(stopNeverEndsOnFourOne("spawn", 400));
+        assertEquals(Reason.CLEANUP_FAILED, stop.reason(), stop::toString);
+        assertTrue(stop.message().contains("JupyterHub 4.1.6 cannot cancel a pending spawn"), stop::toString);
     }
 
     @Test

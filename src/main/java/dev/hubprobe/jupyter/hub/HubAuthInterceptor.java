@@ -1,9 +1,11 @@
 package dev.hubprobe.jupyter.hub;
 
+import dev.hubprobe.jupyter.JupyterHttp;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import okhttp3.CookieJar;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -18,6 +20,9 @@ import okhttp3.Response;
  */
 final class HubAuthInterceptor implements Interceptor {
     private static final Set<String> WRITES = Set.of("POST", "PUT", "PATCH", "DELETE");
+    private static final Pattern XSRF_REFUSAL = Pattern.compile(
+            "XSRF cookie does not match|'_xsrf' argument (missing|invalid)");
+    private static final long MAX_PEEK = 16 * 1024;
 
     private final Supplier<String> token;
     private final HttpUrl origin;
@@ -48,7 +53,10 @@ final class HubAuthInterceptor implements Interceptor {
             // A hub (4.1+) or single-user server that finds the session's xsrf cookie stale refuses the
             // write with 403 and, in the same answer, sets the cookie it now expects (the jar has it by
             // now). The write did nothing, so it is sent once more with that value; a second refusal stands.
-            String fresh = response.code() == 403 ? xsrf(cookies, request.url()).orElse(null) : null;
+            // Only a refusal in the xsrf check's own words: any other 403 (a pre_spawn_start hook's "over
+            // quota", a missing scope) may have done something, or will say the same again, and a hub may
+            // set a new _xsrf cookie on any answer; sending a spawn twice would ask for two.
+            String fresh = response.code() == 403 && xsrfRefusal(response) ? xsrf(cookies, request.url()).orElse(null) : null;
             if (fresh != null && !fresh.equals(sent)) {
                 response.close();
                 return chain.proceed(b.header("X-XSRFToken", fresh).build());
@@ -56,6 +64,24 @@ final class HubAuthInterceptor implements Interceptor {
             return response;
         }
         return chain.proceed(b.build());
+    }
+
+    /**
+     * Whether a 403 is the xsrf check's refusal, in the words of JupyterHub's {@code _xsrf_utils} (4.1 to
+     * 6.x: "'_xsrf' argument missing from POST", "'_xsrf' argument invalid", "XSRF cookie does not match
+     * POST argument") and of tornado's own check, which the single-user servers use: in the JSON
+     * {@code message} of an API answer, or anywhere in an HTML error page.
+     */
+    static boolean xsrfRefusal(Response response) {
+        String message = JupyterHttp.errorMessage(response);
+        if (message != null && XSRF_REFUSAL.matcher(message).find()) {
+            return true;
+        }
+        try {
+            return XSRF_REFUSAL.matcher(response.peekBody(MAX_PEEK).string()).find();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static Optional<String> xsrf(CookieJar cookies, HttpUrl url) {

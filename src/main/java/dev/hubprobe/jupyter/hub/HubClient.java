@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hubprobe.jupyter.Deadline;
+import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.HttpStatusException;
 import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.jupyter.ProtocolException;
@@ -30,6 +31,8 @@ import okhttp3.java.net.cookiejar.JavaNetCookieJar;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A JupyterHub REST client that behaves like one user: a token, or a browser-like session made by
@@ -43,6 +46,7 @@ public final class HubClient implements AutoCloseable {
     private static final Pattern VALUE_ATTR = Pattern.compile("value=\"([^\"]*)\"");
     private static final Pattern LOGIN_ERROR = Pattern.compile("class=\"login_error\"[^>]*>\\s*([^<]+?)\\s*<", Pattern.CASE_INSENSITIVE);
     private static final int MAX_REDIRECTS = 10;
+    private static final Logger LOG = LoggerFactory.getLogger(HubClient.class);
     private static final long RESTOP_NANOS = Duration.ofSeconds(2).toNanos();
 
     private final HttpUrl hubUrl;
@@ -52,6 +56,7 @@ public final class HubClient implements AutoCloseable {
     private final CookieJar cookies;
     private final LongSupplier nanoTime;
     private final Deadline deadline;
+    private volatile String stopPending;
     private volatile String token;
 
     private HubClient(HttpUrl hubUrl, HubClientSettings settings, Deadline deadline) {
@@ -235,6 +240,8 @@ public final class HubClient implements AutoCloseable {
         Request get = new Request.Builder().url(home).header("Accept", "text/html").build();
         try (Response ignored = rest.send(get)) {
             // only its cookies matter
+        } catch (DeadlineException e) {
+            throw e; // the login's budget is spent: that is the phase's outcome, not a page to shrug off
         } catch (RuntimeException e) {
             // a hub whose home page fails can still answer its API; a later write says so if not
         }
@@ -312,8 +319,7 @@ public final class HubClient implements AutoCloseable {
     }
 
     static int majorVersion(String version) {
-        Matcher m = Pattern.compile("^(\\d+)").matcher(version == null ? "" : version);
-        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        return HubReleases.major(version);
     }
 
     /** Opens the spawn's progress stream; events arrive stamped on this client's clock. */
@@ -366,19 +372,37 @@ public final class HubClient implements AutoCloseable {
     }
 
     /**
+     * What the hub's model said the server was doing ({@code pending}: "spawn", "stop", ...) at the last
+     * look of the last {@link #stopAndWait} that did not see it stop; null if nothing was pending. Says
+     * why a stop did not end: on a hub before 5.0 a pending spawn cannot be cancelled.
+     */
+    public String lastStopPending() {
+        return stopPending;
+    }
+
+    /**
      * Stops a server and waits until the hub no longer lists it.
      *
      * @return false if it was still there at the deadline
      */
     public boolean stopAndWait(String user, String serverName, boolean remove, long deadlineNanos) {
+        stopPending = null;
         stopServer(user, serverName, remove);
         long again = nanoTime.getAsLong() + RESTOP_NANOS;
         try {
             while (true) {
-                Optional<JsonNode> server = server(user, serverName);
+                Optional<JsonNode> server;
+                try {
+                    server = server(user, serverName);
+                } catch (DeadlineException e) {
+                    // the budget ran out between two looks: the server was still there at the last one
+                    return false;
+                }
                 if (stopped(server)) {
+                    stopPending = null;
                     return true;
                 }
+                stopPending = server.get().path("pending").isTextual() ? server.get().path("pending").asText() : null;
                 long now = nanoTime.getAsLong();
                 if (now > deadlineNanos) {
                     return false;
@@ -387,7 +411,7 @@ public final class HubClient implements AutoCloseable {
                 // is pending: it cannot cancel one. Asked again until the spawn ends, a spawn that then
                 // succeeds is stopped rather than left running, and one the hub gives up on is gone.
                 if (now >= again && !"stop".equals(server.get().path("pending").asText(""))) {
-                    stopServer(user, serverName, remove);
+                    reAskStop(user, serverName, remove);
                     again = now + RESTOP_NANOS;
                 }
                 Thread.sleep(200);
@@ -395,6 +419,21 @@ public final class HubClient implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /**
+     * The stop asked again while waiting. The first ask was strict (a hub that refuses it says why);
+     * a re-ask only hurries a stop along, so one that fails (a proxy's 503, a dropped connection) is
+     * logged and the wait goes on to its deadline, which is what decides. Only a spent deadline ends it.
+     */
+    private void reAskStop(String user, String serverName, boolean remove) {
+        try {
+            stopServer(user, serverName, remove);
+        } catch (DeadlineException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.debug("stop asked again, failed; still waiting for the server to stop: {}", e.getMessage());
         }
     }
 

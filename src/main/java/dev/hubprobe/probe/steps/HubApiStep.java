@@ -27,10 +27,7 @@ public final class HubApiStep implements ProbeStep {
         }
         ctx.hubVersion = Json.cap(ctx.hub.version(), 100); // a version is short; anything longer is not one
         ctx.facts.put("hub_version", HubReleases.bounded(ctx.hubVersion));
-        if (!HubReleases.tested(ctx.hubVersion)) {
-            // probed all the same: most of the protocol has not changed in years, but say what is untested
-            ctx.notes.add("JupyterHub " + HubReleases.bounded(ctx.hubVersion) + " is outside the tested range ("
-                    + HubReleases.TESTED_RANGE + "): probed anyway");
-        }
+        // probed all the same: most of the protocol has not changed in years, but say what is untested
+        HubReleases.note(ctx.hubVersion).ifPresent(ctx.notes::add);
     }
 }

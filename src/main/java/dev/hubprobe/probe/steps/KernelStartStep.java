@@ -1,5 +1,6 @@
 package dev.hubprobe.probe.steps;
 
+import dev.hubprobe.json.Json;
 import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.hub.HubReleases;
 import dev.hubprobe.jupyter.kernel.KernelClient;
@@ -49,7 +50,8 @@ public final class KernelStartStep implements ProbeStep {
         } catch (DeadlineException e) {
             throw e;
         } catch (RuntimeException e) {
-            ctx.notes.add("the server did not say its version (GET api: " + e.getMessage() + ")");
+            // a note is shown on every run's page: the error's gist, never the server's whole error body
+            ctx.notes.add("the server did not say its version (GET api: " + Json.abbreviate(e.getMessage(), 120) + ")");
         }
     }
 }

@@ -31,7 +31,8 @@ public final class StopStep implements ProbeStep.Cleanup {
                         ctx.phaseDeadline())) {
                     throw new ProbeFailure(Reason.CLEANUP_FAILED, "server still not stopped after "
                             + Durations.format(ctx.probe.timeouts().cleanup())
-                            + (HubReleases.cancelsPendingSpawns(ctx.hubVersion) ? ""
+                            // only when the spawn was what still held the server: any other hung stop is the hub's own
+                            + (HubReleases.cancelsPendingSpawns(ctx.hubVersion) || !"spawn".equals(ctx.hub.lastStopPending()) ? ""
                             : " (JupyterHub " + HubReleases.bounded(ctx.hubVersion) + " cannot cancel a pending spawn:"
                             + " it ends at the hub's own Spawner.start_timeout, and the next run stops what is left)"));
                 }

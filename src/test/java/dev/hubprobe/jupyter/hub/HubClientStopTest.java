@@ -7,11 +7,14 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.hubprobe.jupyter.Deadline;
+import dev.hubprobe.jupyter.HttpStatusException;
 import java.time.Duration;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AfterEach;
@@ -64,5 +67,40 @@ class HubClientStopTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(8).toNanos();
         assertTrue(client.stopAndWait("ann", "", false, deadline), "the server that came up after the refused stop is still running");
         hub.verify(2, deleteRequestedFor(urlEqualTo(USER + "/server")));
+    }
+
+    @Test
+    void aReAskedStopThatFailsOnceDoesNotEndTheWait() {
+        String s = "4.1 stop, hub busy";
+        hub.stubFor(get(urlEqualTo(USER)).inScenario(s).whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(okJson("{\"name\": \"ann\", \"servers\": {\"\": {\"ready\": false, \"pending\": \"spawn\"}}}")));
+        hub.stubFor(delete(urlEqualTo(USER + "/server")).inScenario(s).whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(400)
+                        .withBody("{\"status\": 400, \"message\": \"ann is pending spawn, please wait\"}"))
+                .willSetStateTo("busy"));
+        hub.stubFor(get(urlEqualTo(USER)).inScenario(s).whenScenarioStateIs("busy")
+                .willReturn(okJson("{\"name\": \"ann\", \"servers\": {\"\": {\"ready\": false, \"pending\": \"spawn\"}}}")));
+        // the proxy in front of the hub fails one re-ask: the stop is still wanted, so the wait goes on
+        hub.stubFor(delete(urlEqualTo(USER + "/server")).inScenario(s).whenScenarioStateIs("busy")
+                .willReturn(aResponse().withStatus(503).withBody("upstream busy")).willSetStateTo("ready"));
+        hub.stubFor(get(urlEqualTo(USER)).inScenario(s).whenScenarioStateIs("ready")
+                .willReturn(okJson("{\"name\": \"ann\", \"servers\": {\"\": {\"ready\": true, \"pending\": null}}}")));
+        hub.stubFor(delete(urlEqualTo(USER + "/server")).inScenario(s).whenScenarioStateIs("ready")
+                .willReturn(aResponse().withStatus(204)).willSetStateTo("gone"));
+        hub.stubFor(get(urlEqualTo(USER)).inScenario(s).whenScenarioStateIs("gone")
+                .willReturn(okJson("{\"name\": \"ann\", \"servers\": {}}")));
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(12).toNanos();
+        assertTrue(client.stopAndWait("ann", "", false, deadline), "one failed re-ask ended the wait with the server still running");
+        hub.verify(3, deleteRequestedFor(urlEqualTo(USER + "/server")));
+    }
+
+    @Test
+    void theFirstStopIsStillStrict() {
+        hub.stubFor(delete(urlEqualTo(USER + "/server")).willReturn(aResponse().withStatus(503).withBody("upstream busy")));
+        long deadline = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+        HttpStatusException e = assertThrows(HttpStatusException.class, () -> client.stopAndWait("ann", "", false, deadline));
+        assertEquals(503, e.status());
+        hub.verify(1, deleteRequestedFor(urlEqualTo(USER + "/server")));
     }
 }

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.hubprobe.jupyter.Deadline;
+import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.HttpStatusException;
 import java.util.concurrent.CompletionException;
 import okhttp3.HttpUrl;
@@ -95,5 +96,44 @@ class HubClientXsrfTest {
         assertEquals(403, status.status());
         assertTrue(status.getMessage().contains("XSRF cookie does not match"), status::getMessage);
         hub.verify(2, postRequestedFor(urlEqualTo(SERVER)));
+    }
+
+    @Test
+    void aWriteRefusedForAnotherReasonIsNotSentAgainEvenWithANewXsrfCookie() {
+        hub.stubFor(get(urlEqualTo("/hub/home")).willReturn(aResponse().withStatus(200).withBody("<html>home</html>")));
+        // a pre_spawn_start hook refusing the spawn; the same answer happens to set a new _xsrf cookie. The
+        // write was not an xsrf refusal: sending it again would ask for a second spawn.
+        hub.stubFor(post(urlEqualTo(SERVER)).willReturn(aResponse().withStatus(403).withHeader("Set-Cookie", "_xsrf=fresh; Path=/hub/")
+                .withBody("{\"status\": 403, \"message\": \"over quota: ann has used 40 of 40 hours\"}")));
+        client.formLogin("ann", "pw");
+        CompletionException e = assertThrows(CompletionException.class, () -> client.requestServer("ann", "", null, "5.2.1").join());
+        HttpStatusException status = (HttpStatusException) e.getCause();
+        assertEquals(403, status.status());
+        assertTrue(status.getMessage().contains("over quota"), status::getMessage);
+        hub.verify(1, postRequestedFor(urlEqualTo(SERVER)));
+    }
+
+    @Test
+    void aTornadoXsrfRefusalInAnHtmlPageIsRecognisedToo() {
+        hub.stubFor(get(urlEqualTo("/hub/home")).willReturn(aResponse().withStatus(200).withBody("<html>home</html>")));
+        serverAcceptsOnly("fresh");
+        // a handler outside the JSON API answers tornado's own wording in an HTML error page
+        hub.stubFor(post(urlEqualTo(SERVER)).atPriority(5).withHeader("X-XSRFToken", equalTo("stale"))
+                .willReturn(aResponse().withStatus(403).withHeader("Set-Cookie", "_xsrf=fresh; Path=/hub/")
+                        .withBody("<html><body>403 : Forbidden ('_xsrf' argument missing from POST)</body></html>")));
+        client.formLogin("ann", "pw");
+        assertEquals(202, client.requestServer("ann", "", null, "5.2.1").join());
+        hub.verify(2, postRequestedFor(urlEqualTo(SERVER)));
+    }
+
+    @Test
+    void aHomePageThatOutlastsTheLoginsBudgetEndsTheLoginAsATimeout() {
+        hub.stubFor(get(urlEqualTo("/hub/home")).willReturn(aResponse().withStatus(200).withFixedDelay(4000).withBody("<html>home</html>")));
+        Deadline deadline = new Deadline(System::nanoTime);
+        try (HubClient timed = HubClient.create(HttpUrl.get(hub.baseUrl() + "/"), HubClientSettings.defaults("hubprobe-test"), deadline)) {
+            deadline.set(System.nanoTime() + java.time.Duration.ofMillis(1500).toNanos());
+            // the phase is out of time: that is the login's outcome, not a home page to shrug off
+            assertThrows(DeadlineException.class, () -> timed.formLogin("ann", "pw"));
+        }
     }
 }
