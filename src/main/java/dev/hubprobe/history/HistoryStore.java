@@ -168,11 +168,38 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                     addPhase(phase, r.runId(), idx++, p, true);
                 }
                 phase.executeBatch();
+                countInDays(c, r);
                 c.commit();
             } catch (SQLException | JsonProcessingException e) {
                 c.rollback();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Adds the run to its (hub, probe, UTC day) row of {@code run_days}, in the run's transaction: an
+     * increment in SQL, so two replicas recording runs of one pair at once both count. A run aborted by
+     * a stop counts for nothing (neither a pass nor a failure), as in the migration that filled the table.
+     */
+    private void countInDays(Connection c, RunResult r) throws SQLException {
+        if (r.reason() == Reason.ABORTED) {
+            return;
+        }
+        // PostgreSQL's upsert is atomic against a concurrent insert of the same row; H2 (one process) takes MERGE
+        String sql = database.shared()
+                ? "INSERT INTO run_days (hub, probe, day_utc, runs, passed) VALUES (?, ?, ?, 1, ?)"
+                        + " ON CONFLICT (hub, probe, day_utc) DO UPDATE SET runs = run_days.runs + 1, passed = run_days.passed + EXCLUDED.passed"
+                : "MERGE INTO run_days d USING (VALUES (CAST(? AS VARCHAR(63)), CAST(? AS VARCHAR(63)), CAST(? AS DATE), CAST(? AS INT)))"
+                        + " v (hub, probe, day_utc, passed) ON d.hub = v.hub AND d.probe = v.probe AND d.day_utc = v.day_utc"
+                        + " WHEN MATCHED THEN UPDATE SET runs = d.runs + 1, passed = d.passed + v.passed"
+                        + " WHEN NOT MATCHED THEN INSERT (hub, probe, day_utc, runs, passed) VALUES (v.hub, v.probe, v.day_utc, 1, v.passed)";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, r.hub());
+            ps.setString(2, r.probe());
+            ps.setObject(3, java.time.LocalDate.ofInstant(r.startedAt(), java.time.ZoneOffset.UTC));
+            ps.setInt(4, r.passed() ? 1 : 0);
+            ps.executeUpdate();
         }
     }
 
@@ -336,13 +363,46 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         return pool;
     }
 
-    /** Deletes runs that started before {@code cutoff}, and environments no run refers to any more; returns how many runs. */
+    /**
+     * Deletes runs that started before {@code cutoff}, and environments no run refers to any more; returns
+     * how many runs. The day rows go with them: days wholly before the cutoff are deleted, and the
+     * cutoff's own day is counted again from the runs it keeps (idempotent, so two replicas running
+     * retention at once agree).
+     */
     public int deleteBefore(Instant cutoff) {
-        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM runs WHERE started_at < ?")) {
-            ps.setTimestamp(1, Timestamp.from(cutoff));
-            int runs = ps.executeUpdate();
-            environments.deleteUnused(c, cutoff);
-            return runs;
+        java.time.LocalDate day = java.time.LocalDate.ofInstant(cutoff, java.time.ZoneOffset.UTC);
+        Instant dayStart = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        Instant dayEnd = dayStart.plus(Duration.ofDays(1));
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM runs WHERE started_at < ?");
+                 PreparedStatement oldDays = c.prepareStatement("DELETE FROM run_days WHERE day_utc < ?");
+                 PreparedStatement recount = c.prepareStatement("UPDATE run_days SET"
+                         + " runs = (SELECT COUNT(*) FROM runs r WHERE r.hub = run_days.hub AND r.probe = run_days.probe"
+                         + " AND r.started_at >= ? AND r.started_at < ? AND " + PageQueries.COUNTED + "),"
+                         + " passed = (SELECT COUNT(*) FROM runs r WHERE r.hub = run_days.hub AND r.probe = run_days.probe"
+                         + " AND r.started_at >= ? AND r.started_at < ? AND r.passed AND " + PageQueries.COUNTED + ")"
+                         + " WHERE day_utc = ?");
+                 PreparedStatement empty = c.prepareStatement("DELETE FROM run_days WHERE day_utc = ? AND runs = 0")) {
+                ps.setTimestamp(1, Timestamp.from(cutoff));
+                int runs = ps.executeUpdate();
+                oldDays.setObject(1, day);
+                oldDays.executeUpdate();
+                recount.setTimestamp(1, Timestamp.from(dayStart));
+                recount.setTimestamp(2, Timestamp.from(dayEnd));
+                recount.setTimestamp(3, Timestamp.from(dayStart));
+                recount.setTimestamp(4, Timestamp.from(dayEnd));
+                recount.setObject(5, day);
+                recount.executeUpdate();
+                empty.setObject(1, day);
+                empty.executeUpdate();
+                environments.deleteUnused(c, cutoff);
+                c.commit();
+                return runs;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("history retention: " + e.getMessage(), e);
         }

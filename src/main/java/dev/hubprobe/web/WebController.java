@@ -140,8 +140,7 @@ public class WebController {
             return refused.get();
         }
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        Instant since = today.minusDays(Svg.DAYS - 1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        return HttpResponse.ok(Svg.days(hub, state.history().pages().days(hub, since), today)).contentType("image/svg+xml")
+        return HttpResponse.ok(Svg.days(hub, state.history().pages().days(hub, today.minusDays(Svg.DAYS - 1)), today)).contentType("image/svg+xml")
                 .header("Cache-Control", "max-age=60");
     }
 
