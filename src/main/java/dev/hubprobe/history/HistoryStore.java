@@ -52,7 +52,9 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     private final EnvironmentStore environments;
     private final PageQueries pages;
     private final AtomicLong writeFailures = new AtomicLong();
+    private final AtomicLong recorded = new AtomicLong();
     private volatile String lastWriteError;
+    private volatile java.util.function.Consumer<Duration> writeObserver = d -> { };
 
     private HistoryStore(Database database) {
         this.database = database;
@@ -98,9 +100,27 @@ public final class HistoryStore implements RunSink, AutoCloseable {
      */
     @Override
     public void accept(RunResult r) {
+        long start = System.nanoTime();
+        try {
+            record(r);
+        } finally {
+            writeObserver.accept(Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /**
+     * Told how long each {@link #accept} took, waiting for a connection and retries included: what a
+     * busy status page costs the runs (hubprobe_history_write_duration_seconds).
+     */
+    public void onWrite(java.util.function.Consumer<Duration> observer) {
+        this.writeObserver = observer;
+    }
+
+    private void record(RunResult r) {
         for (int attempt = 1; ; attempt++) {
             try {
                 insert(r);
+                recorded.incrementAndGet();
                 lastWriteError = null;
                 return;
             } catch (SQLException | JsonProcessingException e) {
@@ -118,6 +138,11 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Runs recorded by this process since start (the status page's board is computed again once it moves). */
+    public long runsRecorded() {
+        return recorded.get();
     }
 
     /** Runs that could not be recorded since start. */

@@ -134,6 +134,30 @@ public final class PageQueries {
         }
     }
 
+    /**
+     * Since when each of these failing pairs fails: its first failed run after its last passing one
+     * (or the first of the history when it never passed). One indexed look-up per pair asked.
+     */
+    public Map<ProbeKey, Instant> failingSince(Map<ProbeKey, Instant> lastPassing) {
+        Map<ProbeKey, Instant> out = new LinkedHashMap<>();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT MIN(r.started_at) FROM runs r"
+                + " WHERE r.hub = ? AND r.probe = ? AND r.started_at > ? AND NOT r.passed AND " + COUNTED)) {
+            for (Map.Entry<ProbeKey, Instant> e : lastPassing.entrySet()) {
+                ps.setString(1, e.getKey().hub());
+                ps.setString(2, e.getKey().probe());
+                ps.setTimestamp(3, Timestamp.from(e.getValue() == null ? Instant.EPOCH : e.getValue()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getTimestamp(1) != null) {
+                        out.put(e.getKey(), rs.getTimestamp(1).toInstant());
+                    }
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
     /** One day of a hub: how many runs, how many failed. */
     public record Day(LocalDate date, int runs, int failed) {
     }

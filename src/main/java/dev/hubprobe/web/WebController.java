@@ -19,6 +19,7 @@ import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Error;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
@@ -69,6 +70,34 @@ public class WebController {
     @Inject
     ServiceState state;
 
+    /**
+     * The board once per refresh for every viewer (5 s, or 1 s once a run landed), and at most 4 page
+     * answers reading the history at once, of the pool's 32 connections: the runs' writes always get one.
+     */
+    private final BoardCache boards = new BoardCache(Duration.ofSeconds(5), Duration.ofSeconds(1),
+            () -> state.history().runsRecorded(), 4, System::nanoTime);
+
+    /** The status page's view for this viewer: computed by one of them per refresh, rendered once for all. */
+    private BoardCache.View view(boolean operator) {
+        LoadedConfig config = state.config();
+        return boards.get(operator, config, () -> {
+            Board b = Board.read(state, visible(operator));
+            String banner = StatusPage.banner(b);
+            String live = StatusPage.live(b, operator);
+            return new BoardCache.View(b, b.version(), banner, live, StatusPage.render(banner, live, b.version(),
+                    config.statusPage().title(), operator, config.statusPage().isPublic()));
+        });
+    }
+
+    /** Too many page answers at once: come back in a few seconds (the runs' writes go first). */
+    @Error(exception = BoardCache.Busy.class)
+    public HttpResponse<?> busy(HttpRequest<?> request, BoardCache.Busy e) {
+        MutableHttpResponse<?> r = Html.wanted(request) ? html(HttpStatus.SERVICE_UNAVAILABLE, Html.problem(HttpStatus.SERVICE_UNAVAILABLE,
+                e.getMessage())) : HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).contentType(MediaType.APPLICATION_JSON_TYPE)
+                .body(Json.object().put("error", e.getMessage()));
+        return r.header("Retry-After", "5");
+    }
+
     @Get(uri = "/", produces = MediaType.TEXT_HTML)
     public HttpResponse<?> status(HttpRequest<?> request) {
         LoadedConfig.StatusPage page = state.config().statusPage();
@@ -76,7 +105,7 @@ public class WebController {
         if (!operator && !page.isPublic()) {
             return login(HttpStatus.UNAUTHORIZED, "/", null);
         }
-        return html(HttpStatus.OK, StatusPage.render(Board.read(state, visible(operator)), page.title(), operator, page.isPublic()));
+        return html(HttpStatus.OK, view(operator).page());
     }
 
     /** The live part of the status page and its version, for the page's script to swap in without a reload. */
@@ -86,8 +115,9 @@ public class WebController {
         if (!operator && !state.config().statusPage().isPublic()) {
             return HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login"));
         }
-        Board b = Board.read(state, visible(operator));
-        return HttpResponse.ok(Json.object().put("version", b.version()).put("html", StatusPage.live(b, operator)))
+        BoardCache.View v = view(operator);
+        return HttpResponse.ok(Json.object().put("version", v.version()).put("banner", v.banner())
+                .put("banner_version", StatusPage.bannerVersion(v.banner())).put("html", v.live()))
                 .header("Cache-Control", "no-store");
     }
 
@@ -103,7 +133,7 @@ public class WebController {
             return HttpResponse.badRequest(Json.object().put("error", "range must be 24h, 7d or 30d, not '" + Json.abbreviate(range, 20) + "'"));
         }
         Instant now = Instant.now();
-        PageQueries.Series s = state.history().pages().series(hub, now.minus(r[0]), r[1], CHART_PHASES);
+        PageQueries.Series s = boards.limited(() -> state.history().pages().series(hub, now.minus(r[0]), r[1], CHART_PHASES));
         ObjectNode out = Json.object().put("hub", hub).put("bucket_seconds", s.bucketSeconds())
                 .put("from", now.minus(r[0]).getEpochSecond()).put("to", now.getEpochSecond());
         ArrayNode buckets = out.putArray("buckets");
@@ -140,7 +170,7 @@ public class WebController {
             return refused.get();
         }
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        return HttpResponse.ok(Svg.days(hub, state.history().pages().days(hub, today.minusDays(Svg.DAYS - 1)), today)).contentType("image/svg+xml")
+        return HttpResponse.ok(Svg.days(hub, boards.limited(() -> state.history().pages().days(hub, today.minusDays(Svg.DAYS - 1))), today)).contentType("image/svg+xml")
                 .header("Cache-Control", "max-age=60");
     }
 
@@ -160,7 +190,7 @@ public class WebController {
         if (refused.isPresent()) {
             return refused.get();
         }
-        List<Board.Row> rows = Board.ofHub(state, hub).hubs().getOrDefault(hub, List.of()).stream()
+        List<Board.Row> rows = boards.limited(() -> Board.ofHub(state, hub)).hubs().getOrDefault(hub, List.of()).stream()
                 .filter(r -> probe == null || r.key().probe().equals(probe)).toList();
         if (rows.isEmpty()) {
             return notFound(request, "no probe '" + probe + "' is configured for hub '" + hub + "'");
