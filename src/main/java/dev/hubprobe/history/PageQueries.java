@@ -27,7 +27,10 @@ public final class PageQueries {
     /** Runs that count towards uptime and day strips (alias {@code r}): a run aborted by a stop is neither a pass nor a failure. */
     static final String COUNTED = "(r.reason IS NULL OR r.reason <> 'aborted')";
 
+    private static final Duration EDGE_MAX_AGE = Duration.ofMinutes(10);
     private final DataSource db;
+    /** Per uptime window (24 h, 7 d, 30 d): the runs of its first day that the rollup does not settle (see {@link #edge}). */
+    private final Edge[] edges = new Edge[3];
 
     PageQueries(DataSource db) {
         this.db = db;
@@ -81,27 +84,12 @@ public final class PageQueries {
                     }
                 }
                 int sign = wholeFirstDay ? -1 : 1;
-                Instant from = wholeFirstDay ? dayStart : start;
-                Instant until = wholeFirstDay ? start : dayEnd;
-                if (!from.isBefore(until)) {
-                    continue;
-                }
-                try (PreparedStatement ps = c.prepareStatement("SELECT r.hub, r.probe, COUNT(*), SUM(CASE WHEN r.passed THEN 1 ELSE 0 END)"
-                        + " FROM runs r WHERE r.started_at >= ? AND r.started_at < ? AND " + COUNTED
-                        + (hub == null ? "" : " AND r.hub = ?") + " GROUP BY r.hub, r.probe")) {
-                    ps.setTimestamp(1, Timestamp.from(from));
-                    ps.setTimestamp(2, Timestamp.from(until));
-                    if (hub != null) {
-                        ps.setString(3, hub);
-                    }
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            int[][] n = counts.computeIfAbsent(new ProbeKey(rs.getString(1), rs.getString(2)), k -> new int[2][3]);
-                            n[0][w] += sign * rs.getInt(3);
-                            n[1][w] += sign * rs.getInt(4);
-                        }
-                    }
-                }
+                int window = w;
+                edge(c, w, start, first, wholeFirstDay, dayStart, dayEnd, hub).forEach((k, e) -> {
+                    int[][] n = counts.computeIfAbsent(k, x -> new int[2][3]);
+                    n[0][window] += sign * e[0];
+                    n[1][window] += sign * e[1];
+                });
             }
             counts.forEach((k, n) -> {
                 if (n[0][2] > 0) {
@@ -114,11 +102,80 @@ public final class PageQueries {
         }
     }
 
+    /**
+     * The runs of the window's first day that the day's rollup row does not settle: those before the
+     * window's start ({@code wholeFirstDay}: subtracted from the whole day) or after it (added). All
+     * pairs at once read up to 12 hours of runs (a few hundred thousand rows with 1,000 hubs), so
+     * that is done once per window, day and half-day, and each later call reads only the runs the
+     * window's start passed over since: runs a day old or more never change, and retention (the
+     * only thing that deletes them) forgets these counts. Kept at most 10 minutes, for another
+     * replica's retention. One hub's (a badge) is read directly: a few hundred rows.
+     */
+    private Map<ProbeKey, int[]> edge(Connection c, int window, Instant start, LocalDate first, boolean wholeFirstDay,
+                                      Instant dayStart, Instant dayEnd, String hub) throws SQLException {
+        if (hub != null) {
+            return runCounts(c, wholeFirstDay ? dayStart : start, wholeFirstDay ? start : dayEnd, hub);
+        }
+        synchronized (edges) {
+            Edge e = edges[window];
+            if (e != null && e.first().equals(first) && e.wholeFirstDay() == wholeFirstDay && !start.isBefore(e.start())
+                    && System.nanoTime() - e.computedAt() < EDGE_MAX_AGE.toNanos()) {
+                Map<ProbeKey, int[]> counts = new LinkedHashMap<>();
+                e.counts().forEach((k, v) -> counts.put(k, v.clone()));
+                // the runs the start passed over: part of the edge when it ends at the start, no longer when it begins there
+                int sign = wholeFirstDay ? 1 : -1;
+                runCounts(c, e.start(), start, null).forEach((k, d) -> {
+                    int[] n = counts.computeIfAbsent(k, x -> new int[2]);
+                    n[0] += sign * d[0];
+                    n[1] += sign * d[1];
+                });
+                edges[window] = new Edge(first, wholeFirstDay, start, e.computedAt(), counts);
+                return counts;
+            }
+            Map<ProbeKey, int[]> counts = runCounts(c, wholeFirstDay ? dayStart : start, wholeFirstDay ? start : dayEnd, null);
+            edges[window] = new Edge(first, wholeFirstDay, start, System.nanoTime(), counts);
+            return counts;
+        }
+    }
+
+    /** Retention deleted runs: the edge counts may include some of them. */
+    void forgetEdges() {
+        synchronized (edges) {
+            java.util.Arrays.fill(edges, null);
+        }
+    }
+
+    /** Counted runs and passing runs per pair that started in {@code [from, until)}. */
+    private static Map<ProbeKey, int[]> runCounts(Connection c, Instant from, Instant until, String hub) throws SQLException {
+        Map<ProbeKey, int[]> out = new LinkedHashMap<>();
+        if (!from.isBefore(until)) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT r.hub, r.probe, COUNT(*), SUM(CASE WHEN r.passed THEN 1 ELSE 0 END)"
+                + " FROM runs r WHERE r.started_at >= ? AND r.started_at < ? AND " + COUNTED
+                + (hub == null ? "" : " AND r.hub = ?") + " GROUP BY r.hub, r.probe")) {
+            ps.setTimestamp(1, Timestamp.from(from));
+            ps.setTimestamp(2, Timestamp.from(until));
+            if (hub != null) {
+                ps.setString(3, hub);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(new ProbeKey(rs.getString(1), rs.getString(2)), new int[] {rs.getInt(3), rs.getInt(4)});
+                }
+            }
+        }
+        return out;
+    }
+
+    private record Edge(LocalDate first, boolean wholeFirstDay, Instant start, long computedAt, Map<ProbeKey, int[]> counts) {
+    }
+
     /** When each pair last passed, where it ever did. */
     public Map<ProbeKey, Instant> lastPassing(Collection<ProbeKey> keys) {
         Map<ProbeKey, Instant> out = new LinkedHashMap<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT started_at FROM runs WHERE hub = ? AND probe = ? AND passed ORDER BY started_at DESC LIMIT 1")) {
+                "SELECT started_at FROM runs WHERE hub = ? AND probe = ? AND passed ORDER BY hub, probe, started_at DESC LIMIT 1")) {
             for (ProbeKey k : keys) {
                 ps.setString(1, k.hub());
                 ps.setString(2, k.probe());

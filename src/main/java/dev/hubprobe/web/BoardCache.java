@@ -14,7 +14,8 @@ import java.util.function.Supplier;
  * a thousand open tabs polling every few seconds cost the history what one does. A board is reused
  * while it is younger than {@code maxAge}, or than {@code minAge} once a run landed since (so a
  * recovery shows within a poll or two, and a busy service still computes at most one board per
- * {@code minAge}). One viewer computes a new one; the others meanwhile get the one before it, at once.
+ * {@code minAge}). The next board is computed aside while every viewer gets the one before it, at
+ * once; only the very first board (or the first after a reload) is waited for.
  *
  * <p>Every page answer that reads the history ({@link #limited}) also takes one of a few permits:
  * however many clients ask at once, pages use at most that many of the pool's connections, and the
@@ -41,6 +42,13 @@ final class BoardCache {
     private final LongSupplier nanos;
     private final Semaphore permits;
     private final Slot[] slots = {new Slot(), new Slot()};
+    /** Where boards are computed while viewers get the last one: a thread only while there is work (none left behind). */
+    private final java.util.concurrent.ThreadPoolExecutor refreshes = new java.util.concurrent.ThreadPoolExecutor(0, 2, 30,
+            TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "hubprobe-board");
+                t.setDaemon(true);
+                return t;
+            });
 
     /** One view's latest board (operator or public), and the computation of the next one when one is under way. */
     private static final class Slot {
@@ -89,25 +97,26 @@ final class BoardCache {
             }
             theirs = slot.pending;
         }
-        if (mine != null) {
+        if (mine != null && previous != null) {
+            // a viewer never waits for a board when there is one: the next is computed aside, and served once ready
+            CompletableFuture<View> next = mine;
             try {
-                View v = limited(compute);
-                synchronized (slot) {
-                    slot.config = config;
-                    slot.view = v;
-                    slot.at = nanos.getAsLong();
-                    slot.runs = runs; // counted before reading: a run that lands meanwhile makes this board old
-                    slot.pending = null;
-                }
-                mine.complete(v);
-                return v;
-            } catch (RuntimeException | Error e) {
+                refreshes.execute(() -> {
+                    try {
+                        compute(slot, config, runs, compute, next);
+                    } catch (RuntimeException | Error e) {
+                        // the failure is the next viewer's to see, if it lasts: this one keeps the last board
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
                 synchronized (slot) {
                     slot.pending = null;
                 }
-                mine.completeExceptionally(e);
-                throw e;
             }
+            return previous;
+        }
+        if (mine != null) {
+            return compute(slot, config, runs, compute, mine);
         }
         if (previous != null) {
             return previous; // another viewer is computing the next board: this one gets the last, at once
@@ -121,6 +130,27 @@ final class BoardCache {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Busy();
+        }
+    }
+
+    private View compute(Slot slot, Object config, long runs, Supplier<View> compute, CompletableFuture<View> mine) {
+        try {
+            View v = limited(compute);
+            synchronized (slot) {
+                slot.config = config;
+                slot.view = v;
+                slot.at = nanos.getAsLong();
+                slot.runs = runs; // counted before reading: a run that lands meanwhile makes this board old
+                slot.pending = null;
+            }
+            mine.complete(v);
+            return v;
+        } catch (RuntimeException | Error e) {
+            synchronized (slot) {
+                slot.pending = null;
+            }
+            mine.completeExceptionally(e);
+            throw e;
         }
     }
 

@@ -243,6 +243,25 @@ class HistoryStoreTest {
                 java.time.LocalDate since = java.time.LocalDate.ofInstant(now, java.time.ZoneOffset.UTC).minusDays(89);
                 assertEquals(expectedDays(runs, "a", since), h.pages().days("a", since));
                 assertEquals(expectedDays(runs, "b", since), h.pages().days("b", since));
+                // a little later, and a run landed meanwhile: the windows' starts moved over older runs
+                Instant soon = now.plus(Duration.ofMinutes(47));
+                RunResult landed = result("a", "kernel-smoke", now.plusSeconds(5), 1);
+                h.accept(landed);
+                runs.add(landed);
+                assertEquals(expectedUptime(runs, soon), uptime(h, soon));
+                assertEquals(expectedUptime(runs, soon.plusSeconds(90)), uptime(h, soon.plusSeconds(90)));
+                for (String hub : List.of("a", "b")) {
+                    Map<ProbeKey, List<Integer>> one = new java.util.TreeMap<>(java.util.Comparator.comparing(ProbeKey::toString));
+                    expectedUptime(runs, soon).forEach((k, v) -> {
+                        if (k.hub().equals(hub)) {
+                            one.put(k, v);
+                        }
+                    });
+                    Map<ProbeKey, List<Integer>> got = new java.util.TreeMap<>(java.util.Comparator.comparing(ProbeKey::toString));
+                    h.pages().uptime(soon, hub).forEach((k, u) -> got.put(k, List.of(u.runs()[0], u.passed()[0], u.runs()[1], u.passed()[1],
+                            u.runs()[2], u.passed()[2])));
+                    assertEquals(one, got, "one hub's uptime (a badge)");
+                }
 
                 // retention in the middle of a day: that day keeps only the runs retention kept
                 Instant cutoff = now.minus(Duration.ofDays(30)).plus(Duration.ofHours(3));
