@@ -20,10 +20,6 @@ final class StatusPage {
     private StatusPage() {
     }
 
-    static String render(Board b, String title, boolean operator, boolean publicMode) {
-        return render(banner(b), live(b, operator), b.version(), title, operator, publicMode);
-    }
-
     /** The whole page around its banner and live part (both rendered once per board, for every viewer). */
     static String render(String banner, String live, String version, String title, boolean operator, boolean publicMode) {
         StringBuilder h = new StringBuilder(live.length() + 4096);

@@ -170,8 +170,8 @@ public class WebController {
             return refused.get();
         }
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        return HttpResponse.ok(Svg.days(hub, boards.limited(() -> state.history().pages().days(hub, today.minusDays(Svg.DAYS - 1))), today)).contentType("image/svg+xml")
-                .header("Cache-Control", "max-age=60");
+        List<PageQueries.Day> days = boards.limited(() -> state.history().pages().days(hub, today.minusDays(Svg.DAYS - 1)));
+        return HttpResponse.ok(Svg.days(hub, days, today)).contentType("image/svg+xml").header("Cache-Control", "max-age=60");
     }
 
     /** {@code /badges/HUB.svg}: the worst state of the hub's probes; {@code /badges/HUB/PROBE.svg}: one probe. */
