@@ -84,9 +84,20 @@ public class WebController {
             Board b = Board.read(state, visible(operator));
             String banner = StatusPage.banner(b);
             String live = StatusPage.live(b, operator);
-            return new BoardCache.View(b, b.version(), banner, live, StatusPage.render(banner, live, b.version(),
-                    config.statusPage().title(), operator, config.statusPage().isPublic()));
+            String page = StatusPage.render(banner, live, b.version(), config.statusPage().title(), operator, config.statusPage().isPublic());
+            String fragment = Json.object().put("version", b.version()).put("banner", banner)
+                    .put("banner_version", StatusPage.bannerVersion(banner)).put("html", live).toString();
+            return new BoardCache.View(b, b.version(), banner, live, page, BoardCache.Body.of(page), BoardCache.Body.of(fragment));
         });
+    }
+
+    /** A cached answer's bytes, gzipped when the client takes it (browsers do): set here, so nothing compresses it again. */
+    private static MutableHttpResponse<?> encoded(HttpRequest<?> request, BoardCache.Body body) {
+        String accept = request.getHeaders().get("Accept-Encoding");
+        boolean gzip = accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("gzip")
+                && !accept.replace(" ", "").toLowerCase(java.util.Locale.ROOT).contains("gzip;q=0");
+        MutableHttpResponse<byte[]> r = HttpResponse.ok(gzip ? body.gzip() : body.plain()).header("Vary", "Accept-Encoding");
+        return gzip ? r.header("Content-Encoding", "gzip") : r;
     }
 
     /** Too many page answers at once: come back in a few seconds (the runs' writes go first). */
@@ -105,7 +116,8 @@ public class WebController {
         if (!operator && !page.isPublic()) {
             return login(HttpStatus.UNAUTHORIZED, "/", null);
         }
-        return html(HttpStatus.OK, view(operator).page());
+        return encoded(request, view(operator).pageBody()).contentType(MediaType.TEXT_HTML_TYPE.toString() + ";charset=utf-8")
+                .header("Content-Security-Policy", CSP).header("X-Content-Type-Options", "nosniff").header("Cache-Control", "no-store");
     }
 
     /** The live part of the status page and its version, for the page's script to swap in without a reload. */
@@ -115,9 +127,7 @@ public class WebController {
         if (!operator && !state.config().statusPage().isPublic()) {
             return HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login"));
         }
-        BoardCache.View v = view(operator);
-        return HttpResponse.ok(Json.object().put("version", v.version()).put("banner", v.banner())
-                .put("banner_version", StatusPage.bannerVersion(v.banner())).put("html", v.live()))
+        return encoded(request, view(operator).fragmentBody()).contentType(MediaType.APPLICATION_JSON_TYPE)
                 .header("Cache-Control", "no-store");
     }
 
