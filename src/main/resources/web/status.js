@@ -87,7 +87,19 @@
     });
   }
 
+  // Polls only while the tab is seen: a hidden tab (another tab in front, a minimised window) asks
+  // nothing (Page Visibility API), and one brought back asks at once, then every POLL_MS again.
+  var timer = null;
+  var inFlight = false;
+
+  function schedule(live, ms) {
+    if (timer !== null) { clearTimeout(timer); }
+    timer = document.hidden ? null : setTimeout(function () { timer = null; poll(live); }, ms);
+  }
+
   function poll(live) {
+    if (document.hidden || inFlight) { return; }
+    inFlight = true;
     fetch("/status/fragment", { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
@@ -96,9 +108,14 @@
           live.setAttribute("data-version", data.version);
           watchCharts();
         }
+        var banner = document.getElementById("banner");
+        if (data && banner && typeof data.banner === "string" && banner.getAttribute("data-version") !== data.banner_version) {
+          banner.innerHTML = data.banner;
+          banner.setAttribute("data-version", data.banner_version);
+        }
       })
       .catch(function () { /* the service is restarting: try again at the next tick */ })
-      .then(function () { setTimeout(function () { poll(live); }, POLL_MS); });
+      .then(function () { inFlight = false; schedule(live, POLL_MS); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -118,6 +135,13 @@
       });
     });
     watchCharts();
-    setTimeout(function () { poll(live); }, POLL_MS);
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) {
+        if (timer !== null) { clearTimeout(timer); timer = null; }
+      } else {
+        poll(live);
+      }
+    });
+    schedule(live, POLL_MS);
   });
 })();

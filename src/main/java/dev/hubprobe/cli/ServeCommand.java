@@ -81,6 +81,12 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         ProbeMetrics metrics = new ProbeMetrics(Main.Version.get());
         FunctionCounter.builder("hubprobe.history.write.failures", history, HistoryStore::writeFailures)
                 .description("runs that could not be recorded in the history (after retries)").register(metrics.registry());
+        io.micrometer.core.instrument.Timer writes = io.micrometer.core.instrument.Timer.builder("hubprobe.history.write.duration")
+                .description("time to record a run in the history, waiting for a connection and retries included")
+                .serviceLevelObjectives(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+                        Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10))
+                .register(metrics.registry());
+        history.onWrite(writes::record);
         ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
         // the policies follow reloads; notifiers are fixed at start (a change to them needs a restart)
         AtomicReference<ServiceState> current = new AtomicReference<>();

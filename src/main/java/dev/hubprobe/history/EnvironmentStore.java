@@ -99,7 +99,7 @@ public final class EnvironmentStore {
 
     private static Optional<Reference> newest(Connection c, ProbeKey key, boolean passing) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT id, started_at, env_fingerprint FROM runs WHERE hub = ? AND probe = ?"
-                + " AND env_fingerprint IS NOT NULL" + (passing ? " AND passed" : "") + " ORDER BY started_at DESC LIMIT 1")) {
+                + " AND env_fingerprint IS NOT NULL" + (passing ? " AND passed" : "") + " ORDER BY hub, probe, started_at DESC LIMIT 1")) {
             ps.setString(1, key.hub());
             ps.setString(2, key.probe());
             try (ResultSet rs = ps.executeQuery()) {

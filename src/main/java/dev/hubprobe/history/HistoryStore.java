@@ -66,7 +66,9 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     private final EnvironmentStore environments;
     private final PageQueries pages;
     private final AtomicLong writeFailures = new AtomicLong();
+    private final AtomicLong recorded = new AtomicLong();
     private volatile String lastWriteError;
+    private volatile java.util.function.Consumer<Duration> writeObserver = d -> { };
 
     private HistoryStore(Database database) {
         this.database = database;
@@ -112,9 +114,27 @@ public final class HistoryStore implements RunSink, AutoCloseable {
      */
     @Override
     public void accept(RunResult r) {
+        long start = System.nanoTime();
+        try {
+            record(r);
+        } finally {
+            writeObserver.accept(Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /**
+     * Told how long each {@link #accept} took, waiting for a connection and retries included: what a
+     * busy status page costs the runs (hubprobe_history_write_duration_seconds).
+     */
+    public void onWrite(java.util.function.Consumer<Duration> observer) {
+        this.writeObserver = observer;
+    }
+
+    private void record(RunResult r) {
         for (int attempt = 1; ; attempt++) {
             try {
                 insert(r);
+                recorded.incrementAndGet();
                 lastWriteError = null;
                 return;
             } catch (SQLException | JsonProcessingException e) {
@@ -137,6 +157,11 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     @Override
     public boolean keepsResultsOfRemovedPairs() {
         return true;
+    }
+
+    /** Runs recorded by this process since start (the status page's board is computed again once it moves). */
+    public long runsRecorded() {
+        return recorded.get();
     }
 
     /** Runs that could not be recorded since start. */
@@ -187,6 +212,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                     addPhase(phase, r.runId(), idx++, p, true);
                 }
                 phase.executeBatch();
+                countInDays(c, r);
                 c.commit();
             } catch (SQLException | JsonProcessingException e) {
                 c.rollback();
@@ -290,6 +316,32 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         return out;
     }
 
+    /**
+     * Adds the run to its (hub, probe, UTC day) row of {@code run_days}, in the run's transaction: an
+     * increment in SQL, so two replicas recording runs of one pair at once both count. A run aborted by
+     * a stop counts for nothing (neither a pass nor a failure), as in the migration that filled the table.
+     */
+    private void countInDays(Connection c, RunResult r) throws SQLException {
+        if (r.reason() == Reason.ABORTED) {
+            return;
+        }
+        // PostgreSQL's upsert is atomic against a concurrent insert of the same row; H2 (one process) takes MERGE
+        String sql = database.shared()
+                ? "INSERT INTO run_days (hub, probe, day_utc, runs, passed) VALUES (?, ?, ?, 1, ?)"
+                        + " ON CONFLICT (hub, probe, day_utc) DO UPDATE SET runs = run_days.runs + 1, passed = run_days.passed + EXCLUDED.passed"
+                : "MERGE INTO run_days d USING (VALUES (CAST(? AS VARCHAR(63)), CAST(? AS VARCHAR(63)), CAST(? AS DATE), CAST(? AS INT)))"
+                        + " v (hub, probe, day_utc, passed) ON d.hub = v.hub AND d.probe = v.probe AND d.day_utc = v.day_utc"
+                        + " WHEN MATCHED THEN UPDATE SET runs = d.runs + 1, passed = d.passed + v.passed"
+                        + " WHEN NOT MATCHED THEN INSERT (hub, probe, day_utc, runs, passed) VALUES (v.hub, v.probe, v.day_utc, 1, v.passed)";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, r.hub());
+            ps.setString(2, r.probe());
+            ps.setObject(3, java.time.LocalDate.ofInstant(r.startedAt(), java.time.ZoneOffset.UTC));
+            ps.setInt(4, r.passed() ? 1 : 0);
+            ps.executeUpdate();
+        }
+    }
+
     private static void addPhase(PreparedStatement ps, String runId, int idx, PhaseResult p, boolean spawnDetail)
             throws SQLException {
         ps.setString(1, runId);
@@ -352,6 +404,8 @@ public final class HistoryStore implements RunSink, AutoCloseable {
      * The newest run that counts (not {@code aborted}) of each of these (hub, probe) pairs, where there is
      * one: what the status page, the API's hub list and /metrics call the pair's state. One indexed
      * look-up per pair, so the cost follows the number of pairs, not the size of the history.
+     * (The ORDER BY names every column of the index, hub and probe too: H2 reads the index in order only
+     * then, and otherwise sorts all of the pair's runs, 14,000 of them at a 3-minute interval over 30 days.)
      */
     public Map<ProbeKey, RunResult> latest(Collection<ProbeKey> keys) {
         return latest(keys, true);
@@ -365,7 +419,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         List<Row> found = new ArrayList<>();
         Map<ProbeKey, RunResult> out = new LinkedHashMap<>();
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
-                RUNS + " WHERE hub = ? AND probe = ? AND " + COUNTED + " ORDER BY started_at DESC LIMIT 1")) {
+                RUNS + " WHERE r.hub = ? AND r.probe = ? AND (r.passed OR r.reason <> '" + ABORTED + "') ORDER BY r.hub, r.probe, r.started_at DESC LIMIT 1")) {
             for (ProbeKey k : keys) {
                 ps.setString(1, k.hub());
                 ps.setString(2, k.probe());
@@ -407,7 +461,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     /** Phase durations in seconds of the newest {@code n} passing runs of a pair: the runs newest first, each phase's values. */
     public Recent recentPassing(ProbeKey key, int n) {
         try (Connection c = pool.getConnection(); PreparedStatement runs = c.prepareStatement(
-                "SELECT id, started_at FROM runs WHERE hub = ? AND probe = ? AND passed ORDER BY started_at DESC LIMIT ?")) {
+                "SELECT id, started_at FROM runs WHERE hub = ? AND probe = ? AND passed ORDER BY hub, probe, started_at DESC LIMIT ?")) {
             runs.setString(1, key.hub());
             runs.setString(2, key.probe());
             runs.setInt(3, n);
@@ -506,13 +560,47 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         return pool;
     }
 
-    /** Deletes runs that started before {@code cutoff}, and environments no run refers to any more; returns how many runs. */
+    /**
+     * Deletes runs that started before {@code cutoff}, and environments no run refers to any more; returns
+     * how many runs. The day rows go with them: days wholly before the cutoff are deleted, and the
+     * cutoff's own day is counted again from the runs it keeps (idempotent, so two replicas running
+     * retention at once agree).
+     */
     public int deleteBefore(Instant cutoff) {
-        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM runs WHERE started_at < ?")) {
-            ps.setTimestamp(1, Timestamp.from(cutoff));
-            int runs = ps.executeUpdate();
-            environments.deleteUnused(c, cutoff);
-            return runs;
+        java.time.LocalDate day = java.time.LocalDate.ofInstant(cutoff, java.time.ZoneOffset.UTC);
+        Instant dayStart = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        Instant dayEnd = dayStart.plus(Duration.ofDays(1));
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM runs WHERE started_at < ?");
+                 PreparedStatement oldDays = c.prepareStatement("DELETE FROM run_days WHERE day_utc < ?");
+                 PreparedStatement recount = c.prepareStatement("UPDATE run_days SET"
+                         + " runs = (SELECT COUNT(*) FROM runs r WHERE r.hub = run_days.hub AND r.probe = run_days.probe"
+                         + " AND r.started_at >= ? AND r.started_at < ? AND " + PageQueries.COUNTED + "),"
+                         + " passed = (SELECT COUNT(*) FROM runs r WHERE r.hub = run_days.hub AND r.probe = run_days.probe"
+                         + " AND r.started_at >= ? AND r.started_at < ? AND r.passed AND " + PageQueries.COUNTED + ")"
+                         + " WHERE day_utc = ?");
+                 PreparedStatement empty = c.prepareStatement("DELETE FROM run_days WHERE day_utc = ? AND runs = 0")) {
+                ps.setTimestamp(1, Timestamp.from(cutoff));
+                int runs = ps.executeUpdate();
+                oldDays.setObject(1, day);
+                oldDays.executeUpdate();
+                recount.setTimestamp(1, Timestamp.from(dayStart));
+                recount.setTimestamp(2, Timestamp.from(dayEnd));
+                recount.setTimestamp(3, Timestamp.from(dayStart));
+                recount.setTimestamp(4, Timestamp.from(dayEnd));
+                recount.setObject(5, day);
+                recount.executeUpdate();
+                empty.setObject(1, day);
+                empty.executeUpdate();
+                environments.deleteUnused(c, cutoff);
+                c.commit();
+                pages.forgetEdges();
+                return runs;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("history retention: " + e.getMessage(), e);
         }

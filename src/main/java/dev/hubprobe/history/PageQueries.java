@@ -9,6 +9,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -18,11 +19,18 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * The history as the status page reads it: uptime, days, latency over time, a run's neighbours. Each
- * is one query whose cost follows what it returns (indexes on hub, probe and start time).
+ * The history as the status page reads it: uptime, days, latency over time, a run's neighbours. Uptime
+ * and days come from the {@code run_days} rollup the run writer keeps (a row per hub, probe and day),
+ * not from an aggregate over every run; the rest is one query whose cost follows what it returns.
  */
 public final class PageQueries {
+    /** Runs that count towards uptime and day strips (alias {@code r}): a run aborted by a stop is neither a pass nor a failure. */
+    static final String COUNTED = "(r.reason IS NULL OR r.reason <> 'aborted')";
+
+    private static final Duration EDGE_MAX_AGE = Duration.ofMinutes(10);
     private final DataSource db;
+    /** Per uptime window (24 h, 7 d, 30 d): the runs of its first day that the rollup does not settle (see {@link #edge}). */
+    private final Edge[] edges = new Edge[3];
 
     PageQueries(DataSource db) {
         this.db = db;
@@ -38,43 +46,136 @@ public final class PageQueries {
 
     /** Every pair's uptime, or only one hub's when {@code hub} is given (a badge need not scan every hub's runs). */
     public Map<ProbeKey, Uptime> uptime(Instant now, String hub) {
-        Instant day = now.minus(Duration.ofDays(1));
-        Instant week = now.minus(Duration.ofDays(7));
-        Instant month = now.minus(Duration.ofDays(30));
-        String sql = "SELECT hub, probe,"
-                + " SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN started_at >= ? AND passed THEN 1 ELSE 0 END),"
-                + " SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN started_at >= ? AND passed THEN 1 ELSE 0 END),"
-                + " COUNT(*), SUM(CASE WHEN passed THEN 1 ELSE 0 END)"
-                + " FROM runs WHERE started_at >= ?" + (hub == null ? "" : " AND hub = ?") + " GROUP BY hub, probe";
+        Duration[] windows = {Duration.ofDays(1), Duration.ofDays(7), Duration.ofDays(30)};
         Map<ProbeKey, Uptime> out = new LinkedHashMap<>();
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            Timestamp d = Timestamp.from(day);
-            Timestamp w = Timestamp.from(week);
-            ps.setTimestamp(1, d);
-            ps.setTimestamp(2, d);
-            ps.setTimestamp(3, w);
-            ps.setTimestamp(4, w);
-            ps.setTimestamp(5, Timestamp.from(month));
-            if (hub != null) {
-                ps.setString(6, hub);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.put(new ProbeKey(rs.getString(1), rs.getString(2)), new Uptime(
-                            new int[] {rs.getInt(3), rs.getInt(5), rs.getInt(7)}, new int[] {rs.getInt(4), rs.getInt(6), rs.getInt(8)}));
+        try (Connection c = db.getConnection()) {
+            // the days since the oldest window's first day, from the rollup: a row per pair and day, not per run
+            LocalDate oldest = LocalDate.ofInstant(now.minus(windows[2]), ZoneOffset.UTC);
+            Map<ProbeKey, Map<LocalDate, int[]>> days = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT hub, probe, day_utc, runs, passed FROM run_days WHERE day_utc >= ?"
+                    + (hub == null ? "" : " AND hub = ?"))) {
+                ps.setObject(1, oldest);
+                if (hub != null) {
+                    ps.setString(2, hub);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        days.computeIfAbsent(new ProbeKey(rs.getString(1), rs.getString(2)), k -> new java.util.HashMap<>())
+                                .put(rs.getObject(3, LocalDate.class), new int[] {rs.getInt(4), rs.getInt(5)});
+                    }
                 }
             }
+            Map<ProbeKey, int[][]> counts = new LinkedHashMap<>();
+            for (int w = 0; w < windows.length; w++) {
+                Instant start = now.minus(windows[w]);
+                LocalDate first = LocalDate.ofInstant(start, ZoneOffset.UTC);
+                Instant dayStart = first.atStartOfDay(ZoneOffset.UTC).toInstant();
+                Instant dayEnd = dayStart.plus(Duration.ofDays(1));
+                // the window starts inside a day: take that day whole and subtract the runs before the start,
+                // or leave it out and add the runs after the start, whichever reads fewer runs (at most 12 hours)
+                boolean wholeFirstDay = Duration.between(dayStart, start).compareTo(Duration.ofHours(12)) <= 0;
+                for (Map.Entry<ProbeKey, Map<LocalDate, int[]>> e : days.entrySet()) {
+                    int[][] n = counts.computeIfAbsent(e.getKey(), k -> new int[2][3]);
+                    for (Map.Entry<LocalDate, int[]> d : e.getValue().entrySet()) {
+                        if (d.getKey().isAfter(first) || (wholeFirstDay && d.getKey().equals(first))) {
+                            n[0][w] += d.getValue()[0];
+                            n[1][w] += d.getValue()[1];
+                        }
+                    }
+                }
+                int sign = wholeFirstDay ? -1 : 1;
+                int window = w;
+                edge(c, w, start, first, wholeFirstDay, dayStart, dayEnd, hub).forEach((k, e) -> {
+                    int[][] n = counts.computeIfAbsent(k, x -> new int[2][3]);
+                    n[0][window] += sign * e[0];
+                    n[1][window] += sign * e[1];
+                });
+            }
+            counts.forEach((k, n) -> {
+                if (n[0][2] > 0) {
+                    out.put(k, new Uptime(n[0], n[1]));
+                }
+            });
             return out;
         } catch (SQLException e) {
             throw failed(e);
         }
     }
 
+    /**
+     * The runs of the window's first day that the day's rollup row does not settle: those before the
+     * window's start ({@code wholeFirstDay}: subtracted from the whole day) or after it (added). All
+     * pairs at once read up to 12 hours of runs (a few hundred thousand rows with 1,000 hubs), so
+     * that is done once per window, day and half-day, and each later call reads only the runs the
+     * window's start passed over since: runs a day old or more never change, and retention (the
+     * only thing that deletes them) forgets these counts. Kept at most 10 minutes, for another
+     * replica's retention. One hub's (a badge) is read directly: a few hundred rows.
+     */
+    private Map<ProbeKey, int[]> edge(Connection c, int window, Instant start, LocalDate first, boolean wholeFirstDay,
+                                      Instant dayStart, Instant dayEnd, String hub) throws SQLException {
+        if (hub != null) {
+            return runCounts(c, wholeFirstDay ? dayStart : start, wholeFirstDay ? start : dayEnd, hub);
+        }
+        synchronized (edges) {
+            Edge e = edges[window];
+            if (e != null && e.first().equals(first) && e.wholeFirstDay() == wholeFirstDay && !start.isBefore(e.start())
+                    && System.nanoTime() - e.computedAt() < EDGE_MAX_AGE.toNanos()) {
+                Map<ProbeKey, int[]> counts = new LinkedHashMap<>();
+                e.counts().forEach((k, v) -> counts.put(k, v.clone()));
+                // the runs the start passed over: part of the edge when it ends at the start, no longer when it begins there
+                int sign = wholeFirstDay ? 1 : -1;
+                runCounts(c, e.start(), start, null).forEach((k, d) -> {
+                    int[] n = counts.computeIfAbsent(k, x -> new int[2]);
+                    n[0] += sign * d[0];
+                    n[1] += sign * d[1];
+                });
+                edges[window] = new Edge(first, wholeFirstDay, start, e.computedAt(), counts);
+                return counts;
+            }
+            Map<ProbeKey, int[]> counts = runCounts(c, wholeFirstDay ? dayStart : start, wholeFirstDay ? start : dayEnd, null);
+            edges[window] = new Edge(first, wholeFirstDay, start, System.nanoTime(), counts);
+            return counts;
+        }
+    }
+
+    /** Retention deleted runs: the edge counts may include some of them. */
+    void forgetEdges() {
+        synchronized (edges) {
+            java.util.Arrays.fill(edges, null);
+        }
+    }
+
+    /** Counted runs and passing runs per pair that started in {@code [from, until)}. */
+    private static Map<ProbeKey, int[]> runCounts(Connection c, Instant from, Instant until, String hub) throws SQLException {
+        Map<ProbeKey, int[]> out = new LinkedHashMap<>();
+        if (!from.isBefore(until)) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT r.hub, r.probe, COUNT(*), SUM(CASE WHEN r.passed THEN 1 ELSE 0 END)"
+                + " FROM runs r WHERE r.started_at >= ? AND r.started_at < ? AND " + COUNTED
+                + (hub == null ? "" : " AND r.hub = ?") + " GROUP BY r.hub, r.probe")) {
+            ps.setTimestamp(1, Timestamp.from(from));
+            ps.setTimestamp(2, Timestamp.from(until));
+            if (hub != null) {
+                ps.setString(3, hub);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(new ProbeKey(rs.getString(1), rs.getString(2)), new int[] {rs.getInt(3), rs.getInt(4)});
+                }
+            }
+        }
+        return out;
+    }
+
+    private record Edge(LocalDate first, boolean wholeFirstDay, Instant start, long computedAt, Map<ProbeKey, int[]> counts) {
+    }
+
     /** When each pair last passed, where it ever did. */
     public Map<ProbeKey, Instant> lastPassing(Collection<ProbeKey> keys) {
         Map<ProbeKey, Instant> out = new LinkedHashMap<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT started_at FROM runs WHERE hub = ? AND probe = ? AND passed ORDER BY started_at DESC LIMIT 1")) {
+                "SELECT started_at FROM runs WHERE hub = ? AND probe = ? AND passed ORDER BY hub, probe, started_at DESC LIMIT 1")) {
             for (ProbeKey k : keys) {
                 ps.setString(1, k.hub());
                 ps.setString(2, k.probe());
@@ -90,32 +191,49 @@ public final class PageQueries {
         }
     }
 
+    /**
+     * Since when each of these failing pairs fails: its first failed run after its last passing one
+     * (or the first of the history when it never passed). One indexed look-up per pair asked.
+     */
+    public Map<ProbeKey, Instant> failingSince(Map<ProbeKey, Instant> lastPassing) {
+        Map<ProbeKey, Instant> out = new LinkedHashMap<>();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT MIN(r.started_at) FROM runs r"
+                + " WHERE r.hub = ? AND r.probe = ? AND r.started_at > ? AND NOT r.passed AND " + COUNTED)) {
+            for (Map.Entry<ProbeKey, Instant> e : lastPassing.entrySet()) {
+                ps.setString(1, e.getKey().hub());
+                ps.setString(2, e.getKey().probe());
+                ps.setTimestamp(3, Timestamp.from(e.getValue() == null ? Instant.EPOCH : e.getValue()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getTimestamp(1) != null) {
+                        out.put(e.getKey(), rs.getTimestamp(1).toInstant());
+                    }
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
     /** One day of a hub: how many runs, how many failed. */
     public record Day(LocalDate date, int runs, int failed) {
     }
 
-    /** A hub's days since {@code since} (UTC days), oldest first; days without runs are absent. */
-    public List<Day> days(String hub, Instant since) {
+    /** A hub's days since {@code since} (UTC days), oldest first, from the rollup; days without runs are absent. */
+    public List<Day> days(String hub, LocalDate since) {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                // runs cut short by a stop of the prober are no verdict on the hub: not in the day's count
-                "SELECT started_at, passed FROM runs WHERE hub = ? AND started_at >= ? AND " + HistoryStore.COUNTED
-                        + " ORDER BY started_at")) {
+                "SELECT day_utc, SUM(runs), SUM(passed) FROM run_days WHERE hub = ? AND day_utc >= ? GROUP BY day_utc ORDER BY day_utc")) {
             ps.setString(1, hub);
-            ps.setTimestamp(2, Timestamp.from(since));
-            Map<LocalDate, int[]> byDay = new LinkedHashMap<>();
+            ps.setObject(2, since);
+            List<Day> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    // the day in UTC, whatever the database session's time zone
-                    LocalDate d = LocalDate.ofInstant(rs.getTimestamp(1).toInstant(), java.time.ZoneOffset.UTC);
-                    int[] n = byDay.computeIfAbsent(d, k -> new int[2]);
-                    n[0]++;
-                    if (!rs.getBoolean(2)) {
-                        n[1]++;
+                    int runs = rs.getInt(2);
+                    if (runs > 0) {
+                        out.add(new Day(rs.getObject(1, LocalDate.class), runs, runs - rs.getInt(3)));
                     }
                 }
             }
-            List<Day> out = new ArrayList<>();
-            byDay.forEach((d, n) -> out.add(new Day(d, n[0], n[1])));
             return out;
         } catch (SQLException e) {
             throw failed(e);

@@ -54,7 +54,8 @@ record Board(Instant now, Map<String, List<Row>> hubs, List<Alert> alerts, List<
         }
     }
 
-    record Row(ProbeKey key, State state, RunResult last, Instant lastSuccess, PageQueries.Uptime uptime) {
+    /** @param failingSince when a failing probe's current failure began (its first failed run since it last passed), else null */
+    record Row(ProbeKey key, State state, RunResult last, Instant lastSuccess, PageQueries.Uptime uptime, Instant failingSince) {
     }
 
     record Maintenance(String hub, String what, Instant until) {
@@ -80,6 +81,13 @@ record Board(Instant now, Map<String, List<Row>> hubs, List<Alert> alerts, List<
         List<Maintenance> maintenance = new ArrayList<>();
         Map<String, Boolean> hubInMaintenance = new LinkedHashMap<>();
         Map<String, List<Row>> hubs = new LinkedHashMap<>();
+        Map<ProbeKey, Instant> failingLastPass = new LinkedHashMap<>();
+        latest.forEach((k, r) -> {
+            if (!r.passed()) {
+                failingLastPass.put(k, lastPass.get(k));
+            }
+        });
+        Map<ProbeKey, Instant> failingSince = state.history().pages().failingSince(failingLastPass);
         for (ScheduledProbe p : probes) {
             ProbeKey k = p.key();
             // once per hub: with replicas a silence is a database read
@@ -106,7 +114,7 @@ record Board(Instant now, Map<String, List<Row>> hubs, List<Alert> alerts, List<
                 s = State.PASSING;
             }
             hubs.computeIfAbsent(p.hub(), h -> new ArrayList<>()).add(new Row(k, s, last, lastPass.get(k),
-                    uptime.getOrDefault(k, new PageQueries.Uptime(new int[3], new int[3]))));
+                    uptime.getOrDefault(k, new PageQueries.Uptime(new int[3], new int[3])), s == State.FAILING ? failingSince.get(k) : null));
         }
         List<AlertStore.Incident> incidents = state.alerts().store().incidents(now.minus(Duration.ofDays(30)), 200).stream()
                 .filter(i -> showHub.test(i.hub()) && i.kind() != Alert.Kind.TLS).toList();
@@ -121,6 +129,11 @@ record Board(Instant now, Map<String, List<Row>> hubs, List<Alert> alerts, List<
         maintenance.forEach(m -> b.append(m.hub()));
         incidents.forEach(i -> b.append(i.startsAt()).append(i.endsAt()));
         return Integer.toHexString(b.toString().hashCode());
+    }
+
+    /** When the hub's current failure began: the earliest of its failing probes'. */
+    static Instant failingSince(List<Row> rows) {
+        return rows.stream().map(Row::failingSince).filter(java.util.Objects::nonNull).min(Instant::compareTo).orElse(null);
     }
 
     static State hubState(List<Row> rows) {

@@ -87,8 +87,8 @@ public final class Html {
         if (ratio == null) {
             return "–";
         }
-        double p = ratio * 100;
-        return p >= 99.995 ? "100%" : String.format(Locale.ROOT, "%.2f%%", Math.floor(p * 100) / 100);
+        // always two decimals, rounded down: 100.00% beside 0.00%, and never 100.00% while a run failed
+        return String.format(Locale.ROOT, "%.2f%%", Math.floor(ratio * 10_000 + 1e-9) / 100);
     }
 
     /** Whether the client asked for a page (a browser) rather than JSON. */

@@ -20,9 +20,12 @@ final class StatusPage {
     private StatusPage() {
     }
 
-    static String render(Board b, String title, boolean operator, boolean publicMode) {
-        StringBuilder h = new StringBuilder();
+    /** The whole page around its banner and live part (both rendered once per board, for every viewer). */
+    static String render(String banner, String live, String version, String title, boolean operator, boolean publicMode) {
+        StringBuilder h = new StringBuilder(live.length() + 4096);
         h.append("<header class=\"top\"><h1>").append(esc(title)).append("</h1>");
+        // what a hub user came for, before anything else: is my hub working, and if not since when
+        h.append("<div id=\"banner\" role=\"status\" data-version=\"").append(bannerVersion(banner)).append("\">").append(banner).append("</div>");
         h.append("<p class=\"sub\">Synthetic user checks: log in, start a server, run code. ");
         if (publicMode && !operator) {
             h.append("<a href=\"/login\">Operator sign-in</a>");
@@ -30,33 +33,106 @@ final class StatusPage {
             h.append("Operator view · <a href=\"/logout\">sign out</a>");
         }
         h.append("</p>");
-        h.append("<p class=\"sub\">Uptime is the share of passing runs over the last 24 hours, 7 days and 30 days. "
+        h.append("<p class=\"sub\">Uptime is the share of passing runs over the last 24 hours, 7 days and 30 days "
+                + "(runs stopped by a shutdown count for nothing). "
                 + "Each hub's strip has one cell per day of the last 90: green without failures, amber with some, red when most "
                 + "failed, grey without runs. Its chart shows the mean time of a whole run, the spawn, scale-up and image pull, "
                 + "and the spawn's learned baseline (dashed).</p>");
         h.append("<p><label for=\"range\">Latency charts over </label><select id=\"range\">"
                 + "<option value=\"24h\" selected>the last 24 hours</option><option value=\"7d\">the last 7 days</option>"
                 + "<option value=\"30d\">the last 30 days</option></select></p></header>");
-        h.append("<main id=\"live\" data-version=\"").append(b.version()).append("\" aria-live=\"polite\">");
-        h.append(live(b, operator));
+        h.append("<main id=\"live\" data-version=\"").append(version).append("\" aria-live=\"polite\">");
+        h.append(live);
         h.append("</main>");
         h.append("<footer><p>Updated as runs land.").append(operator ? " <a href=\"/metrics\">Metrics</a> · <a href=\"/api/v1/hubs\">API</a>" : "")
                 .append("</p></footer>");
         return Html.page(title, h.toString(), true);
     }
 
+    /**
+     * One sentence a hub user reads first: every hub working, or which hub is failing and since when,
+     * in words; then how many hubs and when they were checked.
+     */
+    static String banner(Board b) {
+        List<String> failing = new java.util.ArrayList<>();
+        List<String> slow = new java.util.ArrayList<>();
+        List<String> maintenance = new java.util.ArrayList<>();
+        int unknown = 0;
+        Map<String, java.time.Instant> since = new java.util.HashMap<>();
+        for (Map.Entry<String, List<Board.Row>> e : b.hubs().entrySet()) {
+            switch (Board.hubState(e.getValue())) {
+                case FAILING -> {
+                    failing.add(e.getKey());
+                    java.time.Instant t = Board.failingSince(e.getValue());
+                    if (t != null) {
+                        since.put(e.getKey(), t);
+                    }
+                }
+                case DEGRADED -> slow.add(e.getKey());
+                case MAINTENANCE -> maintenance.add(e.getKey());
+                case UNKNOWN -> unknown++;
+                case PASSING -> { }
+            }
+        }
+        // the longest-failing first: the one people have been waiting on longest
+        failing.sort(java.util.Comparator.comparing((String h) -> since.getOrDefault(h, b.now())));
+        String css;
+        StringBuilder say = new StringBuilder();
+        if (!failing.isEmpty()) {
+            css = "failing";
+            say.append(failing.size() == 1 ? "" : failing.size() + " hubs are failing: ");
+            for (int i = 0; i < Math.min(failing.size(), 5); i++) {
+                String hub = failing.get(i);
+                say.append(i == 0 ? "" : "; ").append(esc(hub)).append(failing.size() == 1 ? (since.containsKey(hub) ? " has been failing" : " is failing") : "");
+                java.time.Instant t = since.get(hub);
+                if (t != null) {
+                    say.append(" since ").append(Html.minute(t)).append(" (for ").append(words(Duration.between(t, b.now()))).append(")");
+                }
+            }
+            say.append(failing.size() > 5 ? "; and " + (failing.size() - 5) + " more." : ".");
+        } else if (b.hubs().isEmpty() || unknown == b.hubs().size()) {
+            css = "unknown";
+            say.append(b.hubs().isEmpty() ? "No hubs are shown here." : "No hub has been checked yet.");
+        } else {
+            css = slow.isEmpty() && maintenance.isEmpty() ? "passing" : "degraded";
+            say.append(b.hubs().size() == 1 ? "The hub is working." : "All hubs are working.");
+            if (!slow.isEmpty()) {
+                say.append(" Slower than usual: ").append(esc(list(slow))).append(".");
+            }
+            if (!maintenance.isEmpty()) {
+                say.append(" In maintenance: ").append(esc(list(maintenance))).append(".");
+            }
+        }
+        return "<p class=\"banner " + css + "\" data-state=\"" + css + "\"><strong>" + say + "</strong></p>";
+    }
+
+    /** Changes only when the banner's words do: the page's script swaps it (and a screen reader says it) only then. */
+    static String bannerVersion(String banner) {
+        return Integer.toHexString(banner.hashCode());
+    }
+
+    private static String list(List<String> hubs) {
+        return String.join(", ", hubs.subList(0, Math.min(5, hubs.size()))) + (hubs.size() > 5 ? " and " + (hubs.size() - 5) + " more" : "");
+    }
+
+    /** How long, in words: "5 minutes", "2 hours", "3 days". */
+    static String words(Duration d) {
+        long m = Math.max(1, d.toMinutes());
+        if (m < 60) {
+            return m == 1 ? "1 minute" : m + " minutes";
+        }
+        long h = d.toHours();
+        if (h < 48) {
+            return h == 1 ? "1 hour" : h + " hours";
+        }
+        return d.toDays() + " days";
+    }
+
     /** The part of the page that changes as runs land, swapped in place by the page's script. */
     static String live(Board b, boolean operator) {
         StringBuilder h = new StringBuilder();
-        int failing = 0;
-        for (List<Board.Row> rows : b.hubs().values()) {
-            if (Board.hubState(rows) == Board.State.FAILING) {
-                failing++;
-            }
-        }
-        h.append("<p class=\"summary\" id=\"summary\">").append(b.hubs().size()).append(b.hubs().size() == 1 ? " hub, " : " hubs, ")
-                .append(failing == 0 ? "all working" : failing + " failing").append(" · checked ")
-                .append(Html.time(b.now(), b.now())).append("</p>");
+        h.append("<p class=\"sub\" id=\"summary\">").append(b.hubs().size()).append(b.hubs().size() == 1 ? " hub" : " hubs")
+                .append(" · checked ").append(Html.time(b.now(), b.now())).append("</p>");
         for (Map.Entry<String, List<Board.Row>> e : b.hubs().entrySet()) {
             hub(h, b, e.getKey(), e.getValue(), operator);
         }

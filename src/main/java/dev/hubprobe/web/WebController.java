@@ -19,6 +19,7 @@ import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Error;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
@@ -74,6 +75,45 @@ public class WebController {
     @Inject
     LoginThrottle throttle;
 
+    /**
+     * The board once per refresh for every viewer (5 s, or 1 s once a run landed), and at most 4 page
+     * answers reading the history at once, of the pool's 32 connections: the runs' writes always get one.
+     */
+    private final BoardCache boards = new BoardCache(Duration.ofSeconds(5), Duration.ofSeconds(1),
+            () -> state.history().runsRecorded(), 4, System::nanoTime);
+
+    /** The status page's view for this viewer: computed by one of them per refresh, rendered once for all. */
+    private BoardCache.View view(boolean operator) {
+        LoadedConfig config = state.config();
+        return boards.get(operator, config, () -> {
+            Board b = Board.read(state, visible(operator));
+            String banner = StatusPage.banner(b);
+            String live = StatusPage.live(b, operator);
+            String page = StatusPage.render(banner, live, b.version(), config.statusPage().title(), operator, config.statusPage().isPublic());
+            String fragment = Json.object().put("version", b.version()).put("banner", banner)
+                    .put("banner_version", StatusPage.bannerVersion(banner)).put("html", live).toString();
+            return new BoardCache.View(b, b.version(), banner, live, page, BoardCache.Body.of(page), BoardCache.Body.of(fragment));
+        });
+    }
+
+    /** A cached answer's bytes, gzipped when the client takes it (browsers do): set here, so nothing compresses it again. */
+    private static MutableHttpResponse<?> encoded(HttpRequest<?> request, BoardCache.Body body) {
+        String accept = request.getHeaders().get("Accept-Encoding");
+        boolean gzip = accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("gzip")
+                && !accept.replace(" ", "").toLowerCase(java.util.Locale.ROOT).contains("gzip;q=0");
+        MutableHttpResponse<byte[]> r = HttpResponse.ok(gzip ? body.gzip() : body.plain()).header("Vary", "Accept-Encoding");
+        return gzip ? r.header("Content-Encoding", "gzip") : r;
+    }
+
+    /** Too many page answers at once: come back in a few seconds (the runs' writes go first). */
+    @Error(exception = BoardCache.Busy.class)
+    public HttpResponse<?> busy(HttpRequest<?> request, BoardCache.Busy e) {
+        MutableHttpResponse<?> r = Html.wanted(request) ? html(HttpStatus.SERVICE_UNAVAILABLE, Html.problem(HttpStatus.SERVICE_UNAVAILABLE,
+                e.getMessage())) : HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).contentType(MediaType.APPLICATION_JSON_TYPE)
+                .body(Json.object().put("error", e.getMessage()));
+        return r.header("Retry-After", "5");
+    }
+
     @Get(uri = "/", produces = MediaType.TEXT_HTML)
     public HttpResponse<?> status(HttpRequest<?> request) {
         LoadedConfig.StatusPage page = state.config().statusPage();
@@ -81,7 +121,9 @@ public class WebController {
         if (!operator && !page.isPublic()) {
             return login(HttpStatus.UNAUTHORIZED, "/", null);
         }
-        return html(HttpStatus.OK, StatusPage.render(Board.read(state, visible(operator)), page.title(), operator, page.isPublic()));
+        MutableHttpResponse<?> r = encoded(request, view(operator).pageBody()).contentType(MediaType.TEXT_HTML_TYPE.toString() + ";charset=utf-8")
+                .header("Content-Security-Policy", CSP).header("X-Content-Type-Options", "nosniff");
+        return cache(r, false, Duration.ZERO);
     }
 
     /** The live part of the status page and its version, for the page's script to swap in without a reload. */
@@ -91,8 +133,7 @@ public class WebController {
         if (!operator && !state.config().statusPage().isPublic()) {
             return HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login"));
         }
-        Board b = Board.read(state, visible(operator));
-        return cache(HttpResponse.ok(Json.object().put("version", b.version()).put("html", StatusPage.live(b, operator))),
+        return cache(encoded(request, view(operator).fragmentBody()).contentType(MediaType.APPLICATION_JSON_TYPE),
                 !operator, Duration.ofSeconds(5));
     }
 
@@ -108,7 +149,7 @@ public class WebController {
             return HttpResponse.badRequest(Json.object().put("error", "range must be 24h, 7d or 30d, not '" + Json.abbreviate(range, 20) + "'"));
         }
         Instant now = Instant.now();
-        PageQueries.Series s = state.history().pages().series(hub, now.minus(r[0]), r[1], CHART_PHASES);
+        PageQueries.Series s = boards.limited(() -> state.history().pages().series(hub, now.minus(r[0]), r[1], CHART_PHASES));
         ObjectNode out = Json.object().put("hub", hub).put("bucket_seconds", s.bucketSeconds())
                 .put("from", now.minus(r[0]).getEpochSecond()).put("to", now.getEpochSecond());
         ArrayNode buckets = out.putArray("buckets");
@@ -145,9 +186,8 @@ public class WebController {
             return refused.get();
         }
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        Instant since = today.minusDays(Svg.DAYS - 1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        return cache(HttpResponse.ok(Svg.days(hub, state.history().pages().days(hub, since), today)).contentType("image/svg+xml"),
-                publicHub(hub), Duration.ofSeconds(60));
+        List<PageQueries.Day> days = boards.limited(() -> state.history().pages().days(hub, today.minusDays(Svg.DAYS - 1)));
+        return cache(HttpResponse.ok(Svg.days(hub, days, today)).contentType("image/svg+xml"), publicHub(hub), Duration.ofSeconds(60));
     }
 
     /** {@code /badges/HUB.svg}: the worst state of the hub's probes; {@code /badges/HUB/PROBE.svg}: one probe. */
@@ -166,7 +206,7 @@ public class WebController {
         if (refused.isPresent()) {
             return refused.get();
         }
-        List<Board.Row> rows = Board.ofHub(state, hub).hubs().getOrDefault(hub, List.of()).stream()
+        List<Board.Row> rows = boards.limited(() -> Board.ofHub(state, hub)).hubs().getOrDefault(hub, List.of()).stream()
                 .filter(r -> probe == null || r.key().probe().equals(probe)).toList();
         if (rows.isEmpty()) {
             return notFound(request, "no probe '" + probe + "' is configured for hub '" + hub + "'");
@@ -291,7 +331,9 @@ public class WebController {
      */
     private static MutableHttpResponse<?> cache(MutableHttpResponse<?> r, boolean shared, Duration maxAge) {
         r.getHeaders().set("Cache-Control", shared ? "public, max-age=" + maxAge.toSeconds() : "private, no-store");
-        r.getHeaders().set("Vary", "Authorization, Cookie");
+        // beside what the answer already varies on (a gzipped body varies on Accept-Encoding)
+        String vary = r.getHeaders().get("Vary");
+        r.getHeaders().set("Vary", vary == null || vary.isBlank() ? "Authorization, Cookie" : vary + ", Authorization, Cookie");
         return r;
     }
 

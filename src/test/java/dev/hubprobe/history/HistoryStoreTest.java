@@ -161,7 +161,179 @@ class HistoryStoreTest {
             assertTrue(s.buckets().size() >= 1 && s.buckets().size() <= 2, s::toString);
             assertEquals(List.of("total", "spawn", "spawn_image_pull"), List.copyOf(s.values().keySet()));
             assertEquals(4.5, s.values().get("spawn").stream().filter(java.util.Objects::nonNull).findFirst().orElseThrow(), 1e-9);
-            assertEquals(2, h.pages().days("a", now.minus(Duration.ofDays(5))).size());
+            assertEquals(2, h.pages().days("a", java.time.LocalDate.ofInstant(now.minus(Duration.ofDays(5)), java.time.ZoneOffset.UTC)).size());
+        }
+    }
+
+    /** A run of a pair: passed, failed, or aborted by a stop (which counts for nothing). */
+    private static RunResult result(String hub, String probe, Instant at, int kind) {
+        RunResult r = run(hub, at, kind == 0);
+        return kind < 2 ? new RunResult(r.runId(), hub, probe, r.user(), at, r.duration(), r.phases(), r.spawnPhases(), r.scaleUpObserved(),
+                r.failedPhase(), r.reason(), r.message(), r.facts(), r.notes(), null, null)
+                : new RunResult(r.runId(), hub, probe, r.user(), at, r.duration(), r.phases(), r.spawnPhases(), r.scaleUpObserved(),
+                        Phase.EXECUTE, Reason.ABORTED, "stopped", r.facts(), r.notes(), null, null);
+    }
+
+    /** What the page showed before the rollup, computed over the runs themselves: runs and passes since each window's start. */
+    private static Map<ProbeKey, List<Integer>> expectedUptime(List<RunResult> runs, Instant now) {
+        Map<ProbeKey, List<Integer>> out = new java.util.TreeMap<>(java.util.Comparator.comparing(ProbeKey::toString));
+        for (ProbeKey k : runs.stream().map(ProbeKey::of).distinct().toList()) {
+            List<Integer> v = new java.util.ArrayList<>();
+            for (Duration w : List.of(Duration.ofDays(1), Duration.ofDays(7), Duration.ofDays(30))) {
+                List<RunResult> in = runs.stream().filter(r -> ProbeKey.of(r).equals(k) && !r.startedAt().isBefore(now.minus(w))
+                        && r.reason() != Reason.ABORTED).toList();
+                v.add(in.size());
+                v.add((int) in.stream().filter(RunResult::passed).count());
+            }
+            if (v.get(4) > 0) {
+                out.put(k, v);
+            }
+        }
+        return out;
+    }
+
+    private static Map<ProbeKey, List<Integer>> uptime(HistoryStore h, Instant now) {
+        Map<ProbeKey, List<Integer>> out = new java.util.TreeMap<>(java.util.Comparator.comparing(ProbeKey::toString));
+        h.pages().uptime(now, null).forEach((k, u) -> out.put(k, List.of(u.runs()[0], u.passed()[0], u.runs()[1], u.passed()[1],
+                u.runs()[2], u.passed()[2])));
+        return out;
+    }
+
+    private static List<PageQueries.Day> expectedDays(List<RunResult> runs, String hub, java.time.LocalDate since) {
+        Map<java.time.LocalDate, int[]> byDay = new java.util.TreeMap<>();
+        for (RunResult r : runs) {
+            java.time.LocalDate d = java.time.LocalDate.ofInstant(r.startedAt(), java.time.ZoneOffset.UTC);
+            if (r.hub().equals(hub) && !d.isBefore(since) && r.reason() != Reason.ABORTED) {
+                int[] n = byDay.computeIfAbsent(d, x -> new int[2]);
+                n[0]++;
+                n[1] += r.passed() ? 0 : 1;
+            }
+        }
+        return byDay.entrySet().stream().map(e -> new PageQueries.Day(e.getKey(), e.getValue()[0], e.getValue()[1])).toList();
+    }
+
+    /** 35 days of two hubs with two probes each, every few hours at random, a tenth aborted. */
+    private static List<RunResult> randomHistory(Instant now, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        List<RunResult> runs = new java.util.ArrayList<>();
+        for (String hub : List.of("a", "b")) {
+            for (String probe : List.of("kernel-smoke", "spawn-only")) {
+                for (Instant t = now.minus(Duration.ofDays(35)); t.isBefore(now); t = t.plusSeconds(600 + random.nextInt(4 * 3600))) {
+                    int roll = random.nextInt(10);
+                    runs.add(result(hub, probe, t, roll < 6 ? 0 : roll < 9 ? 1 : 2));
+                }
+            }
+        }
+        return runs;
+    }
+
+    @Test
+    void uptimeAndDayStripsFromTheRollupEqualTheAggregateOverTheRunsAbortedRunsAndRetentionIncluded() throws Exception {
+        // a window start early in a UTC day and one late in it: the rollup's two ways of taking the first day
+        for (Instant now : List.of(Instant.parse("2026-11-22T04:17:31Z"), Instant.parse("2026-11-22T19:43:05Z"))) {
+            List<RunResult> runs = new java.util.ArrayList<>(randomHistory(now, now.getEpochSecond()));
+            try (HistoryStore h = open()) {
+                try (var c = h.dataSource().getConnection(); var st = c.createStatement()) {
+                    st.execute("DELETE FROM runs");
+                    st.execute("DELETE FROM run_days");
+                }
+                runs.forEach(h::accept);
+                assertTrue(runs.stream().anyMatch(r -> r.reason() == Reason.ABORTED));
+                assertEquals(expectedUptime(runs, now), uptime(h, now));
+                java.time.LocalDate since = java.time.LocalDate.ofInstant(now, java.time.ZoneOffset.UTC).minusDays(89);
+                assertEquals(expectedDays(runs, "a", since), h.pages().days("a", since));
+                assertEquals(expectedDays(runs, "b", since), h.pages().days("b", since));
+                // a little later, and a run landed meanwhile: the windows' starts moved over older runs
+                Instant soon = now.plus(Duration.ofMinutes(47));
+                RunResult landed = result("a", "kernel-smoke", now.plusSeconds(5), 1);
+                h.accept(landed);
+                runs.add(landed);
+                assertEquals(expectedUptime(runs, soon), uptime(h, soon));
+                assertEquals(expectedUptime(runs, soon.plusSeconds(90)), uptime(h, soon.plusSeconds(90)));
+                for (String hub : List.of("a", "b")) {
+                    Map<ProbeKey, List<Integer>> one = new java.util.TreeMap<>(java.util.Comparator.comparing(ProbeKey::toString));
+                    expectedUptime(runs, soon).forEach((k, v) -> {
+                        if (k.hub().equals(hub)) {
+                            one.put(k, v);
+                        }
+                    });
+                    Map<ProbeKey, List<Integer>> got = new java.util.TreeMap<>(java.util.Comparator.comparing(ProbeKey::toString));
+                    h.pages().uptime(soon, hub).forEach((k, u) -> got.put(k, List.of(u.runs()[0], u.passed()[0], u.runs()[1], u.passed()[1],
+                            u.runs()[2], u.passed()[2])));
+                    assertEquals(one, got, "one hub's uptime (a badge)");
+                }
+
+                // retention in the middle of a day: that day keeps only the runs retention kept
+                Instant cutoff = now.minus(Duration.ofDays(30)).plus(Duration.ofHours(3));
+                int deleted = h.deleteBefore(cutoff);
+                assertEquals(runs.stream().filter(r -> r.startedAt().isBefore(cutoff)).count(), deleted);
+                runs.removeIf(r -> r.startedAt().isBefore(cutoff));
+                assertEquals(expectedUptime(runs, now), uptime(h, now));
+                assertEquals(expectedDays(runs, "a", since), h.pages().days("a", since));
+                Instant later = now.plus(Duration.ofHours(9));
+                assertEquals(expectedUptime(runs, later), uptime(h, later), "an hour later, the windows moved on");
+                try (var c = h.dataSource().getConnection(); var st = c.createStatement();
+                     var rs = st.executeQuery("SELECT COUNT(*) FROM run_days WHERE day_utc < DATE '"
+                             + java.time.LocalDate.ofInstant(cutoff, java.time.ZoneOffset.UTC) + "'")) {
+                    rs.next();
+                    assertEquals(0, rs.getInt(1), "no day rows older than the retention");
+                }
+            }
+        }
+    }
+
+    @Test
+    void anUpgradeFillsTheRollupFromTheRunsAlreadyRecordedSoUptimeDoesNotReset() throws Exception {
+        Instant now = Instant.now();
+        List<RunResult> runs = randomHistory(now, 7);
+        Database db = database();
+        // the history as the release before the rollup left it: runs only
+        org.flywaydb.core.Flyway.configure().dataSource(db.dataSource()).locations("classpath:db/migration").target("5").load().migrate();
+        try (var c = db.dataSource().getConnection(); var ps = c.prepareStatement("INSERT INTO runs (id, hub, probe, started_at,"
+                + " duration_seconds, passed, reason, facts, notes) VALUES (?, ?, ?, ?, 1.0, ?, ?, '{}', '[]')")) {
+            for (RunResult r : runs) {
+                ps.setString(1, r.runId());
+                ps.setString(2, r.hub());
+                ps.setString(3, r.probe());
+                ps.setTimestamp(4, java.sql.Timestamp.from(r.startedAt()));
+                ps.setBoolean(5, r.passed());
+                ps.setString(6, r.reason() == null ? null : r.reason().label());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        try (HistoryStore h = HistoryStore.open(db)) {
+            assertEquals(expectedUptime(runs, now), uptime(h, now));
+            java.time.LocalDate since = java.time.LocalDate.ofInstant(now, java.time.ZoneOffset.UTC).minusDays(89);
+            assertEquals(expectedDays(runs, "b", since), h.pages().days("b", since));
+        }
+    }
+
+    @Test
+    void twoReplicasRecordingOnePairAtOnceBothCount() throws Exception {
+        Instant now = Instant.now();
+        try (HistoryStore one = open(); HistoryStore two = open()) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            List<RunResult> runs = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                HistoryStore replica = i % 2 == 0 ? one : two;
+                int thread = i;
+                done.add(pool.submit(() -> {
+                    for (int k = 0; k < 25; k++) {
+                        RunResult r = result("a", "kernel-smoke", now.minusMillis(thread * 100L + k), (thread + k) % 3);
+                        replica.accept(r);
+                        runs.add(r);
+                    }
+                }));
+            }
+            for (var f : done) {
+                f.get();
+            }
+            pool.shutdown();
+            assertEquals(0, one.writeFailures() + two.writeFailures());
+            assertEquals(expectedUptime(runs, now), uptime(one, now));
+            assertEquals(expectedUptime(runs, now), uptime(two, now));
         }
     }
 
@@ -186,7 +358,7 @@ class HistoryStoreTest {
             assertEquals(passed.runId(), h.latest(List.of(k)).get(k).runId());
             assertTrue(h.runs("alpha", null, null, false, 10).isEmpty(), "an aborted run listed as failed");
             // nor in the status page's days: one run that counts, none failed
-            List<PageQueries.Day> days = h.pages().days("alpha", t0.minusSeconds(3600));
+            List<PageQueries.Day> days = h.pages().days("alpha", java.time.LocalDate.ofInstant(t0.minusSeconds(86400), java.time.ZoneOffset.UTC));
             assertEquals(1, days.size());
             assertEquals(1, days.get(0).runs());
             assertEquals(0, days.get(0).failed());

@@ -79,4 +79,44 @@ class PagesTest {
                 "the pom's uPlot version and WebController.UPLOT_VERSION agree");
         assertTrue(getClass().getResource("/web/status.js") != null && getClass().getResource("/web/status.css") != null);
     }
+
+    @Test
+    void uptimesArePrintedAlikeAndNeverRoundUpToAHundred() {
+        assertEquals("100.00%", Html.percent(1.0));
+        assertEquals("0.00%", Html.percent(0.0));
+        assertEquals("99.99%", Html.percent(99_999 / 100_000.0), "one failure in 100,000 is not 100%");
+        assertEquals("98.76%", Html.percent(0.9876));
+        assertEquals("66.66%", Html.percent(2 / 3.0));
+    }
+
+    private static Board.Row row(String hub, Board.State state, Instant failingSince) {
+        return new Board.Row(new dev.hubprobe.probe.ProbeKey(hub, "kernel-smoke"), state, null, null,
+                new PageQueries.Uptime(new int[3], new int[3]), failingSince);
+    }
+
+    private static Board board(Instant now, Board.Row... rows) {
+        Map<String, List<Board.Row>> hubs = new java.util.LinkedHashMap<>();
+        for (Board.Row r : rows) {
+            hubs.computeIfAbsent(r.key().hub(), h -> new java.util.ArrayList<>()).add(r);
+        }
+        return new Board(now, hubs, List.of(), List.of(), List.of());
+    }
+
+    @Test
+    void theBannerSaysInWordsWhetherEveryHubWorksOrWhichFailsAndSinceWhen() {
+        Instant now = Instant.parse("2026-11-22T10:00:00Z");
+        assertEquals("<p class=\"banner passing\" data-state=\"passing\"><strong>All hubs are working.</strong></p>",
+                StatusPage.banner(board(now, row("a", Board.State.PASSING, null), row("b", Board.State.PASSING, null))));
+        assertTrue(StatusPage.banner(board(now, row("a", Board.State.PASSING, null), row("b", Board.State.FAILING, now.minusSeconds(7200))))
+                .contains("<strong>b has been failing since 2026-11-22 08:00 UTC (for 2 hours).</strong>"));
+        String two = StatusPage.banner(board(now, row("a", Board.State.PASSING, null), row("b", Board.State.FAILING, now.minusSeconds(600)),
+                row("c", Board.State.FAILING, now.minus(Duration.ofDays(3)))));
+        assertTrue(two.contains("<strong>2 hubs are failing: c since 2026-11-19 10:00 UTC (for 3 days); b since 2026-11-22 09:50 UTC"
+                + " (for 10 minutes).</strong>"), "the one failing longest first: " + two);
+        assertTrue(two.contains("banner failing"));
+        assertTrue(StatusPage.banner(board(now, row("a", Board.State.PASSING, null), row("b", Board.State.DEGRADED, null)))
+                .contains("All hubs are working. Slower than usual: b."));
+        assertTrue(StatusPage.banner(board(now, row("a", Board.State.UNKNOWN, null))).contains("No hub has been checked yet."));
+        assertTrue(StatusPage.banner(board(now, row("a<b", Board.State.FAILING, null))).contains("a&lt;b is failing."), "escaped");
+    }
 }

@@ -237,4 +237,66 @@ class StatusPageIT {
             hub.clearControl("fail-" + broken);
         }
     }
+
+    /** How many times the page in this tab asked for its live part so far, and when (its own clock, ms). */
+    @SuppressWarnings("unchecked")
+    private static List<Number> fragmentFetches(Browser b) {
+        return (List<Number>) b.js("return performance.getEntriesByType('resource')"
+                + ".filter(function (e) { return e.name.indexOf('/status/fragment') >= 0; }).map(function (e) { return e.startTime; });");
+    }
+
+    @Test
+    void theBannerSaysFirstWhichHubFailsSinceWhenAndAHiddenTabAsksNothing() throws Exception {
+        String healthy = RealHub.user("ok");
+        String broken = RealHub.user("ok");
+        hub.control("fail-" + broken, "1");
+        try (Service s = start(healthy, broken, ""); Browser b = new Browser()) {
+            awaitRuns(s, "healthy", "&status=passed", 1);
+            awaitRuns(s, "broken", "&status=failed", 1);
+            b.driver.get(s.url() + "/");
+            // the first thing under the title, in words
+            assertEquals("banner", b.js("return document.querySelector('header h1').nextElementSibling.id;"));
+            String banner = liveText(b.driver, By.id("banner"));
+            assertTrue(banner.matches("broken has been failing since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(for \\d+ minutes?\\)\\."),
+                    banner);
+            // uptimes alike: the healthy hub's 100.00% beside the broken one's 0.00%
+            assertEquals("100.00%", section(b, "healthy").findElement(By.cssSelector("td.num")).getText());
+            assertEquals("0.00%", section(b, "broken").findElement(By.cssSelector("td.num")).getText());
+
+            // another tab in front: this one is hidden, and asks nothing until it is seen again
+            Await.until("the page's first poll", 20, () -> !fragmentFetches(b).isEmpty());
+            b.js("window.seen = []; document.addEventListener('visibilitychange', function () {"
+                    + " window.seen.push([document.visibilityState, performance.now()]); });");
+            String page = b.driver.getWindowHandle();
+            b.driver.switchTo().newWindow(org.openqa.selenium.WindowType.TAB);
+            b.driver.get("about:blank");
+            Thread.sleep(13_000); // more than two poll intervals
+            b.driver.close();
+            b.driver.switchTo().window(page);
+            Await.until("the page seen again", 10, () -> ((List<?>) b.js("return window.seen;")).size() >= 2);
+            @SuppressWarnings("unchecked")
+            List<List<Object>> seen = (List<List<Object>>) b.js("return window.seen;");
+            assertEquals("hidden", seen.get(0).get(0), "the browser hid the tab: " + seen);
+            assertEquals("visible", seen.get(1).get(0), seen::toString);
+            double hidden = ((Number) seen.get(0).get(1)).doubleValue();
+            double shown = ((Number) seen.get(1).get(1)).doubleValue();
+            assertTrue(shown - hidden > 10_000, "hidden for " + (shown - hidden) + " ms");
+            assertEquals(List.of(), fragmentFetches(b).stream().map(Number::doubleValue).filter(t -> t > hidden && t < shown - 500).toList(),
+                    () -> "no poll while hidden (" + seen + ", polls at " + fragmentFetches(b) + ")");
+            Await.until("a poll as soon as the tab is seen again", 3,
+                    () -> fragmentFetches(b).stream().map(Number::doubleValue).anyMatch(t -> t >= shown - 500 && t < shown + 1_500)); // the page's own listener runs just before ours
+
+            // fixed: the banner says so without a reload
+            b.js("window.hubprobeNoReload = 7;");
+            hub.clearControl("fail-" + broken);
+            awaitRuns(s, "broken", "&status=passed", 1);
+            Await.until("the banner saying every hub works", 15, live(() -> liveText(b.driver, By.id("banner")).equals("All hubs are working.")));
+            assertEquals("passing", b.driver.findElement(By.cssSelector("#banner p.banner")).getAttribute("data-state"));
+            assertEquals(7L, b.js("return window.hubprobeNoReload;"), "the page was not reloaded");
+            b.screenshot("status-page-banner");
+            assertNoErrors(b, "/ with its banner");
+        } finally {
+            hub.clearControl("fail-" + broken);
+        }
+    }
 }

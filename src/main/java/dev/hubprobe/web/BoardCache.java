@@ -1,0 +1,193 @@
+package dev.hubprobe.web;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The status page's board, computed once per refresh for all its viewers rather than once per viewer:
+ * a thousand open tabs polling every few seconds cost the history what one does. A board is reused
+ * while it is younger than {@code maxAge}, or than {@code minAge} once a run landed since (so a
+ * recovery shows within a poll or two, and a busy service still computes at most one board per
+ * {@code minAge}). The next board is computed aside while every viewer gets the one before it, at
+ * once; only the very first board (or the first after a reload) is waited for.
+ *
+ * <p>Every page answer that reads the history ({@link #limited}) also takes one of a few permits:
+ * however many clients ask at once, pages use at most that many of the pool's connections, and the
+ * runs' writes always get one. A viewer that waits too long for a permit is told to come back.
+ */
+final class BoardCache {
+    /** How long a viewer waits for a permit before the answer is 503 with Retry-After. */
+    static final Duration PERMIT_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * What is served: the board, its rendered parts, and the page and fragment as the bytes sent (the
+     * same for every viewer of the view, so no answer encodes, serialises or compresses a large page again).
+     */
+    record View(Board board, String version, String banner, String live, String page, Body pageBody, Body fragmentBody) {
+        View(Board board, String version, String banner, String live, String page) {
+            this(board, version, banner, live, page, Body.of(page), Body.of(""));
+        }
+    }
+
+    /** An answer's bytes, plain and gzipped (what browsers ask for: a 1,000-hub page shrinks about twentyfold). */
+    record Body(byte[] plain, byte[] gzip) {
+        static Body of(String text) {
+            byte[] plain = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(plain.length / 8 + 64);
+            try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+                z.write(plain);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return new Body(plain, out.toByteArray());
+        }
+    }
+
+    /** Too many page answers at once: the caller answers 503. */
+    static final class Busy extends RuntimeException {
+        Busy() {
+            super("the status page is busy; try again in a few seconds", null, false, false);
+        }
+    }
+
+    private final Duration maxAge;
+    private final Duration minAge;
+    private final LongSupplier runsRecorded;
+    private final LongSupplier nanos;
+    private final Semaphore permits;
+    private final Slot[] slots = {new Slot(), new Slot()};
+    /** Where boards are computed while viewers get the last one: a thread only while there is work (none left behind). */
+    private final java.util.concurrent.ThreadPoolExecutor refreshes = new java.util.concurrent.ThreadPoolExecutor(0, 2, 30,
+            TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "hubprobe-board");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** One view's latest board (operator or public), and the computation of the next one when one is under way. */
+    private static final class Slot {
+        Object config;
+        View view;
+        long at;
+        long runs;
+        CompletableFuture<View> pending;
+    }
+
+    /**
+     * @param runsRecorded how many runs this process has recorded so far (a board older than {@code minAge}
+     *                     is computed again once it moved)
+     * @param permits      how many page answers may read the history at once
+     */
+    BoardCache(Duration maxAge, Duration minAge, LongSupplier runsRecorded, int permits, LongSupplier nanos) {
+        this.maxAge = maxAge;
+        this.minAge = minAge;
+        this.runsRecorded = runsRecorded;
+        this.permits = new Semaphore(permits, true);
+        this.nanos = nanos;
+    }
+
+    /**
+     * The current view of the operator or the public board under {@code config} (a reload starts
+     * afresh: a hub no longer public must not stay on the page).
+     */
+    View get(boolean operator, Object config, Supplier<View> compute) {
+        Slot slot = slots[operator ? 1 : 0];
+        CompletableFuture<View> mine = null;
+        CompletableFuture<View> theirs;
+        View previous = null;
+        long runs = runsRecorded.getAsLong();
+        synchronized (slot) {
+            long now = nanos.getAsLong();
+            boolean same = slot.view != null && slot.config == config;
+            if (same) {
+                long age = now - slot.at;
+                if (age < maxAge.toNanos() && (slot.runs == runs || age < minAge.toNanos())) {
+                    return slot.view;
+                }
+                previous = slot.view;
+            }
+            if (slot.pending == null) {
+                slot.pending = mine = new CompletableFuture<>();
+            }
+            theirs = slot.pending;
+        }
+        if (mine != null && previous != null) {
+            // a viewer never waits for a board when there is one: the next is computed aside, and served once ready
+            CompletableFuture<View> next = mine;
+            try {
+                refreshes.execute(() -> {
+                    try {
+                        compute(slot, config, runs, compute, next);
+                    } catch (RuntimeException | Error e) {
+                        // the failure is the next viewer's to see, if it lasts: this one keeps the last board
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                synchronized (slot) {
+                    slot.pending = null;
+                }
+            }
+            return previous;
+        }
+        if (mine != null) {
+            return compute(slot, config, runs, compute, mine);
+        }
+        if (previous != null) {
+            return previous; // another viewer is computing the next board: this one gets the last, at once
+        }
+        try {
+            return theirs.get(PERMIT_WAIT.toMillis() * 3, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new Busy();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Busy();
+        }
+    }
+
+    private View compute(Slot slot, Object config, long runs, Supplier<View> compute, CompletableFuture<View> mine) {
+        try {
+            View v = limited(compute);
+            synchronized (slot) {
+                slot.config = config;
+                slot.view = v;
+                slot.at = nanos.getAsLong();
+                slot.runs = runs; // counted before reading: a run that lands meanwhile makes this board old
+                slot.pending = null;
+            }
+            mine.complete(v);
+            return v;
+        } catch (RuntimeException | Error e) {
+            synchronized (slot) {
+                slot.pending = null;
+            }
+            mine.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    /** Runs a page answer that reads the history under one of the permits. */
+    <T> T limited(Supplier<T> answer) {
+        try {
+            if (!permits.tryAcquire(PERMIT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new Busy();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Busy();
+        }
+        try {
+            return answer.get();
+        } finally {
+            permits.release();
+        }
+    }
+}
