@@ -392,13 +392,20 @@ public final class HubClient implements AutoCloseable {
             Request request = new Request.Builder().url(url).header("Accept", "text/html").build();
             try (Response response = rest.send(request)) {
                 if (!response.isRedirect()) {
+                    // at every step: a hub restarting or a helm upgrade answers 502/503/504 (a server not up, 424)
+                    // mid-hop, which is the server or hub being unreachable, not the OAuth setup being broken
+                    if (response.code() >= 500 || response.code() == 424) {
+                        throw new HttpStatusException("GET", url.encodedPath(), response.code(), JupyterHttp.errorMessage(response));
+                    }
                     if (!step.equals("server")) {
                         // both always redirect: an answer of their own (an error, a consent page) ends the hop
                         throw new OAuthFailedException(step, "GET " + url.encodedPath() + " answered " + response.code()
-                                + " instead of a redirect" + messageOf(response));
-                    }
-                    if (response.code() >= 500 || response.code() == 424) {
-                        throw new HttpStatusException("GET", url.encodedPath(), response.code(), JupyterHttp.errorMessage(response));
+                                + " instead of a redirect" + messageOf(response)
+                                + (step.equals("callback") && response.code() == 400
+                                        // the server checks the state against its own cookie, set before authorize
+                                        ? " (the OAuth state cookie may not have come back to the server: a proxy"
+                                                + " dropping Cookie, or a cookie path or domain that does not match)"
+                                        : ""));
                     }
                     // 200 page, 404 for a server without a front end, 403 for files/ itself (a directory is no
                     // file): the cookies are set either way; a cookie that did not take shows as a loop to authorize
