@@ -385,6 +385,12 @@ public final class HubClient implements AutoCloseable {
      * @throws OAuthFailedException when a step of the hop breaks (authorize, callback, cookie)
      */
     public void authorizeServer(HttpUrl serverUrl) {
+        if (!sameOrigin(hubUrl, serverUrl)) {
+            // the hop carries the hub's cookies and follows redirects on the hub's origin only: a server
+            // elsewhere (a subdomain hub, a url the hub reports wrongly) is refused before any request
+            throw new OAuthFailedException("authorize", "the server's URL (origin " + originOf(serverUrl)
+                    + ") is off the hub's origin (" + originOf(hubUrl) + "); the hop is not started");
+        }
         HttpUrl url = serverUrl.resolve("files/");
         boolean calledBack = false;
         for (int hop = 0; hop < MAX_REDIRECTS; hop++) {
@@ -452,6 +458,10 @@ public final class HubClient implements AutoCloseable {
     private Optional<Cookie> serverCookie(HttpUrl serverUrl) {
         return cookies.loadForRequest(serverUrl).stream()
                 .filter(c -> c.name().startsWith("jupyterhub-user-") || c.name().startsWith("__Host-jupyterhub-user-")).findFirst();
+    }
+
+    private static String originOf(HttpUrl url) {
+        return url.scheme() + "://" + url.host() + ":" + url.port();
     }
 
     private static String messageOf(Response response) {

@@ -110,4 +110,16 @@ class OAuthHopTest {
         assertEquals("callback", e.step());
         assertTrue(e.getMessage().contains("the OAuth state cookie may not have come back"), e.getMessage());
     }
+
+    @Test
+    void aHopStartingOffTheHubsOriginIsRefusedBeforeAnyRequest() {
+        // the hop carries the hub's session cookies and token: it must not be sent to another origin
+        // the same server by another name: another origin to a browser, so to the hub's cookies too
+        HttpUrl elsewhere = HttpUrl.get("http://127.0.0.1:" + peer.port() + "/user/ann/");
+        assertTrue(peer.baseUrl().startsWith("http://localhost:"), peer.baseUrl());
+        OAuthFailedException e = assertThrows(OAuthFailedException.class, () -> hub.authorizeServer(elsewhere));
+        assertEquals("authorize", e.step());
+        assertTrue(e.getMessage().contains("off the hub's origin"), e.getMessage());
+        assertEquals(0, peer.getAllServeEvents().size(), "nothing was requested");
+    }
 }
