@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
@@ -373,6 +374,9 @@ public final class HubClient implements AutoCloseable {
         }
     }
 
+    /** What a proxy in front of a restarting hub or server answers; 424: the hub's "server not running". */
+    private static final Set<Integer> GATEWAY_ERRORS = Set.of(502, 503, 504, 424);
+
     /**
      * Reaches a user's server the way a browser does after a form login: the server sends us to the
      * hub's OAuth authorize endpoint, the hub back to the server's {@code oauth_callback}, which sets
@@ -399,8 +403,9 @@ public final class HubClient implements AutoCloseable {
             try (Response response = rest.send(request)) {
                 if (!response.isRedirect()) {
                     // at every step: a hub restarting or a helm upgrade answers 502/503/504 (a server not up, 424)
-                    // mid-hop, which is the server or hub being unreachable, not the OAuth setup being broken
-                    if (response.code() >= 500 || response.code() == 424) {
+                    // mid-hop, which is the server or hub being unreachable, not the OAuth setup being broken. A 500
+                    // from authorize or callback is their own handler failing: that is the hop breaking.
+                    if (GATEWAY_ERRORS.contains(response.code()) || (step.equals("server") && response.code() >= 500)) {
                         throw new HttpStatusException("GET", url.encodedPath(), response.code(), JupyterHttp.errorMessage(response));
                     }
                     if (!step.equals("server")) {

@@ -102,6 +102,17 @@ class OAuthHopTest {
     }
 
     @Test
+    void a500FromTheCallbackItselfStaysAnOAuthFailure() {
+        // the server's own callback handler failing (the real hub's oauthcallback user) is the hop breaking
+        peer.stubFor(get(urlPathEqualTo(AUTHORIZE)).willReturn(aResponse().withStatus(302)
+                .withHeader("Location", CALLBACK + "?code=c1&state=s1")));
+        peer.stubFor(get(urlPathEqualTo(CALLBACK)).willReturn(aResponse().withStatus(500)));
+        OAuthFailedException e = hop();
+        assertEquals("callback", e.step());
+        assertTrue(e.getMessage().contains("oauth_callback answered 500"), e.getMessage());
+    }
+
+    @Test
     void a400AtTheCallbackSaysTheStateCookieMayNotHaveComeBack() {
         peer.stubFor(get(urlPathEqualTo(AUTHORIZE)).willReturn(aResponse().withStatus(302)
                 .withHeader("Location", CALLBACK + "?code=c1&state=s1")));
