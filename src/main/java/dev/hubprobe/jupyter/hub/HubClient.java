@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
@@ -441,6 +442,9 @@ public final class HubClient implements AutoCloseable {
         return server.isEmpty() || (!server.get().path("ready").asBoolean(false) && server.get().path("pending").isNull());
     }
 
+    /** What a proxy in front of a restarting hub or server answers; 424: the hub's "server not running". */
+    private static final Set<Integer> GATEWAY_ERRORS = Set.of(502, 503, 504, 424);
+
     /**
      * Reaches a user's server the way a browser does after a form login: the server sends us to the
      * hub's OAuth authorize endpoint, the hub back to the server's {@code oauth_callback}, which sets
@@ -453,6 +457,12 @@ public final class HubClient implements AutoCloseable {
      * @throws OAuthFailedException when a step of the hop breaks (authorize, callback, cookie)
      */
     public void authorizeServer(HttpUrl serverUrl) {
+        if (!sameOrigin(hubUrl, serverUrl)) {
+            // the hop carries the hub's cookies and follows redirects on the hub's origin only: a server
+            // elsewhere (a subdomain hub, a url the hub reports wrongly) is refused before any request
+            throw new OAuthFailedException("authorize", "the server's URL (origin " + originOf(serverUrl)
+                    + ") is off the hub's origin (" + originOf(hubUrl) + "); the hop is not started");
+        }
         HttpUrl url = serverUrl.resolve("files/");
         boolean calledBack = false;
         for (int hop = 0; hop < MAX_REDIRECTS; hop++) {
@@ -460,13 +470,21 @@ public final class HubClient implements AutoCloseable {
             Request request = new Request.Builder().url(url).header("Accept", "text/html").build();
             try (Response response = rest.send(request)) {
                 if (!response.isRedirect()) {
+                    // at every step: a hub restarting or a helm upgrade answers 502/503/504 (a server not up, 424)
+                    // mid-hop, which is the server or hub being unreachable, not the OAuth setup being broken. A 500
+                    // from authorize or callback is their own handler failing: that is the hop breaking.
+                    if (GATEWAY_ERRORS.contains(response.code()) || (step.equals("server") && response.code() >= 500)) {
+                        throw new HttpStatusException("GET", url.encodedPath(), response.code(), JupyterHttp.errorMessage(response));
+                    }
                     if (!step.equals("server")) {
                         // both always redirect: an answer of their own (an error, a consent page) ends the hop
                         throw new OAuthFailedException(step, "GET " + url.encodedPath() + " answered " + response.code()
-                                + " instead of a redirect" + messageOf(response));
-                    }
-                    if (response.code() >= 500 || response.code() == 424) {
-                        throw new HttpStatusException("GET", url.encodedPath(), response.code(), JupyterHttp.errorMessage(response));
+                                + " instead of a redirect" + messageOf(response)
+                                + (step.equals("callback") && response.code() == 400
+                                        // the server checks the state against its own cookie, set before authorize
+                                        ? " (the OAuth state cookie may not have come back to the server: a proxy"
+                                                + " dropping Cookie, or a cookie path or domain that does not match)"
+                                        : ""));
                     }
                     // 200 page, 404 for a server without a front end, 403 for files/ itself (a directory is no
                     // file): the cookies are set either way; a cookie that did not take shows as a loop to authorize
@@ -513,6 +531,10 @@ public final class HubClient implements AutoCloseable {
     private Optional<Cookie> serverCookie(HttpUrl serverUrl) {
         return cookies.loadForRequest(serverUrl).stream()
                 .filter(c -> c.name().startsWith("jupyterhub-user-") || c.name().startsWith("__Host-jupyterhub-user-")).findFirst();
+    }
+
+    private static String originOf(HttpUrl url) {
+        return url.scheme() + "://" + url.host() + ":" + url.port();
     }
 
     private static String messageOf(Response response) {

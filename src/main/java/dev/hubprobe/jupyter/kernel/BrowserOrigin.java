@@ -9,8 +9,9 @@ import okhttp3.Response;
  * Sends {@code Origin} on the kernel websocket's upgrade, as every browser does. Jupyter Server (and
  * many proxies) skip their cross-origin checks for a request without it, "a non-browser client": a
  * probe that leaves it out passes where every student's browser is refused (an ingress that rewrites
- * {@code Host}, or blocks browsers' upgrades). The value is the hub's public origin, the page a
- * browser would have opened the notebook from.
+ * {@code Host}, or blocks browsers' upgrades). The value is the user's server URL's origin, the page a
+ * browser would have opened the notebook from (right for a hub whose servers live on subdomains too).
+ * That URL comes from the configured hub URL: an internal one makes Origin equal Host, which proves nothing.
  */
 final class BrowserOrigin implements Interceptor {
     private final String origin;

@@ -3,11 +3,13 @@ package dev.hubprobe.jupyter.kernel;
 import dev.hubprobe.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hubprobe.jupyter.Deadline;
+import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.HttpStatusException;
 import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.jupyter.ProtocolException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.LongSupplier;
 import okhttp3.HttpUrl;
@@ -23,6 +25,8 @@ public final class KernelClient {
     private final OkHttpClient http;
     private final OkHttpClient websocket;
     private final JupyterHttp rest;
+    /** Client errors that are a timeout or a rate limit (nginx's 499: the client gave up), not a refused upgrade. */
+    private static final Set<Integer> NOT_REFUSALS = Set.of(408, 429, 499);
     private final HttpUrl serverUrl;
     private final BrowserOrigin origin;
     private final LongSupplier nanoTime;
@@ -32,7 +36,7 @@ public final class KernelClient {
         this.http = http;
         // Jupyter Server may hold the upgrade until the kernel answers kernel_info (up to 60 s): the
         // channel's own deadline, not the read timeout, decides how long that may take.
-        // The server's URL is under the hub's public one (user/NAME/), so its origin is the hub's.
+        // The server's URL's origin: where a browser would have loaded the notebook page from.
         this.origin = new BrowserOrigin(serverUrl);
         this.websocket = http.newBuilder().readTimeout(Duration.ofSeconds(90)).callTimeout(Duration.ZERO)
                 .addInterceptor(origin).build();
@@ -122,26 +126,46 @@ public final class KernelClient {
     /**
      * What a refused upgrade means. A 4xx for the channels URL itself, after the same session's REST calls
      * just worked, is the websocket being refused (Jupyter Server's own origin check answers 403, so does an
-     * ingress), except a 404 while the kernel's model is gone too: that kernel died. Anything else (a
-     * 5xx, or a failed liveness poll of the kernel's model meanwhile) stays as it was.
+     * ingress), except: 408, 429 and 499 (a timeout or a rate limit, which say nothing about websockets, so
+     * they keep their usual mapping), and a 404 while the kernel's model is gone or dead (that kernel died).
+     * A 5xx stays as it was.
      */
     private RuntimeException upgradeRefused(HttpStatusException e, HttpUrl url, String kernelId) {
-        if (!url.encodedPath().equals(e.path()) || e.status() < 400 || e.status() >= 500) {
+        if (!url.encodedPath().equals(e.path()) || e.status() < 400 || e.status() >= 500 || NOT_REFUSALS.contains(e.status())) {
             return e;
         }
         if (e.status() == 404) {
             try {
-                if (get(kernelId, KernelChannel.POLL_CAP_NANOS).isEmpty()) {
+                Optional<KernelModel> model = get(kernelId, KernelChannel.POLL_CAP_NANOS);
+                if (model.isEmpty() || model.get().dead()) {
                     return e;
                 }
+            } catch (DeadlineException | HttpStatusException known) {
+                // the phase ran out (kernel_timeout), or the model itself was refused (a 403 is auth_error):
+                // either says more than the 404, and neither is evidence of a dead kernel
+                return known;
             } catch (RuntimeException unknown) {
                 return e; // cannot tell: leave the 404 as it was (kernel_died)
             }
         }
         return new WebsocketRejectedException("the kernel websocket's upgrade was refused with " + e.status()
                 + " (" + e.getMessage() + ") although the REST calls to the server worked; it carried Origin: "
-                + origin.value() + ", as a browser's does. Clients without Origin (scripts, older probes) may still"
-                + " get through while browsers are refused: look at the ingress or proxy in front of the server"
-                + " (websocket upgrades, Host and Origin headers) and the server's allow_origin", e.status(), e);
+                + origin.value() + ", as a browser's does. " + hint(e.status()), e.status(), e);
+    }
+
+    /** Where to look, by status: only an origin check tells browsers apart from other clients. */
+    private static String hint(int status) {
+        return switch (status) {
+            case 400 -> "A 400 on an upgrade is usually a proxy that strips Upgrade or Connection: it refuses every"
+                    + " client, not only browsers. Look at the ingress or proxy in front of the server (websocket"
+                    + " upgrades must be passed through)";
+            case 401, 403 -> "Clients without Origin (scripts, older probes) may still get through while browsers are"
+                    + " refused: look at the ingress or proxy in front of the server (websocket upgrades, Host and"
+                    + " Origin headers) and the server's allow_origin";
+            case 404 -> "The kernel is alive, so the websocket path is not routed: look at the ingress or proxy in"
+                    + " front of the server (its routes for websocket upgrades)";
+            default -> "Look at the ingress or proxy in front of the server (websocket upgrades, Host and Origin"
+                    + " headers) and the server's allow_origin";
+        };
     }
 }

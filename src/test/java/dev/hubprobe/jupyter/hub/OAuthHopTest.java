@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.hubprobe.jupyter.Deadline;
+import dev.hubprobe.jupyter.HttpStatusException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AfterEach;
@@ -82,5 +83,54 @@ class OAuthHopTest {
         OAuthFailedException e = hop();
         assertEquals("cookie", e.step());
         assertTrue(e.getMessage().contains("no jupyterhub-user-* cookie"), e.getMessage());
+    }
+
+    @Test
+    void aGatewayErrorAtAuthorizeOrCallbackIsTheGatewayErrorNotAnOAuthFailure() {
+        // a hub restart or a helm upgrade answers 502/503/504 (or 424) mid-hop: server_unreachable, as on main
+        peer.stubFor(get(urlPathEqualTo(AUTHORIZE)).willReturn(aResponse().withStatus(503)));
+        HttpUrl server = HttpUrl.get(peer.baseUrl() + "/user/ann/");
+        HttpStatusException e = assertThrows(HttpStatusException.class, () -> hub.authorizeServer(server));
+        assertEquals(503, e.status());
+        peer.stubFor(get(urlPathEqualTo(AUTHORIZE)).willReturn(aResponse().withStatus(302)
+                .withHeader("Location", CALLBACK + "?code=c1&state=s1")));
+        for (int status : new int[] {502, 504, 424}) {
+            peer.stubFor(get(urlPathEqualTo(CALLBACK)).willReturn(aResponse().withStatus(status)));
+            e = assertThrows(HttpStatusException.class, () -> hub.authorizeServer(server));
+            assertEquals(status, e.status());
+        }
+    }
+
+    @Test
+    void a500FromTheCallbackItselfStaysAnOAuthFailure() {
+        // the server's own callback handler failing (the real hub's oauthcallback user) is the hop breaking
+        peer.stubFor(get(urlPathEqualTo(AUTHORIZE)).willReturn(aResponse().withStatus(302)
+                .withHeader("Location", CALLBACK + "?code=c1&state=s1")));
+        peer.stubFor(get(urlPathEqualTo(CALLBACK)).willReturn(aResponse().withStatus(500)));
+        OAuthFailedException e = hop();
+        assertEquals("callback", e.step());
+        assertTrue(e.getMessage().contains("oauth_callback answered 500"), e.getMessage());
+    }
+
+    @Test
+    void a400AtTheCallbackSaysTheStateCookieMayNotHaveComeBack() {
+        peer.stubFor(get(urlPathEqualTo(AUTHORIZE)).willReturn(aResponse().withStatus(302)
+                .withHeader("Location", CALLBACK + "?code=c1&state=s1")));
+        peer.stubFor(get(urlPathEqualTo(CALLBACK)).willReturn(aResponse().withStatus(400)));
+        OAuthFailedException e = hop();
+        assertEquals("callback", e.step());
+        assertTrue(e.getMessage().contains("the OAuth state cookie may not have come back"), e.getMessage());
+    }
+
+    @Test
+    void aHopStartingOffTheHubsOriginIsRefusedBeforeAnyRequest() {
+        // the hop carries the hub's session cookies and token: it must not be sent to another origin
+        // the same server by another name: another origin to a browser, so to the hub's cookies too
+        HttpUrl elsewhere = HttpUrl.get("http://127.0.0.1:" + peer.port() + "/user/ann/");
+        assertTrue(peer.baseUrl().startsWith("http://localhost:"), peer.baseUrl());
+        OAuthFailedException e = assertThrows(OAuthFailedException.class, () -> hub.authorizeServer(elsewhere));
+        assertEquals("authorize", e.step());
+        assertTrue(e.getMessage().contains("off the hub's origin"), e.getMessage());
+        assertEquals(0, peer.getAllServeEvents().size(), "nothing was requested");
     }
 }

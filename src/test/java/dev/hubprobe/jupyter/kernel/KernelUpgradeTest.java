@@ -9,11 +9,13 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.hubprobe.jupyter.Deadline;
+import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.HttpStatusException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -99,5 +101,52 @@ class KernelUpgradeTest {
         assertEquals("https://hub.example.org", BrowserOrigin.of(HttpUrl.get("https://hub.example.org/user/ann/")));
         assertEquals("http://hub.example.org:8000", BrowserOrigin.of(HttpUrl.get("http://hub.example.org:8000/prefix/user/ann/")));
         assertEquals("http://[::1]:8080", BrowserOrigin.of(HttpUrl.get("http://[::1]:8080/user/ann/")));
+    }
+
+    @Test
+    void rateLimitsAndTimeoutsOnTheUpgradeAreNotRejections() {
+        for (int status : new int[] {408, 429, 499}) {
+            channels(status);
+            HttpStatusException e = assertThrows(HttpStatusException.class, () -> client().connect("k1", deadline.at()));
+            assertEquals(status, e.status());
+            assertEquals(HttpStatusException.class, e.getClass(), status + " is no refusal of the websocket");
+        }
+    }
+
+    @Test
+    void a400HintSaysEveryClientIsRefusedNotOnlyBrowsers() {
+        channels(400);
+        WebsocketRejectedException e = assertThrows(WebsocketRejectedException.class, () -> client().connect("k1", deadline.at()));
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().contains("every client"), e.getMessage());
+        assertTrue(e.getMessage().contains("Upgrade"), e.getMessage());
+        assertFalse(e.getMessage().contains("Clients without Origin"), e.getMessage());
+    }
+
+    @Test
+    void a404WhileTheKernelIsDeadIsAKernelDeath() {
+        channels(404);
+        peer.stubFor(get(urlEqualTo("/user/ann/api/kernels/k1")).willReturn(okJson("{\"id\": \"k1\", \"execution_state\": \"dead\"}")));
+        HttpStatusException e = assertThrows(HttpStatusException.class, () -> client().connect("k1", deadline.at()));
+        assertEquals(404, e.status());
+        assertEquals(HttpStatusException.class, e.getClass(), "a dead kernel stays kernel_died");
+    }
+
+    @Test
+    void aDeadlineDuringThe404TriageIsTheDeadline() {
+        channels(404);
+        // the model answers only after the phase's time is spent: kernel_timeout, not a guess at death
+        peer.stubFor(get(urlEqualTo("/user/ann/api/kernels/k1")).willReturn(okJson("{\"id\": \"k1\", \"execution_state\": \"idle\"}")
+                .withFixedDelay(4000)));
+        deadline.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+        assertThrows(DeadlineException.class, () -> client().connect("k1", deadline.at()));
+    }
+
+    @Test
+    void a403OnTheModelDuringThe404TriageIsNoKernelDeath() {
+        channels(404);
+        peer.stubFor(get(urlEqualTo("/user/ann/api/kernels/k1")).willReturn(aResponse().withStatus(403)));
+        HttpStatusException e = assertThrows(HttpStatusException.class, () -> client().connect("k1", deadline.at()));
+        assertEquals(403, e.status(), "the model's 403 (auth_error), not the upgrade's 404 (kernel_died)");
     }
 }
