@@ -42,6 +42,7 @@ public final class Dispatcher implements AutoCloseable {
     static final Duration LEASE = Duration.ofSeconds(30);
     /** How often an idle lane looks for work other replicas left (a local dispatch wakes it at once). */
     private static final long IDLE_POLL_MS = 2000;
+    /** A lane this backed up gets no new reminders (FIRING and RESOLVED are always queued). */
     private static final int MAX_PENDING = 1000;
     private final Outbox outbox;
     private final Retry retry;
@@ -285,10 +286,18 @@ public final class Dispatcher implements AutoCloseable {
                 continue;
             }
             try {
-                if (outbox.pending(lane.id) >= MAX_PENDING) {
-                    lane.failed.increment();
-                    LOG.error("notifier {} is backed up; dropped {} of {}", lane.notifier.name(), event.type(), event.alert().key());
-                    continue;
+                // a FIRING or RESOLVED is always queued: dropping one loses a page or leaves an incident open.
+                // Only reminders are held back: one waiting row of the alert tells the receiver as much, and
+                // a lane backed up past the cap (a receiver down for hours) gets no new ones
+                if (event.type() == AlertEvent.Type.REMINDER) {
+                    if (outbox.waiting(lane.id, event.alert().key())) {
+                        continue;
+                    }
+                    if (outbox.pending(lane.id) >= MAX_PENDING) {
+                        LOG.warn("notifier {} is backed up ({} waiting); no reminder of {} queued", lane.notifier.name(), MAX_PENDING,
+                                event.alert().key());
+                        continue;
+                    }
                 }
                 outbox.add(lane.id, event);
                 lane.wake.release();

@@ -90,6 +90,41 @@ public final class Outbox {
     }
 
     /**
+     * Whether an event of the alert {@code alertKey} waits in the lane (claimed or waiting for its next
+     * attempt): a reminder is then not queued again, since the receiver hears of the alert when that row
+     * is delivered, and an outage cannot fill the lane with one row per reminder.
+     */
+    public boolean waiting(String lane, String alertKey) {
+        String quoted;
+        try {
+            quoted = Json.MAPPER.writeValueAsString(alertKey);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        // the LIKE only narrows the rows read; each is decoded, so a label that happens to hold the text does not count
+        String like = "%" + ("\"key\":" + quoted).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        try (Connection c = db.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT event FROM notifications WHERE lane = ? AND event LIKE ? ESCAPE '\\'")) {
+            ps.setString(1, lane);
+            ps.setString(2, like);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    try {
+                        if (decode(rs.getString(1)).alert().key().equals(alertKey)) {
+                            return true;
+                        }
+                    } catch (IllegalStateException unreadable) {
+                        // not this alert's as far as anyone can tell; the lane drops it when it comes to it
+                    }
+                }
+                return false;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the notifications of " + lane + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Claims the lane's oldest event for {@code lease}, unless another claim on it still holds or it
      * waits for its next attempt: then nothing is claimed, since a later event must not overtake it
      * (a resolve its firing). The claim is a conditional update, so of two replicas trying at once

@@ -307,6 +307,51 @@ class OutboxTest {
         assertEquals(1.0, registry.get("hubprobe.notifications").tags("notifier", "webhook", "result", "failure").counter().count());
     }
 
+    /**
+     * A receiver down for hours while alerts fire: reminders of one alert coalesce into the one row it
+     * already has waiting, the backlog cap holds back only reminders, and a FIRING or RESOLVED is
+     * queued however long the backlog is (before, the 1000th row dropped the next page).
+     */
+    @Test
+    void aFullBacklogNeverDropsAFiringOrAResolveAndRemindersOfOneAlertCoalesce() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Notifier down = new Notifier() {
+            @Override
+            public String name() {
+                return "alertmanager";
+            }
+
+            @Override
+            public void deliver(AlertEvent event) throws Exception {
+                throw new Notifier.RetryableException("503 Service Unavailable");
+            }
+
+            @Override
+            public boolean wantsResends() {
+                return true;
+            }
+        };
+        Outbox outbox = replica("a", Duration.ZERO);
+        // the first failure waits an hour: nothing drains during the test, as during a long outage
+        try (Dispatcher d = new Dispatcher(List.of(down), outbox, registry,
+                new Dispatcher.Retry(Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(24)))) {
+            d.dispatch(event(AlertEvent.Type.FIRING, "h0"));
+            for (int i = 0; i < 30; i++) {
+                d.dispatch(event(AlertEvent.Type.REMINDER, "h0"), true);
+            }
+            assertEquals(1, outbox.pending("0:alertmanager"), "a reminder of an alert with a row waiting is not queued again");
+            for (int i = 1; i < 1000; i++) {
+                d.dispatch(event(AlertEvent.Type.REMINDER, "h" + i), true);
+            }
+            assertEquals(1000, outbox.pending("0:alertmanager"));
+            d.dispatch(event(AlertEvent.Type.REMINDER, "h1000"), true);
+            assertEquals(1000, outbox.pending("0:alertmanager"), "past the cap a new reminder is held back");
+            d.dispatch(event(AlertEvent.Type.FIRING, "h2000"));
+            d.dispatch(event(AlertEvent.Type.RESOLVED, "h0"));
+            assertEquals(1002, outbox.pending("0:alertmanager"), "the page and the resolve are queued past the cap");
+        }
+    }
+
     @Test
     void theBackoffDoublesUpToItsCap() {
         Dispatcher.Retry r = Dispatcher.Retry.DEFAULTS;
