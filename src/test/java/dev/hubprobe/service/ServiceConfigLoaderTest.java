@@ -272,4 +272,24 @@ class ServiceConfigLoaderTest {
         assertEquals("alerting.failure.confirm", e.keyPath());
         assertTrue(e.getMessage().contains("sometimes"), e.getMessage());
     }
+
+    /**
+     * The confirming run's pause is alerting.failure.confirm_after (20 s by default, per hub like
+     * confirm): a hub restart or helm upgrade shorter than it no longer pages with fire_after: 2.
+     */
+    @Test
+    void theConfirmingRunsPauseIsConfirmAfterTwentySecondsByDefaultAndPerHub() throws Exception {
+        assertEquals(Duration.ofSeconds(20), ServiceConfigLoader.load(write(HUB)).policy("staging").confirmAfter());
+        assertEquals(Duration.ofMinutes(1),
+                ServiceConfigLoader.load(write("alerting: {failure: {confirm_after: 1m}}\n" + HUB)).policy("staging").confirmAfter());
+        LoadedConfig perHub = ServiceConfigLoader.load(write("alerting: {failure: {confirm_after: 1m}}\n" + HUB.replace(
+                "    user: hubprobe-bot\n", "    user: hubprobe-bot\n    alerting: {failure: {confirm_after: 45s}}\n")));
+        assertEquals(Duration.ofSeconds(45), perHub.policy("staging").confirmAfter());
+        ConfigException word = bad("alerting: {failure: {confirm_after: soon}}\n" + HUB);
+        assertEquals("alerting.failure.confirm_after", word.keyPath());
+        assertTrue(word.getMessage().contains("soon"), word.getMessage());
+        ConfigException zero = bad(HUB.replace("    user: hubprobe-bot\n", "    user: hubprobe-bot\n    alerting: {failure: {confirm_after: 0s}}\n"));
+        assertEquals("hubs[0].alerting.failure.confirm_after", zero.keyPath());
+        assertTrue(zero.getMessage().contains("0s"), zero.getMessage());
+    }
 }
