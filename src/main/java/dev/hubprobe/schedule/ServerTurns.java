@@ -55,7 +55,7 @@ final class ServerTurns {
     ServerTurns(DataSource shared, String instance) {
         this.shared = shared;
         this.instance = instance;
-        this.ownHost = hostPattern(instance);
+        this.ownHost = instance == null ? null : hostPattern(instance); // one process: no shared leases to judge
     }
 
     Turn take(String serverKey, Duration budget) throws InterruptedException {
