@@ -376,6 +376,11 @@ public final class ProbeScheduler implements AutoCloseable {
         String id = probe.key() + "#" + UUID.randomUUID();
         // registered for the pause and the confirming run too, so a stop ends both at once
         running.put(id, abort);
+        if (closing) {
+            // close() sets closing before it aborts the runs it finds: one that registered just after that
+            // was never aborted (a run of its own server takes no turn, so nothing else sees the stop)
+            abort.request();
+        }
         try {
             RunResult result = runOnce(probe, abort, false);
             if (confirmFailure && !result.passed() && !result.aborted() && configured(probe) && confirm.test(probe.hub())
