@@ -69,6 +69,10 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             return Main.USAGE;
         }
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.hubprobe")).setLevel(ch.qos.logback.classic.Level.INFO);
+        String longStop = dev.hubprobe.probe.StopBounds.overContainerStop(loaded.shutdownGrace(), "serve's stop");
+        if (longStop != null) {
+            LOG.warn("{}", longStop);
+        }
         HistoryStore history;
         try {
             history = HistoryStore.open(loaded.openDatabase());

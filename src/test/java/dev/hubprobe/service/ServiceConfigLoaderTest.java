@@ -213,6 +213,21 @@ class ServiceConfigLoaderTest {
         assertTrue(c.shutdownGrace().compareTo(Duration.ofMinutes(6)) > 0, c.shutdownGrace()::toString);
     }
 
+    /**
+     * A grace over the 300 s the README and the Dockerfile tell people to give docker stop / Kubernetes:
+     * the start warns, naming the stop timeout to raise and to what; the default timeouts fit.
+     */
+    @Test
+    void aStopLongerThanTheSuggestedContainerTimeoutIsWarnedAboutNamingWhatToRaise() throws Exception {
+        assertEquals(null, dev.hubprobe.probe.StopBounds.overContainerStop(ServiceConfigLoader.load(write(HUB)).shutdownGrace(), "serve's stop"),
+                "4 min 45 s with the default timeouts fits");
+        LoadedConfig c = ServiceConfigLoader.load(write("defaults: {timeouts: {cleanup: 3m}}\n" + HUB));
+        String w = dev.hubprobe.probe.StopBounds.overContainerStop(c.shutdownGrace(), "serve's stop");
+        long s = c.shutdownGrace().toSeconds();
+        assertTrue(w != null && w.contains("terminationGracePeriodSeconds: " + s) && w.contains("docker stop -t " + s), String.valueOf(w));
+        assertTrue(w.contains("timeouts.cleanup"), w);
+    }
+
     /** After the stop's cleanup budget the run's token is deleted, within a hub budget of its own: the grace covers both. */
     @Test
     void shutdownWaitsLongEnoughForTheTokenDeleteAfterTheCleanup() throws Exception {
