@@ -109,6 +109,12 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         // the pair's decisions one at a time: in this process, and (with replicas) across all of them
         synchronized (locks.computeIfAbsent(key, k -> new Object())) {
             try (AlertStore.Lock held = store.lock(key.toString())) {
+                // again under the lock: a reload's retainOnly may have resolved the pair's alert since the
+                // check above, and deciding now would fire it again for a pair no longer configured
+                Set<ProbeKey> current = configured;
+                if (current != null && !current.contains(key)) {
+                    return;
+                }
                 decide(key, r, policy, judged);
             }
         }
@@ -285,7 +291,8 @@ public final class AlertEngine implements RunSink, AutoCloseable {
                     Map<String, String> notes = new LinkedHashMap<>(current.annotations());
                     notes.put("resolved_because", tlsAlert && hubs.contains(a.hub()) ? "the endpoint is no longer listed in tls_endpoints"
                             : "the probe is no longer configured");
-                    Alert resolved = current.update(notes).resolve(now);
+                    // counts from zero: a pair configured again later fires after fire_after new failures, not one
+                    Alert resolved = current.update(notes).resolve(now).withCounts(0, 0);
                     store.save(resolved);
                     dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, resolved, labels(resolved)));
                 }

@@ -8,11 +8,23 @@ import java.util.List;
  * How one hub is alerted on. Defaults: fire after 2 failed runs in a row, resolve after 2 passes,
  * remind every 4 h; a phase has regressed when the median of its last 3 passing runs is over 2x the
  * median of the 30 days before (at least 10 of them) and over 30 s slower; it recovers under 1.5x. A
- * failed run is confirmed by a second run at once ({@code confirm}).
+ * failed run is confirmed by a second run at once ({@code confirm}), {@code confirmAfter} (20 s) after it
+ * ended: a hub that is back within that pause (a restart, a helm upgrade) was a blip, not an outage.
  */
 public record AlertPolicy(int fireAfter, int resolveAfter, Duration reminder, String severity,
                           boolean regression, Duration window, int minSamples, int recent, double factor,
-                          Duration minDelta, double resolveFactor, List<Window> maintenance, boolean confirm) {
+                          Duration minDelta, double resolveFactor, List<Window> maintenance, boolean confirm,
+                          Duration confirmAfter) {
+    /** {@code alerting.failure.confirm_after}'s default: longer than a hub pod's restart or a helm upgrade's. */
+    public static final Duration CONFIRM_AFTER = Duration.ofSeconds(20);
+
+    /** A policy whose confirming run waits {@link #CONFIRM_AFTER}. */
+    public AlertPolicy(int fireAfter, int resolveAfter, Duration reminder, String severity, boolean regression, Duration window,
+                       int minSamples, int recent, double factor, Duration minDelta, double resolveFactor, List<Window> maintenance,
+                       boolean confirm) {
+        this(fireAfter, resolveAfter, reminder, severity, regression, window, minSamples, recent, factor, minDelta, resolveFactor,
+                maintenance, confirm, CONFIRM_AFTER);
+    }
 
     /** A policy that confirms failures at once ({@code alerting.failure.confirm}, the default). */
     public AlertPolicy(int fireAfter, int resolveAfter, Duration reminder, String severity, boolean regression, Duration window,
@@ -42,7 +54,7 @@ public record AlertPolicy(int fireAfter, int resolveAfter, Duration reminder, St
 
     public AlertPolicy withMaintenance(List<Window> windows) {
         return new AlertPolicy(fireAfter, resolveAfter, reminder, severity, regression, window, minSamples, recent, factor,
-                minDelta, resolveFactor, List.copyOf(windows), confirm);
+                minDelta, resolveFactor, List.copyOf(windows), confirm, confirmAfter);
     }
 
     public boolean inMaintenance(Instant t) {

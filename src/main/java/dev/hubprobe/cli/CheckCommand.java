@@ -154,6 +154,10 @@ public final class CheckCommand implements Callable<Integer> {
         ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
         ProbeRunner.Abort abort = new ProbeRunner.Abort();
         Duration grace = dev.hubprobe.probe.StopBounds.run(probe.timeouts()).plusSeconds(5); // the token delete's budget too
+        String longStop = dev.hubprobe.probe.StopBounds.overContainerStop(grace, "check's stop");
+        if (longStop != null) {
+            err.println("hubprobe: warning: " + longStop);
+        }
         RunResult result;
         // SIGTERM mid-run (a CI job cancelled): cancel what is in flight, let cleanup finish, then exit
         try (StopSignal ignored = new StopSignal(abort::request, grace)) {

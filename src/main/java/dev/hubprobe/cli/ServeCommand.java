@@ -44,8 +44,6 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the probing service.")
 public final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
-    /** Before a confirming run: long enough for a hub's momentary hiccup to pass, short against any interval. */
-    private static final Duration CONFIRM_PAUSE = Duration.ofSeconds(5);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -71,6 +69,10 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             return Main.USAGE;
         }
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.hubprobe")).setLevel(ch.qos.logback.classic.Level.INFO);
+        String longStop = dev.hubprobe.probe.StopBounds.overContainerStop(loaded.shutdownGrace(), "serve's stop");
+        if (longStop != null) {
+            LOG.warn("{}", longStop);
+        }
         HistoryStore history;
         try {
             history = HistoryStore.open(loaded.openDatabase());
@@ -107,9 +109,11 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         ProbeScheduler scheduler = new ProbeScheduler(loaded.threads(),
                 ProbeExecutor.of(runner).then(history.environments()::compare), List.of(history, metrics, alerts),
                 metrics.registry(), cluster);
-        // a failed run is confirmed at once by a second run (alerting.failure.confirm), after a short pause
-        scheduler.confirmFailures(hub -> (current.get() == null ? loaded.policy(hub) : current.get().config().policy(hub)).confirm(),
-                CONFIRM_PAUSE);
+        // a failed run is confirmed by a second run (alerting.failure.confirm), alerting.failure.confirm_after later:
+        // long enough for a hub restart or a helm upgrade to pass, so one of those is a blip, not a page
+        java.util.function.Function<String, dev.hubprobe.alerting.AlertPolicy> policy =
+                hub -> current.get() == null ? loaded.policy(hub) : current.get().config().policy(hub);
+        scheduler.confirmFailures(hub -> policy.apply(hub).confirm(), hub -> policy.apply(hub).confirmAfter());
         if (cluster != null) {
             metrics.cluster(history.dataSource(), cluster.instanceId());
         }

@@ -79,6 +79,9 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
 
     /** Creates the series of a configured (hub, probe) before its first run, with its interval (for staleness rules). */
     public void register(ProbeKey key, Duration interval) {
+        synchronized (removed) {
+            removed.remove(key);
+        }
         register(key);
         intervals.computeIfAbsent(key, k -> gauge("hubprobe.probe.interval.seconds", tags(k), "how often the probe is scheduled to run"))
                 .set(interval.toMillis() / 1000.0);
@@ -104,6 +107,20 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
      * no staleness rule fires for it) for ever.
      */
     public void unregister(ProbeKey key) {
+        synchronized (removed) {
+            removed.add(key);
+            unregisterNow(key);
+        }
+    }
+
+    /**
+     * Pairs a reload removed, until configured again ({@link #register(ProbeKey, Duration)}): a run of one
+     * that ends after its removal must not put its series back on /metrics. Guarded by itself, which
+     * {@link #accept} holds too, so a result is either in before the removal (and removed with it) or ignored.
+     */
+    private final java.util.Set<ProbeKey> removed = new java.util.HashSet<>();
+
+    private void unregisterNow(ProbeKey key) {
         success.remove(key);
         lastRun.remove(key);
         lastSuccess.remove(key);
@@ -231,6 +248,15 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
             return;
         }
         ProbeKey key = ProbeKey.of(r);
+        synchronized (removed) {
+            if (removed.contains(key)) {
+                return; // removed by a reload while it ran: recorded in the history, and nothing else
+            }
+            record(key, r);
+        }
+    }
+
+    private void record(ProbeKey key, RunResult r) {
         register(key);
         if (r.facts().get("hub_version") != null) {
             hubInfo(r.hub(), r.facts().get("hub_version"));
@@ -277,18 +303,24 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
      * run, every replica's /metrics says the same. Counters and histograms stay this replica's own.
      */
     public void fromHistory(Map<ProbeKey, RunResult> latest, Map<ProbeKey, java.time.Instant> lastPassing) {
-        latest.forEach((key, r) -> {
-            register(key);
-            if (r.facts().get("hub_version") != null) {
-                hubInfo(r.hub(), r.facts().get("hub_version"));
-            }
-            lastRun.get(key).set(r.startedAt().toEpochMilli() / 1000.0);
-            success.get(key).set(r.passed() ? 1 : 0);
-        });
-        lastPassing.forEach((key, at) -> {
-            register(key);
-            lastSuccess.get(key).set(at.toEpochMilli() / 1000.0);
-        });
+        synchronized (removed) { // a removed pair's rows stay in the history; its series stay off /metrics
+            latest.forEach((key, r) -> {
+                if (!removed.contains(key)) {
+                    register(key);
+                    if (r.facts().get("hub_version") != null) {
+                        hubInfo(r.hub(), r.facts().get("hub_version"));
+                    }
+                    lastRun.get(key).set(r.startedAt().toEpochMilli() / 1000.0);
+                    success.get(key).set(r.passed() ? 1 : 0);
+                }
+            });
+            lastPassing.forEach((key, at) -> {
+                if (!removed.contains(key)) {
+                    register(key);
+                    lastSuccess.get(key).set(at.toEpochMilli() / 1000.0);
+                }
+            });
+        }
     }
 
     /** The exposition for a scrape, in the format the Accept header asks for (OpenMetrics or text 0.0.4). */

@@ -26,4 +26,25 @@ public final class StopBounds {
     public static Duration load(ProbeDefinition.Timeouts t) {
         return run(t).plus(t.hub()).plusSeconds(10);
     }
+
+    /** What the Dockerfile and the README tell people to give a stop: {@code docker stop -t 300}, {@code terminationGracePeriodSeconds: 300}. */
+    public static final Duration CONTAINER_STOP = Duration.ofSeconds(300);
+
+    /**
+     * A warning for the start's log when a stop may take longer than {@link #CONTAINER_STOP}: the container
+     * would be killed mid-cleanup (a server and a token left on the hub) unless its stop timeout is raised.
+     *
+     * @param what whose grace it is, for the message (e.g. "serve's stop")
+     * @return null when the grace fits
+     */
+    public static String overContainerStop(Duration grace, String what) {
+        if (grace.compareTo(CONTAINER_STOP) <= 0) {
+            return null;
+        }
+        long s = (grace.toMillis() + 999) / 1000;
+        return what + " may take up to " + s + " s (from timeouts.cleanup and timeouts.hub), over the " + CONTAINER_STOP.toSeconds()
+                + " s the README and the Dockerfile suggest: raise the container's stop timeout to at least " + s
+                + " s (docker stop -t " + s + ", or terminationGracePeriodSeconds: " + s + " in Kubernetes), or a stop kills"
+                + " hubprobe before its runs have cleaned up on their hubs";
+    }
 }

@@ -342,12 +342,20 @@ public final class ProbeScheduler implements AutoCloseable {
      * @param byHub whether a hub's failures are confirmed ({@code alerting.failure.confirm}); read at each failure, so reloads apply
      */
     public void confirmFailures(java.util.function.Predicate<String> byHub, Duration pause) {
+        confirmFailures(byHub, hub -> pause);
+    }
+
+    /**
+     * @param pauseByHub how long after the failed run its confirming run starts, per hub
+     *                   ({@code alerting.failure.confirm_after}); read at each failure, so reloads apply
+     */
+    public void confirmFailures(java.util.function.Predicate<String> byHub, java.util.function.Function<String, Duration> pauseByHub) {
         this.confirm = byHub;
-        this.confirmPause = pause;
+        this.confirmPause = pauseByHub;
     }
 
     private volatile java.util.function.Predicate<String> confirm = hub -> false;
-    private volatile Duration confirmPause = Duration.ofSeconds(5);
+    private volatile java.util.function.Function<String, Duration> confirmPause = hub -> dev.hubprobe.alerting.AlertPolicy.CONFIRM_AFTER;
 
     /**
      * A run on schedule: one run, and its confirming run when it failed.
@@ -368,10 +376,15 @@ public final class ProbeScheduler implements AutoCloseable {
         String id = probe.key() + "#" + UUID.randomUUID();
         // registered for the pause and the confirming run too, so a stop ends both at once
         running.put(id, abort);
+        if (closing) {
+            // close() sets closing before it aborts the runs it finds: one that registered just after that
+            // was never aborted (a run of its own server takes no turn, so nothing else sees the stop)
+            abort.request();
+        }
         try {
             RunResult result = runOnce(probe, abort, false);
             if (confirmFailure && !result.passed() && !result.aborted() && configured(probe) && confirm.test(probe.hub())
-                    && pause(abort)) {
+                    && pause(abort, confirmPause.apply(probe.hub()))) {
                 try {
                     result = runOnce(probe, abort, true);
                 } catch (Skipped e) {
@@ -386,7 +399,7 @@ public final class ProbeScheduler implements AutoCloseable {
     }
 
     /** Waits the confirming run's pause; false when a stop came meanwhile. */
-    private boolean pause(ProbeRunner.Abort abort) {
+    private boolean pause(ProbeRunner.Abort abort, Duration confirmPause) {
         long end = System.nanoTime() + confirmPause.toNanos();
         try {
             while (!abort.requested() && System.nanoTime() < end) {

@@ -21,8 +21,9 @@ import javax.sql.DataSource;
  * the shared database ({@code server_turns}) does it across them too (a run-now on one replica, the
  * scheduled run of a sibling probe on another). A lease lasts until its run ends, and is void once
  * its run's whole time budget is over or its replica is gone from Quartz's cluster: no longer listed
- * (Quartz removes a dead replica's check-in row when another recovers its jobs), or not checked in for
- * its check-in interval plus 7.5 s (Quartz's own rule for a replica that failed). Every start of a
+ * (Quartz removes a dead replica's check-in row when another recovers its jobs), or, for an earlier
+ * start on this same host, not checked in for its check-in interval plus 7.5 s (Quartz's own rule for
+ * a replica that failed; only this host's own check-ins are compared with this host's clock). Every start of a
  * replica has an id of its own ({@link ProbeScheduler.Cluster#newInstanceId}), so a replica restarted
  * in place (in a container java is PID 1 every time) never passes for the run that died.
  *
@@ -40,6 +41,8 @@ final class ServerTurns {
     private final Map<String, Semaphore> local = new ConcurrentHashMap<>();
     private final DataSource shared;
     private final String instance;
+    /** This host's start ids, as a LIKE pattern: the only leases judged by their check-in time. */
+    private final String ownHost;
 
     /** A turn held; closing it gives it up. */
     interface Turn extends AutoCloseable {
@@ -52,6 +55,7 @@ final class ServerTurns {
     ServerTurns(DataSource shared, String instance) {
         this.shared = shared;
         this.instance = instance;
+        this.ownHost = instance == null ? null : hostPattern(instance); // one process: no shared leases to judge
     }
 
     Turn take(String serverKey, Duration budget) throws InterruptedException {
@@ -116,13 +120,36 @@ final class ServerTurns {
         if (shared == null) {
             return 0;
         }
-        return run("DELETE FROM server_turns WHERE instance = ? OR instance NOT IN (" + LIVE + ")", instance, ProbeScheduler.NAME,
-                System.currentTimeMillis());
+        return run("DELETE FROM server_turns WHERE instance = ? OR " + GONE, instance, ProbeScheduler.NAME, ownHost,
+                ProbeScheduler.NAME, System.currentTimeMillis());
     }
 
     /** The replicas checked in, by Quartz's own rule for one that failed. */
     private static final String LIVE = "SELECT instance_name FROM qrtz_scheduler_state WHERE sched_name = ?"
             + " AND last_checkin_time + checkin_interval + " + CHECKIN_MARGIN_MS + " >= ?";
+
+    /**
+     * A lease's replica is gone when Quartz no longer lists it (its own failure detection removes a dead
+     * replica's row when another recovers its jobs), or, for an earlier start on this host only, when it
+     * stopped checking in: its check-ins were stamped by this host's clock, so comparing them with this
+     * clock is sound. Another host's check-in time is never compared with this clock: skew or a late
+     * check-in made a live lease look dead, and two runs shared one server. Parameters: the scheduler's
+     * name, this host's id prefix (a LIKE pattern), the scheduler's name, now in ms.
+     */
+    private static final String GONE = "(instance NOT IN (SELECT instance_name FROM qrtz_scheduler_state WHERE sched_name = ?)"
+            + " OR (instance LIKE ? ESCAPE '\\' AND instance NOT IN (" + LIVE + ")))";
+
+    /** A LIKE pattern for this host's start ids ({@code host-suffix}, see newInstanceId); this id alone when it has no host part. */
+    private static String hostPattern(String instance) {
+        int dash = instance.lastIndexOf('-');
+        String escaped = instance.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+        if (dash <= 0) {
+            return escaped;
+        }
+        // exactly as many characters as the suffix: host "web" must not match the ids of host "web-2"
+        return instance.substring(0, dash + 1).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                + "_".repeat(instance.length() - dash - 1);
+    }
 
     /**
      * Takes the row if nobody holds it, if its holder's time is over or its replica is gone, or if
@@ -141,8 +168,8 @@ final class ServerTurns {
             }
         }
         return run("UPDATE server_turns SET instance = ?, holder = ?, held_until = ? WHERE server_key = ? AND (held_until < ?"
-                + " OR instance = ? OR instance NOT IN (" + LIVE + "))",
-                instance, holder, until, serverKey, Timestamp.from(now), instance, ProbeScheduler.NAME, now.toEpochMilli()) == 1;
+                + " OR instance = ? OR " + GONE + ")", instance, holder, until, serverKey, Timestamp.from(now), instance,
+                ProbeScheduler.NAME, ownHost, ProbeScheduler.NAME, now.toEpochMilli()) == 1;
     }
 
     private int run(String sql, Object... args) {

@@ -93,8 +93,12 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
     public record HubAlerting(FailureAlerts failure, RegressionAlerts regression) {
     }
 
-    /** @param confirm run the probe again at once after a failed run (default true) */
-    public record FailureAlerts(Integer fireAfter, Integer resolveAfter, Duration reminder, String severity, Boolean confirm) {
+    /**
+     * @param confirm      run the probe again after a failed run (default true)
+     * @param confirmAfter how long after the failed run its confirming run starts (default 20 s)
+     */
+    public record FailureAlerts(Integer fireAfter, Integer resolveAfter, Duration reminder, String severity, Boolean confirm,
+                                Duration confirmAfter) {
     }
 
     public record RegressionAlerts(Boolean enabled, Duration window, Integer minSamples, Integer recent, Double factor,

@@ -259,8 +259,15 @@ public final class ServiceConfigLoader {
         Duration reminder = base.reminder();
         String severity = base.severity();
         boolean confirm = base.confirm();
+        Duration confirmAfter = base.confirmAfter();
         if (f != null) {
             confirm = f.confirm() != null ? f.confirm() : confirm;
+            if (f.confirmAfter() != null && (f.confirmAfter().isZero() || f.confirmAfter().isNegative()
+                    || f.confirmAfter().compareTo(Duration.ofMinutes(30)) > 0)) {
+                throw check.at(at + ".failure.confirm_after", "'" + (f.confirmAfter().isZero() ? "0s" : dev.hubprobe.config.Durations.format(f.confirmAfter()))
+                        + "' must be more than 0s and at most 30m");
+            }
+            confirmAfter = f.confirmAfter() != null ? f.confirmAfter() : confirmAfter;
             fireAfter = f.fireAfter() != null ? positive(check, at + ".failure.fire_after", f.fireAfter()) : fireAfter;
             resolveAfter = f.resolveAfter() != null ? positive(check, at + ".failure.resolve_after", f.resolveAfter()) : resolveAfter;
             reminder = f.reminder() != null ? f.reminder() : reminder;
@@ -271,7 +278,7 @@ public final class ServiceConfigLoader {
         }
         if (r == null) {
             return new AlertPolicy(fireAfter, resolveAfter, reminder, severity, base.regression(), base.window(), base.minSamples(),
-                    base.recent(), base.factor(), base.minDelta(), base.resolveFactor(), base.maintenance(), confirm);
+                    base.recent(), base.factor(), base.minDelta(), base.resolveFactor(), base.maintenance(), confirm, confirmAfter);
         }
         double factor = r.factor() != null ? r.factor() : base.factor();
         double resolveFactor = r.resolveFactor() != null ? r.resolveFactor() : base.resolveFactor();
@@ -285,7 +292,7 @@ public final class ServiceConfigLoader {
                 r.window() != null ? r.window() : base.window(),
                 r.minSamples() != null ? positive(check, at + ".regression.min_samples", r.minSamples()) : base.minSamples(),
                 r.recent() != null ? positive(check, at + ".regression.recent", r.recent()) : base.recent(),
-                factor, r.minDelta() != null ? r.minDelta() : base.minDelta(), resolveFactor, base.maintenance(), confirm);
+                factor, r.minDelta() != null ? r.minDelta() : base.minDelta(), resolveFactor, base.maintenance(), confirm, confirmAfter);
     }
 
     private static int positive(Checker check, String at, int v) throws ConfigException {

@@ -1,7 +1,9 @@
 package dev.hubprobe.tls;
 
 import java.io.IOException;
+import dev.hubprobe.config.Durations;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathBuilder;
 import java.security.cert.CertPathBuilderResult;
@@ -21,7 +23,11 @@ import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -163,11 +169,48 @@ public final class TlsInspector {
         }
     }
 
-    /** One handshake within what is left of the inspection's budget (a read that hangs ends with it). */
+    /**
+     * Closes a handshake's socket at the inspection's deadline. A socket timeout bounds one read only: a
+     * server that trickles a byte every few seconds kept a handshake (and its pool thread) going for hours.
+     */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "hubprobe-tls-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** One handshake within what is left of the inspection's budget, the whole of it: the watchdog closes the socket then. */
     private SSLSocket handshake(String host, int port, TrustManager tm, boolean verifyHost, long deadline) throws IOException {
         SSLContext ctx = TrustStores.context((X509TrustManager) tm);
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
+        AtomicBoolean cut = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+            cut.set(true);
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing is all it can do
+            }
+        }, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         try {
+            handshake(s, host, port, verifyHost, deadline);
+            if (!watchdog.cancel(false) || cut.get()) {
+                throw new SocketTimeoutException("closed at the deadline"); // finished just as the watchdog closed it
+            }
+            return s;
+        } catch (IOException | RuntimeException e) {
+            watchdog.cancel(false);
+            s.close();
+            if (cut.get()) {
+                throw new SocketTimeoutException("the TLS handshake with " + host + ":" + port + " did not finish within "
+                        + Durations.format(timeout));
+            }
+            throw e;
+        }
+    }
+
+    private static void handshake(SSLSocket s, String host, int port, boolean verifyHost, long deadline) throws IOException {
+        { // a read timeout as well: it ends a silent server's handshake without waiting for the watchdog
             int left = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             s.connect(new InetSocketAddress(host, port), left);
             left = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
@@ -181,10 +224,6 @@ public final class TlsInspector {
             }
             s.setSSLParameters(p);
             s.startHandshake();
-            return s;
-        } catch (IOException | RuntimeException e) {
-            s.close();
-            throw e;
         }
     }
 

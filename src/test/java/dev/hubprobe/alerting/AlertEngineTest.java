@@ -80,6 +80,14 @@ class AlertEngineTest {
     }
 
     private AlertEngine engine(Duration resend) {
+        return engine(resend, hub -> policy);
+    }
+
+    private AlertEngine engine(java.util.function.Function<String, AlertPolicy> policies) {
+        return engine(Duration.ofHours(1), policies);
+    }
+
+    private AlertEngine engine(Duration resend, java.util.function.Function<String, AlertPolicy> policies) {
         String base = receivers.baseUrl();
         List<Notifier> notifiers = List.of(
                 new AlertmanagerNotifier(List.of(base), "http://hubprobe.example:8080"),
@@ -90,7 +98,7 @@ class AlertEngineTest {
         return new AlertEngine(new AlertStore(history.dataSource(), history.database().shared()), new Dispatcher(notifiers,
                 new Outbox(history.dataSource(), "test", Clock.systemUTC()), registry,
                 new Dispatcher.Retry(Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMinutes(1))),
-                history, hub -> policy, registry, new Clock() {
+                history, policies, registry, new Clock() {
                     @Override
                     public java.time.ZoneId getZone() {
                         return ZoneOffset.UTC;
@@ -520,6 +528,52 @@ class AlertEngineTest {
             e.accept(withCertificate(now.plus(Duration.ofDays(89)), far));
             assertTrue(e.firing().isEmpty(), e.firing()::toString);
             awaitRequests("/hook", 2);
+        }
+    }
+
+    /**
+     * A run of a pair still in flight when a reload removes the pair: it passed the engine's "configured"
+     * check before the reload and reaches the pair's lock after retainOnly resolved the alert. It must not
+     * fire the alert again; and the resolve counts from zero, so a pair configured again later needs
+     * fire_after new failures before it pages.
+     */
+    @Test
+    void aRunThatReachesTheLockAfterItsPairWasRemovedDoesNotFireItAgain() throws Exception {
+        java.util.concurrent.CountDownLatch inAccept = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean hold = new java.util.concurrent.atomic.AtomicBoolean();
+        dev.hubprobe.probe.ProbeKey key = new dev.hubprobe.probe.ProbeKey("staging", "kernel-smoke");
+        try (AlertEngine e = engine(hub -> {
+            if (hold.getAndSet(false)) { // the late run: between the configured check and the lock
+                inAccept.countDown();
+                try {
+                    go.await();
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return policy;
+        })) {
+            e.retainOnly(java.util.Set.of(key));
+            e.accept(run(false, 1));
+            e.accept(run(false, 1));
+            awaitRequests("/hook", 1);
+            hold.set(true);
+            RunResult late = run(false, 1);
+            Thread inFlight = new Thread(() -> e.accept(late));
+            inFlight.start();
+            assertTrue(inAccept.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            e.retainOnly(java.util.Set.of());
+            go.countDown();
+            inFlight.join(10_000);
+            awaitRequests("/hook", 2);
+            assertTrue(requests("/hook").get(1).getBodyAsString().contains("resolved"), requests("/hook").get(1).getBodyAsString());
+            assertTrue(e.firing().isEmpty(), () -> "fired again after the removal: " + e.firing());
+
+            e.retainOnly(java.util.Set.of(key)); // configured again: one failure is not fire_after (2) failures
+            e.accept(run(false, 1));
+            awaitRequests("/hook", 2);
+            assertTrue(e.firing().isEmpty(), () -> "a single failure paged: " + e.firing());
         }
     }
 }

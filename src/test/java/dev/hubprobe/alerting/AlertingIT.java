@@ -67,7 +67,7 @@ class AlertingIT {
                     defaults: {interval: 5s}
                     scheduler: {jitter: 1s}
                     alerting:
-                      failure: {fire_after: 2, resolve_after: 2}
+                      failure: {fire_after: 2, resolve_after: 2, confirm_after: 5s}
                       resend: 2s
                       external_url: http://hubprobe.test:8080
                       notifiers:

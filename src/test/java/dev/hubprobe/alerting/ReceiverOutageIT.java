@@ -50,7 +50,7 @@ class ReceiverOutageIT {
                 defaults: {interval: 5s}
                 scheduler: {jitter: 1s}
                 alerting:
-                  failure: {fire_after: 1, resolve_after: 1}
+                  failure: {fire_after: 1, resolve_after: 1, confirm_after: 5s}
                   notifiers: [{webhook: {url: "${env:HOOK_URL}"}}]
                 hubs:
                   - {name: breaks, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: kernel-smoke}]}

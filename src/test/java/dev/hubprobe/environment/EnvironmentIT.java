@@ -87,7 +87,7 @@ class EnvironmentIT {
                 defaults: {interval: 1h}
                 scheduler: {jitter: 1s}
                 alerting:
-                  failure: {fire_after: 2, resolve_after: 1}
+                  failure: {fire_after: 2, resolve_after: 1, confirm_after: 5s}
                   external_url: http://hubprobe.test:8080
                   notifiers: [{webhook: {url: "${env:HOOK_URL}"}}]
                 hubs:

@@ -196,4 +196,21 @@ class ProbeMetricsTest {
             metrics.close();
         }
     }
+
+    /** A run of a pair a reload removed while it ran ends after the removal: its series stay off /metrics until it is configured again. */
+    @Test
+    void aRunThatEndsAfterItsPairWasRemovedPutsNoSeriesBack() {
+        ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
+        ProbeKey key = new ProbeKey("gone", "kernel-smoke");
+        metrics.register(key, Duration.ofMinutes(5));
+        metrics.accept(run("gone"));
+        metrics.unregister(key);
+        assertEquals(0, series(metrics.registry().scrape(), "gone"));
+        metrics.accept(run("gone"));
+        assertEquals(0, series(metrics.registry().scrape(), "gone"), "a late result for a removed pair is recorded nowhere here");
+        metrics.register(key, Duration.ofMinutes(5));
+        metrics.accept(run("gone"));
+        assertTrue(series(metrics.registry().scrape(), "gone") > 0, "configured again, it reports again");
+        metrics.close();
+    }
 }

@@ -157,7 +157,7 @@ class ClusterIT {
         String user = RealHub.user("ok");
         hub.control("fail-" + user, "1");
         Path cfg = config(Postgres.shared().newDatabase(), "4s", hubEntry("flaky", user),
-                "alerting: {failure: {fire_after: 2, resolve_after: 2}, notifiers: [{webhook: {url: \"${env:HOOK_URL}\"}}]}");
+                "alerting: {failure: {fire_after: 2, resolve_after: 2, confirm_after: 5s}, notifiers: [{webhook: {url: \"${env:HOOK_URL}\"}}]}");
         try (Service a = Service.start(cfg, env(hook.baseUrl() + "/hook"), dir.resolve("a.log"));
              Service b = Service.start(cfg, env(hook.baseUrl() + "/hook"), dir.resolve("b.log"))) {
             Await.until("a page", 60, () -> count(hook, "firing") >= 1);

@@ -77,7 +77,19 @@ class ProbeSchedulerTurnsPostgresIT {
 
     /** A replica of this process, as `serve` starts one: a fresh id of its own. */
     private ProbeScheduler replica(String id, ProbeExecutor executor) {
-        scheduler = new ProbeScheduler(2, executor, List.of(recorded::add), registry, new ProbeScheduler.Cluster(db, id));
+        // the history's part: it records every run, also one of a pair not scheduled (these tests' run-now)
+        dev.hubprobe.probe.RunSink history = new dev.hubprobe.probe.RunSink() {
+            @Override
+            public void accept(RunResult r) {
+                recorded.add(r);
+            }
+
+            @Override
+            public boolean keepsResultsOfRemovedPairs() {
+                return true;
+            }
+        };
+        scheduler = new ProbeScheduler(2, executor, List.of(history), registry, new ProbeScheduler.Cluster(db, id));
         scheduler.start();
         return scheduler;
     }
@@ -102,6 +114,18 @@ class ProbeSchedulerTurnsPostgresIT {
     private void checkedIn(String instance, long at) throws Exception {
         sql("INSERT INTO qrtz_scheduler_state (sched_name, instance_name, last_checkin_time, checkin_interval) VALUES (?, ?, ?, 5000)",
                 ProbeScheduler.NAME, instance, at);
+    }
+
+    /** When Quartz last checked the replica in (ms), or 0 before its first check-in. */
+    private long checkIn(String instance) throws Exception {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT last_checkin_time FROM qrtz_scheduler_state WHERE sched_name = ? AND instance_name = ?")) {
+            ps.setString(1, ProbeScheduler.NAME);
+            ps.setString(2, instance);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
     }
 
     /** The turn a replica's run holds on the test's server, as ServerTurns writes it. */
@@ -187,5 +211,38 @@ class ProbeSchedulerTurnsPostgresIT {
         // its lease is still there; this replica's next run on the server takes it back at once
         RunResult second = replica.runNow(probe(Duration.ofMinutes(5))).get(10, TimeUnit.SECONDS);
         assertEquals(List.of(first, second), recorded);
+    }
+
+    /**
+     * A sibling on another host whose last check-in looks a minute old by this replica's clock (its clock
+     * is behind, or its check-in is late) is still listed by Quartz, so it is alive: its lease holds, and
+     * two runs never share the server. Before, this replica's clock judged the sibling dead and took over.
+     */
+    @Test
+    void aListedSiblingWhoseCheckInLooksOldByThisClockKeepsItsTurn() throws Exception {
+        String self = ProbeScheduler.Cluster.newInstanceId();
+        ProbeScheduler replica = replica(self, counting());
+        // right after this replica's own check-in (every 5 s), so Quartz has not judged the sibling before the run is over
+        long seen = checkIn(self);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (checkIn(self) == seen && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        checkedIn("other-host-0a1b2c3d", System.currentTimeMillis() - 60_000);
+        holds("other-host-0a1b2c3d");
+        CompletableFuture<RunResult> run = replica.runNow(probe(Duration.ofSeconds(2)));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> run.get(30, TimeUnit.SECONDS));
+        assertInstanceOf(ProbeScheduler.Skipped.class, e.getCause());
+        assertEquals(0, ran.get(), "the sibling's live turn was taken over");
+        assertEquals(1.0, busy());
+    }
+
+    /** A sibling Quartz no longer lists (its failure detection removed it) has no live turn: taken over at once. */
+    @Test
+    void aTurnOfAReplicaQuartzNoLongerListsIsTakenOver() throws Exception {
+        holds("other-host-9f8e7d6c");
+        ProbeScheduler replica = replica(ProbeScheduler.Cluster.newInstanceId(), counting());
+        replica.runNow(probe(Duration.ofMinutes(5))).get(20, TimeUnit.SECONDS);
+        assertEquals(1, ran.get());
     }
 }

@@ -213,6 +213,21 @@ class ServiceConfigLoaderTest {
         assertTrue(c.shutdownGrace().compareTo(Duration.ofMinutes(6)) > 0, c.shutdownGrace()::toString);
     }
 
+    /**
+     * A grace over the 300 s the README and the Dockerfile tell people to give docker stop / Kubernetes:
+     * the start warns, naming the stop timeout to raise and to what; the default timeouts fit.
+     */
+    @Test
+    void aStopLongerThanTheSuggestedContainerTimeoutIsWarnedAboutNamingWhatToRaise() throws Exception {
+        assertEquals(null, dev.hubprobe.probe.StopBounds.overContainerStop(ServiceConfigLoader.load(write(HUB)).shutdownGrace(), "serve's stop"),
+                "4 min 45 s with the default timeouts fits");
+        LoadedConfig c = ServiceConfigLoader.load(write("defaults: {timeouts: {cleanup: 3m}}\n" + HUB));
+        String w = dev.hubprobe.probe.StopBounds.overContainerStop(c.shutdownGrace(), "serve's stop");
+        long s = c.shutdownGrace().toSeconds();
+        assertTrue(w != null && w.contains("terminationGracePeriodSeconds: " + s) && w.contains("docker stop -t " + s), String.valueOf(w));
+        assertTrue(w.contains("timeouts.cleanup"), w);
+    }
+
     /** After the stop's cleanup budget the run's token is deleted, within a hub budget of its own: the grace covers both. */
     @Test
     void shutdownWaitsLongEnoughForTheTokenDeleteAfterTheCleanup() throws Exception {
@@ -286,5 +301,25 @@ class ServiceConfigLoaderTest {
         ConfigException e = bad("alerting: {failure: {confirm: sometimes}}\n" + HUB);
         assertEquals("alerting.failure.confirm", e.keyPath());
         assertTrue(e.getMessage().contains("sometimes"), e.getMessage());
+    }
+
+    /**
+     * The confirming run's pause is alerting.failure.confirm_after (20 s by default, per hub like
+     * confirm): a hub restart or helm upgrade shorter than it no longer pages with fire_after: 2.
+     */
+    @Test
+    void theConfirmingRunsPauseIsConfirmAfterTwentySecondsByDefaultAndPerHub() throws Exception {
+        assertEquals(Duration.ofSeconds(20), ServiceConfigLoader.load(write(HUB)).policy("staging").confirmAfter());
+        assertEquals(Duration.ofMinutes(1),
+                ServiceConfigLoader.load(write("alerting: {failure: {confirm_after: 1m}}\n" + HUB)).policy("staging").confirmAfter());
+        LoadedConfig perHub = ServiceConfigLoader.load(write("alerting: {failure: {confirm_after: 1m}}\n" + HUB.replace(
+                "    user: hubprobe-bot\n", "    user: hubprobe-bot\n    alerting: {failure: {confirm_after: 45s}}\n")));
+        assertEquals(Duration.ofSeconds(45), perHub.policy("staging").confirmAfter());
+        ConfigException word = bad("alerting: {failure: {confirm_after: soon}}\n" + HUB);
+        assertEquals("alerting.failure.confirm_after", word.keyPath());
+        assertTrue(word.getMessage().contains("soon"), word.getMessage());
+        ConfigException zero = bad(HUB.replace("    user: hubprobe-bot\n", "    user: hubprobe-bot\n    alerting: {failure: {confirm_after: 0s}}\n"));
+        assertEquals("hubs[0].alerting.failure.confirm_after", zero.keyPath());
+        assertTrue(zero.getMessage().contains("0s"), zero.getMessage());
     }
 }

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * A receiver's final refusal (another 4xx) is not retried: the same event would be refused again,
  * and it would hold every later page of the lane behind it.
  * <p>
- * Counts {@code hubprobe_notifications_total{notifier,result}} and shows the backlog:
+ * Counts {@code hubprobe_notifications_total{notifier,result}} (result: success, failure, or undecodable for a
+ * queued row this version cannot read, dropped) and shows the backlog:
  * {@code hubprobe_notifications_pending{notifier}} and {@code hubprobe_notification_oldest_pending_seconds{notifier}}.
  */
 public final class Dispatcher implements AutoCloseable {
@@ -42,6 +43,7 @@ public final class Dispatcher implements AutoCloseable {
     static final Duration LEASE = Duration.ofSeconds(30);
     /** How often an idle lane looks for work other replicas left (a local dispatch wakes it at once). */
     private static final long IDLE_POLL_MS = 2000;
+    /** A lane this backed up gets no new reminders (FIRING and RESOLVED are always queued). */
     private static final int MAX_PENDING = 1000;
     private final Outbox outbox;
     private final Retry retry;
@@ -82,6 +84,8 @@ public final class Dispatcher implements AutoCloseable {
         final Notifier notifier;
         final Counter ok;
         final Counter failed;
+        /** Rows no version here can read (another version wrote them, or they are damaged): dropped so the lane goes on. */
+        final Counter undecodable;
         final Semaphore wake = new Semaphore(0);
         final Thread thread;
         /** The lane's backlog in the shared database as last read (every replica sees the same). */
@@ -97,6 +101,8 @@ public final class Dispatcher implements AutoCloseable {
                     .description("alert notifications delivered or given up on").register(registry);
             this.failed = Counter.builder("hubprobe.notifications").tags("notifier", n.name(), "result", "failure")
                     .description("alert notifications delivered or given up on").register(registry);
+            this.undecodable = Counter.builder("hubprobe.notifications").tags("notifier", n.name(), "result", "undecodable")
+                    .description("alert notifications delivered or given up on").register(registry);
             this.thread = new Thread(this, "hubprobe-notify-" + n.name());
             thread.setDaemon(true);
         }
@@ -108,6 +114,10 @@ public final class Dispatcher implements AutoCloseable {
                 try {
                     backlog = outbox.backlog(id);
                     next = outbox.claim(id, lease);
+                } catch (Outbox.Undecodable e) {
+                    undecodable.increment();
+                    LOG.error("notifier {}: {}", notifier.name(), e.getMessage());
+                    continue; // the row is gone: on to the next at once
                 } catch (Exception e) {
                     LOG.warn("notifier {}: cannot read the outbox: {}", notifier.name(), e.getMessage());
                     next = Optional.empty();
@@ -285,10 +295,18 @@ public final class Dispatcher implements AutoCloseable {
                 continue;
             }
             try {
-                if (outbox.pending(lane.id) >= MAX_PENDING) {
-                    lane.failed.increment();
-                    LOG.error("notifier {} is backed up; dropped {} of {}", lane.notifier.name(), event.type(), event.alert().key());
-                    continue;
+                // a FIRING or RESOLVED is always queued: dropping one loses a page or leaves an incident open.
+                // Only reminders are held back: one waiting row of the alert tells the receiver as much, and
+                // a lane backed up past the cap (a receiver down for hours) gets no new ones
+                if (event.type() == AlertEvent.Type.REMINDER) {
+                    if (outbox.waiting(lane.id, event.alert().key())) {
+                        continue;
+                    }
+                    if (outbox.pending(lane.id) >= MAX_PENDING) {
+                        LOG.warn("notifier {} is backed up ({} waiting); no reminder of {} queued", lane.notifier.name(), MAX_PENDING,
+                                event.alert().key());
+                        continue;
+                    }
                 }
                 outbox.add(lane.id, event);
                 lane.wake.release();

@@ -46,6 +46,13 @@ public final class Outbox {
     public record Entry(long id, AlertEvent event, int attempts, Instant createdAt, String token) {
     }
 
+    /** A lane's oldest row could not be read: it was deleted (the caller counts and logs it), and the lane goes on. */
+    public static final class Undecodable extends RuntimeException {
+        public Undecodable(String lane, long id, String why) {
+            super("dropped notification " + id + " of " + lane + ", which cannot be read: " + why);
+        }
+    }
+
     /** What waits in a lane: how many events, and when the oldest was queued (null when none). */
     public record Backlog(int count, Instant oldest) {
     }
@@ -90,10 +97,47 @@ public final class Outbox {
     }
 
     /**
+     * Whether an event of the alert {@code alertKey} waits in the lane (claimed or waiting for its next
+     * attempt): a reminder is then not queued again, since the receiver hears of the alert when that row
+     * is delivered, and an outage cannot fill the lane with one row per reminder.
+     */
+    public boolean waiting(String lane, String alertKey) {
+        String quoted;
+        try {
+            quoted = Json.MAPPER.writeValueAsString(alertKey);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        // the LIKE only narrows the rows read; each is decoded, so a label that happens to hold the text does not count
+        String like = "%" + ("\"key\":" + quoted).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        try (Connection c = db.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT event FROM notifications WHERE lane = ? AND event LIKE ? ESCAPE '\\'")) {
+            ps.setString(1, lane);
+            ps.setString(2, like);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    try {
+                        if (decode(rs.getString(1)).alert().key().equals(alertKey)) {
+                            return true;
+                        }
+                    } catch (IllegalStateException unreadable) {
+                        // not this alert's as far as anyone can tell; the lane drops it when it comes to it
+                    }
+                }
+                return false;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the notifications of " + lane + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Claims the lane's oldest event for {@code lease}, unless another claim on it still holds or it
      * waits for its next attempt: then nothing is claimed, since a later event must not overtake it
      * (a resolve its firing). The claim is a conditional update, so of two replicas trying at once
      * exactly one gets it.
+     *
+     * @throws Undecodable when the oldest row cannot be read: it is deleted, and the next claim goes on to the next row
      */
     public Optional<Entry> claim(String lane, Duration lease) throws SQLException {
         try (Connection c = db.getConnection()) {
@@ -123,6 +167,18 @@ public final class Outbox {
                     created = rs.getTimestamp(6).toInstant();
                 }
             }
+            // decoded before it is claimed: a row this version cannot read (another version wrote it, or it is
+            // damaged) would otherwise be claimed, fail, and hold its lane lease after lease until give_up_after
+            AlertEvent decoded;
+            try {
+                decoded = decode(event);
+            } catch (IllegalStateException unreadable) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM notifications WHERE id = ?")) {
+                    ps.setLong(1, id);
+                    ps.executeUpdate();
+                }
+                throw new Undecodable(lane, id, unreadable.getMessage());
+            }
             String token = UUID.randomUUID().toString();
             try (PreparedStatement ps = c.prepareStatement("UPDATE notifications SET claimed_by = ?, claim_token = ?, claimed_until = ?,"
                     + " attempts = attempts + 1 WHERE id = ? AND (claimed_until IS NULL OR claimed_until < ?)"
@@ -137,7 +193,7 @@ public final class Outbox {
                     return Optional.empty();
                 }
             }
-            return Optional.of(new Entry(id, decode(event), attempts + 1, created, token));
+            return Optional.of(new Entry(id, decoded, attempts + 1, created, token));
         }
     }
 

@@ -29,15 +29,25 @@ import java.util.concurrent.TimeoutException;
  * a note.
  */
 public final class EndpointCertificates {
-    /** Shared by every run: an inspection is a handshake or two, bounded by its timeout. */
+    /** Shared by every run: an inspection is a handshake or two, bounded (the whole of it) by its timeout. */
     private static final ThreadPoolExecutor POOL = pool();
+    /**
+     * Inspections one hub may have waiting or running at once: a hub listing many endpoints that hang
+     * cannot take the whole pool, and every other hub's certificates are still checked.
+     */
+    static final int PER_HUB = 8;
+    /** Inspections waiting for a pool thread, all hubs together; past it one is noted, not queued without end. */
+    static final int QUEUE = 256;
+    private static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> IN_FLIGHT =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final List<Inspection> inspections;
     private final long deadlineNanos;
     private final Duration timeout;
     private final ProbeClock clock;
 
-    private record Inspection(ProbeTarget.Endpoint endpoint, Future<TlsInspector.Result> result) {
+    /** @param result null when it was not started (the hub's share or the pool's queue was full): see {@code skipped} */
+    private record Inspection(ProbeTarget.Endpoint endpoint, Future<TlsInspector.Result> result, String skipped) {
     }
 
     private EndpointCertificates(List<Inspection> inspections, long deadlineNanos, Duration timeout, ProbeClock clock) {
@@ -48,7 +58,7 @@ public final class EndpointCertificates {
     }
 
     private static ThreadPoolExecutor pool() {
-        ThreadPoolExecutor p = new ThreadPoolExecutor(32, 32, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(32, 32, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUE), r -> {
             Thread t = new Thread(r, "hubprobe-tls-endpoint");
             t.setDaemon(true);
             return t;
@@ -61,12 +71,32 @@ public final class EndpointCertificates {
     public static EndpointCertificates start(ProbeTarget target, Duration timeout, ProbeClock clock) {
         long deadline = clock.nanoTime() + timeout.toNanos();
         List<Inspection> out = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger hubs = IN_FLIGHT.computeIfAbsent(target.hub(),
+                h -> new java.util.concurrent.atomic.AtomicInteger());
         for (ProbeTarget.Endpoint e : target.tls().endpoints()) {
-            out.add(new Inspection(e, POOL.submit(() -> {
+            if (hubs.incrementAndGet() > PER_HUB) {
+                hubs.decrementAndGet();
+                out.add(new Inspection(e, null, "the hub already has " + PER_HUB + " TLS inspections in flight"));
+                continue;
+            }
+            // done() runs however it ends (finished, failed, cancelled before it started), so the share is always given back
+            java.util.concurrent.FutureTask<TlsInspector.Result> task = new java.util.concurrent.FutureTask<>(() -> {
                 // the budget counts from the start, a wait for a pool thread included
                 Duration left = Duration.ofNanos(Math.max(1_000_000, deadline - clock.nanoTime()));
                 return new TlsInspector(TrustStores.with(target.tls().caFile()), left).inspect(e.host(), e.port(), clock.now());
-            })));
+            }) {
+                @Override
+                protected void done() {
+                    hubs.decrementAndGet();
+                }
+            };
+            try {
+                POOL.execute(task);
+                out.add(new Inspection(e, task, null));
+            } catch (java.util.concurrent.RejectedExecutionException full) {
+                task.cancel(false); // gives the share back
+                out.add(new Inspection(e, null, "too many TLS inspections wait for a thread (all hubs)"));
+            }
         }
         return new EndpointCertificates(out, deadline, timeout, clock);
     }
@@ -79,8 +109,12 @@ public final class EndpointCertificates {
         for (Inspection i : inspections) {
             ProbeTarget.Endpoint e = i.endpoint();
             String name = "TLS endpoint " + e.name() + " (" + e.host() + ":" + e.port() + ")";
+            if (i.result() == null) {
+                notes.add(name + " was not inspected: " + i.skipped());
+                continue;
+            }
             try {
-                // a little past the deadline: the inspection's own socket timeouts end it then
+                // a little past the deadline: the inspection's own watchdog ends its handshake then
                 long wait = Math.max(0, deadlineNanos - clock.nanoTime()) + TimeUnit.MILLISECONDS.toNanos(500);
                 TlsInspector.Result t = i.result().get(wait, TimeUnit.NANOSECONDS);
                 Instant now = clock.now();

@@ -307,6 +307,75 @@ class OutboxTest {
         assertEquals(1.0, registry.get("hubprobe.notifications").tags("notifier", "webhook", "result", "failure").counter().count());
     }
 
+    /**
+     * A receiver down for hours while alerts fire: reminders of one alert coalesce into the one row it
+     * already has waiting, the backlog cap holds back only reminders, and a FIRING or RESOLVED is
+     * queued however long the backlog is (before, the 1000th row dropped the next page).
+     */
+    @Test
+    void aFullBacklogNeverDropsAFiringOrAResolveAndRemindersOfOneAlertCoalesce() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Notifier down = new Notifier() {
+            @Override
+            public String name() {
+                return "alertmanager";
+            }
+
+            @Override
+            public void deliver(AlertEvent event) throws Exception {
+                throw new Notifier.RetryableException("503 Service Unavailable");
+            }
+
+            @Override
+            public boolean wantsResends() {
+                return true;
+            }
+        };
+        Outbox outbox = replica("a", Duration.ZERO);
+        // the first failure waits an hour: nothing drains during the test, as during a long outage
+        try (Dispatcher d = new Dispatcher(List.of(down), outbox, registry,
+                new Dispatcher.Retry(Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(24)))) {
+            d.dispatch(event(AlertEvent.Type.FIRING, "h0"));
+            for (int i = 0; i < 30; i++) {
+                d.dispatch(event(AlertEvent.Type.REMINDER, "h0"), true);
+            }
+            assertEquals(1, outbox.pending("0:alertmanager"), "a reminder of an alert with a row waiting is not queued again");
+            for (int i = 1; i < 1000; i++) {
+                d.dispatch(event(AlertEvent.Type.REMINDER, "h" + i), true);
+            }
+            assertEquals(1000, outbox.pending("0:alertmanager"));
+            d.dispatch(event(AlertEvent.Type.REMINDER, "h1000"), true);
+            assertEquals(1000, outbox.pending("0:alertmanager"), "past the cap a new reminder is held back");
+            d.dispatch(event(AlertEvent.Type.FIRING, "h2000"));
+            d.dispatch(event(AlertEvent.Type.RESOLVED, "h0"));
+            assertEquals(1002, outbox.pending("0:alertmanager"), "the page and the resolve are queued past the cap");
+        }
+    }
+
+    /**
+     * A row no version of hubprobe here can read (written by another version, or damaged) is dropped,
+     * counted and logged when its lane comes to it; the events behind it are delivered. Before, the claim
+     * took the row and then failed to decode it, so it held its lane for every lease until give_up_after.
+     */
+    @Test
+    void anUndecodableRowIsDroppedAndCountedAndTheLaneGoesOn() throws Exception {
+        try (java.sql.Connection c = db.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO notifications (lane, event, created_at, attempts) VALUES ('0:webhook', ?, ?, 0)")) {
+            ps.setString(1, "{\"type\":\"ESCALATED\",\"alert\":{\"key\":\"failure/h0/kernel-smoke\",\"kind\":\"FAILURE\"}}");
+            ps.setTimestamp(2, java.sql.Timestamp.from(Instant.now()));
+            ps.executeUpdate();
+        }
+        List<AlertEvent> got = new CopyOnWriteArrayList<>();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Dispatcher d = new Dispatcher(List.of(notifier("webhook", got::add)), replica("a", Duration.ZERO), registry, QUICK)) {
+            d.dispatch(event(AlertEvent.Type.FIRING, "h1"));
+            Await.until("the page behind the unreadable row", 10, () -> got.size() == 1);
+        }
+        assertEquals(event(AlertEvent.Type.FIRING, "h1"), got.get(0));
+        assertEquals(0, replica("x", Duration.ZERO).pending("0:webhook"));
+        assertEquals(1.0, registry.get("hubprobe.notifications").tags("notifier", "webhook", "result", "undecodable").counter().count());
+    }
+
     @Test
     void theBackoffDoublesUpToItsCap() {
         Dispatcher.Retry r = Dispatcher.Retry.DEFAULTS;
