@@ -123,4 +123,32 @@ class ProgressStreamLimitsTest {
             assertTrue(e.raw().toString().length() < 16_000, "kept in part: " + e.raw().toString().length());
         }
     }
+
+    /**
+     * Empty arrays and objects hold no text but some 50 to 70 bytes of heap each: an event of them is
+     * kept in part as one of long text is, whether it is over the kept size in text or only parsed
+     * (8,000 characters of "{}," are 2,700 objects; the run keeps 400 events).
+     */
+    @Test
+    void anEventOfManyEmptyContainersIsKeptInPartToo() {
+        String arrays = "{\"progress\": 1, \"message\": \"big\", \"pad\": [" + "[],".repeat(300_000) + "[]]}";
+        String objects = "{\"progress\": 2, \"message\": \"small\", \"pad\": [" + "{},".repeat(2_600) + "{}]}";
+        try (ProgressStream s = open("data: " + arrays + "\n\ndata: " + objects + "\n\n")) {
+            for (int progress = 1; progress <= 2; progress++) {
+                ProgressEvent e = s.next(in(10_000));
+                assertEquals(progress, e.progress());
+                int containers = containers(e.raw());
+                assertTrue(containers <= ProgressStream.MAX_KEPT / 32 + 2, // what 8 KiB of text would hold in heap
+                        "event " + progress + " kept " + containers + " arrays and objects");
+            }
+        }
+    }
+
+    private static int containers(com.fasterxml.jackson.databind.JsonNode n) {
+        int c = n.isContainerNode() ? 1 : 0;
+        for (com.fasterxml.jackson.databind.JsonNode child : n) {
+            c += containers(child);
+        }
+        return c;
+    }
 }

@@ -73,4 +73,14 @@ class KernelChannelLimitsTest {
             assertTrue(e.getMessage().contains("messages"), e.getMessage());
         }
     }
+
+    /** 3 MiB of "{}," is a million objects, some 70 MB of heap once parsed: refused before it is. */
+    @Test
+    void aSmallMessageOfManyEmptyObjectsIsRefusedBeforeItIsParsed() throws Exception {
+        try (KernelChannel ch = open(HostileKernelServer.Behaviour.DENSE_MESSAGE, 3L << 20)) {
+            ch.kernelInfo(in(5000));
+            ProtocolException e = assertThrows(ProtocolException.class, () -> ch.execute("print(1)", in(30_000)));
+            assertTrue(e.getMessage().contains("500000 JSON values"), e.getMessage());
+        }
+    }
 }
