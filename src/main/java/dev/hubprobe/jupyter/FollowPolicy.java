@@ -11,7 +11,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import okhttp3.Dns;
 import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
 
 /**
  * Where a launch may send the service. A spawn's {@code ready} event, a server model's {@code url} and
@@ -60,6 +62,52 @@ public final class FollowPolicy {
                     + ", a " + kind(inside) + " address, but " + from.host() + " is not on one: not followed");
         }
         return to;
+    }
+
+    /**
+     * {@code client} for talking to {@code to}, a URL {@link #follow} let through from {@code from}:
+     * when {@code to} is on another host, that host is looked up again at every connection and its
+     * loopback, link-local and private addresses are refused there too. {@link #follow} judged one
+     * answer; OkHttp asks again to connect (after the JVM's 30 s cache, or for each new connection), and
+     * a hub that controls the name's DNS can answer a public address first and 169.254.169.254 next.
+     */
+    public OkHttpClient guarded(OkHttpClient client, HttpUrl from, HttpUrl to) {
+        return to.host().equals(from.host()) ? client : client.newBuilder().dns(guard(from)).build();
+    }
+
+    /** The resolver {@link #guarded} installs. */
+    Dns guard(HttpUrl from) {
+        String home = from.host();
+        boolean homeInside;
+        try {
+            homeInside = dns.apply(home).stream().anyMatch(FollowPolicy::internal);
+        } catch (RuntimeException e) {
+            homeInside = false; // judged as the stricter: a host that cannot be looked up is not inside
+        }
+        boolean inside = homeInside;
+        return host -> {
+            List<InetAddress> all;
+            try {
+                all = dns.apply(host);
+            } catch (RuntimeException e) {
+                // OkHttp expects an UnknownHostException here; anything else would escape its call
+                UnknownHostException u = new UnknownHostException(e.getMessage());
+                u.initCause(e);
+                throw u;
+            }
+            if (host.equals(home) || inside) {
+                if (all.isEmpty()) {
+                    throw new UnknownHostException(host);
+                }
+                return all;
+            }
+            List<InetAddress> outside = all.stream().filter(a -> !internal(a)).toList();
+            if (outside.isEmpty()) {
+                throw new UnknownHostException(all.isEmpty() ? host : host + " resolves to a " + kind(all.get(0))
+                        + " address, but " + home + " is not on one: not connected");
+            }
+            return outside;
+        };
     }
 
     /** Loopback, link-local, private (RFC 1918, unique local, shared CGNAT space), unspecified or multicast. */
