@@ -156,7 +156,9 @@ public final class KernelChannel implements AutoCloseable {
             public void onFailure(WebSocket webSocket, Throwable t, Response response) {
                 closed.countDown();
                 if (t instanceof FrameLimit.TooLarge) {
-                    items.add(new Broken(new LimitExceededException(t.getMessage(), t)));
+                    // kept as the overflow too: the next send finds the socket closed, and must say why
+                    overflow = new LimitExceededException(t.getMessage(), t);
+                    items.add(new Broken(overflow));
                 } else if (response != null && response.code() != 101) {
                     items.add(new Broken(new HttpStatusException("GET",
                             url.encodedPath(), response.code(), JupyterHttp.errorMessage(response))));

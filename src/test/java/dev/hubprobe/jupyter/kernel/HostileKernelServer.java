@@ -21,7 +21,9 @@ import org.java_websocket.server.WebSocketServer;
 final class HostileKernelServer extends WebSocketServer {
     enum Behaviour { HUGE_FRAME, HUGE_FRAGMENTED_MESSAGE, FLOOD,
         /** a message well under the frame limit, of empty objects: small text, a heap's worth parsed */
-        DENSE_MESSAGE }
+        DENSE_MESSAGE,
+        /** pings without end from the start (a pong is queued for each, however many) */
+        PING_FLOOD }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Behaviour behaviour;
@@ -56,6 +58,12 @@ final class HostileKernelServer extends WebSocketServer {
 
     @Override
     public void onOpen(WebSocket conn, ClientHandshake handshake) {
+        if (behaviour == Behaviour.PING_FLOOD) {
+            for (long i = 0; i < bytes && conn.isOpen(); i++) {
+                conn.sendPing();
+                sent++;
+            }
+        }
         if (behaviour == Behaviour.FLOOD) {
             // someone else's messages, more than anyone reads, sent while the client reads nothing
             for (long i = 0; i < bytes && conn.isOpen(); i++) {

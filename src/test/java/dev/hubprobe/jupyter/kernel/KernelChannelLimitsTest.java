@@ -83,4 +83,16 @@ class KernelChannelLimitsTest {
             assertTrue(e.getMessage().contains("500000 JSON values"), e.getMessage());
         }
     }
+
+    @Test
+    void aFloodOfPingsEndsTheChannel() throws Exception {
+        try (KernelChannel ch = open(HostileKernelServer.Behaviour.PING_FLOOD, 50_000)) {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (server.sent < 50_000 && System.nanoTime() < until && !server.getConnections().isEmpty()) {
+                Thread.sleep(50);
+            }
+            ProtocolException e = assertThrows(ProtocolException.class, () -> ch.kernelInfo(in(5000)));
+            assertTrue(e.getMessage().contains("pings a second"), e.getMessage());
+        }
+    }
 }
