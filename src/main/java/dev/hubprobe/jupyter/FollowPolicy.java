@@ -113,10 +113,49 @@ public final class FollowPolicy {
     /** Loopback, link-local, private (RFC 1918, unique local, shared CGNAT space), unspecified or multicast. */
     static boolean internal(InetAddress a) {
         byte[] b = a.getAddress();
+        InetAddress embedded = embeddedIpv4(b);
+        if (embedded != null && internal(embedded)) {
+            return true;
+        }
         return a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress() || a.isAnyLocalAddress()
                 || a.isMulticastAddress()
                 || b.length == 16 && (b[0] & 0xfe) == 0xfc
                 || b.length == 4 && ((b[0] & 0xff) == 0 || (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64);
+    }
+
+    /**
+     * The IPv4 address an IPv6 one carries where a host or a gateway may take it as that address:
+     * IPv4-compatible ({@code ::a.b.c.d}), NAT64's well-known prefix ({@code 64:ff9b::/96}) and 6to4
+     * ({@code 2002:aabb:ccdd::/48}). Java turns only IPv4-mapped ({@code ::ffff:a.b.c.d}) into IPv4 itself.
+     */
+    private static InetAddress embeddedIpv4(byte[] b) {
+        if (b.length != 16) {
+            return null;
+        }
+        int from;
+        if (zero(b, 0, 12)) {
+            from = 12;
+        } else if ((b[0] & 0xff) == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b && zero(b, 4, 12)) {
+            from = 12;
+        } else if ((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x02) {
+            from = 2;
+        } else {
+            return null;
+        }
+        try {
+            return InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, from, from + 4));
+        } catch (UnknownHostException e) {
+            return null; // four bytes are always an address
+        }
+    }
+
+    private static boolean zero(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String kind(InetAddress a) {

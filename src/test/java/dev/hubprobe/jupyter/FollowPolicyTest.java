@@ -106,4 +106,16 @@ class FollowPolicyTest {
         okhttp3.OkHttpClient client = policy.guarded(new okhttp3.OkHttpClient(), hub, url("http://db.attacker.example/"));
         assertEquals(List.of(InetAddress.getByName("10.0.0.7")), client.dns().lookup("db.attacker.example"));
     }
+
+    /** IPv6 forms that carry an IPv4 address a host or gateway may take as that address. */
+    @Test
+    void ipv6FormsOfAnInsideIpv4AddressAreRefusedToo() {
+        HttpUrl hub = url("https://hub.example.org/");
+        for (String to : List.of("http://[::ffff:169.254.169.254]/", "http://[::169.254.169.254]/", "http://[::a9fe:a9fe]/",
+                "http://[64:ff9b::a9fe:a9fe]/", "http://[2002:a9fe:a9fe::1]/", "http://[::127.0.0.1]/", "http://[64:ff9b::10.0.0.1]/")) {
+            assertThrows(UrlRefusedException.class, () -> policy.follow(hub, to, "the spawn's ready event"), to);
+        }
+        assertEquals("64:ff9b::cb00:710a", policy.follow(hub, "http://[64:ff9b::203.0.113.10]/", "ready").host(),
+                "NAT64 to a public address is followed");
+    }
 }
