@@ -162,6 +162,11 @@ public final class ProgressStream implements AutoCloseable {
         return null;
     }
 
+    /** Events received and not yet read (past {@link #MAX_QUEUED} once the limit ended the stream). */
+    int unread() {
+        return queued.get();
+    }
+
     @Override
     public void close() {
         source.cancel();

@@ -96,7 +96,11 @@ class ProgressStreamLimitsTest {
             body.append("data: {\"progress\": 50, \"message\": \"event ").append(i).append("\"}\n\n");
         }
         try (ProgressStream s = open(body.toString())) {
-            Thread.sleep(2000); // nobody reads meanwhile
+            // nobody reads meanwhile, until the queue is past its limit (a fixed sleep lost the race on a busy machine)
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (s.unread() <= 20_000 && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
             int read = 0;
             ProtocolException e = null;
             try {
