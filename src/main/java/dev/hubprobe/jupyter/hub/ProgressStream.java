@@ -49,6 +49,11 @@ public final class ProgressStream implements AutoCloseable {
      */
     static final int MAX_QUEUED = 20_000;
     static final long MAX_QUEUED_CHARS = 4L << 20;
+    /**
+     * JSON values in one event, counted before it is parsed: parsed, 1 MiB of "{}," is 350,000 objects,
+     * some 25 MB of heap at once. A spawn's event, its Kubernetes event included, holds a few dozen.
+     */
+    static final int MAX_VALUES = 50_000;
     /** Characters of an event kept for the run (its page, its spawn's breakdown); a larger one is kept in part. */
     static final int MAX_KEPT = 8192;
 
@@ -79,6 +84,12 @@ public final class ProgressStream implements AutoCloseable {
                 long now = nanoTime.getAsLong();
                 JsonNode node;
                 try {
+                    if (Json.values(data, MAX_VALUES) > MAX_VALUES) {
+                        eventSource.cancel();
+                        items.add(new Failure(new LimitExceededException("progress stream sent an event of over " + MAX_VALUES
+                                + " JSON values")));
+                        return;
+                    }
                     node = Json.MAPPER.readTree(data);
                     if (node == null || !node.isObject()) {
                         throw new IOException("not a JSON object");

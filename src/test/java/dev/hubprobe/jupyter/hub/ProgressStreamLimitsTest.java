@@ -135,7 +135,7 @@ class ProgressStreamLimitsTest {
      */
     @Test
     void anEventOfManyEmptyContainersIsKeptInPartToo() {
-        String arrays = "{\"progress\": 1, \"message\": \"big\", \"pad\": [" + "[],".repeat(300_000) + "[]]}";
+        String arrays = "{\"progress\": 1, \"message\": \"big\", \"pad\": [" + "[],".repeat(40_000) + "[]]}";
         String objects = "{\"progress\": 2, \"message\": \"small\", \"pad\": [" + "{},".repeat(2_600) + "{}]}";
         try (ProgressStream s = open("data: " + arrays + "\n\ndata: " + objects + "\n\n")) {
             for (int progress = 1; progress <= 2; progress++) {
@@ -154,5 +154,16 @@ class ProgressStreamLimitsTest {
             c += containers(child);
         }
         return c;
+    }
+
+    /** Under the line limit, but 350,000 objects (some 25 MB of heap) once parsed: refused before it is. */
+    @Test
+    void anEventOfTooManyJsonValuesEndsTheStreamBeforeItIsParsed() {
+        String dense = "{\"progress\": 1, \"pad\": [" + "{},".repeat(300_000) + "{}]}";
+        try (ProgressStream s = open("data: {\"progress\": 0}\n\ndata: " + dense + "\n\n")) {
+            assertEquals(0, s.next(in(5000)).progress());
+            ProtocolException e = assertThrows(ProtocolException.class, () -> s.next(in(10_000)));
+            assertTrue(e.getMessage().contains("over 50000 JSON values"), e.getMessage());
+        }
     }
 }
