@@ -1,6 +1,8 @@
 package dev.hubprobe.json;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -47,5 +49,24 @@ public final class Json {
             keep--; // never half a character
         }
         return s.substring(0, keep) + CUT;
+    }
+
+    /**
+     * How many values (objects, arrays, fields and scalars) the JSON text holds, counted on the
+     * stream without building it, stopping at the first past {@code max}: parsed, each is an object
+     * of its own, so a few bytes of text ("{}," is three) can cost some 70 bytes of heap.
+     *
+     * @throws IOException when the text is not JSON (as far as it was read)
+     */
+    public static int values(String text, int max) throws IOException {
+        int n = 0;
+        try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+            while (p.nextToken() != null && n <= max) {
+                if (!p.currentToken().isStructEnd()) {
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 }

@@ -11,7 +11,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import okhttp3.Dns;
 import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
 
 /**
  * Where a launch may send the service. A spawn's {@code ready} event, a server model's {@code url} and
@@ -62,13 +64,98 @@ public final class FollowPolicy {
         return to;
     }
 
+    /**
+     * {@code client} for talking to {@code to}, a URL {@link #follow} let through from {@code from}:
+     * when {@code to} is on another host, that host is looked up again at every connection and its
+     * loopback, link-local and private addresses are refused there too. {@link #follow} judged one
+     * answer; OkHttp asks again to connect (after the JVM's 30 s cache, or for each new connection), and
+     * a hub that controls the name's DNS can answer a public address first and 169.254.169.254 next.
+     */
+    public OkHttpClient guarded(OkHttpClient client, HttpUrl from, HttpUrl to) {
+        return to.host().equals(from.host()) ? client : client.newBuilder().dns(guard(from)).build();
+    }
+
+    /** The resolver {@link #guarded} installs. */
+    Dns guard(HttpUrl from) {
+        String home = from.host();
+        boolean homeInside;
+        try {
+            homeInside = dns.apply(home).stream().anyMatch(FollowPolicy::internal);
+        } catch (RuntimeException e) {
+            homeInside = false; // judged as the stricter: a host that cannot be looked up is not inside
+        }
+        boolean inside = homeInside;
+        return host -> {
+            List<InetAddress> all;
+            try {
+                all = dns.apply(host);
+            } catch (RuntimeException e) {
+                // OkHttp expects an UnknownHostException here; anything else would escape its call
+                UnknownHostException u = new UnknownHostException(e.getMessage());
+                u.initCause(e);
+                throw u;
+            }
+            if (host.equals(home) || inside) {
+                if (all.isEmpty()) {
+                    throw new UnknownHostException(host);
+                }
+                return all;
+            }
+            List<InetAddress> outside = all.stream().filter(a -> !internal(a)).toList();
+            if (outside.isEmpty()) {
+                throw new UnknownHostException(all.isEmpty() ? host : host + " resolves to a " + kind(all.get(0))
+                        + " address, but " + home + " is not on one: not connected");
+            }
+            return outside;
+        };
+    }
+
     /** Loopback, link-local, private (RFC 1918, unique local, shared CGNAT space), unspecified or multicast. */
     static boolean internal(InetAddress a) {
         byte[] b = a.getAddress();
+        InetAddress embedded = embeddedIpv4(b);
+        if (embedded != null && internal(embedded)) {
+            return true;
+        }
         return a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress() || a.isAnyLocalAddress()
                 || a.isMulticastAddress()
                 || b.length == 16 && (b[0] & 0xfe) == 0xfc
                 || b.length == 4 && ((b[0] & 0xff) == 0 || (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64);
+    }
+
+    /**
+     * The IPv4 address an IPv6 one carries where a host or a gateway may take it as that address:
+     * IPv4-compatible ({@code ::a.b.c.d}), NAT64's well-known prefix ({@code 64:ff9b::/96}) and 6to4
+     * ({@code 2002:aabb:ccdd::/48}). Java turns only IPv4-mapped ({@code ::ffff:a.b.c.d}) into IPv4 itself.
+     */
+    private static InetAddress embeddedIpv4(byte[] b) {
+        if (b.length != 16) {
+            return null;
+        }
+        int from;
+        if (zero(b, 0, 12)) {
+            from = 12;
+        } else if ((b[0] & 0xff) == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b && zero(b, 4, 12)) {
+            from = 12;
+        } else if ((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x02) {
+            from = 2;
+        } else {
+            return null;
+        }
+        try {
+            return InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, from, from + 4));
+        } catch (UnknownHostException e) {
+            return null; // four bytes are always an address
+        }
+    }
+
+    private static boolean zero(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String kind(InetAddress a) {

@@ -73,4 +73,49 @@ class FollowPolicyTest {
                 () -> policy.follow(url("https://hub.example.org/"), "file:///x?token=abcdef123456", "ready"));
         assertTrue(!e.getMessage().contains("abcdef123456"), e.getMessage());
     }
+
+    /**
+     * DNS rebinding: the name answered a public address when the ready URL was judged, and
+     * 169.254.169.254 when the kernel client connects (the JVM caches an answer 30 s; a hub can hold
+     * its kernel start longer). The client's own look-up refuses the inside address.
+     */
+    @Test
+    void aNameThatResolvesInsideOnlyAfterItWasJudgedIsNotConnectedTo() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        FollowPolicy rebinding = new FollowPolicy(host -> {
+            try {
+                return List.of(InetAddress.getByName(host.equals("rebind.attacker.example")
+                        ? asked.getAndIncrement() == 0 ? "198.51.100.40" : "169.254.169.254"
+                        : HOSTS.getOrDefault(host, host)));
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        HttpUrl hub = url("https://hub.example.org/");
+        HttpUrl server = rebinding.follow(hub, "http://rebind.attacker.example/user/x/", "the spawn's ready event");
+        okhttp3.OkHttpClient client = rebinding.guarded(new okhttp3.OkHttpClient(), hub, server);
+        UnknownHostException e = assertThrows(UnknownHostException.class, () -> client.dns().lookup(server.host()));
+        assertTrue(e.getMessage().contains("link-local") && e.getMessage().contains("not connected"), e.getMessage());
+        assertEquals(List.of(InetAddress.getByName("203.0.113.10")), client.dns().lookup("hub.example.org"),
+                "the hub's own host is looked up as ever");
+    }
+
+    @Test
+    void aHubOnAPrivateAddressConnectsToPrivateServersAsBefore() throws Exception {
+        HttpUrl hub = url("http://10.0.0.5:8000/");
+        okhttp3.OkHttpClient client = policy.guarded(new okhttp3.OkHttpClient(), hub, url("http://db.attacker.example/"));
+        assertEquals(List.of(InetAddress.getByName("10.0.0.7")), client.dns().lookup("db.attacker.example"));
+    }
+
+    /** IPv6 forms that carry an IPv4 address a host or gateway may take as that address. */
+    @Test
+    void ipv6FormsOfAnInsideIpv4AddressAreRefusedToo() {
+        HttpUrl hub = url("https://hub.example.org/");
+        for (String to : List.of("http://[::ffff:169.254.169.254]/", "http://[::169.254.169.254]/", "http://[::a9fe:a9fe]/",
+                "http://[64:ff9b::a9fe:a9fe]/", "http://[2002:a9fe:a9fe::1]/", "http://[::127.0.0.1]/", "http://[64:ff9b::10.0.0.1]/")) {
+            assertThrows(UrlRefusedException.class, () -> policy.follow(hub, to, "the spawn's ready event"), to);
+        }
+        assertEquals("64:ff9b::cb00:710a", policy.follow(hub, "http://[64:ff9b::203.0.113.10]/", "ready").host(),
+                "NAT64 to a public address is followed");
+    }
 }

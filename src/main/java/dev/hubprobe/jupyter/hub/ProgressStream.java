@@ -49,6 +49,11 @@ public final class ProgressStream implements AutoCloseable {
      */
     static final int MAX_QUEUED = 20_000;
     static final long MAX_QUEUED_CHARS = 4L << 20;
+    /**
+     * JSON values in one event, counted before it is parsed: parsed, 1 MiB of "{}," is 350,000 objects,
+     * some 25 MB of heap at once. A spawn's event, its Kubernetes event included, holds a few dozen.
+     */
+    static final int MAX_VALUES = 50_000;
     /** Characters of an event kept for the run (its page, its spawn's breakdown); a larger one is kept in part. */
     static final int MAX_KEPT = 8192;
 
@@ -77,25 +82,39 @@ public final class ProgressStream implements AutoCloseable {
             @Override
             public void onEvent(EventSource eventSource, String id, String type, String data) {
                 long now = nanoTime.getAsLong();
+                JsonNode node;
+                try {
+                    if (Json.values(data, MAX_VALUES) > MAX_VALUES) {
+                        eventSource.cancel();
+                        items.add(new Failure(new LimitExceededException("progress stream sent an event of over " + MAX_VALUES
+                                + " JSON values")));
+                        return;
+                    }
+                    node = Json.MAPPER.readTree(data);
+                    if (node == null || !node.isObject()) {
+                        throw new IOException("not a JSON object");
+                    }
+                } catch (IOException e) {
+                    items.add(new Failure(new ProtocolException("progress stream sent a malformed event: "
+                            + Json.abbreviate(data, 120), e)));
+                    return;
+                }
+                // charged by what it holds in memory once parsed, not by its length: 8 KiB of "[{},{},...]"
+                // is 2,700 objects, some 200 KB of heap, and the run keeps 400 events
+                int weight = weight(node);
+                if (weight > MAX_KEPT) {
+                    node = kept(node);
+                    weight = Math.min(weight(node), MAX_KEPT);
+                }
                 int count = queued.incrementAndGet();
-                long chars = queuedChars.addAndGet(Math.min(data.length(), MAX_KEPT));
+                long chars = queuedChars.addAndGet(weight);
                 if (count > MAX_QUEUED || chars > MAX_QUEUED_CHARS) {
                     eventSource.cancel();
                     items.add(new Failure(new LimitExceededException("progress stream sent more events than the client holds unread ("
                             + (count > MAX_QUEUED ? MAX_QUEUED + " events" : (MAX_QUEUED_CHARS >> 20) + " MiB of events") + ")")));
                     return;
                 }
-                try {
-                    JsonNode node = Json.MAPPER.readTree(data);
-                    if (node == null || !node.isObject()) {
-                        throw new IOException("not a JSON object");
-                    }
-                    items.add(new Event(ProgressEvent.of(data.length() > MAX_KEPT ? kept(node) : node, now),
-                            Math.min(data.length(), MAX_KEPT)));
-                } catch (IOException e) {
-                    items.add(new Failure(new ProtocolException("progress stream sent a malformed event: "
-                            + Json.abbreviate(data, 120), e)));
-                }
+                items.add(new Event(ProgressEvent.of(node, now), weight));
             }
 
             @Override
@@ -154,6 +173,11 @@ public final class ProgressStream implements AutoCloseable {
         return null;
     }
 
+    /** Events received and not yet read (past {@link #MAX_QUEUED} once the limit ended the stream). */
+    int unread() {
+        return queued.get();
+    }
+
     @Override
     public void close() {
         source.cancel();
@@ -186,7 +210,44 @@ public final class ProgressStream implements AutoCloseable {
         return out;
     }
 
+    /**
+     * What an object or array costs of the budget, itself: it holds no text, but some 50 to 70 bytes
+     * of heap, so an event of empty ones ("[[],[],...]") is as large in memory as one of long text.
+     */
+    static final int CONTAINER = 32;
+
+    /** The budget {@code v} would use whole, counted as {@link #kept} does, stopping once past {@code max}. */
+    static int weight(JsonNode v) {
+        int[] total = {0};
+        weigh(v, total, MAX_KEPT);
+        return total[0];
+    }
+
+    private static void weigh(JsonNode v, int[] total, int max) {
+        if (v.isContainerNode()) {
+            total[0] += CONTAINER;
+            java.util.Iterator<java.util.Map.Entry<String, JsonNode>> fields = v.isObject() ? v.fields() : null;
+            java.util.Iterator<JsonNode> items = v.isArray() ? v.elements() : null;
+            while (total[0] <= max && (fields != null ? fields.hasNext() : items.hasNext())) {
+                if (fields != null) {
+                    java.util.Map.Entry<String, JsonNode> f = fields.next();
+                    total[0] += f.getKey().length();
+                    weigh(f.getValue(), total, max);
+                } else {
+                    weigh(items.next(), total, max);
+                }
+            }
+        } else if (v.isTextual()) {
+            total[0] += v.asText().length();
+        } else {
+            total[0] += 8;
+        }
+    }
+
     private static JsonNode within(JsonNode v, int[] budget) {
+        if (v.isContainerNode()) {
+            budget[0] -= CONTAINER;
+        }
         if (v.isObject()) {
             ObjectNode o = Json.object();
             java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = v.fields();

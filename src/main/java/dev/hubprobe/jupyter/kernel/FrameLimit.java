@@ -27,6 +27,13 @@ final class FrameLimit implements Interceptor {
         }
     }
 
+    /**
+     * Pings a peer may send in a second. OkHttp queues a pong for each, without bound, and a peer that
+     * does not read them makes that queue grow as fast as it sends 127-byte pings: a server pings
+     * every 30 seconds or so, a flood is an attack.
+     */
+    static final int MAX_PINGS_PER_SECOND = 100;
+
     private final long max;
 
     FrameLimit(long max) {
@@ -67,6 +74,9 @@ final class FrameLimit implements Interceptor {
         private int headerLength = 2;
         private long payloadLeft;
         private long message;
+        /** Pings in the current second, and when it began. */
+        private int pings;
+        private long pingWindow = System.nanoTime();
 
         Frames(Source delegate, long max) {
             super(delegate);
@@ -112,6 +122,14 @@ final class FrameLimit implements Interceptor {
             }
             if (length < 0 || length > max) {
                 throw new TooLarge("kernel channel sent a frame over the " + mib(max) + " limit");
+            }
+            if (opcode == 0x9 && ++pings > MAX_PINGS_PER_SECOND) {
+                long now = System.nanoTime();
+                if (now - pingWindow < 1_000_000_000L) {
+                    throw new TooLarge("kernel channel sent over " + MAX_PINGS_PER_SECOND + " pings a second");
+                }
+                pingWindow = now;
+                pings = 1;
             }
             if (opcode == 0x1 || opcode == 0x2) {
                 message = length; // a new message

@@ -53,13 +53,20 @@ public final class KernelChannel implements AutoCloseable {
     static final int MAX_QUEUED = 10_000;
     /** Characters of the messages received and not yet read, past which no more is taken (one message may still be a frame's worth). */
     static final long MAX_QUEUED_CHARS = 8L << 20;
+    /**
+     * JSON values in one message, and in the messages not yet read together: parsed, each is an object
+     * on the heap (an empty one some 70 bytes), so 16 MiB of "[{},{},...]" would take 400 MB. A
+     * kernel's answer holds a few dozen; a plotted figure's data some tens of thousands.
+     */
+    static final int MAX_VALUES = 500_000;
+    static final long MAX_QUEUED_VALUES = 1_000_000;
     private static final Set<String> DEATH_STATES = Set.of("restarting", "autorestarting", "dead");
 
     private sealed interface Item permits Opened, Message, Closed, Broken {}
 
     private record Opened() implements Item {}
 
-    private record Message(JsonNode json, int chars) implements Item {}
+    private record Message(JsonNode json, int chars, int values) implements Item {}
 
     private record Closed(String why) implements Item {}
 
@@ -68,6 +75,7 @@ public final class KernelChannel implements AutoCloseable {
     private final BlockingQueue<Item> items = new LinkedBlockingQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong queuedChars = new AtomicLong();
+    private final AtomicLong queuedValues = new AtomicLong();
     /** Set once the kernel sent more than the queue holds; every later wait ends with it. */
     private volatile LimitExceededException overflow;
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -106,11 +114,21 @@ public final class KernelChannel implements AutoCloseable {
                     return;
                 }
                 try {
+                    int values = Json.values(text, MAX_VALUES);
+                    long valuesBefore = queuedValues.getAndAdd(values);
+                    if (values > MAX_VALUES || valuesBefore > MAX_QUEUED_VALUES) {
+                        queuedValues.addAndGet(-values);
+                        overflow = new LimitExceededException(values > MAX_VALUES
+                                ? "kernel channel sent a message of over " + MAX_VALUES + " JSON values"
+                                : "kernel channel sent more messages than the client holds unread (" + MAX_QUEUED_VALUES + " JSON values)");
+                        webSocket.cancel();
+                        return;
+                    }
                     JsonNode node = Json.MAPPER.readTree(text);
                     if (node == null || !node.isObject() || !node.has("header") || !node.has("channel")) {
                         throw new IOException("not a Jupyter message");
                     }
-                    items.add(new Message(node, text.length()));
+                    items.add(new Message(node, text.length(), values));
                 } catch (IOException e) {
                     items.add(new Broken(new ProtocolException("kernel channel sent a malformed frame: "
                             + Json.abbreviate(text, 120))));
@@ -138,7 +156,9 @@ public final class KernelChannel implements AutoCloseable {
             public void onFailure(WebSocket webSocket, Throwable t, Response response) {
                 closed.countDown();
                 if (t instanceof FrameLimit.TooLarge) {
-                    items.add(new Broken(new LimitExceededException(t.getMessage(), t)));
+                    // kept as the overflow too: the next send finds the socket closed, and must say why
+                    overflow = new LimitExceededException(t.getMessage(), t);
+                    items.add(new Broken(overflow));
                 } else if (response != null && response.code() != 101) {
                     items.add(new Broken(new HttpStatusException("GET",
                             url.encodedPath(), response.code(), JupyterHttp.errorMessage(response))));
@@ -304,6 +324,7 @@ public final class KernelChannel implements AutoCloseable {
             if (item instanceof Message m) {
                 queued.decrementAndGet();
                 queuedChars.addAndGet(-m.chars());
+                queuedValues.addAndGet(-m.values());
             }
             if (item != null) {
                 return item;

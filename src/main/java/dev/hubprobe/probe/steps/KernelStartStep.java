@@ -7,6 +7,7 @@ import dev.hubprobe.jupyter.kernel.KernelClient;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
 import dev.hubprobe.probe.ProbeStep;
+import dev.hubprobe.jupyter.FollowPolicy;
 import okhttp3.OkHttpClient;
 
 /**
@@ -31,6 +32,9 @@ public final class KernelStartStep implements ProbeStep {
             // a service's or admin's token never reaches the user's server: login minted one for the user,
             // or failed; without a minted token the configured token is the user's own
             http = ctx.mintedToken != null ? ctx.hub.httpWithToken(ctx.mintedToken.value()) : ctx.hub.http();
+        }
+        if (ctx.serverHttp == null) {
+            http = FollowPolicy.SYSTEM.guarded(http, ctx.hub.baseUrl(), ctx.serverUrl); // a Binder's client is guarded already
         }
         ctx.kernels = new KernelClient(http, ctx.serverUrl, ctx.deadline);
         serverVersion(ctx);

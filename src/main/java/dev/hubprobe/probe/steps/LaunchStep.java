@@ -56,7 +56,7 @@ public final class LaunchStep implements ProbeStep {
         ctx.redactor.add(token); // first: a refused URL's message must not carry it either
         HttpUrl server = FollowPolicy.SYSTEM.follow(ctx.binder.baseUrl(), url, "BinderHub's ready event");
         ctx.serverUrl = server.encodedPath().endsWith("/") ? server : server.newBuilder().encodedPath(server.encodedPath() + "/").build();
-        ctx.serverHttp = ctx.binder.serverClient(ctx.serverUrl, token);
+        ctx.serverHttp = FollowPolicy.SYSTEM.guarded(ctx.binder.serverClient(ctx.serverUrl, token), ctx.binder.baseUrl(), ctx.serverUrl);
         ctx.launched = true;
     }
 }

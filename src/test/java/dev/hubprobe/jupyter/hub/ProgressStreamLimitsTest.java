@@ -96,7 +96,11 @@ class ProgressStreamLimitsTest {
             body.append("data: {\"progress\": 50, \"message\": \"event ").append(i).append("\"}\n\n");
         }
         try (ProgressStream s = open(body.toString())) {
-            Thread.sleep(2000); // nobody reads meanwhile
+            // nobody reads meanwhile, until the queue is past its limit (a fixed sleep lost the race on a busy machine)
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (s.unread() <= 20_000 && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
             int read = 0;
             ProtocolException e = null;
             try {
@@ -121,6 +125,45 @@ class ProgressStreamLimitsTest {
             assertEquals("/user/bot/", e.url());
             assertTrue(e.message().length() <= 2000 && e.message().endsWith("[cut]"), "message " + e.message().length());
             assertTrue(e.raw().toString().length() < 16_000, "kept in part: " + e.raw().toString().length());
+        }
+    }
+
+    /**
+     * Empty arrays and objects hold no text but some 50 to 70 bytes of heap each: an event of them is
+     * kept in part as one of long text is, whether it is over the kept size in text or only parsed
+     * (8,000 characters of "{}," are 2,700 objects; the run keeps 400 events).
+     */
+    @Test
+    void anEventOfManyEmptyContainersIsKeptInPartToo() {
+        String arrays = "{\"progress\": 1, \"message\": \"big\", \"pad\": [" + "[],".repeat(40_000) + "[]]}";
+        String objects = "{\"progress\": 2, \"message\": \"small\", \"pad\": [" + "{},".repeat(2_600) + "{}]}";
+        try (ProgressStream s = open("data: " + arrays + "\n\ndata: " + objects + "\n\n")) {
+            for (int progress = 1; progress <= 2; progress++) {
+                ProgressEvent e = s.next(in(10_000));
+                assertEquals(progress, e.progress());
+                int containers = containers(e.raw());
+                assertTrue(containers <= ProgressStream.MAX_KEPT / 32 + 2, // what 8 KiB of text would hold in heap
+                        "event " + progress + " kept " + containers + " arrays and objects");
+            }
+        }
+    }
+
+    private static int containers(com.fasterxml.jackson.databind.JsonNode n) {
+        int c = n.isContainerNode() ? 1 : 0;
+        for (com.fasterxml.jackson.databind.JsonNode child : n) {
+            c += containers(child);
+        }
+        return c;
+    }
+
+    /** Under the line limit, but 350,000 objects (some 25 MB of heap) once parsed: refused before it is. */
+    @Test
+    void anEventOfTooManyJsonValuesEndsTheStreamBeforeItIsParsed() {
+        String dense = "{\"progress\": 1, \"pad\": [" + "{},".repeat(300_000) + "{}]}";
+        try (ProgressStream s = open("data: {\"progress\": 0}\n\ndata: " + dense + "\n\n")) {
+            assertEquals(0, s.next(in(5000)).progress());
+            ProtocolException e = assertThrows(ProtocolException.class, () -> s.next(in(10_000)));
+            assertTrue(e.getMessage().contains("over 50000 JSON values"), e.getMessage());
         }
     }
 }

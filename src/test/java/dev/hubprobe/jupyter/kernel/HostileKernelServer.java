@@ -19,7 +19,11 @@ import org.java_websocket.server.WebSocketServer;
  * larger than any output, a message in a thousand fragments, or messages without end.
  */
 final class HostileKernelServer extends WebSocketServer {
-    enum Behaviour { HUGE_FRAME, HUGE_FRAGMENTED_MESSAGE, FLOOD }
+    enum Behaviour { HUGE_FRAME, HUGE_FRAGMENTED_MESSAGE, FLOOD,
+        /** a message well under the frame limit, of empty objects: small text, a heap's worth parsed */
+        DENSE_MESSAGE,
+        /** pings without end from the start (a pong is queued for each, however many) */
+        PING_FLOOD }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Behaviour behaviour;
@@ -54,6 +58,12 @@ final class HostileKernelServer extends WebSocketServer {
 
     @Override
     public void onOpen(WebSocket conn, ClientHandshake handshake) {
+        if (behaviour == Behaviour.PING_FLOOD) {
+            for (long i = 0; i < bytes && conn.isOpen(); i++) {
+                conn.sendPing();
+                sent++;
+            }
+        }
         if (behaviour == Behaviour.FLOOD) {
             // someone else's messages, more than anyone reads, sent while the client reads nothing
             for (long i = 0; i < bytes && conn.isOpen(); i++) {
@@ -70,6 +80,18 @@ final class HostileKernelServer extends WebSocketServer {
             String type = req.path("header").path("msg_type").asText();
             if (type.equals("kernel_info_request")) {
                 conn.send(reply(req, "shell", "kernel_info_reply", JSON.createObjectNode().put("status", "ok")));
+                return;
+            }
+            if (behaviour == Behaviour.DENSE_MESSAGE) {
+                String m = reply(req, "iopub", "stream", JSON.createObjectNode().put("name", "stdout").put("text", "1\n")
+                        .put("pad", "@"));
+                StringBuilder pad = new StringBuilder("[");
+                for (long i = 0; i < bytes / 3; i++) {
+                    pad.append(i == 0 ? "{}" : ",{}");
+                }
+                conn.send(m.replace("\"@\"", pad.append(']')));
+                conn.send(reply(req, "shell", "execute_reply", JSON.createObjectNode().put("status", "ok")));
+                conn.send(reply(req, "iopub", "status", JSON.createObjectNode().put("execution_state", "idle")));
                 return;
             }
             String head = reply(req, "iopub", "stream", JSON.createObjectNode().put("name", "stdout").put("text", "@"));

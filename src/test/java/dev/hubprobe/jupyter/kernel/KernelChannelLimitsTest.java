@@ -73,4 +73,29 @@ class KernelChannelLimitsTest {
             assertTrue(e.getMessage().contains("messages"), e.getMessage());
         }
     }
+
+    /** 3 MiB of "{}," is a million objects, some 70 MB of heap once parsed: refused before it is. */
+    @Test
+    void aSmallMessageOfManyEmptyObjectsIsRefusedBeforeItIsParsed() throws Exception {
+        try (KernelChannel ch = open(HostileKernelServer.Behaviour.DENSE_MESSAGE, 3L << 20)) {
+            ch.kernelInfo(in(5000));
+            ProtocolException e = assertThrows(ProtocolException.class, () -> ch.execute("print(1)", in(30_000)));
+            assertTrue(e.getMessage().contains("500000 JSON values"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFloodOfPingsEndsTheChannel() {
+        // the flood starts as the socket opens: the channel ends while opening or at its first request
+        ProtocolException e = assertThrows(ProtocolException.class, () -> {
+            try (KernelChannel ch = open(HostileKernelServer.Behaviour.PING_FLOOD, 50_000)) {
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (server.sent < 50_000 && System.nanoTime() < until && !server.getConnections().isEmpty()) {
+                    Thread.sleep(50);
+                }
+                ch.kernelInfo(in(5000));
+            }
+        });
+        assertTrue(e.getMessage().contains("pings a second"), e.getMessage());
+    }
 }
