@@ -100,7 +100,9 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             db.close();
             throw e;
         }
-        return new HistoryStore(db);
+        HistoryStore store = new HistoryStore(db);
+        store.recountRecentDays(Instant.now());
+        return store;
     }
 
     /** The database the history is in. */
@@ -568,31 +570,15 @@ public final class HistoryStore implements RunSink, AutoCloseable {
      */
     public int deleteBefore(Instant cutoff) {
         java.time.LocalDate day = java.time.LocalDate.ofInstant(cutoff, java.time.ZoneOffset.UTC);
-        Instant dayStart = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
-        Instant dayEnd = dayStart.plus(Duration.ofDays(1));
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM runs WHERE started_at < ?");
-                 PreparedStatement oldDays = c.prepareStatement("DELETE FROM run_days WHERE day_utc < ?");
-                 PreparedStatement recount = c.prepareStatement("UPDATE run_days SET"
-                         + " runs = (SELECT COUNT(*) FROM runs r WHERE r.hub = run_days.hub AND r.probe = run_days.probe"
-                         + " AND r.started_at >= ? AND r.started_at < ? AND " + PageQueries.COUNTED + "),"
-                         + " passed = (SELECT COUNT(*) FROM runs r WHERE r.hub = run_days.hub AND r.probe = run_days.probe"
-                         + " AND r.started_at >= ? AND r.started_at < ? AND r.passed AND " + PageQueries.COUNTED + ")"
-                         + " WHERE day_utc = ?");
-                 PreparedStatement empty = c.prepareStatement("DELETE FROM run_days WHERE day_utc = ? AND runs = 0")) {
+                 PreparedStatement oldDays = c.prepareStatement("DELETE FROM run_days WHERE day_utc < ?")) {
                 ps.setTimestamp(1, Timestamp.from(cutoff));
                 int runs = ps.executeUpdate();
                 oldDays.setObject(1, day);
                 oldDays.executeUpdate();
-                recount.setTimestamp(1, Timestamp.from(dayStart));
-                recount.setTimestamp(2, Timestamp.from(dayEnd));
-                recount.setTimestamp(3, Timestamp.from(dayStart));
-                recount.setTimestamp(4, Timestamp.from(dayEnd));
-                recount.setObject(5, day);
-                recount.executeUpdate();
-                empty.setObject(1, day);
-                empty.executeUpdate();
+                recount(c, day);
                 environments.deleteUnused(c, cutoff);
                 c.commit();
                 pages.forgetEdges();
@@ -603,6 +589,62 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             }
         } catch (SQLException e) {
             throw new IllegalStateException("history retention: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Counts one UTC day's {@code run_days} rows again from the runs (idempotent: two replicas doing it at
+     * once agree), adding the rows of pairs that have runs but no row, in the caller's transaction.
+     */
+    private static void recount(Connection c, java.time.LocalDate day) throws SQLException {
+        Instant dayStart = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        Instant dayEnd = dayStart.plus(Duration.ofDays(1));
+        try (PreparedStatement missing = c.prepareStatement("INSERT INTO run_days (hub, probe, day_utc, runs, passed)"
+                + " SELECT r.hub, r.probe, CAST(? AS DATE), 0, 0 FROM runs r WHERE r.started_at >= ? AND r.started_at < ?"
+                + " AND NOT EXISTS (SELECT 1 FROM run_days d WHERE d.hub = r.hub AND d.probe = r.probe AND d.day_utc = ?)"
+                + " GROUP BY r.hub, r.probe");
+             PreparedStatement recount = c.prepareStatement("UPDATE run_days SET"
+                     + " runs = (SELECT COUNT(*) FROM runs r WHERE r.hub = run_days.hub AND r.probe = run_days.probe"
+                     + " AND r.started_at >= ? AND r.started_at < ? AND " + PageQueries.COUNTED + "),"
+                     + " passed = (SELECT COUNT(*) FROM runs r WHERE r.hub = run_days.hub AND r.probe = run_days.probe"
+                     + " AND r.started_at >= ? AND r.started_at < ? AND r.passed AND " + PageQueries.COUNTED + ")"
+                     + " WHERE day_utc = ?");
+             PreparedStatement empty = c.prepareStatement("DELETE FROM run_days WHERE day_utc = ? AND runs = 0")) {
+            missing.setObject(1, day);
+            missing.setTimestamp(2, Timestamp.from(dayStart));
+            missing.setTimestamp(3, Timestamp.from(dayEnd));
+            missing.setObject(4, day);
+            missing.executeUpdate();
+            recount.setTimestamp(1, Timestamp.from(dayStart));
+            recount.setTimestamp(2, Timestamp.from(dayEnd));
+            recount.setTimestamp(3, Timestamp.from(dayStart));
+            recount.setTimestamp(4, Timestamp.from(dayEnd));
+            recount.setObject(5, day);
+            recount.executeUpdate();
+            empty.setObject(1, day);
+            empty.executeUpdate();
+        }
+    }
+
+    /**
+     * Counts today's and yesterday's day rows again from the runs: replicas of the release before (a rolling
+     * upgrade) record runs without adding them to the rollup, and the next start heals what they missed.
+     * A failure is logged, not fatal: the pages clamp their uptime meanwhile.
+     */
+    void recountRecentDays(Instant now) {
+        java.time.LocalDate today = java.time.LocalDate.ofInstant(now, java.time.ZoneOffset.UTC);
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                recount(c, today.minusDays(1));
+                recount(c, today);
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            LOG.warn("history: today's and yesterday's day rows could not be counted again from the runs: {}", e.getMessage());
         }
     }
 

@@ -40,7 +40,8 @@ public final class PageQueries {
     public record Uptime(int[] runs, int[] passed) {
         /** The share of passing runs in window {@code i} (0: 24 h, 1: 7 d, 2: 30 d); null without runs. */
         public Double ratio(int i) {
-            return runs[i] == 0 ? null : passed[i] / (double) runs[i];
+            // clamped to 0..1: day rows that missed runs (a rolling upgrade) can count more passes than runs, or fewer than none
+            return runs[i] <= 0 ? null : Math.max(0, Math.min(1, passed[i] / (double) runs[i]));
         }
     }
 

@@ -24,6 +24,9 @@ import java.util.function.Supplier;
 final class BoardCache {
     /** How long a viewer waits for a permit before the answer is 503 with Retry-After. */
     static final Duration PERMIT_WAIT = Duration.ofSeconds(10);
+    /** A board older than this many {@code maxAge}s is not served as current (its refreshes failed). */
+    static final int STALE = 3;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BoardCache.class);
 
     /**
      * What is served: the board, its rendered parts, and the page and fragment as the bytes sent (the
@@ -77,6 +80,8 @@ final class BoardCache {
         long at;
         long runs;
         CompletableFuture<View> pending;
+        /** The configuration {@link #pending} is computed under: a viewer under another one never joins it. */
+        Object pendingConfig;
     }
 
     /**
@@ -110,27 +115,38 @@ final class BoardCache {
                 if (age < maxAge.toNanos() && (slot.runs == runs || age < minAge.toNanos())) {
                     return slot.view;
                 }
-                previous = slot.view;
+                if (age < STALE * maxAge.toNanos()) {
+                    previous = slot.view;
+                }
+                // older than that, refreshes have been failing: the board is not served as current, this viewer
+                // computes (or waits for) the next one and sees its failure
             }
-            if (slot.pending == null) {
+            if (slot.pending == null || slot.pendingConfig != config) {
+                // a computation under the configuration before a reload is not joined: its board may show a hub no longer public
                 slot.pending = mine = new CompletableFuture<>();
+                slot.pendingConfig = config;
             }
             theirs = slot.pending;
         }
         if (mine != null && previous != null) {
             // a viewer never waits for a board when there is one: the next is computed aside, and served once ready
             CompletableFuture<View> next = mine;
+            java.time.Instant served = previous.board().now();
             try {
                 refreshes.execute(() -> {
                     try {
                         compute(slot, config, runs, compute, next);
                     } catch (RuntimeException | Error e) {
-                        // the failure is the next viewer's to see, if it lasts: this one keeps the last board
+                        // viewers keep the last board for a while (3 x maxAge); after that they compute it themselves and see the failure
+                        LOG.warn("status page: the board could not be refreshed ({}); viewers get the one from {}",
+                                e.toString(), served);
                     }
                 });
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 synchronized (slot) {
-                    slot.pending = null;
+                    if (slot.pending == next) {
+                        slot.pending = null;
+                    }
                 }
             }
             return previous;
@@ -157,20 +173,32 @@ final class BoardCache {
         try {
             View v = limited(compute);
             synchronized (slot) {
-                slot.config = config;
-                slot.view = v;
-                slot.at = nanos.getAsLong();
-                slot.runs = runs; // counted before reading: a run that lands meanwhile makes this board old
-                slot.pending = null;
+                if (slot.pending == mine) { // not superseded by a computation under a newer configuration
+                    slot.config = config;
+                    slot.view = v;
+                    slot.at = nanos.getAsLong();
+                    slot.runs = runs; // counted before reading: a run that lands meanwhile makes this board old
+                    slot.pending = null;
+                }
             }
             mine.complete(v);
             return v;
         } catch (RuntimeException | Error e) {
             synchronized (slot) {
-                slot.pending = null;
+                if (slot.pending == mine) {
+                    slot.pending = null;
+                }
             }
             mine.completeExceptionally(e);
             throw e;
+        }
+    }
+
+    /** When the last board of this view was read from the history, or null before the first. */
+    java.time.Instant lastRead(boolean operator) {
+        Slot slot = slots[operator ? 1 : 0];
+        synchronized (slot) {
+            return slot.view == null ? null : slot.view.board().now();
         }
     }
 

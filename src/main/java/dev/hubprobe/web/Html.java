@@ -88,7 +88,9 @@ public final class Html {
             return "–";
         }
         // always two decimals, rounded down: 100.00% beside 0.00%, and never 100.00% while a run failed
-        return String.format(Locale.ROOT, "%.2f%%", Math.floor(ratio * 10_000 + 1e-9) / 100);
+        // clamped: a day row that missed runs (a replica of the release before) must not print -3% or 104%
+        double r = Math.max(0, Math.min(1, ratio));
+        return String.format(Locale.ROOT, "%.2f%%", Math.floor(r * 10_000 + 1e-9) / 100);
     }
 
     /** Whether the client asked for a page (a browser) rather than JSON. */

@@ -106,6 +106,15 @@ final class StatusPage {
         return "<p class=\"banner " + css + "\" data-state=\"" + css + "\"><strong>" + say + "</strong></p>";
     }
 
+    /**
+     * The banner when the history cannot be read (and the last board is too old to pass for current): the
+     * status is unknown, never the last board's "All hubs are working".
+     */
+    static String unknown(java.time.Instant since) {
+        return "<p class=\"banner unknown\" data-state=\"unknown\"><strong>Status unknown: the history could not be read since "
+                + Html.minute(since) + ".</strong></p>";
+    }
+
     /** Changes only when the banner's words do: the page's script swaps it (and a screen reader says it) only then. */
     static String bannerVersion(String banner) {
         return Integer.toHexString(banner.hashCode());
@@ -132,7 +141,10 @@ final class StatusPage {
     static String live(Board b, boolean operator) {
         StringBuilder h = new StringBuilder();
         h.append("<p class=\"sub\" id=\"summary\">").append(b.hubs().size()).append(b.hubs().size() == 1 ? " hub" : " hubs")
-                .append(" · checked ").append(Html.time(b.now(), b.now())).append("</p>");
+                .append(" · checked at <time datetime=\"")
+                // when the history was read, not "0 s ago": the page is rendered once per board and served for a while
+                .append(b.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)).append("\">").append(Html.second(b.now()))
+                .append("</time></p>");
         for (Map.Entry<String, List<Board.Row>> e : b.hubs().entrySet()) {
             hub(h, b, e.getKey(), e.getValue(), operator);
         }

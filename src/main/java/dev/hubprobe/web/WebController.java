@@ -68,6 +68,8 @@ public class WebController {
             "7d", new Duration[] {Duration.ofDays(7), Duration.ofMinutes(30)}, "30d", new Duration[] {Duration.ofDays(30), Duration.ofHours(2)});
     private static final List<String> CHART_PHASES = List.of("spawn", "spawn_scale_up", "spawn_image_pull", "build", "launch");
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WebController.class);
+
     @Inject
     ServiceState state;
     @Inject
@@ -85,6 +87,23 @@ public class WebController {
     /** The status page's view for this viewer: computed by one of them per refresh, rendered once for all. */
     private BoardCache.View view(boolean operator) {
         LoadedConfig config = state.config();
+        try {
+            return board(operator, config);
+        } catch (BoardCache.Busy e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // the history cannot be read and the last board is too old to pass for current: say the status is unknown
+            java.time.Instant since = boards.lastRead(operator);
+            LOG.warn("status page: the history could not be read ({})", e.toString());
+            String banner = StatusPage.unknown(since == null ? java.time.Instant.now() : since);
+            String page = StatusPage.render(banner, "", "unknown", config.statusPage().title(), operator, config.statusPage().isPublic());
+            String fragment = Json.object().put("version", "unknown").put("banner", banner)
+                    .put("banner_version", StatusPage.bannerVersion(banner)).put("html", "").toString();
+            return new BoardCache.View(null, "unknown", banner, "", page, BoardCache.Body.of(page), BoardCache.Body.of(fragment));
+        }
+    }
+
+    private BoardCache.View board(boolean operator, LoadedConfig config) {
         return boards.get(operator, config, () -> {
             Board b = Board.read(state, visible(operator));
             String banner = StatusPage.banner(b);
@@ -99,10 +118,40 @@ public class WebController {
     /** A cached answer's bytes, gzipped when the client takes it (browsers do): set here, so nothing compresses it again. */
     private static MutableHttpResponse<?> encoded(HttpRequest<?> request, BoardCache.Body body) {
         String accept = request.getHeaders().get("Accept-Encoding");
-        boolean gzip = accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("gzip")
-                && !accept.replace(" ", "").toLowerCase(java.util.Locale.ROOT).contains("gzip;q=0");
+        boolean gzip = takesGzip(accept);
         MutableHttpResponse<byte[]> r = HttpResponse.ok(gzip ? body.gzip() : body.plain()).header("Vary", "Accept-Encoding");
         return gzip ? r.header("Content-Encoding", "gzip") : r;
+    }
+
+    /** Whether an Accept-Encoding header takes gzip: named (or "*") with a q value above 0 ("gzip;q=0.5" does, "gzip;q=0" does not). */
+    static boolean takesGzip(String accept) {
+        if (accept == null) {
+            return false;
+        }
+        Double gzip = null;
+        Double any = null;
+        for (String part : accept.split(",")) {
+            String[] p = part.split(";");
+            String coding = p[0].trim().toLowerCase(java.util.Locale.ROOT);
+            double q = 1;
+            for (int i = 1; i < p.length; i++) {
+                String param = p[i].trim().toLowerCase(java.util.Locale.ROOT);
+                if (param.startsWith("q=")) {
+                    try {
+                        q = Double.parseDouble(param.substring(2).trim());
+                    } catch (NumberFormatException e) {
+                        q = 0; // a q value we cannot read: not taken
+                    }
+                }
+            }
+            if (coding.equals("gzip") || coding.equals("x-gzip")) {
+                gzip = q;
+            } else if (coding.equals("*")) {
+                any = q;
+            }
+        }
+        double q = gzip != null ? gzip : any != null ? any : 0;
+        return q > 0;
     }
 
     /** Too many page answers at once: come back in a few seconds (the runs' writes go first). */

@@ -310,6 +310,49 @@ class HistoryStoreTest {
     }
 
     @Test
+    void aStartRecountsTodayAndYesterdayFromTheRunsSoRunsOldReplicasRecordedWithoutTheRollupCount() throws Exception {
+        Instant now = Instant.now();
+        List<RunResult> runs = new java.util.ArrayList<>();
+        List<RunResult> old = new java.util.ArrayList<>();
+        try (HistoryStore h = open()) {
+            try (var c = h.dataSource().getConnection(); var st = c.createStatement()) {
+                st.execute("DELETE FROM runs");
+                st.execute("DELETE FROM run_days");
+            }
+            for (int i = 0; i < 4; i++) {
+                RunResult r = result("a", "kernel-smoke", now.minus(Duration.ofMinutes(10 + i)), i % 2);
+                h.accept(r);
+                runs.add(r);
+            }
+            // a replica of the release before (a rolling upgrade): runs written, the rollup not told
+            for (int i = 0; i < 3; i++) {
+                old.add(result("a", "kernel-smoke", now.minus(Duration.ofHours(20 + i)), 1));
+            }
+            old.add(result("c", "kernel-smoke", now.minus(Duration.ofMinutes(30)), 0));
+            try (var c = h.dataSource().getConnection(); var ps = c.prepareStatement("INSERT INTO runs (id, hub, probe, started_at,"
+                    + " duration_seconds, passed, reason, facts, notes) VALUES (?, ?, ?, ?, 1.0, ?, ?, '{}', '[]')")) {
+                for (RunResult r : old) {
+                    ps.setString(1, r.runId());
+                    ps.setString(2, r.hub());
+                    ps.setString(3, r.probe());
+                    ps.setTimestamp(4, java.sql.Timestamp.from(r.startedAt()));
+                    ps.setBoolean(5, r.passed());
+                    ps.setString(6, r.reason() == null ? null : r.reason().label());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            runs.addAll(old);
+        }
+        try (HistoryStore h = open()) {
+            assertEquals(expectedUptime(runs, now), uptime(h, now), "the next start heals the day rows the old replicas missed");
+            java.time.LocalDate since = java.time.LocalDate.ofInstant(now, java.time.ZoneOffset.UTC).minusDays(89);
+            assertEquals(expectedDays(runs, "a", since), h.pages().days("a", since));
+            assertEquals(expectedDays(runs, "c", since), h.pages().days("c", since));
+        }
+    }
+
+    @Test
     void twoReplicasRecordingOnePairAtOnceBothCount() throws Exception {
         Instant now = Instant.now();
         try (HistoryStore one = open(); HistoryStore two = open()) {

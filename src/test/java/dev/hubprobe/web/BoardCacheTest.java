@@ -170,4 +170,49 @@ class BoardCacheTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void aBoardWhoseRefreshesKeepFailingIsNotServedAsCurrent() throws Exception {
+        BoardCache cache = cache(4);
+        assertEquals("page 1", cache.get(false, config, this::compute).page());
+        java.util.function.Supplier<BoardCache.View> broken = () -> {
+            throw new IllegalStateException("history query failed: connection refused");
+        };
+        advance(Duration.ofSeconds(6));
+        assertEquals("page 1", cache.get(false, config, broken).page(), "a refresh that fails once: the last board, for a while");
+        Thread.sleep(200); // the refresh aside fails
+        advance(Duration.ofSeconds(10)); // 16 s old: more than 3 x the 5 s refresh
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> cache.get(false, config, broken), "the viewer computes afresh and sees it fail, not the old board");
+        assertTrue(e.getMessage().contains("connection refused"));
+        assertEquals(1, computed.get());
+        assertTrue(cache.lastRead(false) != null, "when the history was last read, for the page to say since when it is unknown");
+        assertEquals("page 2", cache.get(false, config, this::compute).page(), "once the history answers again, a board at once");
+    }
+
+    @Test
+    void aViewerAfterAReloadDoesNotJoinAComputationStartedUnderTheOldConfig() throws Exception {
+        BoardCache cache = cache(4);
+        Object before = new Object();
+        Object after = new Object();
+        CountDownLatch computing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        Future<String> old = pool.submit(() -> cache.get(false, before, () -> {
+            computing.countDown();
+            await(release); // slow: the reload lands meanwhile
+            Board b = new Board(Instant.now(), Map.of(), List.of(), List.of(), List.of());
+            return new BoardCache.View(b, "old", "", "", "page with the hub removed since");
+        }).page());
+        assertTrue(computing.await(10, TimeUnit.SECONDS));
+        Future<String> fresh = pool.submit(() -> cache.get(false, after, this::compute).page());
+        try {
+            assertEquals("page 1", fresh.get(5, TimeUnit.SECONDS), "computed under the new configuration, not the old one's board");
+        } finally {
+            release.countDown();
+        }
+        assertEquals("page with the hub removed since", old.get(10, TimeUnit.SECONDS));
+        assertEquals("page 1", cache.get(false, after, this::compute).page(), "the old computation does not replace the new board");
+        pool.shutdown();
+    }
 }

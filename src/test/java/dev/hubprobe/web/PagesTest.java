@@ -119,4 +119,36 @@ class PagesTest {
         assertTrue(StatusPage.banner(board(now, row("a", Board.State.UNKNOWN, null))).contains("No hub has been checked yet."));
         assertTrue(StatusPage.banner(board(now, row("a<b", Board.State.FAILING, null))).contains("a&lt;b is failing."), "escaped");
     }
+
+    @Test
+    void theBoardSaysWhenTheHistoryWasReadNotZeroSecondsAgoAndAnUnreadableHistoryIsUnknown() {
+        Instant now = Instant.parse("2026-11-22T10:15:42Z");
+        String live = StatusPage.live(board(now, row("a", Board.State.PASSING, null)), false);
+        assertTrue(live.contains("checked at <time datetime=\"2026-11-22T10:15:42Z\">2026-11-22 10:15:42 UTC</time>"), live);
+        assertTrue(!live.contains("0 s ago"), live);
+        String unknown = StatusPage.unknown(now);
+        assertTrue(unknown.contains("Status unknown: the history could not be read since 2026-11-22 10:15 UTC"), unknown);
+        assertTrue(!unknown.contains("working"), unknown);
+    }
+
+    @Test
+    void uptimeNeverPrintsBelowNoneOrAboveAllWhenDayRowsMissedRuns() {
+        assertEquals("100.00%", Html.percent(1.04));
+        assertEquals("0.00%", Html.percent(-0.03));
+        dev.hubprobe.history.PageQueries.Uptime u = new dev.hubprobe.history.PageQueries.Uptime(new int[] {3, 2, 5}, new int[] {4, -1, 5});
+        assertEquals(Double.valueOf(1.0), u.ratio(0), "more passes counted than runs");
+        assertEquals(Double.valueOf(0.0), u.ratio(1), "fewer than none");
+        assertEquals(Double.valueOf(1.0), u.ratio(2));
+    }
+
+    @Test
+    void gzipIsSentOnlyWhenTheClientTakesItWithAQAboveZero() {
+        assertTrue(WebController.takesGzip("gzip, deflate, br"));
+        assertTrue(WebController.takesGzip("gzip;q=0.5, identity"), "q=0.5 takes it");
+        assertTrue(WebController.takesGzip("br, *;q=0.1"));
+        assertTrue(!WebController.takesGzip("gzip;q=0"));
+        assertTrue(!WebController.takesGzip("gzip; q=0.000, *"));
+        assertTrue(!WebController.takesGzip("identity"));
+        assertTrue(!WebController.takesGzip(null));
+    }
 }
