@@ -68,8 +68,6 @@ public class WebController {
             "7d", new Duration[] {Duration.ofDays(7), Duration.ofMinutes(30)}, "30d", new Duration[] {Duration.ofDays(30), Duration.ofHours(2)});
     private static final List<String> CHART_PHASES = List.of("spawn", "spawn_scale_up", "spawn_image_pull", "build", "launch");
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WebController.class);
-
     @Inject
     ServiceState state;
     @Inject
