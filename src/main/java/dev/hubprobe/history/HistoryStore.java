@@ -387,7 +387,9 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             sql.append(" AND started_at >= ?");
             args.add(Timestamp.from(since));
         }
-        sql.append(" ORDER BY started_at DESC, id LIMIT ? OFFSET ?");
+        // with a hub, ORDER BY names the hub too: H2 reads runs_hub_started (V13) in order and stops at the page's end,
+        // rather than sorting all of the hub's runs (14,000 at 3 minutes over 30 days) for every page
+        sql.append(hub != null ? " ORDER BY hub, started_at DESC, id" : " ORDER BY started_at DESC, id").append(" LIMIT ? OFFSET ?");
         args.add(limit);
         args.add(offset);
         return query(sql.toString(), args);

@@ -307,10 +307,11 @@ public final class PageQueries {
 
     public Neighbours neighbours(String hub, Instant startedAt, String id) {
         try (Connection c = db.getConnection();
-             PreparedStatement before = c.prepareStatement("SELECT id FROM runs WHERE hub = ? AND (started_at < ? OR (started_at = ?"
-                     + " AND id < ?)) ORDER BY started_at DESC, id DESC LIMIT 1");
-             PreparedStatement after = c.prepareStatement("SELECT id FROM runs WHERE hub = ? AND (started_at > ? OR (started_at = ?"
-                     + " AND id > ?)) ORDER BY started_at, id LIMIT 1")) {
+             // a range of runs_hub_started (V13) read in order from the run: one row, not a sort of the hub's runs before or after it
+             PreparedStatement before = c.prepareStatement("SELECT id FROM runs WHERE hub = ? AND started_at <= ? AND (started_at < ?"
+                     + " OR id < ?) ORDER BY hub, started_at DESC, id DESC LIMIT 1");
+             PreparedStatement after = c.prepareStatement("SELECT id FROM runs WHERE hub = ? AND started_at >= ? AND (started_at > ?"
+                     + " OR id > ?) ORDER BY hub DESC, started_at, id LIMIT 1")) {
             return new Neighbours(one(before, hub, startedAt, id), one(after, hub, startedAt, id));
         } catch (SQLException e) {
             throw failed(e);
