@@ -369,30 +369,41 @@ public final class HistoryStore implements RunSink, AutoCloseable {
 
     /** One page of runs: as above, skipping the newest {@code offset}. */
     public List<RunResult> runs(String hub, String probe, Instant since, Boolean passed, int limit, int offset) {
-        StringBuilder sql = new StringBuilder(RUNS + " WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
+        if (hub != null) {
+            args.add(hub);
+        }
+        if (probe != null) {
+            args.add(probe);
+        }
+        if (since != null) {
+            args.add(Timestamp.from(since));
+        }
+        args.add(limit);
+        args.add(offset);
+        return query(runsQuery(hub != null, probe != null, since != null, passed), args);
+    }
+
+    /** The query of {@link #runs(String, String, Instant, Boolean, int, int)}: parameters hub, probe, since (those given), limit, offset. */
+    static String runsQuery(boolean hub, boolean probe, boolean since, Boolean passed) {
+        StringBuilder sql = new StringBuilder(RUNS + " WHERE 1 = 1");
         if (passed != null) {
             // "failed" means the hub failed it: a run cut short by a stop (reason aborted) is neither
             sql.append(passed ? " AND passed" : " AND NOT passed AND reason <> '" + ABORTED + "'");
         }
-        if (hub != null) {
+        if (hub) {
             sql.append(" AND hub = ?");
-            args.add(hub);
         }
-        if (probe != null) {
+        if (probe) {
             sql.append(" AND probe = ?");
-            args.add(probe);
         }
-        if (since != null) {
+        if (since) {
             sql.append(" AND started_at >= ?");
-            args.add(Timestamp.from(since));
         }
         // with a hub, ORDER BY names the hub too: H2 reads runs_hub_started (V13) in order and stops at the page's end,
         // rather than sorting all of the hub's runs (14,000 at 3 minutes over 30 days) for every page
-        sql.append(hub != null ? " ORDER BY hub, started_at DESC, id" : " ORDER BY started_at DESC, id").append(" LIMIT ? OFFSET ?");
-        args.add(limit);
-        args.add(offset);
-        return query(sql.toString(), args);
+        sql.append(hub ? " ORDER BY hub, started_at DESC, id" : " ORDER BY started_at DESC, id").append(" LIMIT ? OFFSET ?");
+        return sql.toString();
     }
 
     public Optional<RunResult> run(String id) {
