@@ -13,6 +13,7 @@ import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.report.JsonReport;
 import dev.hubprobe.schedule.ScheduledProbe;
 import dev.hubprobe.service.ServiceState;
+import dev.hubprobe.web.ReadLanes;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -56,6 +57,9 @@ public class ApiController {
 
     @Inject
     ServiceState state;
+    /** The history reads below wait in the status page's history lane: a flood of them never holds the runs' writes. */
+    @Inject
+    ReadLanes lanes;
 
     /** Up, and able to record what it finds: 503 while runs cannot be written to the history. */
     @Get(uri = "/health", produces = MediaType.APPLICATION_JSON)
@@ -77,7 +81,8 @@ public class ApiController {
     /** The latest result of every configured (hub, probe), null for pairs that have not run yet. */
     @Get(uri = "/api/v1/hubs", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<?> hubs() {
-        Map<ProbeKey, RunResult> latest = state.history().latest(state.config().probes().stream().map(ScheduledProbe::key).toList());
+        Map<ProbeKey, RunResult> latest = lanes.limited(ReadLanes.Lane.HISTORY,
+                () -> state.history().latest(state.config().probes().stream().map(ScheduledProbe::key).toList()));
         ArrayNode out = Json.array();
         for (ScheduledProbe p : state.config().probes()) {
             ObjectNode o = out.addObject().put("hub", p.hub()).put("probe", p.probe().name())
@@ -125,14 +130,16 @@ public class ApiController {
             }
         }
         ArrayNode out = Json.array();
-        state.history().runs(hub, probe, from, status == null ? null : status.equals("passed"), n)
-                .forEach(r -> out.add(JsonReport.toJson(r)));
+        Instant sinceAt = from;
+        int most = n;
+        lanes.limited(ReadLanes.Lane.HISTORY, () -> state.history().runs(hub, probe, sinceAt,
+                status == null ? null : status.equals("passed"), most)).forEach(r -> out.add(JsonReport.toJson(r)));
         return HttpResponse.ok(out);
     }
 
     @Get(uri = "/api/v1/runs/{id}", produces = MediaType.APPLICATION_JSON)
     public HttpResponse<?> run(@PathVariable String id) {
-        return state.history().run(id).<HttpResponse<?>>map(r -> HttpResponse.ok(JsonReport.toJson(r)))
+        return lanes.limited(ReadLanes.Lane.HISTORY, () -> state.history().run(id)).<HttpResponse<?>>map(r -> HttpResponse.ok(JsonReport.toJson(r)))
                 .orElseGet(() -> error(HttpStatus.NOT_FOUND, "no run with id '" + id + "'"));
     }
 

@@ -369,28 +369,41 @@ public final class HistoryStore implements RunSink, AutoCloseable {
 
     /** One page of runs: as above, skipping the newest {@code offset}. */
     public List<RunResult> runs(String hub, String probe, Instant since, Boolean passed, int limit, int offset) {
-        StringBuilder sql = new StringBuilder(RUNS + " WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
+        if (hub != null) {
+            args.add(hub);
+        }
+        if (probe != null) {
+            args.add(probe);
+        }
+        if (since != null) {
+            args.add(Timestamp.from(since));
+        }
+        args.add(limit);
+        args.add(offset);
+        return query(runsQuery(hub != null, probe != null, since != null, passed), args);
+    }
+
+    /** The query of {@link #runs(String, String, Instant, Boolean, int, int)}: parameters hub, probe, since (those given), limit, offset. */
+    static String runsQuery(boolean hub, boolean probe, boolean since, Boolean passed) {
+        StringBuilder sql = new StringBuilder(RUNS + " WHERE 1 = 1");
         if (passed != null) {
             // "failed" means the hub failed it: a run cut short by a stop (reason aborted) is neither
             sql.append(passed ? " AND passed" : " AND NOT passed AND reason <> '" + ABORTED + "'");
         }
-        if (hub != null) {
+        if (hub) {
             sql.append(" AND hub = ?");
-            args.add(hub);
         }
-        if (probe != null) {
+        if (probe) {
             sql.append(" AND probe = ?");
-            args.add(probe);
         }
-        if (since != null) {
+        if (since) {
             sql.append(" AND started_at >= ?");
-            args.add(Timestamp.from(since));
         }
-        sql.append(" ORDER BY started_at DESC, id LIMIT ? OFFSET ?");
-        args.add(limit);
-        args.add(offset);
-        return query(sql.toString(), args);
+        // with a hub, ORDER BY names the hub too: H2 reads runs_hub_started (V13) in order and stops at the page's end,
+        // rather than sorting all of the hub's runs (14,000 at 3 minutes over 30 days) for every page
+        sql.append(hub ? " ORDER BY hub, started_at DESC, id" : " ORDER BY started_at DESC, id").append(" LIMIT ? OFFSET ?");
+        return sql.toString();
     }
 
     public Optional<RunResult> run(String id) {
@@ -562,31 +575,46 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         return pool;
     }
 
+    /** Runs retention deletes per transaction. */
+    static final int RETENTION_BATCH = 1000;
+
     /**
      * Deletes runs that started before {@code cutoff}, and environments no run refers to any more; returns
-     * how many runs. The day rows go with them: days wholly before the cutoff are deleted, and the
-     * cutoff's own day is counted again from the runs it keeps (idempotent, so two replicas running
-     * retention at once agree).
+     * how many runs. The runs go in batches of {@link #RETENTION_BATCH}, each its own transaction: a
+     * first retention after a long stop (or a shorter retention configured) may have hundreds of thousands
+     * to delete, and one transaction over all of them held a connection, the rows' locks and the store's
+     * undo log for minutes while the runs went on being written. The day rows go with them: days wholly
+     * before the cutoff are deleted, and the cutoff's own day is counted again from the runs it keeps
+     * (idempotent, so two replicas running retention at once agree).
      */
     public int deleteBefore(Instant cutoff) {
         java.time.LocalDate day = java.time.LocalDate.ofInstant(cutoff, java.time.ZoneOffset.UTC);
+        int runs = 0;
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM runs WHERE started_at < ?");
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE started_at < ?"
+                    + " FETCH FIRST " + RETENTION_BATCH + " ROWS ONLY)");
                  PreparedStatement oldDays = c.prepareStatement("DELETE FROM run_days WHERE day_utc < ?")) {
-                ps.setTimestamp(1, Timestamp.from(cutoff));
-                int runs = ps.executeUpdate();
+                for (int n = RETENTION_BATCH; n == RETENTION_BATCH; ) {
+                    ps.setTimestamp(1, Timestamp.from(cutoff));
+                    n = ps.executeUpdate();
+                    c.commit();
+                    runs += n;
+                }
                 oldDays.setObject(1, day);
                 oldDays.executeUpdate();
                 recount(c, day);
                 environments.deleteUnused(c, cutoff);
                 c.commit();
-                pages.forgetEdges();
-                return runs;
             } catch (SQLException e) {
                 c.rollback();
                 throw e;
+            } finally {
+                if (runs > 0) {
+                    pages.forgetEdges(); // the edge counts may include runs deleted here, even when a later step failed
+                }
             }
+            return runs;
         } catch (SQLException e) {
             throw new IllegalStateException("history retention: " + e.getMessage(), e);
         }

@@ -249,13 +249,16 @@ public final class PageQueries {
      * The mean of the whole run ("total") and of the given phases over the hub's passing runs since
      * {@code since}, in buckets of {@code bucket}: at most a few hundred points whatever the range.
      */
+    /** A hub's whole-run means per bucket (bucket seconds, hub, since): a range of runs_hub_started (V13), not all the hub's runs. */
+    static final String SERIES = "SELECT b, AVG(d) FROM (SELECT FLOOR(EXTRACT(EPOCH FROM started_at) / ?) AS b,"
+            + " duration_seconds AS d FROM runs WHERE hub = ? AND started_at >= ? AND passed) t GROUP BY b";
+
     public Series series(String hub, Instant since, Duration bucket, List<String> phases) {
         long size = bucket.toSeconds();
         Map<Long, Map<String, Double>> rows = new java.util.TreeMap<>();
         try (Connection c = db.getConnection()) {
             // the bucket is computed in a subquery: grouping by an expression with a parameter in it is refused
-            try (PreparedStatement ps = c.prepareStatement("SELECT b, AVG(d) FROM (SELECT FLOOR(EXTRACT(EPOCH FROM started_at) / ?) AS b,"
-                    + " duration_seconds AS d FROM runs WHERE hub = ? AND started_at >= ? AND passed) t GROUP BY b")) {
+            try (PreparedStatement ps = c.prepareStatement(SERIES)) {
                 ps.setLong(1, size);
                 ps.setString(2, hub);
                 ps.setTimestamp(3, Timestamp.from(since));
@@ -305,12 +308,19 @@ public final class PageQueries {
     public record Neighbours(Optional<String> previous, Optional<String> next) {
     }
 
+    /**
+     * The run before and after one of a hub (hub, at, at, id): a range of runs_hub_started (V13) read in order from
+     * the run, one row, not a sort of all the hub's runs before or after it.
+     */
+    static final String BEFORE = "SELECT id FROM runs WHERE hub = ? AND started_at <= ? AND (started_at < ? OR id < ?)"
+            + " ORDER BY hub, started_at DESC, id DESC LIMIT 1";
+    static final String AFTER = "SELECT id FROM runs WHERE hub = ? AND started_at >= ? AND (started_at > ? OR id > ?)"
+            + " ORDER BY hub DESC, started_at, id LIMIT 1";
+
     public Neighbours neighbours(String hub, Instant startedAt, String id) {
         try (Connection c = db.getConnection();
-             PreparedStatement before = c.prepareStatement("SELECT id FROM runs WHERE hub = ? AND (started_at < ? OR (started_at = ?"
-                     + " AND id < ?)) ORDER BY started_at DESC, id DESC LIMIT 1");
-             PreparedStatement after = c.prepareStatement("SELECT id FROM runs WHERE hub = ? AND (started_at > ? OR (started_at = ?"
-                     + " AND id > ?)) ORDER BY started_at, id LIMIT 1")) {
+             PreparedStatement before = c.prepareStatement(BEFORE);
+             PreparedStatement after = c.prepareStatement(AFTER)) {
             return new Neighbours(one(before, hub, startedAt, id), one(after, hub, startedAt, id));
         } catch (SQLException e) {
             throw failed(e);

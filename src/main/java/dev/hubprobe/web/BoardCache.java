@@ -52,13 +52,6 @@ final class BoardCache {
         }
     }
 
-    /** Too many page answers at once: the caller answers 503. */
-    static final class Busy extends RuntimeException {
-        Busy() {
-            super("the status page is busy; try again in a few seconds", null, false, false);
-        }
-    }
-
     private final Duration maxAge;
     private final Duration minAge;
     private final LongSupplier runsRecorded;
@@ -162,10 +155,10 @@ final class BoardCache {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (TimeoutException e) {
-            throw new Busy();
+            throw new ReadLanes.Busy();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new Busy();
+            throw new ReadLanes.Busy();
         }
     }
 
@@ -206,11 +199,11 @@ final class BoardCache {
     <T> T limited(Supplier<T> answer) {
         try {
             if (!permits.tryAcquire(PERMIT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new Busy();
+                throw new ReadLanes.Busy();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new Busy();
+            throw new ReadLanes.Busy();
         }
         try {
             return answer.get();

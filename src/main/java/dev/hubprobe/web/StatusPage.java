@@ -94,13 +94,40 @@ final class StatusPage {
             css = "unknown";
             say.append(b.hubs().isEmpty() ? "No hubs are shown here." : "No hub has been checked yet.");
         } else {
-            css = slow.isEmpty() && maintenance.isEmpty() ? "passing" : "degraded";
-            say.append(b.hubs().size() == 1 ? "The hub is working." : "All hubs are working.");
+            // a hub in maintenance (a window in the configuration or a silence) and a hub with an alert still open (a
+            // failure not yet resolved, a certificate about to expire) are not "working": the banner names them first,
+            // with what the alerts and maintenance lists below say, so it never contradicts them
+            Map<String, java.time.Instant> until = new java.util.LinkedHashMap<>();
+            for (Board.Maintenance m : b.maintenance()) {
+                if (b.hubs().containsKey(m.hub()) && !failing.contains(m.hub())) {
+                    until.merge(m.hub(), m.until() == null ? java.time.Instant.MAX : m.until(),
+                            (x, y) -> x.isAfter(y) ? x : y);
+                }
+            }
+            maintenance.forEach(h -> until.putIfAbsent(h, java.time.Instant.MAX));
+            Map<String, String> alerted = new java.util.LinkedHashMap<>();
+            for (Alert a : b.alerts()) {
+                if (a.kind() != Alert.Kind.REGRESSION && b.hubs().containsKey(a.hub()) && !until.containsKey(a.hub())) {
+                    alerted.putIfAbsent(a.hub(), a.kind() == Alert.Kind.TLS ? "a certificate expires soon"
+                            : "its failure alert is still open");
+                }
+            }
+            int working = b.hubs().size() - until.size() - alerted.size();
+            css = slow.isEmpty() && until.isEmpty() && alerted.isEmpty() ? "passing" : "degraded";
+            if (until.isEmpty() && alerted.isEmpty()) {
+                say.append(b.hubs().size() == 1 ? "The hub is working." : "All hubs are working.");
+            } else {
+                List<String> parts = new java.util.ArrayList<>();
+                until.forEach((h, t) -> parts.add(esc(h) + " is in maintenance" + (t.equals(java.time.Instant.MAX) ? ""
+                        : " until " + Html.minute(t))));
+                alerted.forEach((h, why) -> parts.add(esc(h) + " has an open alert (" + why + ")"));
+                say.append(String.join("; ", parts)).append(".");
+                if (working > 0) {
+                    say.append(working == 1 && b.hubs().size() == 2 ? " The other hub is working." : " The other hubs are working.");
+                }
+            }
             if (!slow.isEmpty()) {
                 say.append(" Slower than usual: ").append(esc(list(slow))).append(".");
-            }
-            if (!maintenance.isEmpty()) {
-                say.append(" In maintenance: ").append(esc(list(maintenance))).append(".");
             }
         }
         return "<p class=\"banner " + css + "\" data-state=\"" + css + "\"><strong>" + say + "</strong></p>";

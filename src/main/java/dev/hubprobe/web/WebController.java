@@ -74,6 +74,9 @@ public class WebController {
     Sessions sessions;
     @Inject
     LoginThrottle throttle;
+    /** The lanes badges, strips and charts, and the hub and run pages, read the history in (the API's too). */
+    @Inject
+    ReadLanes lanes;
 
     /**
      * The board once per refresh for every viewer (5 s, or 1 s once a run landed), and at most 4 page
@@ -81,13 +84,23 @@ public class WebController {
      */
     private final BoardCache boards = new BoardCache(Duration.ofSeconds(5), Duration.ofSeconds(1),
             () -> state.history().runsRecorded(), 4, System::nanoTime);
+    /**
+     * A hub's day strip and chart, read once a minute for every viewer (what their Cache-Control promises a
+     * browser anyway): a 1,000-hub page asks for 1,000 strips per viewer.
+     */
+    private final Kept<List<PageQueries.Day>> strips = new Kept<>(Duration.ofSeconds(60), System::nanoTime);
+    private final Kept<Chart> charts = new Kept<>(Duration.ofSeconds(60), System::nanoTime);
+
+    /** A chart as read, and when: its range ends then. */
+    private record Chart(Instant at, PageQueries.Series series) {
+    }
 
     /** The status page's view for this viewer: computed by one of them per refresh, rendered once for all. */
     private BoardCache.View view(boolean operator) {
         LoadedConfig config = state.config();
         try {
             return board(operator, config);
-        } catch (BoardCache.Busy e) {
+        } catch (ReadLanes.Busy e) {
             throw e;
         } catch (RuntimeException e) {
             // the history cannot be read and the last board is too old to pass for current: say the status is unknown
@@ -152,9 +165,12 @@ public class WebController {
         return q > 0;
     }
 
-    /** Too many page answers at once: come back in a few seconds (the runs' writes go first). */
-    @Error(exception = BoardCache.Busy.class)
-    public HttpResponse<?> busy(HttpRequest<?> request, BoardCache.Busy e) {
+    /**
+     * Too many page (or API) answers at once: come back in a few seconds (the runs' writes go first). Global:
+     * the API's history reads wait in the same lanes ({@link ReadLanes}).
+     */
+    @Error(global = true, exception = ReadLanes.Busy.class)
+    public HttpResponse<?> busy(HttpRequest<?> request, ReadLanes.Busy e) {
         MutableHttpResponse<?> r = Html.wanted(request) ? html(HttpStatus.SERVICE_UNAVAILABLE, Html.problem(HttpStatus.SERVICE_UNAVAILABLE,
                 e.getMessage())) : HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).contentType(MediaType.APPLICATION_JSON_TYPE)
                 .body(Json.object().put("error", e.getMessage()));
@@ -195,8 +211,14 @@ public class WebController {
         if (r == null) {
             return HttpResponse.badRequest(Json.object().put("error", "range must be 24h, 7d or 30d, not '" + Json.abbreviate(range, 20) + "'"));
         }
-        Instant now = Instant.now();
-        PageQueries.Series s = boards.limited(() -> state.history().pages().series(hub, now.minus(r[0]), r[1], CHART_PHASES));
+        String which = range == null ? "24h" : range;
+        Chart chart = charts.get(hub + " " + which, () -> lanes.limited(ReadLanes.Lane.HUB, () -> {
+            Instant at = Instant.now();
+            return new Chart(at, state.history().pages().series(hub, at.minus(r[0]), r[1], CHART_PHASES));
+        }));
+        // the range as read (a kept chart was read up to a minute ago): its buckets and its ends agree
+        Instant now = chart.at();
+        PageQueries.Series s = chart.series();
         ObjectNode out = Json.object().put("hub", hub).put("bucket_seconds", s.bucketSeconds())
                 .put("from", now.minus(r[0]).getEpochSecond()).put("to", now.getEpochSecond());
         ArrayNode buckets = out.putArray("buckets");
@@ -233,7 +255,8 @@ public class WebController {
             return refused.get();
         }
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        List<PageQueries.Day> days = boards.limited(() -> state.history().pages().days(hub, today.minusDays(Svg.DAYS - 1)));
+        List<PageQueries.Day> days = strips.get(hub + " " + today, () -> lanes.limited(ReadLanes.Lane.HUB,
+                () -> state.history().pages().days(hub, today.minusDays(Svg.DAYS - 1))));
         return cache(HttpResponse.ok(Svg.days(hub, days, today)).contentType("image/svg+xml"), publicHub(hub), Duration.ofSeconds(60));
     }
 
@@ -253,7 +276,11 @@ public class WebController {
         if (refused.isPresent()) {
             return refused.get();
         }
-        List<Board.Row> rows = boards.limited(() -> Board.ofHub(state, hub)).hubs().getOrDefault(hub, List.of()).stream()
+        // the board every viewer of the page gets (at most 5 s old) has the hub's state and uptime: a badge reads nothing more;
+        // only when the history could not be read for the board is the hub read alone
+        BoardCache.View v = view(operator(request));
+        Board board = v.board() != null ? v.board() : lanes.limited(ReadLanes.Lane.HUB, () -> Board.ofHub(state, hub));
+        List<Board.Row> rows = board.hubs().getOrDefault(hub, List.of()).stream()
                 .filter(r -> probe == null || r.key().probe().equals(probe)).toList();
         if (rows.isEmpty()) {
             return notFound(request, "no probe '" + probe + "' is configured for hub '" + hub + "'");
@@ -269,13 +296,18 @@ public class WebController {
         if (!operator(request)) {
             return login(HttpStatus.UNAUTHORIZED, "/runs/" + id, null);
         }
-        Optional<RunResult> r = RUN_ID.matcher(id).matches() ? state.history().run(id) : Optional.empty();
-        if (r.isEmpty()) {
+        if (!RUN_ID.matcher(id).matches()) {
             return notFound(request, "no run with id '" + Json.abbreviate(id, 40) + "'");
         }
-        RunResult run = r.get();
-        return html(HttpStatus.OK, RunPage.render(run, state.history().pages().neighbours(run.hub(), run.startedAt(), run.runId()),
-                Instant.now()));
+        return lanes.limited(ReadLanes.Lane.HISTORY, () -> {
+            Optional<RunResult> r = state.history().run(id);
+            if (r.isEmpty()) {
+                return notFound(request, "no run with id '" + Json.abbreviate(id, 40) + "'");
+            }
+            RunResult run = r.get();
+            return html(HttpStatus.OK, RunPage.render(run, state.history().pages().neighbours(run.hub(), run.startedAt(), run.runId()),
+                    Instant.now()));
+        });
     }
 
     @Get(uri = "/hubs/{hub}", produces = MediaType.TEXT_HTML)
@@ -299,8 +331,10 @@ public class WebController {
         if (status != null && !status.equals("passed") && !status.equals("failed")) {
             return problem(request, HttpStatus.BAD_REQUEST, "status must be passed or failed, not '" + Json.abbreviate(status, 20) + "'");
         }
-        List<RunResult> runs = state.history().runs(hub, null, null, status == null ? null : status.equals("passed"),
-                HubPage.PAGE_SIZE + 1, (n - 1) * HubPage.PAGE_SIZE);
+        int pageNo = n;
+        // in the history lane: anyone paging deep into a hub waits there, never in front of the runs' writes or the status page
+        List<RunResult> runs = lanes.limited(ReadLanes.Lane.HISTORY, () -> state.history().runs(hub, null, null,
+                status == null ? null : status.equals("passed"), HubPage.PAGE_SIZE + 1, (pageNo - 1) * HubPage.PAGE_SIZE));
         boolean more = runs.size() > HubPage.PAGE_SIZE;
         return html(HttpStatus.OK, HubPage.render(hub, more ? runs.subList(0, HubPage.PAGE_SIZE) : runs, n, status, more, Instant.now()));
     }

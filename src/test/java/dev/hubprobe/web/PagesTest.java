@@ -121,6 +121,34 @@ class PagesTest {
     }
 
     @Test
+    void theBannerNeverSaysAllHubsWorkWhileOneIsInMaintenanceOrHasAnOpenAlert() {
+        Instant now = Instant.parse("2026-11-22T10:00:00Z");
+        Map<String, List<Board.Row>> hubs = new java.util.LinkedHashMap<>();
+        hubs.put("a", List.of(row("a", Board.State.PASSING, null)));
+        hubs.put("b", List.of(row("b", Board.State.MAINTENANCE, null)));
+        hubs.put("c", List.of(row("c", Board.State.PASSING, null)));
+        hubs.put("d", List.of(row("d", Board.State.PASSING, null)));
+        // b in its maintenance window until 12:00; c's failure alert still open (it passed once, resolve_after not reached);
+        // d's certificate expires soon
+        List<dev.hubprobe.alerting.Alert> open = List.of(
+                new dev.hubprobe.alerting.Alert("failure/c/kernel-smoke", dev.hubprobe.alerting.Alert.Kind.FAILURE, "c", "kernel-smoke",
+                        "spawn", true, 0, 1, now.minusSeconds(3600), null, null, Map.of()),
+                new dev.hubprobe.alerting.Alert("tls/d/hub", dev.hubprobe.alerting.Alert.Kind.TLS, "d", "kernel-smoke",
+                        "hub", true, 0, 0, now.minusSeconds(60), null, null, Map.of()));
+        String banner = StatusPage.banner(new Board(now, hubs, open,
+                List.of(new Board.Maintenance("b", "maintenance window in the configuration", Instant.parse("2026-11-22T12:00:00Z"))),
+                List.of()));
+        assertFalse(banner.contains("All hubs are working"), banner);
+        assertTrue(banner.contains("<strong>b is in maintenance until 2026-11-22 12:00 UTC; c has an open alert (its failure alert is still"
+                + " open); d has an open alert (a certificate expires soon). The other hubs are working.</strong>"), banner);
+        assertTrue(banner.contains("banner degraded"), banner);
+        // the only hub, silenced through the API without an end in the list: in maintenance, nothing said to work
+        Map<String, List<Board.Row>> one = Map.of("b", List.of(row("b", Board.State.MAINTENANCE, null)));
+        String alone = StatusPage.banner(new Board(now, one, List.of(), List.of(), List.of()));
+        assertEquals("<p class=\"banner degraded\" data-state=\"degraded\"><strong>b is in maintenance.</strong></p>", alone);
+    }
+
+    @Test
     void theBoardSaysWhenTheHistoryWasReadNotZeroSecondsAgoAndAnUnreadableHistoryIsUnknown() {
         Instant now = Instant.parse("2026-11-22T10:15:42Z");
         String live = StatusPage.live(board(now, row("a", Board.State.PASSING, null)), false);
