@@ -82,6 +82,8 @@ key: {{ $key }}
 {{- if include "hubprobe.secretSet" .Values.apiToken }}{{ $_ := set $server "api_token" "${env:HUBPROBE_API_TOKEN}" }}{{ end }}
 {{- if include "hubprobe.secretSet" .Values.readToken }}{{ $_ := set $server "read_token" "${env:HUBPROBE_READ_TOKEN}" }}{{ end }}
 {{- $_ := set $c "server" $server }}
+{{- /* values merge maps: the chart's default history.path would stay beside a url given in values */}}
+{{- with $c.history }}{{ if .url }}{{ $_ := unset . "path" }}{{ end }}{{ end }}
 {{- toYaml $c }}
 {{- end }}
 
