@@ -3,7 +3,7 @@
 # only, once per version, into $cache/k8s-tools/<tool>-<version>/, and prints "TOOL PATH" per tool:
 #   helm-<v>/helm                        helm.sh/helm/v3/cmd/helm
 #   kube-apiserver-<v>-<key>/kube-apiserver  the wrapper module in scripts/k8s/kube-apiserver (key:
-#                                        its go.mod and go.sum, so a changed wrapper builds anew)
+#                                        its files and build flags, so a changed wrapper builds anew)
 #   kine-<v>/kine                        github.com/k3s-io/kine (etcd's API on SQLite; needs cgo)
 #   prometheus-operator-crd-<v>/*.yaml   the Prometheus Operator's CRDs, from its Go module
 # No kubelet, container runtime or etcd: the tests need an API server, not a cluster.
@@ -80,8 +80,14 @@ build_helm() {
     "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 }
 build_kine() { GOBIN="$out" CGO_ENABLED=1 "$go" install "github.com/k3s-io/kine@$KINE_VERSION"; }
+# the version ldflags Kubernetes' own build sets: the server reports it at /version, and helm checks a
+# chart's kubeVersion against it (unset, it is v0.0.0)
 build_apiserver() {
-  (cd "$here/k8s/kube-apiserver" && CGO_ENABLED=0 "$go" build -mod=readonly -trimpath -o "$out/kube-apiserver" .)
+  local v=k8s.io/component-base/version minor=${KUBERNETES_VERSION#v1.}
+  minor=${minor%%.*}
+  (cd "$here/k8s/kube-apiserver" && CGO_ENABLED=0 "$go" build -mod=readonly -trimpath \
+    -ldflags "-X $v.gitVersion=$KUBERNETES_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean" \
+    -o "$out/kube-apiserver" .)
 }
 build_crds() {
   local dir
@@ -92,8 +98,8 @@ build_crds() {
   chmod u+w "$out"/*.yaml
 }
 
-apiserver_key=$(cat "$here/k8s/kube-apiserver/go.mod" "$here/k8s/kube-apiserver/go.sum" "$here/k8s/kube-apiserver/main.go" \
-  | sha256sum | cut -c1-12)
+apiserver_key=$( (cat "$here/k8s/kube-apiserver/go.mod" "$here/k8s/kube-apiserver/go.sum" "$here/k8s/kube-apiserver/main.go"
+  declare -f build_apiserver) | sha256sum | cut -c1-12)
 (($#)) || set -- helm kube-apiserver kine crds
 for tool in "$@"; do
   case "$tool" in
