@@ -2,7 +2,8 @@
 # Makes a fresh Debian machine able to build and test hubprobe: a JDK (17+), Python 3 with venv,
 # Node.js with npm, Prometheus (promtool, and a real server the tests scrape with) and Alertmanager,
 # headless Chromium with its driver (the status page is tested in a real browser), and PostgreSQL
-# (the replicas' shared history; the tests run a throwaway cluster of their own, not the service).
+# (the replicas' shared history; the tests run a throwaway cluster of their own, not the service),
+# and Go with gcc, which build the Helm chart's test tools (helm, kube-apiserver, kine) at the end.
 # Installs only what is missing, with apt-get (as root). The pinned Python and npm packages of the
 # test hub are installed later, on first use, by src/test/hub/install.sh.
 set -euo pipefail
@@ -19,6 +20,9 @@ command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanag
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# Go builds the Helm chart's test tools (scripts/install-k8s-tools.sh); an old one fetches a new toolchain
+command -v go >/dev/null || [[ -x /usr/local/go/bin/go ]] || missing+=(golang-go)
+command -v gcc >/dev/null || missing+=(gcc)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
     echo "setup-machine: please install: ${missing[*]}" >&2
@@ -33,3 +37,6 @@ if ((${#missing[@]})); then
     systemctl stop prometheus prometheus-alertmanager postgresql 2>/dev/null || true
   fi
 fi
+# helm, kube-apiserver, kine and the Prometheus Operator's CRDs for HelmChartIT, built from the Go module
+# proxy once per version into the test cache (minutes on the first run, nothing after)
+"$(dirname "$0")/install-k8s-tools.sh" >/dev/null

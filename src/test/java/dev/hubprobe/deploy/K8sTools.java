@@ -1,0 +1,70 @@
+package dev.hubprobe.deploy;
+
+import dev.hubprobe.testhub.RealHub;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Kubernetes tooling scripts/install-k8s-tools.sh builds from the Go module proxy, once per version,
+ * into the test cache: helm, kube-apiserver, kine and the Prometheus Operator's CRDs.
+ */
+record K8sTools(Path helm, Path kubeApiserver, Path kine, Path crds) {
+    private static K8sTools shared;
+
+    private static Path helmOnly;
+
+    /** helm alone (what lint, template and package need), built first if it is not yet. */
+    static synchronized Path helmBinary() throws IOException, InterruptedException {
+        if (shared != null) {
+            return shared.helm;
+        }
+        if (helmOnly == null) {
+            helmOnly = Path.of(install("helm").split(" ", 2)[1]);
+        }
+        return helmOnly;
+    }
+
+    /** Every tool: helm, kube-apiserver, kine and the CRDs. */
+    static synchronized K8sTools shared() throws IOException, InterruptedException {
+        if (shared == null) {
+            String out = install();
+            java.util.Map<String, Path> paths = new java.util.HashMap<>();
+            for (String line : out.split("\n")) {
+                String[] kv = line.split(" ", 2);
+                if (kv.length == 2) {
+                    paths.put(kv[0], Path.of(kv[1]));
+                }
+            }
+            shared = new K8sTools(paths.get("helm"), paths.get("kube-apiserver"), paths.get("kine"), paths.get("crds"));
+            for (Path tool : List.of(shared.helm, shared.kubeApiserver, shared.kine, shared.crds)) {
+                if (tool == null || !Files.exists(tool)) {
+                    throw new IOException("scripts/install-k8s-tools.sh printed no usable tools: " + out);
+                }
+            }
+        }
+        return shared;
+    }
+
+    /** Runs scripts/install-k8s-tools.sh (all tools, or those named) and returns its "TOOL PATH" lines. */
+    private static String install(String... tools) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", RealHub.basedir().resolve("scripts/install-k8s-tools.sh").toString()));
+        cmd.addAll(List.of(tools));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        // a cold build is some 8 minutes on 2 free cores; a busy machine takes longer
+        if (!p.waitFor(45, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IOException("scripts/install-k8s-tools.sh did not finish in 45 minutes");
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException("scripts/install-k8s-tools.sh failed (exit " + p.exitValue() + ")");
+        }
+        System.err.printf("HelmChartIT: k8s tools %s ready in %.1f s%n", List.of(tools), (System.nanoTime() - start) / 1e9);
+        return out;
+    }
+}
