@@ -166,7 +166,7 @@ public class WebController {
         LoadedConfig.StatusPage page = state.config().statusPage();
         boolean operator = operator(request);
         if (!operator && !page.isPublic()) {
-            return login(HttpStatus.UNAUTHORIZED, "/", null);
+            return login(HttpStatus.UNAUTHORIZED, Html.url(""), null);
         }
         MutableHttpResponse<?> r = encoded(request, view(operator).pageBody()).contentType(MediaType.TEXT_HTML_TYPE.toString() + ";charset=utf-8")
                 .header("Content-Security-Policy", CSP).header("X-Content-Type-Options", "nosniff");
@@ -178,7 +178,7 @@ public class WebController {
     public HttpResponse<?> fragment(HttpRequest<?> request) {
         boolean operator = operator(request);
         if (!operator && !state.config().statusPage().isPublic()) {
-            return HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login"));
+            return HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at " + Html.url("login")));
         }
         return cache(encoded(request, view(operator).fragmentBody()).contentType(MediaType.APPLICATION_JSON_TYPE),
                 !operator, Duration.ofSeconds(5));
@@ -267,7 +267,7 @@ public class WebController {
     @Get(uri = "/runs/{id}", produces = MediaType.TEXT_HTML)
     public HttpResponse<?> run(HttpRequest<?> request, @PathVariable String id) {
         if (!operator(request)) {
-            return login(HttpStatus.UNAUTHORIZED, "/runs/" + id, null);
+            return login(HttpStatus.UNAUTHORIZED, Html.url("runs/") + id, null);
         }
         Optional<RunResult> r = RUN_ID.matcher(id).matches() ? state.history().run(id) : Optional.empty();
         if (r.isEmpty()) {
@@ -282,7 +282,7 @@ public class WebController {
     public HttpResponse<?> hub(HttpRequest<?> request, @PathVariable String hub, @QueryValue @Nullable String page,
                                @QueryValue @Nullable String status) {
         if (!operator(request)) {
-            return login(HttpStatus.UNAUTHORIZED, "/hubs/" + hub, null);
+            return login(HttpStatus.UNAUTHORIZED, Html.url("hubs/") + hub, null);
         }
         if (!configured(hub)) {
             return notFound(request, "no hub named '" + Json.abbreviate(hub, 63) + "' is configured");
@@ -356,14 +356,14 @@ public class WebController {
     @Get(uri = "/logout")
     public HttpResponse<?> logout(HttpRequest<?> request) {
         sessions.close(Sessions.id(request));
-        return HttpResponse.seeOther(URI.create("/")).cookie(cookie(request, "").maxAge(0));
+        return HttpResponse.seeOther(URI.create(Html.url(""))).cookie(cookie(request, "").maxAge(0));
     }
 
     /** {@code Secure} when the browser came over https, directly or through a proxy that ends TLS and says so. */
     private static Cookie cookie(HttpRequest<?> request, String value) {
         String proto = request.getHeaders().get("X-Forwarded-Proto");
         boolean https = request.isSecure() || (proto != null && proto.split(",")[0].trim().equalsIgnoreCase("https"));
-        return Cookie.of(SESSION, value).httpOnly(true).sameSite(SameSite.Strict).path("/").secure(https);
+        return Cookie.of(SESSION, value).httpOnly(true).sameSite(SameSite.Strict).path(Html.url("")).secure(https);
     }
 
     private boolean operator(HttpRequest<?> request) {
@@ -398,7 +398,7 @@ public class WebController {
     private Optional<HttpResponse<?>> refuseHub(HttpRequest<?> request, String hub) {
         boolean operator = operator(request);
         if (!operator && !state.config().statusPage().isPublic()) {
-            return Optional.of(cache(HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login")),
+            return Optional.of(cache(HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at " + Html.url("login"))),
                     false, Duration.ZERO));
         }
         if (!NAME.matcher(hub).matches() || !configured(hub) || !visible(operator).test(hub)) {
