@@ -16,10 +16,11 @@ public final class LoginPage {
      * 401 with {@code WWW-Authenticate: Bearer}: the sign-in form for a browser (or a page route), JSON
      * for any other client. It names nothing the request asked for beyond its own path.
      */
-    public static MutableHttpResponse<?> refusal(HttpRequest<?> request, boolean pageRoute, boolean publicPage) {
+    public static MutableHttpResponse<?> refusal(HttpRequest<?> request, boolean pageRoute, boolean publicPage, boolean hubSignIn) {
         if (pageRoute || Html.wanted(request)) {
             String query = request.getUri().getRawQuery();
-            return form(HttpStatus.UNAUTHORIZED, request.getPath() + (query == null ? "" : "?" + query), null, publicPage)
+            String next = request.getPath() + (query == null ? "" : "?" + query);
+            return (hubSignIn ? viaHub(HttpStatus.UNAUTHORIZED, next, null, publicPage) : form(HttpStatus.UNAUTHORIZED, next, null, publicPage))
                     .header("WWW-Authenticate", "Bearer").header("Vary", "Authorization, Cookie");
         }
         return HttpResponse.status(HttpStatus.UNAUTHORIZED).header("WWW-Authenticate", "Bearer")
@@ -38,6 +39,19 @@ public final class LoginPage {
 
     static long retryAfter(java.time.Duration wait) {
         return Math.max(1, (wait.toMillis() + 999) / 1000);
+    }
+
+    /**
+     * With {@code server.hub_oauth}: no token field, a link that signs in through the hub and comes back to
+     * {@code next}. Not a redirect straight to the hub, so an API client or a badge never follows one.
+     */
+    static MutableHttpResponse<?> viaHub(HttpStatus status, String next, String error, boolean publicPage) {
+        String href = Html.url("login") + "?next=" + java.net.URLEncoder.encode(safeNext(next), java.nio.charset.StandardCharsets.UTF_8);
+        String body = "<header class=\"top\"><h1>Sign in</h1></header><main>"
+                + (error == null ? "<p>This view is for the hub's operators.</p>" : "<p class=\"failure\" role=\"alert\">" + Html.esc(error) + "</p>")
+                + "<p><a id=\"hub-sign-in\" href=\"" + Html.esc(href) + "\">Sign in through the hub</a></p>"
+                + (publicPage ? "<p><a href=\"" + Html.url("") + "\">Back to the public status page</a></p>" : "") + "</main>";
+        return WebController.html(status, Html.page("Sign in", body, false));
     }
 
     static MutableHttpResponse<?> form(HttpStatus status, String next, String error, boolean publicPage) {
