@@ -109,3 +109,6 @@ if env.get("HUBPROBE_TEST_SIGNIN_PORT"):
     c.JupyterHub.load_groups["hubprobe-viewers"] = {"users": ["op-viewer"]}
     c.JupyterHub.load_roles.append({"name": "hubprobe-operators", "scopes": ["access:services!service=hubprobe"],
                                     "groups": ["hubprobe-operators", "hubprobe-viewers"]})
+    # the operator who changes the group in the test (the prober's role has no business with groups)
+    c.JupyterHub.services.append({"name": "test-groups", "api_token": env["HUBPROBE_TEST_SERVICE_TOKEN"] + "-groups"})
+    c.JupyterHub.load_roles.append({"name": "test-groups", "scopes": ["admin:groups"], "services": ["test-groups"]})

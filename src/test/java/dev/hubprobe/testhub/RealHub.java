@@ -211,7 +211,7 @@ public final class RealHub {
     /**
      * The token of a service with a narrower role (see jupyterhub_config.py), acting for the robot users
      * {@code probe-bot-1..3} of the group "probers": {@code min} (the README's minimal role),
-     * {@code noread} (without read:servers) or {@code nomint} (without tokens).
+     * {@code noread} (without read:servers), {@code nomint} (without tokens), or {@code groups} (only admin:groups, for HubSignInIT).
      */
     public String serviceToken(String role) {
         return serviceToken + "-" + role;
