@@ -108,4 +108,43 @@ class BasePathIT {
             assertFalse(s.output().contains(READ_TOKEN));
         }
     }
+
+    /**
+     * The hub stops answering between the authorize page and the callback (a restart, an outage): the
+     * callback is a page that says the hub cannot be asked, and there is no session. A real hub cannot be
+     * made to vanish mid-sign-in for one test: its URL here is a port nothing listens on.
+     */
+    @Test
+    void aHubThatDoesNotAnswerTheCallbacksQuestionsIsAClearErrorPageWithoutData() throws Exception {
+        int nothing = RealHub.freePort();
+        Path cfg = dir.resolve("hubprobe-oauth.yml");
+        Files.writeString(cfg, """
+                probes_dir: %s
+                history: {path: data/h2}
+                defaults: {interval: 30m}
+                server:
+                  base_path: /services/hubprobe/
+                  hub_oauth: {hub_url: "http://127.0.0.1:%d", client_id: service-hubprobe, client_secret: "${env:HUB_TOKEN}",
+                              allow: {groups: [ops]}}
+                hubs:
+                  - {name: quiet, url: "http://127.0.0.1:%d/", auth: {token: "${env:HUB_TOKEN}"}, user: robot, probes: [{probe: kernel-smoke}]}
+                """.formatted(RealHub.basedir().resolve("probes"), nothing, nothing));
+        try (Service s = Service.start(cfg, Map.of("HUB_TOKEN", "base-path-hub-token"), dir.resolve("svc-oauth.log"))) {
+            HttpResponse<String> start = send(s, "GET", BASE + "login?next=" + BASE + "hubs/quiet", null);
+            assertEquals(303, start.statusCode());
+            String authorize = start.headers().firstValue("Location").orElse("");
+            assertTrue(authorize.startsWith("http://127.0.0.1:" + nothing + "/hub/api/oauth2/authorize?"), authorize);
+            String state = okhttp3.HttpUrl.get(authorize).queryParameter("state");
+            String cookie = start.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("hubprobe_oauth_state="))
+                    .findFirst().orElseThrow().split(";")[0];
+            HttpResponse<String> back = send(s, "GET", BASE + "oauth_callback?code=some-code&state=" + state, null, "Cookie", cookie,
+                    "Accept", "text/html");
+            assertEquals(502, back.statusCode(), back.body());
+            assertTrue(back.body().contains("The hub cannot be asked who you are just now"), back.body());
+            assertFalse(back.body().contains("quiet"), "no hub of the history: " + back.body());
+            assertFalse(back.headers().allValues("Set-Cookie").stream().anyMatch(c -> c.startsWith("hubprobe_session=")), "no session");
+            assertEquals(401, send(s, "GET", BASE + "api/v1/runs", null).statusCode());
+            assertFalse(s.output().contains("some-code") || s.output().contains("base-path-hub-token"), "neither code nor secret logged");
+        }
+    }
 }
