@@ -95,3 +95,20 @@ if int(jupyterhub.__version__.split(".")[0]) >= 6:
         "tokens!group=probers"]})
 # robot users made by the operator once (a least-privilege role cannot create users)
 c.JupyterHub.load_groups = {"probers": {"users": ["probe-bot-1", "probe-bot-2", "probe-bot-3"]}}
+
+# hubprobe's pages as a service of the hub (server.base_path, server.hub_oauth; HubSignInIT): the proxy
+# sends /services/hubprobe/ to the hubprobe the test runs on this port, and the service's OAuth client
+# (secret: its api_token; redirect: JupyterHub's default, /services/hubprobe/oauth_callback) signs
+# operators in. "hubprobe-operators" is the group server.hub_oauth.allow lists, and its role gives the
+# access scope; "hubprobe-viewers" has the scope but is not listed; anyone else has neither.
+if env.get("HUBPROBE_TEST_SIGNIN_PORT"):
+    c.JupyterHub.services[0]["url"] = f"http://127.0.0.1:{env['HUBPROBE_TEST_SIGNIN_PORT']}"
+    # no "Authorize access" page at the first sign-in: the README says when an operator may want it
+    c.JupyterHub.services[0]["oauth_no_confirm"] = True
+    c.JupyterHub.load_groups["hubprobe-operators"] = {"users": ["op-alice"]}
+    c.JupyterHub.load_groups["hubprobe-viewers"] = {"users": ["op-viewer"]}
+    c.JupyterHub.load_roles.append({"name": "hubprobe-operators", "scopes": ["access:services!service=hubprobe"],
+                                    "groups": ["hubprobe-operators", "hubprobe-viewers"]})
+    # the operator who changes the group in the test (the prober's role has no business with groups)
+    c.JupyterHub.services.append({"name": "test-groups", "api_token": env["HUBPROBE_TEST_SERVICE_TOKEN"] + "-groups"})
+    c.JupyterHub.load_roles.append({"name": "test-groups", "scopes": ["admin:groups"], "services": ["test-groups"]})

@@ -5,6 +5,8 @@
   var POLL_MS = 5000;
   var charts = {};   // hub -> uPlot
   var range = "24h";
+  // server.base_path ("/" without it), which the page states: the requests below go under it
+  var base = document.body.getAttribute("data-base") || "/";
 
   function css(name) {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -62,7 +64,7 @@
   function load(el) {
     var hub = el.getAttribute("data-hub");
     el.setAttribute("aria-busy", "true");
-    fetch("/status/series/" + encodeURIComponent(hub) + "?range=" + range, { credentials: "same-origin" })
+    fetch(base + "status/series/" + encodeURIComponent(hub) + "?range=" + range, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error("series " + r.status); } return r.json(); })
       .then(function (data) { draw(el, data); })
       .catch(function () { el.textContent = "The chart could not be loaded."; })
@@ -100,7 +102,7 @@
   function poll(live) {
     if (document.hidden || inFlight) { return; }
     inFlight = true;
-    fetch("/status/fragment", { credentials: "same-origin", cache: "no-store" })
+    fetch(base + "status/fragment", { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (data && data.version !== live.getAttribute("data-version")) {

@@ -4,6 +4,7 @@ import dev.hubprobe.config.Secret;
 import dev.hubprobe.service.LoadedConfig;
 import dev.hubprobe.service.ServiceState;
 import dev.hubprobe.web.ClientAddress;
+import dev.hubprobe.web.Html;
 import dev.hubprobe.web.LoginPage;
 import dev.hubprobe.web.LoginThrottle;
 import dev.hubprobe.web.Sessions;
@@ -47,8 +48,8 @@ import java.util.Set;
  */
 @ServerFilter("/**")
 public class ReadAccessFilter {
-    /** Open whatever the mode: liveness for the orchestrator, signing in and out, and the browser's icon request. */
-    static final Set<String> ALWAYS_OPEN = Set.of("/health", "/login", "/logout", "/favicon.ico");
+    /** Open whatever the mode: liveness for the orchestrator, signing in and out (the hub's OAuth callback too), and the browser's icon request. */
+    static final Set<String> ALWAYS_OPEN = Set.of("/health", "/login", "/logout", "/favicon.ico", "/oauth_callback");
     /** Open to everyone on a public status page; each handler shows only the listed hubs, without messages. */
     static final Set<String> PUBLIC_PAGE = Set.of("/", "/status/fragment", "/status/series/{hub}", "/status/days/{file}",
             "/badges/{file}", "/badges/{hub}/{file}");
@@ -93,7 +94,7 @@ public class ReadAccessFilter {
         Optional<RouteInfo<?>> route = RouteAttributes.getRouteInfo(request);
         boolean page = route.map(r -> r.getDeclaringType() == WebController.class && r.getProduces().contains(MediaType.TEXT_HTML_TYPE))
                 .orElse(false);
-        return LoginPage.refusal(request, page, c.statusPage().isPublic());
+        return LoginPage.refusal(request, page, c.statusPage().isPublic(), c.hubOAuth() != null);
     }
 
     /** No shared cache may keep the answer of a route that is not open to everyone. */
@@ -109,7 +110,8 @@ public class ReadAccessFilter {
     private static boolean open(HttpRequest<?> request, LoadedConfig c) {
         Optional<RouteInfo<?>> route = RouteAttributes.getRouteInfo(request);
         if (route.isPresent() && route.get() instanceof UriRouteInfo<?, ?> uri) {
-            String template = uri.getUriMatchTemplate().toString();
+            // the router's templates carry the context path (server.base_path); the lists above are without it
+            String template = withoutBase(uri.getUriMatchTemplate().toString());
             return ALWAYS_OPEN.contains(template) || (c.statusPage().isPublic() && PUBLIC_PAGE.contains(template));
         }
         return route.isEmpty() && isStatic(request);
@@ -117,6 +119,20 @@ public class ReadAccessFilter {
 
     private static boolean isStatic(HttpRequest<?> request) {
         HttpMethod m = request.getMethod();
-        return (m == HttpMethod.GET || m == HttpMethod.HEAD) && request.getPath().startsWith(STATIC) && !request.getPath().contains("..");
+        return (m == HttpMethod.GET || m == HttpMethod.HEAD) && request.getPath().startsWith(Html.url(STATIC))
+                && !request.getPath().contains("..");
+    }
+
+    /** A route template without {@code server.base_path}: "/services/hubprobe/health" is "/health", "/services/hubprobe" is "/". */
+    static String withoutBase(String template) {
+        String base = Html.basePath();
+        if (base.equals("/")) {
+            return template;
+        }
+        String bare = base.substring(0, base.length() - 1);
+        if (template.equals(bare) || template.equals(base)) {
+            return "/";
+        }
+        return template.startsWith(base) ? template.substring(bare.length()) : template;
     }
 }

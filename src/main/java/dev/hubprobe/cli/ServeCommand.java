@@ -124,17 +124,25 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
 
         // not Micronaut.run: it adds a shutdown hook of its own, which races ours (probes must clean up
         // before the server goes) and can deadlock with it closing the same context
+        // server.base_path: every route, asset and link under it (a JupyterHub service lives at /services/<name>/);
+        // fixed for the process's life, as the port is
+        String basePath = loaded.basePath();
+        dev.hubprobe.web.Html.basePath(basePath);
+        Map<String, Object> props = new java.util.HashMap<>(Map.of("micronaut.server.port", port != null ? port : loaded.port(),
+                "micronaut.server.host", bind, "micronaut.application.name", "hubprobe",
+                // the status page's own script and style, and uPlot from its webjar: nothing from a CDN
+                "micronaut.router.static-resources.web.paths", "classpath:web",
+                "micronaut.router.static-resources.web.mapping", "/static/web/**",
+                "micronaut.router.static-resources.uplot.paths",
+                "classpath:META-INF/resources/webjars/uplot/" + dev.hubprobe.web.WebController.UPLOT_VERSION + "/dist",
+                "micronaut.router.static-resources.uplot.mapping", "/static/uplot/**"));
+        if (!basePath.equals("/")) {
+            props.put("micronaut.server.context-path", basePath.substring(0, basePath.length() - 1));
+        }
         ApplicationContext http = ApplicationContext.builder()
                 .banner(false)
                 .singletons(state)
-                .properties(Map.of("micronaut.server.port", port != null ? port : loaded.port(),
-                        "micronaut.server.host", bind, "micronaut.application.name", "hubprobe",
-                        // the status page's own script and style, and uPlot from its webjar: nothing from a CDN
-                        "micronaut.router.static-resources.web.paths", "classpath:web",
-                        "micronaut.router.static-resources.web.mapping", "/static/web/**",
-                        "micronaut.router.static-resources.uplot.paths",
-                        "classpath:META-INF/resources/webjars/uplot/" + dev.hubprobe.web.WebController.UPLOT_VERSION + "/dist",
-                        "micronaut.router.static-resources.uplot.mapping", "/static/uplot/**"))
+                .properties(props)
                 .start();
         EmbeddedServer server = http.getBean(EmbeddedServer.class).start();
         int actual = server.getPort();
@@ -192,9 +200,9 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
 
         scheduler.start();
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("hubprobe %s serving %d probes on http://127.0.0.1:%d/%n", Main.Version.get(), loaded.probes().size(), actual);
-        out.printf("  status page: http://127.0.0.1:%d/  metrics: http://127.0.0.1:%d/metrics  results: http://127.0.0.1:%d/api/v1/hubs"
-                + "  history: %s%n", actual, actual, actual, loaded.historyWhere());
+        String at = "http://127.0.0.1:" + actual + basePath;
+        out.printf("hubprobe %s serving %d probes on %s%n", Main.Version.get(), loaded.probes().size(), at);
+        out.printf("  status page: %s  metrics: %smetrics  results: %sapi/v1/hubs  history: %s%n", at, at, at, loaded.historyWhere());
         out.flush();
         stopped.await();
         return Main.PASSED;

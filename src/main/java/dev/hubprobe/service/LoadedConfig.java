@@ -16,11 +16,30 @@ public record LoadedConfig(Path file, int port, Secret apiToken, Secret readToke
                            int threads, Duration jitter, List<ScheduledProbe> probes,
                            List<Notifier> notifiers, String externalUrl, Duration resend,
                            Map<String, AlertPolicy> policies, TlsThresholds tls, StatusPage statusPage, SharedDb sharedDb,
-                           Dispatcher.Retry delivery, List<dev.hubprobe.config.Cidr> trustedProxies) {
+                           Dispatcher.Retry delivery, List<dev.hubprobe.config.Cidr> trustedProxies, String basePath,
+                           HubOAuth hubOAuth) {
 
-    /** Whether reads need a token at all: with a read token, or on a public page (which needs one of the two). */
+    /**
+     * Whether reads need a token at all: with a read token, on a public page (which needs one of the two),
+     * or with sign-in through the hub (the operator view is then for the hub's operators only).
+     */
     public boolean readsGuarded() {
-        return readToken != null || (statusPage.isPublic() && apiToken != null);
+        return readToken != null || (statusPage.isPublic() && apiToken != null) || hubOAuth != null;
+    }
+
+    /**
+     * {@code server.hub_oauth}, checked.
+     *
+     * @param hubUrl      the hub's URL without a trailing slash, e.g. {@code https://hub.example.org}
+     * @param serviceName the service's name in the hub ({@code client_id} without {@code service-}): the
+     *                    access scope asked for is {@code access:services!service=<serviceName>}
+     */
+    public record HubOAuth(String hubUrl, String clientId, String serviceName, Secret clientSecret, java.util.Set<String> groups,
+                           java.util.Set<String> users, Duration recheck) {
+        @Override
+        public String toString() {
+            return "HubOAuth[" + hubUrl + ", " + clientId + "]"; // never the secret
+        }
     }
 
     /** A PostgreSQL history shared by replicas; {@code historyPath} is null then. */

@@ -25,7 +25,26 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
      * @param trustedProxies CIDRs of reverse proxies whose {@code X-Forwarded-For} names the client (for the
      *                  sign-in throttle); from any other address the header is the client's to make up
      */
-    public record Server(Integer port, String apiToken, String readToken, List<String> trustedProxies) {
+    public record Server(Integer port, String apiToken, String readToken, List<String> trustedProxies, String basePath,
+                         HubOauth hubOauth) {
+        public Server(Integer port, String apiToken, String readToken, List<String> trustedProxies) {
+            this(port, apiToken, readToken, trustedProxies, null, null);
+        }
+    }
+
+    /**
+     * Operators sign in through the hub's OAuth, hubprobe being a JupyterHub service.
+     *
+     * @param hubUrl       the hub's public URL (the browser is sent to its authorize page; hubprobe asks its API)
+     * @param clientId     the service's oauth_client_id ({@code service-<name>}, JupyterHub's default)
+     * @param clientSecret the service's api_token, which is its OAuth client secret; {@code ${env:..}} or {@code ${file:..}}
+     * @param allow        who of those the hub lets in may see the operator view: a listed group or user
+     * @param recheck      how often a signed-in operator's identity is asked of the hub again (5 m)
+     */
+    public record HubOauth(String hubUrl, String clientId, String clientSecret, HubOauthAllow allow, Duration recheck) {
+    }
+
+    public record HubOauthAllow(List<String> groups, List<String> users) {
     }
 
     /**

@@ -69,6 +69,9 @@ public final class ServiceConfigLoader {
             }
         }
 
+        String basePath = basePath(check, server.basePath());
+        LoadedConfig.HubOAuth hubOAuth = server.hubOauth() == null ? null : hubOAuth(check, server.hubOauth(), base);
+
         ServiceConfig.History history = c.history() == null ? new ServiceConfig.History(null, null) : c.history();
         LoadedConfig.SharedDb sharedDb = null;
         if (history.url() != null) {
@@ -208,8 +211,66 @@ public final class ServiceConfigLoader {
         }
         return new LoadedConfig(file, port, apiToken, readToken, historyPath, retention, threads, jitter, List.copyOf(probes),
                 notifiers, externalUrl, alerting.resend() == null ? Duration.ofMinutes(1) : alerting.resend(), Map.copyOf(policies),
-                tlsAlerts, statusPage(check, c.statusPage(), probes, apiToken != null || readToken != null), sharedDb, delivery,
-                List.copyOf(trustedProxies));
+                tlsAlerts, statusPage(check, c.statusPage(), probes, apiToken != null || readToken != null || hubOAuth != null), sharedDb,
+                delivery, List.copyOf(trustedProxies), basePath, hubOAuth);
+    }
+
+    private static final Pattern BASE_PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)*/?");
+
+    /** {@code server.base_path}, as "/" or "/a/b/" (the trailing slash added); "/" when not given. */
+    static String basePath(Checker check, String given) throws ConfigException {
+        if (given == null || given.equals("/")) {
+            return "/";
+        }
+        if (!given.startsWith("/") || !BASE_PATH.matcher(given).matches() || given.contains("/./") || given.contains("/../")
+                || given.endsWith("/.") || given.endsWith("/..")) {
+            throw check.at("server.base_path", "'" + given + "' is not a path like /services/hubprobe/ (segments of letters, digits"
+                    + " and . _ ~ -, no . or .. segments)");
+        }
+        return given.endsWith("/") ? given : given + "/";
+    }
+
+    private static LoadedConfig.HubOAuth hubOAuth(Checker check, ServiceConfig.HubOauth o, Path base) throws ConfigException {
+        HttpUrl hub = o.hubUrl() == null ? null : HttpUrl.parse(o.hubUrl());
+        if (hub == null) {
+            throw check.at("server.hub_oauth.hub_url", o.hubUrl() == null ? "the hub's URL is needed, e.g. https://hub.example.org"
+                    : "'" + o.hubUrl() + "' is not an http(s) URL");
+        }
+        if (!hub.username().isEmpty() || !hub.password().isEmpty()) {
+            throw check.at("server.hub_oauth.hub_url", "credentials in the URL are not accepted");
+        }
+        // JupyterHub refuses a service's oauth_client_id that does not start with "service-"; the rest is the
+        // service's name, which names the access scope a user needs
+        if (o.clientId() == null || !o.clientId().matches("service-[A-Za-z0-9._~-]+")) {
+            throw check.at("server.hub_oauth.client_id", o.clientId() == null ? "the service's oauth_client_id is needed, e.g. service-hubprobe"
+                    : "'" + o.clientId() + "' is not a JupyterHub service's client id (service-<name>)");
+        }
+        if (o.clientSecret() == null) {
+            throw check.at("server.hub_oauth.client_secret", "the service's api_token (its OAuth client secret) is needed");
+        }
+        Secret secret = check.secret("server.hub_oauth.client_secret", o.clientSecret(), base);
+        List<String> groups = o.allow() == null || o.allow().groups() == null ? List.of() : o.allow().groups();
+        List<String> users = o.allow() == null || o.allow().users() == null ? List.of() : o.allow().users();
+        if (groups.isEmpty() && users.isEmpty()) {
+            throw check.at("server.hub_oauth.allow", "list the hub groups or users who may sign in (allow: {groups: [...], users: [...]}):"
+                    + " without them no one could");
+        }
+        for (int i = 0; i < groups.size(); i++) {
+            if (groups.get(i) == null || groups.get(i).isBlank()) {
+                throw check.at("server.hub_oauth.allow.groups[" + i + "]", "an empty group name");
+            }
+        }
+        for (int i = 0; i < users.size(); i++) {
+            if (users.get(i) == null || users.get(i).isBlank()) {
+                throw check.at("server.hub_oauth.allow.users[" + i + "]", "an empty user name");
+            }
+        }
+        Duration recheck = o.recheck() == null ? Duration.ofMinutes(5) : o.recheck();
+        if (recheck.compareTo(Duration.ofSeconds(1)) < 0 || recheck.compareTo(Duration.ofHours(1)) > 0) {
+            throw check.at("server.hub_oauth.recheck", "'" + Durations.format(recheck) + "' must be between 1s and 1h");
+        }
+        return new LoadedConfig.HubOAuth(hub.toString().replaceAll("/+$", ""), o.clientId(), o.clientId().substring("service-".length()),
+                secret, Set.copyOf(groups), Set.copyOf(users), recheck);
     }
 
     /** How undeliverable notifications are retried: the shipped defaults, or alerting.give_up_after and alerting.backoff. */
@@ -245,7 +306,7 @@ public final class ServiceConfigLoader {
             }
         }
         if (isPublic && !tokenSet) {
-            throw check.at("status_page.public", "a public page needs server.read_token (or server.api_token) set: "
+            throw check.at("status_page.public", "a public page needs server.read_token (or server.api_token, or server.hub_oauth) set: "
                     + "the operator view and the API would otherwise be open to everyone");
         }
         String title = page.title() == null || page.title().isBlank() ? "hubprobe" : page.title();

@@ -11,7 +11,31 @@ public final class Html {
     private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
+    /**
+     * The path every URL the pages emit starts with: {@code server.base_path}, "/" without it. Set once at
+     * start, before the server takes a request: like the server's context path it comes from, it is fixed
+     * for the process's life (a reload does not move the service), so the renderers need not carry it.
+     */
+    private static volatile String base = "/";
+
     private Html() {
+    }
+
+    /** Sets the base path ("/" or "/a/b/"): by {@code serve} at start, and by tests. */
+    public static void basePath(String path) {
+        if (path == null || !path.startsWith("/") || !path.endsWith("/")) {
+            throw new IllegalArgumentException("a base path starts and ends with '/': " + path);
+        }
+        base = path;
+    }
+
+    public static String basePath() {
+        return base;
+    }
+
+    /** A URL of this service for a page, a link or a redirect: {@code "hubs/x"} is {@code /services/hubprobe/hubs/x} under that base. */
+    public static String url(String relative) {
+        return base + (relative.startsWith("/") ? relative.substring(1) : relative);
     }
 
     public static String esc(String s) {
@@ -102,7 +126,7 @@ public final class Html {
     /** The page for a 404 or a 400: what was wrong, in words, and the way back. */
     static String problem(io.micronaut.http.HttpStatus status, String message) {
         String body = "<header class=\"top\"><h1>" + (status == io.micronaut.http.HttpStatus.NOT_FOUND ? "Not found" : "Bad request")
-                + "</h1></header><main><p id=\"problem\">" + esc(message) + "</p><p><a href=\"/\">The status page</a></p></main>";
+                + "</h1></header><main><p id=\"problem\">" + esc(message) + "</p><p><a href=\"" + url("") + "\">The status page</a></p></main>";
         return page(status.getReason(), body, false);
     }
 
@@ -113,10 +137,11 @@ public final class Html {
                 + "<meta name=\"color-scheme\" content=\"light dark\">"
                 + "<title>" + esc(title) + "</title>"
                 + "<link rel=\"icon\" href=\"data:,\">"
-                + "<link rel=\"stylesheet\" href=\"/static/web/status.css\">"
-                + (charts ? "<link rel=\"stylesheet\" href=\"/static/uplot/uPlot.min.css\">"
-                + "<script src=\"/static/uplot/uPlot.iife.min.js\" defer></script>" : "")
-                + "<script src=\"/static/web/status.js\" defer></script>"
-                + "</head><body>" + body + "</body></html>\n";
+                + "<link rel=\"stylesheet\" href=\"" + url("static/web/status.css") + "\">"
+                + (charts ? "<link rel=\"stylesheet\" href=\"" + url("static/uplot/uPlot.min.css") + "\">"
+                + "<script src=\"" + url("static/uplot/uPlot.iife.min.js") + "\" defer></script>" : "")
+                + "<script src=\"" + url("static/web/status.js") + "\" defer></script>"
+                // the script's own requests go under the same base (status.js reads it here)
+                + "</head><body data-base=\"" + esc(base) + "\">" + body + "</body></html>\n";
     }
 }

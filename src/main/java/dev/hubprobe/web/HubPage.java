@@ -18,11 +18,11 @@ final class HubPage {
     static String render(String hub, List<RunResult> runs, int page, String status, boolean more, Instant now) {
         StringBuilder h = new StringBuilder();
         String title = "Runs of hub " + hub;
-        h.append("<header class=\"top\"><p class=\"crumbs\"><a href=\"/\">Status</a></p><h1>").append(esc(title)).append("</h1>");
+        h.append("<header class=\"top\"><p class=\"crumbs\"><a href=\"").append(Html.url("")).append("\">Status</a></p><h1>").append(esc(title)).append("</h1>");
         h.append("<nav aria-label=\"Filter\"><p>Show: ");
         for (String s : new String[] {null, "passed", "failed"}) {
             String label = s == null ? "all" : s;
-            String href = "/hubs/" + seg(hub) + (s == null ? "" : "?status=" + s);
+            String href = Html.url("hubs/") + seg(hub) + (s == null ? "" : "?status=" + s);
             h.append(java.util.Objects.equals(s, status) ? "<strong aria-current=\"page\">" + label + "</strong>" : "<a href=\"" + href + "\">" + label + "</a>")
                     .append(" ");
         }
@@ -34,7 +34,7 @@ final class HubPage {
                     .append("</caption><thead><tr><th scope=\"col\">Started</th><th scope=\"col\">Probe</th><th scope=\"col\">Status</th>"
                             + "<th scope=\"col\">Seconds</th><th scope=\"col\">Failed in</th><th scope=\"col\">Why</th></tr></thead><tbody>");
             for (RunResult r : runs) {
-                h.append("<tr class=\"").append(r.status()).append("\"><td><a href=\"/runs/").append(seg(r.runId()))
+                h.append("<tr class=\"").append(r.status()).append("\"><td><a href=\"").append(Html.url("runs/")).append(seg(r.runId()))
                         .append("\">").append(Html.second(r.startedAt())).append("</a></td><td>").append(esc(r.probe())).append("</td><td>")
                         .append(RunPage.badge(r)).append("</td><td class=\"num\">")
                         .append(String.format(java.util.Locale.ROOT, "%.1f", r.duration().toMillis() / 1000.0)).append("</td><td>")
@@ -44,7 +44,7 @@ final class HubPage {
             }
             h.append("</tbody></table></div>");
         }
-        String base = "/hubs/" + seg(hub) + "?" + (status == null ? "" : "status=" + status + "&amp;") + "page=";
+        String base = Html.url("hubs/") + seg(hub) + "?" + (status == null ? "" : "status=" + status + "&amp;") + "page=";
         h.append("<nav class=\"pages\" aria-label=\"Pages\"><p>");
         if (page > 1) {
             h.append("<a rel=\"prev\" href=\"").append(base).append(page - 1).append("\">‹ newer</a> ");

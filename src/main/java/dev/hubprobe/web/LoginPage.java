@@ -16,16 +16,17 @@ public final class LoginPage {
      * 401 with {@code WWW-Authenticate: Bearer}: the sign-in form for a browser (or a page route), JSON
      * for any other client. It names nothing the request asked for beyond its own path.
      */
-    public static MutableHttpResponse<?> refusal(HttpRequest<?> request, boolean pageRoute, boolean publicPage) {
+    public static MutableHttpResponse<?> refusal(HttpRequest<?> request, boolean pageRoute, boolean publicPage, boolean hubSignIn) {
         if (pageRoute || Html.wanted(request)) {
             String query = request.getUri().getRawQuery();
-            return form(HttpStatus.UNAUTHORIZED, request.getPath() + (query == null ? "" : "?" + query), null, publicPage)
+            String next = request.getPath() + (query == null ? "" : "?" + query);
+            return (hubSignIn ? viaHub(HttpStatus.UNAUTHORIZED, next, null, publicPage) : form(HttpStatus.UNAUTHORIZED, next, null, publicPage))
                     .header("WWW-Authenticate", "Bearer").header("Vary", "Authorization, Cookie");
         }
         return HttpResponse.status(HttpStatus.UNAUTHORIZED).header("WWW-Authenticate", "Bearer")
                 .header("Cache-Control", "private, no-store").header("Vary", "Authorization, Cookie")
                 .contentType(MediaType.APPLICATION_JSON_TYPE)
-                .body(Json.object().put("error", "a valid bearer token is required (or sign in at /login)"));
+                .body(Json.object().put("error", "a valid bearer token is required (or sign in at " + Html.url("login") + ")"));
     }
 
     /** 429 for a bearer request from an address that sent too many wrong tokens: the token is not even looked at. */
@@ -40,37 +41,60 @@ public final class LoginPage {
         return Math.max(1, (wait.toMillis() + 999) / 1000);
     }
 
+    /**
+     * With {@code server.hub_oauth}: no token field, a link that signs in through the hub and comes back to
+     * {@code next}. Not a redirect straight to the hub, so an API client or a badge never follows one.
+     */
+    static MutableHttpResponse<?> viaHub(HttpStatus status, String next, String error, boolean publicPage) {
+        String href = Html.url("login") + "?next=" + java.net.URLEncoder.encode(safeNext(next), java.nio.charset.StandardCharsets.UTF_8);
+        String body = "<header class=\"top\"><h1>Sign in</h1></header><main>"
+                + (error == null ? "<p>This view is for the hub's operators.</p>" : "<p class=\"failure\" role=\"alert\">" + Html.esc(error) + "</p>")
+                + "<p><a id=\"hub-sign-in\" href=\"" + Html.esc(href) + "\">Sign in through the hub</a></p>"
+                + (publicPage ? "<p><a href=\"" + Html.url("") + "\">Back to the public status page</a></p>" : "") + "</main>";
+        return WebController.html(status, Html.page("Sign in", body, false));
+    }
+
     static MutableHttpResponse<?> form(HttpStatus status, String next, String error, boolean publicPage) {
-        String body = "<header class=\"top\"><h1>Sign in</h1></header><main><form method=\"post\" action=\"/login\" class=\"login\">"
+        String body = "<header class=\"top\"><h1>Sign in</h1></header><main><form method=\"post\" action=\"" + Html.url("login") + "\" class=\"login\">"
                 + (error == null ? "<p>This view is for the hub's operators. Enter the status page token (server.read_token).</p>"
                 : "<p class=\"failure\" role=\"alert\">" + Html.esc(error) + "</p>")
                 + "<input type=\"hidden\" name=\"next\" value=\"" + Html.esc(safeNext(next)) + "\">"
                 + "<p><label for=\"token\">Token</label> <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required>"
                 + " <button type=\"submit\">Sign in</button></p></form>"
-                + (publicPage ? "<p><a href=\"/\">Back to the public status page</a></p>" : "") + "</main>";
+                + (publicPage ? "<p><a href=\"" + Html.url("") + "\">Back to the public status page</a></p>" : "") + "</main>";
         return WebController.html(status, Html.page("Sign in", body, false));
     }
 
     /**
      * Where to go after signing in: a path on this service only, never another site, and only in
      * printable ASCII without spaces, so it is a valid {@code Location} as it stands (a tab, space or
-     * CR/LF would make it an invalid URI, a 500, or a header injected into the answer). Anything else is {@code /}.
+     * CR/LF would make it an invalid URI, a 500, or a header injected into the answer), and under
+     * {@code server.base_path}: never a path of another service behind the same proxy (the hub's own pages,
+     * another service's). Anything else is the status page.
      */
-    static String safeNext(String next) {
+    public static String safeNext(String next) {
+        String home = Html.url("");
         if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\") || next.length() > 2000) {
-            return "/";
+            return home;
+        }
+        // "/services/hubprobe" without its slash is the status page too; "/services/hubprobex" is not ours
+        if (!next.startsWith(home) && !(next + "/").equals(home)) {
+            return home;
+        }
+        if (next.contains("/../") || next.endsWith("/..") || next.contains("/./") || next.contains("%2e") || next.contains("%2E")) {
+            return home; // a dot segment could climb out of the base path once a browser or proxy resolves it
         }
         for (int i = 0; i < next.length(); i++) {
             char ch = next.charAt(i);
             if (ch <= 0x20 || ch >= 0x7f) {
-                return "/";
+                return home;
             }
         }
         try {
             java.net.URI u = new java.net.URI(next);
-            return u.getScheme() == null && u.getRawAuthority() == null ? next : "/";
+            return u.getScheme() == null && u.getRawAuthority() == null ? next : home;
         } catch (java.net.URISyntaxException e) {
-            return "/";
+            return home;
         }
     }
 }

@@ -33,7 +33,8 @@ final class RunPage {
     static String render(RunResult r, PageQueries.Neighbours around, Instant now) {
         StringBuilder h = new StringBuilder();
         String title = "Run of " + r.probe() + " on " + r.hub();
-        h.append("<header class=\"top\"><p class=\"crumbs\"><a href=\"/\">Status</a> › <a href=\"/hubs/").append(seg(r.hub())).append("\">")
+        h.append("<header class=\"top\"><p class=\"crumbs\"><a href=\"").append(Html.url("")).append("\">Status</a> › <a href=\"")
+                .append(Html.url("hubs/")).append(seg(r.hub())).append("\">")
                 .append(esc(r.hub())).append("</a></p><h1>").append(esc(title)).append("</h1>");
         h.append("<p>").append(badge(r))
                 .append(" · started ").append(Html.second(r.startedAt())).append(" (").append(Html.ago(r.startedAt(), now))
@@ -59,9 +60,9 @@ final class RunPage {
                     .append(esc(r.message())).append("</span></p>");
         }
         h.append("<nav class=\"neighbours\" aria-label=\"Other runs of this hub\">");
-        h.append(around.previous().map(id -> "<a rel=\"prev\" href=\"/runs/" + seg(id) + "\">‹ previous run</a>").orElse("<span>first run</span>"));
+        h.append(around.previous().map(id -> "<a rel=\"prev\" href=\"" + Html.url("runs/") + seg(id) + "\">‹ previous run</a>").orElse("<span>first run</span>"));
         h.append(" · ");
-        h.append(around.next().map(id -> "<a rel=\"next\" href=\"/runs/" + seg(id) + "\">next run ›</a>").orElse("<span>latest run</span>"));
+        h.append(around.next().map(id -> "<a rel=\"next\" href=\"" + Html.url("runs/") + seg(id) + "\">next run ›</a>").orElse("<span>latest run</span>"));
         h.append("</nav></header><main>");
 
         h.append("<section aria-labelledby=\"phases-h\"><h2 id=\"phases-h\">Phases</h2>");
@@ -89,7 +90,7 @@ final class RunPage {
             r.notes().forEach(n -> h.append("<li>").append(esc(n)).append("</li>"));
             h.append("</ul>");
         }
-        h.append("<p><a href=\"/api/v1/runs/").append(seg(r.runId())).append("\">This run as JSON</a></p></section></main>");
+        h.append("<p><a href=\"").append(Html.url("api/v1/runs/")).append(seg(r.runId())).append("\">This run as JSON</a></p></section></main>");
         return Html.page(title, h.toString(), false);
     }
 
@@ -162,7 +163,7 @@ final class RunPage {
         if (env == null) {
             return;
         }
-        String list = "/api/v1/hubs/" + seg(r.hub()) + "/environments/";
+        String list = Html.url("api/v1/hubs/") + seg(r.hub()) + "/environments/";
         h.append("<section aria-labelledby=\"env-h\"><h2 id=\"env-h\">Environment</h2><p><a href=\"").append(list).append(seg(env.fingerprint()))
                 .append("\"><code>").append(esc(env.fingerprint())).append("</code></a> · image <code>").append(esc(env.image() == null ? "-" : env.image()))
                 .append("</code> · Python ").append(esc(env.python())).append(" · ").append(env.packageCount()).append(" packages");

@@ -28,9 +28,9 @@ final class StatusPage {
         h.append("<div id=\"banner\" role=\"status\" data-version=\"").append(bannerVersion(banner)).append("\">").append(banner).append("</div>");
         h.append("<p class=\"sub\">Synthetic user checks: log in, start a server, run code. ");
         if (publicMode && !operator) {
-            h.append("<a href=\"/login\">Operator sign-in</a>");
+            h.append("<a href=\"" + Html.url("login") + "\">Operator sign-in</a>");
         } else if (publicMode) {
-            h.append("Operator view · <a href=\"/logout\">sign out</a>");
+            h.append("Operator view · <a href=\"" + Html.url("logout") + "\">sign out</a>");
         }
         h.append("</p>");
         h.append("<p class=\"sub\">Uptime is the share of passing runs over the last 24 hours, 7 days and 30 days "
@@ -44,7 +44,7 @@ final class StatusPage {
         h.append("<main id=\"live\" data-version=\"").append(version).append("\" aria-live=\"polite\">");
         h.append(live);
         h.append("</main>");
-        h.append("<footer><p>Updated as runs land.").append(operator ? " <a href=\"/metrics\">Metrics</a> · <a href=\"/api/v1/hubs\">API</a>" : "")
+        h.append("<footer><p>Updated as runs land.").append(operator ? " <a href=\"" + Html.url("metrics") + "\">Metrics</a> · <a href=\"" + Html.url("api/v1/hubs") + "\">API</a>" : "")
                 .append("</p></footer>");
         return Html.page(title, h.toString(), true);
     }
@@ -187,7 +187,7 @@ final class StatusPage {
         String name = esc(hub);
         h.append("<section class=\"hub\" data-hub=\"").append(name).append("\" data-state=\"")
                 .append(s.css()).append("\"><h2>");
-        h.append(operator ? "<a href=\"/hubs/" + seg(hub) + "\">" + name + "</a>" : name);
+        h.append(operator ? "<a href=\"" + Html.url("hubs/") + seg(hub) + "\">" + name + "</a>" : name);
         h.append(" ").append(badge(s)).append("</h2>");
         h.append("<table><thead><tr><th>Probe</th><th>State</th><th>Last run</th><th>Last success</th>"
                 + "<th>24 h</th><th>7 d</th><th>30 d</th>").append(operator ? "<th>Detail</th>" : "").append("</tr></thead><tbody>");
@@ -198,7 +198,7 @@ final class StatusPage {
             if (last == null) {
                 h.append("never");
             } else if (operator) {
-                h.append("<a href=\"/runs/").append(seg(last.runId())).append("\">").append(Html.time(last.startedAt(), b.now())).append("</a>");
+                h.append("<a href=\"").append(Html.url("runs/")).append(seg(last.runId())).append("\">").append(Html.time(last.startedAt(), b.now())).append("</a>");
             } else {
                 h.append(Html.time(last.startedAt(), b.now()));
             }
@@ -222,7 +222,7 @@ final class StatusPage {
             h.append("</tr>");
         }
         h.append("</tbody></table>");
-        h.append("<img class=\"days\" src=\"/status/days/").append(seg(hub)).append(".svg\" width=\"450\" height=\"28\" loading=\"lazy\" alt=\"")
+        h.append("<img class=\"days\" src=\"").append(Html.url("status/days/")).append(seg(hub)).append(".svg\" width=\"450\" height=\"28\" loading=\"lazy\" alt=\"")
                 .append(name).append(": the last 90 days\">");
         h.append("<div class=\"chart\" data-hub=\"").append(name).append("\" role=\"img\" aria-label=\"Latency of ").append(name)
                 .append("\"></div></section>");

@@ -77,6 +77,10 @@ public class WebController {
     /** The lanes badges, strips and charts, and the hub and run pages, read the history in (the API's too). */
     @Inject
     ReadLanes lanes;
+    @Inject
+    OAuthStates oauthStates;
+    /** The browser's half of a sign-in through the hub under way ({@link OAuthStates}). */
+    static final String OAUTH_COOKIE = "hubprobe_oauth_state";
 
     /**
      * The board once per refresh for every viewer (5 s, or 1 s once a run landed), and at most 4 page
@@ -182,7 +186,7 @@ public class WebController {
         LoadedConfig.StatusPage page = state.config().statusPage();
         boolean operator = operator(request);
         if (!operator && !page.isPublic()) {
-            return login(HttpStatus.UNAUTHORIZED, "/", null);
+            return login(HttpStatus.UNAUTHORIZED, Html.url(""), null);
         }
         MutableHttpResponse<?> r = encoded(request, view(operator).pageBody()).contentType(MediaType.TEXT_HTML_TYPE.toString() + ";charset=utf-8")
                 .header("Content-Security-Policy", CSP).header("X-Content-Type-Options", "nosniff");
@@ -194,7 +198,7 @@ public class WebController {
     public HttpResponse<?> fragment(HttpRequest<?> request) {
         boolean operator = operator(request);
         if (!operator && !state.config().statusPage().isPublic()) {
-            return HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login"));
+            return HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at " + Html.url("login")));
         }
         return cache(encoded(request, view(operator).fragmentBody()).contentType(MediaType.APPLICATION_JSON_TYPE),
                 !operator, Duration.ofSeconds(5));
@@ -294,7 +298,7 @@ public class WebController {
     @Get(uri = "/runs/{id}", produces = MediaType.TEXT_HTML)
     public HttpResponse<?> run(HttpRequest<?> request, @PathVariable String id) {
         if (!operator(request)) {
-            return login(HttpStatus.UNAUTHORIZED, "/runs/" + id, null);
+            return login(HttpStatus.UNAUTHORIZED, Html.url("runs/") + id, null);
         }
         if (!RUN_ID.matcher(id).matches()) {
             return notFound(request, "no run with id '" + Json.abbreviate(id, 40) + "'");
@@ -314,7 +318,7 @@ public class WebController {
     public HttpResponse<?> hub(HttpRequest<?> request, @PathVariable String hub, @QueryValue @Nullable String page,
                                @QueryValue @Nullable String status) {
         if (!operator(request)) {
-            return login(HttpStatus.UNAUTHORIZED, "/hubs/" + hub, null);
+            return login(HttpStatus.UNAUTHORIZED, Html.url("hubs/") + hub, null);
         }
         if (!configured(hub)) {
             return notFound(request, "no hub named '" + Json.abbreviate(hub, 63) + "' is configured");
@@ -339,9 +343,103 @@ public class WebController {
         return html(HttpStatus.OK, HubPage.render(hub, more ? runs.subList(0, HubPage.PAGE_SIZE) : runs, n, status, more, Instant.now()));
     }
 
+    /**
+     * The token form; with {@code server.hub_oauth}, the start of a sign-in through the hub: a fresh
+     * single-use state (its browser half in a cookie, {@link OAuthStates}) and the way to the hub's
+     * authorize page, which comes back to {@link #oauthCallback}.
+     */
     @Get(uri = "/login", produces = MediaType.TEXT_HTML)
-    public HttpResponse<?> loginForm(@QueryValue @Nullable String next) {
-        return login(HttpStatus.OK, next, null);
+    public HttpResponse<?> loginForm(HttpRequest<?> request, @QueryValue @Nullable String next) {
+        LoadedConfig.HubOAuth hub = state.config().hubOAuth();
+        if (hub == null) {
+            return login(HttpStatus.OK, next, null);
+        }
+        OAuthStates.Started started;
+        try {
+            started = oauthStates.start(LoginPage.safeNext(next));
+        } catch (IllegalStateException e) {
+            LOG.warn("hub sign-in refused: {}", e.getMessage());
+            return signInProblem(HttpStatus.SERVICE_UNAVAILABLE, "Sign-in cannot be recorded just now (the history database does not"
+                    + " answer): try again in a moment.");
+        }
+        // Lax, not Strict: the browser comes back from the hub, which may be another site than this service
+        Cookie c = Cookie.of(OAUTH_COOKIE, started.browser()).httpOnly(true).sameSite(SameSite.Lax).path(Html.url(""))
+                .secure(cookie(request, "").isSecure()).maxAge(OAuthStates.TTL);
+        return HttpResponse.seeOther(URI.create(HubSignIn.authorizeUrl(hub, started.state()))).cookie(c)
+                .header("Cache-Control", "private, no-store");
+    }
+
+    /**
+     * Where the hub sends the browser back ({@code <base_path>oauth_callback}, JupyterHub's default
+     * redirect URI of a service): the state must be one this service made for this browser and not used;
+     * then the code is exchanged for the user's token, the hub says who they are, and only a user with the
+     * service's access scope and in an allowed group (or listed) gets an operator session, and goes back to
+     * the page they asked for. Every other ending is a page that says why, with nothing of the history on it.
+     */
+    @Get(uri = "/oauth_callback", produces = MediaType.TEXT_HTML)
+    public HttpResponse<?> oauthCallback(HttpRequest<?> request, @QueryValue @Nullable String code, @QueryValue @Nullable String state,
+                                         @QueryValue @Nullable String error) {
+        LoadedConfig.HubOAuth hub = this.state.config().hubOAuth();
+        if (hub == null) {
+            return notFound(request, "sign-in through the hub is not configured (server.hub_oauth)");
+        }
+        String browser = request.getCookies().findCookie(OAUTH_COOKIE).map(Cookie::getValue).orElse(null);
+        Optional<String> next;
+        try {
+            next = oauthStates.take(state, browser);
+        } catch (IllegalStateException e) {
+            LOG.warn("hub sign-in refused: {}", e.getMessage());
+            return signInProblem(HttpStatus.SERVICE_UNAVAILABLE, "Sign-in cannot be checked just now (the history database does not"
+                    + " answer): try again in a moment.");
+        }
+        if (next.isEmpty()) {
+            LOG.warn("hub sign-in refused: a callback whose state is missing, unknown, used, expired or another browser's");
+            return forgetState(signInProblem(HttpStatus.FORBIDDEN, "This sign-in was not started here, in this browser, or it was"
+                    + " already used or is too old. Start again."));
+        }
+        if (error != null || code == null || code.isEmpty()) {
+            return forgetState(signInProblem(HttpStatus.FORBIDDEN, "The hub did not sign you in"
+                    + (error == null ? "." : " (" + Json.abbreviate(error, 60) + ").")));
+        }
+        String token;
+        HubSignIn.Identity who;
+        try {
+            token = HubSignIn.exchange(hub, code);
+            who = HubSignIn.user(hub, token);
+        } catch (HubSignIn.Unreachable e) {
+            LOG.warn("hub sign-in failed: {}", e.getMessage());
+            return forgetState(signInProblem(HttpStatus.BAD_GATEWAY, "The hub cannot be asked who you are just now: "
+                    + e.getMessage() + ". Try again in a moment."));
+        } catch (HubSignIn.Refused e) {
+            LOG.warn("hub sign-in refused: {}", e.getMessage());
+            return forgetState(signInProblem(HttpStatus.FORBIDDEN, "The hub did not confirm the sign-in (" + e.getMessage()
+                    + "). Start again."));
+        }
+        Optional<String> refused = HubSignIn.refusal(hub, who);
+        if (refused.isPresent()) {
+            LOG.info("hub sign-in refused: {}", refused.get());
+            return forgetState(signInProblem(HttpStatus.FORBIDDEN, "You are signed in to the hub, but this view is not for you: "
+                    + refused.get() + "."));
+        }
+        String id;
+        try {
+            id = sessions.openForHubUser(who.name(), token, hub);
+        } catch (IllegalStateException e) {
+            LOG.warn("hub sign-in refused: {}", e.getMessage());
+            return signInProblem(HttpStatus.SERVICE_UNAVAILABLE, "Sessions cannot be recorded just now (the history database does not"
+                    + " answer): try again in a moment.");
+        }
+        LOG.info("hub sign-in: {} signed in", who.name());
+        return forgetState(HttpResponse.seeOther(URI.create(LoginPage.safeNext(next.get())))
+                .cookie(cookie(request, id).maxAge(Sessions.TTL)));
+    }
+
+    private static MutableHttpResponse<?> forgetState(MutableHttpResponse<?> r) {
+        return r.cookie(Cookie.of(OAUTH_COOKIE, "").path(Html.url("")).httpOnly(true).maxAge(0));
+    }
+
+    private MutableHttpResponse<?> signInProblem(HttpStatus status, String message) {
+        return LoginPage.viaHub(status, Html.url(""), message, state.config().statusPage().isPublic());
     }
 
     /**
@@ -390,14 +488,14 @@ public class WebController {
     @Get(uri = "/logout")
     public HttpResponse<?> logout(HttpRequest<?> request) {
         sessions.close(Sessions.id(request));
-        return HttpResponse.seeOther(URI.create("/")).cookie(cookie(request, "").maxAge(0));
+        return HttpResponse.seeOther(URI.create(Html.url(""))).cookie(cookie(request, "").maxAge(0));
     }
 
     /** {@code Secure} when the browser came over https, directly or through a proxy that ends TLS and says so. */
     private static Cookie cookie(HttpRequest<?> request, String value) {
         String proto = request.getHeaders().get("X-Forwarded-Proto");
         boolean https = request.isSecure() || (proto != null && proto.split(",")[0].trim().equalsIgnoreCase("https"));
-        return Cookie.of(SESSION, value).httpOnly(true).sameSite(SameSite.Strict).path("/").secure(https);
+        return Cookie.of(SESSION, value).httpOnly(true).sameSite(SameSite.Strict).path(Html.url("")).secure(https);
     }
 
     private boolean operator(HttpRequest<?> request) {
@@ -432,7 +530,7 @@ public class WebController {
     private Optional<HttpResponse<?>> refuseHub(HttpRequest<?> request, String hub) {
         boolean operator = operator(request);
         if (!operator && !state.config().statusPage().isPublic()) {
-            return Optional.of(cache(HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at /login")),
+            return Optional.of(cache(HttpResponse.status(HttpStatus.UNAUTHORIZED).body(Json.object().put("error", "sign in at " + Html.url("login"))),
                     false, Duration.ZERO));
         }
         if (!NAME.matcher(hub).matches() || !configured(hub) || !visible(operator).test(hub)) {
@@ -447,6 +545,9 @@ public class WebController {
     }
 
     private HttpResponse<?> login(HttpStatus status, String next, String error) {
+        if (state.config().hubOAuth() != null) {
+            return LoginPage.viaHub(status, next, error, state.config().statusPage().isPublic());
+        }
         return LoginPage.form(status, next, error, state.config().statusPage().isPublic());
     }
 

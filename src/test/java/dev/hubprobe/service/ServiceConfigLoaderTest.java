@@ -94,6 +94,36 @@ class ServiceConfigLoaderTest {
     }
 
     @Test
+    void theBasePathAndSignInThroughTheHubAreCheckedKeyByKey() throws Exception {
+        assertEquals("/", ServiceConfigLoader.load(write(HUB)).basePath(), "none by default");
+        assertEquals("/services/hubprobe/", ServiceConfigLoader.load(write("server: {base_path: /services/hubprobe}\n" + HUB)).basePath());
+        for (String bad : List.of("services/hubprobe", "/a//b/", "/a/../b/", "/a b/", "/a?x=1")) {
+            ConfigException e = bad("server: {base_path: \"" + bad + "\"}\n" + HUB);
+            assertTrue(e.getMessage().contains("server.base_path") && e.getMessage().contains(bad), e.getMessage());
+        }
+        String oauth = "server:\n  base_path: /services/hubprobe/\n  hub_oauth:\n    hub_url: https://hub.example.org/\n"
+                + "    client_id: service-hubprobe\n    client_secret: \"${env:PATH}\"\n";
+        LoadedConfig c = ServiceConfigLoader.load(write(oauth + "    allow: {groups: [ops]}\n" + HUB));
+        assertEquals("https://hub.example.org", c.hubOAuth().hubUrl());
+        assertEquals("hubprobe", c.hubOAuth().serviceName());
+        assertEquals(Duration.ofMinutes(5), c.hubOAuth().recheck());
+        assertTrue(c.readsGuarded(), "the operator view is for the hub's operators only");
+        assertFalse(c.hubOAuth().toString().contains(System.getenv("PATH")), "never the secret");
+
+        ConfigException nobody = bad(oauth + HUB);
+        assertTrue(nobody.getMessage().contains("server.hub_oauth.allow"), nobody.getMessage());
+        ConfigException id = bad(oauth.replace("service-hubprobe", "hubprobe") + "    allow: {users: [alice]}\n" + HUB);
+        assertTrue(id.getMessage().contains("server.hub_oauth.client_id") && id.getMessage().contains("service-<name>"), id.getMessage());
+        ConfigException clear = bad(oauth.replace("\"${env:PATH}\"", "plain-secret") + "    allow: {users: [alice]}\n" + HUB);
+        assertTrue(clear.getMessage().contains("server.hub_oauth.client_secret") && !clear.getMessage().contains("plain-secret"),
+                clear.getMessage());
+        ConfigException recheck = bad(oauth + "    allow: {users: [alice]}\n    recheck: 2h\n" + HUB);
+        assertTrue(recheck.getMessage().contains("server.hub_oauth.recheck"), recheck.getMessage());
+        ConfigException typo = bad(oauth + "    allow: {group: [ops]}\n" + HUB);
+        assertTrue(typo.getMessage().contains("group"), typo.getMessage());
+    }
+
+    @Test
     void aSharedHistoryIsPostgresqlWithAUserAndNeverBesideAFile() throws Exception {
         ConfigException both = bad("history: {path: data/h, url: \"jdbc:postgresql://db:5432/h\", user: u}\n" + HUB);
         assertTrue(both.getMessage().contains("history.url") && both.getMessage().contains("not both"), both.getMessage());

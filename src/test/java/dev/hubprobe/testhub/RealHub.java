@@ -35,6 +35,8 @@ public final class RealHub {
     private final Path log;
     private final Path controlDir;
     private final int port;
+    /** Where the hub's proxy sends /services/hubprobe/: the port a test's hubprobe serves its pages on (HubSignInIT). */
+    private final int signInPort;
     private final String serviceToken = "svc-" + UUID.randomUUID();
     private final String password = "pw-" + UUID.randomUUID();
     private final HttpClient http = HttpClient.newBuilder()
@@ -66,6 +68,7 @@ public final class RealHub {
         Files.createDirectories(controlDir);
         this.log = runDir.resolve("jupyterhub.log");
         this.port = freePort();
+        this.signInPort = freePort();
     }
 
     /** The hub shared by every test in this JVM, started on first use and stopped at exit. */
@@ -142,6 +145,7 @@ public final class RealHub {
         putIfSet(pb, "HUBPROBE_TEST_SINGLEUSER_APP", spec.singleuserApp());
         putIfSet(pb, "HUBPROBE_TEST_BASE_URL", spec.baseUrl().equals("/") ? null : spec.baseUrl());
         putIfSet(pb, "HUBPROBE_TEST_DEFAULT_URL", spec.defaultUrl());
+        pb.environment().put("HUBPROBE_TEST_SIGNIN_PORT", Integer.toString(signInPort));
         process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
@@ -192,6 +196,14 @@ public final class RealHub {
         return port;
     }
 
+    /**
+     * The port hubprobe must serve on for the hub to proxy {@code /services/hubprobe/} to it, its OAuth
+     * client being the service "hubprobe" (secret: {@link #serviceToken()}); see jupyterhub_config.py.
+     */
+    public int signInPort() {
+        return signInPort;
+    }
+
     public String serviceToken() {
         return serviceToken;
     }
@@ -199,7 +211,7 @@ public final class RealHub {
     /**
      * The token of a service with a narrower role (see jupyterhub_config.py), acting for the robot users
      * {@code probe-bot-1..3} of the group "probers": {@code min} (the README's minimal role),
-     * {@code noread} (without read:servers) or {@code nomint} (without tokens).
+     * {@code noread} (without read:servers), {@code nomint} (without tokens), or {@code groups} (only admin:groups, for HubSignInIT).
      */
     public String serviceToken(String role) {
         return serviceToken + "-" + role;

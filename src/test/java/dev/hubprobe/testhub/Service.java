@@ -43,18 +43,24 @@ public final class Service implements AutoCloseable {
     /** Listening on {@code bind} (the port printed is still reached through 127.0.0.1). */
     public static Service start(Path config, Map<String, String> env, Path log, String bind) throws IOException, InterruptedException {
         return start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", Cli.jar().toString()),
-                config, env, log, bind);
+                config, env, log, bind, 0);
+    }
+
+    /** On a given port (the one the test hub proxies its service to: {@link RealHub#signInPort()}). */
+    public static Service startOnPort(Path config, Map<String, String> env, Path log, int port) throws IOException, InterruptedException {
+        return start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", Cli.jar().toString()),
+                config, env, log, "127.0.0.1", port);
     }
 
     /** Through the shipped launcher, {@code bin/hubprobe}, with the JVM options it picks (the benchmarks measure those). */
     public static Service startWithLauncher(Path config, Map<String, String> env, Path log) throws IOException, InterruptedException {
-        return start(List.of(Cli.launcher().toString()), config, Cli.launcherEnv(env), log, "127.0.0.1");
+        return start(List.of(Cli.launcher().toString()), config, Cli.launcherEnv(env), log, "127.0.0.1", 0);
     }
 
-    private static Service start(List<String> launcher, Path config, Map<String, String> env, Path log, String bind)
+    private static Service start(List<String> launcher, Path config, Map<String, String> env, Path log, String bind, int listen)
             throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(launcher);
-        cmd.addAll(List.of("serve", "--config", config.toString(), "--port", "0", "--bind", bind));
+        cmd.addAll(List.of("serve", "--config", config.toString(), "--port", Integer.toString(listen), "--bind", bind));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();

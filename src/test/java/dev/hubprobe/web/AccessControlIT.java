@@ -52,7 +52,7 @@ class AccessControlIT {
     private static final String READ_TOKEN = "access-it-read-token-93ad";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Open whatever the mode: liveness, and signing in and out. */
-    private static final Set<String> ALWAYS_OPEN = Set.of("/health", "/login", "/logout", "/favicon.ico");
+    private static final Set<String> ALWAYS_OPEN = Set.of("/health", "/login", "/logout", "/favicon.ico", "/oauth_callback");
     /** Open to everyone in public mode (each handler then shows only the listed hubs). */
     private static final Set<String> PUBLIC_PAGE = Set.of("/", "/status/fragment", "/status/series/{hub}", "/status/days/{file}",
             "/badges/{file}", "/badges/{hub}/{file}");

@@ -1,0 +1,176 @@
+package dev.hubprobe.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hubprobe.config.Secret;
+import dev.hubprobe.history.Database;
+import dev.hubprobe.service.LoadedConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What signing in through the hub decides without a hub: the OAuth state is single use and bound to
+ * the browser, the page to return to stays under the base path, the access rule, and a hub session's
+ * life between re-checks. The flow itself runs against the real hub in HubSignInIT.
+ */
+class HubSignInTest {
+    private static final class Manual extends Clock {
+        Instant now = Instant.parse("2026-12-01T08:00:00Z");
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private static final Secret SECRET = Secret.of("hub-sign-in-test-client-secret");
+    private static final LoadedConfig.HubOAuth HUB = new LoadedConfig.HubOAuth("http://127.0.0.1:1", "service-hubprobe", "hubprobe",
+            SECRET, Set.of("ops"), Set.of("carol"), Duration.ofMinutes(4));
+
+    @TempDir
+    java.nio.file.Path dir;
+    private Database db;
+
+    @BeforeEach
+    void open() {
+        db = Database.h2(dir.resolve("history"));
+        db.migrate();
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+        Html.basePath("/");
+    }
+
+    @Test
+    void aStateIsGoodOnceInTheBrowserThatStartedItAndForTenMinutes() {
+        Manual clock = new Manual();
+        OAuthStates states = new OAuthStates(db.dataSource(), clock);
+        OAuthStates.Started a = states.start("/services/hubprobe/hubs/prod");
+        assertEquals(Optional.of("/services/hubprobe/hubs/prod"), states.take(a.state(), a.browser()));
+        assertEquals(Optional.empty(), states.take(a.state(), a.browser()), "replayed");
+
+        OAuthStates.Started b = states.start("/x");
+        OAuthStates.Started c = states.start("/y");
+        assertEquals(Optional.empty(), states.take(b.state(), c.browser()), "another browser's cookie");
+        assertEquals(Optional.empty(), states.take(b.state(), b.browser()), "a state tried from another browser is used up");
+        assertEquals(Optional.empty(), states.take(c.state() + "x", c.browser()), "forged");
+        assertEquals(Optional.empty(), states.take(null, c.browser()), "missing");
+        assertEquals(Optional.empty(), states.take(c.state(), null), "no cookie");
+        assertEquals(Optional.of("/y"), states.take(c.state(), c.browser()), "the failed tries did not use up another state");
+
+        OAuthStates.Started late = states.start("/z");
+        clock.now = clock.now.plus(OAuthStates.TTL);
+        assertEquals(Optional.empty(), states.take(late.state(), late.browser()), "expired");
+        assertNotEquals(a.state(), b.state());
+        assertNotEquals(a.state(), a.browser());
+    }
+
+    @Test
+    void thePageToReturnToIsUnderTheBasePath() {
+        Html.basePath("/services/hubprobe/");
+        assertEquals("/services/hubprobe/hubs/prod?page=2", LoginPage.safeNext("/services/hubprobe/hubs/prod?page=2"));
+        assertEquals("/services/hubprobe", LoginPage.safeNext("/services/hubprobe"));
+        for (String bad : List.of("/", "/hub/admin", "/services/other/", "/services/hubprobex/", "/services/hubprobe/../../hub/admin",
+                "/services/hubprobe/%2e%2e/x", "//evil.example/services/hubprobe/", "https://evil.example/services/hubprobe/",
+                "/services/hubprobe/\r\nSet-Cookie:x=1")) {
+            assertEquals("/services/hubprobe/", LoginPage.safeNext(bad), bad);
+        }
+    }
+
+    @Test
+    void theAuthorizeUrlAsksForACodeBackAtJupyterHubsDefaultRedirect() {
+        Html.basePath("/services/hubprobe/");
+        HttpUrl u = HttpUrl.get(HubSignIn.authorizeUrl(HUB, "st4te"));
+        assertEquals("/hub/api/oauth2/authorize", u.encodedPath());
+        assertEquals("service-hubprobe", u.queryParameter("client_id"));
+        assertEquals("/services/hubprobe/oauth_callback", u.queryParameter("redirect_uri"));
+        assertEquals("code", u.queryParameter("response_type"));
+        assertEquals("st4te", u.queryParameter("state"));
+        assertFalse(u.toString().contains(SECRET.reveal()));
+    }
+
+    @Test
+    void accessNeedsTheServicesScopeAndAListedGroupOrUser() {
+        String scope = "access:services!service=hubprobe";
+        assertEquals(Optional.empty(), HubSignIn.refusal(HUB, new HubSignIn.Identity("alice", List.of("ops"), List.of(scope))));
+        assertEquals(Optional.empty(), HubSignIn.refusal(HUB, new HubSignIn.Identity("carol", List.of(), List.of(scope))));
+        assertTrue(HubSignIn.refusal(HUB, new HubSignIn.Identity("dave", List.of("viewers"), List.of(scope))).isPresent(),
+                "the scope without a listed group");
+        assertTrue(HubSignIn.refusal(HUB, new HubSignIn.Identity("alice", List.of("ops"),
+                List.of("access:services!service=other"))).get().contains(scope), "another service's scope");
+    }
+
+    @Test
+    void aHubSessionLivesWhileTheHubKeepsConfirmingIt() {
+        Manual clock = new Manual();
+        Sessions s = new Sessions(db.dataSource(), clock);
+        String id = s.openForHubUser("alice", "hub-token-of-alice", HUB);
+        assertTrue(s.valid(id, List.of(), HUB));
+        assertFalse(s.valid(id, List.of(SECRET), null), "without server.hub_oauth no hub session is good");
+        LoadedConfig.HubOAuth rotated = new LoadedConfig.HubOAuth(HUB.hubUrl(), HUB.clientId(), HUB.serviceName(),
+                Secret.of("another-client-secret"), HUB.groups(), HUB.users(), HUB.recheck());
+        assertFalse(s.valid(id, List.of(), rotated), "the client secret changed");
+
+        List<String> asked = new ArrayList<>();
+        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        assertEquals(0, s.recheck(HUB, t -> {
+            asked.add(t);
+            return Sessions.Verdict.ALLOWED;
+        }));
+        assertEquals(List.of(), asked, "confirmed less than half a recheck ago: not asked yet");
+        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        assertEquals(0, s.recheck(HUB, t -> {
+            asked.add(t);
+            return Sessions.Verdict.ALLOWED;
+        }));
+        assertEquals(List.of("hub-token-of-alice"), asked, "the hub is asked with the user's own token");
+        clock.now = clock.now.plus(Duration.ofMinutes(3));
+        assertTrue(s.valid(id, List.of(), HUB), "confirmed 3 min ago, recheck 4 min");
+
+        // the hub does not answer: the session stands until its last confirmation is a recheck old, then ends
+        assertEquals(0, s.recheck(HUB, t -> Sessions.Verdict.UNKNOWN));
+        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        assertFalse(s.valid(id, List.of(), HUB), "not confirmed for a whole recheck");
+
+        String bob = s.openForHubUser("bob", "hub-token-of-bob", HUB);
+        clock.now = clock.now.plus(Duration.ofMinutes(2));
+        assertEquals(1, s.recheck(HUB, t -> t.equals("hub-token-of-bob") ? Sessions.Verdict.REFUSED : Sessions.Verdict.UNKNOWN));
+        assertFalse(s.valid(bob, List.of(), HUB), "removed from the group: the session is gone");
+    }
+
+    @Test
+    void theKeptHubTokenIsSealedWithTheClientSecret() {
+        String sealed = HubTokens.seal("hub-token-of-alice", SECRET);
+        assertFalse(sealed.contains("hub-token-of-alice"));
+        assertEquals("hub-token-of-alice", HubTokens.open(sealed, SECRET));
+        assertNull(HubTokens.open(sealed, Secret.of("another-client-secret")));
+        assertNotEquals(sealed, HubTokens.seal("hub-token-of-alice", SECRET), "a fresh nonce each time");
+    }
+}
