@@ -68,7 +68,8 @@ class PrometheusIT {
         Files.writeString(probes.resolve("scale-up.yml"), """
                 user_options: {fault: k8s, scale_up: 1, pull: 0.5}
                 expect_scale_up: true
-                cells: [{code: print(1), expect: {output_contains: "1"}}]
+                cells: [{code: "print(1); print('hubprobe-measure: cell_seconds 250 ms')", expect: {output_contains: "1"}}]
+                measurements: {cell_seconds: {max: 60s, histogram: true}}
                 """);
         // a TLS endpoint the healthy hub lists (a stand-in for its Kubernetes API server), for the expiry series
         TestCertificates certs = new TestCertificates(dir);
@@ -132,7 +133,7 @@ class PrometheusIT {
         List<String> panels = new ArrayList<>();
         JsonNode dash = new ObjectMapper().readTree(RealHub.basedir().resolve("config/grafana/hubprobe.json").toFile());
         dash.path("panels").forEach(p -> p.path("targets").forEach(t -> panels.add(grafana(t.path("expr").asText()))));
-        assertEquals(8, rules.size());
+        assertEquals(9, rules.size());
         assertTrue(panels.size() >= 10);
         List<String> annotations = new ArrayList<>();
         dash.path("annotations").path("list").forEach(a -> {
@@ -159,6 +160,13 @@ class PrometheusIT {
             onePerSeries(result, expr);
             namesExist(prom, expr, clustered);
         }
+        // a measurement from a cell reaches Prometheus as the last value, in seconds, and as a histogram
+        JsonNode measured = prom.query("max by (hub, probe, name) (hubprobe_measurement{name=\"cell_seconds\"})").path("result");
+        assertEquals(1, measured.size(), measured::toString);
+        assertEquals("cluster", measured.get(0).path("metric").path("hub").asText());
+        assertEquals(0.25, measured.get(0).path("value").get(1).asDouble(), 1e-9);
+        assertFalse(prom.query("sum by (hub, probe, name) (hubprobe_measurement_value_count{name=\"cell_seconds\"}) > 0")
+                .path("result").isEmpty(), "the histogram of a measurement its probe asks one of");
         // the variable that lists hubs
         assertEquals(3, prom.query("count by (hub) (hubprobe_probe_success)").path("result").size());
         // the failing rule finds the failing hub, once however many replicas serve it
