@@ -108,11 +108,25 @@ class PrometheusIT {
                     """.formatted(RealHub.basedir().resolve("config/prometheus/hubprobe-rules.yml"), targets))) {
                 check(prom, replicas);
             }
+            measurementsOnTheApiAndPages(services.get(0));
         } finally {
             for (Service s : services) {
                 s.close();
             }
         }
+    }
+
+    /** The measurement Prometheus scraped is in the history the API and the pages read too. */
+    private static void measurementsOnTheApiAndPages(Service service) throws Exception {
+        JsonNode runs = service.json("/api/v1/runs?hub=cluster&status=passed&limit=1");
+        JsonNode run = (runs.isArray() ? runs : runs.path("runs")).get(0);
+        assertEquals("cell_seconds", run.path("measurements").get(0).path("name").asText(), run::toString);
+        assertEquals(0.25, run.path("measurements").get(0).path("value").asDouble(), 1e-9);
+        assertEquals("seconds", run.path("measurements").get(0).path("unit").asText());
+        String page = service.get("/runs/" + run.path("run_id").asText()).body();
+        assertTrue(page.contains("data-measurement=\"cell_seconds\"><th scope=\"row\">cell_seconds</th><td class=\"num\">0.25 s</td>"), page);
+        String hubPage = service.get("/hubs/cluster").body();
+        assertTrue(hubPage.contains("<th scope=\"row\">cell_seconds</th>") && hubPage.contains("class=\"series\""), hubPage);
     }
 
     private void check(PromStack prom, int replicas) throws Exception {
