@@ -52,6 +52,21 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
                 reason, message, facts, notes, newEnvironment, transcript);
     }
 
+    /**
+     * The failed phase's label, as every reader shows it: {@code app_<name>} when an app failed (its
+     * result in {@link #phases} names it), the phase's own label otherwise; null when the run passed.
+     */
+    public String failedPhaseLabel() {
+        if (failedPhase == null) {
+            return null;
+        }
+        if (failedPhase != Phase.APP) {
+            return failedPhase.label();
+        }
+        return phases.stream().filter(p -> p.phase() == Phase.APP && p.status() == PhaseResult.Status.FAILED)
+                .map(PhaseResult::label).findFirst().orElse(failedPhase.label());
+    }
+
     public boolean passed() {
         return failedPhase == null;
     }
