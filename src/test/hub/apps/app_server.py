@@ -4,6 +4,7 @@
   app_server.py error PORT  answers 500 with a short error text, as an app whose backend is down
   app_server.py hang PORT   answers / (the proxy's readiness check) but never answers /slow:
                             an app whose page never renders
+  app_server.py away PORT   redirects to the hub's login, as an app whose session bounced does
 
 Only the standard library: nothing is installed for it.
 """
@@ -21,12 +22,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if MODE == "hang" and self.path.startswith("/slow"):
             STOP.wait()  # never answers; the thread ends with the process
             return
+        if MODE == "away":
+            # relative, so the proxy leaves it as it is: /user/NAME/away/ + ../../../ is the hub's root
+            self.send_response(302)
+            self.send_header("Location", "../../../hub/login?next=%2Fuser%2F")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if MODE == "error":
-            body, status = b"app backend unavailable: database connection refused", 500
+            body, status, kind = b"app backend unavailable: database connection refused", 500, "text/plain"
         else:
-            body, status = OK_PAGE, 200
+            body, status, kind = OK_PAGE, 200, "text/html"
         self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", kind + "; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

@@ -1,6 +1,7 @@
 # jupyter-server-proxy apps for the harness's "apps" users (hubprobe_test_spawner.py puts this
 # directory on their JUPYTER_CONFIG_PATH; other users' servers proxy nothing): one that works, one
-# that answers 500, one that exits at once (the proxy's own 500), one whose page never comes.
+# that answers 500, one that exits at once (the proxy's own 500), one whose page never comes,
+# one that redirects to the hub's login.
 import os
 import sys
 
@@ -17,6 +18,7 @@ c.ServerProxy.servers = {
     "hello": app("ok"),
     "broken": app("error"),
     "hang": app("hang"),
+    "away": app("away"),
     # exits at once: the proxy gives up after its 3 s and answers 500 "could not start crashed in time"
     "crashed": {"command": [sys.executable, "-c", "raise SystemExit(3)"], "timeout": 3,
                 "launcher_entry": {"enabled": False}},

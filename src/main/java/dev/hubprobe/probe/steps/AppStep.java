@@ -74,6 +74,15 @@ public final class AppStep implements ProbeStep {
         if (url == null) {
             throw new ProbeFailure(Reason.APP_FAILED, "path " + app.path() + " does not make a URL under the user's server");
         }
+        try {
+            fetch(ctx, rest, server, serverPath, url);
+        } catch (dev.hubprobe.jupyter.DeadlineException e) {
+            throw new ProbeFailure(Reason.APP_TIMEOUT, e.getMessage() + " (the app's budget: "
+                    + dev.hubprobe.config.Durations.format(app.budget(ctx.probe.timeouts())) + ")", e);
+        }
+    }
+
+    private void fetch(ProbeContext ctx, JupyterHttp rest, HttpUrl server, String serverPath, HttpUrl url) {
         int expected = app.expect().status();
         for (int hop = 0; ; hop++) {
             Request request = new Request.Builder().url(url).get().header("Accept", "text/html,*/*").build();
@@ -98,15 +107,16 @@ public final class AppStep implements ProbeStep {
                     continue;
                 }
                 String body = firstBytes(rest, request, response);
+                boolean html = isHtml(response);
                 if (code != expected) {
                     throw new ProbeFailure(Reason.APP_FAILED, describe(request) + " answered " + code + " (expected "
-                            + expected + "): " + shown(body));
+                            + expected + "): " + shown(body, html));
                 }
                 String contains = app.expect().contains();
                 if (contains != null && !body.contains(contains)) {
                     throw new ProbeFailure(Reason.APP_FAILED, describe(request) + " answered " + code + " without '"
                             + Json.abbreviate(contains, 100) + "' in its first " + body.getBytes(StandardCharsets.UTF_8).length
-                            + " bytes: " + shown(body));
+                            + " bytes: " + shown(body, html));
                 }
                 ctx.facts.put("app_" + app.name() + "_status", Integer.toString(code));
                 return;
@@ -133,10 +143,27 @@ public final class AppStep implements ProbeStep {
         }
     }
 
-    /** The head of a body for a message: control characters replaced, white space folded, cut short. */
-    static String shown(String body) {
-        String text = body.replaceAll("[\\p{Cntrl}&&[^\\s]]", "\uFFFD");
-        return text.isBlank() ? "(empty body)" : "'" + Json.abbreviate(text, SHOWN) + "'";
+    /**
+     * The head of a body for a message: control characters replaced, white space folded, cut short. Of an
+     * HTML page, its text (a proxy's or server's error page says what broke in its body, after a head of
+     * boilerplate); redacted by the runner, escaped by every page that shows it.
+     */
+    static String shown(String body, boolean html) {
+        String text = html ? pageText(body) : body;
+        text = text.replaceAll("[\\p{Cntrl}&&[^\\s]]", "\uFFFD");
+        return text.isBlank() ? "(empty body)" : (html ? "page text '" : "'") + Json.abbreviate(text, SHOWN) + "'";
+    }
+
+    /** An HTML page's visible text, roughly: no head, scripts, styles, comments or tags. */
+    static String pageText(String html) {
+        return html.replaceAll("(?is)<head\\b.*?</head>|<script\\b.*?</script>|<style\\b.*?</style>|<!--.*?-->", " ")
+                .replaceAll("(?s)<[^>]*>", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
+                .replace("&#39;", "'").replace("&amp;", "&");
+    }
+
+    private static boolean isHtml(Response response) {
+        String type = response.header("Content-Type");
+        return type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("text/html");
     }
 
     /** Where a refused redirect pointed: its path on the hub's host, or its origin elsewhere; never its query. */
