@@ -756,7 +756,8 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 rs.getTimestamp("started_at").toInstant(), Duration.ofNanos(Math.round(rs.getDouble("duration_seconds") * 1e9)),
                 new ArrayList<>(), new ArrayList<>(), scaleUp == null ? null : (Boolean) scaleUp,
                 failed == null ? null : Phase.ofLabel(failed), reason(rs.getString("reason")),
-                masked(rs.getString("message")), masked(facts), masked(notes), env, t == null ? null : masked(t));
+                masked(rs.getString("message")), masked(facts), masked(notes), env, t == null ? null : masked(t),
+                failed != null && failed.startsWith(Phase.APP_PREFIX) ? failed.substring(Phase.APP_PREFIX.length()) : null);
     }
 
     /** One JSON column, or null (and its name added to {@code damaged}) when it cannot be read. */
@@ -817,10 +818,10 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     private record Row(String id, String hub, String probe, String user, Instant startedAt, Duration duration,
                        List<PhaseResult> phases, List<PhaseResult> spawn, Boolean scaleUp, Phase failedPhase, Reason reason,
                        String message, Map<String, String> facts, List<String> notes, Environment environment,
-                       Transcript transcript) {
+                       Transcript transcript, String failedApp) {
         RunResult result() {
             return new RunResult(id, hub, probe, user, startedAt, duration, phases, spawn, scaleUp, failedPhase, reason, message,
-                    facts, notes, environment, transcript);
+                    facts, notes, environment, transcript, failedApp);
         }
     }
 

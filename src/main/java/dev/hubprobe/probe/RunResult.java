@@ -16,11 +16,14 @@ import java.util.Map;
  * @param facts       small observations worth keeping (hub version, kernel name), never secrets
  * @param environment the kernel's packages and image, when captured; null otherwise
  * @param transcript  the progress events and cell outputs the run saw
+ * @param failedApp   the app whose phase failed when {@code failedPhase} is {@link Phase#APP}, null otherwise:
+ *                    with it a run read without its phases (the board's) still names {@code app_<name>}
  */
 public record RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
                         List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
                         Phase failedPhase, Reason reason, String message,
-                        Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript) {
+                        Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript,
+                        String failedApp) {
 
     public RunResult {
         transcript = transcript == null ? Transcript.EMPTY : transcript;
@@ -28,6 +31,20 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
         spawnPhases = List.copyOf(spawnPhases);
         facts = Map.copyOf(facts);
         notes = List.copyOf(notes);
+        if (failedPhase == Phase.APP && failedApp == null) {
+            // built without the name (an older caller): the failed app's own result names it
+            failedApp = phases.stream().filter(p -> p.phase() == Phase.APP && p.status() == PhaseResult.Status.FAILED)
+                    .map(PhaseResult::app).findFirst().orElse(null);
+        }
+        failedApp = failedPhase == Phase.APP ? failedApp : null;
+    }
+
+    public RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
+                     List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
+                     Phase failedPhase, Reason reason, String message,
+                     Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript) {
+        this(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase, reason, message,
+                facts, notes, environment, transcript, null);
     }
 
     /** A run that captured no environment. */
@@ -49,7 +66,7 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
 
     public RunResult withEnvironment(Environment newEnvironment) {
         return new RunResult(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase,
-                reason, message, facts, notes, newEnvironment, transcript);
+                reason, message, facts, notes, newEnvironment, transcript, failedApp);
     }
 
     /**
@@ -60,11 +77,7 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
         if (failedPhase == null) {
             return null;
         }
-        if (failedPhase != Phase.APP) {
-            return failedPhase.label();
-        }
-        return phases.stream().filter(p -> p.phase() == Phase.APP && p.status() == PhaseResult.Status.FAILED)
-                .map(PhaseResult::label).findFirst().orElse(failedPhase.label());
+        return failedApp == null ? failedPhase.label() : Phase.APP_PREFIX + failedApp;
     }
 
     public boolean passed() {
@@ -101,6 +114,6 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
         Map<String, String> f = new java.util.LinkedHashMap<>(facts);
         f.put(CONFIRMING_FACT, "true");
         return new RunResult(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase,
-                reason, message, f, notes, environment, transcript);
+                reason, message, f, notes, environment, transcript, failedApp);
     }
 }

@@ -79,6 +79,16 @@ class AppChecksIT {
         JsonNode model = hub.userModel(user);
         assertTrue(model == null || model.path("servers").isEmpty(), () -> "server left behind: " + model);
         assertTrue(hub.tokenNotes(user).stream().noneMatch(n -> n.startsWith("hubprobe run")), "minted token left behind");
+        // the proxy's app processes end with their server (the hang app's stuck request included)
+        List<String> apps = List.of();
+        for (int i = 0; i < 100; i++) {
+            apps = hub.serverProcesses().stream().filter(c -> c.contains("app_server.py") || c.contains("SystemExit(3)")).toList();
+            if (apps.isEmpty()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("app processes left behind: " + apps);
     }
 
     @Test
@@ -158,6 +168,12 @@ class AppChecksIT {
                 cells: [{code: "print('ok')", expect: {output_contains: ok}}]
                 apps: [{path: /hello, expect: {contains: "hubprobe app ok"}}]
                 """);
+        // beside it on a server of its own: a probe whose app answers 500
+        Files.writeString(probes.resolve("apps-broken.yml"), """
+                server: auto
+                cells: [{code: "print('ok')", expect: {output_contains: ok}}]
+                apps: [{path: /broken/}]
+                """);
         Path cfg = dir.resolve("hubprobe.yml");
         Files.writeString(cfg, """
                 probes_dir: %s
@@ -166,11 +182,12 @@ class AppChecksIT {
                 defaults: {interval: 1h}
                 scheduler: {jitter: 1s}
                 hubs:
-                  - {name: apphub, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: apps}]}
+                  - {name: apphub, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: apps}, {probe: apps-broken}]}
                 """.formatted(probes, hub.url(), user));
         try (Service s = Service.start(cfg, Map.of("HUB_TOKEN", hub.serviceToken(), "API_TOKEN", API_TOKEN),
                 dir.resolve("svc.log"))) {
-            JsonNode run = awaitRun(s);
+            awaitRuns(s, 2);
+            JsonNode run = run(s, "apps");
             assertEquals("passed", run.path("status").asText(), run::toPrettyString);
             JsonNode hello = phase(run, "app_hello");
             // /hello answers the proxy's redirect to /hello/, within the server: followed
@@ -187,18 +204,36 @@ class AppChecksIT {
             assertFalse(m.group(1).contains(user) || m.group(1).contains("/hello/"), "no user or path in a label: " + m.group(1));
             assertTrue(metrics.contains("hubprobe_phase_duration_seconds_bucket{hub=\"apphub\",phase=\"app_hello\",probe=\"apps\",le=\"30.0\"}"),
                     "the app's buckets reach seconds: " + metrics.lines().filter(l -> l.contains("app_hello")).toList());
+
+            JsonNode broken = run(s, "apps-broken");
+            assertEquals("failed", broken.path("status").asText(), broken::toPrettyString);
+            assertEquals("app_broken", broken.path("failed_phase").asText());
+            assertEquals("app_failed", broken.path("reason").asText());
+            assertTrue(Pattern.compile("hubprobe_failures_total\\{hub=\"apphub\",phase=\"app_broken\",probe=\"apps-broken\",reason=\"app_failed\"} 1")
+                    .matcher(metrics).find(), metrics.lines().filter(l -> l.startsWith("hubprobe_failures")).toList().toString());
+            assertFalse(metrics.contains("phase=\"app_broken\",probe=\"apps-broken\",le="), "a failed app is counted, not timed");
+            String status = s.get("/").body();
+            assertTrue(status.contains("<span class=\"phase\">app_broken</span> · <code class=\"reason\">app_failed</code>"), status);
         }
         assertCleanedUp(user);
     }
 
-    private static JsonNode awaitRun(Service s) throws Exception {
-        for (int i = 0; i < 240; i++) {
-            JsonNode runs = s.json("/api/v1/runs?hub=apphub");
-            if (runs.size() >= 1) {
-                return runs.get(0);
+    private static void awaitRuns(Service s, int n) throws Exception {
+        for (int i = 0; i < 360; i++) {
+            if (s.json("/api/v1/runs?hub=apphub").size() >= n) {
+                return;
             }
             Thread.sleep(500);
         }
-        throw new AssertionError("no run recorded in 120 s");
+        throw new AssertionError("fewer than " + n + " runs recorded in 180 s");
+    }
+
+    private static JsonNode run(Service s, String probe) throws Exception {
+        for (JsonNode r : s.json("/api/v1/runs?hub=apphub")) {
+            if (r.path("probe").asText().equals(probe)) {
+                return r;
+            }
+        }
+        throw new AssertionError("no run of " + probe);
     }
 }
