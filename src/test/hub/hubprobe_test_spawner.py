@@ -16,6 +16,8 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
   cookieonly    as needorigin, and any request to the server carrying a token is refused (401)
   oauthcallback the same extension answers the server's oauth_callback with 500
   oauthcookie   the same extension strips the server's own session cookie from every request
+  apps          jupyter-server-proxy serves the apps of apps/config: hello (works), broken (500),
+                crashed (exits at once: the proxy's 500) and hang (its /slow never answers)
   env           the user's environment is what the control file env-<user>.json describes, built
                 afresh at every spawn (see user_environment): an image name, Python
                 distributions, conda records, a broken sqlite3, a kernel that is not Python
@@ -42,7 +44,7 @@ import sys
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 
 FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel", "k8s", "env",
-          "noorigin", "needorigin", "cookieonly", "oauthcallback", "oauthcookie")
+          "noorigin", "needorigin", "cookieonly", "oauthcallback", "oauthcookie", "apps")
 # faults played by the ws-ingress server extension, and its policy for each
 WS_POLICIES = {"noorigin": "refuse_origin", "needorigin": "require_origin", "cookieonly": "cookie_only",
                "oauthcallback": "break_callback", "oauthcookie": "drop_session_cookie"}
@@ -169,6 +171,9 @@ class FaultySpawner(SimpleLocalProcessSpawner):
             env["JUPYTER_PATH"] = os.path.join(run_dir, "jupyter-deadkernel")
         elif fault == "env":
             env.update(user_environment(self.user.name, run_dir, os.environ["HUBPROBE_TEST_CONTROL_DIR"]))
+        elif fault == "apps":
+            # this spawn only: the proxy's server list on the config path (the extension is enabled anyway)
+            env["JUPYTER_CONFIG_PATH"] = os.path.join(HERE, "apps", "config")
         elif fault in WS_POLICIES:
             # this spawn only: the extension's module on the path, its enabling config on the config path
             ingress = os.path.join(HERE, "ws-ingress")

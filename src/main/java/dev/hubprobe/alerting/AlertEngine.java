@@ -155,9 +155,9 @@ public final class AlertEngine implements RunSink, AutoCloseable {
             List<PhaseResult> measured = new ArrayList<>(r.phases());
             measured.addAll(r.spawnPhases());
             for (PhaseResult p : measured) {
-                Baselines.Phase b = judged.phases().get(p.phase().label());
+                Baselines.Phase b = judged.phases().get(p.label());
                 if (p.status() == PhaseResult.Status.PASSED && b != null) {
-                    regression(key, r, p.phase().label(), b, policy, now, quiet);
+                    regression(key, r, p.label(), b, policy, now, quiet);
                 }
             }
             judged.lastSample().forEach((phase, last) -> {
@@ -352,9 +352,9 @@ public final class AlertEngine implements RunSink, AutoCloseable {
     private Map<String, String> failureNotes(RunResult r) {
         Map<String, String> n = new LinkedHashMap<>();
         n.put("summary", "probe " + r.probe() + " is failing on hub " + r.hub());
-        n.put("description", "phase " + r.failedPhase().label() + " failed (" + r.reason().label() + "): "
+        n.put("description", "phase " + r.failedPhaseLabel() + " failed (" + r.reason().label() + "): "
                 + Json.abbreviate(r.message(), 500));
-        n.put("phase", r.failedPhase().label());
+        n.put("phase", r.failedPhaseLabel());
         n.put("reason", r.reason().label());
         n.put("message", Json.abbreviate(r.message(), 1000));
         n.put("runbook_url", "https://github.com/hubprobe/hubprobe/blob/main/README.md#phases-and-failure-reasons");

@@ -57,14 +57,14 @@ final class Baselines {
         phases.addAll(run.spawnPhases());
         List<String> out = new ArrayList<>();
         for (PhaseResult p : phases) {
-            JsonNode baseline = b.path("phases").path(p.phase().label()).get("baseline_seconds");
+            JsonNode baseline = b.path("phases").path(p.label()).get("baseline_seconds");
             if (p.status() != PhaseResult.Status.PASSED || baseline == null) {
                 continue;
             }
             double now = p.duration().toNanos() / 1e9;
             double usual = baseline.asDouble();
             if (AlertPolicy.regressed(now, usual, factor, minDelta)) {
-                out.add(String.format(Locale.ROOT, "%s took %.3f s against a baseline of %.3f s (%.1fx)", p.phase().label(),
+                out.add(String.format(Locale.ROOT, "%s took %.3f s against a baseline of %.3f s (%.1fx)", p.label(),
                         now, usual, usual > 0 ? now / usual : Double.POSITIVE_INFINITY));
             }
         }

@@ -47,7 +47,7 @@ public final class ProbeOptions {
         String name = stem.isEmpty() ? "notebook" : stem.length() > 63 ? stem.substring(0, 63).replaceAll("-+$", "") : stem;
         dev.hubprobe.probe.NotebookCells cells = dev.hubprobe.probe.NotebookCells.read(file.toAbsolutePath(), savedOutputs);
         return new ProbeDefinition(name, "notebook " + file.getFileName(), null, null, null, null, null, null, null,
-                file.toString(), savedOutputs, null, null, null).withNotebook(cells);
+                file.toString(), savedOutputs, null, null, null, null).withNotebook(cells);
     }
 
     /** The probe these options describe; a bad combination or file is a {@link ConfigException} naming the option. */

@@ -197,7 +197,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 run.setTimestamp(5, Timestamp.from(r.startedAt()));
                 run.setDouble(6, seconds(r.duration()));
                 run.setBoolean(7, r.passed());
-                run.setString(8, r.passed() ? null : r.failedPhase().label());
+                run.setString(8, r.passed() ? null : r.failedPhaseLabel());
                 run.setString(9, r.passed() ? null : r.reason().label());
                 run.setString(10, cut(r.message()));
                 run.setObject(11, r.scaleUpObserved());
@@ -351,7 +351,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             throws SQLException {
         ps.setString(1, runId);
         ps.setInt(2, idx);
-        ps.setString(3, p.phase().label());
+        ps.setString(3, p.label());
         ps.setString(4, p.status().label());
         ps.setDouble(5, seconds(p.duration()));
         ps.setString(6, p.reason() == null ? null : p.reason().label());
@@ -710,7 +710,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                     while (p.next()) {
                         PhaseResult pr;
                         try {
-                            pr = new PhaseResult(Phase.valueOf(p.getString("phase").toUpperCase(Locale.ROOT)),
+                            pr = PhaseResult.ofLabel(p.getString("phase"),
                                     PhaseResult.Status.valueOf(p.getString("status").toUpperCase(Locale.ROOT)),
                                     Duration.ofNanos(Math.round(p.getDouble("duration_seconds") * 1e9)),
                                     reason(p.getString("reason")), masked(p.getString("message")));
@@ -789,8 +789,9 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         return new Row(id, rs.getString("hub"), rs.getString("probe"), rs.getString("probe_user"),
                 rs.getTimestamp("started_at").toInstant(), Duration.ofNanos(Math.round(rs.getDouble("duration_seconds") * 1e9)),
                 new ArrayList<>(), new ArrayList<>(), scaleUp == null ? null : (Boolean) scaleUp,
-                failed == null ? null : Phase.valueOf(failed.toUpperCase(Locale.ROOT)), reason(rs.getString("reason")),
-                masked(rs.getString("message")), masked(facts), masked(notes), env, t == null ? null : masked(t), measurements);
+                failed == null ? null : Phase.ofLabel(failed), reason(rs.getString("reason")),
+                masked(rs.getString("message")), masked(facts), masked(notes), env, t == null ? null : masked(t), measurements,
+                failed != null && failed.startsWith(Phase.APP_PREFIX) ? failed.substring(Phase.APP_PREFIX.length()) : null);
     }
 
     /** One JSON column, or null (and its name added to {@code damaged}) when it cannot be read. */
@@ -851,10 +852,10 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     private record Row(String id, String hub, String probe, String user, Instant startedAt, Duration duration,
                        List<PhaseResult> phases, List<PhaseResult> spawn, Boolean scaleUp, Phase failedPhase, Reason reason,
                        String message, Map<String, String> facts, List<String> notes, Environment environment,
-                       Transcript transcript, List<Measurement> measurements) {
+                       Transcript transcript, List<Measurement> measurements, String failedApp) {
         RunResult result() {
             return new RunResult(id, hub, probe, user, startedAt, duration, phases, spawn, scaleUp, failedPhase, reason, message,
-                    facts, notes, environment, transcript, measurements);
+                    facts, notes, environment, transcript, measurements, failedApp);
         }
     }
 

@@ -90,7 +90,7 @@ public final class LoadHtmlReport {
                     .append("</td><td>").append(res.passed() ? "passed" : "<strong>failed</strong>").append("</td><td>")
                     .append(String.format(Locale.ROOT, "%.3f", res.duration().toNanos() / 1e9)).append("</td><td>")
                     .append(Double.isNaN(spawn) ? "" : String.format(Locale.ROOT, "%.3f", spawn)).append("</td><td>")
-                    .append(res.passed() ? "" : Html.esc(res.failedPhase().label())).append("</td><td>")
+                    .append(res.passed() ? "" : Html.esc(res.failedPhaseLabel())).append("</td><td>")
                     .append(res.passed() ? "" : Html.esc(res.reason().label())).append("</td><td>")
                     .append(Html.esc(res.message() == null ? "" : Json.abbreviate(res.message(), 300))).append("</td></tr>");
         }

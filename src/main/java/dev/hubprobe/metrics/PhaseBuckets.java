@@ -21,6 +21,8 @@ final class PhaseBuckets {
             case LOGIN, KERNEL_SHUTDOWN, CLEANUP -> new double[] {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
             case EXECUTE -> new double[] {0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
             case KERNEL_START -> new double[] {0.25, 0.5, 1, 2.5, 5, 10, 30};
+            // a proxied app's page: milliseconds when warm, seconds when the proxy starts the app first
+            case APP -> new double[] {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
             case STOP -> new double[] {0.5, 1, 2.5, 5, 10, 30, 60};
             case SPAWN, LAUNCH -> new double[] {2.5, 5, 10, 20, 30, 60, 120, 300, 600};
             case BUILD -> new double[] {5, 30, 60, 120, 300, 600, 1800};

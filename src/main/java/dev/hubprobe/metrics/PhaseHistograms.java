@@ -103,7 +103,12 @@ final class PhaseHistograms implements MultiCollector {
     private final Family scaleUps = new Family("hubprobe_scale_up_duration_seconds", "node scale-up time seen in spawns");
 
     void phase(String hub, String probe, Phase phase, Duration d) {
-        phases.observe(new Key(hub, phase.label(), probe), () -> PhaseBuckets.of(phase), d);
+        phase(hub, probe, phase, phase.label(), d);
+    }
+
+    /** @param label the phase's own label ({@code app_<name>} for an app: its kind picks the buckets) */
+    void phase(String hub, String probe, Phase phase, String label, Duration d) {
+        phases.observe(new Key(hub, label, probe), () -> PhaseBuckets.of(phase), d);
     }
 
     void scaleUp(String hub, String probe, Duration d) {

@@ -281,7 +281,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         // only phases that completed measure the hub; a failed or skipped phase's time is in the run's total
         for (PhaseResult p : r.phases()) {
             if (p.status() == PhaseResult.Status.PASSED) {
-                histograms.phase(r.hub(), r.probe(), p.phase(), p.duration());
+                histograms.phase(r.hub(), r.probe(), p.phase(), p.label(), p.duration());
             }
         }
         for (PhaseResult p : r.spawnPhases()) {
@@ -303,7 +303,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         measurements(key, r);
         if (!r.passed()) {
             Counter.builder("hubprobe.failures").description("failed runs by the phase that failed and why")
-                    .tags("hub", r.hub(), "probe", r.probe(), "phase", r.failedPhase().label(), "reason", r.reason().label())
+                    .tags("hub", r.hub(), "probe", r.probe(), "phase", r.failedPhaseLabel(), "reason", r.reason().label())
                     .register(registry).increment();
         }
     }

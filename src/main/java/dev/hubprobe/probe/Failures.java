@@ -47,11 +47,16 @@ final class Failures {
                 case SPAWN -> Reason.SPAWN_TIMEOUT;
                 case KERNEL_START, KERNEL_CONNECT -> Reason.KERNEL_TIMEOUT;
                 case EXECUTE -> Reason.EXECUTE_TIMEOUT;
+                case APP -> Reason.APP_TIMEOUT;
                 default -> Reason.CLEANUP_TIMEOUT;
             };
         }
         if (CLEANUP.contains(phase)) {
             return Reason.CLEANUP_FAILED;
+        }
+        if (phase == Phase.APP) {
+            // the server answered the kernel steps just before: whatever breaks now is the app's
+            return Reason.APP_FAILED;
         }
         if (e instanceof MissingScopeException) {
             return Reason.AUTH_ERROR;

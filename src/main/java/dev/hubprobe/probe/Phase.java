@@ -11,10 +11,28 @@ import java.util.Locale;
  */
 public enum Phase {
     HUB_API, LOGIN, SPAWN, BINDER_HEALTH, BUILD, LAUNCH, KERNEL_START, KERNEL_CONNECT, EXECUTE, CLEANUP, KERNEL_SHUTDOWN, STOP,
+    /**
+     * One of the probe's {@code apps:} (a jupyter-server-proxy app beside the kernel): a kind, not a label.
+     * Its results carry the app's name, and {@link PhaseResult#label()} gives {@code app_<name>}.
+     */
+    APP,
     SPAWN_QUEUE, SPAWN_SCHEDULING, SPAWN_SCALE_UP, SPAWN_IMAGE_PULL, SPAWN_SERVER_START,
     BUILD_WAITING, BUILD_FETCHING, BUILD_BUILDING, BUILD_PUSHING;
 
+    /** What an app phase's label starts with; no other phase's label does. */
+    public static final String APP_PREFIX = "app_";
+
+    /** The kind's label; an app phase's own label is {@link PhaseResult#label()}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The phase a label names, as {@link PhaseResult#label()} wrote it ({@code app_<name>} is {@link #APP}).
+     *
+     * @throws IllegalArgumentException for a label this version does not know
+     */
+    public static Phase ofLabel(String label) {
+        return label.startsWith(APP_PREFIX) ? APP : valueOf(label.toUpperCase(Locale.ROOT));
     }
 }

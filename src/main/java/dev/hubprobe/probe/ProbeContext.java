@@ -55,6 +55,11 @@ public final class ProbeContext {
     public boolean serverRequested;
     public HttpUrl serverUrl;
     public KernelClient kernels;
+    /**
+     * How the kernel steps reach the user's server, authenticated as the run is (the browser session's
+     * cookies, or the user's token) and guarded by the follow policy: the apps are fetched with it too.
+     */
+    public OkHttpClient serverClient;
     public String kernelId;
     public volatile KernelChannel channel;
     /** A cell was sent and its reply has not come (it timed out, or a stop cut it short): cleanup interrupts the kernel first. */
@@ -83,7 +88,7 @@ public final class ProbeContext {
         this.deadline = deadline;
         this.clock = clock;
         this.redactor = redactor;
-        this.serverName = probe.autoServerName() ? AutoServer.name(runId, clock.now(), probe.timeouts().total())
+        this.serverName = probe.autoServerName() ? AutoServer.name(runId, clock.now(), probe.budget())
                 : probe.server() == null ? "" : probe.server();
     }
 

@@ -10,6 +10,7 @@ import dev.hubprobe.jupyter.hub.ProgressEvent;
 import dev.hubprobe.jupyter.hub.SpawnAnatomy;
 import dev.hubprobe.jupyter.Deadline;
 import dev.hubprobe.jupyter.binder.BinderClient;
+import dev.hubprobe.probe.steps.AppStep;
 import dev.hubprobe.probe.steps.BinderHealthStep;
 import dev.hubprobe.probe.steps.BuildStep;
 import dev.hubprobe.probe.steps.CleanupCellsStep;
@@ -98,7 +99,10 @@ public final class ProbeRunner {
         HubClientSettings hubSettings = target.tls().caFile() == null ? settings
                 : settings.withTrust(TrustStores.with(target.tls().caFile()));
         boolean isBinder = target.binder() != null;
-        List<ProbeStep> steps = isBinder ? BINDER_STEPS : HUB_STEPS;
+        List<ProbeStep> steps = new ArrayList<>(isBinder ? BINDER_STEPS : HUB_STEPS);
+        // after the cells: the kernel path is the probe's main measure, and a broken app beside it
+        // (one of the probe's apps:) must not leave that path unmeasured
+        steps.addAll(AppStep.of(probe));
         // a probe without cleanup cells shows no cleanup phase at all, as before there were any
         List<ProbeStep.Cleanup> cleanup = (isBinder ? BINDER_CLEANUP : HUB_CLEANUP).stream()
                 .filter(s -> !(s instanceof CleanupCellsStep) || !probe.cleanup().isEmpty()).toList();
@@ -120,13 +124,13 @@ public final class ProbeRunner {
             });
             for (ProbeStep step : steps) {
                 if (failure != null) {
-                    phases.add(PhaseResult.skipped(step.phase()));
+                    phases.add(PhaseResult.skipped(step));
                     continue;
                 }
                 if (abort.requested()) {
                     failure = new ProbeFailure(Reason.ABORTED, "the prober was asked to stop");
                     failedPhase = step.phase();
-                    phases.add(failed(step.phase(), Duration.ZERO, failure, redactor));
+                    phases.add(failed(step, Duration.ZERO, failure, redactor));
                     continue;
                 }
                 PhaseResult r = time(step, ctx, redactor, abort);
@@ -140,7 +144,7 @@ public final class ProbeRunner {
             abort.detach(); // cleanup must run to the end even while the process is stopping
             for (ProbeStep.Cleanup step : cleanup) {
                 if (!step.needed(ctx)) {
-                    phases.add(PhaseResult.skipped(step.phase()));
+                    phases.add(PhaseResult.skipped(step));
                     continue;
                 }
                 PhaseResult r = time(step, ctx, redactor, null);
@@ -176,7 +180,8 @@ public final class ProbeRunner {
      * explains best). A kernel still busy with a timed-out cell, or one that died, is left alone.
      */
     private Environment captureEnvironment(ProbeContext ctx, Phase failedPhase, ProbeFailure failure, Abort abort) {
-        boolean idle = failure == null || failedPhase == Phase.EXECUTE
+        boolean idle = failure == null || failedPhase == Phase.APP && failure.reason() != Reason.ABORTED
+                || failedPhase == Phase.EXECUTE
                 && (failure.reason() == Reason.EXECUTE_ERROR || failure.reason() == Reason.OUTPUT_MISMATCH);
         if (!ctx.probe.captureEnvironment() || ctx.channel == null || !idle || abort.requested()) {
             return null;
@@ -243,28 +248,33 @@ public final class ProbeRunner {
     private PhaseResult time(ProbeStep step, ProbeContext ctx, Redactor redactor, Abort abort) {
         long t0 = clock.nanoTime();
         try {
-            ctx.startPhase(ctx.probe.timeouts().of(step.phase()));
+            ctx.startPhase(step.budget(ctx.probe.timeouts()));
             step.run(ctx);
-            return new PhaseResult(step.phase(), PhaseResult.Status.PASSED, Duration.ofNanos(clock.nanoTime() - t0), null, null);
+            return new PhaseResult(step.phase(), PhaseResult.Status.PASSED, Duration.ofNanos(clock.nanoTime() - t0), null, null,
+                    step.app());
         } catch (RuntimeException e) {
             ProbeFailure f = abort != null && abort.requested()
-                    ? new ProbeFailure(Reason.ABORTED, "the prober was asked to stop during " + step.phase().label())
+                    ? new ProbeFailure(Reason.ABORTED, "the prober was asked to stop during " + label(step))
                     : Failures.classify(step.phase(), e);
             // the exception's own text may hold what the hub echoed (a token, a URL): only the redacted message
-            LOG.debug("phase {} failed: {}: {}", step.phase().label(), e.getClass().getSimpleName(), redactor.redact(f.getMessage()));
-            return failed(step.phase(), Duration.ofNanos(clock.nanoTime() - t0), f, redactor);
+            LOG.debug("phase {} failed: {}: {}", label(step), e.getClass().getSimpleName(), redactor.redact(f.getMessage()));
+            return failed(step, Duration.ofNanos(clock.nanoTime() - t0), f, redactor);
         }
     }
 
-    private static PhaseResult failed(Phase phase, Duration d, ProbeFailure f, Redactor redactor) {
-        return new PhaseResult(phase, PhaseResult.Status.FAILED, d, f.reason(), redactor.redact(f.getMessage()));
+    private static String label(ProbeStep step) {
+        return step.app() == null ? step.phase().label() : Phase.APP_PREFIX + step.app();
+    }
+
+    private static PhaseResult failed(ProbeStep step, Duration d, ProbeFailure f, Redactor redactor) {
+        return new PhaseResult(step.phase(), PhaseResult.Status.FAILED, d, f.reason(), redactor.redact(f.getMessage()), step.app());
     }
 
     private static void log(RunResult r) {
         if (r.passed()) {
             LOG.info("probe {} on hub {} passed in {} ms", r.probe(), r.hub(), r.duration().toMillis());
         } else {
-            LOG.warn("probe {} on hub {} failed in {}: {} ({})", r.probe(), r.hub(), r.failedPhase().label(),
+            LOG.warn("probe {} on hub {} failed in {}: {} ({})", r.probe(), r.hub(), r.failedPhaseLabel(),
                     r.reason().label(), r.message());
         }
     }

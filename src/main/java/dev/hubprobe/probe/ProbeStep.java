@@ -10,6 +10,16 @@ public interface ProbeStep {
 
     void run(ProbeContext ctx);
 
+    /** The app an {@link Phase#APP} step checks (its results carry it), null for every other step. */
+    default String app() {
+        return null;
+    }
+
+    /** The step's time budget from the probe's timeouts; an app may set its own. */
+    default java.time.Duration budget(ProbeDefinition.Timeouts timeouts) {
+        return timeouts.of(phase());
+    }
+
     /** Cleanup steps run on every path, but only when an earlier step left something to clean. */
     interface Cleanup extends ProbeStep {
         boolean needed(ProbeContext ctx);

@@ -70,6 +70,14 @@ public enum Reason {
     /** a measurement a cell reported ({@code hubprobe-measure:}) is past the probe's bound; the message names both */
     MEASURE_OUT_OF_RANGE,
     EXECUTE_TIMEOUT,
+    /**
+     * one of the probe's {@code apps:} answered a status other than its expected one (a proxy's 502, a
+     * 404), did not show its expected text, or redirected outside the user's server; the message gives
+     * the status and the first bytes of the body
+     */
+    APP_FAILED,
+    /** an app did not answer within its {@code timeout:} ({@code timeouts.app} unless the app sets one) */
+    APP_TIMEOUT,
     CLEANUP_FAILED,
     /** stopping the kernel or the server took longer than {@code timeouts.cleanup} */
     CLEANUP_TIMEOUT,

@@ -17,12 +17,14 @@ import java.util.Map;
  * @param environment the kernel's packages and image, when captured; null otherwise
  * @param transcript  the progress events and cell outputs the run saw
  * @param measurements what the cells reported by {@code hubprobe-measure:} lines, in base units, in order
+ * @param failedApp   the app whose phase failed when {@code failedPhase} is {@link Phase#APP}, null otherwise:
+ *                    with it a run read without its phases (the board's) still names {@code app_<name>}
  */
 public record RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
                         List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
                         Phase failedPhase, Reason reason, String message,
                         Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript,
-                        List<Measurement> measurements) {
+                        List<Measurement> measurements, String failedApp) {
 
     public RunResult {
         measurements = measurements == null ? List.of() : List.copyOf(measurements);
@@ -31,6 +33,32 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
         spawnPhases = List.copyOf(spawnPhases);
         facts = Map.copyOf(facts);
         notes = List.copyOf(notes);
+        if (failedPhase == Phase.APP && failedApp == null) {
+            // built without the name (an older caller): the failed app's own result names it
+            failedApp = phases.stream().filter(p -> p.phase() == Phase.APP && p.status() == PhaseResult.Status.FAILED)
+                    .map(PhaseResult::app).findFirst().orElse(null);
+        }
+        failedApp = failedPhase == Phase.APP ? failedApp : null;
+    }
+
+    /** A run that measured nothing (its failed app, if any, named by its phases). */
+    public RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
+                     List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
+                     Phase failedPhase, Reason reason, String message,
+                     Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript,
+                     List<Measurement> measurements) {
+        this(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase, reason, message,
+                facts, notes, environment, transcript, measurements, (String) null);
+    }
+
+    /** A run that measured nothing, read back with the name of the app that failed. */
+    public RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
+                     List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
+                     Phase failedPhase, Reason reason, String message,
+                     Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript,
+                     String failedApp) {
+        this(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase, reason, message,
+                facts, notes, environment, transcript, (List<Measurement>) null, failedApp);
     }
 
     /** A run that measured nothing. */
@@ -39,7 +67,7 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
                      Phase failedPhase, Reason reason, String message,
                      Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript) {
         this(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase, reason, message,
-                facts, notes, environment, transcript, null);
+                facts, notes, environment, transcript, (List<Measurement>) null, (String) null);
     }
 
     /** A run that captured no environment. */
@@ -61,12 +89,23 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
 
     public RunResult withEnvironment(Environment newEnvironment) {
         return new RunResult(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase,
-                reason, message, facts, notes, newEnvironment, transcript, measurements);
+                reason, message, facts, notes, newEnvironment, transcript, measurements, failedApp);
     }
 
     /** The measurement of this name, when the run reported one. */
     public java.util.Optional<Measurement> measurement(String name) {
         return measurements.stream().filter(m -> m.name().equals(name)).findFirst();
+    }
+
+    /**
+     * The failed phase's label, as every reader shows it: {@code app_<name>} when an app failed (its
+     * result in {@link #phases} names it), the phase's own label otherwise; null when the run passed.
+     */
+    public String failedPhaseLabel() {
+        if (failedPhase == null) {
+            return null;
+        }
+        return failedApp == null ? failedPhase.label() : Phase.APP_PREFIX + failedApp;
     }
 
     public boolean passed() {
@@ -103,6 +142,6 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
         Map<String, String> f = new java.util.LinkedHashMap<>(facts);
         f.put(CONFIRMING_FACT, "true");
         return new RunResult(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase,
-                reason, message, f, notes, environment, transcript, measurements);
+                reason, message, f, notes, environment, transcript, measurements, failedApp);
     }
 }

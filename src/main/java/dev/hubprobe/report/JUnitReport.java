@@ -58,7 +58,7 @@ public final class JUnitReport {
                 x.writeCharacters("\n  ");
                 x.writeStartElement("testcase");
                 x.writeAttribute("classname", suite);
-                x.writeAttribute("name", p.phase().label());
+                x.writeAttribute("name", p.label());
                 x.writeAttribute("time", seconds(p.duration()));
                 if (p.status() == PhaseResult.Status.FAILED) {
                     x.writeStartElement("failure");

@@ -24,7 +24,7 @@ public final class JsonReport {
         o.put("user", r.user());
         o.put("status", r.status());
         o.put("confirming", r.confirming());
-        o.put("failed_phase", r.passed() ? null : r.failedPhase().label());
+        o.put("failed_phase", r.passed() ? null : r.failedPhaseLabel());
         o.put("reason", r.passed() ? null : r.reason().label());
         o.put("message", r.message());
         o.put("started_at", r.startedAt().toString());
@@ -32,7 +32,7 @@ public final class JsonReport {
         ArrayNode phases = o.putArray("phases");
         for (PhaseResult p : r.phases()) {
             ObjectNode po = phases.addObject();
-            po.put("name", p.phase().label());
+            po.put("name", p.label());
             po.put("status", p.status().label());
             po.put("duration_seconds", seconds(p.duration()));
             if (p.reason() != null) {
@@ -42,7 +42,7 @@ public final class JsonReport {
         }
         ArrayNode spawn = o.putArray("spawn_phases");
         for (PhaseResult p : r.spawnPhases()) {
-            spawn.addObject().put("name", p.phase().label()).put("duration_seconds", seconds(p.duration()));
+            spawn.addObject().put("name", p.label()).put("duration_seconds", seconds(p.duration()));
         }
         if (r.scaleUpObserved() == null) {
             o.putNull("scale_up_observed");

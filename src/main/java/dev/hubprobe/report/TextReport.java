@@ -26,12 +26,12 @@ public final class TextReport {
         b.append(String.format(Locale.ROOT, "  %-16s %-8s %9s  %s%n", "PHASE", "STATUS", "SECONDS", "DETAIL"));
         for (PhaseResult p : r.phases()) {
             String detail = p.reason() == null ? "" : p.reason().label() + ": " + p.message();
-            b.append(String.format(Locale.ROOT, "  %-16s %-8s %9s  %s%n", p.phase().label(), p.status().label(),
+            b.append(String.format(Locale.ROOT, "  %-16s %-8s %9s  %s%n", p.label(), p.status().label(),
                     p.status() == PhaseResult.Status.SKIPPED ? "-" : String.format(Locale.ROOT, "%.3f", JsonReport.seconds(p.duration())),
                     detail));
         }
         for (PhaseResult p : r.spawnPhases()) {
-            b.append(String.format(Locale.ROOT, "    %-18s %16.3f%n", p.phase().label(), JsonReport.seconds(p.duration())));
+            b.append(String.format(Locale.ROOT, "    %-18s %16.3f%n", p.label(), JsonReport.seconds(p.duration())));
         }
         if (r.scaleUpObserved() != null) {
             b.append("  scale-up observed: ").append(r.scaleUpObserved() ? "yes" : "no").append(System.lineSeparator());
@@ -56,7 +56,7 @@ public final class TextReport {
         if (r.passed()) {
             b.append(String.format(Locale.ROOT, "PASSED in %.3f s%n", JsonReport.seconds(r.duration())));
         } else {
-            b.append(String.format(Locale.ROOT, "FAILED in phase %s (%s) after %.3f s: %s%n", r.failedPhase().label(),
+            b.append(String.format(Locale.ROOT, "FAILED in phase %s (%s) after %.3f s: %s%n", r.failedPhaseLabel(),
                     r.reason().label(), JsonReport.seconds(r.duration()), r.message()));
         }
         return b.toString();

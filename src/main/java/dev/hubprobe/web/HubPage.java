@@ -67,7 +67,7 @@ final class HubPage {
                         .append("\">").append(Html.second(r.startedAt())).append("</a></td><td>").append(esc(r.probe())).append("</td><td>")
                         .append(RunPage.badge(r)).append("</td><td class=\"num\">")
                         .append(String.format(java.util.Locale.ROOT, "%.1f", r.duration().toMillis() / 1000.0)).append("</td><td>")
-                        .append(r.passed() ? "" : esc(r.failedPhase().label())).append("</td><td>")
+                        .append(r.passed() ? "" : esc(r.failedPhaseLabel())).append("</td><td>")
                         .append(r.passed() ? "" : "<code>" + esc(r.reason().label()) + "</code> " + esc(Json.abbreviate(r.message(), 200)))
                         .append("</td></tr>");
             }

@@ -53,9 +53,9 @@ final class RunPage {
         }
         if (r.aborted()) {
             h.append("<p class=\"aborted\" id=\"aborted\">Cut short by a stop of the prober in <strong class=\"phase\">")
-                    .append(esc(r.failedPhase().label())).append("</strong>: not a failure of the hub, and counted for nothing.</p>");
+                    .append(esc(r.failedPhaseLabel())).append("</strong>: not a failure of the hub, and counted for nothing.</p>");
         } else if (!r.passed()) {
-            h.append("<p class=\"failure\" id=\"failure\">Failed in <strong class=\"phase\">").append(esc(r.failedPhase().label()))
+            h.append("<p class=\"failure\" id=\"failure\">Failed in <strong class=\"phase\">").append(esc(r.failedPhaseLabel()))
                     .append("</strong> with <code class=\"reason\">").append(esc(r.reason().label())).append("</code>: <span class=\"message\">")
                     .append(esc(r.message())).append("</span></p>");
         }
@@ -70,7 +70,7 @@ final class RunPage {
         h.append("</section>");
         if (!r.spawnPhases().isEmpty()) {
             h.append("<section aria-labelledby=\"spawn-h\"><h2 id=\"spawn-h\">Spawn breakdown</h2>");
-            long spawn = r.phases().stream().filter(p -> p.phase().label().equals("spawn") || p.phase().label().equals("build"))
+            long spawn = r.phases().stream().filter(p -> p.label().equals("spawn") || p.label().equals("build"))
                     .mapToLong(p -> p.duration().toNanos()).findFirst().orElse(r.duration().toNanos());
             waterfall(h, r.spawnPhases(), Math.max(spawn, 1), "spawn-phases");
             if (r.scaleUpObserved() != null) {
@@ -103,8 +103,8 @@ final class RunPage {
         long offset = 0;
         for (PhaseResult p : phases) {
             String status = p.status().label();
-            h.append("<tr class=\"").append(status).append("\" data-phase=\"").append(esc(p.phase().label())).append("\"><th scope=\"row\">")
-                    .append(esc(p.phase().label())).append("</th><td>").append(p.status() == PhaseResult.Status.FAILED
+            h.append("<tr class=\"").append(status).append("\" data-phase=\"").append(esc(p.label())).append("\"><th scope=\"row\">")
+                    .append(esc(p.label())).append("</th><td>").append(p.status() == PhaseResult.Status.FAILED
                             ? "<strong>✗ failed</strong>" : p.status() == PhaseResult.Status.PASSED ? "✓ passed" : "– skipped")
                     .append("</td><td class=\"num\">").append(p.status() == PhaseResult.Status.SKIPPED ? "–"
                             : String.format(Locale.ROOT, "%.3f", p.duration().toNanos() / 1e9)).append("</td><td>");

@@ -209,7 +209,7 @@ final class StatusPage {
             if (operator) {
                 h.append("<td class=\"detail\">");
                 if (last != null && !last.passed()) {
-                    h.append("<span class=\"phase\">").append(esc(last.failedPhase().label())).append("</span> · <code class=\"reason\">")
+                    h.append("<span class=\"phase\">").append(esc(last.failedPhaseLabel())).append("</span> · <code class=\"reason\">")
                             .append(esc(last.reason().label())).append("</code> · <span class=\"message\">")
                             .append(esc(Json.abbreviate(last.message(), 300))).append("</span>");
                     if (last.environment() != null && last.environment().sinceLastPass() != null) {

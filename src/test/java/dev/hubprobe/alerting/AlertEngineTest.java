@@ -301,6 +301,43 @@ class AlertEngineTest {
         assertTrue(requests("/hook").get(0).getBodyAsString().contains("HubprobeLatencyRegression"));
     }
 
+    /** A run whose app phase app_rstudio (one of the probe's apps:) passed in {@code seconds}, or failed. */
+    private RunResult appRun(boolean passed, double seconds) {
+        now = now.plusSeconds(60);
+        Duration d = Duration.ofMillis(Math.round(seconds * 1000));
+        PhaseResult app = passed ? new PhaseResult(Phase.APP, PhaseResult.Status.PASSED, d, null, null, "rstudio")
+                : new PhaseResult(Phase.APP, PhaseResult.Status.FAILED, d, Reason.APP_FAILED, "GET /user/bot/rstudio/ answered 502", "rstudio");
+        RunResult r = new RunResult(UUID.randomUUID().toString(), "staging", "kernel-smoke", "bot", now, d.plusSeconds(2),
+                List.of(new PhaseResult(Phase.HUB_API, PhaseResult.Status.PASSED, Duration.ofMillis(10), null, null), app),
+                List.of(), null, passed ? null : Phase.APP, passed ? null : Reason.APP_FAILED, passed ? null : app.message(),
+                Map.of(), List.of());
+        history.accept(r);
+        return r;
+    }
+
+    @Test
+    void anAppPhaseRegressesAndFailsUnderItsOwnLabel() throws Exception {
+        policy = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(30), 10, 3, 2.0, Duration.ofSeconds(1),
+                1.5, List.of());
+        try (AlertEngine e = engine()) {
+            for (int i = 0; i < 12; i++) {
+                e.accept(appRun(true, 1 + (i % 3) * 0.1));
+            }
+            for (int i = 0; i < 3; i++) {
+                e.accept(appRun(true, 6));
+            }
+            Alert a = e.firing().stream().filter(x -> x.kind() == Alert.Kind.REGRESSION).findFirst().orElseThrow();
+            assertEquals("app_rstudio", a.phase(), "the baseline is the app's own, read back from the history");
+            assertEquals(1.0, registry.get("hubprobe.regression.active").tags("hub", "staging", "phase", "app_rstudio").gauge().value());
+            e.accept(appRun(false, 0.2));
+            e.accept(appRun(false, 0.2));
+            assertTrue(e.firing().stream().anyMatch(x -> x.kind() == Alert.Kind.FAILURE), e.firing().toString());
+        }
+        receivers.verify(postRequestedFor(urlEqualTo("/hook"))
+                .withRequestBody(matchingJsonPath("$.annotations.phase", equalTo("app_rstudio")))
+                .withRequestBody(matchingJsonPath("$.annotations.reason", equalTo("app_failed"))));
+    }
+
     @Test
     void oneDeadAlertmanagerDoesNotFailTheDelivery() throws Exception {
         int dead;

@@ -63,6 +63,31 @@ class HistoryStoreTest {
     }
 
     @Test
+    void appPhasesRoundTripUnderTheirOwnLabels() {
+        Instant t = Instant.parse("2026-11-20T10:00:00Z");
+        List<PhaseResult> phases = List.of(
+                new PhaseResult(Phase.EXECUTE, PhaseResult.Status.PASSED, Duration.ofMillis(40), null, null),
+                new PhaseResult(Phase.APP, PhaseResult.Status.PASSED, Duration.ofMillis(300), null, null, "hello"),
+                new PhaseResult(Phase.APP, PhaseResult.Status.FAILED, Duration.ofMillis(900), Reason.APP_FAILED, "answered 502", "rstudio"),
+                new PhaseResult(Phase.APP, PhaseResult.Status.SKIPPED, Duration.ZERO, null, null, "vs_code"));
+        RunResult failed = new RunResult(UUID.randomUUID().toString(), "a", "apps", "bot", t, Duration.ofSeconds(9), phases, List.of(),
+                null, Phase.APP, Reason.APP_FAILED, "answered 502", Map.of(), List.of());
+        try (HistoryStore h = open()) {
+            h.accept(failed);
+        }
+        try (HistoryStore h = open()) {
+            RunResult back = h.run(failed.runId()).orElseThrow();
+            assertEquals(failed, back);
+            assertEquals(List.of("execute", "app_hello", "app_rstudio", "app_vs_code"), back.phases().stream().map(PhaseResult::label).toList());
+            assertEquals("app_rstudio", back.failedPhaseLabel());
+            // the board reads the latest runs without their phases: the stored label still names the app
+            RunResult light = h.latest(List.of(new ProbeKey("a", "apps")), false).get(new ProbeKey("a", "apps"));
+            assertEquals(List.of(), light.phases());
+            assertEquals("app_rstudio", light.failedPhaseLabel());
+        }
+    }
+
+    @Test
     void retentionDeletesOldRunsWithTheirPhases() {
         Instant now = Instant.parse("2026-11-22T00:00:00Z");
         try (HistoryStore h = open()) {

@@ -43,6 +43,26 @@ class PagesTest {
     }
 
     @Test
+    void runAndHubPagesNameAFailedAppByItsPhaseAndEscapeItsBody() {
+        Instant t = Instant.parse("2026-11-22T10:00:00Z");
+        String message = "GET /user/bot/rstudio/ answered 502 (expected 200): '" + EVIL + "'";
+        RunResult r = new RunResult("00000000-0000-0000-0000-000000000002", "staging", "apps", "bot", t, Duration.ofSeconds(3),
+                List.of(new PhaseResult(Phase.EXECUTE, PhaseResult.Status.PASSED, Duration.ofMillis(10), null, null),
+                        new PhaseResult(Phase.APP, PhaseResult.Status.PASSED, Duration.ofMillis(250), null, null, "hello"),
+                        new PhaseResult(Phase.APP, PhaseResult.Status.FAILED, Duration.ofSeconds(1), Reason.APP_FAILED, message, "rstudio"),
+                        new PhaseResult(Phase.APP, PhaseResult.Status.SKIPPED, Duration.ZERO, null, null, "vs_code")),
+                List.of(), null, Phase.APP, Reason.APP_FAILED, message, Map.of(), List.of());
+        String html = RunPage.render(r, new PageQueries.Neighbours(Optional.empty(), Optional.empty()), Instant.now());
+        assertTrue(html.contains("Failed in <strong class=\"phase\">app_rstudio</strong>"), html);
+        for (String phase : List.of("app_hello", "app_rstudio", "app_vs_code")) {
+            assertTrue(html.contains("data-phase=\"" + phase + "\""), phase + ": " + html);
+        }
+        assertFalse(html.contains(EVIL), "the app's body is escaped");
+        String hub = HubPage.render("staging", List.of(r), 0, null, false, Instant.now());
+        assertTrue(hub.contains(">app_rstudio<"), hub);
+    }
+
+    @Test
     void aRunPageSaysWhichHubAndServerTheRunWentAgainst() {
         RunResult r = run();
         RunResult withVersions = new RunResult(r.runId(), r.hub(), r.probe(), r.user(), r.startedAt(), r.duration(), r.phases(),

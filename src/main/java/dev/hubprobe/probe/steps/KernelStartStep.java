@@ -36,6 +36,7 @@ public final class KernelStartStep implements ProbeStep {
         if (ctx.serverHttp == null) {
             http = FollowPolicy.SYSTEM.guarded(http, ctx.hub.baseUrl(), ctx.serverUrl); // a Binder's client is guarded already
         }
+        ctx.serverClient = http;
         ctx.kernels = new KernelClient(http, ctx.serverUrl, ctx.deadline);
         serverVersion(ctx);
         String name = ctx.probe.kernel() != null ? ctx.probe.kernel() : ctx.kernels.defaultKernelName();

@@ -1,0 +1,178 @@
+package dev.hubprobe.probe.steps;
+
+import dev.hubprobe.json.Json;
+import dev.hubprobe.jupyter.JupyterHttp;
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.ProbeContext;
+import dev.hubprobe.probe.ProbeDefinition;
+import dev.hubprobe.probe.ProbeFailure;
+import dev.hubprobe.probe.ProbeStep;
+import dev.hubprobe.probe.Reason;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.BufferedSource;
+
+/**
+ * Fetches one of the probe's {@code apps:} (RStudio, VS Code, any jupyter-server-proxy app) as a browser
+ * opening it would: with the session the kernel steps used (the form login's cookies after the OAuth hop,
+ * or the user's token), following redirects only while they stay under the user's server. A proxy's 502,
+ * a page without the expected text, or a redirect away (to the hub's login, to another host) fails
+ * {@code app_<name>} with {@code app_failed}; no answer within the app's budget, {@code app_timeout}.
+ */
+public final class AppStep implements ProbeStep {
+    /** Redirects followed, at most: a proxy adding a slash, an app sending / to its start page. */
+    static final int MAX_REDIRECTS = 10;
+    /** How much of a failing page's body the message shows. */
+    static final int SHOWN = 200;
+
+    private final ProbeDefinition.App app;
+
+    AppStep(ProbeDefinition.App app) {
+        this.app = app;
+    }
+
+    /** One step per app of the probe, in the file's order. */
+    public static List<ProbeStep> of(ProbeDefinition probe) {
+        return probe.apps().stream().<ProbeStep>map(AppStep::new).toList();
+    }
+
+    @Override
+    public Phase phase() {
+        return Phase.APP;
+    }
+
+    @Override
+    public String app() {
+        return app.name();
+    }
+
+    @Override
+    public Duration budget(ProbeDefinition.Timeouts timeouts) {
+        return app.budget(timeouts);
+    }
+
+    @Override
+    public void run(ProbeContext ctx) {
+        if (ctx.serverClient == null || ctx.serverUrl == null) {
+            throw new ProbeFailure(Reason.APP_FAILED, "no session to the user's server to fetch the app with");
+        }
+        // redirects are ours to judge: OkHttp's own would follow one to the hub's login or another host
+        OkHttpClient http = ctx.serverClient.newBuilder().followRedirects(false).followSslRedirects(false).build();
+        JupyterHttp rest = new JupyterHttp(http, ctx.deadline);
+        HttpUrl server = ctx.serverUrl;
+        String serverPath = server.encodedPath().endsWith("/") ? server.encodedPath() : server.encodedPath() + "/";
+        HttpUrl url = HttpUrl.parse(server.newBuilder().encodedPath("/").query(null).build()
+                + serverPath.substring(1) + app.path().substring(1));
+        if (url == null) {
+            throw new ProbeFailure(Reason.APP_FAILED, "path " + app.path() + " does not make a URL under the user's server");
+        }
+        try {
+            fetch(ctx, rest, server, serverPath, url);
+        } catch (dev.hubprobe.jupyter.DeadlineException e) {
+            throw new ProbeFailure(Reason.APP_TIMEOUT, e.getMessage() + " (the app's budget: "
+                    + dev.hubprobe.config.Durations.format(app.budget(ctx.probe.timeouts())) + ")", e);
+        }
+    }
+
+    private void fetch(ProbeContext ctx, JupyterHttp rest, HttpUrl server, String serverPath, HttpUrl url) {
+        int expected = app.expect().status();
+        for (int hop = 0; ; hop++) {
+            Request request = new Request.Builder().url(url).get().header("Accept", "text/html,*/*").build();
+            try (Response response = rest.send(request)) {
+                int code = response.code();
+                if (code != expected && response.isRedirect()) {
+                    String location = response.header("Location");
+                    HttpUrl next = location == null ? null : url.resolve(location);
+                    if (next == null) {
+                        throw new ProbeFailure(Reason.APP_FAILED, describe(request) + " answered " + code
+                                + " with no Location to follow");
+                    }
+                    if (!JupyterHttp.sameOrigin(server, next) || !next.encodedPath().startsWith(serverPath)) {
+                        throw new ProbeFailure(Reason.APP_FAILED, describe(request) + " answered " + code
+                                + " redirecting outside the user's server, to " + where(server, next) + ": not followed");
+                    }
+                    if (hop + 1 > MAX_REDIRECTS) {
+                        throw new ProbeFailure(Reason.APP_FAILED, describe(request) + " still redirecting after "
+                                + MAX_REDIRECTS + " redirects");
+                    }
+                    url = next;
+                    continue;
+                }
+                String body = firstBytes(rest, request, response);
+                boolean html = isHtml(response);
+                if (code != expected) {
+                    throw new ProbeFailure(Reason.APP_FAILED, describe(request) + " answered " + code + " (expected "
+                            + expected + "): " + shown(body, html));
+                }
+                String contains = app.expect().contains();
+                if (contains != null && !body.contains(contains)) {
+                    throw new ProbeFailure(Reason.APP_FAILED, describe(request) + " answered " + code + " without '"
+                            + Json.abbreviate(contains, 100) + "' in its first " + body.getBytes(StandardCharsets.UTF_8).length
+                            + " bytes: " + shown(body, html));
+                }
+                ctx.facts.put("app_" + app.name() + "_status", Integer.toString(code));
+                return;
+            }
+        }
+    }
+
+    /**
+     * At most {@link ProbeDefinition.AppExpect#MAX_READ} bytes of the body, as text: an app that streams
+     * forever is cut there (and one that trickles is cut by the phase's deadline).
+     */
+    private static String firstBytes(JupyterHttp rest, Request request, Response response) {
+        ResponseBody body = response.body();
+        if (body == null) {
+            return "";
+        }
+        try {
+            BufferedSource source = body.source();
+            source.request(ProbeDefinition.AppExpect.MAX_READ);
+            Buffer buffer = source.getBuffer();
+            return buffer.readUtf8(Math.min(buffer.size(), ProbeDefinition.AppExpect.MAX_READ));
+        } catch (IOException e) {
+            throw rest.failure(request, e);
+        }
+    }
+
+    /**
+     * The head of a body for a message: control characters replaced, white space folded, cut short. Of an
+     * HTML page, its text (a proxy's or server's error page says what broke in its body, after a head of
+     * boilerplate); redacted by the runner, escaped by every page that shows it.
+     */
+    static String shown(String body, boolean html) {
+        String text = html ? pageText(body) : body;
+        text = text.replaceAll("[\\p{Cntrl}&&[^\\s]]", "\uFFFD");
+        return text.isBlank() ? "(empty body)" : (html ? "page text '" : "'") + Json.abbreviate(text, SHOWN) + "'";
+    }
+
+    /** An HTML page's visible text, roughly: no head, scripts, styles, comments or tags. */
+    static String pageText(String html) {
+        return html.replaceAll("(?is)<head\\b.*?</head>|<script\\b.*?</script>|<style\\b.*?</style>|<!--.*?-->", " ")
+                .replaceAll("(?s)<[^>]*>", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
+                .replace("&#39;", "'").replace("&amp;", "&");
+    }
+
+    private static boolean isHtml(Response response) {
+        String type = response.header("Content-Type");
+        return type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("text/html");
+    }
+
+    /** Where a refused redirect pointed: its path on the hub's host, or its origin elsewhere; never its query. */
+    private static String where(HttpUrl server, HttpUrl to) {
+        return JupyterHttp.sameOrigin(server, to) ? to.encodedPath()
+                : to.scheme() + "://" + to.host() + ":" + to.port() + Json.abbreviate(to.encodedPath(), 80);
+    }
+
+    private static String describe(Request request) {
+        return "GET " + Json.abbreviate(request.url().encodedPath(), 200);
+    }
+}

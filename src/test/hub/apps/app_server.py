@@ -1,0 +1,48 @@
+"""The apps jupyter-server-proxy serves to the harness's "apps" users (see config/).
+
+  app_server.py ok PORT     answers every GET 200 with a page that says "hubprobe app ok"
+  app_server.py error PORT  answers 500 with a short error text, as an app whose backend is down
+  app_server.py hang PORT   answers / (the proxy's readiness check) but never answers /slow:
+                            an app whose page never renders
+  app_server.py away PORT   redirects to the hub's login, as an app whose session bounced does
+
+Only the standard library: nothing is installed for it.
+"""
+import http.server
+import sys
+import threading
+
+MODE, PORT = sys.argv[1], int(sys.argv[2])
+OK_PAGE = b"<!doctype html><html><head><title>hubprobe app</title></head><body>hubprobe app ok</body></html>"
+STOP = threading.Event()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if MODE == "hang" and self.path.startswith("/slow"):
+            STOP.wait()  # never answers; the thread ends with the process
+            return
+        if MODE == "away":
+            # relative, so the proxy leaves it as it is: /user/NAME/away/ + ../../../ is the hub's root
+            self.send_response(302)
+            self.send_header("Location", "../../../hub/login?next=%2Fuser%2F")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if MODE == "error":
+            body, status, kind = b"app backend unavailable: database connection refused", 500, "text/plain"
+        else:
+            body, status, kind = OK_PAGE, 200, "text/html"
+        self.send_response(status)
+        self.send_header("Content-Type", kind + "; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+server.daemon_threads = True
+server.serve_forever()

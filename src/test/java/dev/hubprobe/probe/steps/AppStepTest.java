@@ -1,0 +1,158 @@
+package dev.hubprobe.probe.steps;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hubprobe.config.Redactor;
+import dev.hubprobe.config.Secret;
+import dev.hubprobe.jupyter.Deadline;
+import dev.hubprobe.probe.ProbeClock;
+import dev.hubprobe.probe.ProbeContext;
+import dev.hubprobe.probe.ProbeDefinition;
+import dev.hubprobe.probe.ProbeFailure;
+import dev.hubprobe.probe.ProbeTarget;
+import dev.hubprobe.probe.Reason;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What no real proxied app can be made to do on the test hub (jupyter-server-proxy buffers a whole
+ * answer before passing it on): an app that streams forever, one that redirects in a loop, one that
+ * sends the session to another host. A raw socket server plays the user's server.
+ */
+class AppStepTest {
+    private ServerSocket server;
+    private Thread acceptor;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        acceptor = new Thread(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    Thread t = new Thread(() -> serve(s));
+                    t.setDaemon(true);
+                    t.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.close();
+        acceptor.join(5000);
+    }
+
+    private static void serve(Socket s) {
+        try (s; OutputStream out = s.getOutputStream()) {
+            String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1)).readLine();
+            String path = line == null ? "" : line.split(" ")[1];
+            if (path.startsWith("/user/u/stream/")) {
+                out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                byte[] chunk = "x".repeat(8192).getBytes(StandardCharsets.US_ASCII);
+                while (true) {
+                    out.write(chunk); // until the prober hangs up
+                }
+            }
+            String location = path.startsWith("/user/u/loop/") ? "/user/u/loop/"
+                    : path.startsWith("/user/u/other/") ? "http://elsewhere.invalid/sso?token=s3cr3t"
+                    : path.equals("/user/u/next") ? "/user/u/next/" : null;
+            String head = location != null ? "HTTP/1.1 302 Found\r\nLocation: " + location + "\r\nContent-Length: 0\r\n"
+                    : "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n";
+            out.write((head + "Connection: close\r\n\r\n" + (location == null ? "ok" : "")).getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException | RuntimeException e) {
+            // the prober hung up
+        }
+    }
+
+    private ProbeFailure fails(String path) {
+        return assertThrows(ProbeFailure.class, () -> run(path));
+    }
+
+    private void run(String path) {
+        runExpecting(path, null);
+    }
+
+    @Test
+    void anEndlessBodyIsReadOnlyToTheCap() {
+        long t0 = System.nanoTime();
+        ProbeFailure f = assertThrows(ProbeFailure.class, () -> runExpecting("/stream/", "never there"));
+        assertEquals(Reason.APP_FAILED, f.reason(), f.getMessage());
+        assertTrue(f.getMessage().contains("without 'never there' in its first " + ProbeDefinition.AppExpect.MAX_READ + " bytes"),
+                f.getMessage());
+        assertTrue(f.getMessage().length() < 400, "the message shows the body's head only: " + f.getMessage().length());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(15), "cut at the cap, not at the 20 s budget");
+    }
+
+    private void runExpecting(String path, String contains) {
+        ProbeDefinition probe = new ProbeDefinition("p", null, null, null, null, null, null,
+                List.of(new ProbeDefinition.Cell("1", null)), null)
+                .withApps(List.of(new ProbeDefinition.App(path, "a", new ProbeDefinition.AppExpect(null, contains), Duration.ofSeconds(20))));
+        ProbeTarget target = new ProbeTarget("h", "http://127.0.0.1:" + server.getLocalPort() + "/", "u",
+                new ProbeTarget.Token(Secret.of("t")));
+        ProbeContext ctx = new ProbeContext("run", target, probe, null, null, new Deadline(System::nanoTime), ProbeClock.SYSTEM,
+                Redactor.forRun());
+        ctx.serverUrl = HttpUrl.get("http://127.0.0.1:" + server.getLocalPort() + "/user/u/");
+        ctx.serverClient = new OkHttpClient.Builder().readTimeout(30, TimeUnit.SECONDS).build();
+        AppStep step = (AppStep) AppStep.of(probe).get(0);
+        ctx.startPhase(step.budget(probe.timeouts()));
+        try {
+            step.run(ctx);
+        } finally {
+            ctx.serverClient.dispatcher().executorService().shutdown();
+            ctx.serverClient.connectionPool().evictAll();
+        }
+    }
+
+    @Test
+    void aRedirectLoopEndsAfterTenRedirects() {
+        ProbeFailure f = fails("/loop/");
+        assertEquals(Reason.APP_FAILED, f.reason());
+        assertTrue(f.getMessage().contains("still redirecting after 10 redirects"), f.getMessage());
+    }
+
+    @Test
+    void aRedirectToAnotherHostIsNotFollowedAndItsQueryNotShown() {
+        ProbeFailure f = fails("/other/");
+        assertEquals(Reason.APP_FAILED, f.reason());
+        assertTrue(f.getMessage().contains("redirecting outside the user's server, to http://elsewhere.invalid:80/sso: not followed"),
+                f.getMessage());
+        assertFalse(f.getMessage().contains("s3cr3t"), f.getMessage());
+    }
+
+    @Test
+    void aRedirectWithinTheServerIsFollowed() {
+        run("/next"); // 302 to /user/u/next/, which answers 200
+    }
+
+    @Test
+    void pageTextLeavesOutTheHeadAndTags() {
+        assertEquals("page text '500 : Internal Server Error could not start x in time & more'", AppStep.shown(
+                "<!DOCTYPE html><html><head><title>Jupyter Server</title><script>var a=1;</script></head><body>"
+                        + "<h1>500 : Internal Server Error</h1>\n<p>could not start x in time &amp; more</p></body></html>", true));
+        assertEquals("'a\uFFFDb'", AppStep.shown("a\u0007b", false));
+        assertEquals("(empty body)", AppStep.shown("", false));
+    }
+}
