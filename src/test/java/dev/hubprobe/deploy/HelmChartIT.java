@@ -46,7 +46,8 @@ class HelmChartIT {
     private static final Path CHART = BASE.resolve("deploy/helm/hubprobe");
     /**
      * The sign-in variant's config has server.base_path and server.hub_oauth (issue 24 items 3-4, branch
-     * hubauth); validate-config of a build without them refuses those keys. Remove this once merged.
+     * hubauth, built beside this one); a build without them refuses those keys. Empty it once they are
+     * merged (the test says so); the rendered config was checked by hand against that branch's build.
      */
     private static final Set<String> NEEDS_HUB_SIGN_IN = Set.of("hub-oauth-values.yaml");
 
@@ -118,11 +119,15 @@ class HelmChartIT {
                 }
             }
         }
-        if (!NEEDS_HUB_SIGN_IN.contains(variant)) {
-            Result valid = validateConfig(objects, service);
-            assertEquals(0, valid.exit, valid.toString());
-            assertTrue(valid.out.contains(": valid, "), valid.out);
+        Result valid = validateConfig(objects, service);
+        if (NEEDS_HUB_SIGN_IN.contains(variant)) {
+            // a tripwire, not a skip: once the sign-in is merged this fails, and the variant is checked as the others
+            assertTrue(valid.exit == 2 && valid.err.contains("server.base_path: unknown key 'base_path'"),
+                    "this build knows server.base_path: remove " + variant + " from NEEDS_HUB_SIGN_IN. " + valid);
+            return;
         }
+        assertEquals(0, valid.exit, valid.toString());
+        assertTrue(valid.out.contains(": valid, "), valid.out);
     }
 
     /** The rendered config with a secret the pod does not get is refused by the service's validate-config. */
