@@ -188,6 +188,23 @@ class HelmChartIT {
         assertFalse(clear.err.contains("a-token-in-clear"), "the error names the key, never the value: " + clear.err);
     }
 
+    /** The NetworkPolicy lets out DNS and the ports of the config's URLs (hub, notifier, database), nothing else. */
+    @Test
+    void theNetworkPolicyLetsOutOnlyDnsAndThePortsOfTheConfigsUrls() throws Exception {
+        Map<String, Set<String>> expected = Map.of(
+                "monitoring-values.yaml", Set.of("53/UDP", "53/TCP", "443/TCP", "9093/TCP"),  // the hub, Alertmanager
+                "replicas-values.yaml", Set.of("53/UDP", "53/TCP", "443/TCP", "5432/TCP"));   // the hub, PostgreSQL
+        for (Map.Entry<String, Set<String>> e : expected.entrySet()) {
+            JsonNode policy = one(template(e.getKey()), "NetworkPolicy");
+            Set<String> ports = new TreeSet<>();
+            for (JsonNode rule : policy.at("/spec/egress")) {
+                rule.path("ports").forEach(p -> ports.add(p.path("port").asText() + "/" + p.path("protocol").asText()));
+            }
+            assertEquals(new TreeSet<>(e.getValue()), ports, e.getKey());
+            assertEquals("[\"Ingress\",\"Egress\"]", policy.at("/spec/policyTypes").toString());
+        }
+    }
+
     /**
      * Every variant installed for real on kube-apiserver (strict field validation of every object first,
      * then helm install), one release upgraded through all of them, and nothing left after uninstall.
