@@ -188,6 +188,29 @@ class HelmChartIT {
         assertFalse(clear.err.contains("a-token-in-clear"), "the error names the key, never the value: " + clear.err);
     }
 
+    /** Probe files from an existing ConfigMap are mounted where probes_dir (../probes) finds them; none is made. */
+    @Test
+    void probeFilesFromAnExistingConfigMapAreMountedOverTheImagesOnes() throws Exception {
+        List<JsonNode> objects = template("default-values.yaml", "--set", "probes.existingConfigMap=my-probes");
+        JsonNode pod = one(objects, "Deployment").at("/spec/template/spec");
+        assertEquals(List.of(), objects.stream().filter(o -> o.at("/metadata/name").asText().endsWith("-probes")).toList());
+        String volume = null;
+        for (JsonNode v : pod.path("volumes")) {
+            if (v.at("/configMap/name").asText().equals("my-probes")) {
+                volume = v.path("name").asText();
+            }
+        }
+        assertTrue(volume != null, pod.path("volumes").toString());
+        for (JsonNode c : List.of(pod.at("/initContainers/0"), pod.at("/containers/0"))) {
+            boolean mounted = false;
+            for (JsonNode m : c.path("volumeMounts")) {
+                mounted |= m.path("name").asText().equals(volume) && m.path("mountPath").asText().equals("/etc/hubprobe/probes");
+            }
+            assertTrue(mounted, c.path("volumeMounts").toString());
+        }
+        assertEquals("../probes", config(objects).path("probes_dir").asText());
+    }
+
     /** The NetworkPolicy lets out DNS and the ports of the config's URLs (hub, notifier, database), nothing else. */
     @Test
     void theNetworkPolicyLetsOutOnlyDnsAndThePortsOfTheConfigsUrls() throws Exception {
