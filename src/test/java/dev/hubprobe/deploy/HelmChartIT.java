@@ -377,7 +377,7 @@ class HelmChartIT {
                 String kind = e.getKey().substring(e.getKey().lastIndexOf('/') + 1);
                 if (kind.equals("Event")) {
                     // records the API server's own loops write about objects (one, about an object named hubprobe,
-                    // turned up in one run of ten here): no chart's, never owned by a release, gone on their TTL.
+                    // turned up in one of the runs here): no chart's, never owned by a release, gone on their TTL.
                     // Printed, not counted.
                     for (JsonNode ev : k.get(path).path("items")) {
                         System.err.printf("HelmChartIT: event in %s: %s %s %s%n", ns, ev.at("/involvedObject/kind").asText(
