@@ -131,7 +131,7 @@ key: {{ $key }}
 
 {{/* The TCP port a URL of config talks to ("" for a ${env:...} reference: its port is not known here) */}}
 {{- define "hubprobe.urlPort" -}}
-{{- $u := toString . }}
+{{- $u := "" }}{{ if . }}{{ $u = toString . }}{{ end }}
 {{- if and $u (not (hasPrefix "${" $u)) }}
 {{- $p := urlParse $u }}
 {{- $port := regexFind ":[0-9]+$" $p.host | trimPrefix ":" }}

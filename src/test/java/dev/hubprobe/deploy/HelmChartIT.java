@@ -46,7 +46,8 @@ class HelmChartIT {
     private static final Path CHART = BASE.resolve("deploy/helm/hubprobe");
     /**
      * The sign-in variant's config has server.base_path and server.hub_oauth (issue 24 items 3-4, branch
-     * hubauth); validate-config of a build without them refuses those keys. Remove this once merged.
+     * hubauth, built beside this one); a build without them refuses those keys. Empty it once they are
+     * merged (the test says so); the rendered config was checked by hand against that branch's build.
      */
     private static final Set<String> NEEDS_HUB_SIGN_IN = Set.of("hub-oauth-values.yaml");
 
@@ -118,11 +119,15 @@ class HelmChartIT {
                 }
             }
         }
-        if (!NEEDS_HUB_SIGN_IN.contains(variant)) {
-            Result valid = validateConfig(objects, service);
-            assertEquals(0, valid.exit, valid.toString());
-            assertTrue(valid.out.contains(": valid, "), valid.out);
+        Result valid = validateConfig(objects, service);
+        if (NEEDS_HUB_SIGN_IN.contains(variant)) {
+            // a tripwire, not a skip: once the sign-in is merged this fails, and the variant is checked as the others
+            assertTrue(valid.exit == 2 && valid.err.contains("server.base_path: unknown key 'base_path'"),
+                    "this build knows server.base_path: remove " + variant + " from NEEDS_HUB_SIGN_IN. " + valid);
+            return;
         }
+        assertEquals(0, valid.exit, valid.toString());
+        assertTrue(valid.out.contains(": valid, "), valid.out);
     }
 
     /** The rendered config with a secret the pod does not get is refused by the service's validate-config. */
@@ -181,6 +186,46 @@ class HelmChartIT {
         assertNotEquals(0, clear.exit);
         assertTrue(clear.err.contains("config.hubs[0].auth.token: a secret is written in clear"), clear.err);
         assertFalse(clear.err.contains("a-token-in-clear"), "the error names the key, never the value: " + clear.err);
+    }
+
+    /** Probe files from an existing ConfigMap are mounted where probes_dir (../probes) finds them; none is made. */
+    @Test
+    void probeFilesFromAnExistingConfigMapAreMountedOverTheImagesOnes() throws Exception {
+        List<JsonNode> objects = template("default-values.yaml", "--set", "probes.existingConfigMap=my-probes");
+        JsonNode pod = one(objects, "Deployment").at("/spec/template/spec");
+        assertEquals(List.of(), objects.stream().filter(o -> o.at("/metadata/name").asText().endsWith("-probes")).toList());
+        String volume = null;
+        for (JsonNode v : pod.path("volumes")) {
+            if (v.at("/configMap/name").asText().equals("my-probes")) {
+                volume = v.path("name").asText();
+            }
+        }
+        assertTrue(volume != null, pod.path("volumes").toString());
+        for (JsonNode c : List.of(pod.at("/initContainers/0"), pod.at("/containers/0"))) {
+            boolean mounted = false;
+            for (JsonNode m : c.path("volumeMounts")) {
+                mounted |= m.path("name").asText().equals(volume) && m.path("mountPath").asText().equals("/etc/hubprobe/probes");
+            }
+            assertTrue(mounted, c.path("volumeMounts").toString());
+        }
+        assertEquals("../probes", config(objects).path("probes_dir").asText());
+    }
+
+    /** The NetworkPolicy lets out DNS and the ports of the config's URLs (hub, notifier, database), nothing else. */
+    @Test
+    void theNetworkPolicyLetsOutOnlyDnsAndThePortsOfTheConfigsUrls() throws Exception {
+        Map<String, Set<String>> expected = Map.of(
+                "monitoring-values.yaml", Set.of("53/UDP", "53/TCP", "443/TCP", "9093/TCP"),  // the hub, Alertmanager
+                "replicas-values.yaml", Set.of("53/UDP", "53/TCP", "443/TCP", "5432/TCP"));   // the hub, PostgreSQL
+        for (Map.Entry<String, Set<String>> e : expected.entrySet()) {
+            JsonNode policy = one(template(e.getKey()), "NetworkPolicy");
+            Set<String> ports = new TreeSet<>();
+            for (JsonNode rule : policy.at("/spec/egress")) {
+                rule.path("ports").forEach(p -> ports.add(p.path("port").asText() + "/" + p.path("protocol").asText()));
+            }
+            assertEquals(new TreeSet<>(e.getValue()), ports, e.getKey());
+            assertEquals("[\"Ingress\",\"Egress\"]", policy.at("/spec/policyTypes").toString());
+        }
     }
 
     /**
@@ -330,6 +375,16 @@ class HelmChartIT {
                     continue; // the same resource served at another version
                 }
                 String kind = e.getKey().substring(e.getKey().lastIndexOf('/') + 1);
+                if (kind.equals("Event")) {
+                    // records the API server's own loops write about objects (one, about an object named hubprobe,
+                    // turned up in one of the runs here): no chart's, never owned by a release, gone on their TTL.
+                    // Printed, not counted.
+                    for (JsonNode ev : k.get(path).path("items")) {
+                        System.err.printf("HelmChartIT: event in %s: %s %s %s%n", ns, ev.at("/involvedObject/kind").asText(
+                                ev.at("/regarding/kind").asText()), ev.path("reason").asText(), ev.path("message").asText(ev.path("note").asText()));
+                    }
+                    continue;
+                }
                 for (JsonNode item : k.get(path).path("items")) {
                     String name = item.at("/metadata/name").asText();
                     // helm's own record of the release is named apart: it is no object of the chart's

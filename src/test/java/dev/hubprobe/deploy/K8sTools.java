@@ -39,12 +39,12 @@ record K8sTools(Path helm, Path kubeApiserver, Path kine, Path crds) {
                     paths.put(kv[0], Path.of(kv[1]));
                 }
             }
-            shared = new K8sTools(paths.get("helm"), paths.get("kube-apiserver"), paths.get("kine"), paths.get("crds"));
-            for (Path tool : List.of(shared.helm, shared.kubeApiserver, shared.kine, shared.crds)) {
-                if (tool == null || !Files.exists(tool)) {
-                    throw new IOException("scripts/install-k8s-tools.sh printed no usable tools: " + out);
+            for (String tool : List.of("helm", "kube-apiserver", "kine", "crds")) {
+                if (!paths.containsKey(tool) || !Files.exists(paths.get(tool))) {
+                    throw new IOException("scripts/install-k8s-tools.sh gave no usable " + tool + ": " + out);
                 }
             }
+            shared = new K8sTools(paths.get("helm"), paths.get("kube-apiserver"), paths.get("kine"), paths.get("crds"));
         }
         return shared;
     }
