@@ -56,9 +56,14 @@ class HubSignInTest {
     java.nio.file.Path dir;
     private Database db;
 
+    /** The history's database: H2 here, PostgreSQL in HubSignInPostgresIT (replicas share the states and sessions there). */
+    protected Database database() {
+        return Database.h2(dir.resolve("history"));
+    }
+
     @BeforeEach
     void open() {
-        db = Database.h2(dir.resolve("history"));
+        db = database();
         db.migrate();
     }
 
