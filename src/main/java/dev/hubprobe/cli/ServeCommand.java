@@ -145,6 +145,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
                 .properties(props)
                 .start();
         EmbeddedServer server = http.getBean(EmbeddedServer.class).start();
+        // the background re-checks of operators signed in through the hub (idle without server.hub_oauth)
+        http.getBean(dev.hubprobe.web.HubRecheck.class);
         int actual = server.getPort();
         state.listensOn(bind);
 

@@ -20,7 +20,11 @@ public final class AccessWarnings {
     /** The warnings for running {@code now}, after {@code before} (null at start), listening on {@code bind}. */
     static List<String> of(LoadedConfig before, LoadedConfig now, String bind) {
         List<String> out = new ArrayList<>();
-        if (now.readsGuarded() && now.readToken() == null) {
+        if (now.readsGuarded() && now.readToken() == null && now.hubOAuth() != null && !now.statusPage().isPublic()) {
+            out.add("server.hub_oauth guards reads and server.read_token is not set: /metrics and the API are for operators"
+                    + " signed in through the hub" + (now.apiToken() != null ? " and server.api_token, a token that can also write" : "")
+                    + "; set server.read_token for Prometheus and give it that");
+        } else if (now.readsGuarded() && now.readToken() == null) {
             out.add("status_page.public is on with only server.api_token: /metrics and the API now need server.api_token,"
                     + " a token that can also write, so Prometheus would scrape with it; set server.read_token for Prometheus"
                     + " (and the operators' reads) and give it that instead");

@@ -2,7 +2,6 @@ package dev.hubprobe.web;
 
 import dev.hubprobe.service.LoadedConfig;
 import dev.hubprobe.service.ServiceState;
-import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -17,9 +16,10 @@ import org.slf4j.LoggerFactory;
  * ({@link Sessions#recheck}): every quarter of {@code server.hub_oauth.recheck}, so a session is confirmed
  * at half its recheck and a removed operator is out within one. Not on the request's path: a slow hub
  * never slows a page, and a hub that does not answer for a whole recheck ends the sessions (fail closed).
- * Started with the HTTP server ({@link Context}), stopped with it.
+ * Started by {@code serve} once its HTTP server runs (not eagerly: a context without the service's state,
+ * as a test's router listing, has nothing to re-check), stopped with that context.
  */
-@Context
+@jakarta.inject.Singleton
 public final class HubRecheck {
     private static final Logger LOG = LoggerFactory.getLogger(HubRecheck.class);
     private final ServiceState state;

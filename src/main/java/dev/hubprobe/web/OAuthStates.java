@@ -27,19 +27,26 @@ import javax.sql.DataSource;
 public final class OAuthStates {
     /** How long a sign-in may take at the hub (a person typing a password, an identity provider's page). */
     static final Duration TTL = Duration.ofMinutes(10);
+    /**
+     * At most this many sign-ins under way at once: {@code GET /login} is open to anyone, and each one is a
+     * row for 10 minutes, so a client asking for it in a loop must not grow the table without end.
+     */
+    static final int MAX_PENDING = 10_000;
 
     private final SecureRandom random = new SecureRandom();
     private final DataSource db;
     private final Clock clock;
+    private final int maxPending;
 
     @jakarta.inject.Inject
     public OAuthStates(dev.hubprobe.service.ServiceState state) {
-        this(state.history().dataSource(), Clock.systemUTC());
+        this(state.history().dataSource(), Clock.systemUTC(), MAX_PENDING);
     }
 
-    OAuthStates(DataSource db, Clock clock) {
+    OAuthStates(DataSource db, Clock clock, int maxPending) {
         this.db = db;
         this.clock = clock;
+        this.maxPending = maxPending;
     }
 
     /** A sign-in begun: the state for the hub, the value for this browser's cookie. */
@@ -53,7 +60,7 @@ public final class OAuthStates {
     /**
      * Records a new sign-in that returns to {@code next} (already checked by {@link LoginPage#safeNext}).
      *
-     * @throws IllegalStateException when the database cannot take it
+     * @throws IllegalStateException when the database cannot take it, or {@link #MAX_PENDING} sign-ins are under way
      */
     Started start(String next) {
         Instant now = clock.instant();
@@ -63,6 +70,13 @@ public final class OAuthStates {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM oauth_states WHERE expires_at <= ?")) {
                 ps.setTimestamp(1, Timestamp.from(now));
                 ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM oauth_states"); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getInt(1) >= maxPending) {
+                    throw new IllegalStateException(maxPending + " sign-ins are under way (started in the last "
+                            + TTL.toMinutes() + " min and not finished)");
+                }
             }
             try (PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO oauth_states (state_hash, browser_hash, next_path, expires_at) VALUES (?, ?, ?, ?)")) {

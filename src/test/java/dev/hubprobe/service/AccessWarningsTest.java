@@ -51,4 +51,16 @@ class AccessWarningsTest {
         assertEquals(2, AccessWarnings.of(read, apiOnly, "0.0.0.0").size(), "off, and open beyond loopback");
         assertFalse(String.join(" ", AccessWarnings.of(read, apiOnly, "0.0.0.0")).contains(System.getenv("PATH")), "never a token");
     }
+
+    @Test
+    void signInThroughTheHubGuardsReadsAndSaysWhatPrometheusNeeds() throws Exception {
+        String hub = "  hub_oauth: {hub_url: \"https://hub.example.org\", client_id: service-hubprobe, client_secret: \"${env:PATH}\","
+                + " allow: {groups: [ops]}}\n";
+        LoadedConfig oauth = load("server:\n" + hub);
+        assertTrue(oauth.readsGuarded());
+        List<String> w = AccessWarnings.of(null, oauth, "0.0.0.0");
+        assertEquals(1, w.size(), w::toString);
+        assertTrue(w.get(0).contains("server.hub_oauth guards reads") && w.get(0).contains("set server.read_token for Prometheus"), w.get(0));
+        assertEquals(List.of(), AccessWarnings.of(null, load("server:\n  read_token: \"${env:PATH}\"\n" + hub), "0.0.0.0"));
+    }
 }

@@ -56,9 +56,14 @@ class HubSignInTest {
     java.nio.file.Path dir;
     private Database db;
 
+    /** The history's database: H2 here, PostgreSQL in HubSignInPostgresIT (replicas share the states and sessions there). */
+    protected Database database() {
+        return Database.h2(dir.resolve("history"));
+    }
+
     @BeforeEach
     void open() {
-        db = Database.h2(dir.resolve("history"));
+        db = database();
         db.migrate();
     }
 
@@ -71,7 +76,7 @@ class HubSignInTest {
     @Test
     void aStateIsGoodOnceInTheBrowserThatStartedItAndForTenMinutes() {
         Manual clock = new Manual();
-        OAuthStates states = new OAuthStates(db.dataSource(), clock);
+        OAuthStates states = new OAuthStates(db.dataSource(), clock, OAuthStates.MAX_PENDING);
         OAuthStates.Started a = states.start("/services/hubprobe/hubs/prod");
         assertEquals(Optional.of("/services/hubprobe/hubs/prod"), states.take(a.state(), a.browser()));
         assertEquals(Optional.empty(), states.take(a.state(), a.browser()), "replayed");
@@ -90,6 +95,21 @@ class HubSignInTest {
         assertEquals(Optional.empty(), states.take(late.state(), late.browser()), "expired");
         assertNotEquals(a.state(), b.state());
         assertNotEquals(a.state(), a.browser());
+    }
+
+    @Test
+    void signInsUnderWayAreBoundedAndAnExpiredOneMakesRoom() {
+        Manual clock = new Manual();
+        OAuthStates states = new OAuthStates(db.dataSource(), clock, 2);
+        states.start("/a");
+        OAuthStates.Started b = states.start("/b");
+        IllegalStateException full = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> states.start("/c"));
+        assertTrue(full.getMessage().contains("2 sign-ins are under way"), full.getMessage());
+        assertEquals(Optional.of("/b"), states.take(b.state(), b.browser()), "a finished sign-in makes room");
+        states.start("/c");
+        clock.now = clock.now.plus(OAuthStates.TTL);
+        states.start("/d"); // the expired ones are gone first
+        states.start("/e");
     }
 
     @Test
