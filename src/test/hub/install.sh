@@ -5,7 +5,8 @@
 #
 # install.sh LOCK (a file under src/test/hub/locks/, e.g. jupyterhub-4.1.lock) installs only that
 # lock's Python set into a venv of its own, keyed by the lock file, and prints the venv's folder: the
-# compatibility matrix's other hub releases and single-user environments (see RealHub.Spec).
+# compatibility matrix's other hub releases and single-user environments (see RealHub.Spec), and
+# jhub-client.lock the Python peer that -Pbench-footprint measures `check` against.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${HUBPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hubprobe}
@@ -28,6 +29,7 @@ if [[ $# -gt 0 ]]; then
     case "$1" in
       singleuser-notebook6*) modules="notebook, jupyterhub.singleuser, ipykernel" ;;
       singleuser-*) modules="jupyter_server, jupyterhub.singleuser, ipykernel" ;;
+      jhub-client*) modules="jhub_client" ;;
       *) modules="jupyterhub" ;;
     esac
     "$dest/bin/python" -c "import $modules" >&2
