@@ -16,6 +16,10 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
   cookieonly    as needorigin, and any request to the server carrying a token is refused (401)
   oauthcallback the same extension answers the server's oauth_callback with 500
   oauthcookie   the same extension strips the server's own session cookie from every request
+  nolab         the server has no JupyterLab (its server extension disabled, as in an image built
+                without it): /lab answers 404
+  brokenlab     JupyterLab loads a prebuilt labextension (broken-lab/) whose plugin fails to activate:
+                the console says "Plugin 'hubprobe-broken-ui:plugin' failed to activate."
   env           the user's environment is what the control file env-<user>.json describes, built
                 afresh at every spawn (see user_environment): an image name, Python
                 distributions, conda records, a broken sqlite3, a kernel that is not Python
@@ -42,7 +46,7 @@ import sys
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 
 FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel", "k8s", "env",
-          "noorigin", "needorigin", "cookieonly", "oauthcallback", "oauthcookie")
+          "noorigin", "needorigin", "cookieonly", "oauthcallback", "oauthcookie", "nolab", "brokenlab")
 # faults played by the ws-ingress server extension, and its policy for each
 WS_POLICIES = {"noorigin": "refuse_origin", "needorigin": "require_origin", "cookieonly": "cookie_only",
                "oauthcallback": "break_callback", "oauthcookie": "drop_session_cookie"}
@@ -169,6 +173,10 @@ class FaultySpawner(SimpleLocalProcessSpawner):
             env["JUPYTER_PATH"] = os.path.join(run_dir, "jupyter-deadkernel")
         elif fault == "env":
             env.update(user_environment(self.user.name, run_dir, os.environ["HUBPROBE_TEST_CONTROL_DIR"]))
+        elif fault == "nolab":
+            env["JUPYTER_CONFIG_PATH"] = os.path.join(HERE, "no-lab", "config")
+        elif fault == "brokenlab":
+            env["JUPYTER_PATH"] = os.path.join(HERE, "broken-lab", "share", "jupyter")
         elif fault in WS_POLICIES:
             # this spawn only: the extension's module on the path, its enabling config on the config path
             ingress = os.path.join(HERE, "ws-ingress")

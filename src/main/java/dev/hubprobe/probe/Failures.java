@@ -47,6 +47,7 @@ final class Failures {
                 case SPAWN -> Reason.SPAWN_TIMEOUT;
                 case KERNEL_START, KERNEL_CONNECT -> Reason.KERNEL_TIMEOUT;
                 case EXECUTE -> Reason.EXECUTE_TIMEOUT;
+                case UI_LOAD, UI_KERNEL, UI_EXECUTE -> Reason.UI_TIMEOUT;
                 default -> Reason.CLEANUP_TIMEOUT;
             };
         }

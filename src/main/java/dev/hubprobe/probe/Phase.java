@@ -10,7 +10,10 @@ import java.util.Locale;
  * beside the main phases, not among them.
  */
 public enum Phase {
-    HUB_API, LOGIN, SPAWN, BINDER_HEALTH, BUILD, LAUNCH, KERNEL_START, KERNEL_CONNECT, EXECUTE, KERNEL_SHUTDOWN, STOP,
+    HUB_API, LOGIN, SPAWN, BINDER_HEALTH, BUILD, LAUNCH, KERNEL_START, KERNEL_CONNECT, EXECUTE,
+    /** the UI journey in headless Chromium (probe key {@code ui:}): the app loads, a notebook's kernel, a cell */
+    UI_LOAD, UI_KERNEL, UI_EXECUTE,
+    KERNEL_SHUTDOWN, STOP,
     SPAWN_QUEUE, SPAWN_SCHEDULING, SPAWN_SCALE_UP, SPAWN_IMAGE_PULL, SPAWN_SERVER_START,
     BUILD_WAITING, BUILD_FETCHING, BUILD_BUILDING, BUILD_PUSHING;
 

@@ -20,10 +20,11 @@ import java.util.regex.PatternSyntaxException;
  * @param expectScaleUp the profile is meant to land on a cold node pool: a spawn without a scale-up
  *                    fails with {@code no_scale_up} instead of passing having measured nothing
  * @param captureEnvironment after the cells, record the kernel's packages and image (default true)
+ * @param ui          the UI journey in headless Chromium after the cells; null: none
  */
 public record ProbeDefinition(String name, String description, String kernel, String server,
                               ObjectNode userOptions, Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells,
-                              Boolean captureEnvironment) {
+                              Boolean captureEnvironment, Ui ui) {
     public static final String AUTO_SERVER = "auto";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern SERVER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -46,7 +47,12 @@ public record ProbeDefinition(String name, String description, String kernel, St
 
     public ProbeDefinition(String name, String description, String kernel, String server, ObjectNode userOptions,
                            Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells) {
-        this(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, null);
+        this(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, null, null);
+    }
+
+    public ProbeDefinition(String name, String description, String kernel, String server, ObjectNode userOptions,
+                           Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells, Boolean captureEnvironment) {
+        this(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment, null);
     }
 
     /** Loads and checks one probe file; the probe's name defaults to the file's name. */
@@ -64,27 +70,60 @@ public record ProbeDefinition(String name, String description, String kernel, St
     }
 
     public ProbeDefinition withName(String newName) {
-        return new ProbeDefinition(newName, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment);
+        return new ProbeDefinition(newName, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment, ui);
     }
 
     public ProbeDefinition withServer(String newServer) {
-        return new ProbeDefinition(name, description, kernel, newServer, userOptions, expectScaleUp, timeouts, cells, captureEnvironment);
+        return new ProbeDefinition(name, description, kernel, newServer, userOptions, expectScaleUp, timeouts, cells, captureEnvironment, ui);
     }
 
     public ProbeDefinition withTimeouts(Timeouts newTimeouts) {
-        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, newTimeouts, cells, captureEnvironment);
+        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, newTimeouts, cells, captureEnvironment, ui);
     }
 
     public ProbeDefinition withKernel(String newKernel) {
-        return new ProbeDefinition(name, description, newKernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment);
+        return new ProbeDefinition(name, description, newKernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment, ui);
     }
 
     public ProbeDefinition withCaptureEnvironment(boolean capture) {
-        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, capture);
+        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, capture, ui);
+    }
+
+    public ProbeDefinition withUi(Ui newUi) {
+        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment, newUi);
     }
 
     public boolean autoServerName() {
         return AUTO_SERVER.equals(server);
+    }
+
+    /**
+     * The UI journey: Chromium opens the app at {@code /user/NAME/<app>}, waits for its shell, opens a new
+     * notebook and runs the probe's first cell in it (phases ui_load, ui_kernel, ui_execute).
+     *
+     * @param app     {@code lab} (JupyterLab), {@code notebook} (Notebook 7) or {@code tree} (Notebook 7's file
+     *                browser, the page a {@code /tree} default URL opens)
+     * @param browser the Chromium binary; null: Debian's {@code /usr/bin/chromium}
+     */
+    public record Ui(String app, String browser) {
+        public static final List<String> APPS = List.of("lab", "notebook", "tree");
+        public static final String DEFAULT_BROWSER = "/usr/bin/chromium";
+
+        public Ui {
+            if (app == null) {
+                app = "lab";
+            }
+            if (!APPS.contains(app)) {
+                throw new IllegalArgumentException("app '" + app + "' is not one of " + String.join(", ", APPS));
+            }
+            if (browser != null && browser.isBlank()) {
+                throw new IllegalArgumentException("browser: an empty path; leave it out for " + DEFAULT_BROWSER);
+            }
+        }
+
+        public String browserOrDefault() {
+            return browser == null ? DEFAULT_BROWSER : browser;
+        }
     }
 
     /** One cell of code and what its output must show. */
@@ -122,13 +161,19 @@ public record ProbeDefinition(String name, String description, String kernel, St
      * and {@code launch} those of a BinderHub's build and launch, {@code kernel}
      * of kernel_start and of kernel_connect each, {@code cleanup} of kernel_shutdown and of stop each, and
      * {@code environment} of the environment capture after the cells (not a phase: it never fails a run);
-     * {@code tls} that of each listed {@code tls_endpoints} inspection, made beside the run (not a phase either).
+     * {@code tls} that of each listed {@code tls_endpoints} inspection, made beside the run (not a phase either);
+     * {@code ui} that of ui_load, ui_kernel and ui_execute each.
      */
     public record Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup,
-                           Duration build, Duration launch, Duration environment, Duration tls) {
+                           Duration build, Duration launch, Duration environment, Duration tls, Duration ui) {
         public static final Timeouts DEFAULTS = new Timeouts(Duration.ofSeconds(30), Duration.ofMinutes(10),
                 Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(30), Duration.ofMinutes(10),
-                Duration.ofSeconds(10), Duration.ofSeconds(10));
+                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60));
+
+        public Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup,
+                        Duration build, Duration launch, Duration environment, Duration tls) {
+            this(hub, spawn, kernel, execute, cleanup, build, launch, environment, tls, null);
+        }
 
         public Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup) {
             this(hub, spawn, kernel, execute, cleanup, null, null, null, null);
@@ -144,16 +189,20 @@ public record ProbeDefinition(String name, String description, String kernel, St
                     kernel == null ? DEFAULTS.kernel : kernel, execute == null ? DEFAULTS.execute : execute,
                     cleanup == null ? DEFAULTS.cleanup : cleanup, build == null ? DEFAULTS.build : build,
                     launch == null ? DEFAULTS.launch : launch, environment == null ? DEFAULTS.environment : environment,
-                    tls == null ? DEFAULTS.tls : tls);
+                    tls == null ? DEFAULTS.tls : tls, ui == null ? DEFAULTS.ui : ui);
         }
 
         public Timeouts withSpawn(Duration newSpawn) {
-            return new Timeouts(hub, newSpawn, kernel, execute, cleanup, build, launch, environment, tls);
+            return new Timeouts(hub, newSpawn, kernel, execute, cleanup, build, launch, environment, tls, ui);
         }
 
         public Timeouts withBuild(Duration newBuild, Duration newLaunch) {
             return new Timeouts(hub, spawn, kernel, execute, cleanup, newBuild == null ? build : newBuild,
-                    newLaunch == null ? launch : newLaunch, environment, tls);
+                    newLaunch == null ? launch : newLaunch, environment, tls, ui);
+        }
+
+        public Timeouts withUi(Duration newUi) {
+            return new Timeouts(hub, spawn, kernel, execute, cleanup, build, launch, environment, tls, newUi);
         }
 
         /** The budget of one phase. */
@@ -166,6 +215,7 @@ public record ProbeDefinition(String name, String description, String kernel, St
                 case KERNEL_START, KERNEL_CONNECT -> kernel;
                 case EXECUTE -> execute;
                 case KERNEL_SHUTDOWN, STOP -> cleanup;
+                case UI_LOAD, UI_KERNEL, UI_EXECUTE -> ui;
                 default -> throw new IllegalArgumentException("no budget of its own: " + phase);
             };
         }

@@ -49,6 +49,8 @@ public final class ProbeRunner {
     private static final List<ProbeStep> BINDER_STEPS = List.of(new BinderHealthStep(), new BuildStep(), new LaunchStep(),
             new KernelStartStep(), new KernelConnectStep(), new ExecuteStep());
     private static final List<ProbeStep.Cleanup> BINDER_CLEANUP = List.of(new KernelShutdownStep(), new ServerShutdownStep());
+    /** The fact that says a failing UI run kept a screenshot of its page (the run page shows it). */
+    public static final String SCREENSHOT_FACT = "ui.screenshot";
     /** The probe_user column's width. */
     private static final int MAX_USER = 255;
     /** The message column's width. */
@@ -89,18 +91,37 @@ public final class ProbeRunner {
         }
         long start = clock.nanoTime();
         java.time.Instant startedAt = clock.now();
-        List<PhaseResult> phases = new ArrayList<>();
-        ProbeFailure failure = null;
-        Phase failedPhase = null;
         HubClientSettings hubSettings = target.tls().caFile() == null ? settings
                 : settings.withTrust(TrustStores.with(target.tls().caFile()));
         boolean isBinder = target.binder() != null;
-        List<ProbeStep> steps = isBinder ? BINDER_STEPS : HUB_STEPS;
+        // the UI steps (and the browser package) are loaded only by a run that asks for them
+        List<ProbeStep> steps = isBinder ? BINDER_STEPS
+                : probe.ui() == null ? HUB_STEPS : dev.hubprobe.probe.steps.UiCleanup.after(HUB_STEPS);
         List<ProbeStep.Cleanup> cleanup = isBinder ? BINDER_CLEANUP : HUB_CLEANUP;
         Deadline deadline = new Deadline(clock::nanoTime);
         try (HubClient hub = isBinder ? null : HubClient.create(url, hubSettings, deadline);
              BinderClient binder = isBinder ? BinderClient.create(url, hubSettings, deadline) : null) {
             ProbeContext ctx = new ProbeContext(runId, target, probe, hub, binder, deadline, clock, redactor);
+            try {
+                return run(ctx, target, probe, abort, runId, redactor, start, startedAt, steps, cleanup, isBinder);
+            } finally {
+                if (ctx.browser != null || ctx.uiNotebook != null) {
+                    // a step or sink that threw past the loop below: the browser still ends, the notebook still goes
+                    dev.hubprobe.probe.steps.UiCleanup.close(ctx, null, probe.timeouts().cleanup());
+                }
+            }
+        }
+    }
+
+    private RunResult run(ProbeContext ctx, ProbeTarget target, ProbeDefinition probe, Abort abort, String runId, Redactor redactor,
+                          long start, java.time.Instant startedAt, List<ProbeStep> steps, List<ProbeStep.Cleanup> cleanup,
+                          boolean isBinder) {
+        List<PhaseResult> phases = new ArrayList<>();
+        ProbeFailure failure = null;
+        Phase failedPhase = null;
+        HubClient hub = ctx.hub;
+        BinderClient binder = ctx.binder;
+        {
             // the listed endpoints beside the run, not in a phase: one that hangs never spends the hub's budget
             EndpointCertificates endpoints = EndpointCertificates.start(target, probe.timeouts().tls(), clock);
             Runnable cancelCalls = isBinder ? binder::cancelAll : hub::cancelAll;
@@ -111,6 +132,10 @@ public final class ProbeRunner {
                 dev.hubprobe.jupyter.kernel.KernelChannel channel = ctx.channel;
                 if (channel != null) {
                     channel.close();
+                }
+                // a UI step waits on the page, which no HTTP cancel reaches: ending the browser ends the wait
+                if (ctx.browser != null) {
+                    ctx.browser.close();
                 }
             });
             for (ProbeStep step : steps) {
@@ -132,6 +157,10 @@ public final class ProbeRunner {
                 }
             }
             Environment environment = captureEnvironment(ctx, failedPhase, failure, abort);
+            if (ctx.browser != null || ctx.uiNotebook != null) {
+                // before the kernel and server go: the failing page's screenshot, the notebook's file
+                dev.hubprobe.probe.steps.UiCleanup.close(ctx, failedPhase, probe.timeouts().cleanup());
+            }
             abort.detach(); // cleanup must run to the end even while the process is stopping
             for (ProbeStep.Cleanup step : cleanup) {
                 if (!step.needed(ctx)) {
@@ -145,6 +174,9 @@ public final class ProbeRunner {
                     failedPhase = step.phase();
                 }
             }
+            if (ctx.screenshot != null) {
+                ctx.facts.put(SCREENSHOT_FACT, ctx.screenshot.length + " bytes");
+            }
             Duration total = Duration.ofNanos(clock.nanoTime() - start);
             endpoints.into(ctx.facts, ctx.notes); // done long since, unless the run was shorter than timeouts.tls
             List<PhaseResult> detail = isBinder ? ctx.buildPhases : spawnPhases(ctx.spawnAnatomy);
@@ -154,7 +186,7 @@ public final class ProbeRunner {
                     ctx.spawnAnatomy == null ? null : ctx.spawnAnatomy.scaleUpObserved(), failedPhase, failure == null ? null : failure.reason(),
                     failure == null ? null : Json.cap(redactor.redact(failure.getMessage()), MAX_MESSAGE), facts(ctx, redactor),
                     ctx.notes.stream().map(n -> Json.cap(redactor.redact(n), Transcript.MAX_TEXT)).toList(), environment,
-                    transcript(ctx, start, redactor));
+                    transcript(ctx, start, redactor), ctx.screenshot);
             log(result);
             return result;
         }

@@ -16,11 +16,22 @@ import java.util.Map;
  * @param facts       small observations worth keeping (hub version, kernel name), never secrets
  * @param environment the kernel's packages and image, when captured; null otherwise
  * @param transcript  the progress events and cell outputs the run saw
+ * @param screenshot  a PNG of the page when a UI phase failed (at most 512 KiB); null otherwise
  */
 public record RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
                         List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
                         Phase failedPhase, Reason reason, String message,
-                        Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript) {
+                        Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript,
+                        byte[] screenshot) {
+
+    /** A run without a screenshot. */
+    public RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
+                     List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
+                     Phase failedPhase, Reason reason, String message,
+                     Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript) {
+        this(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase, reason, message,
+                facts, notes, environment, transcript, null);
+    }
 
     public RunResult {
         transcript = transcript == null ? Transcript.EMPTY : transcript;
@@ -49,7 +60,7 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
 
     public RunResult withEnvironment(Environment newEnvironment) {
         return new RunResult(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase,
-                reason, message, facts, notes, newEnvironment, transcript);
+                reason, message, facts, notes, newEnvironment, transcript, screenshot);
     }
 
     public boolean passed() {
@@ -86,6 +97,6 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
         Map<String, String> f = new java.util.LinkedHashMap<>(facts);
         f.put(CONFIRMING_FACT, "true");
         return new RunResult(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase,
-                reason, message, f, notes, environment, transcript);
+                reason, message, f, notes, environment, transcript, screenshot);
     }
 }
