@@ -76,6 +76,8 @@ public final class ProbeContext {
     public dev.hubprobe.browser.Chromium browser;
     /** The notebook the UI journey created on the server, deleted at cleanup whatever happened. */
     public String uiNotebook;
+    /** Gives back the run's browser slot (ui.max_browsers) once its browser is closed; null: none held. */
+    public Runnable browserSlot;
     /** A PNG of the page when a UI phase failed, stored with the run. */
     public byte[] screenshot;
 

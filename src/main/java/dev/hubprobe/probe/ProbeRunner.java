@@ -59,9 +59,46 @@ public final class ProbeRunner {
     private final ProbeClock clock;
     private final HubClientSettings settings;
 
+    /** Chromiums at once over all runs of this runner (ui.max_browsers, load --browsers); null: no bound. */
+    private final java.util.concurrent.Semaphore browsers;
+
     public ProbeRunner(ProbeClock clock, HubClientSettings settings) {
+        this(clock, settings, null);
+    }
+
+    private ProbeRunner(ProbeClock clock, HubClientSettings settings, java.util.concurrent.Semaphore browsers) {
         this.clock = clock;
         this.settings = settings;
+        this.browsers = browsers;
+    }
+
+    /** The same runner, its UI runs taking turns for at most {@code max} browsers at once. */
+    public ProbeRunner withBrowsers(int max) {
+        return new ProbeRunner(clock, settings, new java.util.concurrent.Semaphore(max, true));
+    }
+
+    /**
+     * Waits for a browser slot before the first UI phase: untimed (no phase's budget, and the schedule's
+     * lateness was measured when the run started), recorded as the fact {@code ui.browser_wait_seconds}.
+     * False when the run was stopped meanwhile.
+     */
+    private boolean browserSlot(ProbeContext ctx, Abort abort) {
+        if (browsers == null) {
+            return true;
+        }
+        long t0 = clock.nanoTime();
+        try {
+            while (!abort.requested()) {
+                if (browsers.tryAcquire(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    ctx.browserSlot = browsers::release;
+                    ctx.facts.put("ui.browser_wait_seconds", String.format(java.util.Locale.ROOT, "%.3f", (clock.nanoTime() - t0) / 1e9));
+                    return true;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
     }
 
     public RunResult run(ProbeTarget target, ProbeDefinition probe) {
@@ -105,7 +142,7 @@ public final class ProbeRunner {
             try {
                 return run(ctx, target, probe, abort, runId, redactor, start, startedAt, steps, cleanup, isBinder);
             } finally {
-                if (ctx.browser != null || ctx.uiNotebook != null) {
+                if (ctx.browser != null || ctx.uiNotebook != null || ctx.browserSlot != null) {
                     // a step or sink that threw past the loop below: the browser still ends, the notebook still goes
                     dev.hubprobe.probe.steps.UiCleanup.close(ctx, null, probe.timeouts().cleanup());
                 }
@@ -143,6 +180,9 @@ public final class ProbeRunner {
                     phases.add(PhaseResult.skipped(step.phase()));
                     continue;
                 }
+                if (step.phase() == Phase.UI_LOAD && ctx.browserSlot == null && !browserSlot(ctx, abort) && !abort.requested()) {
+                    abort.request(); // interrupted: end as a stop does
+                }
                 if (abort.requested()) {
                     failure = new ProbeFailure(Reason.ABORTED, "the prober was asked to stop");
                     failedPhase = step.phase();
@@ -157,7 +197,7 @@ public final class ProbeRunner {
                 }
             }
             Environment environment = captureEnvironment(ctx, failedPhase, failure, abort);
-            if (ctx.browser != null || ctx.uiNotebook != null) {
+            if (ctx.browser != null || ctx.uiNotebook != null || ctx.browserSlot != null) {
                 // before the kernel and server go: the failing page's screenshot, the notebook's file
                 dev.hubprobe.probe.steps.UiCleanup.close(ctx, failedPhase, probe.timeouts().cleanup());
             }

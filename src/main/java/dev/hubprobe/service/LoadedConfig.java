@@ -16,7 +16,7 @@ public record LoadedConfig(Path file, int port, Secret apiToken, Secret readToke
                            int threads, Duration jitter, List<ScheduledProbe> probes,
                            List<Notifier> notifiers, String externalUrl, Duration resend,
                            Map<String, AlertPolicy> policies, TlsThresholds tls, StatusPage statusPage, SharedDb sharedDb,
-                           Dispatcher.Retry delivery, List<dev.hubprobe.config.Cidr> trustedProxies) {
+                           Dispatcher.Retry delivery, List<dev.hubprobe.config.Cidr> trustedProxies, int maxBrowsers) {
 
     /** Whether reads need a token at all: with a read token, or on a public page (which needs one of the two). */
     public boolean readsGuarded() {

@@ -163,7 +163,48 @@ class UiJourneyIT {
         Files.writeString(probe, "timeouts: {ui: 1s}\nui: {app: lab}\ncells:\n  - code: print(1)\n");
         JsonNode json = failed(Cli.run(Map.of("HUB_TOKEN", hub.serviceToken()), "check", "--hub-url", hub.url(), "--token-env",
                 "HUB_TOKEN", "--user", user("uitimeout"), "--format", "json", "--probe", probe.toString()), "ui_load", "ui_timeout");
-        assertTrue(json.path("message").asText().contains("timeouts.ui") || json.path("message").asText().contains("in time"),
-                json::toString);
+        assertTrue(json.path("message").asText().contains("timeouts.ui (1.0 s)"), json::toString);
+    }
+
+    /** SIGTERM of check while its Chromium is open: the run is aborted, and the browser goes with it. */
+    @Test
+    void aSigtermWhileTheBrowserIsOpenLeavesNoBrowserNorServer() throws Exception {
+        String user = user("uisigterm");
+        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                Cli.jar().toString(), "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", user, "--ui", "lab",
+                "--format", "json"))
+                .redirectOutput(dir.resolve("out.json").toFile()).redirectError(dir.resolve("err.txt").toFile());
+        pb.environment().put("HUB_TOKEN", hub.serviceToken());
+        Process p = pb.start();
+        try {
+            dev.hubprobe.testhub.Await.until("the run's Chromium", 120, () -> browserProcesses().stream()
+                    .anyMatch(pid -> !driversBefore.contains(pid)));
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "check did not stop within 120 s of SIGTERM");
+            JsonNode json = JSON.readTree(Files.readString(dir.resolve("out.json")));
+            assertEquals("aborted", json.path("reason").asText(), json::toString);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** A check without --ui loads nothing of the browser: issue 25 counts check's start-up classes. */
+    @Test
+    void aCheckWithoutUiLoadsNoBrowserClass() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-verbose:class",
+                "-jar", Cli.jar().toString(), "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", user("uinone"),
+                "--format", "json")).redirectErrorStream(true).redirectOutput(dir.resolve("classes.txt").toFile());
+        pb.environment().put("HUB_TOKEN", hub.serviceToken());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        pb(p);
+        String loaded = Files.readString(dir.resolve("classes.txt"));
+        assertTrue(loaded.contains("dev.hubprobe.probe.steps.ExecuteStep"), "the run got as far as its cells");
+        assertTrue(!loaded.contains("dev.hubprobe.browser.") && !loaded.contains("dev.hubprobe.probe.steps.Ui"),
+                () -> loaded.lines().filter(l -> l.contains("browser.") || l.contains("steps.Ui")).toList().toString());
+    }
+
+    private static void pb(Process p) throws InterruptedException {
+        assertTrue(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS), "check did not end");
     }
 }

@@ -47,6 +47,10 @@ public final class UiCleanup {
                 ctx.browser.close();
             }
         }
+        if (ctx.browserSlot != null) {
+            ctx.browserSlot.run(); // the next UI run's browser may start
+            ctx.browserSlot = null;
+        }
         if (ctx.uiNotebook != null && ctx.kernels != null) {
             String path = ctx.uiNotebook;
             try {

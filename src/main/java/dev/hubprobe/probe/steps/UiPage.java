@@ -84,7 +84,7 @@ final class UiPage {
             }
             if (ctx.clock.nanoTime() >= ctx.phaseDeadline()) {
                 throw new ProbeFailure(Reason.UI_TIMEOUT, "no " + waitingFor + " within timeouts.ui ("
-                        + ctx.probe.timeouts().ui().toSeconds() + " s); the page showed: " + Json.abbreviate(String.valueOf(last), 300));
+                        + ctx.probe.timeouts().ui().toMillis() / 1000.0 + " s); the page showed: " + Json.abbreviate(String.valueOf(last), 300));
             }
             try {
                 Thread.sleep(100);
