@@ -8,11 +8,17 @@ COPY src src
 COPY probes probes
 RUN ./mvnw -q -B -DskipTests package
 
-# Runtime: JRE 21, non-root. /etc/hubprobe mirrors the repository (config/, probes/), so the shipped
+# Runtime: Debian's JRE 17 with Debian's Chromium and chromedriver (UI probes: probe key ui:), non-root.
+# Everything from Debian's archive, pinned by the base image's digest-less tag and its security updates
+# at build time; no browser is downloaded at run time. /etc/hubprobe mirrors the repository (config/, probes/), so the shipped
 # config's relative paths hold: probes in /etc/hubprobe/probes, and ../data, the history, is the volume
 # /var/lib/hubprobe. Mount your own config/hubprobe.yml and probes/ over them. Secrets come from the
 # environment or mounted files, as the config names them.
-FROM eclipse-temurin:21-jre
+FROM debian:bookworm-slim
+# --no-install-recommends: no fonts, no X beyond what chromium itself depends on; the lists are removed
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends openjdk-17-jre-headless chromium chromium-driver ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
 # the history's folder (the volume) is the service user's alone: it holds every hub's failures and output
 RUN useradd --system --uid 10001 --home-dir /var/lib/hubprobe --create-home hubprobe && chmod 0700 /var/lib/hubprobe
 COPY --from=build /src/target/hubprobe.jar /opt/hubprobe/hubprobe.jar

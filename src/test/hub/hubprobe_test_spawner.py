@@ -18,6 +18,10 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
   oauthcookie   the same extension strips the server's own session cookie from every request
   apps          jupyter-server-proxy serves the apps of apps/config: hello (works), broken (500),
                 crashed (exits at once: the proxy's 500) and hang (its /slow never answers)
+  nolab         the server has no JupyterLab (its server extension disabled, as in an image built
+                without it): /lab answers 404
+  brokenlab     JupyterLab loads a prebuilt labextension (broken-lab/) whose plugin fails to activate:
+                the console says "Plugin 'hubprobe-broken-ui:plugin' failed to activate."
   env           the user's environment is what the control file env-<user>.json describes, built
                 afresh at every spawn (see user_environment): an image name, Python
                 distributions, conda records, a broken sqlite3, a kernel that is not Python
@@ -44,7 +48,7 @@ import sys
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 
 FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel", "k8s", "env",
-          "noorigin", "needorigin", "cookieonly", "oauthcallback", "oauthcookie", "apps")
+          "noorigin", "needorigin", "cookieonly", "oauthcallback", "oauthcookie", "apps", "nolab", "brokenlab")
 # faults played by the ws-ingress server extension, and its policy for each
 WS_POLICIES = {"noorigin": "refuse_origin", "needorigin": "require_origin", "cookieonly": "cookie_only",
                "oauthcallback": "break_callback", "oauthcookie": "drop_session_cookie"}
@@ -174,6 +178,10 @@ class FaultySpawner(SimpleLocalProcessSpawner):
         elif fault == "apps":
             # this spawn only: the proxy's server list on the config path (the extension is enabled anyway)
             env["JUPYTER_CONFIG_PATH"] = os.path.join(HERE, "apps", "config")
+        elif fault == "nolab":
+            env["JUPYTER_CONFIG_PATH"] = os.path.join(HERE, "no-lab", "config")
+        elif fault == "brokenlab":
+            env["JUPYTER_PATH"] = os.path.join(HERE, "broken-lab", "share", "jupyter")
         elif fault in WS_POLICIES:
             # this spawn only: the extension's module on the path, its enabling config on the config path
             ingress = os.path.join(HERE, "ws-ingress")

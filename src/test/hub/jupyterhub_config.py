@@ -28,9 +28,13 @@ c.JupyterHub.cleanup_servers = True
 if env.get("HUBPROBE_TEST_BASE_URL"):
     # through bind_url's path: a base_url set beside bind_url makes the hub bind its default :8000
     c.JupyterHub.bind_url = c.JupyterHub.bind_url + env["HUBPROBE_TEST_BASE_URL"]
+singleuser_venv = env.get("HUBPROBE_TEST_SINGLEUSER_VENV")
 if env.get("HUBPROBE_TEST_DEFAULT_URL"):
     c.Spawner.default_url = env["HUBPROBE_TEST_DEFAULT_URL"]
-singleuser_venv = env.get("HUBPROBE_TEST_SINGLEUSER_VENV")
+elif not singleuser_venv:
+    # the default hub's servers run the hub's own venv, which has JupyterLab (requirements.lock): users
+    # land in it, as on most hubs; a matrix cell's own single-user environment keeps its own default
+    c.Spawner.default_url = "/lab"
 
 # Any user name logs in with the shared password: the prober's form-login path is real.
 try:

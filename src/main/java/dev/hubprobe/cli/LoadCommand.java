@@ -96,6 +96,10 @@ public final class LoadCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ProbeOptions probeOptions;
 
+    @Option(names = "--browsers", paramLabel = "N", defaultValue = "4", description = "With --ui: at most N Chromiums at once "
+            + "(a run waits for one before its UI phases, untimed; default ${DEFAULT-VALUE}).")
+    int browsers;
+
     @Option(names = "--ca-file", paramLabel = "FILE", description = "Also trust the CAs in this PEM file.")
     Path caFile;
 
@@ -128,6 +132,9 @@ public final class LoadCommand implements Callable<Integer> {
             }
             plan = plan();
             probe = probeOptions.resolve();
+            if (browsers < 1) {
+                throw new ConfigException(null, 0, "--browsers", "'" + browsers + "' must be 1 or more");
+            }
             if (maxErrorRate < 0 || maxErrorRate > 1) {
                 throw new ConfigException(null, 0, "--max-error-rate", "'" + maxErrorRate + "' must be between 0 and 1");
             }
@@ -176,7 +183,7 @@ public final class LoadCommand implements Callable<Integer> {
             }
         }
 
-        LoadTest test = new LoadTest(new ProbeRunner(ProbeClock.SYSTEM, settings), probe, targets, plan);
+        LoadTest test = new LoadTest(new ProbeRunner(ProbeClock.SYSTEM, settings).withBrowsers(browsers), probe, targets, plan);
         // the runs' cleanup, the report, then the users' deletion: each within its budget (StopBounds.load)
         Duration grace = dev.hubprobe.probe.StopBounds.load(probe.timeouts());
         ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(r -> {

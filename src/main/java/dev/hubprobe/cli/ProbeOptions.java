@@ -47,8 +47,15 @@ public final class ProbeOptions {
         String name = stem.isEmpty() ? "notebook" : stem.length() > 63 ? stem.substring(0, 63).replaceAll("-+$", "") : stem;
         dev.hubprobe.probe.NotebookCells cells = dev.hubprobe.probe.NotebookCells.read(file.toAbsolutePath(), savedOutputs);
         return new ProbeDefinition(name, "notebook " + file.getFileName(), null, null, null, null, null, null, null,
-                file.toString(), savedOutputs, null, null, null, null).withNotebook(cells);
+                file.toString(), savedOutputs, null, null, null, null, null).withNotebook(cells);
     }
+    @Option(names = "--ui", paramLabel = "APP", description = "After the cells, run the UI journey in headless Chromium: open "
+            + "/user/NAME/APP (lab, notebook or tree), open a notebook, run the first cell in the page.")
+    String ui;
+
+    @Option(names = "--browser", paramLabel = "PATH", description = "With --ui (or a probe's ui:): the Chromium to run "
+            + "(default: the probe's ui.browser, else /usr/bin/chromium).")
+    String browser;
 
     /** The probe these options describe; a bad combination or file is a {@link ConfigException} naming the option. */
     ProbeDefinition resolve() throws ConfigException {
@@ -90,6 +97,18 @@ public final class ProbeOptions {
                 probe = probe.withTimeouts(probe.timeouts().withSpawn(Durations.parse(spawnTimeout)));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(null, 0, "--spawn-timeout", e.getMessage());
+            }
+        }
+        if (browser != null && ui == null && probe.ui() == null) {
+            throw new ConfigException(null, 0, "--browser", "goes with --ui (or a probe file with ui:)");
+        }
+        if (ui != null || browser != null) {
+            try {
+                String app = ui != null ? ui : probe.ui().app();
+                String binary = browser != null ? browser : probe.ui() != null ? probe.ui().browser() : null;
+                probe = probe.withUi(new ProbeDefinition.Ui(app, binary));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(null, 0, ui != null ? "--ui" : "--browser", e.getMessage());
             }
         }
         return probe;

@@ -89,7 +89,9 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
                         Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10))
                 .register(metrics.registry());
         history.onWrite(writes::record);
-        ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
+        // ui.max_browsers: fixed at start, as the run pool is
+        ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()))
+                .withBrowsers(loaded.maxBrowsers());
         // the policies follow reloads; notifiers are fixed at start (a change to them needs a restart)
         AtomicReference<ServiceState> current = new AtomicReference<>();
         // a fresh id on every start: a replica restarted in place must not pass for the run that died

@@ -209,6 +209,13 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 run.setString(17, transcript(r.transcript()));
                 run.setString(18, r.measurements().isEmpty() ? null : JSON.writeValueAsString(r.measurements()));
                 run.executeUpdate();
+                if (r.screenshot() != null && r.screenshot().length <= MAX_SCREENSHOT) {
+                    try (PreparedStatement shot = c.prepareStatement("INSERT INTO run_screenshots (run_id, png) VALUES (?, ?)")) {
+                        shot.setString(1, r.runId());
+                        shot.setBytes(2, r.screenshot());
+                        shot.executeUpdate();
+                    }
+                }
                 int idx = 0;
                 for (PhaseResult p : r.phases()) {
                     addPhase(phase, r.runId(), idx++, p, false);
@@ -407,6 +414,22 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         // rather than sorting all of the hub's runs (14,000 at 3 minutes over 30 days) for every page
         sql.append(hub ? " ORDER BY hub, started_at DESC, id" : " ORDER BY started_at DESC, id").append(" LIMIT ? OFFSET ?");
         return sql.toString();
+    }
+
+    /** A stored screenshot's cap, as the runner caps it: what the table is sized for. */
+    public static final int MAX_SCREENSHOT = 512 * 1024;
+
+    /** The screenshot of a failing UI run, if it kept one. */
+    public Optional<byte[]> screenshot(String runId) {
+        try (Connection c = pool.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT png FROM run_screenshots WHERE run_id = ?")) {
+            ps.setString(1, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading a run's screenshot: " + e.getMessage(), e);
+        }
     }
 
     public Optional<RunResult> run(String id) {

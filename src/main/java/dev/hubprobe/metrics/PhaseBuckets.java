@@ -26,6 +26,9 @@ final class PhaseBuckets {
             case STOP -> new double[] {0.5, 1, 2.5, 5, 10, 30, 60};
             case SPAWN, LAUNCH -> new double[] {2.5, 5, 10, 20, 30, 60, 120, 300, 600};
             case BUILD -> new double[] {5, 30, 60, 120, 300, 600, 1800};
+            // a browser's phases: JupyterLab's bundle loads in a few seconds, a cold one or a slow kernel
+            // in tens; the top bound is past timeouts.ui's default (60 s)
+            case UI_LOAD, UI_KERNEL, UI_EXECUTE -> new double[] {0.5, 1, 2.5, 5, 10, 20, 30, 60, 120};
             // the spawn's and the build's breakdowns: five bounds each, as a pair may have five of them
             case SPAWN_QUEUE -> new double[] {0.1, 0.5, 1, 5, 30};
             case SPAWN_SCHEDULING -> new double[] {0.5, 1, 5, 30, 120};

@@ -48,6 +48,7 @@ final class Failures {
                 case KERNEL_START, KERNEL_CONNECT -> Reason.KERNEL_TIMEOUT;
                 case EXECUTE -> Reason.EXECUTE_TIMEOUT;
                 case APP -> Reason.APP_TIMEOUT;
+                case UI_LOAD, UI_KERNEL, UI_EXECUTE -> Reason.UI_TIMEOUT;
                 default -> Reason.CLEANUP_TIMEOUT;
             };
         }

@@ -10,7 +10,10 @@ import java.util.Locale;
  * beside the main phases, not among them.
  */
 public enum Phase {
-    HUB_API, LOGIN, SPAWN, BINDER_HEALTH, BUILD, LAUNCH, KERNEL_START, KERNEL_CONNECT, EXECUTE, CLEANUP, KERNEL_SHUTDOWN, STOP,
+    HUB_API, LOGIN, SPAWN, BINDER_HEALTH, BUILD, LAUNCH, KERNEL_START, KERNEL_CONNECT, EXECUTE,
+    /** the UI journey in headless Chromium (probe key {@code ui:}): the app loads, a notebook's kernel, a cell */
+    UI_LOAD, UI_KERNEL, UI_EXECUTE,
+    CLEANUP, KERNEL_SHUTDOWN, STOP,
     /**
      * One of the probe's {@code apps:} (a jupyter-server-proxy app beside the kernel): a kind, not a label.
      * Its results carry the app's name, and {@link PhaseResult#label()} gives {@code app_<name>}.

@@ -78,6 +78,18 @@ public final class ProbeContext {
     /** A launch event the build step read before "built" came (a cached image needs no build). */
     public ProgressEvent pendingLaunch;
 
+    /**
+     * The run's one Chromium (probe key {@code ui:}), logged in as the run; null until ui_load starts it.
+     * The runner closes it on every path. Other browser checks (an app's page) may use it while it is open.
+     */
+    public dev.hubprobe.browser.Chromium browser;
+    /** The notebook the UI journey created on the server, deleted at cleanup whatever happened. */
+    public String uiNotebook;
+    /** Gives back the run's browser slot (ui.max_browsers) once its browser is closed; null: none held. */
+    public Runnable browserSlot;
+    /** A PNG of the page when a UI phase failed, stored with the run. */
+    public byte[] screenshot;
+
     public ProbeContext(String runId, ProbeTarget target, ProbeDefinition probe, HubClient hub, BinderClient binder,
                         Deadline deadline, ProbeClock clock, Redactor redactor) {
         this.runId = runId;

@@ -31,11 +31,12 @@ import java.util.regex.PatternSyntaxException;
  * @param measurements bounds on what the cells report by {@code hubprobe-measure:} lines, by name
  * @param apps        after the cells, pages under the user's server to fetch (jupyter-server-proxy apps such
  *                    as RStudio), each its own phase {@code app_<name>}; empty by default
+ * @param ui          the UI journey in headless Chromium after the cells; null: none
  */
 public record ProbeDefinition(String name, String description, String kernel, String server,
                               ObjectNode userOptions, Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells,
                               Boolean captureEnvironment, String notebook, Boolean expectSavedOutputs, List<String> normalize,
-                              List<Cell> cleanup, Map<String, MeasureBound> measurements, List<App> apps) {
+                              List<Cell> cleanup, Map<String, MeasureBound> measurements, List<App> apps, Ui ui) {
     /** Apps per probe, at most: each is a phase label, and so a histogram per (hub, probe). */
     public static final int MAX_APPS = 8;
     public static final String AUTO_SERVER = "auto";
@@ -96,13 +97,19 @@ public record ProbeDefinition(String name, String description, String kernel, St
 
     public ProbeDefinition(String name, String description, String kernel, String server, ObjectNode userOptions,
                            Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells) {
-        this(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, null);
+        this(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, (Boolean) null);
+    }
+
+    public ProbeDefinition(String name, String description, String kernel, String server, ObjectNode userOptions,
+                           Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells, Boolean captureEnvironment, Ui ui) {
+        this(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment, null, null, null,
+                null, null, null, ui);
     }
 
     public ProbeDefinition(String name, String description, String kernel, String server, ObjectNode userOptions,
                            Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells, Boolean captureEnvironment) {
         this(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment, null, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     /** Loads and checks one probe file; the probe's name defaults to the file's name. */
@@ -132,34 +139,34 @@ public record ProbeDefinition(String name, String description, String kernel, St
 
     public ProbeDefinition withName(String newName) {
         return new ProbeDefinition(newName, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment,
-                notebook, expectSavedOutputs, normalize, cleanup, measurements, apps);
+                notebook, expectSavedOutputs, normalize, cleanup, measurements, apps, ui);
     }
 
     public ProbeDefinition withServer(String newServer) {
         return new ProbeDefinition(name, description, kernel, newServer, userOptions, expectScaleUp, timeouts, cells, captureEnvironment,
-                notebook, expectSavedOutputs, normalize, cleanup, measurements, apps);
+                notebook, expectSavedOutputs, normalize, cleanup, measurements, apps, ui);
     }
 
     public ProbeDefinition withTimeouts(Timeouts newTimeouts) {
         return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, newTimeouts, cells, captureEnvironment,
-                notebook, expectSavedOutputs, normalize, cleanup, measurements, apps);
+                notebook, expectSavedOutputs, normalize, cleanup, measurements, apps, ui);
     }
 
     public ProbeDefinition withKernel(String newKernel) {
         return new ProbeDefinition(name, description, newKernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment,
-                notebook, expectSavedOutputs, normalize, cleanup, measurements, apps);
+                notebook, expectSavedOutputs, normalize, cleanup, measurements, apps, ui);
     }
 
     public ProbeDefinition withCaptureEnvironment(boolean capture) {
         return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, capture,
-                notebook, expectSavedOutputs, normalize, cleanup, measurements, apps);
+                notebook, expectSavedOutputs, normalize, cleanup, measurements, apps, ui);
     }
 
     /** The notebook's code cells as the cells to run, and its kernelspec unless the probe names one. */
     public ProbeDefinition withNotebook(NotebookCells nb) {
         return new ProbeDefinition(name, description, kernel != null ? kernel : nb.kernel(), server, userOptions, expectScaleUp,
                 timeouts, nb.cells(), captureEnvironment, notebook != null ? notebook : nb.file().toString(), expectSavedOutputs,
-                normalize, cleanup, measurements, apps);
+                normalize, cleanup, measurements, apps, ui);
     }
 
     /** Whether the bound of this name asks for a histogram beside the gauge. */
@@ -168,9 +175,14 @@ public record ProbeDefinition(String name, String description, String kernel, St
         return b != null && b.histogram();
     }
 
+    public ProbeDefinition withUi(Ui newUi) {
+        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment,
+                notebook, expectSavedOutputs, normalize, cleanup, measurements, apps, newUi);
+    }
+
     public ProbeDefinition withApps(List<App> newApps) {
         return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment,
-                notebook, expectSavedOutputs, normalize, cleanup, measurements, newApps);
+                notebook, expectSavedOutputs, normalize, cleanup, measurements, newApps, ui);
     }
 
     /** The longest a run of this probe can take, every phase (each app's included) at its budget. */
@@ -184,6 +196,35 @@ public record ProbeDefinition(String name, String description, String kernel, St
 
     public boolean autoServerName() {
         return AUTO_SERVER.equals(server);
+    }
+
+    /**
+     * The UI journey: Chromium opens the app at {@code /user/NAME/<app>}, waits for its shell, opens a new
+     * notebook and runs the probe's first cell in it (phases ui_load, ui_kernel, ui_execute).
+     *
+     * @param app     {@code lab} (JupyterLab), {@code notebook} (Notebook 7) or {@code tree} (Notebook 7's file
+     *                browser, the page a {@code /tree} default URL opens)
+     * @param browser the Chromium binary; null: Debian's {@code /usr/bin/chromium}
+     */
+    public record Ui(String app, String browser) {
+        public static final List<String> APPS = List.of("lab", "notebook", "tree");
+        public static final String DEFAULT_BROWSER = "/usr/bin/chromium";
+
+        public Ui {
+            if (app == null) {
+                app = "lab";
+            }
+            if (!APPS.contains(app)) {
+                throw new IllegalArgumentException("app '" + app + "' is not one of " + String.join(", ", APPS));
+            }
+            if (browser != null && browser.isBlank()) {
+                throw new IllegalArgumentException("browser: an empty path; leave it out for " + DEFAULT_BROWSER);
+            }
+        }
+
+        public String browserOrDefault() {
+            return browser == null ? DEFAULT_BROWSER : browser;
+        }
     }
 
     /**
@@ -333,17 +374,18 @@ public record ProbeDefinition(String name, String description, String kernel, St
      * {@code environment} of the environment capture after the cells (not a phase: it never fails a run);
      * {@code tls} that of each listed {@code tls_endpoints} inspection, made beside the run (not a phase either);
      * {@code app} that of each of the probe's {@code apps:} without a {@code timeout:} of its own (30 s: a
-     * proxied app's first page, RStudio's included, comes in seconds once its server is up; the hub budget's size).
+     * proxied app's first page, RStudio's included, comes in seconds once its server is up; the hub budget's size);
+     * {@code ui} that of ui_load, ui_kernel and ui_execute each.
      */
     public record Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup,
-                           Duration build, Duration launch, Duration environment, Duration tls, Duration app) {
+                           Duration build, Duration launch, Duration environment, Duration tls, Duration app, Duration ui) {
         public static final Timeouts DEFAULTS = new Timeouts(Duration.ofSeconds(30), Duration.ofMinutes(10),
                 Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(30), Duration.ofMinutes(10),
-                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(30));
+                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60));
 
         public Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup,
                         Duration build, Duration launch, Duration environment, Duration tls) {
-            this(hub, spawn, kernel, execute, cleanup, build, launch, environment, tls, null);
+            this(hub, spawn, kernel, execute, cleanup, build, launch, environment, tls, null, null);
         }
 
         public Timeouts(Duration hub, Duration spawn, Duration kernel, Duration execute, Duration cleanup) {
@@ -360,16 +402,20 @@ public record ProbeDefinition(String name, String description, String kernel, St
                     kernel == null ? DEFAULTS.kernel : kernel, execute == null ? DEFAULTS.execute : execute,
                     cleanup == null ? DEFAULTS.cleanup : cleanup, build == null ? DEFAULTS.build : build,
                     launch == null ? DEFAULTS.launch : launch, environment == null ? DEFAULTS.environment : environment,
-                    tls == null ? DEFAULTS.tls : tls, app == null ? DEFAULTS.app : app);
+                    tls == null ? DEFAULTS.tls : tls, app == null ? DEFAULTS.app : app, ui == null ? DEFAULTS.ui : ui);
         }
 
         public Timeouts withSpawn(Duration newSpawn) {
-            return new Timeouts(hub, newSpawn, kernel, execute, cleanup, build, launch, environment, tls, app);
+            return new Timeouts(hub, newSpawn, kernel, execute, cleanup, build, launch, environment, tls, app, ui);
         }
 
         public Timeouts withBuild(Duration newBuild, Duration newLaunch) {
             return new Timeouts(hub, spawn, kernel, execute, cleanup, newBuild == null ? build : newBuild,
-                    newLaunch == null ? launch : newLaunch, environment, tls, app);
+                    newLaunch == null ? launch : newLaunch, environment, tls, app, ui);
+        }
+
+        public Timeouts withUi(Duration newUi) {
+            return new Timeouts(hub, spawn, kernel, execute, cleanup, build, launch, environment, tls, app, newUi);
         }
 
         /** The budget of one phase. */
@@ -383,6 +429,7 @@ public record ProbeDefinition(String name, String description, String kernel, St
                 case EXECUTE -> execute;
                 case KERNEL_SHUTDOWN, STOP, CLEANUP -> cleanup;
                 case APP -> app;
+                case UI_LOAD, UI_KERNEL, UI_EXECUTE -> ui;
                 default -> throw new IllegalArgumentException("no budget of its own: " + phase);
             };
         }

@@ -53,6 +53,8 @@ public final class ProbeRunner {
             new KernelStartStep(), new KernelConnectStep(), new ExecuteStep());
     private static final List<ProbeStep.Cleanup> BINDER_CLEANUP = List.of(new CleanupCellsStep(), new KernelShutdownStep(),
             new ServerShutdownStep());
+    /** The fact that says a failing UI run kept a screenshot of its page (the run page shows it). */
+    public static final String SCREENSHOT_FACT = "ui.screenshot";
     /** The probe_user column's width. */
     private static final int MAX_USER = 255;
     /** The message column's width. */
@@ -61,9 +63,46 @@ public final class ProbeRunner {
     private final ProbeClock clock;
     private final HubClientSettings settings;
 
+    /** Chromiums at once over all runs of this runner (ui.max_browsers, load --browsers); null: no bound. */
+    private final java.util.concurrent.Semaphore browsers;
+
     public ProbeRunner(ProbeClock clock, HubClientSettings settings) {
+        this(clock, settings, null);
+    }
+
+    private ProbeRunner(ProbeClock clock, HubClientSettings settings, java.util.concurrent.Semaphore browsers) {
         this.clock = clock;
         this.settings = settings;
+        this.browsers = browsers;
+    }
+
+    /** The same runner, its UI runs taking turns for at most {@code max} browsers at once. */
+    public ProbeRunner withBrowsers(int max) {
+        return new ProbeRunner(clock, settings, new java.util.concurrent.Semaphore(max, true));
+    }
+
+    /**
+     * Waits for a browser slot before the first UI phase: untimed (no phase's budget, and the schedule's
+     * lateness was measured when the run started), recorded as the fact {@code ui.browser_wait_seconds}.
+     * False when the run was stopped meanwhile.
+     */
+    private boolean browserSlot(ProbeContext ctx, Abort abort) {
+        if (browsers == null) {
+            return true;
+        }
+        long t0 = clock.nanoTime();
+        try {
+            while (!abort.requested()) {
+                if (browsers.tryAcquire(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    ctx.browserSlot = browsers::release;
+                    ctx.facts.put("ui.browser_wait_seconds", String.format(java.util.Locale.ROOT, "%.3f", (clock.nanoTime() - t0) / 1e9));
+                    return true;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
     }
 
     public RunResult run(ProbeTarget target, ProbeDefinition probe) {
@@ -93,15 +132,14 @@ public final class ProbeRunner {
         }
         long start = clock.nanoTime();
         java.time.Instant startedAt = clock.now();
-        List<PhaseResult> phases = new ArrayList<>();
-        ProbeFailure failure = null;
-        Phase failedPhase = null;
         HubClientSettings hubSettings = target.tls().caFile() == null ? settings
                 : settings.withTrust(TrustStores.with(target.tls().caFile()));
         boolean isBinder = target.binder() != null;
-        List<ProbeStep> steps = new ArrayList<>(isBinder ? BINDER_STEPS : HUB_STEPS);
-        // after the cells: the kernel path is the probe's main measure, and a broken app beside it
-        // (one of the probe's apps:) must not leave that path unmeasured
+        // the UI steps (and the browser package) are loaded only by a run that asks for them
+        List<ProbeStep> steps = new ArrayList<>(isBinder ? BINDER_STEPS
+                : probe.ui() == null ? HUB_STEPS : dev.hubprobe.probe.steps.UiCleanup.after(HUB_STEPS));
+        // after the cells (and the UI journey): the kernel path is the probe's main measure, and a broken app
+        // beside it (one of the probe's apps:) must not leave that path unmeasured
         steps.addAll(AppStep.of(probe));
         // a probe without cleanup cells shows no cleanup phase at all, as before there were any
         List<ProbeStep.Cleanup> cleanup = (isBinder ? BINDER_CLEANUP : HUB_CLEANUP).stream()
@@ -110,6 +148,26 @@ public final class ProbeRunner {
         try (HubClient hub = isBinder ? null : HubClient.create(url, hubSettings, deadline);
              BinderClient binder = isBinder ? BinderClient.create(url, hubSettings, deadline) : null) {
             ProbeContext ctx = new ProbeContext(runId, target, probe, hub, binder, deadline, clock, redactor);
+            try {
+                return run(ctx, target, probe, abort, runId, redactor, start, startedAt, steps, cleanup, isBinder);
+            } finally {
+                if (ctx.browser != null || ctx.uiNotebook != null || ctx.browserSlot != null) {
+                    // a step or sink that threw past the loop below: the browser still ends, the notebook still goes
+                    dev.hubprobe.probe.steps.UiCleanup.close(ctx, null, probe.timeouts().cleanup());
+                }
+            }
+        }
+    }
+
+    private RunResult run(ProbeContext ctx, ProbeTarget target, ProbeDefinition probe, Abort abort, String runId, Redactor redactor,
+                          long start, java.time.Instant startedAt, List<ProbeStep> steps, List<ProbeStep.Cleanup> cleanup,
+                          boolean isBinder) {
+        List<PhaseResult> phases = new ArrayList<>();
+        ProbeFailure failure = null;
+        Phase failedPhase = null;
+        HubClient hub = ctx.hub;
+        BinderClient binder = ctx.binder;
+        {
             // the listed endpoints beside the run, not in a phase: one that hangs never spends the hub's budget
             EndpointCertificates endpoints = EndpointCertificates.start(target, probe.timeouts().tls(), clock);
             Runnable cancelCalls = isBinder ? binder::cancelAll : hub::cancelAll;
@@ -121,11 +179,18 @@ public final class ProbeRunner {
                 if (channel != null) {
                     channel.close();
                 }
+                // a UI step waits on the page, which no HTTP cancel reaches: ending the browser ends the wait
+                if (ctx.browser != null) {
+                    ctx.browser.close();
+                }
             });
             for (ProbeStep step : steps) {
                 if (failure != null) {
                     phases.add(PhaseResult.skipped(step));
                     continue;
+                }
+                if (step.phase() == Phase.UI_LOAD && ctx.browserSlot == null && !browserSlot(ctx, abort) && !abort.requested()) {
+                    abort.request(); // interrupted: end as a stop does
                 }
                 if (abort.requested()) {
                     failure = new ProbeFailure(Reason.ABORTED, "the prober was asked to stop");
@@ -141,6 +206,10 @@ public final class ProbeRunner {
                 }
             }
             Environment environment = captureEnvironment(ctx, failedPhase, failure, abort);
+            if (ctx.browser != null || ctx.uiNotebook != null || ctx.browserSlot != null) {
+                // before the kernel and server go: the failing page's screenshot, the notebook's file
+                dev.hubprobe.probe.steps.UiCleanup.close(ctx, failedPhase, probe.timeouts().cleanup());
+            }
             abort.detach(); // cleanup must run to the end even while the process is stopping
             for (ProbeStep.Cleanup step : cleanup) {
                 if (!step.needed(ctx)) {
@@ -158,6 +227,9 @@ public final class ProbeRunner {
                     failedPhase = step.phase();
                 }
             }
+            if (ctx.screenshot != null) {
+                ctx.facts.put(SCREENSHOT_FACT, ctx.screenshot.length + " bytes");
+            }
             Duration total = Duration.ofNanos(clock.nanoTime() - start);
             endpoints.into(ctx.facts, ctx.notes); // done long since, unless the run was shorter than timeouts.tls
             List<PhaseResult> detail = isBinder ? ctx.buildPhases : spawnPhases(ctx.spawnAnatomy);
@@ -168,7 +240,8 @@ public final class ProbeRunner {
                     failure == null ? null : Json.cap(redactor.redact(failure.getMessage()), MAX_MESSAGE), facts(ctx, redactor),
                     ctx.notes.stream().map(n -> Json.cap(redactor.redact(n), Transcript.MAX_TEXT)).toList(), environment,
                     transcript(ctx, start, redactor),
-                    ctx.measurements.values().stream().map(m -> m.withHistogram(probe.histogram(m.name()))).toList());
+                    ctx.measurements.values().stream().map(m -> m.withHistogram(probe.histogram(m.name()))).toList(),
+                    (String) null, ctx.screenshot);
             log(result);
             return result;
         }

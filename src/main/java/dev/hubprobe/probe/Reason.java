@@ -78,6 +78,12 @@ public enum Reason {
     APP_FAILED,
     /** an app did not answer within its {@code timeout:} ({@code timeouts.app} unless the app sets one) */
     APP_TIMEOUT,
+    /** the UI's app URL ({@code /user/NAME/lab}) answered 404 or a 5xx: an image without the app */
+    UI_NOT_FOUND,
+    /** the app's page loaded but broke: console errors, failed requests, plugins that did not activate */
+    UI_FAILED,
+    /** a UI phase took longer than {@code timeouts.ui} */
+    UI_TIMEOUT,
     CLEANUP_FAILED,
     /** stopping the kernel or the server took longer than {@code timeouts.cleanup} */
     CLEANUP_TIMEOUT,

@@ -19,12 +19,13 @@ import java.util.Map;
  * @param measurements what the cells reported by {@code hubprobe-measure:} lines, in base units, in order
  * @param failedApp   the app whose phase failed when {@code failedPhase} is {@link Phase#APP}, null otherwise:
  *                    with it a run read without its phases (the board's) still names {@code app_<name>}
+ * @param screenshot  a PNG of the page when a UI phase failed (at most 512 KiB); null otherwise
  */
 public record RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
                         List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
                         Phase failedPhase, Reason reason, String message,
                         Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript,
-                        List<Measurement> measurements, String failedApp) {
+                        List<Measurement> measurements, String failedApp, byte[] screenshot) {
 
     public RunResult {
         measurements = measurements == null ? List.of() : List.copyOf(measurements);
@@ -41,6 +42,26 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
         failedApp = failedPhase == Phase.APP ? failedApp : null;
     }
 
+    /** A run read back with what it measured and the app that failed, its screenshot kept apart. */
+    public RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
+                     List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
+                     Phase failedPhase, Reason reason, String message,
+                     Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript,
+                     List<Measurement> measurements, String failedApp) {
+        this(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase, reason, message,
+                facts, notes, environment, transcript, measurements, failedApp, (byte[]) null);
+    }
+
+    /** A run that measured nothing, with the page's screenshot from a failed UI phase. */
+    public RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
+                     List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
+                     Phase failedPhase, Reason reason, String message,
+                     Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript,
+                     byte[] screenshot) {
+        this(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase, reason, message,
+                facts, notes, environment, transcript, (List<Measurement>) null, (String) null, screenshot);
+    }
+
     /** A run that measured nothing (its failed app, if any, named by its phases). */
     public RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
                      List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
@@ -48,7 +69,7 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
                      Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript,
                      List<Measurement> measurements) {
         this(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase, reason, message,
-                facts, notes, environment, transcript, measurements, (String) null);
+                facts, notes, environment, transcript, measurements, (String) null, (byte[]) null);
     }
 
     /** A run that measured nothing, read back with the name of the app that failed. */
@@ -58,7 +79,7 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
                      Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript,
                      String failedApp) {
         this(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase, reason, message,
-                facts, notes, environment, transcript, (List<Measurement>) null, failedApp);
+                facts, notes, environment, transcript, (List<Measurement>) null, failedApp, (byte[]) null);
     }
 
     /** A run that measured nothing. */
@@ -67,7 +88,7 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
                      Phase failedPhase, Reason reason, String message,
                      Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript) {
         this(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase, reason, message,
-                facts, notes, environment, transcript, (List<Measurement>) null, (String) null);
+                facts, notes, environment, transcript, (List<Measurement>) null, (String) null, (byte[]) null);
     }
 
     /** A run that captured no environment. */
@@ -89,7 +110,7 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
 
     public RunResult withEnvironment(Environment newEnvironment) {
         return new RunResult(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase,
-                reason, message, facts, notes, newEnvironment, transcript, measurements, failedApp);
+                reason, message, facts, notes, newEnvironment, transcript, measurements, failedApp, screenshot);
     }
 
     /** The measurement of this name, when the run reported one. */
@@ -142,6 +163,6 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
         Map<String, String> f = new java.util.LinkedHashMap<>(facts);
         f.put(CONFIRMING_FACT, "true");
         return new RunResult(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase,
-                reason, message, f, notes, environment, transcript, measurements, failedApp);
+                reason, message, f, notes, environment, transcript, measurements, failedApp, screenshot);
     }
 }

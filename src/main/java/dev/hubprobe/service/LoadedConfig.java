@@ -17,7 +17,7 @@ public record LoadedConfig(Path file, int port, Secret apiToken, Secret readToke
                            List<Notifier> notifiers, String externalUrl, Duration resend,
                            Map<String, AlertPolicy> policies, TlsThresholds tls, StatusPage statusPage, SharedDb sharedDb,
                            Dispatcher.Retry delivery, List<dev.hubprobe.config.Cidr> trustedProxies, String basePath,
-                           HubOAuth hubOAuth) {
+                           HubOAuth hubOAuth, int maxBrowsers) {
 
     /**
      * Whether reads need a token at all: with a read token, on a public page (which needs one of the two),

@@ -8,7 +8,16 @@ import java.util.List;
  * (see {@link ServiceConfigLoader}). Keys are snake_case in the file; unknown keys are errors.
  */
 public record ServiceConfig(Server server, History history, Scheduler scheduler, Defaults defaults,
-                            String probesDir, Alerting alerting, List<Hub> hubs, StatusPage statusPage) {
+                            String probesDir, Alerting alerting, List<Hub> hubs, StatusPage statusPage, Ui ui) {
+
+    public ServiceConfig(Server server, History history, Scheduler scheduler, Defaults defaults, String probesDir, Alerting alerting,
+                         List<Hub> hubs, StatusPage statusPage) {
+        this(server, history, scheduler, defaults, probesDir, alerting, hubs, statusPage, null);
+    }
+
+    /** @param maxBrowsers at most this many Chromiums at once, over all UI probes (default 2) */
+    public record Ui(Integer maxBrowsers) {
+    }
 
     /**
      * @param isPublic the page at {@code /} is for hub users: only these hubs, no messages, run links or

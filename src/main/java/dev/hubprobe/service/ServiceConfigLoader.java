@@ -99,6 +99,10 @@ public final class ServiceConfigLoader {
             throw check.at("scheduler.threads", "'" + threads + "' must be between 1 and 5000");
         }
         Duration jitter = scheduler.jitter() == null ? null : scheduler.jitter();
+        int maxBrowsers = c.ui() == null || c.ui().maxBrowsers() == null ? 2 : c.ui().maxBrowsers();
+        if (maxBrowsers < 1 || maxBrowsers > 64) {
+            throw check.at("ui.max_browsers", "'" + maxBrowsers + "' must be between 1 and 64 (each Chromium takes 200-400 MB)");
+        }
 
         ServiceConfig.Defaults defaults = c.defaults() == null ? new ServiceConfig.Defaults(null, null) : c.defaults();
         Duration defaultInterval = defaults.interval() == null ? DEFAULT_INTERVAL : defaults.interval();
@@ -216,7 +220,7 @@ public final class ServiceConfigLoader {
         return new LoadedConfig(file, port, apiToken, readToken, historyPath, retention, threads, jitter, List.copyOf(probes),
                 notifiers, externalUrl, alerting.resend() == null ? Duration.ofMinutes(1) : alerting.resend(), Map.copyOf(policies),
                 tlsAlerts, statusPage(check, c.statusPage(), probes, apiToken != null || readToken != null || hubOAuth != null), sharedDb,
-                delivery, List.copyOf(trustedProxies), basePath, hubOAuth);
+                delivery, List.copyOf(trustedProxies), basePath, hubOAuth, maxBrowsers);
     }
 
     private static final Pattern BASE_PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)*/?");

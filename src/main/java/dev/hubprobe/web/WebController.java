@@ -314,6 +314,20 @@ public class WebController {
         });
     }
 
+    /** A failing UI run's screenshot: guarded as its run page is (it shows a user's notebook). */
+    @Get(uri = "/runs/{id}/screenshot.png", produces = "image/png")
+    public HttpResponse<?> screenshot(HttpRequest<?> request, @PathVariable String id) {
+        if (!operator(request)) {
+            return HttpResponse.status(HttpStatus.UNAUTHORIZED);
+        }
+        Optional<byte[]> png = RUN_ID.matcher(id).matches() ? state.history().screenshot(id) : Optional.empty();
+        if (png.isEmpty()) {
+            return notFound(request, "no screenshot for run '" + Json.abbreviate(id, 40) + "'");
+        }
+        return HttpResponse.ok(png.get()).contentType("image/png").header("Cache-Control", "private, max-age=3600")
+                .header("X-Content-Type-Options", "nosniff");
+    }
+
     @Get(uri = "/hubs/{hub}", produces = MediaType.TEXT_HTML)
     public HttpResponse<?> hub(HttpRequest<?> request, @PathVariable String hub, @QueryValue @Nullable String page,
                                @QueryValue @Nullable String status) {

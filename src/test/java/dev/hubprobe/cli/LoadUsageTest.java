@@ -37,6 +37,8 @@ class LoadUsageTest {
         refused("--users: '0' must be 1 or more", "load", "--hub-url", hub, "--token-env", "PATH", "--users", "0", "--duration", "1m");
         refused("--concurrency: '0' must be 1 or more", "load", "--hub-url", hub, "--token-env", "PATH", "--users", "2",
                 "--concurrency", "0", "--duration", "1m");
+        refused("--browsers: '0' must be 1 or more", "load", "--hub-url", hub, "--token-env", "PATH", "--users", "2",
+                "--duration", "1m", "--ui", "lab", "--browsers", "0");
         refused("--duration: 'soon' is not a duration", "load", "--hub-url", hub, "--token-env", "PATH", "--users", "2", "--duration", "soon");
         refused("--ramp: 'x' is not a duration", "load", "--hub-url", hub, "--token-env", "PATH", "--users", "2", "--duration", "1m",
                 "--ramp", "x");

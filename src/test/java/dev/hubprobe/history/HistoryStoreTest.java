@@ -462,4 +462,26 @@ class HistoryStoreTest {
             assertEquals(0, days.get(0).failed());
         }
     }
+
+    /** A failing UI run's screenshot is stored with the run, read apart from it, and deleted with it by retention. */
+    @Test
+    void aUiRunsScreenshotIsKeptAsLongAsItsRun() {
+        Instant t = Instant.parse("2026-11-20T10:00:00Z");
+        RunResult plain = run("a", t, false);
+        byte[] png = new byte[300_000];
+        new java.util.Random(7).nextBytes(png);
+        RunResult shot = new RunResult(plain.runId(), plain.hub(), plain.probe(), plain.user(), plain.startedAt(), plain.duration(),
+                plain.phases(), plain.spawnPhases(), plain.scaleUpObserved(), plain.failedPhase(), plain.reason(), plain.message(),
+                plain.facts(), plain.notes(), null, null, png);
+        RunResult other = run("a", t.plusSeconds(3600), false);
+        try (HistoryStore h = open()) {
+            h.accept(shot);
+            h.accept(other);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(png, h.screenshot(shot.runId()).orElseThrow());
+            assertTrue(h.screenshot(other.runId()).isEmpty(), "a run without a screenshot has none");
+            h.deleteBefore(t.plusSeconds(60));
+            assertTrue(h.run(shot.runId()).isEmpty());
+            assertTrue(h.screenshot(shot.runId()).isEmpty(), "the screenshot went with its run");
+        }
+    }
 }

@@ -186,6 +186,16 @@ class ServiceConfigLoaderTest {
         assertTrue(e.getMessage().contains("unknown key 'probes'"), e.getMessage());
     }
 
+    /** ui.max_browsers: two Chromiums at once unless set; a bad value names its key path and value. */
+    @Test
+    void uiMaxBrowsersIsTwoUnlessSetAndCheckedLikeTheOtherKeys() throws Exception {
+        assertEquals(2, ServiceConfigLoader.load(write(HUB)).maxBrowsers());
+        assertEquals(5, ServiceConfigLoader.load(write("ui: {max_browsers: 5}\n" + HUB)).maxBrowsers());
+        ConfigException e = bad("ui: {max_browsers: 0}\n" + HUB);
+        assertEquals("ui.max_browsers", e.keyPath());
+        assertTrue(e.getMessage().contains("'0'"), e.getMessage());
+    }
+
     @Test
     void badDuration() throws Exception {
         ConfigException e = bad(HUB.replace("interval: 2m", "interval: 2 minutes"));

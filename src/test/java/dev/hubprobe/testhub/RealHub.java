@@ -347,6 +347,11 @@ public final class RealHub {
         return tokens(name).stream().map(t -> t.path("note").asText()).toList();
     }
 
+    /** A user's home directory on the hub (SimpleLocalProcessSpawner's home_dir_template): the server's files. */
+    public Path home(String user) {
+        return runDir.resolve("home").resolve(user);
+    }
+
     /** Live processes started under the hub other than the proxy: single-user servers and kernels. */
     public List<String> serverProcesses() {
         return process.descendants().filter(ProcessHandle::isAlive)

@@ -42,6 +42,20 @@ class PagesTest {
         assertTrue(html.contains("latest run"), "no next run yet");
     }
 
+    /** A failing UI run that kept a screenshot shows it (from the guarded /runs/ID/screenshot.png); others show none. */
+    @Test
+    void aFailingUiRunsPageShowsItsScreenshot() {
+        RunResult r = run();
+        RunResult ui = new RunResult(r.runId(), r.hub(), r.probe(), r.user(), r.startedAt(), r.duration(),
+                List.of(new PhaseResult(Phase.UI_LOAD, PhaseResult.Status.FAILED, Duration.ofSeconds(2), Reason.UI_FAILED, "plugin")),
+                List.of(), null, Phase.UI_LOAD, Reason.UI_FAILED, "plugin", Map.of(dev.hubprobe.probe.ProbeRunner.SCREENSHOT_FACT, "1234 bytes"),
+                List.of());
+        String html = RunPage.render(ui, new PageQueries.Neighbours(Optional.empty(), Optional.empty()), Instant.now());
+        assertTrue(html.contains("<img id=\"screenshot\"") && html.contains("src=\"/runs/" + r.runId() + "/screenshot.png\""), html);
+        assertTrue(html.contains("when ui_load failed"), html);
+        assertTrue(!RunPage.render(r, new PageQueries.Neighbours(Optional.empty(), Optional.empty()), Instant.now()).contains("screenshot"));
+    }
+
     @Test
     void runAndHubPagesNameAFailedAppByItsPhaseAndEscapeItsBody() {
         Instant t = Instant.parse("2026-11-22T10:00:00Z");

@@ -542,6 +542,11 @@ public final class HubClient implements AutoCloseable {
         return m == null || m.isBlank() ? "" : ": " + m;
     }
 
+    /** The cookies this session would send to {@code url}: a browser logged in as the run starts with them. */
+    public java.util.List<Cookie> cookiesFor(HttpUrl url) {
+        return cookies.loadForRequest(url);
+    }
+
     /** Cancels every call in flight (used when the process is asked to stop mid-probe). */
     public void cancelAll() {
         http.dispatcher().cancelAll();

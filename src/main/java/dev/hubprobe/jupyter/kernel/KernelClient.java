@@ -177,4 +177,48 @@ public final class KernelClient {
                     + " headers) and the server's allow_origin";
         };
     }
+
+    /**
+     * Writes an empty notebook at {@code path} (a name of the caller's, at the server's root) whose
+     * metadata names {@code kernelName}: opened in JupyterLab it starts that kernel without asking.
+     */
+    public void createNotebook(String path, String kernelName) {
+        com.fasterxml.jackson.databind.node.ObjectNode body = dev.hubprobe.json.Json.object();
+        body.put("type", "notebook").put("format", "json");
+        com.fasterxml.jackson.databind.node.ObjectNode nb = body.putObject("content");
+        nb.put("nbformat", 4).put("nbformat_minor", 5).putArray("cells");
+        nb.putObject("metadata").putObject("kernelspec").put("name", kernelName).put("display_name", kernelName);
+        rest.call(new Request.Builder().url(contents(path)).put(JupyterHttp.jsonBody(body)).build(), 200, 201);
+    }
+
+    /** Ends every session (and so its kernel) open on {@code path}: what a page left behind. */
+    public void deleteSessionsOf(String path) {
+        Request list = new Request.Builder().url(api("sessions")).get().build();
+        try (Response response = rest.send(list)) {
+            JupyterHttp.check(list, response, 200);
+            for (com.fasterxml.jackson.databind.JsonNode s : JupyterHttp.parse(list, rest.body(list, response))) {
+                if (path.equals(s.path("path").asText()) && s.hasNonNull("id")) {
+                    rest.call(new Request.Builder().url(api("sessions", s.path("id").asText())).delete().build(), 204, 404);
+                }
+            }
+        }
+    }
+
+    /** Deletes a file; one already gone counts as deleted. */
+    public void deleteFile(String path) {
+        rest.call(new Request.Builder().url(contents(path)).delete().build(), 204, 404);
+    }
+
+    /** Whether a file exists on the server. */
+    public boolean exists(String path) {
+        return rest.call(new Request.Builder().url(contents(path)).get().build(), 200, 404) == 200;
+    }
+
+    private HttpUrl contents(String path) {
+        HttpUrl.Builder b = api("contents").newBuilder();
+        for (String s : path.split("/")) {
+            b.addPathSegment(s);
+        }
+        return b.build();
+    }
 }

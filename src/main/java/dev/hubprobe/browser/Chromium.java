@@ -1,0 +1,337 @@
+package dev.hubprobe.browser;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hubprobe.json.Json;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * One headless Chromium for one UI run, driven through its chromedriver with W3C WebDriver JSON over
+ * OkHttp (a dozen endpoints: no WebDriver library on the service's class path, and nothing the
+ * non-UI {@code check} loads). Debian's {@code chromium} and {@code chromium-driver}: nothing is
+ * downloaded at run time.
+ *
+ * <p>Never left running: {@link #close()} ends the session, then kills chromedriver and every process
+ * under it, and any process still naming this run's profile directory (a Chromium whose driver died
+ * first is re-parented and no longer under it). A JVM shutdown hook closes every Chromium still open
+ * (SIGTERM of the service or of {@code check}).
+ */
+public final class Chromium implements AutoCloseable {
+    public static final String DRIVER = System.getProperty("hubprobe.chromedriver", "/usr/bin/chromedriver");
+    private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+    private static final String ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+    private static final Set<Chromium> OPEN = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.forEach(Chromium::kill), "hubprobe-chromium-reaper"));
+    }
+
+    private final Process driver;
+    private final Path profile;
+    private final OkHttpClient http;
+    private final String base;
+    private volatile String session;
+    private volatile boolean closed;
+
+    private Chromium(Process driver, Path profile, OkHttpClient http, String base) {
+        this.driver = driver;
+        this.profile = profile;
+        this.http = http;
+        this.base = base;
+    }
+
+    /**
+     * Starts chromedriver and one Chromium under it.
+     *
+     * @param binary     the Chromium to run
+     * @param nanoTime   the run's clock
+     * @param deadline   when the start must be done, on {@code nanoTime}
+     */
+    public static Chromium start(String binary, LongSupplier nanoTime, long deadline) {
+        if (!new File(binary).canExecute()) {
+            throw new BrowserException("the browser " + binary + " is not an executable file (Debian: apt-get install chromium)");
+        }
+        if (!new File(DRIVER).canExecute()) {
+            throw new BrowserException(DRIVER + " is not an executable file (Debian: apt-get install chromium-driver)");
+        }
+        Path profile;
+        int port;
+        try {
+            profile = Files.createTempDirectory("hubprobe-chromium-");
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+        } catch (IOException e) {
+            throw new BrowserException("cannot prepare the browser's profile: " + e.getMessage());
+        }
+        Process p;
+        try {
+            p = new ProcessBuilder(DRIVER, "--port=" + port, "--allowed-ips=127.0.0.1")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            deleteTree(profile);
+            throw new BrowserException("cannot start " + DRIVER + ": " + e.getMessage());
+        }
+        // every call is short but the page load, which the page-load timeout of the session bounds
+        OkHttpClient http = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(90))
+                .callTimeout(Duration.ofSeconds(120)).retryOnConnectionFailure(false).build();
+        Chromium c = new Chromium(p, profile, http, "http://127.0.0.1:" + port);
+        OPEN.add(c);
+        try {
+            c.awaitDriver(nanoTime, deadline);
+            c.newSession(binary, Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - nanoTime.getAsLong())));
+            return c;
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private void awaitDriver(LongSupplier nanoTime, long deadline) {
+        while (nanoTime.getAsLong() < deadline) {
+            if (!driver.isAlive()) {
+                throw new BrowserException(DRIVER + " exited with " + driver.exitValue() + " at start");
+            }
+            try (Response r = http.newCall(new Request.Builder().url(base + "/status").build()).execute()) {
+                if (r.isSuccessful() && Json.MAPPER.readTree(r.body().string()).path("value").path("ready").asBoolean()) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            sleep(50);
+        }
+        throw new BrowserTimeoutException(DRIVER + " did not answer in time");
+    }
+
+    private void newSession(String binary, long budgetMillis) {
+        ObjectNode caps = Json.object();
+        ObjectNode always = caps.putObject("capabilities").putObject("alwaysMatch");
+        always.put("browserName", "chrome");
+        always.put("pageLoadStrategy", "normal");
+        always.putObject("timeouts").put("pageLoad", Math.min(budgetMillis, 80_000)).put("script", 30_000).put("implicit", 0);
+        ObjectNode chrome = always.putObject("goog:chromeOptions");
+        chrome.put("binary", binary);
+        ArrayNode args = chrome.putArray("args");
+        for (String a : List.of("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,900", "--disable-extensions", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile)) {
+            args.add(a);
+        }
+        // the page's console and the network events (the OAuth hop's redirects, failed requests)
+        ObjectNode perf = chrome.putObject("perfLoggingPrefs");
+        perf.put("enableNetwork", true).put("enablePage", false);
+        always.putObject("goog:loggingPrefs").put("browser", "ALL").put("performance", "ALL");
+        JsonNode value = call("POST", "/session", caps);
+        session = value.path("sessionId").asText(null);
+        if (session == null) {
+            throw new BrowserException("chromedriver answered a new session without an id: " + Json.abbreviate(value.toString(), 300));
+        }
+    }
+
+    /** Navigates and waits for the page's load event, at most {@code budgetMillis}. */
+    public void navigate(String url, long budgetMillis) {
+        call("POST", path("/timeouts"), Json.object().put("pageLoad", Math.max(100, Math.min(budgetMillis, 80_000))));
+        call("POST", path("/url"), Json.object().put("url", url));
+    }
+
+    /** Runs a script in the page ({@code return ...;}) and returns its value as JSON. */
+    public JsonNode js(String script, Object... args) {
+        ObjectNode body = Json.object().put("script", script);
+        ArrayNode a = body.putArray("args");
+        for (Object o : args) {
+            a.add(Json.MAPPER.valueToTree(o));
+        }
+        return call("POST", path("/execute/sync"), body);
+    }
+
+    /** A left click at a point of the viewport, as the mouse makes it (CSS pixels). */
+    public void clickAt(double x, double y) {
+        for (String type : new String[] {"mousePressed", "mouseReleased"}) {
+            cdp("Input.dispatchMouseEvent", Json.object().put("type", type).put("x", x).put("y", y).put("button", "left")
+                    .put("clickCount", 1));
+        }
+    }
+
+    /** Clicks the first element matching a CSS selector. */
+    public void click(String css) {
+        JsonNode el = call("POST", path("/element"), Json.object().put("using", "css selector").put("value", css));
+        call("POST", path("/element/" + el.path(ELEMENT).asText() + "/click"), Json.object());
+    }
+
+    /**
+     * Presses a key with modifiers held (W3C actions: {@code \uE008} is Shift, {@code \uE007} Enter), as the
+     * keyboard does: keydown of each, then keyup in reverse.
+     */
+    public void chord(String... keys) {
+        ObjectNode body = Json.object();
+        ObjectNode source = body.putArray("actions").addObject().put("type", "key").put("id", "keyboard");
+        ArrayNode actions = source.putArray("actions");
+        for (String k : keys) {
+            actions.addObject().put("type", "keyDown").put("value", k);
+        }
+        for (int i = keys.length - 1; i >= 0; i--) {
+            actions.addObject().put("type", "keyUp").put("value", keys[i]);
+        }
+        call("POST", path("/actions"), body);
+    }
+
+    /** A Chrome DevTools command, through chromedriver. */
+    public JsonNode cdp(String command, ObjectNode params) {
+        return call("POST", path("/goog/cdp/execute"), Json.object().put("cmd", command).set("params", params));
+    }
+
+    /** Log entries of a type ({@code browser}, {@code performance}) since the last call. */
+    public List<JsonNode> log(String type) {
+        List<JsonNode> out = new ArrayList<>();
+        call("POST", path("/se/log"), Json.object().put("type", type)).forEach(out::add);
+        return out;
+    }
+
+    public byte[] screenshot() {
+        return Base64.getDecoder().decode(call("GET", path("/screenshot"), null).asText());
+    }
+
+    public boolean alive() {
+        return !closed && driver.isAlive();
+    }
+
+    /** The process of chromedriver, for a test that checks nothing under it survives. */
+    public long pid() {
+        return driver.pid();
+    }
+
+    private String path(String p) {
+        if (session == null || closed) {
+            throw new BrowserException("the browser is closed");
+        }
+        return "/session/" + session + p;
+    }
+
+    private JsonNode call(String method, String path, JsonNode body) {
+        Request.Builder b = new Request.Builder().url(base + path);
+        if (body != null) {
+            b.method(method, RequestBody.create(body.toString(), JSON));
+        } else {
+            b.method(method, method.equals("POST") ? RequestBody.create("{}", JSON) : null);
+        }
+        try (Response r = http.newCall(b.build()).execute()) {
+            JsonNode json = Json.MAPPER.readTree(r.body().string());
+            JsonNode value = json.path("value");
+            if (!r.isSuccessful()) {
+                String error = value.path("error").asText("");
+                String message = Json.abbreviate(value.path("message").asText(""), 500);
+                if (error.equals("timeout") || error.equals("script timeout")) {
+                    throw new BrowserTimeoutException(error + ": " + message);
+                }
+                throw new BrowserException(error + ": " + message);
+            }
+            return value;
+        } catch (IOException e) {
+            if (e instanceof java.io.InterruptedIOException) {
+                throw new BrowserTimeoutException("chromedriver did not answer " + method + " " + path.replaceFirst("/session/[^/]+", "")
+                        + " in time");
+            }
+            throw new BrowserException("chromedriver: " + e.getMessage());
+        }
+    }
+
+    /** Ends the session, then the process tree: idempotent, and safe from any thread. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (session != null && driver.isAlive()) {
+            try (Response ignored = http.newBuilder().callTimeout(Duration.ofSeconds(5)).build()
+                    .newCall(new Request.Builder().url(base + "/session/" + session).delete().build()).execute()) {
+                // Chromium quits with the session
+            } catch (IOException | RuntimeException e) {
+                // the process tree is killed below either way
+            }
+        }
+        closed = true;
+        kill();
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
+        OPEN.remove(this);
+    }
+
+    private void kill() {
+        closed = true;
+        List<ProcessHandle> tree = new ArrayList<>(driver.descendants().toList());
+        tree.add(driver.toHandle());
+        // a Chromium whose driver died first is no longer under it: it still names this run's profile
+        String marker = "--user-data-dir=" + profile;
+        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            all.filter(h -> h.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false)).forEach(tree::add);
+        }
+        tree.forEach(ProcessHandle::destroy);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        for (ProcessHandle h : tree) {
+            while (h.isAlive() && System.nanoTime() < until) {
+                sleep(20);
+            }
+            if (h.isAlive()) {
+                h.destroyForcibly();
+            }
+        }
+        try {
+            driver.waitFor(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        deleteTree(profile);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            // a temp directory left behind is no leak of a process
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrowserException("interrupted");
+        }
+    }
+
+    /** The browser or its driver broke (not the page: that is the step's to judge). */
+    public static class BrowserException extends RuntimeException {
+        public BrowserException(String message) {
+            super(message);
+        }
+    }
+
+    /** A browser call ran out of time. */
+    public static final class BrowserTimeoutException extends BrowserException {
+        public BrowserTimeoutException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.hubprobe.probe.steps;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hubprobe.browser.Chromium;
+import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.ProbeContext;
+import dev.hubprobe.probe.ProbeFailure;
+import dev.hubprobe.probe.Reason;
+
+/**
+ * ui_kernel: a new notebook, made the way a person makes one (JupyterLab: the launcher's first notebook
+ * card, the server's default kernel), gets a kernel that the page shows idle. The page starts the kernel
+ * itself, over its own websocket. The notebook's path is read from its tab as soon as it opens, so that
+ * cleanup deletes that file (and no one else's) on every path.
+ */
+public final class UiKernelStep extends UiStep {
+    private static final String CARD = ".jp-Launcher .jp-LauncherCard[data-category=\"Notebook\"]";
+
+    @Override
+    public Phase phase() {
+        return Phase.UI_KERNEL;
+    }
+
+    @Override
+    void runInBrowser(ProbeContext ctx) {
+        Chromium b = UiPage.browser(ctx);
+        if (!ctx.probe.ui().app().equals("lab")) {
+            notebook7(ctx, b);
+            return;
+        }
+        JsonNode card = UiPage.await(ctx, "const c = document.querySelector('" + CARD.replace("'", "\\'") + "');"
+                + " const r = c && c.getBoundingClientRect();"
+                + " return {ready: !!r && r.width > 0, x: r ? r.left + r.width / 2 : 0, y: r ? r.top + r.height / 2 : 0,"
+                + " title: c ? c.getAttribute('title') : null};", v -> v.path("ready").asBoolean(), "the launcher's notebook card");
+        b.clickAt(card.path("x").asDouble(), card.path("y").asDouble());
+        JsonNode opened = UiPage.await(ctx, "const t = document.querySelector('.lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current');"
+                + " const m = t && /Path: ([^\\n]+)/.exec(t.getAttribute('title') || '');"
+                + " return {path: m ? m[1] : null, notebook: !!document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')};",
+                v -> v.hasNonNull("path") && v.path("path").asText().endsWith(".ipynb") && v.path("notebook").asBoolean(), "a new notebook's tab");
+        String path = opened.path("path").asText();
+        if (path.contains("..") || path.startsWith("/")) {
+            throw new ProbeFailure(Reason.UI_FAILED, "the new notebook's tab names an odd path: " + path);
+        }
+        ctx.uiNotebook = path;
+        UiPage.await(ctx, "const p = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');"
+                        + " const i = p && p.querySelector('.jp-Notebook-ExecutionIndicator');"
+                        + " const k = p && p.querySelector('.jp-KernelName');"
+                        + " return {status: i ? i.dataset.status : null, kernel: k ? k.innerText : null};",
+                v -> "idle".equals(v.path("status").asText()) && v.hasNonNull("kernel") && !v.path("kernel").asText().isBlank()
+                        && !v.path("kernel").asText().contains("No Kernel"), "idle kernel in the new notebook " + path);
+        UiPage.event(ctx, "ui: new notebook " + path + " open (" + card.path("title").asText("") + "), kernel idle");
+    }
+
+    /**
+     * Notebook 7 (and its tree): its New menu opens the notebook in another window, which a run does not
+     * follow; the run writes a notebook of its own name and opens its page, which starts the kernel it names.
+     */
+    private static void notebook7(ProbeContext ctx, Chromium b) {
+        String path = "hubprobe-ui-" + ctx.runId.substring(0, 8) + ".ipynb";
+        ctx.uiNotebook = path; // before it exists: a failed write is still looked for at cleanup
+        String kernel = ctx.facts.getOrDefault("kernel", ctx.probe.kernel() != null ? ctx.probe.kernel() : "python3");
+        ctx.kernels.createNotebook(path, kernel);
+        b.navigate(ctx.serverUrl.resolve("notebooks/" + path).toString(), UiPage.remainingMillis(ctx));
+        UiPage.await(ctx, "const i = document.querySelector('.jp-Notebook-ExecutionIndicator');"
+                        + " return {notebook: !!document.querySelector('.jp-Notebook .jp-Cell'), status: i ? i.dataset.status : null};",
+                v -> v.path("notebook").asBoolean() && "idle".equals(v.path("status").asText()), "idle kernel in the notebook " + path);
+        UiPage.event(ctx, "ui: notebook " + path + " open, kernel " + kernel + " idle");
+    }
+}
