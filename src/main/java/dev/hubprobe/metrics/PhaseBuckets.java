@@ -18,7 +18,7 @@ final class PhaseBuckets {
     static Duration[] of(Phase phase) {
         return seconds(switch (phase) {
             case HUB_API, BINDER_HEALTH, KERNEL_CONNECT -> new double[] {0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
-            case LOGIN, KERNEL_SHUTDOWN -> new double[] {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+            case LOGIN, KERNEL_SHUTDOWN, CLEANUP -> new double[] {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
             case EXECUTE -> new double[] {0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
             case KERNEL_START -> new double[] {0.25, 0.5, 1, 2.5, 5, 10, 30};
             case STOP -> new double[] {0.5, 1, 2.5, 5, 10, 30, 60};

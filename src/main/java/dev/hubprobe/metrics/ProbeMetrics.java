@@ -5,6 +5,7 @@ import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.probe.RunSink;
+import dev.hubprobe.probe.Measurement;
 import io.micrometer.core.instrument.Counter;
 import dev.hubprobe.jupyter.hub.HubReleases;
 import io.micrometer.core.instrument.Gauge;
@@ -42,6 +43,9 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     private final Map<ProbeKey, Meter> environmentInfo = new ConcurrentHashMap<>();
     /** The phase and scale-up histograms, outside Micrometer: most of a large scrape, rendered cheaply (see there). */
     private final PhaseHistograms histograms = new PhaseHistograms();
+    private final MeasurementHistograms measurementHistograms = new MeasurementHistograms();
+    /** The last value of each (hub, probe, measurement name), at most {@link Measurement#MAX_PER_PROBE} names a pair. */
+    private final Map<ProbeKey, Map<String, GaugeValue>> measurements = new ConcurrentHashMap<>();
     private final GaugeValue reloadOk = new GaugeValue();
     private final GaugeValue reloadTime = new GaugeValue();
     private final ScrapeCache scrapes;
@@ -58,6 +62,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")
                 || id.getName().equals("system.cpu.count")));
         registry.getPrometheusRegistry().register(histograms);
+        registry.getPrometheusRegistry().register(measurementHistograms);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -126,6 +131,8 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         lastSuccess.remove(key);
         intervals.remove(key);
         environmentInfo.remove(key);
+        measurements.remove(key);
+        measurementHistograms.remove(key.hub(), key.probe());
         histograms.remove(key.hub(), key.probe());
         removeMeters(id -> key.hub().equals(id.getTag("hub")) && key.probe().equals(id.getTag("probe")));
     }
@@ -133,6 +140,8 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     /** Removes the series of a hub no longer configured at all (its certificate's expiry). */
     public void unregisterHub(String hub) {
         tlsExpiry.keySet().removeIf(k -> k.startsWith(hub + "/"));
+        measurements.keySet().removeIf(k -> k.hub().equals(hub));
+        measurementHistograms.remove(hub, null);
         hubInfo.remove(hub);
         histograms.remove(hub, null);
         removeMeters(id -> hub.equals(id.getTag("hub")));
@@ -291,11 +300,49 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
                 environmentChanges(key).increment();
             }
         }
+        measurements(key, r);
         if (!r.passed()) {
             Counter.builder("hubprobe.failures").description("failed runs by the phase that failed and why")
                     .tags("hub", r.hub(), "probe", r.probe(), "phase", r.failedPhase().label(), "reason", r.reason().label())
                     .register(registry).increment();
         }
+    }
+
+    /**
+     * {@code hubprobe_measurement{hub,probe,name}}: the last value each name reported, in base units; and
+     * {@code hubprobe_measurement_value} (a histogram, its buckets by the unit) for names the probe asked
+     * one for. A pair keeps at most {@link Measurement#MAX_PER_PROBE} names however its cells change, so
+     * the series stay bounded; a run's measurements past that are left off /metrics (kept in the history).
+     */
+    private void measurements(ProbeKey key, RunResult r) {
+        if (r.measurements().isEmpty()) {
+            return;
+        }
+        Map<String, GaugeValue> byName = measurements.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
+        for (Measurement m : r.measurements()) {
+            GaugeValue g = byName.get(m.name());
+            if (g == null) {
+                if (byName.size() >= Measurement.MAX_PER_PROBE) {
+                    continue;
+                }
+                g = byName.computeIfAbsent(m.name(), n -> gauge("hubprobe.measurement", tags(key).and("name", n),
+                        "the last value a probe's cells reported by a hubprobe-measure line, in base units (seconds, bytes)"));
+            }
+            g.set(m.value());
+            if (m.histogram()) {
+                measurementHistograms.observe(key.hub(), key.probe(), m.name(), buckets(m.unit()), m.value());
+            }
+        }
+    }
+
+    /** Seconds from 10 ms to 10 min, bytes from 1 KiB to 1 TiB, plain numbers by powers of ten. */
+    private static double[] buckets(String unit) {
+        return switch (unit) {
+            case Measurement.SECONDS -> new double[] {0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600};
+            case Measurement.BYTES -> new double[] {1024, 16384, 262144, 4194304, 67108864, 1073741824, 17179869184.0,
+                    274877906944.0, 1099511627776.0};
+            default -> new double[] {1, 10, 100, 1000, 10000, 100000, 1000000};
+        };
     }
 
     /**

@@ -24,7 +24,7 @@ import java.util.Set;
 final class Failures {
     private static final Set<Phase> HUB_PHASES = EnumSet.of(Phase.HUB_API, Phase.LOGIN, Phase.SPAWN, Phase.BINDER_HEALTH,
             Phase.BUILD, Phase.LAUNCH);
-    private static final Set<Phase> CLEANUP = EnumSet.of(Phase.KERNEL_SHUTDOWN, Phase.STOP);
+    private static final Set<Phase> CLEANUP = EnumSet.of(Phase.CLEANUP, Phase.KERNEL_SHUTDOWN, Phase.STOP);
     private static final Set<Integer> GATEWAY = Set.of(404, 502, 503, 504);
 
     private Failures() {

@@ -39,6 +39,8 @@ public final class ProbeContext {
     public final ProgressLog spawnEvents = new ProgressLog();
     /** Each cell's output as it ran, for the run's page. */
     public final List<Transcript.Cell> cells = new ArrayList<>();
+    /** What the cells reported by {@code hubprobe-measure:} lines, by name, the last report of a name kept. */
+    public final Map<String, Measurement> measurements = new LinkedHashMap<>();
     private final String serverName;
 
     /** Hub version from {@code /hub/api/}; decides the spawn body shape. */
@@ -55,6 +57,8 @@ public final class ProbeContext {
     public KernelClient kernels;
     public String kernelId;
     public volatile KernelChannel channel;
+    /** A cell was sent and its reply has not come (it timed out, or a stop cut it short): cleanup interrupts the kernel first. */
+    public volatile boolean cellRunning;
     /** Set by a stop (shutdown, SIGTERM): a step that would retry or reopen gives up instead. */
     public volatile boolean aborted;
 

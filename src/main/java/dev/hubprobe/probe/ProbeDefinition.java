@@ -5,7 +5,10 @@ import dev.hubprobe.config.ConfigException;
 import dev.hubprobe.config.StrictYaml;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -20,10 +23,17 @@ import java.util.regex.PatternSyntaxException;
  * @param expectScaleUp the profile is meant to land on a cold node pool: a spawn without a scale-up
  *                    fails with {@code no_scale_up} instead of passing having measured nothing
  * @param captureEnvironment after the cells, record the kernel's packages and image (default true)
+ * @param notebook    instead of {@code cells}: a notebook file (relative to the probe file) whose code cells
+ *                    {@link #load} reads into {@code cells}, see {@link NotebookCells}
+ * @param expectSavedOutputs with {@code notebook}: each cell's text output must equal the one saved in the file
+ * @param normalize   regular expressions whose matches are blanked in both outputs before that comparison
+ * @param cleanup     cells run after the cells in the same kernel whatever happened (see CleanupCellsStep)
+ * @param measurements bounds on what the cells report by {@code hubprobe-measure:} lines, by name
  */
 public record ProbeDefinition(String name, String description, String kernel, String server,
                               ObjectNode userOptions, Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells,
-                              Boolean captureEnvironment) {
+                              Boolean captureEnvironment, String notebook, Boolean expectSavedOutputs, List<String> normalize,
+                              List<Cell> cleanup, Map<String, MeasureBound> measurements) {
     public static final String AUTO_SERVER = "auto";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern SERVER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -35,10 +45,34 @@ public record ProbeDefinition(String name, String description, String kernel, St
         if (server != null && !server.isEmpty() && !SERVER.matcher(server).matches()) {
             throw new IllegalArgumentException("server '" + server + "' is not a valid server name (letters, digits, . _ -)");
         }
-        if (cells == null || cells.isEmpty()) {
-            throw new IllegalArgumentException("cells: a probe needs at least one cell of code to run");
+        if ((cells == null || cells.isEmpty()) && notebook == null) {
+            throw new IllegalArgumentException("cells: a probe needs at least one cell of code to run (or a notebook)");
         }
-        cells = List.copyOf(cells);
+        cells = cells == null ? List.of() : List.copyOf(cells);
+        expectSavedOutputs = expectSavedOutputs != null && expectSavedOutputs;
+        normalize = normalize == null ? List.of() : List.copyOf(normalize);
+        for (int i = 0; i < normalize.size(); i++) {
+            try {
+                Pattern.compile(normalize.get(i));
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("normalize[" + i + "]: '" + normalize.get(i) + "' is not a valid regular expression: "
+                        + e.getDescription());
+            }
+        }
+        cleanup = cleanup == null ? List.of() : List.copyOf(cleanup);
+        measurements = measurements == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(measurements));
+        if (measurements.size() > Measurement.MAX_PER_PROBE) {
+            throw new IllegalArgumentException("measurements: at most " + Measurement.MAX_PER_PROBE + " per probe, not "
+                    + measurements.size());
+        }
+        for (Map.Entry<String, MeasureBound> e : measurements.entrySet()) {
+            if (!Measurement.NAME.matcher(e.getKey()).matches()) {
+                throw new IllegalArgumentException("measurements." + e.getKey() + ": a name must match " + Measurement.NAME.pattern());
+            }
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException("measurements." + e.getKey() + ": give min, max or histogram");
+            }
+        }
         expectScaleUp = expectScaleUp != null && expectScaleUp;
         timeouts = timeouts == null ? Timeouts.DEFAULTS : timeouts.orDefaults();
         captureEnvironment = captureEnvironment == null || captureEnvironment;
@@ -49,9 +83,26 @@ public record ProbeDefinition(String name, String description, String kernel, St
         this(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, null);
     }
 
+    public ProbeDefinition(String name, String description, String kernel, String server, ObjectNode userOptions,
+                           Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells, Boolean captureEnvironment) {
+        this(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment, null, null, null,
+                null, null);
+    }
+
     /** Loads and checks one probe file; the probe's name defaults to the file's name. */
     public static ProbeDefinition load(Path file) throws ConfigException {
         ProbeDefinition d = StrictYaml.read(file, ProbeDefinition.class);
+        if (d.notebook() != null && !d.cells().isEmpty()) {
+            throw new ConfigException(file.toString(), 0, "notebook", "a probe runs either its cells or a notebook, not both");
+        }
+        if (d.expectSavedOutputs() && d.notebook() == null) {
+            throw new ConfigException(file.toString(), 0, "expect_saved_outputs", "only a notebook has saved outputs (no notebook: given)");
+        }
+        if (d.notebook() != null) {
+            // relative to the probe file, so a probe and its notebook move together
+            Path parent = file.toAbsolutePath().getParent();
+            d = d.withNotebook(NotebookCells.read(parent.resolve(d.notebook()).normalize(), d.expectSavedOutputs()));
+        }
         if (d.name() == null) {
             String stem = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
             try {
@@ -64,36 +115,72 @@ public record ProbeDefinition(String name, String description, String kernel, St
     }
 
     public ProbeDefinition withName(String newName) {
-        return new ProbeDefinition(newName, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment);
+        return new ProbeDefinition(newName, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment,
+                notebook, expectSavedOutputs, normalize, cleanup, measurements);
     }
 
     public ProbeDefinition withServer(String newServer) {
-        return new ProbeDefinition(name, description, kernel, newServer, userOptions, expectScaleUp, timeouts, cells, captureEnvironment);
+        return new ProbeDefinition(name, description, kernel, newServer, userOptions, expectScaleUp, timeouts, cells, captureEnvironment,
+                notebook, expectSavedOutputs, normalize, cleanup, measurements);
     }
 
     public ProbeDefinition withTimeouts(Timeouts newTimeouts) {
-        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, newTimeouts, cells, captureEnvironment);
+        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, newTimeouts, cells, captureEnvironment,
+                notebook, expectSavedOutputs, normalize, cleanup, measurements);
     }
 
     public ProbeDefinition withKernel(String newKernel) {
-        return new ProbeDefinition(name, description, newKernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment);
+        return new ProbeDefinition(name, description, newKernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment,
+                notebook, expectSavedOutputs, normalize, cleanup, measurements);
     }
 
     public ProbeDefinition withCaptureEnvironment(boolean capture) {
-        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, capture);
+        return new ProbeDefinition(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, capture,
+                notebook, expectSavedOutputs, normalize, cleanup, measurements);
+    }
+
+    /** The notebook's code cells as the cells to run, and its kernelspec unless the probe names one. */
+    public ProbeDefinition withNotebook(NotebookCells nb) {
+        return new ProbeDefinition(name, description, kernel != null ? kernel : nb.kernel(), server, userOptions, expectScaleUp,
+                timeouts, nb.cells(), captureEnvironment, notebook != null ? notebook : nb.file().toString(), expectSavedOutputs,
+                normalize, cleanup, measurements);
+    }
+
+    /** Whether the bound of this name asks for a histogram beside the gauge. */
+    public boolean histogram(String measurement) {
+        MeasureBound b = measurements.get(measurement);
+        return b != null && b.histogram();
     }
 
     public boolean autoServerName() {
         return AUTO_SERVER.equals(server);
     }
 
-    /** One cell of code and what its output must show. */
-    public record Cell(String code, Expect expect) {
+    /**
+     * One cell of code and what its output must show.
+     *
+     * @param savedOutput a notebook cell's saved text output, to compare with when {@code expect_saved_outputs}; else null
+     * @param where       how a failure names the cell ("check.ipynb cell 4"), null for a probe file's own cells
+     */
+    public record Cell(String code, Expect expect, String savedOutput, String where) {
         public Cell {
             if (code == null || code.isBlank()) {
                 throw new IllegalArgumentException("code: a cell needs code to run");
             }
             expect = expect == null ? Expect.NONE : expect;
+        }
+
+        /** The keys a probe file may give: the notebook's two are set by the reader only. */
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public Cell(@com.fasterxml.jackson.annotation.JsonProperty("code") String code,
+                    @com.fasterxml.jackson.annotation.JsonProperty("expect") Expect expect) {
+            this(code, expect, null, null);
+        }
+
+        /** The first line of the cell's code, as a failure quotes it. */
+        public String firstLine() {
+            String line = code.strip().lines().findFirst().orElse("");
+            return dev.hubprobe.json.Json.abbreviate(line, 80);
         }
     }
 
@@ -101,8 +188,12 @@ public record ProbeDefinition(String name, String description, String kernel, St
      * What a cell must produce. Output is stdout plus the text/plain of results, as a person sees it
      * under the cell. Any error fails the cell unless {@code allowError} is set.
      */
-    public record Expect(String outputContains, String outputMatches, Boolean allowError) {
+    public record Expect(String outputContains, String outputMatches, Boolean allowError, List<String> measure) {
         static final Expect NONE = new Expect(null, null, false);
+
+        public Expect(String outputContains, String outputMatches, Boolean allowError) {
+            this(outputContains, outputMatches, allowError, null);
+        }
 
         public Expect {
             if (outputMatches != null) {
@@ -114,13 +205,32 @@ public record ProbeDefinition(String name, String description, String kernel, St
                 }
             }
             allowError = allowError != null && allowError;
+            measure = measure == null ? List.of() : List.copyOf(measure);
+            for (String m : measure) {
+                if (m == null || !Measurement.NAME.matcher(m).matches()) {
+                    throw new IllegalArgumentException("measure: '" + m + "' is not a measurement name (" + Measurement.NAME.pattern() + ")");
+                }
+            }
+        }
+    }
+
+    /**
+     * What one measurement must stay within, in base units ({@code max: 5s}, {@code min: 10GiB}); out of
+     * range fails the run with {@code measure_out_of_range}. {@code histogram: true} adds a histogram to the gauge.
+     */
+    public record MeasureBound(Measurement.Quantity min, Measurement.Quantity max, Boolean histogram) {
+        public MeasureBound {
+            histogram = histogram != null && histogram;
+            if (min != null && max != null && !min.unit().equals(max.unit())) {
+                throw new IllegalArgumentException("min and max are in different units (" + min.display() + ", " + max.display() + ")");
+            }
         }
     }
 
     /**
      * How long each phase may take: {@code hub} is the budget of hub_api, login and binder_health each, {@code build}
      * and {@code launch} those of a BinderHub's build and launch, {@code kernel}
-     * of kernel_start and of kernel_connect each, {@code cleanup} of kernel_shutdown and of stop each, and
+     * of kernel_start and of kernel_connect each, {@code cleanup} of the cleanup cells, of kernel_shutdown and of stop each, and
      * {@code environment} of the environment capture after the cells (not a phase: it never fails a run);
      * {@code tls} that of each listed {@code tls_endpoints} inspection, made beside the run (not a phase either).
      */
@@ -165,7 +275,7 @@ public record ProbeDefinition(String name, String description, String kernel, St
                 case SPAWN -> spawn;
                 case KERNEL_START, KERNEL_CONNECT -> kernel;
                 case EXECUTE -> execute;
-                case KERNEL_SHUTDOWN, STOP -> cleanup;
+                case KERNEL_SHUTDOWN, STOP, CLEANUP -> cleanup;
                 default -> throw new IllegalArgumentException("no budget of its own: " + phase);
             };
         }
@@ -173,7 +283,7 @@ public record ProbeDefinition(String name, String description, String kernel, St
         /** The longest a whole run can take, every phase at its budget: a minted token's lifetime, a per-run server's. */
         public Duration total() {
             return hub.multipliedBy(2).plus(spawn).plus(kernel.multipliedBy(2)).plus(execute).plus(environment)
-                    .plus(cleanup.multipliedBy(2));
+                    .plus(cleanup.multipliedBy(3));
         }
     }
 }

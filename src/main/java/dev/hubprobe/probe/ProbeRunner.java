@@ -12,6 +12,7 @@ import dev.hubprobe.jupyter.Deadline;
 import dev.hubprobe.jupyter.binder.BinderClient;
 import dev.hubprobe.probe.steps.BinderHealthStep;
 import dev.hubprobe.probe.steps.BuildStep;
+import dev.hubprobe.probe.steps.CleanupCellsStep;
 import dev.hubprobe.probe.steps.EndpointCertificates;
 import dev.hubprobe.probe.steps.ExecuteStep;
 import dev.hubprobe.probe.steps.LaunchStep;
@@ -45,10 +46,12 @@ public final class ProbeRunner {
 
     private static final List<ProbeStep> HUB_STEPS = List.of(new HubApiStep(), new LoginStep(), new SpawnStep(),
             new KernelStartStep(), new KernelConnectStep(), new ExecuteStep());
-    private static final List<ProbeStep.Cleanup> HUB_CLEANUP = List.of(new KernelShutdownStep(), new StopStep());
+    private static final List<ProbeStep.Cleanup> HUB_CLEANUP = List.of(new CleanupCellsStep(), new KernelShutdownStep(),
+            new StopStep());
     private static final List<ProbeStep> BINDER_STEPS = List.of(new BinderHealthStep(), new BuildStep(), new LaunchStep(),
             new KernelStartStep(), new KernelConnectStep(), new ExecuteStep());
-    private static final List<ProbeStep.Cleanup> BINDER_CLEANUP = List.of(new KernelShutdownStep(), new ServerShutdownStep());
+    private static final List<ProbeStep.Cleanup> BINDER_CLEANUP = List.of(new CleanupCellsStep(), new KernelShutdownStep(),
+            new ServerShutdownStep());
     /** The probe_user column's width. */
     private static final int MAX_USER = 255;
     /** The message column's width. */
@@ -96,7 +99,9 @@ public final class ProbeRunner {
                 : settings.withTrust(TrustStores.with(target.tls().caFile()));
         boolean isBinder = target.binder() != null;
         List<ProbeStep> steps = isBinder ? BINDER_STEPS : HUB_STEPS;
-        List<ProbeStep.Cleanup> cleanup = isBinder ? BINDER_CLEANUP : HUB_CLEANUP;
+        // a probe without cleanup cells shows no cleanup phase at all, as before there were any
+        List<ProbeStep.Cleanup> cleanup = (isBinder ? BINDER_CLEANUP : HUB_CLEANUP).stream()
+                .filter(s -> !(s instanceof CleanupCellsStep) || !probe.cleanup().isEmpty()).toList();
         Deadline deadline = new Deadline(clock::nanoTime);
         try (HubClient hub = isBinder ? null : HubClient.create(url, hubSettings, deadline);
              BinderClient binder = isBinder ? BinderClient.create(url, hubSettings, deadline) : null) {
@@ -140,6 +145,10 @@ public final class ProbeRunner {
                 }
                 PhaseResult r = time(step, ctx, redactor, null);
                 phases.add(r);
+                if (r.status() == PhaseResult.Status.FAILED && !step.failsRun()) {
+                    ctx.notes.add(r.phase().label() + " failed (" + r.reason().label() + "): " + r.message());
+                    continue;
+                }
                 if (r.status() == PhaseResult.Status.FAILED && failure == null) {
                     failure = new ProbeFailure(r.reason(), r.message());
                     failedPhase = step.phase();
@@ -154,7 +163,8 @@ public final class ProbeRunner {
                     ctx.spawnAnatomy == null ? null : ctx.spawnAnatomy.scaleUpObserved(), failedPhase, failure == null ? null : failure.reason(),
                     failure == null ? null : Json.cap(redactor.redact(failure.getMessage()), MAX_MESSAGE), facts(ctx, redactor),
                     ctx.notes.stream().map(n -> Json.cap(redactor.redact(n), Transcript.MAX_TEXT)).toList(), environment,
-                    transcript(ctx, start, redactor));
+                    transcript(ctx, start, redactor), 
+                    ctx.measurements.values().stream().map(m -> m.withHistogram(probe.histogram(m.name()))).toList());
             log(result);
             return result;
         }

@@ -13,5 +13,13 @@ public interface ProbeStep {
     /** Cleanup steps run on every path, but only when an earlier step left something to clean. */
     interface Cleanup extends ProbeStep {
         boolean needed(ProbeContext ctx);
+
+        /**
+         * Whether this step's failure fails a run that had passed. The probe's own cleanup cells say no:
+         * their failure is the probe author's to fix, kept as a note and a phase result, never the hub's.
+         */
+        default boolean failsRun() {
+            return true;
+        }
     }
 }

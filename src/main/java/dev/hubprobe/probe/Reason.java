@@ -67,6 +67,8 @@ public enum Reason {
     PROTOCOL_ERROR,
     EXECUTE_ERROR,
     OUTPUT_MISMATCH,
+    /** a measurement a cell reported ({@code hubprobe-measure:}) is past the probe's bound; the message names both */
+    MEASURE_OUT_OF_RANGE,
     EXECUTE_TIMEOUT,
     CLEANUP_FAILED,
     /** stopping the kernel or the server took longer than {@code timeouts.cleanup} */

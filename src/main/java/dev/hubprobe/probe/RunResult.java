@@ -16,18 +16,30 @@ import java.util.Map;
  * @param facts       small observations worth keeping (hub version, kernel name), never secrets
  * @param environment the kernel's packages and image, when captured; null otherwise
  * @param transcript  the progress events and cell outputs the run saw
+ * @param measurements what the cells reported by {@code hubprobe-measure:} lines, in base units, in order
  */
 public record RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
                         List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
                         Phase failedPhase, Reason reason, String message,
-                        Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript) {
+                        Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript,
+                        List<Measurement> measurements) {
 
     public RunResult {
+        measurements = measurements == null ? List.of() : List.copyOf(measurements);
         transcript = transcript == null ? Transcript.EMPTY : transcript;
         phases = List.copyOf(phases);
         spawnPhases = List.copyOf(spawnPhases);
         facts = Map.copyOf(facts);
         notes = List.copyOf(notes);
+    }
+
+    /** A run that measured nothing. */
+    public RunResult(String runId, String hub, String probe, String user, Instant startedAt, Duration duration,
+                     List<PhaseResult> phases, List<PhaseResult> spawnPhases, Boolean scaleUpObserved,
+                     Phase failedPhase, Reason reason, String message,
+                     Map<String, String> facts, List<String> notes, Environment environment, Transcript transcript) {
+        this(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase, reason, message,
+                facts, notes, environment, transcript, null);
     }
 
     /** A run that captured no environment. */
@@ -49,7 +61,12 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
 
     public RunResult withEnvironment(Environment newEnvironment) {
         return new RunResult(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase,
-                reason, message, facts, notes, newEnvironment, transcript);
+                reason, message, facts, notes, newEnvironment, transcript, measurements);
+    }
+
+    /** The measurement of this name, when the run reported one. */
+    public java.util.Optional<Measurement> measurement(String name) {
+        return measurements.stream().filter(m -> m.name().equals(name)).findFirst();
     }
 
     public boolean passed() {
@@ -86,6 +103,6 @@ public record RunResult(String runId, String hub, String probe, String user, Ins
         Map<String, String> f = new java.util.LinkedHashMap<>(facts);
         f.put(CONFIRMING_FACT, "true");
         return new RunResult(runId, hub, probe, user, startedAt, duration, phases, spawnPhases, scaleUpObserved, failedPhase,
-                reason, message, f, notes, environment, transcript);
+                reason, message, f, notes, environment, transcript, measurements);
     }
 }

@@ -213,4 +213,33 @@ class ProbeMetricsTest {
         assertTrue(series(metrics.registry().scrape(), "gone") > 0, "configured again, it reports again");
         metrics.close();
     }
+
+    private static RunResult measured(String hub, dev.hubprobe.probe.Measurement... ms) {
+        RunResult r = run(hub);
+        return new RunResult(r.runId(), r.hub(), r.probe(), r.user(), r.startedAt(), r.duration(), r.phases(), r.spawnPhases(),
+                null, null, null, null, Map.of(), List.of(), null, null, List.of(ms));
+    }
+
+    @Test
+    void measurementsAreGaugesOfTheLastValueWithAHistogramWhereAskedAndABoundedNumberOfNames() {
+        ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
+        metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("write_seconds", 0.4, "seconds", true),
+                new dev.hubprobe.probe.Measurement("home_free_bytes", 1073741824, "bytes")));
+        metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("write_seconds", 0.7, "seconds", true)));
+        String scrape = metrics.registry().scrape();
+        assertTrue(scrape.contains("hubprobe_measurement{hub=\"a\",name=\"write_seconds\",probe=\"kernel-smoke\"} 0.7"), scrape);
+        assertTrue(scrape.contains("hubprobe_measurement{hub=\"a\",name=\"home_free_bytes\",probe=\"kernel-smoke\"} 1.073741824E9"),
+                scrape);
+        assertTrue(scrape.contains("hubprobe_measurement_value_count{hub=\"a\",name=\"write_seconds\",probe=\"kernel-smoke\"} 2"), scrape);
+        assertTrue(scrape.contains("hubprobe_measurement_value_bucket{hub=\"a\",name=\"write_seconds\",probe=\"kernel-smoke\",le=\"0.5\"} 1"),
+                scrape);
+        assertFalse(scrape.contains("hubprobe_measurement_value_count{hub=\"a\",name=\"home_free_bytes\""), "no histogram unasked");
+        for (int i = 0; i < 30; i++) {
+            metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("m" + i, i, "")));
+        }
+        long names = metrics.registry().scrape().lines().filter(l -> l.startsWith("hubprobe_measurement{hub=\"a\"")).count();
+        assertEquals(dev.hubprobe.probe.Measurement.MAX_PER_PROBE, names, "a pair keeps a bounded number of names");
+        metrics.unregister(new dev.hubprobe.probe.ProbeKey("a", "kernel-smoke"));
+        assertFalse(metrics.registry().scrape().contains("hubprobe_measurement{hub=\"a\""));
+    }
 }

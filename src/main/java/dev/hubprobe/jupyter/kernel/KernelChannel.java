@@ -255,6 +255,11 @@ public final class KernelChannel implements AutoCloseable {
         return language;
     }
 
+    /** False once the socket closed or failed (a stop closes it to end a cell early): a new channel is needed. */
+    public boolean isOpen() {
+        return closed.getCount() > 0;
+    }
+
     /** Liveness polls that got no answer; none of them counts as death. */
     public int unansweredPolls() {
         return unansweredPolls;

@@ -96,6 +96,15 @@ public final class KernelClient {
         }
     }
 
+    /**
+     * {@code POST /api/kernels/ID/interrupt}: stops the code the kernel is running (a cell past its
+     * deadline) so that what is sent next runs; the server answers 204 at once, the kernel stops soon after.
+     */
+    public void interrupt(String kernelId) {
+        rest.call(new Request.Builder().url(api("kernels", kernelId, "interrupt"))
+                .post(JupyterHttp.jsonBody(Json.object())).build(), 204, 200);
+    }
+
     /** Shuts the kernel down; a kernel already gone counts as deleted. */
     public void delete(String kernelId) {
         rest.call(new Request.Builder().url(api("kernels", kernelId)).delete().build(), 204, 404);
