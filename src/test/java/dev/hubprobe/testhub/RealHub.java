@@ -213,6 +213,11 @@ public final class RealHub {
         return log;
     }
 
+    /** The home directory the test spawner gives {@code user}'s servers (home_dir_template in jupyterhub_config.py). */
+    public Path home(String user) {
+        return runDir.resolve("home").resolve(user);
+    }
+
     /** Sets a runtime knob the test spawner reads at every spawn (e.g. {@code delay-<user>}). */
     public void control(String key, String value) throws IOException {
         Files.writeString(controlDir.resolve(key), value);
