@@ -41,7 +41,9 @@ c.JupyterHubAuthenticator.jupyterhub_api_url = env["JUPYTERHUB_API_URL"]
 c.JupyterHubAuthenticator.jupyterhub_api_token = env["JUPYTERHUB_API_TOKEN"]
 # a user's token must hold access:services!service=dask-gateway (jupyterhub_config.py grants it)
 c.JupyterHubAuthenticator.jupyterhub_service_name = "dask-gateway"
-# a worker that fails to start is retried sooner than the default backoff: the broken-worker test
-# then ends in seconds, not minutes (the gateway still gives up after worker_start_failure_limit)
+# a dead worker is noticed, and retried, sooner than by the defaults (30 s between checks): the
+# broken-worker test then ends in seconds, not minutes (the gateway still gives up after
+# worker_start_failure_limit failed starts, as it would in production)
+c.LocalBackend.worker_status_period = 2
 c.LocalBackend.backoff_base_delay = 0.2
 c.LocalBackend.backoff_max_delay = 2
