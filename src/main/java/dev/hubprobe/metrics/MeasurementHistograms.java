@@ -34,7 +34,7 @@ final class MeasurementHistograms implements MultiCollector {
         private double sum;
 
         Cell(Key k, double[] upper) {
-            labels = Labels.of("hub", k.hub(), "name", k.name(), "probe", k.probe());
+            labels = ProbeMetrics.labels(Labels.of("hub", k.hub(), "name", k.name()), k.probe());
             bounds = Arrays.copyOf(upper, upper.length + 1);
             bounds[upper.length] = Double.POSITIVE_INFINITY;
             counts = new long[bounds.length];

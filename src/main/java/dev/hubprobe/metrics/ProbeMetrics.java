@@ -134,7 +134,8 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         measurements.remove(key);
         measurementHistograms.remove(key.hub(), key.probe());
         histograms.remove(key.hub(), key.probe());
-        removeMeters(id -> key.hub().equals(id.getTag("hub")) && key.probe().equals(id.getTag("probe")));
+        removeMeters(id -> key.hub().equals(id.getTag("hub")) && ProbeKey.probeOf(key.probe()).equals(id.getTag("probe"))
+                && key.profile().equals(id.getTag("profile") == null ? "" : id.getTag("profile")));
     }
 
     /** Removes the series of a hub no longer configured at all (its certificate's expiry). */
@@ -155,8 +156,19 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         }
     }
 
-    private static Tags tags(ProbeKey key) {
-        return Tags.of("hub", key.hub(), "probe", key.probe());
+    /**
+     * A pair's labels: {@code probe} is the probe file's name and {@code profile} the KubeSpawner profile it
+     * runs on, "" for none (Prometheus reads an empty label as no label; {@link WithoutEmptyProfile} leaves it out, so
+     * a probe without a profile exposes exactly the series it always had).
+     */
+    /** {@code base} with a series' {@code probe} label, and its {@code profile} label when it has one (raw histograms). */
+    static io.prometheus.metrics.model.snapshots.Labels labels(io.prometheus.metrics.model.snapshots.Labels base, String series) {
+        io.prometheus.metrics.model.snapshots.Labels l = base.add("probe", ProbeKey.probeOf(series));
+        return ProbeKey.profileOf(series).isEmpty() ? l : l.add("profile", ProbeKey.profileOf(series));
+    }
+
+    static Tags tags(ProbeKey key) {
+        return Tags.of("hub", key.hub(), "probe", ProbeKey.probeOf(key.probe()), "profile", key.profile());
     }
 
     private GaugeValue gauge(String name, Tags tags, String description) {
@@ -303,7 +315,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         measurements(key, r);
         if (!r.passed()) {
             Counter.builder("hubprobe.failures").description("failed runs by the phase that failed and why")
-                    .tags("hub", r.hub(), "probe", r.probe(), "phase", r.failedPhase().label(), "reason", r.reason().label())
+                    .tags(tags(ProbeKey.of(r))).tags("phase", r.failedPhase().label(), "reason", r.reason().label())
                     .register(registry).increment();
         }
     }
@@ -392,7 +404,10 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     public byte[] renderNow(String contentType) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(lastSize + lastSize / 8);
         try {
-            registry.scrape(out, contentType, null);
+            // without the empty profile label of series that have no profile (see WithoutEmptyProfile)
+            WithoutEmptyProfile filtered = new WithoutEmptyProfile(out);
+            registry.scrape(filtered, contentType, null);
+            filtered.finish();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not throw
         }

@@ -35,7 +35,8 @@ public record ProbeDefinition(String name, String description, String kernel, St
                               Boolean captureEnvironment, String notebook, Boolean expectSavedOutputs, List<String> normalize,
                               List<Cell> cleanup, Map<String, MeasureBound> measurements) {
     public static final String AUTO_SERVER = "auto";
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    /** A probe file's name, or a series name {@code probe@profile} of a probe run on a KubeSpawner profile (see ProbeKey). */
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}(@[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?");
     private static final Pattern SERVER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     public ProbeDefinition {
@@ -116,6 +117,12 @@ public record ProbeDefinition(String name, String description, String kernel, St
 
     public ProbeDefinition withName(String newName) {
         return new ProbeDefinition(newName, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment,
+                notebook, expectSavedOutputs, normalize, cleanup, measurements);
+    }
+
+    /** The same probe spawning with these user_options (a profile of the service config's probe entry added to the file's). */
+    public ProbeDefinition withUserOptions(ObjectNode newUserOptions) {
+        return new ProbeDefinition(name, description, kernel, server, newUserOptions, expectScaleUp, timeouts, cells, captureEnvironment,
                 notebook, expectSavedOutputs, normalize, cleanup, measurements);
     }
 
