@@ -153,7 +153,7 @@ public final class CheckCommand implements Callable<Integer> {
         }
         ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
         ProbeRunner.Abort abort = new ProbeRunner.Abort();
-        Duration grace = dev.hubprobe.probe.StopBounds.run(probe.timeouts()).plusSeconds(5); // the token delete's budget too
+        Duration grace = dev.hubprobe.probe.StopBounds.run(probe).plusSeconds(5); // the token delete's budget too
         String longStop = dev.hubprobe.probe.StopBounds.overContainerStop(grace, "check's stop");
         if (longStop != null) {
             err.println("hubprobe: warning: " + longStop);

@@ -18,6 +18,13 @@ public final class ProbeOptions {
     @Option(names = "--probe", paramLabel = "FILE", description = "Probe definition (default: the built-in kernel-smoke probe).")
     Path probeFile;
 
+    @Option(names = "--notebook", paramLabel = "FILE", description = "Run this notebook's code cells in order (nbformat 4; each"
+            + " cell's hubprobe.expect metadata applies; its kernelspec unless --kernel).")
+    Path notebook;
+
+    @Option(names = "--expect-saved-outputs", description = "With --notebook: each cell's output must equal the saved one.")
+    boolean expectSavedOutputs;
+
     @Option(names = "--code", paramLabel = "CODE", description = "Run this code instead of a probe file's cells.")
     String code;
 
@@ -33,6 +40,16 @@ public final class ProbeOptions {
     @Option(names = "--spawn-timeout", paramLabel = "DURATION", description = "How long the spawn may take, e.g. 90s or 10m.")
     String spawnTimeout;
 
+    /** A probe of the notebook alone, named after its file (as a label: lower case, digits and '-'). */
+    static ProbeDefinition notebookProbe(Path file, boolean savedOutputs) throws ConfigException {
+        String stem = file.getFileName().toString().replaceFirst("\\.ipynb$", "").toLowerCase(java.util.Locale.ROOT)
+                .replaceAll("[^a-z0-9-]+", "-").replaceAll("^-+|-+$", "");
+        String name = stem.isEmpty() ? "notebook" : stem.length() > 63 ? stem.substring(0, 63).replaceAll("-+$", "") : stem;
+        dev.hubprobe.probe.NotebookCells cells = dev.hubprobe.probe.NotebookCells.read(file.toAbsolutePath(), savedOutputs);
+        return new ProbeDefinition(name, "notebook " + file.getFileName(), null, null, null, null, null, null, null,
+                file.toString(), savedOutputs, null, null, null).withNotebook(cells);
+    }
+
     /** The probe these options describe; a bad combination or file is a {@link ConfigException} naming the option. */
     ProbeDefinition resolve() throws ConfigException {
         if (expect != null && code == null) {
@@ -41,8 +58,16 @@ public final class ProbeOptions {
         if (code != null && probeFile != null) {
             throw new ConfigException(null, 0, "--code", "give either --code or --probe, not both");
         }
+        if (notebook != null && (code != null || probeFile != null)) {
+            throw new ConfigException(null, 0, "--notebook", "give one of --notebook, --probe and --code");
+        }
+        if (expectSavedOutputs && notebook == null) {
+            throw new ConfigException(null, 0, "--expect-saved-outputs", "goes with --notebook");
+        }
         ProbeDefinition probe;
-        if (code != null) {
+        if (notebook != null) {
+            probe = notebookProbe(notebook, expectSavedOutputs);
+        } else if (code != null) {
             probe = new ProbeDefinition("adhoc", "code given on the command line", null, null, null, null, null,
                     List.of(new ProbeDefinition.Cell(code, new ProbeDefinition.Expect(expect, null, false))));
         } else if (probeFile != null) {

@@ -9,6 +9,7 @@ import dev.hubprobe.json.Json;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.ProbeKey;
+import dev.hubprobe.probe.Measurement;
 import dev.hubprobe.probe.Reason;
 import dev.hubprobe.probe.RunResult;
 import dev.hubprobe.probe.RunSink;
@@ -185,7 +186,8 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             c.setAutoCommit(false);
             try (PreparedStatement run = c.prepareStatement("INSERT INTO runs (id, hub, probe, probe_user, started_at,"
                     + " duration_seconds, passed, failed_phase, reason, message, scale_up_observed, facts, notes,"
-                    + " env_fingerprint, env_changed, env_detail, transcript) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + " env_fingerprint, env_changed, env_detail, transcript, measurements)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement phase = c.prepareStatement("INSERT INTO run_phases (run_id, idx, phase, status,"
                          + " duration_seconds, reason, message, spawn_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
                 run.setString(1, r.runId());
@@ -205,6 +207,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 run.setObject(15, env == null ? null : env.changed());
                 run.setString(16, env == null ? null : EnvironmentStore.detail(env));
                 run.setString(17, transcript(r.transcript()));
+                run.setString(18, r.measurements().isEmpty() ? null : JSON.writeValueAsString(r.measurements()));
                 run.executeUpdate();
                 int idx = 0;
                 for (PhaseResult p : r.phases()) {
@@ -736,6 +739,9 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         List<String> notes = decode(rs.getString("notes"), new TypeReference<List<String>>() { }, "notes", damaged);
         Transcript t = !transcript || rs.getString("transcript") == null ? null
                 : decode(rs.getString("transcript"), new TypeReference<Transcript>() { }, "transcript", damaged);
+        String measured = rs.getString("measurements");
+        List<Measurement> measurements = measured == null ? List.of()
+                : decode(measured, new TypeReference<List<Measurement>>() { }, "measurements", damaged);
         Environment env;
         try {
             env = environment(rs);
@@ -756,7 +762,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                 rs.getTimestamp("started_at").toInstant(), Duration.ofNanos(Math.round(rs.getDouble("duration_seconds") * 1e9)),
                 new ArrayList<>(), new ArrayList<>(), scaleUp == null ? null : (Boolean) scaleUp,
                 failed == null ? null : Phase.valueOf(failed.toUpperCase(Locale.ROOT)), reason(rs.getString("reason")),
-                masked(rs.getString("message")), masked(facts), masked(notes), env, t == null ? null : masked(t));
+                masked(rs.getString("message")), masked(facts), masked(notes), env, t == null ? null : masked(t), measurements);
     }
 
     /** One JSON column, or null (and its name added to {@code damaged}) when it cannot be read. */
@@ -817,10 +823,10 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     private record Row(String id, String hub, String probe, String user, Instant startedAt, Duration duration,
                        List<PhaseResult> phases, List<PhaseResult> spawn, Boolean scaleUp, Phase failedPhase, Reason reason,
                        String message, Map<String, String> facts, List<String> notes, Environment environment,
-                       Transcript transcript) {
+                       Transcript transcript, List<Measurement> measurements) {
         RunResult result() {
             return new RunResult(id, hub, probe, user, startedAt, duration, phases, spawn, scaleUp, failedPhase, reason, message,
-                    facts, notes, environment, transcript);
+                    facts, notes, environment, transcript, measurements);
         }
     }
 

@@ -19,6 +19,15 @@ public final class StopBounds {
     }
 
     /**
+     * As {@link #run(ProbeDefinition.Timeouts)}, and one more {@code cleanup} for a probe with cleanup
+     * cells: they run before the kernel's shutdown, within a budget of their own.
+     */
+    public static Duration run(ProbeDefinition p) {
+        Duration d = run(p.timeouts());
+        return p.cleanup().isEmpty() ? d : d.plus(p.timeouts().cleanup());
+    }
+
+    /**
      * {@code load}'s: its runs' cleanup, then the report (printed first, so a stop never loses it), then
      * the users it created deleted within one {@code hub} budget, with 10 s for the report:
      * 2 × {@code cleanup} + 2 × {@code hub} + 10 s (5 min 10 s by default).

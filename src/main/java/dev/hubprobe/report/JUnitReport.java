@@ -41,6 +41,19 @@ public final class JUnitReport {
             x.writeAttribute("skipped", Long.toString(skipped));
             x.writeAttribute("time", seconds(r.duration()));
             x.writeAttribute("timestamp", r.startedAt().toString());
+            if (!r.measurements().isEmpty()) {
+                // what the cells measured, in base units, as CI systems show a suite's properties
+                x.writeCharacters("\n  ");
+                x.writeStartElement("properties");
+                for (dev.hubprobe.probe.Measurement m : r.measurements()) {
+                    x.writeCharacters("\n    ");
+                    x.writeEmptyElement("property");
+                    x.writeAttribute("name", "measurement." + m.name());
+                    x.writeAttribute("value", Double.toString(m.value()));
+                }
+                x.writeCharacters("\n  ");
+                x.writeEndElement();
+            }
             for (PhaseResult p : r.phases()) {
                 x.writeCharacters("\n  ");
                 x.writeStartElement("testcase");

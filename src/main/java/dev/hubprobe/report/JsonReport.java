@@ -88,6 +88,9 @@ public final class JsonReport {
         r.transcript().cells().forEach(c -> cells.addObject().put("code", c.code()).put("output", c.output()).put("error", c.error()));
         ArrayNode notes = o.putArray("notes");
         r.notes().forEach(notes::add);
+        // in base units: unit is "seconds", "bytes" or "" (a plain number)
+        ArrayNode measured = o.putArray("measurements");
+        r.measurements().forEach(m -> measured.addObject().put("name", m.name()).put("value", m.value()).put("unit", m.unit()));
         return o;
     }
 

@@ -47,6 +47,9 @@ public final class TextReport {
                 b.append("    ").append(env.sinceLastPass().line(EnvironmentDiff.SUMMARY_ENTRIES)).append(System.lineSeparator());
             }
         }
+        for (dev.hubprobe.probe.Measurement m : r.measurements()) {
+            b.append("  measurement ").append(m.name()).append(": ").append(m.display()).append(System.lineSeparator());
+        }
         for (String note : r.notes()) {
             b.append("  note: ").append(note).append(System.lineSeparator());
         }

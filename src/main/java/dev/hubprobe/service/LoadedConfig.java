@@ -60,7 +60,7 @@ public record LoadedConfig(Path file, int port, Secret apiToken, Secret readToke
      * run's token: {@link dev.hubprobe.probe.StopBounds#run}), and 15 s to close the rest.
      */
     public Duration shutdownGrace() {
-        return probes.stream().map(p -> dev.hubprobe.probe.StopBounds.run(p.probe().timeouts())).max(Duration::compareTo)
+        return probes.stream().map(p -> dev.hubprobe.probe.StopBounds.run(p.probe())).max(Duration::compareTo)
                 .orElse(Duration.ZERO).plusSeconds(15);
     }
 

@@ -15,6 +15,34 @@ final class HubPage {
     private HubPage() {
     }
 
+    /** Each measurement the page's runs reported, per probe, charted over those runs (oldest at the left). */
+    private static void measurements(StringBuilder h, List<RunResult> runs) {
+        java.util.Map<String, List<java.util.Map.Entry<Double, String>>> series = new java.util.TreeMap<>();
+        java.util.Map<String, String> latest = new java.util.HashMap<>();
+        for (int i = runs.size() - 1; i >= 0; i--) { // the page is newest first
+            RunResult r = runs.get(i);
+            for (dev.hubprobe.probe.Measurement m : r.measurements()) {
+                String key = r.probe() + "\u0000" + m.name();
+                series.computeIfAbsent(key, k -> new java.util.ArrayList<>())
+                        .add(java.util.Map.entry(m.value(), Html.second(r.startedAt()) + ": " + m.display()));
+                latest.put(key, m.display());
+            }
+        }
+        if (series.isEmpty()) {
+            return;
+        }
+        h.append("<section aria-labelledby=\"measurements-h\"><h2 id=\"measurements-h\">Measurements</h2><div class=\"scroll\">"
+                + "<table id=\"measurements\"><thead><tr><th scope=\"col\">Probe</th><th scope=\"col\">Measurement</th>"
+                + "<th scope=\"col\">Latest</th><th scope=\"col\">Over these runs</th></tr></thead><tbody>");
+        series.forEach((key, points) -> {
+            String[] pm = key.split("\u0000", 2);
+            h.append("<tr data-measurement=\"").append(esc(pm[1])).append("\"><td>").append(esc(pm[0])).append("</td><th scope=\"row\">")
+                    .append(esc(pm[1])).append("</th><td class=\"num\">").append(esc(latest.get(key))).append("</td><td>")
+                    .append(Svg.series(pm[0] + " " + pm[1] + " over " + points.size() + " runs", points)).append("</td></tr>");
+        });
+        h.append("</tbody></table></div></section>");
+    }
+
     static String render(String hub, List<RunResult> runs, int page, String status, boolean more, Instant now) {
         StringBuilder h = new StringBuilder();
         String title = "Runs of hub " + hub;
@@ -27,6 +55,7 @@ final class HubPage {
                     .append(" ");
         }
         h.append("</p></nav></header><main>");
+        measurements(h, runs);
         if (runs.isEmpty()) {
             h.append("<p>No runs").append(page > 1 ? " on this page" : "").append(".</p>");
         } else {

@@ -77,6 +77,7 @@ final class RunPage {
             }
             h.append("</section>");
         }
+        measurements(h, r);
         events(h, r.transcript().events());
         cells(h, r.transcript().cells());
         environment(h, r);
@@ -123,6 +124,32 @@ final class RunPage {
             }
         }
         h.append("</tbody></table></div>");
+    }
+
+    /**
+     * What the cells measured: each value in words and as a bar against the largest of its unit in this
+     * run (seconds beside seconds, bytes beside bytes), so the slow step or the small disk stands out.
+     */
+    private static void measurements(StringBuilder h, RunResult r) {
+        if (r.measurements().isEmpty()) {
+            return;
+        }
+        java.util.Map<String, Double> largest = new java.util.HashMap<>();
+        r.measurements().forEach(m -> largest.merge(m.unit(), Math.abs(m.value()), Math::max));
+        h.append("<section aria-labelledby=\"measurements-h\"><h2 id=\"measurements-h\">Measurements</h2><div class=\"scroll\">"
+                + "<table id=\"measurements\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Value</th>"
+                + "<th scope=\"col\">Base units</th><th scope=\"col\">Of the largest in its unit</th></tr></thead><tbody>");
+        for (dev.hubprobe.probe.Measurement m : r.measurements()) {
+            double top = largest.get(m.unit());
+            double w = top <= 0 ? 1 : Math.max(1, WIDTH * Math.abs(m.value()) / top);
+            h.append("<tr data-measurement=\"").append(esc(m.name())).append("\"><th scope=\"row\">").append(esc(m.name()))
+                    .append("</th><td class=\"num\">").append(esc(m.display())).append("</td><td class=\"num\">")
+                    .append(esc(Double.toString(m.value()) + (m.unit().isEmpty() ? "" : " " + m.unit()))).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "<svg class=\"bar\" width=\"%d\" height=\"12\" aria-hidden=\"true\">"
+                            + "<rect x=\"0\" y=\"1\" width=\"%.1f\" height=\"10\" rx=\"2\"/></svg>", WIDTH, w))
+                    .append("</td></tr>");
+        }
+        h.append("</tbody></table></div></section>");
     }
 
     private static void events(StringBuilder h, List<Transcript.Event> events) {

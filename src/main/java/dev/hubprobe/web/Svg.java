@@ -66,4 +66,34 @@ final class Svg {
                         + "<text x=\"5\" y=\"14\">%s</text><text x=\"%d\" y=\"14\">%s</text></g></svg>",
                 lw + vw, esc(label), esc(value), esc(label), esc(value), lw, lw, vw, colour, esc(label), lw + 5, esc(value));
     }
+
+    /**
+     * A measurement over runs, oldest at the left, as a line scaled from zero to its largest value (a
+     * time or a size read from zero, so a small change looks small); each point says its run's value.
+     *
+     * @param points the values, oldest first, with what each point's tooltip says
+     */
+    static String series(String title, List<Map.Entry<Double, String>> points) {
+        int w = 240;
+        int h = 36;
+        double max = points.stream().mapToDouble(Map.Entry::getKey).max().orElse(0);
+        double scale = max <= 0 ? 0 : (h - 6) / max;
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"series\" width=\"%d\" height=\"%d\""
+                + " viewBox=\"0 0 %d %d\" role=\"img\"><title>%s</title>", w, h, w, h, esc(title)));
+        double step = points.size() > 1 ? (w - 6) / (double) (points.size() - 1) : 0;
+        StringBuilder line = new StringBuilder();
+        StringBuilder dots = new StringBuilder();
+        for (int i = 0; i < points.size(); i++) {
+            double x = 3 + i * step;
+            double y = h - 3 - Math.max(0, points.get(i).getKey()) * scale;
+            line.append(String.format(Locale.ROOT, "%s%.1f,%.1f", i == 0 ? "" : " ", x, y));
+            dots.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"#1a73e8\"><title>%s</title></circle>",
+                    x, y, esc(points.get(i).getValue())));
+        }
+        if (points.size() > 1) {
+            s.append("<polyline fill=\"none\" stroke=\"#1a73e8\" stroke-width=\"1.5\" points=\"").append(line).append("\"/>");
+        }
+        return s.append(dots).append("</svg>").toString();
+    }
 }

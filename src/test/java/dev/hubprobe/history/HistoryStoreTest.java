@@ -76,6 +76,36 @@ class HistoryStoreTest {
         }
     }
 
+    private static RunResult measured(String hub, Instant at, dev.hubprobe.probe.Measurement... ms) {
+        RunResult r = run(hub, at, true);
+        return new RunResult(r.runId(), r.hub(), r.probe(), r.user(), r.startedAt(), r.duration(), r.phases(), r.spawnPhases(),
+                r.scaleUpObserved(), null, null, null, r.facts(), r.notes(), null, null, List.of(ms));
+    }
+
+    @Test
+    void measurementsAreStoredWithTheRunReadBackWholeAndDeletedWithItByRetention() throws Exception {
+        Instant now = Instant.parse("2026-11-22T00:00:00Z");
+        RunResult old = measured("a", now.minus(Duration.ofDays(40)), new dev.hubprobe.probe.Measurement("write_seconds", 0.125, "seconds", true));
+        RunResult recent = measured("a", now.minus(Duration.ofDays(1)), new dev.hubprobe.probe.Measurement("write_seconds", 0.25, "seconds", true),
+                new dev.hubprobe.probe.Measurement("home_free_bytes", 10737418240.0, "bytes"));
+        RunResult none = run("a", now.minus(Duration.ofHours(1)), true);
+        try (HistoryStore h = open()) {
+            h.accept(old);
+            h.accept(recent);
+            h.accept(none);
+            assertEquals(recent, h.run(recent.runId()).orElseThrow());
+            assertEquals(recent.measurements(), h.runs("a", null, null, 10).get(1).measurements(), "in the lists too");
+            assertEquals(List.of(), h.run(none.runId()).orElseThrow().measurements());
+            assertEquals(1, h.deleteBefore(now.minus(Duration.ofDays(30))));
+            assertTrue(h.run(old.runId()).isEmpty());
+            try (java.sql.Connection c = h.dataSource().getConnection();
+                 java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM runs WHERE measurements IS NOT NULL")) {
+                rs.next();
+                assertEquals(1, rs.getInt(1), "only the recent measured run's measurements are left");
+            }
+        }
+    }
+
     @Test
     void aRunThatCannotBeWrittenIsCountedAndReportedNotOnlyLogged() throws Exception {
         try (HistoryStore h = open()) {

@@ -193,5 +193,7 @@ class ProbeDefinitionTest {
         ProbeDefinition p = ProbeDefinition.load(f);
         assertEquals("import os", p.cleanup().get(0).code());
         assertEquals(Duration.ofSeconds(7), p.timeouts().of(Phase.CLEANUP));
+        assertEquals(Duration.ofSeconds(3 * 7 + 30), StopBounds.run(p), "a stop waits for the cleanup cells too");
+        assertEquals(Duration.ofSeconds(2 * 7 + 30), StopBounds.run(p.timeouts()));
     }
 }

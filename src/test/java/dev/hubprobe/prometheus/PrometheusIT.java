@@ -68,7 +68,8 @@ class PrometheusIT {
         Files.writeString(probes.resolve("scale-up.yml"), """
                 user_options: {fault: k8s, scale_up: 1, pull: 0.5}
                 expect_scale_up: true
-                cells: [{code: print(1), expect: {output_contains: "1"}}]
+                cells: [{code: "print(1); print('hubprobe-measure: cell_seconds 250 ms')", expect: {output_contains: "1"}}]
+                measurements: {cell_seconds: {max: 60s, histogram: true}}
                 """);
         // a TLS endpoint the healthy hub lists (a stand-in for its Kubernetes API server), for the expiry series
         TestCertificates certs = new TestCertificates(dir);
@@ -107,11 +108,25 @@ class PrometheusIT {
                     """.formatted(RealHub.basedir().resolve("config/prometheus/hubprobe-rules.yml"), targets))) {
                 check(prom, replicas);
             }
+            measurementsOnTheApiAndPages(services.get(0));
         } finally {
             for (Service s : services) {
                 s.close();
             }
         }
+    }
+
+    /** The measurement Prometheus scraped is in the history the API and the pages read too. */
+    private static void measurementsOnTheApiAndPages(Service service) throws Exception {
+        JsonNode runs = service.json("/api/v1/runs?hub=cluster&status=passed&limit=1");
+        JsonNode run = (runs.isArray() ? runs : runs.path("runs")).get(0);
+        assertEquals("cell_seconds", run.path("measurements").get(0).path("name").asText(), run::toString);
+        assertEquals(0.25, run.path("measurements").get(0).path("value").asDouble(), 1e-9);
+        assertEquals("seconds", run.path("measurements").get(0).path("unit").asText());
+        String page = service.get("/runs/" + run.path("run_id").asText()).body();
+        assertTrue(page.contains("data-measurement=\"cell_seconds\"><th scope=\"row\">cell_seconds</th><td class=\"num\">0.25 s</td>"), page);
+        String hubPage = service.get("/hubs/cluster").body();
+        assertTrue(hubPage.contains("<th scope=\"row\">cell_seconds</th>") && hubPage.contains("class=\"series\""), hubPage);
     }
 
     private void check(PromStack prom, int replicas) throws Exception {
@@ -132,7 +147,7 @@ class PrometheusIT {
         List<String> panels = new ArrayList<>();
         JsonNode dash = new ObjectMapper().readTree(RealHub.basedir().resolve("config/grafana/hubprobe.json").toFile());
         dash.path("panels").forEach(p -> p.path("targets").forEach(t -> panels.add(grafana(t.path("expr").asText()))));
-        assertEquals(8, rules.size());
+        assertEquals(9, rules.size());
         assertTrue(panels.size() >= 10);
         List<String> annotations = new ArrayList<>();
         dash.path("annotations").path("list").forEach(a -> {
@@ -159,6 +174,13 @@ class PrometheusIT {
             onePerSeries(result, expr);
             namesExist(prom, expr, clustered);
         }
+        // a measurement from a cell reaches Prometheus as the last value, in seconds, and as a histogram
+        JsonNode measured = prom.query("max by (hub, probe, name) (hubprobe_measurement{name=\"cell_seconds\"})").path("result");
+        assertEquals(1, measured.size(), measured::toString);
+        assertEquals("cluster", measured.get(0).path("metric").path("hub").asText());
+        assertEquals(0.25, measured.get(0).path("value").get(1).asDouble(), 1e-9);
+        assertFalse(prom.query("sum by (hub, probe, name) (hubprobe_measurement_value_count{name=\"cell_seconds\"}) > 0")
+                .path("result").isEmpty(), "the histogram of a measurement its probe asks one of");
         // the variable that lists hubs
         assertEquals(3, prom.query("count by (hub) (hubprobe_probe_success)").path("result").size());
         // the failing rule finds the failing hub, once however many replicas serve it

@@ -84,4 +84,27 @@ class ReportsTest {
         // a run that never reached the hub says nothing of versions
         assertTrue(TextReport.render(r).lines().noneMatch(l -> l.contains("JupyterHub")), TextReport.render(r));
     }
+
+    @Test
+    void measurementsAreInEveryReportInBaseUnits() throws Exception {
+        RunResult f = failedSpawn();
+        RunResult r = new RunResult(f.runId(), f.hub(), f.probe(), f.user(), f.startedAt(), f.duration(), f.phases(), f.spawnPhases(),
+                null, Phase.EXECUTE, Reason.MEASURE_OUT_OF_RANGE, "measurement home_free_bytes = 1 MiB is below its min 10 GiB",
+                Map.of(), List.of(), null, null, List.of(new dev.hubprobe.probe.Measurement("write_seconds", 0.12, "seconds"),
+                        new dev.hubprobe.probe.Measurement("home_free_bytes", 1048576, "bytes")));
+        JsonNode j = new ObjectMapper().readTree(JsonReport.render(r));
+        assertEquals("measure_out_of_range", j.path("reason").asText());
+        assertEquals("write_seconds", j.path("measurements").get(0).path("name").asText());
+        assertEquals(0.12, j.path("measurements").get(0).path("value").asDouble(), 1e-12);
+        assertEquals("seconds", j.path("measurements").get(0).path("unit").asText());
+        assertEquals("bytes", j.path("measurements").get(1).path("unit").asText());
+        String t = TextReport.render(r);
+        assertTrue(t.contains("measurement home_free_bytes: 1 MiB"), t);
+        Path x = dir.resolve("m.xml");
+        JUnitReport.write(r, x);
+        Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(x.toFile());
+        Element p = (Element) d.getElementsByTagName("property").item(0);
+        assertEquals("measurement.write_seconds", p.getAttribute("name"));
+        assertEquals("0.12", p.getAttribute("value"));
+    }
 }

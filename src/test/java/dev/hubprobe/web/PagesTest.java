@@ -151,4 +151,36 @@ class PagesTest {
         assertTrue(!WebController.takesGzip("identity"));
         assertTrue(!WebController.takesGzip(null));
     }
+
+    private static RunResult measured(Instant at, double seconds) {
+        RunResult r = run();
+        return new RunResult(java.util.UUID.randomUUID().toString(), r.hub(), "home-storage", r.user(), at, r.duration(), r.phases(),
+                r.spawnPhases(), null, null, null, null, Map.of(), List.of(), null, null,
+                List.of(new dev.hubprobe.probe.Measurement("write_seconds", seconds, "seconds"),
+                        new dev.hubprobe.probe.Measurement("home_free_bytes", 3.0 * (1L << 30), "bytes")));
+    }
+
+    @Test
+    void theRunPageListsAndChartsItsMeasurements() {
+        String html = RunPage.render(measured(Instant.parse("2026-11-22T10:00:00Z"), 0.5),
+                new PageQueries.Neighbours(Optional.empty(), Optional.empty()), Instant.now());
+        assertTrue(html.contains("<h2 id=\"measurements-h\">Measurements</h2>"), html);
+        assertTrue(html.contains("data-measurement=\"write_seconds\"><th scope=\"row\">write_seconds</th><td class=\"num\">0.5 s</td>"), html);
+        assertTrue(html.contains("<td class=\"num\">3 GiB</td>"), html);
+        assertFalse(RunPage.render(run(), new PageQueries.Neighbours(Optional.empty(), Optional.empty()), Instant.now())
+                .contains("measurements-h"), "no section for a run that measured nothing");
+    }
+
+    @Test
+    void theHubPageChartsEachMeasurementOverItsRunsOldestFirst() {
+        Instant t = Instant.parse("2026-11-22T10:00:00Z");
+        List<RunResult> newestFirst = List.of(measured(t.plusSeconds(120), 0.9), measured(t.plusSeconds(60), 0.2), measured(t, 0.4));
+        String html = HubPage.render("staging", newestFirst, 1, null, false, Instant.now());
+        assertTrue(html.contains("<th scope=\"row\">write_seconds</th><td class=\"num\">0.9 s</td>"), "latest value: " + html);
+        int a = html.indexOf("2026-11-22 10:00:00 UTC: 0.4 s");
+        int b = html.indexOf("2026-11-22 10:01:00 UTC: 0.2 s");
+        int c = html.indexOf("2026-11-22 10:02:00 UTC: 0.9 s");
+        assertTrue(a > 0 && a < b && b < c, "points oldest to newest: " + html);
+        assertTrue(html.contains("<polyline"), html);
+    }
 }

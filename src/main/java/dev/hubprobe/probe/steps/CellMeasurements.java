@@ -13,7 +13,20 @@ import java.util.Optional;
  * author sees it on the run's page), never a failure of the hub.
  */
 final class CellMeasurements {
+    /** Notes a run keeps about measurement lines left out: a cell printing a million bad lines makes a few notes, not a million. */
+    static final int MAX_NOTES = 5;
+    private static final String IGNORED = " ignored";
+
     private CellMeasurements() {
+    }
+
+    private static void note(ProbeContext ctx, String note) {
+        long before = ctx.notes.stream().filter(n -> n.contains("measurement") && n.contains(IGNORED)).count();
+        if (before < MAX_NOTES) {
+            ctx.notes.add(note);
+        } else if (before == MAX_NOTES) {
+            ctx.notes.add("further measurement lines ignored: a run notes the first " + MAX_NOTES);
+        }
     }
 
     /** @return the names this output reported, in order */
@@ -27,7 +40,7 @@ final class CellMeasurements {
             try {
                 m = Measurement.parseLine(line);
             } catch (IllegalArgumentException e) {
-                ctx.notes.add(where + "measurement line ignored: " + Json.abbreviate(e.getMessage(), 200));
+                note(ctx, where + "measurement line" + IGNORED + ": " + Json.abbreviate(e.getMessage(), 200));
                 continue;
             }
             if (m.isEmpty()) {
@@ -36,7 +49,7 @@ final class CellMeasurements {
             Measurement x = m.get();
             if (!ctx.measurements.containsKey(x.name()) && ctx.measurements.size() >= Measurement.MAX_PER_PROBE) {
                 // each name is a series on /metrics: the limit keeps the label values bounded
-                ctx.notes.add(where + "measurement " + x.name() + " ignored: a run keeps at most " + Measurement.MAX_PER_PROBE);
+                note(ctx, where + "measurement " + x.name() + IGNORED + ": a run keeps at most " + Measurement.MAX_PER_PROBE);
                 continue;
             }
             ctx.measurements.remove(x.name()); // re-reported: kept in the order of its last report
