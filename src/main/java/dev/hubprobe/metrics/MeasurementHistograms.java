@@ -67,6 +67,11 @@ final class MeasurementHistograms implements MultiCollector {
         cells.keySet().removeIf(k -> k.hub().equals(hub) && (probe == null || k.probe().equals(probe)));
     }
 
+    /** Drops one measurement's histogram (no longer reported by the probe). */
+    void remove(String hub, String probe, String name) {
+        cells.remove(new Key(hub, name, probe));
+    }
+
     @Override
     public MetricSnapshots collect() {
         if (cells.isEmpty()) {

@@ -163,7 +163,7 @@ public final class ProbeRunner {
                     ctx.spawnAnatomy == null ? null : ctx.spawnAnatomy.scaleUpObserved(), failedPhase, failure == null ? null : failure.reason(),
                     failure == null ? null : Json.cap(redactor.redact(failure.getMessage()), MAX_MESSAGE), facts(ctx, redactor),
                     ctx.notes.stream().map(n -> Json.cap(redactor.redact(n), Transcript.MAX_TEXT)).toList(), environment,
-                    transcript(ctx, start, redactor), 
+                    transcript(ctx, start, redactor),
                     ctx.measurements.values().stream().map(m -> m.withHistogram(probe.histogram(m.name()))).toList());
             log(result);
             return result;

@@ -205,6 +205,10 @@ public final class ServiceConfigLoader {
                             : "probe '" + ref.probe() + "' is listed twice for profile '" + ref.profile() + "' on this hub");
                 }
                 Path probeFile = probesDir.resolve(ref.probe() + ".yml");
+                if (!Files.isRegularFile(probeFile) && Files.isRegularFile(probesDir.resolve(ref.probe()).resolve(ref.probe() + ".yml"))) {
+                    // a probe with files of its own (a notebook) lives in a folder of its name: probes/NAME/NAME.yml
+                    probeFile = probesDir.resolve(ref.probe()).resolve(ref.probe() + ".yml");
+                }
                 if (!Files.isRegularFile(probeFile)) {
                     throw check.at(pat + ".probe", "probe file " + probeFile + " does not exist");
                 }

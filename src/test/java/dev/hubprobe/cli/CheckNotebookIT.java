@@ -45,4 +45,29 @@ class CheckNotebookIT {
         assertEquals(2, r.exit(), r::stderr);
         assertTrue(r.stderr().contains(nb + ": nbformat: not an nbformat 4 notebook (nbformat: 3)"), r.stderr());
     }
+
+    /** SIGTERM during a cell (a CI job cancelled): check interrupts the cell, runs the cleanup cells, stops the server, exits. */
+    @Test
+    void aSigtermDuringACellStillRunsTheCleanupCells() throws Exception {
+        String user = RealHub.user("ok");
+        Path marker = dir.resolve("left-by-the-cell");
+        Path probe = dir.resolve("slow.yml");
+        Files.writeString(probe, "timeouts: {execute: 5m, cleanup: 30s}\ncells:\n  - code: |\n      import time\n      open(r'" + marker
+                + "', 'w').write('x')\n      time.sleep(300)\ncleanup:\n  - code: |\n      import os\n      os.remove(r'" + marker + "')\n");
+        ProcessBuilder pb = new ProcessBuilder(java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                Cli.jar().toString(), "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", user,
+                "--probe", probe.toString(), "--format", "json"))
+                .redirectOutput(dir.resolve("out.json").toFile()).redirectError(dir.resolve("err.txt").toFile());
+        pb.environment().put("HUB_TOKEN", hub.serviceToken());
+        Process p = pb.start();
+        try {
+            dev.hubprobe.testhub.Await.until("the cell to start", 120, () -> Files.exists(marker));
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS), "check did not stop within 90 s of SIGTERM");
+            assertTrue(!Files.exists(marker), "the cleanup cell ran after SIGTERM");
+            assertTrue(hub.userModel(user).path("servers").isEmpty(), "and the server was stopped after it");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 }

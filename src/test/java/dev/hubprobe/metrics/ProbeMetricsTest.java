@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.ProbeKey;
+import dev.hubprobe.probe.Reason;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -253,7 +254,8 @@ class ProbeMetricsTest {
         ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
         metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("write_seconds", 0.4, "seconds", true),
                 new dev.hubprobe.probe.Measurement("home_free_bytes", 1073741824, "bytes")));
-        metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("write_seconds", 0.7, "seconds", true)));
+        metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("write_seconds", 0.7, "seconds", true),
+                new dev.hubprobe.probe.Measurement("home_free_bytes", 1073741824, "bytes")));
         String scrape = metrics.scrape(null);
         assertTrue(scrape.contains("hubprobe_measurement{hub=\"a\",name=\"write_seconds\",probe=\"kernel-smoke\"} 0.7"), scrape);
         assertTrue(scrape.contains("hubprobe_measurement{hub=\"a\",name=\"home_free_bytes\",probe=\"kernel-smoke\"} 1.073741824E9"),
@@ -262,12 +264,51 @@ class ProbeMetricsTest {
         assertTrue(scrape.contains("hubprobe_measurement_value_bucket{hub=\"a\",name=\"write_seconds\",probe=\"kernel-smoke\",le=\"0.5\"} 1"),
                 scrape);
         assertFalse(scrape.contains("hubprobe_measurement_value_count{hub=\"a\",name=\"home_free_bytes\""), "no histogram unasked");
+        List<dev.hubprobe.probe.Measurement> many = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
-            metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("m" + i, i, "")));
+            many.add(new dev.hubprobe.probe.Measurement("m" + i, i, ""));
         }
+        metrics.accept(measured("a", many.toArray(dev.hubprobe.probe.Measurement[]::new)));
         long names = metrics.scrape(null).lines().filter(l -> l.startsWith("hubprobe_measurement{hub=\"a\"")).count();
         assertEquals(dev.hubprobe.probe.Measurement.MAX_PER_PROBE, names, "a pair keeps a bounded number of names");
         metrics.unregister(new dev.hubprobe.probe.ProbeKey("a", "kernel-smoke"));
         assertFalse(metrics.scrape(null).contains("hubprobe_measurement{hub=\"a\""));
+    }
+
+    private static long measurementSeries(String scrape, String hub) {
+        return scrape.lines().filter(l -> l.startsWith("hubprobe_measurement{hub=\"" + hub + "\"")).count();
+    }
+
+    @Test
+    void aMeasurementAPassedRunNoLongerReportsLeavesMetricsAndMakesRoomForNewNames() {
+        ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
+        // one run of a cell printing 20 junk names fills the pair's names ...
+        List<dev.hubprobe.probe.Measurement> junk = new ArrayList<>();
+        for (int i = 0; i < dev.hubprobe.probe.Measurement.MAX_PER_PROBE; i++) {
+            junk.add(new dev.hubprobe.probe.Measurement("typo" + i, i, "", true));
+        }
+        metrics.accept(measured("a", junk.toArray(dev.hubprobe.probe.Measurement[]::new)));
+        // ... then the probe is fixed (or its measurement renamed): the new name reaches /metrics, the old ones go
+        metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("write_seconds", 0.3, "seconds", true)));
+        String scrape = metrics.scrape(null);
+        assertTrue(scrape.contains("hubprobe_measurement{hub=\"a\",name=\"write_seconds\",probe=\"kernel-smoke\"} 0.3"), scrape);
+        assertEquals(1, measurementSeries(scrape, "a"), scrape);
+        assertFalse(scrape.contains("name=\"typo0\""), "a stale name's gauge and histogram are gone: " + scrape);
+        // a failed run may have stopped before the measuring cell: it drops nothing
+        RunResult ok = run("a");
+        metrics.accept(new RunResult(ok.runId(), "a", ok.probe(), ok.user(), ok.startedAt(), ok.duration(), ok.phases(), List.of(),
+                null, Phase.EXECUTE, Reason.EXECUTE_ERROR, "cell 1: boom", Map.of(), List.of(), null, null, List.of()));
+        assertEquals(1, measurementSeries(metrics.scrape(null), "a"));
+        metrics.close();
+    }
+
+    @Test
+    void theSharedHistorySetsTheLastMeasurementOnEveryReplica() {
+        ProbeMetrics replica = new ProbeMetrics("test", Duration.ZERO);
+        RunResult r = measured("a", new dev.hubprobe.probe.Measurement("home_free_bytes", 2048, "bytes"));
+        replica.fromHistory(Map.of(ProbeKey.of(r), r), Map.of());
+        String scrape = replica.scrape(null);
+        assertTrue(scrape.contains("hubprobe_measurement{hub=\"a\",name=\"home_free_bytes\",probe=\"kernel-smoke\"} 2048"), scrape);
+        replica.close();
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hubprobe.config.ConfigException;
+import dev.hubprobe.probe.ProbeDefinition;
 import dev.hubprobe.probe.ProbeTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -213,6 +214,18 @@ class ServiceConfigLoaderTest {
         assertEquals("hubs[0].probes[0].probe", e.keyPath());
         assertEquals(8, e.line());
         assertTrue(e.getMessage().contains("kernel-smok.yml does not exist"), e.getMessage());
+    }
+
+    @Test
+    void aProbeWithFilesOfItsOwnIsFoundInAFolderOfItsName() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("probes/notebook-example"));
+        for (String f : new String[] {"notebook-example.yml", "week1.ipynb"}) {
+            Files.copy(Path.of("probes/notebook-example", f), folder.resolve(f));
+        }
+        LoadedConfig c = ServiceConfigLoader.load(write(HUB.replace("probe: kernel-smoke", "probe: notebook-example")));
+        ProbeDefinition p = c.probes().get(0).probe();
+        assertEquals("notebook-example", p.name());
+        assertEquals(4, p.cells().size(), "the notebook's code cells, read relative to the probe file");
     }
 
     @Test
