@@ -36,10 +36,24 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
                                  secret was dropped, only fresh nodes lacked the image)
                   unschedulable  no node fits and the autoscaler will not add one; the start
                                  times out after `start_timeout` seconds (default 3)
+  rohome        the user's HOME is a read-only file system (a read-only tmpfs)
+  fullhome      the user's HOME is a file system with no space left (a 1 MiB tmpfs, filled)
+                Where no tmpfs can be mounted (CI as a non-root user), stand-ins: HOME made read-only
+                by its mode, and a 1 MiB file-size limit (writes past it fail with EFBIG). The tmpfs
+                stays for the user's later servers (tests look at what a run left on it) and is
+                unmounted when the hub exits.
+
+KubeSpawner-like profiles, chosen by user_options {"profile": "<slug>"} (see PROFILES): "gpu-small"
+puts a stand-in `nvidia-smi` (fake-gpu/) on the server's PATH (there is no GPU here; it answers as
+one A100 would), "gpu-broken" fails the spawn as a GPU node pool that never comes, "cpu" is plain.
+
+The harness's Dask Gateway (DaskGateway.java) writes the control file dask-gateway.json while it
+runs: every server started meanwhile gets its address (DASK_GATEWAY__*), as daskhub configures it.
 
 Only for tests: it inherits SimpleLocalProcessSpawner's lack of isolation.
 """
 import asyncio
+import atexit
 import datetime
 import json
 import os
@@ -48,7 +62,9 @@ import sys
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 
 FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel", "k8s", "env",
-          "noorigin", "needorigin", "cookieonly", "oauthcallback", "oauthcookie", "apps", "nolab", "brokenlab")
+          "noorigin", "needorigin", "cookieonly", "oauthcallback", "oauthcookie", "apps", "nolab", "brokenlab", "rohome", "fullhome")
+# profile slug -> what the profile's servers get: a GPU (the stand-in nvidia-smi) or a fault
+PROFILES = {"cpu": {}, "gpu-small": {"gpu": True}, "gpu-broken": {"gpu": True, "fault": "fail"}}
 # faults played by the ws-ingress server extension, and its policy for each
 WS_POLICIES = {"noorigin": "refuse_origin", "needorigin": "require_origin", "cookieonly": "cookie_only",
                "oauthcallback": "break_callback", "oauthcookie": "drop_session_cookie"}
@@ -139,6 +155,13 @@ def user_environment(user, run_dir, control_dir):
     return env
 
 
+def _unmount_homes():
+    import subprocess
+
+    for home in FaultySpawner._homes_mounted:
+        subprocess.run(["umount", "-l", home], capture_output=True)
+
+
 def _now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -148,8 +171,13 @@ class FaultySpawner(SimpleLocalProcessSpawner):
     _k8s_events = None
     _k8s_running = set()  # servers of k8s users running now, across all spawners: the "warm nodes"
 
+    _homes_mounted = set()  # homes with the tmpfs of rohome/fullhome on them, unmounted when the hub exits
+
+    def _profile(self):
+        return PROFILES.get((self.user_options or {}).get("profile"), {})
+
     def _fault(self):
-        chosen = (self.user_options or {}).get("fault")
+        chosen = (self.user_options or {}).get("fault") or self._profile().get("fault")
         if chosen:
             return chosen
         prefix = self.user.name.split("-", 1)[0]
@@ -188,7 +216,70 @@ class FaultySpawner(SimpleLocalProcessSpawner):
             env["PYTHONPATH"] = ingress
             env["JUPYTER_CONFIG_PATH"] = os.path.join(ingress, "config")
             env["HUBPROBE_TEST_WS_POLICY"] = WS_POLICIES[fault]
+        elif fault in ("rohome", "fullhome"):
+            # Jupyter's own runtime files stay writable: only the user's files are on the broken home
+            state = os.path.join(run_dir, "jupyter-state", self.user.name)
+            env["JUPYTER_RUNTIME_DIR"] = os.path.join(state, "runtime")
+            env["JUPYTER_DATA_DIR"] = os.path.join(state, "data")
+            env["IPYTHONDIR"] = os.path.join(state, "ipython")
+        if self._profile().get("gpu"):
+            env["PATH"] = os.path.join(HERE, "fake-gpu") + os.pathsep + env.get("PATH", os.environ["PATH"])
+        gateway = self._control("dask-gateway.json", None)
+        if gateway:
+            g = json.loads(gateway)
+            env["DASK_GATEWAY__ADDRESS"] = g["address"]
+            env["DASK_GATEWAY__PROXY_ADDRESS"] = g["proxy_address"]
+            env["DASK_GATEWAY__AUTH__TYPE"] = "jupyterhub"
         return env
+
+    def _broken_home(self, fault):
+        """Mounts the tmpfs of a rohome/fullhome user on its home, once; False where mounts are not allowed."""
+        import subprocess
+
+        home = self.home_dir
+        os.makedirs(home, exist_ok=True)
+        if os.path.ismount(home):
+            return True
+        size = "1m" if fault == "fullhome" else "64k"
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", home],
+                          capture_output=True).returncode != 0:
+            return False
+        if not FaultySpawner._homes_mounted:
+            atexit.register(_unmount_homes)
+        FaultySpawner._homes_mounted.add(home)
+        if fault == "fullhome":
+            # fill it: what is left is not even one block
+            with open(os.path.join(home, ".filler"), "wb") as f:
+                try:
+                    while True:
+                        f.write(b"\0" * 65536)
+                        f.flush()
+                except OSError:
+                    pass
+        else:
+            subprocess.run(["mount", "-o", "remount,ro", home], check=True)
+        return True
+
+    def make_preexec_fn(self, name):
+        fault = self._fault()
+        inner = super().make_preexec_fn(name)
+        if fault not in ("rohome", "fullhome") or getattr(self, "_home_mounted", False):
+            return inner
+        # the stand-ins where no tmpfs can be mounted (see the module's docstring)
+        if fault == "rohome":
+            os.makedirs(self.home_dir, exist_ok=True)
+            os.chmod(self.home_dir, 0o555)
+            return inner
+
+        def preexec():
+            import resource
+            import signal
+
+            inner()
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of being killed
+            resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+        return preexec
 
     async def _wait(self, seconds):
         """Sleeps, but ends early (raising) if the hub stops the spawn meanwhile."""
@@ -274,6 +365,8 @@ class FaultySpawner(SimpleLocalProcessSpawner):
         # a runtime switch: the control file fail-<user> makes this user's spawns fail until removed
         if self._control("fail-" + self.user.name, None) is not None:
             raise RuntimeError("simulated outage: spawns of " + self.user.name + " switched to failing")
+        if fault in ("rohome", "fullhome"):
+            self._home_mounted = self._broken_home(fault)
         if fault == "k8s":
             return await self._k8s_start()
         if fault == "fail":

@@ -80,6 +80,8 @@ c.JupyterHub.services = [
     {"name": "hubprobe-noread", "api_token": env["HUBPROBE_TEST_SERVICE_TOKEN"] + "-noread"},
     # the same role without tokens: it cannot mint a token for the user
     {"name": "hubprobe-nomint", "api_token": env["HUBPROBE_TEST_SERVICE_TOKEN"] + "-nomint"},
+    # the harness's Dask Gateway (DaskGateway.java), which checks users' tokens with the hub
+    {"name": "dask-gateway", "api_token": env["HUBPROBE_TEST_SERVICE_TOKEN"] + "-dask-gateway"},
 ]
 # "servers" holds read:servers, start:servers and delete:servers; "tokens" lets it mint the run's token
 MINIMAL = ["servers!group=probers", "tokens!group=probers"]
@@ -91,6 +93,10 @@ c.JupyterHub.load_roles = [
     },
     {"name": "hubprobe-min", "scopes": MINIMAL, "services": ["hubprobe-min"]},
     {"name": "hubprobe-nomint", "scopes": ["servers!group=probers"], "services": ["hubprobe-nomint"]},
+    # as daskhub grants it: users, and their servers' tokens (what a kernel's dask_gateway.Gateway() sends), may use
+    # the gateway; the rest of both roles is JupyterHub's default
+    {"name": "user", "scopes": ["self", "access:services!service=dask-gateway"]},
+    {"name": "server", "scopes": ["users:activity!user", "access:servers!server", "access:services!service=dask-gateway"]},
 ]
 if int(jupyterhub.__version__.split(".")[0]) >= 6:
     # start:servers is new in 6.0: before it, "servers" (start and stop) always holds read:servers

@@ -57,7 +57,11 @@ public record Alert(String key, Kind kind, String hub, String probe, String phas
         if (kind == Kind.TLS) {
             l.put("endpoint", phase); // one alert per (hub, endpoint), whichever probe saw it
         } else {
-            l.put("probe", probe);
+            // a probe on a KubeSpawner profile: its probe file and profile apart, as on /metrics
+            l.put("probe", ProbeKey.probeOf(probe));
+            if (!ProbeKey.profileOf(probe).isEmpty()) {
+                l.put("profile", ProbeKey.profileOf(probe));
+            }
             if (phase != null) {
                 l.put("phase", phase);
             }

@@ -446,7 +446,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
     private GaugeValue gauge(Map<PhaseKey, Tracked> map, String name, ProbeKey key, String phase, String description) {
         return map.computeIfAbsent(new PhaseKey(key, phase), k -> {
             GaugeValue v = new GaugeValue();
-            Gauge g = Gauge.builder(name, v, GaugeValue::get).tags("hub", key.hub(), "probe", key.probe(), "phase", phase)
+            Gauge g = Gauge.builder(name, v, GaugeValue::get).tags("hub", key.hub(), "probe", ProbeKey.probeOf(key.probe()), "profile", key.profile(), "phase", phase)
                     .description(description).register(registry);
             return new Tracked(v, g);
         }).value();

@@ -87,6 +87,10 @@ public class ApiController {
         for (ScheduledProbe p : state.config().probes()) {
             ObjectNode o = out.addObject().put("hub", p.hub()).put("probe", p.probe().name())
                     .put("interval", Durations.format(p.interval()));
+            if (!p.key().profile().isEmpty()) {
+                // the series "probe@profile" of a probe run on a KubeSpawner profile: its parts, as on /metrics
+                o.put("probe_file", ProbeKey.probeOf(p.key().probe())).put("profile", p.key().profile());
+            }
             RunResult r = latest.get(p.key());
             if (r == null) {
                 o.putNull("status");

@@ -34,7 +34,7 @@ final class MeasurementHistograms implements MultiCollector {
         private double sum;
 
         Cell(Key k, double[] upper) {
-            labels = Labels.of("hub", k.hub(), "name", k.name(), "probe", k.probe());
+            labels = ProbeMetrics.labels(Labels.of("hub", k.hub(), "name", k.name()), k.probe());
             bounds = Arrays.copyOf(upper, upper.length + 1);
             bounds[upper.length] = Double.POSITIVE_INFINITY;
             counts = new long[bounds.length];
@@ -65,6 +65,11 @@ final class MeasurementHistograms implements MultiCollector {
     /** Drops a (hub, probe)'s histograms; a null probe drops every probe of the hub. */
     void remove(String hub, String probe) {
         cells.keySet().removeIf(k -> k.hub().equals(hub) && (probe == null || k.probe().equals(probe)));
+    }
+
+    /** Drops one measurement's histogram (no longer reported by the probe). */
+    void remove(String hub, String probe, String name) {
+        cells.remove(new Key(hub, name, probe));
     }
 
     @Override

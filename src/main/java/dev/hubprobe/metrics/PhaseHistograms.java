@@ -82,8 +82,8 @@ final class PhaseHistograms implements MultiCollector {
         /** @param bounds made only for a cell's first observation: every later one finds its cell */
         void observe(Key key, Supplier<Duration[]> bounds, Duration d) {
             cells.computeIfAbsent(key, k -> new Cell(k.phase().isEmpty()
-                    ? Labels.of("hub", k.hub(), "probe", k.probe())
-                    : Labels.of("hub", k.hub(), "phase", k.phase(), "probe", k.probe()), bounds.get())).observe(d);
+                    ? ProbeMetrics.labels(Labels.of("hub", k.hub()), k.probe())
+                    : ProbeMetrics.labels(Labels.of("hub", k.hub(), "phase", k.phase()), k.probe()), bounds.get())).observe(d);
         }
 
         HistogramSnapshot snapshot() {

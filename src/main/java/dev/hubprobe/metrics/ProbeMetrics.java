@@ -22,6 +22,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -134,7 +135,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         measurements.remove(key);
         measurementHistograms.remove(key.hub(), key.probe());
         histograms.remove(key.hub(), key.probe());
-        removeMeters(id -> key.hub().equals(id.getTag("hub")) && key.probe().equals(id.getTag("probe")));
+        removeMeters(id -> ofSeries(id, key));
     }
 
     /** Removes the series of a hub no longer configured at all (its certificate's expiry). */
@@ -155,8 +156,26 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         }
     }
 
-    private static Tags tags(ProbeKey key) {
-        return Tags.of("hub", key.hub(), "probe", key.probe());
+    /**
+     * A pair's labels: {@code probe} is the probe file's name and {@code profile} the KubeSpawner profile it
+     * runs on, "" for none (Prometheus reads an empty label as no label; {@link WithoutEmptyProfile} leaves it out, so
+     * a probe without a profile exposes exactly the series it always had).
+     */
+    /** {@code base} with a series' {@code probe} label, and its {@code profile} label when it has one (raw histograms). */
+    static io.prometheus.metrics.model.snapshots.Labels labels(io.prometheus.metrics.model.snapshots.Labels base, String series) {
+        io.prometheus.metrics.model.snapshots.Labels l = base.add("probe", ProbeKey.probeOf(series));
+        return ProbeKey.profileOf(series).isEmpty() ? l : l.add("profile", ProbeKey.profileOf(series));
+    }
+
+    /** Whether a meter is one of the pair's: its hub, probe and profile labels (see {@link #tags}). */
+    private static boolean ofSeries(Meter.Id id, ProbeKey key) {
+        String profile = id.getTag("profile");
+        return key.hub().equals(id.getTag("hub")) && ProbeKey.probeOf(key.probe()).equals(id.getTag("probe"))
+                && key.profile().equals(profile == null ? "" : profile);
+    }
+
+    static Tags tags(ProbeKey key) {
+        return Tags.of("hub", key.hub(), "probe", ProbeKey.probeOf(key.probe()), "profile", key.profile());
     }
 
     private GaugeValue gauge(String name, Tags tags, String description) {
@@ -303,7 +322,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
         measurements(key, r);
         if (!r.passed()) {
             Counter.builder("hubprobe.failures").description("failed runs by the phase that failed and why")
-                    .tags("hub", r.hub(), "probe", r.probe(), "phase", r.failedPhaseLabel(), "reason", r.reason().label())
+                    .tags(tags(ProbeKey.of(r))).tags("phase", r.failedPhaseLabel(), "reason", r.reason().label())
                     .register(registry).increment();
         }
     }
@@ -311,14 +330,41 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     /**
      * {@code hubprobe_measurement{hub,probe,name}}: the last value each name reported, in base units; and
      * {@code hubprobe_measurement_value} (a histogram, its buckets by the unit) for names the probe asked
-     * one for. A pair keeps at most {@link Measurement#MAX_PER_PROBE} names however its cells change, so
-     * the series stay bounded; a run's measurements past that are left off /metrics (kept in the history).
+     * one for. A pair keeps at most {@link Measurement#MAX_PER_PROBE} names, so the series stay bounded.
      */
     private void measurements(ProbeKey key, RunResult r) {
-        if (r.measurements().isEmpty()) {
-            return;
+        for (Measurement m : lastValues(key, r)) {
+            if (m.histogram()) {
+                measurementHistograms.observe(key.hub(), key.probe(), m.name(), buckets(m.unit()), m.value());
+            }
+        }
+    }
+
+    /**
+     * Sets the last-value gauges from a run; returns the measurements that have one. A passed run ran
+     * every cell, so a name it did not report is no longer reported (renamed, or a cell's typo of one
+     * run): its series go, instead of saying an old value forever and, once {@link Measurement#MAX_PER_PROBE}
+     * stale names piled up, keeping every new name off /metrics. A failed run may have stopped before a
+     * cell: it drops nothing.
+     */
+    private List<Measurement> lastValues(ProbeKey key, RunResult r) {
+        if (r.measurements().isEmpty() && !r.passed()) {
+            return List.of();
         }
         Map<String, GaugeValue> byName = measurements.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
+        if (r.passed()) {
+            java.util.Set<String> reported = new java.util.HashSet<>();
+            r.measurements().forEach(m -> reported.add(m.name()));
+            for (String stale : List.copyOf(byName.keySet())) {
+                if (!reported.contains(stale)) {
+                    byName.remove(stale);
+                    measurementHistograms.remove(key.hub(), key.probe(), stale);
+                    removeMeters(id -> id.getName().equals("hubprobe.measurement") && ofSeries(id, key)
+                            && stale.equals(id.getTag("name")));
+                }
+            }
+        }
+        List<Measurement> kept = new ArrayList<>();
         for (Measurement m : r.measurements()) {
             GaugeValue g = byName.get(m.name());
             if (g == null) {
@@ -329,10 +375,9 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
                         "the last value a probe's cells reported by a hubprobe-measure line, in base units (seconds, bytes)"));
             }
             g.set(m.value());
-            if (m.histogram()) {
-                measurementHistograms.observe(key.hub(), key.probe(), m.name(), buckets(m.unit()), m.value());
-            }
+            kept.add(m);
         }
+        return kept;
     }
 
     /** Seconds from 10 ms to 10 min, bytes from 1 KiB to 1 TiB, plain numbers by powers of ten. */
@@ -359,6 +404,8 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
                     }
                     lastRun.get(key).set(r.startedAt().toEpochMilli() / 1000.0);
                     success.get(key).set(r.passed() ? 1 : 0);
+                    // the last value is state too: after a restart, and on every replica, as the last run saw it
+                    lastValues(key, r);
                 }
             });
             lastPassing.forEach((key, at) -> {
@@ -392,7 +439,10 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
     public byte[] renderNow(String contentType) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(lastSize + lastSize / 8);
         try {
-            registry.scrape(out, contentType, null);
+            // without the empty profile label of series that have no profile (see WithoutEmptyProfile)
+            WithoutEmptyProfile filtered = new WithoutEmptyProfile(out);
+            registry.scrape(filtered, contentType, null);
+            filtered.finish();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not throw
         }

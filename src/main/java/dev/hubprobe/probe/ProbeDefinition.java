@@ -40,7 +40,8 @@ public record ProbeDefinition(String name, String description, String kernel, St
     /** Apps per probe, at most: each is a phase label, and so a histogram per (hub, probe). */
     public static final int MAX_APPS = 8;
     public static final String AUTO_SERVER = "auto";
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    /** A probe file's name, or a series name {@code probe@profile} of a probe run on a KubeSpawner profile (see ProbeKey). */
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}(@[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?");
     private static final Pattern SERVER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     public ProbeDefinition {
@@ -139,6 +140,12 @@ public record ProbeDefinition(String name, String description, String kernel, St
 
     public ProbeDefinition withName(String newName) {
         return new ProbeDefinition(newName, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment,
+                notebook, expectSavedOutputs, normalize, cleanup, measurements, apps, ui);
+    }
+
+    /** The same probe spawning with these user_options (a profile of the service config's probe entry added to the file's). */
+    public ProbeDefinition withUserOptions(ObjectNode newUserOptions) {
+        return new ProbeDefinition(name, description, kernel, server, newUserOptions, expectScaleUp, timeouts, cells, captureEnvironment,
                 notebook, expectSavedOutputs, normalize, cleanup, measurements, apps, ui);
     }
 

@@ -1,5 +1,6 @@
 package dev.hubprobe.report;
 
+import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.RunResult;
 import java.io.IOException;
@@ -27,8 +28,8 @@ public final class JUnitReport {
         }
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             XMLStreamWriter x = XMLOutputFactory.newInstance().createXMLStreamWriter(out);
-            long failures = r.phases().stream().filter(p -> p.status() == PhaseResult.Status.FAILED).count();
-            long skipped = r.phases().stream().filter(p -> p.status() == PhaseResult.Status.SKIPPED).count();
+            long failures = r.phases().stream().filter(p -> p.status() == PhaseResult.Status.FAILED && !notTheHubs(r, p)).count();
+            long skipped = r.phases().stream().filter(p -> p.status() == PhaseResult.Status.SKIPPED || notTheHubs(r, p)).count();
             String suite = "hubprobe." + r.hub() + "." + r.probe();
             x.writeStartDocument("UTF-8", "1.0");
             x.writeCharacters("\n");
@@ -60,7 +61,16 @@ public final class JUnitReport {
                 x.writeAttribute("classname", suite);
                 x.writeAttribute("name", p.label());
                 x.writeAttribute("time", seconds(p.duration()));
-                if (p.status() == PhaseResult.Status.FAILED) {
+                if (notTheHubs(r, p)) {
+                    // the probe's own cleanup cells failed on a hub that did nothing wrong: the run passed and
+                    // check exits 0, so CI must not go red; skipped-with-message keeps it in sight in CI pages
+                    x.writeStartElement("skipped");
+                    x.writeAttribute("message", p.reason().label() + " (the run did not fail): " + p.message());
+                    x.writeEndElement();
+                    x.writeStartElement("system-err");
+                    x.writeCharacters(p.reason().label() + ": " + (p.message() == null ? "" : p.message()));
+                    x.writeEndElement();
+                } else if (p.status() == PhaseResult.Status.FAILED) {
                     x.writeStartElement("failure");
                     x.writeAttribute("type", p.reason().label());
                     x.writeAttribute("message", p.reason().label() + ": " + p.message());
@@ -79,6 +89,11 @@ public final class JUnitReport {
         } catch (XMLStreamException e) {
             throw new IOException("cannot write JUnit report " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A failed phase that did not fail the run: the cleanup cells (their failure is a note, never the hub's). */
+    private static boolean notTheHubs(RunResult r, PhaseResult p) {
+        return p.status() == PhaseResult.Status.FAILED && p.phase() == Phase.CLEANUP && r.failedPhase() != Phase.CLEANUP;
     }
 
     private static String seconds(java.time.Duration d) {

@@ -331,7 +331,7 @@ public final class ProbeScheduler implements AutoCloseable {
         Counter.builder("hubprobe.schedule.misfires").description("scheduled runs skipped (reason): the previous run was still "
                         + "going (overlap), no run slot was free or the server's turn did not come within an interval (busy), or the"
                         + " scheduler fell behind (late)")
-                .tags("hub", p.hub(), "probe", p.probe().name(), "reason", cause).register(registry).increment();
+                .tags("hub", p.hub(), "probe", ProbeKey.probeOf(p.probe().name()), "profile", ProbeKey.profileOf(p.probe().name()), "reason", cause).register(registry).increment();
     }
 
     /**

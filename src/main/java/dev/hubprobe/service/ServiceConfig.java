@@ -158,7 +158,15 @@ public record ServiceConfig(Server server, History history, Scheduler scheduler,
     public record Auth(String token, String username, String password) {
     }
 
-    /** @param probe a probe file's name in the probes folder, without {@code .yml} */
-    public record ProbeRef(String probe, Duration interval, Timeouts timeouts) {
+    /**
+     * @param probe   a probe file's name in the probes folder, without {@code .yml}
+     * @param profile a KubeSpawner profile's slug: the probe spawns with {@code profile} in its user_options and is a
+     *                series of its own ({@code probe@profile}; on /metrics the label {@code profile}), so one probe can
+     *                be listed once per profile
+     */
+    public record ProbeRef(String probe, Duration interval, Timeouts timeouts, String profile) {
+        public ProbeRef(String probe, Duration interval, Timeouts timeouts) {
+            this(probe, interval, timeouts, null);
+        }
     }
 }

@@ -14,6 +14,7 @@ import dev.hubprobe.config.Durations;
 import dev.hubprobe.config.Secret;
 import dev.hubprobe.config.StrictYaml;
 import dev.hubprobe.probe.ProbeDefinition;
+import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.ProbeTarget;
 import dev.hubprobe.tls.TrustStores;
 import java.nio.file.Files;
@@ -38,6 +39,8 @@ import okhttp3.HttpUrl;
  */
 public final class ServiceConfigLoader {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    /** A KubeSpawner profile slug, as the {@code profile} label's value: bounded by the configuration. */
+    private static final Pattern PROFILE = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final Pattern ADDRESS = Pattern.compile("\\[?([^\\]\\s]+?)]?:(\\d{1,5})");
     private static final Pattern REF = Pattern.compile("\\$\\{(env|file):([^}]+)}");
     private static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(5);
@@ -198,8 +201,15 @@ public final class ServiceConfigLoader {
                 if (ref.probe() == null || !NAME.matcher(ref.probe()).matches()) {
                     throw check.at(pat + ".probe", "name a probe file in " + probesDir + " (without .yml)");
                 }
-                if (!probeNames.add(ref.probe())) {
-                    throw check.at(pat + ".probe", "probe '" + ref.probe() + "' is listed twice for this hub");
+                if (ref.profile() != null && !PROFILE.matcher(ref.profile()).matches()) {
+                    throw check.at(pat + ".profile", "'" + ref.profile() + "' is not a profile slug (lower-case letters, digits"
+                            + " and '-', at most 63, as KubeSpawner's profile_list slugs)");
+                }
+                String series = ProbeKey.series(ref.probe(), ref.profile());
+                if (!probeNames.add(series)) {
+                    throw check.at(pat + (ref.profile() == null ? ".probe" : ".profile"), ref.profile() == null
+                            ? "probe '" + ref.probe() + "' is listed twice for this hub"
+                            : "probe '" + ref.probe() + "' is listed twice for profile '" + ref.profile() + "' on this hub");
                 }
                 Path probeFile = probesDir.resolve(ref.probe() + ".yml");
                 if (!Files.isRegularFile(probeFile) && Files.isRegularFile(probesDir.resolve(ref.probe()).resolve(ref.probe() + ".yml"))) {
@@ -209,7 +219,13 @@ public final class ServiceConfigLoader {
                 if (!Files.isRegularFile(probeFile)) {
                     throw check.at(pat + ".probe", "probe file " + probeFile + " does not exist");
                 }
-                ProbeDefinition def = ProbeDefinition.load(probeFile).withName(ref.probe());
+                ProbeDefinition def = ProbeDefinition.load(probeFile).withName(series);
+                if (ref.profile() != null) {
+                    // KubeSpawner picks the profile by its slug in user_options; the file's other options stay
+                    com.fasterxml.jackson.databind.node.ObjectNode options = def.userOptions() == null
+                            ? dev.hubprobe.json.Json.object() : def.userOptions().deepCopy();
+                    def = def.withUserOptions(options.put("profile", ref.profile()));
+                }
                 def = def.withTimeouts(override(override(def.timeouts(), defaults.timeouts()), ref.timeouts()));
                 Duration interval = ref.interval() != null ? ref.interval() : hub.interval() != null ? hub.interval() : defaultInterval;
                 ProbeTarget target = binder != null ? ProbeTarget.binder(hub.name(), url.toString(), binder.repo(), tls)

@@ -83,7 +83,7 @@ final class RunPage {
             // the page as the browser showed it when the UI journey failed (served under the same guard as this page)
             h.append("<section aria-labelledby=\"screenshot-h\"><h2 id=\"screenshot-h\">The page when it failed</h2>")
                     .append("<p><img id=\"screenshot\" class=\"screenshot\" alt=\"Screenshot of the app's page in headless Chromium when ")
-                    .append(esc(r.failedPhase() == null ? "the run ended" : r.failedPhase().label() + " failed"))
+                    .append(esc(r.failedPhase() == null ? "the run ended" : r.failedPhaseLabel() + " failed"))
                     .append("\" src=\"/runs/").append(seg(r.runId())).append("/screenshot.png\" width=\"640\"></p></section>");
         }
         events(h, r.transcript().events());

@@ -6,6 +6,7 @@ import static dev.hubprobe.web.Html.seg;
 import dev.hubprobe.alerting.Alert;
 import dev.hubprobe.alerting.AlertStore;
 import dev.hubprobe.json.Json;
+import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.RunResult;
 import java.time.Duration;
 import java.util.List;
@@ -191,10 +192,24 @@ final class StatusPage {
         h.append(" ").append(badge(s)).append("</h2>");
         h.append("<table><thead><tr><th>Probe</th><th>State</th><th>Last run</th><th>Last success</th>"
                 + "<th>24 h</th><th>7 d</th><th>30 d</th>").append(operator ? "<th>Detail</th>" : "").append("</tr></thead><tbody>");
-        for (Board.Row r : rows) {
+        // a probe run on several KubeSpawner profiles: its rows side by side (where its first one is), each naming
+        // its profile, so "GPU servers fail, CPU servers work" is one look; otherwise the configuration's order
+        Map<String, Integer> first = new java.util.HashMap<>();
+        rows.forEach(r -> first.putIfAbsent(ProbeKey.probeOf(r.key().probe()), first.size()));
+        List<Board.Row> ordered = new java.util.ArrayList<>(rows);
+        ordered.sort(java.util.Comparator.comparing(r -> first.get(ProbeKey.probeOf(r.key().probe()))));
+        for (Board.Row r : ordered) {
             RunResult last = r.last();
-            h.append("<tr data-state=\"").append(r.state().css()).append("\">");
-            h.append("<th scope=\"row\">").append(esc(r.key().probe())).append("</th><td>").append(badge(r.state())).append("</td><td>");
+            String profile = r.key().profile();
+            h.append("<tr data-state=\"").append(r.state().css()).append("\"");
+            if (!profile.isEmpty()) {
+                h.append(" data-profile=\"").append(esc(profile)).append("\"");
+            }
+            h.append("><th scope=\"row\">").append(esc(ProbeKey.probeOf(r.key().probe())));
+            if (!profile.isEmpty()) {
+                h.append(" <span class=\"profile\">profile ").append(esc(profile)).append("</span>");
+            }
+            h.append("</th><td>").append(badge(r.state())).append("</td><td>");
             if (last == null) {
                 h.append("never");
             } else if (operator) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.ProbeKey;
+import dev.hubprobe.probe.Reason;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -49,7 +50,7 @@ class ProbeMetricsTest {
         ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
         metrics.accept(run("a"));
         metrics.accept(run("a"));
-        String scrape = metrics.registry().scrape();
+        String scrape = metrics.scrape(null);
         long n = series(scrape, "a");
         assertTrue(n <= 120 - 16, "series of one pair before the alerting gauges: " + n);
         // an API call is measured in milliseconds, a spawn up to ten minutes (above the rule's 300 s)
@@ -77,17 +78,17 @@ class ProbeMetricsTest {
         metrics.accept(runOfVersion("a", "other-probe", "5.2.1"));
         metrics.accept(runOfVersion("b", "kernel-smoke", "4.1.6"));
         assertEquals(List.of("hubprobe_hub_info{hub=\"a\",version=\"5.2.1\"} 1", "hubprobe_hub_info{hub=\"b\",version=\"4.1.6\"} 1"),
-                hubInfo(metrics.registry().scrape()).stream().sorted().toList());
+                hubInfo(metrics.scrape(null)).stream().sorted().toList());
         // the hub is upgraded: its series moves to the new version, the old one is gone
         metrics.accept(runOfVersion("a", "kernel-smoke", "6.1.1"));
         assertEquals(List.of("hubprobe_hub_info{hub=\"a\",version=\"6.1.1\"} 1", "hubprobe_hub_info{hub=\"b\",version=\"4.1.6\"} 1"),
-                hubInfo(metrics.registry().scrape()).stream().sorted().toList());
+                hubInfo(metrics.scrape(null)).stream().sorted().toList());
         // a hub that says something that is no version is "unknown", not an unbounded label
         metrics.accept(runOfVersion("b", "kernel-smoke", "x".repeat(500)));
-        assertTrue(hubInfo(metrics.registry().scrape()).contains("hubprobe_hub_info{hub=\"b\",version=\"unknown\"} 1"),
-                () -> hubInfo(metrics.registry().scrape()).toString());
+        assertTrue(hubInfo(metrics.scrape(null)).contains("hubprobe_hub_info{hub=\"b\",version=\"unknown\"} 1"),
+                () -> hubInfo(metrics.scrape(null)).toString());
         metrics.unregisterHub("a");
-        assertEquals(1, hubInfo(metrics.registry().scrape()).size());
+        assertEquals(1, hubInfo(metrics.scrape(null)).size());
         metrics.close();
     }
 
@@ -197,6 +198,34 @@ class ProbeMetricsTest {
         }
     }
 
+    /** A probe run on a KubeSpawner profile: its probe and profile as two labels; a probe without one keeps its old series. */
+    @Test
+    void aProfiledSeriesCarriesItsProfileAndAPlainOneLooksAsBefore() {
+        ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
+        try {
+            metrics.register(new dev.hubprobe.probe.ProbeKey("alpha", "kernel-smoke"), Duration.ofMinutes(5));
+            metrics.register(new dev.hubprobe.probe.ProbeKey("alpha", "kernel-smoke@gpu-small"), Duration.ofMinutes(5));
+            RunResult failed = new RunResult(UUID.randomUUID().toString(), "alpha", "kernel-smoke@gpu-small", "bot", Instant.now(),
+                    Duration.ofSeconds(2), List.of(new PhaseResult(Phase.SPAWN, PhaseResult.Status.FAILED, Duration.ofSeconds(1),
+                    dev.hubprobe.probe.Reason.SPAWN_FAILED, "no GPU node")), List.of(), null, Phase.SPAWN,
+                    dev.hubprobe.probe.Reason.SPAWN_FAILED, "no GPU node", Map.of(), List.of());
+            metrics.accept(failed);
+            metrics.accept(run("alpha"));
+            String scrape = metrics.scrape(null);
+            assertTrue(scrape.contains("hubprobe_probe_success{hub=\"alpha\",probe=\"kernel-smoke\"} 1.0"), scrape);
+            assertTrue(scrape.contains("hubprobe_probe_success{hub=\"alpha\",probe=\"kernel-smoke\",profile=\"gpu-small\"} 0.0"), scrape);
+            assertTrue(scrape.contains("hubprobe_failures_total{hub=\"alpha\",phase=\"spawn\",probe=\"kernel-smoke\",profile=\"gpu-small\","
+                    + "reason=\"spawn_failed\"} 1.0"), scrape);
+            assertTrue(scrape.contains("hubprobe_phase_duration_seconds_count{hub=\"alpha\",phase=\"spawn\",probe=\"kernel-smoke\"} 1"), scrape);
+            assertFalse(scrape.contains("profile=\"\""), "an empty profile label on /metrics:\n" + scrape);
+            assertFalse(scrape.contains("kernel-smoke@"), "a series name in a label:\n" + scrape);
+            String openMetrics = metrics.scrape("application/openmetrics-text; version=1.0.0");
+            assertTrue(openMetrics.contains("hubprobe_probe_success{hub=\"alpha\",probe=\"kernel-smoke\"} 1.0"), openMetrics);
+        } finally {
+            metrics.close();
+        }
+    }
+
     /** A run of a pair a reload removed while it ran ends after the removal: its series stay off /metrics until it is configured again. */
     @Test
     void aRunThatEndsAfterItsPairWasRemovedPutsNoSeriesBack() {
@@ -205,12 +234,12 @@ class ProbeMetricsTest {
         metrics.register(key, Duration.ofMinutes(5));
         metrics.accept(run("gone"));
         metrics.unregister(key);
-        assertEquals(0, series(metrics.registry().scrape(), "gone"));
+        assertEquals(0, series(metrics.scrape(null), "gone"));
         metrics.accept(run("gone"));
-        assertEquals(0, series(metrics.registry().scrape(), "gone"), "a late result for a removed pair is recorded nowhere here");
+        assertEquals(0, series(metrics.scrape(null), "gone"), "a late result for a removed pair is recorded nowhere here");
         metrics.register(key, Duration.ofMinutes(5));
         metrics.accept(run("gone"));
-        assertTrue(series(metrics.registry().scrape(), "gone") > 0, "configured again, it reports again");
+        assertTrue(series(metrics.scrape(null), "gone") > 0, "configured again, it reports again");
         metrics.close();
     }
 
@@ -225,8 +254,9 @@ class ProbeMetricsTest {
         ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
         metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("write_seconds", 0.4, "seconds", true),
                 new dev.hubprobe.probe.Measurement("home_free_bytes", 1073741824, "bytes")));
-        metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("write_seconds", 0.7, "seconds", true)));
-        String scrape = metrics.registry().scrape();
+        metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("write_seconds", 0.7, "seconds", true),
+                new dev.hubprobe.probe.Measurement("home_free_bytes", 1073741824, "bytes")));
+        String scrape = metrics.scrape(null);
         assertTrue(scrape.contains("hubprobe_measurement{hub=\"a\",name=\"write_seconds\",probe=\"kernel-smoke\"} 0.7"), scrape);
         assertTrue(scrape.contains("hubprobe_measurement{hub=\"a\",name=\"home_free_bytes\",probe=\"kernel-smoke\"} 1.073741824E9"),
                 scrape);
@@ -234,12 +264,51 @@ class ProbeMetricsTest {
         assertTrue(scrape.contains("hubprobe_measurement_value_bucket{hub=\"a\",name=\"write_seconds\",probe=\"kernel-smoke\",le=\"0.5\"} 1"),
                 scrape);
         assertFalse(scrape.contains("hubprobe_measurement_value_count{hub=\"a\",name=\"home_free_bytes\""), "no histogram unasked");
+        List<dev.hubprobe.probe.Measurement> many = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
-            metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("m" + i, i, "")));
+            many.add(new dev.hubprobe.probe.Measurement("m" + i, i, ""));
         }
-        long names = metrics.registry().scrape().lines().filter(l -> l.startsWith("hubprobe_measurement{hub=\"a\"")).count();
+        metrics.accept(measured("a", many.toArray(dev.hubprobe.probe.Measurement[]::new)));
+        long names = metrics.scrape(null).lines().filter(l -> l.startsWith("hubprobe_measurement{hub=\"a\"")).count();
         assertEquals(dev.hubprobe.probe.Measurement.MAX_PER_PROBE, names, "a pair keeps a bounded number of names");
         metrics.unregister(new dev.hubprobe.probe.ProbeKey("a", "kernel-smoke"));
-        assertFalse(metrics.registry().scrape().contains("hubprobe_measurement{hub=\"a\""));
+        assertFalse(metrics.scrape(null).contains("hubprobe_measurement{hub=\"a\""));
+    }
+
+    private static long measurementSeries(String scrape, String hub) {
+        return scrape.lines().filter(l -> l.startsWith("hubprobe_measurement{hub=\"" + hub + "\"")).count();
+    }
+
+    @Test
+    void aMeasurementAPassedRunNoLongerReportsLeavesMetricsAndMakesRoomForNewNames() {
+        ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
+        // one run of a cell printing 20 junk names fills the pair's names ...
+        List<dev.hubprobe.probe.Measurement> junk = new ArrayList<>();
+        for (int i = 0; i < dev.hubprobe.probe.Measurement.MAX_PER_PROBE; i++) {
+            junk.add(new dev.hubprobe.probe.Measurement("typo" + i, i, "", true));
+        }
+        metrics.accept(measured("a", junk.toArray(dev.hubprobe.probe.Measurement[]::new)));
+        // ... then the probe is fixed (or its measurement renamed): the new name reaches /metrics, the old ones go
+        metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("write_seconds", 0.3, "seconds", true)));
+        String scrape = metrics.scrape(null);
+        assertTrue(scrape.contains("hubprobe_measurement{hub=\"a\",name=\"write_seconds\",probe=\"kernel-smoke\"} 0.3"), scrape);
+        assertEquals(1, measurementSeries(scrape, "a"), scrape);
+        assertFalse(scrape.contains("name=\"typo0\""), "a stale name's gauge and histogram are gone: " + scrape);
+        // a failed run may have stopped before the measuring cell: it drops nothing
+        RunResult ok = run("a");
+        metrics.accept(new RunResult(ok.runId(), "a", ok.probe(), ok.user(), ok.startedAt(), ok.duration(), ok.phases(), List.of(),
+                null, Phase.EXECUTE, Reason.EXECUTE_ERROR, "cell 1: boom", Map.of(), List.of(), null, null, List.of()));
+        assertEquals(1, measurementSeries(metrics.scrape(null), "a"));
+        metrics.close();
+    }
+
+    @Test
+    void theSharedHistorySetsTheLastMeasurementOnEveryReplica() {
+        ProbeMetrics replica = new ProbeMetrics("test", Duration.ZERO);
+        RunResult r = measured("a", new dev.hubprobe.probe.Measurement("home_free_bytes", 2048, "bytes"));
+        replica.fromHistory(Map.of(ProbeKey.of(r), r), Map.of());
+        String scrape = replica.scrape(null);
+        assertTrue(scrape.contains("hubprobe_measurement{hub=\"a\",name=\"home_free_bytes\",probe=\"kernel-smoke\"} 2048"), scrape);
+        replica.close();
     }
 }

@@ -87,8 +87,9 @@ class PrometheusIT {
                 hubs:
                   - {name: healthy, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %2$s, probes: [{probe: kernel-smoke}],
                      tls: {ca_file: %5$s}, tls_endpoints: [{name: k8s-api, address: "localhost:%6$s"}]}
-                  - {name: broken, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %3$s, probes: [{probe: kernel-smoke}]}
-                  - {name: cluster, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %4$s, probes: [{probe: scale-up}]}
+                  # on KubeSpawner profiles (a series each, with a profile label), beside the healthy hub's plain series
+                  - {name: broken, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %3$s, probes: [{probe: kernel-smoke, profile: gpu-small}]}
+                  - {name: cluster, url: %1$s, auth: {token: "${env:HUB_TOKEN}"}, user: %4$s, probes: [{probe: scale-up, profile: cpu}]}
                 """.formatted(hub.url(), RealHub.user("ok"), RealHub.user("fail"), RealHub.user("ok"), certs.caFile(), k8s.port(), history));
         Map<String, String> env = new HashMap<>(extraEnv);
         env.put("HUB_TOKEN", hub.serviceToken());
@@ -187,6 +188,7 @@ class PrometheusIT {
         JsonNode failing = prom.query(rules.get(0)).path("result");
         assertEquals(1, failing.size(), failing::toString);
         assertEquals("broken", failing.get(0).path("metric").path("hub").asText());
+        assertEquals("gpu-small", failing.get(0).path("metric").path("profile").asText(), failing::toString);
         // and the runs the replicas made add up: each pair's count across instances is what the history holds
         JsonNode status = prom.query("max by (hub, probe) (hubprobe_probe_success)").path("result");
         assertEquals(3, status.size(), status::toString);

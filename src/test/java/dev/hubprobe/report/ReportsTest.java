@@ -107,4 +107,29 @@ class ReportsTest {
         assertEquals("measurement.write_seconds", p.getAttribute("name"));
         assertEquals("0.12", p.getAttribute("value"));
     }
+
+    @Test
+    void aFailedCleanupCellOnAPassedRunIsNoJUnitFailure() throws Exception {
+        RunResult r = new RunResult("r2", "staging", "nb", "bot", Instant.parse("2026-11-22T10:00:00Z"), Duration.ofSeconds(3),
+                List.of(new PhaseResult(Phase.EXECUTE, PhaseResult.Status.PASSED, Duration.ofMillis(10), null, null),
+                        new PhaseResult(Phase.CLEANUP, PhaseResult.Status.FAILED, Duration.ofMillis(20), Reason.CLEANUP_FAILED,
+                                "cleanup cell 1 (rm x): FileNotFoundError: x"),
+                        new PhaseResult(Phase.KERNEL_SHUTDOWN, PhaseResult.Status.PASSED, Duration.ofMillis(5), null, null)),
+                List.of(), null, null, null, null, Map.of(), List.of("cleanup failed (cleanup_failed): ..."));
+        assertTrue(r.passed());
+        Path f = dir.resolve("cleanup.xml");
+        JUnitReport.write(r, f);
+        Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(f.toFile());
+        Element suite = (Element) d.getElementsByTagName("testsuite").item(0);
+        // a CI reading this must stay green on a hub that is fine
+        assertEquals("0", suite.getAttribute("failures"), Files.readString(f));
+        assertEquals(0, d.getElementsByTagName("failure").getLength(), Files.readString(f));
+        assertEquals(0, d.getElementsByTagName("error").getLength(), Files.readString(f));
+        // ... and still sees which cleanup cell failed and why
+        Element skipped = (Element) d.getElementsByTagName("skipped").item(0);
+        assertEquals("cleanup", ((Element) skipped.getParentNode()).getAttribute("name"));
+        assertTrue(skipped.getAttribute("message").contains("cleanup_failed"), skipped.getAttribute("message"));
+        assertTrue(skipped.getAttribute("message").contains("cleanup cell 1 (rm x): FileNotFoundError: x"), skipped.getAttribute("message"));
+        assertEquals("1", suite.getAttribute("skipped"));
+    }
 }

@@ -78,6 +78,50 @@ class ServiceConfigLoaderTest {
     }
 
     @Test
+    void aProbeListedOncePerProfileIsASeriesOfEachThatSpawnsWithItsProfile() throws Exception {
+        Files.writeString(dir.resolve("probes/gpu.yml"), "user_options: {profile: x, image_tag: v2}\ncells: [{code: print(1)}]\n");
+        LoadedConfig c = ServiceConfigLoader.load(write("""
+                hubs:
+                  - name: staging
+                    url: https://staging.example.org
+                    auth: {token: "${env:PATH}"}
+                    probes:
+                      - {probe: kernel-smoke}
+                      - {probe: kernel-smoke, profile: gpu-small}
+                      - {probe: gpu, profile: gpu-large}
+                """));
+        assertEquals(java.util.List.of("kernel-smoke", "kernel-smoke@gpu-small", "gpu@gpu-large"),
+                c.probes().stream().map(p -> p.key().probe()).toList());
+        assertEquals(null, c.probes().get(0).probe().userOptions());
+        assertEquals("{\"profile\":\"gpu-small\"}", c.probes().get(1).probe().userOptions().toString());
+        // the entry's profile over the file's; the file's other options stay
+        assertEquals("{\"profile\":\"gpu-large\",\"image_tag\":\"v2\"}", c.probes().get(2).probe().userOptions().toString());
+        assertEquals("gpu-large", c.probes().get(2).key().profile());
+    }
+
+    @Test
+    void aBadOrRepeatedProfileIsRefusedNamingTheKey() throws Exception {
+        ConfigException twice = bad("""
+                hubs:
+                  - name: staging
+                    url: https://staging.example.org
+                    auth: {token: "${env:PATH}"}
+                    probes: [{probe: kernel-smoke, profile: cpu}, {probe: kernel-smoke, profile: cpu}]
+                """);
+        assertTrue(twice.getMessage().contains("hubs[0].probes[1].profile"), twice.getMessage());
+        assertTrue(twice.getMessage().contains("listed twice for profile 'cpu'"), twice.getMessage());
+        ConfigException slug = bad("""
+                hubs:
+                  - name: staging
+                    url: https://staging.example.org
+                    auth: {token: "${env:PATH}"}
+                    probes: [{probe: kernel-smoke, profile: GPU Small}]
+                """);
+        assertTrue(slug.getMessage().contains("hubs[0].probes[0].profile"), slug.getMessage());
+        assertTrue(slug.getMessage().contains("'GPU Small' is not a profile slug"), slug.getMessage());
+    }
+
+    @Test
     void theStatusPageNamesOnlyConfiguredHubsAndAPublicOneNeedsAToken() throws Exception {
         ConfigException unknown = bad("server: {read_token: \"${env:PATH}\"}\nstatus_page: {public: true, hubs: [staging, prod]}\n" + HUB);
         assertTrue(unknown.getMessage().contains("status_page.hubs[1]") && unknown.getMessage().contains("no hub named 'prod'"),

@@ -225,6 +225,11 @@ public final class RealHub {
         return log;
     }
 
+    /** The home directory the test spawner gives {@code user}'s servers (home_dir_template in jupyterhub_config.py). */
+    public Path home(String user) {
+        return runDir.resolve("home").resolve(user);
+    }
+
     /** Sets a runtime knob the test spawner reads at every spawn (e.g. {@code delay-<user>}). */
     public void control(String key, String value) throws IOException {
         Files.writeString(controlDir.resolve(key), value);
@@ -345,11 +350,6 @@ public final class RealHub {
     /** The hub's tokens for a user, as the notes they were created with. */
     public List<String> tokenNotes(String name) throws IOException {
         return tokens(name).stream().map(t -> t.path("note").asText()).toList();
-    }
-
-    /** A user's home directory on the hub (SimpleLocalProcessSpawner's home_dir_template): the server's files. */
-    public Path home(String user) {
-        return runDir.resolve("home").resolve(user);
     }
 
     /** Live processes started under the hub other than the proxy: single-user servers and kernels. */

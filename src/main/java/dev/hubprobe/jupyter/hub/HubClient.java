@@ -284,13 +284,13 @@ public final class HubClient implements AutoCloseable {
     public CompletableFuture<Integer> requestServer(String user, String serverName, JsonNode userOptions,
                                                     String hubVersion) {
         ObjectNode body = Json.object();
-        if (userOptions != null && userOptions.size() > 0) {
-            if (majorVersion(hubVersion) >= 6) {
-                body.set("user_options", userOptions);
-            } else {
-                // before 6.0 the whole body is the user_options
-                userOptions.fields().forEachRemaining(e -> body.set(e.getKey(), e.getValue()));
-            }
+        if (majorVersion(hubVersion) >= 6) {
+            // always, {} too: without user_options a 6.x hub spawns with the server's last ones, so a probe of no
+            // profile would start on whatever profile another probe (or a person) last picked for that server
+            body.set("user_options", userOptions != null ? userOptions : Json.object());
+        } else if (userOptions != null) {
+            // before 6.0 the whole body is the user_options
+            userOptions.fields().forEachRemaining(e -> body.set(e.getKey(), e.getValue()));
         }
         Request request = new Request.Builder().url(serverApi(user, serverName)).post(JupyterHttp.jsonBody(body)).build();
         CompletableFuture<Integer> result = new CompletableFuture<>();
