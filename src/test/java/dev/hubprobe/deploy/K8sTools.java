@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -54,17 +55,40 @@ record K8sTools(Path helm, Path kubeApiserver, Path kine, Path crds) {
         long start = System.nanoTime();
         List<String> cmd = new java.util.ArrayList<>(List.of("bash", RealHub.basedir().resolve("scripts/install-k8s-tools.sh").toString()));
         cmd.addAll(List.of(tools));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         // a cold build is some 8 minutes on 2 free cores; a busy machine takes longer
-        if (!p.waitFor(45, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new IOException("scripts/install-k8s-tools.sh did not finish in 45 minutes");
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException("scripts/install-k8s-tools.sh failed (exit " + p.exitValue() + ")");
-        }
+        String out = run(cmd, Duration.ofMinutes(45));
         System.err.printf("HelmChartIT: k8s tools %s ready in %.1f s%n", List.of(tools), (System.nanoTime() - start) / 1e9);
         return out;
+    }
+
+    /**
+     * Runs a command and returns its standard output, or fails once it has run longer than the limit. The output
+     * goes to a file, not a pipe read here: reading a pipe to its end would wait as long as any process holding it
+     * lives (a go build the script started), and the limit would never be checked. On the limit the whole tree is
+     * killed, the script's builds too, so none goes on holding the build's lock or the cores.
+     */
+    static String run(List<String> cmd, Duration limit) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("k8s-tools", ".out");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                // the children first: once bash is gone they are re-parented and no longer its descendants
+                List<ProcessHandle> tree = p.descendants().toList();
+                tree.forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+                for (ProcessHandle h : tree) {
+                    h.onExit().completeOnTimeout(h, 10, TimeUnit.SECONDS).join();
+                }
+                throw new IOException(String.join(" ", cmd) + " did not finish in " + limit.toSeconds()
+                        + " s; stopped it and every process it started");
+            }
+            if (p.exitValue() != 0) {
+                throw new IOException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + ")");
+            }
+            return Files.readString(out, StandardCharsets.UTF_8).trim();
+        } finally {
+            Files.deleteIfExists(out);
+        }
     }
 }
