@@ -126,6 +126,8 @@ key: {{ $key }}
 {{- range $i, $n := $alerting.notifiers }}
 {{- with $n.pagerduty }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].pagerduty.routing_key" $i) .routing_key) }}{{ end }}
 {{- with $n.slack }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].slack.webhook_url" $i) .webhook_url) }}{{ end }}
+{{- /* the service takes a webhook's URL as a secret too (its path or query is the credential) */}}
+{{- with $n.webhook }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].webhook.url" $i) .url) }}{{ end }}
 {{- end }}
 {{- end }}
 
@@ -156,7 +158,8 @@ key: {{ $key }}
 {{- with .alertmanager }}{{ range .urls }}{{ $ports = append $ports (include "hubprobe.urlPort" .) }}{{ end }}{{ end }}
 {{- with .webhook }}{{ $ports = append $ports (include "hubprobe.urlPort" .url | default "443") }}{{ end }}
 {{- with .slack }}{{ $ports = append $ports (include "hubprobe.urlPort" .webhook_url | default "443") }}{{ end }}
-{{- with .pagerduty }}{{ $ports = append $ports "443" }}{{ end }}
+{{- /* PagerDuty's events API on 443, or the url given instead (a proxy, a test receiver) */}}
+{{- with .pagerduty }}{{ $ports = append $ports (include "hubprobe.urlPort" .url | default "443") }}{{ end }}
 {{- end }}
 {{- $out := list }}
 {{- range (compact $ports | uniq | sortAlpha) }}{{ $out = append $out (atoi .) }}{{ end }}

@@ -228,6 +228,59 @@ class HelmChartIT {
         }
     }
 
+    /** With no peer to let in (both lists emptied), nothing may connect: a rule without "from" would admit every source. */
+    @Test
+    void theNetworkPolicyWithNoPeersLetsNothingIn() throws Exception {
+        Path values = dir.resolve("no-peers.yaml");
+        Files.writeString(values, """
+                networkPolicy: {enabled: true, prometheus: [], ingress: []}
+                """);
+        JsonNode policy = one(template("default-values.yaml", "-f", values.toString()), "NetworkPolicy");
+        assertEquals("[\"Ingress\",\"Egress\"]", policy.at("/spec/policyTypes").toString());
+        for (JsonNode rule : policy.at("/spec/ingress")) {
+            assertTrue(rule.path("from").isArray() && !rule.path("from").isEmpty(), "an ingress rule that admits every source: " + policy);
+        }
+    }
+
+    /** A notifier's own URL sets its egress port: PagerDuty's events API through a proxy on 8080 is let out, not 443. */
+    @Test
+    void theNetworkPolicyLetsOutThePortOfPagerDutysUrlWhenOneIsGiven() throws Exception {
+        Path values = dir.resolve("pagerduty.yaml");
+        Files.writeString(values, """
+                config:
+                  alerting:
+                    notifiers:
+                      - pagerduty: {routing_key: "${env:PAGERDUTY_ROUTING_KEY}", url: "http://pd-proxy.monitoring.svc:8080/v2/enqueue"}
+                secretEnv:
+                  PAGERDUTY_ROUTING_KEY: {existingSecret: pagerduty, key: routing-key}
+                networkPolicy: {enabled: true}
+                """);
+        List<JsonNode> objects = template("default-values.yaml", "-f", values.toString());
+        Set<String> ports = new TreeSet<>();
+        for (JsonNode rule : one(objects, "NetworkPolicy").at("/spec/egress")) {
+            rule.path("ports").forEach(p -> ports.add(p.path("port").asText() + "/" + p.path("protocol").asText()));
+        }
+        assertEquals(new TreeSet<>(Set.of("53/UDP", "53/TCP", "443/TCP", "8080/TCP")), ports); // the hub, the proxy
+        Result valid = validateConfig(objects, one(objects, "Deployment").at("/spec/template/spec/containers/0"));
+        assertEquals(0, valid.exit, valid.toString());
+    }
+
+    /** A webhook's URL is a secret to the service (its path is the credential): written in clear, the chart refuses it. */
+    @Test
+    void theChartRefusesAWebhookUrlWrittenInClear() throws Exception {
+        Path values = dir.resolve("webhook.yaml");
+        Files.writeString(values, """
+                config:
+                  alerting:
+                    notifiers:
+                      - webhook: {url: "https://hooks.example.org/services/T000/B000/webhook-credential"}
+                """);
+        Result r = helm("template", "r", CHART.toString(), "-f", values.toString());
+        assertNotEquals(0, r.exit, "rendered into the ConfigMap: " + r.out);
+        assertTrue(r.err.contains("config.alerting.notifiers[0].webhook.url: a secret is written in clear"), r.err);
+        assertFalse(r.err.contains("webhook-credential"), "the error names the key, never the value: " + r.err);
+    }
+
     /**
      * Every variant installed for real on kube-apiserver (strict field validation of every object first,
      * then helm install), one release upgraded through all of them, and nothing left after uninstall.
