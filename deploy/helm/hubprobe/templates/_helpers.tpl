@@ -65,12 +65,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/* secretKeyRef of a secret source: the existing Secret's key, or the chart Secret's key $key */}}
 {{- define "hubprobe.secretKeyRef" -}}
 {{- $src := index . 0 }}{{ $root := index . 1 }}{{ $key := index . 2 -}}
+{{- /* quoted: a Secret's key may read as a number or a boolean in YAML ("0123", "true") */}}
 {{- if $src.existingSecret }}
-name: {{ $src.existingSecret }}
-key: {{ required (printf "%s: existingSecret needs a key" $key) $src.key }}
+name: {{ $src.existingSecret | quote }}
+key: {{ required (printf "%s: existingSecret needs a key" $key) $src.key | toString | quote }}
 {{- else }}
-name: {{ include "hubprobe.secretName" $root }}
-key: {{ $key }}
+name: {{ include "hubprobe.secretName" $root | quote }}
+key: {{ $key | quote }}
 {{- end }}
 {{- end }}
 

@@ -265,6 +265,30 @@ class HelmChartIT {
         assertEquals(0, valid.exit, valid.toString());
     }
 
+    /** An existing Secret's key that reads as a number or a boolean in YAML is still that key, for the pod and the scrape. */
+    @Test
+    void anExistingSecretsKeyIsTakenAsWrittenEvenWhenItLooksLikeANumber() throws Exception {
+        Path values = dir.resolve("keys.yaml");
+        Files.writeString(values, """
+                secretEnv:
+                  HUB_TOKEN: {existingSecret: hub-token, key: "0123"}
+                readToken: {existingSecret: read-token, key: "true"}
+                serviceMonitor: {enabled: true}
+                """);
+        List<JsonNode> objects = template("default-values.yaml", "-f", values.toString());
+        Map<String, JsonNode> refs = new HashMap<>();
+        for (JsonNode e : one(objects, "Deployment").at("/spec/template/spec/containers/0/env")) {
+            refs.put(e.path("name").asText(), e.at("/valueFrom/secretKeyRef"));
+        }
+        assertTrue(refs.get("HUB_TOKEN").path("key").isTextual() && refs.get("HUB_TOKEN").path("key").asText().equals("0123"),
+                refs.toString());
+        assertTrue(refs.get("HUBPROBE_READ_TOKEN").path("key").isTextual(), refs.toString());
+        assertEquals("true", refs.get("HUBPROBE_READ_TOKEN").path("key").asText());
+        JsonNode credentials = one(objects, "ServiceMonitor").at("/spec/endpoints/0/authorization/credentials");
+        assertTrue(credentials.path("key").isTextual(), credentials.toString());
+        assertEquals("true", credentials.path("key").asText());
+    }
+
     /** A webhook's URL is a secret to the service (its path is the credential): written in clear, the chart refuses it. */
     @Test
     void theChartRefusesAWebhookUrlWrittenInClear() throws Exception {
