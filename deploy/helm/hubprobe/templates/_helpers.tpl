@@ -90,10 +90,12 @@ key: {{ $key | quote }}
 
 {{/* A secret written in config must be a reference: ${env:NAME} or ${file:/path} */}}
 {{- define "hubprobe.checkReference" -}}
-{{- $at := index . 0 }}{{ $v := index . 1 }}
+{{- $at := index . 0 }}{{ $v := index . 1 }}{{ $refs := index . 2 }}
 {{- if and $v (not (regexMatch "^\\$\\{(env|file):[^}]+\\}$" (toString $v))) }}
 {{- fail (printf "config.%s: a secret is written in clear; give it as ${env:NAME} (see secretEnv) or ${file:/path}, never in the ConfigMap" $at) }}
 {{- end }}
+{{- /* the variables secrets are read from, by the key that reads each: env must not give them as values */}}
+{{- with (regexFind "^\\$\\{env:[^}]+\\}$" (toString $v)) }}{{ $_ := set $refs (trimSuffix "}" (trimPrefix "${env:" .)) $at }}{{ end }}
 {{- end }}
 
 {{/* Refuses what cannot work, with the key named: run from every template that needs the config */}}
@@ -110,25 +112,32 @@ key: {{ $key | quote }}
 {{- if and $src.existingSecret $src.value }}{{ fail (printf "secretEnv.%s: existingSecret and value are both set; give one" $name) }}{{ end }}
 {{- if not (or $src.existingSecret $src.value) }}{{ fail (printf "secretEnv.%s: needs existingSecret (and key) or value" $name) }}{{ end }}
 {{- end }}
+{{- $refs := dict }}
 {{- $server := $c.server | default dict }}
 {{- if and (include "hubprobe.secretSet" .Values.apiToken) $server.api_token }}{{ fail "config.server.api_token and apiToken are both set; give apiToken only (the chart references it)" }}{{ end }}
 {{- if and (include "hubprobe.secretSet" .Values.readToken) $server.read_token }}{{ fail "config.server.read_token and readToken are both set; give readToken only (the chart references it)" }}{{ end }}
-{{- include "hubprobe.checkReference" (list "server.api_token" $server.api_token) }}
-{{- include "hubprobe.checkReference" (list "server.read_token" $server.read_token) }}
-{{- with $server.hub_oauth }}{{ include "hubprobe.checkReference" (list "server.hub_oauth.client_secret" .client_secret) }}{{ end }}
-{{- include "hubprobe.checkReference" (list "history.password" $history.password) }}
+{{- include "hubprobe.checkReference" (list "server.api_token" $server.api_token $refs) }}
+{{- include "hubprobe.checkReference" (list "server.read_token" $server.read_token $refs) }}
+{{- with $server.hub_oauth }}{{ include "hubprobe.checkReference" (list "server.hub_oauth.client_secret" .client_secret $refs) }}{{ end }}
+{{- include "hubprobe.checkReference" (list "history.password" $history.password $refs) }}
 {{- range $i, $hub := $c.hubs }}
 {{- with $hub.auth }}
-{{- include "hubprobe.checkReference" (list (printf "hubs[%d].auth.token" $i) .token) }}
-{{- include "hubprobe.checkReference" (list (printf "hubs[%d].auth.password" $i) .password) }}
+{{- include "hubprobe.checkReference" (list (printf "hubs[%d].auth.token" $i) .token $refs) }}
+{{- include "hubprobe.checkReference" (list (printf "hubs[%d].auth.password" $i) .password $refs) }}
 {{- end }}
 {{- end }}
 {{- $alerting := $c.alerting | default dict }}
 {{- range $i, $n := $alerting.notifiers }}
-{{- with $n.pagerduty }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].pagerduty.routing_key" $i) .routing_key) }}{{ end }}
-{{- with $n.slack }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].slack.webhook_url" $i) .webhook_url) }}{{ end }}
+{{- with $n.pagerduty }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].pagerduty.routing_key" $i) .routing_key $refs) }}{{ end }}
+{{- with $n.slack }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].slack.webhook_url" $i) .webhook_url $refs) }}{{ end }}
 {{- /* the service takes a webhook's URL as a secret too (its path or query is the credential) */}}
-{{- with $n.webhook }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].webhook.url" $i) .url) }}{{ end }}
+{{- with $n.webhook }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].webhook.url" $i) .url $refs) }}{{ end }}
+{{- end }}
+{{- /* a secret's variable given as a plain value would sit in clear in the Deployment, for anyone who may read it */}}
+{{- range $i, $e := .Values.env }}
+{{- if and (hasKey $refs $e.name) (hasKey $e "value") }}
+{{- fail (printf "env[%d] (%s): config.%s reads a secret from it; give it by valueFrom.secretKeyRef (or secretEnv), never as a value" $i $e.name (get $refs $e.name)) }}
+{{- end }}
 {{- end }}
 {{- end }}
 

@@ -289,6 +289,32 @@ class HelmChartIT {
         assertEquals("true", credentials.path("key").asText());
     }
 
+    /** A variable a secret is read from, given in env as a plain value, would sit in clear in the Deployment: refused. */
+    @Test
+    void theChartRefusesASecretsVariableGivenInEnvAsAPlainValue() throws Exception {
+        Path values = dir.resolve("env-value.yaml");
+        Files.writeString(values, """
+                secretEnv: {HUB_TOKEN: null}
+                env:
+                  - {name: JAVA_TOOL_OPTIONS, value: "-Dfile.encoding=UTF-8"}
+                  - {name: HUB_TOKEN, value: a-token-in-the-deployment}
+                """);
+        Result r = helm("template", "r", CHART.toString(), "-f", values.toString());
+        assertNotEquals(0, r.exit, "rendered into the Deployment: " + r.out);
+        assertTrue(r.err.contains("env[1] (HUB_TOKEN): config.hubs[0].auth.token reads a secret from it;"
+                + " give it by valueFrom.secretKeyRef (or secretEnv), never as a value"), r.err);
+        assertFalse(r.err.contains("a-token-in-the-deployment"), "the error names the key, never the value: " + r.err);
+        // a variable no secret is read from may be a value; the secret's by valueFrom is fine
+        Files.writeString(values, """
+                secretEnv: {HUB_TOKEN: null}
+                env:
+                  - {name: JAVA_TOOL_OPTIONS, value: "-Dfile.encoding=UTF-8"}
+                  - {name: HUB_TOKEN, valueFrom: {secretKeyRef: {name: hub, key: token}}}
+                """);
+        Result ok = helm("template", "r", CHART.toString(), "-f", values.toString());
+        assertEquals(0, ok.exit, ok.toString());
+    }
+
     /** A webhook's URL is a secret to the service (its path is the credential): written in clear, the chart refuses it. */
     @Test
     void theChartRefusesAWebhookUrlWrittenInClear() throws Exception {
