@@ -161,8 +161,11 @@ key: {{ $key | quote }}
 {{- range .tls_endpoints }}{{ $ports = append $ports (regexFind "[0-9]+$" (toString .address)) }}{{ end }}
 {{- end }}
 {{- with ($c.server | default dict).hub_oauth }}{{ $ports = append $ports (include "hubprobe.urlPort" .hub_url) }}{{ end }}
+{{- /* every host of the JDBC URL: PgJDBC takes several for failover (jdbc:postgresql://a:5432,b:5433/db) */}}
 {{- with ($c.history | default dict).url }}
-{{- $ports = append $ports (regexFind ":[0-9]+/" (toString .) | trimPrefix ":" | trimSuffix "/" | default "5432") }}
+{{- range (regexFind "^jdbc:postgresql://[^/?]*" (toString .) | trimPrefix "jdbc:postgresql://" | splitList ",") }}
+{{- $ports = append $ports (regexFind ":[0-9]+$" . | trimPrefix ":" | default "5432") }}
+{{- end }}
 {{- end }}
 {{- range ($c.alerting | default dict).notifiers }}
 {{- with .alertmanager }}{{ range .urls }}{{ $ports = append $ports (include "hubprobe.urlPort" .) }}{{ end }}{{ end }}

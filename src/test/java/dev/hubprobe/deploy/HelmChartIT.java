@@ -315,6 +315,26 @@ class HelmChartIT {
         assertEquals(0, ok.exit, ok.toString());
     }
 
+    /** PostgreSQL with failover hosts: the port of each host is let out, not only the last one's. */
+    @Test
+    void theNetworkPolicyLetsOutEveryHostOfAFailoverDatabaseUrl() throws Exception {
+        Path values = dir.resolve("failover.yaml");
+        Files.writeString(values, """
+                config:
+                  history:
+                    url: "jdbc:postgresql://pg-a.db.svc:5432,pg-b.db.svc:5433,pg-c.db.svc/hubprobe?targetServerType=primary"
+                """);
+        List<JsonNode> objects = template("replicas-values.yaml", "-f", values.toString());
+        Set<String> ports = new TreeSet<>();
+        for (JsonNode rule : one(objects, "NetworkPolicy").at("/spec/egress")) {
+            rule.path("ports").forEach(p -> ports.add(p.path("port").asText() + "/" + p.path("protocol").asText()));
+        }
+        // the hub, and the three hosts (pg-c on PostgreSQL's default port)
+        assertEquals(new TreeSet<>(Set.of("53/UDP", "53/TCP", "443/TCP", "5432/TCP", "5433/TCP")), ports);
+        Result valid = validateConfig(objects, one(objects, "Deployment").at("/spec/template/spec/containers/0"));
+        assertEquals(0, valid.exit, valid.toString());
+    }
+
     /** A webhook's URL is a secret to the service (its path is the credential): written in clear, the chart refuses it. */
     @Test
     void theChartRefusesAWebhookUrlWrittenInClear() throws Exception {
