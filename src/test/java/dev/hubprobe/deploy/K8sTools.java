@@ -18,13 +18,32 @@ record K8sTools(Path helm, Path kubeApiserver, Path kine, Path crds) {
 
     private static Path helmOnly;
 
+    /** The builder script; a test points it elsewhere. */
+    static Path script = RealHub.basedir().resolve("scripts/install-k8s-tools.sh");
+
+    /**
+     * A build of helm, or of every tool, that failed: every later test gets this failure at once instead of a build
+     * of its own, which on a broken machine would cost each of them up to the 45-minute limit.
+     */
+    private static IOException failedHelm;
+
+    private static IOException failedAll;
+
     /** helm alone (what lint, template and package need), built first if it is not yet. */
     static synchronized Path helmBinary() throws IOException, InterruptedException {
         if (shared != null) {
             return shared.helm;
         }
         if (helmOnly == null) {
-            helmOnly = Path.of(install("helm").split(" ", 2)[1]);
+            if (failedHelm != null) {
+                throw new IOException("helm could not be built earlier in this run", failedHelm);
+            }
+            try {
+                helmOnly = Path.of(install("helm").split(" ", 2)[1]);
+            } catch (IOException | RuntimeException e) {
+                failedHelm = e instanceof IOException io ? io : new IOException(e);
+                throw e;
+            }
         }
         return helmOnly;
     }
@@ -32,28 +51,48 @@ record K8sTools(Path helm, Path kubeApiserver, Path kine, Path crds) {
     /** Every tool: helm, kube-apiserver, kine and the CRDs. */
     static synchronized K8sTools shared() throws IOException, InterruptedException {
         if (shared == null) {
-            String out = install();
-            java.util.Map<String, Path> paths = new java.util.HashMap<>();
-            for (String line : out.split("\n")) {
-                String[] kv = line.split(" ", 2);
-                if (kv.length == 2) {
-                    paths.put(kv[0], Path.of(kv[1]));
-                }
+            if (failedAll != null) {
+                throw new IOException("the Kubernetes tools could not be built earlier in this run", failedAll);
             }
-            for (String tool : List.of("helm", "kube-apiserver", "kine", "crds")) {
-                if (!paths.containsKey(tool) || !Files.exists(paths.get(tool))) {
-                    throw new IOException("scripts/install-k8s-tools.sh gave no usable " + tool + ": " + out);
-                }
+            try {
+                shared = installAll();
+            } catch (IOException | RuntimeException e) {
+                failedAll = e instanceof IOException io ? io : new IOException(e);
+                throw e;
             }
-            shared = new K8sTools(paths.get("helm"), paths.get("kube-apiserver"), paths.get("kine"), paths.get("crds"));
         }
         return shared;
+    }
+
+    /** Forgets what was built or failed (for the tests of this class). */
+    static synchronized void forget() {
+        shared = null;
+        helmOnly = null;
+        failedHelm = null;
+        failedAll = null;
+    }
+
+    private static K8sTools installAll() throws IOException, InterruptedException {
+        String out = install();
+        java.util.Map<String, Path> paths = new java.util.HashMap<>();
+        for (String line : out.split("\n")) {
+            String[] kv = line.split(" ", 2);
+            if (kv.length == 2) {
+                paths.put(kv[0], Path.of(kv[1]));
+            }
+        }
+        for (String tool : List.of("helm", "kube-apiserver", "kine", "crds")) {
+            if (!paths.containsKey(tool) || !Files.exists(paths.get(tool))) {
+                throw new IOException("scripts/install-k8s-tools.sh gave no usable " + tool + ": " + out);
+            }
+        }
+        return new K8sTools(paths.get("helm"), paths.get("kube-apiserver"), paths.get("kine"), paths.get("crds"));
     }
 
     /** Runs scripts/install-k8s-tools.sh (all tools, or those named) and returns its "TOOL PATH" lines. */
     private static String install(String... tools) throws IOException, InterruptedException {
         long start = System.nanoTime();
-        List<String> cmd = new java.util.ArrayList<>(List.of("bash", RealHub.basedir().resolve("scripts/install-k8s-tools.sh").toString()));
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", script.toString()));
         cmd.addAll(List.of(tools));
         // a cold build is some 8 minutes on 2 free cores; a busy machine takes longer
         String out = run(cmd, Duration.ofMinutes(45));

@@ -37,4 +37,28 @@ class K8sToolsTest {
         IOException e = assertThrows(IOException.class, () -> K8sTools.run(List.of("bash", "-c", "exit 3"), Duration.ofSeconds(30)));
         assertTrue(e.getMessage().contains("exit 3"), e.getMessage());
     }
+
+    /** A build that failed is not run again by every later test: each gets the first failure at once. */
+    @Test
+    void aFailedBuildIsRunOnceAndItsFailureGivenToEveryLaterCaller() throws Exception {
+        Path runs = dir.resolve("runs");
+        Path script = dir.resolve("install-k8s-tools.sh");
+        Files.writeString(script, "echo run >> " + runs + "\necho 'install-k8s-tools: no go' >&2\nexit 1\n");
+        Path real = K8sTools.script;
+        K8sTools.forget();
+        K8sTools.script = script;
+        try {
+            for (int i = 0; i < 3; i++) {
+                assertThrows(IOException.class, K8sTools::helmBinary);
+                assertThrows(IOException.class, K8sTools::shared);
+            }
+            // one run for helm alone, one for every tool: not one per caller
+            assertEquals(List.of("run", "run"), Files.readAllLines(runs));
+            IOException later = assertThrows(IOException.class, K8sTools::helmBinary);
+            assertTrue(later.getCause() != null && later.getCause().getMessage().contains("failed (exit 1)"), later.toString());
+        } finally {
+            K8sTools.script = real;
+            K8sTools.forget();
+        }
+    }
 }
