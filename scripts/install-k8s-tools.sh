@@ -47,6 +47,11 @@ if ! "$go" version | grep -qE 'go1\.(2[1-9]|[3-9][0-9])'; then
   exec 9>&-
   go="$gotc/bin/go"
   export GOTOOLCHAIN=local
+else
+  # The pinned toolchain (the local go when it is that one, else fetched from the module proxy), not
+  # whatever the environment or the distribution's go.env says: Homebrew, Fedora and Microsoft's Go ship
+  # GOTOOLCHAIN=local, with which a go older than helm's go.mod needs refuses to build at all
+  export GOTOOLCHAIN="$GO_TOOLCHAIN+auto"
 fi
 
 # build NAME DEST COMMAND...: runs COMMAND with $out (an empty scratch folder) once, under a lock,

@@ -23,6 +23,9 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 # Go builds the Helm chart's test tools (scripts/install-k8s-tools.sh); an old one fetches a new toolchain
 command -v go >/dev/null || [[ -x /usr/local/go/bin/go ]] || missing+=(golang-go)
 command -v gcc >/dev/null || missing+=(gcc)
+# kine's SQLite is cgo: it needs the C library's headers, which gcc only recommends (and recommends are
+# not installed below)
+[[ -e /usr/include/stdlib.h ]] || missing+=(libc6-dev)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
     echo "setup-machine: please install: ${missing[*]}" >&2

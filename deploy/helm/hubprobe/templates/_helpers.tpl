@@ -65,12 +65,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/* secretKeyRef of a secret source: the existing Secret's key, or the chart Secret's key $key */}}
 {{- define "hubprobe.secretKeyRef" -}}
 {{- $src := index . 0 }}{{ $root := index . 1 }}{{ $key := index . 2 -}}
+{{- /* quoted: a Secret's key may read as a number or a boolean in YAML ("0123", "true") */}}
 {{- if $src.existingSecret }}
-name: {{ $src.existingSecret }}
-key: {{ required (printf "%s: existingSecret needs a key" $key) $src.key }}
+name: {{ $src.existingSecret | quote }}
+key: {{ required (printf "%s: existingSecret needs a key" $key) $src.key | toString | quote }}
 {{- else }}
-name: {{ include "hubprobe.secretName" $root }}
-key: {{ $key }}
+name: {{ include "hubprobe.secretName" $root | quote }}
+key: {{ $key | quote }}
 {{- end }}
 {{- end }}
 
@@ -89,10 +90,12 @@ key: {{ $key }}
 
 {{/* A secret written in config must be a reference: ${env:NAME} or ${file:/path} */}}
 {{- define "hubprobe.checkReference" -}}
-{{- $at := index . 0 }}{{ $v := index . 1 }}
+{{- $at := index . 0 }}{{ $v := index . 1 }}{{ $refs := index . 2 }}
 {{- if and $v (not (regexMatch "^\\$\\{(env|file):[^}]+\\}$" (toString $v))) }}
 {{- fail (printf "config.%s: a secret is written in clear; give it as ${env:NAME} (see secretEnv) or ${file:/path}, never in the ConfigMap" $at) }}
 {{- end }}
+{{- /* the variables secrets are read from, by the key that reads each: env must not give them as values */}}
+{{- with (regexFind "^\\$\\{env:[^}]+\\}$" (toString $v)) }}{{ $_ := set $refs (trimSuffix "}" (trimPrefix "${env:" .)) $at }}{{ end }}
 {{- end }}
 
 {{/* Refuses what cannot work, with the key named: run from every template that needs the config */}}
@@ -109,23 +112,32 @@ key: {{ $key }}
 {{- if and $src.existingSecret $src.value }}{{ fail (printf "secretEnv.%s: existingSecret and value are both set; give one" $name) }}{{ end }}
 {{- if not (or $src.existingSecret $src.value) }}{{ fail (printf "secretEnv.%s: needs existingSecret (and key) or value" $name) }}{{ end }}
 {{- end }}
+{{- $refs := dict }}
 {{- $server := $c.server | default dict }}
 {{- if and (include "hubprobe.secretSet" .Values.apiToken) $server.api_token }}{{ fail "config.server.api_token and apiToken are both set; give apiToken only (the chart references it)" }}{{ end }}
 {{- if and (include "hubprobe.secretSet" .Values.readToken) $server.read_token }}{{ fail "config.server.read_token and readToken are both set; give readToken only (the chart references it)" }}{{ end }}
-{{- include "hubprobe.checkReference" (list "server.api_token" $server.api_token) }}
-{{- include "hubprobe.checkReference" (list "server.read_token" $server.read_token) }}
-{{- with $server.hub_oauth }}{{ include "hubprobe.checkReference" (list "server.hub_oauth.client_secret" .client_secret) }}{{ end }}
-{{- include "hubprobe.checkReference" (list "history.password" $history.password) }}
+{{- include "hubprobe.checkReference" (list "server.api_token" $server.api_token $refs) }}
+{{- include "hubprobe.checkReference" (list "server.read_token" $server.read_token $refs) }}
+{{- with $server.hub_oauth }}{{ include "hubprobe.checkReference" (list "server.hub_oauth.client_secret" .client_secret $refs) }}{{ end }}
+{{- include "hubprobe.checkReference" (list "history.password" $history.password $refs) }}
 {{- range $i, $hub := $c.hubs }}
 {{- with $hub.auth }}
-{{- include "hubprobe.checkReference" (list (printf "hubs[%d].auth.token" $i) .token) }}
-{{- include "hubprobe.checkReference" (list (printf "hubs[%d].auth.password" $i) .password) }}
+{{- include "hubprobe.checkReference" (list (printf "hubs[%d].auth.token" $i) .token $refs) }}
+{{- include "hubprobe.checkReference" (list (printf "hubs[%d].auth.password" $i) .password $refs) }}
 {{- end }}
 {{- end }}
 {{- $alerting := $c.alerting | default dict }}
 {{- range $i, $n := $alerting.notifiers }}
-{{- with $n.pagerduty }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].pagerduty.routing_key" $i) .routing_key) }}{{ end }}
-{{- with $n.slack }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].slack.webhook_url" $i) .webhook_url) }}{{ end }}
+{{- with $n.pagerduty }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].pagerduty.routing_key" $i) .routing_key $refs) }}{{ end }}
+{{- with $n.slack }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].slack.webhook_url" $i) .webhook_url $refs) }}{{ end }}
+{{- /* the service takes a webhook's URL as a secret too (its path or query is the credential) */}}
+{{- with $n.webhook }}{{ include "hubprobe.checkReference" (list (printf "alerting.notifiers[%d].webhook.url" $i) .url $refs) }}{{ end }}
+{{- end }}
+{{- /* a secret's variable given as a plain value would sit in clear in the Deployment, for anyone who may read it */}}
+{{- range $i, $e := .Values.env }}
+{{- if and (hasKey $refs $e.name) (hasKey $e "value") }}
+{{- fail (printf "env[%d] (%s): config.%s reads a secret from it; give it by valueFrom.secretKeyRef (or secretEnv), never as a value" $i $e.name (get $refs $e.name)) }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -149,14 +161,18 @@ key: {{ $key }}
 {{- range .tls_endpoints }}{{ $ports = append $ports (regexFind "[0-9]+$" (toString .address)) }}{{ end }}
 {{- end }}
 {{- with ($c.server | default dict).hub_oauth }}{{ $ports = append $ports (include "hubprobe.urlPort" .hub_url) }}{{ end }}
+{{- /* every host of the JDBC URL: PgJDBC takes several for failover (jdbc:postgresql://a:5432,b:5433/db) */}}
 {{- with ($c.history | default dict).url }}
-{{- $ports = append $ports (regexFind ":[0-9]+/" (toString .) | trimPrefix ":" | trimSuffix "/" | default "5432") }}
+{{- range (regexFind "^jdbc:postgresql://[^/?]*" (toString .) | trimPrefix "jdbc:postgresql://" | splitList ",") }}
+{{- $ports = append $ports (regexFind ":[0-9]+$" . | trimPrefix ":" | default "5432") }}
+{{- end }}
 {{- end }}
 {{- range ($c.alerting | default dict).notifiers }}
 {{- with .alertmanager }}{{ range .urls }}{{ $ports = append $ports (include "hubprobe.urlPort" .) }}{{ end }}{{ end }}
 {{- with .webhook }}{{ $ports = append $ports (include "hubprobe.urlPort" .url | default "443") }}{{ end }}
 {{- with .slack }}{{ $ports = append $ports (include "hubprobe.urlPort" .webhook_url | default "443") }}{{ end }}
-{{- with .pagerduty }}{{ $ports = append $ports "443" }}{{ end }}
+{{- /* PagerDuty's events API on 443, or the url given instead (a proxy, a test receiver) */}}
+{{- with .pagerduty }}{{ $ports = append $ports (include "hubprobe.urlPort" .url | default "443") }}{{ end }}
 {{- end }}
 {{- $out := list }}
 {{- range (compact $ports | uniq | sortAlpha) }}{{ $out = append $out (atoi .) }}{{ end }}

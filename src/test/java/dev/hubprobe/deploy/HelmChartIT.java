@@ -221,6 +221,129 @@ class HelmChartIT {
         }
     }
 
+    /** With no peer to let in (both lists emptied), nothing may connect: a rule without "from" would admit every source. */
+    @Test
+    void theNetworkPolicyWithNoPeersLetsNothingIn() throws Exception {
+        Path values = dir.resolve("no-peers.yaml");
+        Files.writeString(values, """
+                networkPolicy: {enabled: true, prometheus: [], ingress: []}
+                """);
+        JsonNode policy = one(template("default-values.yaml", "-f", values.toString()), "NetworkPolicy");
+        assertEquals("[\"Ingress\",\"Egress\"]", policy.at("/spec/policyTypes").toString());
+        for (JsonNode rule : policy.at("/spec/ingress")) {
+            assertTrue(rule.path("from").isArray() && !rule.path("from").isEmpty(), "an ingress rule that admits every source: " + policy);
+        }
+    }
+
+    /** A notifier's own URL sets its egress port: PagerDuty's events API through a proxy on 8080 is let out, not 443. */
+    @Test
+    void theNetworkPolicyLetsOutThePortOfPagerDutysUrlWhenOneIsGiven() throws Exception {
+        Path values = dir.resolve("pagerduty.yaml");
+        Files.writeString(values, """
+                config:
+                  alerting:
+                    notifiers:
+                      - pagerduty: {routing_key: "${env:PAGERDUTY_ROUTING_KEY}", url: "http://pd-proxy.monitoring.svc:8080/v2/enqueue"}
+                secretEnv:
+                  PAGERDUTY_ROUTING_KEY: {existingSecret: pagerduty, key: routing-key}
+                networkPolicy: {enabled: true}
+                """);
+        List<JsonNode> objects = template("default-values.yaml", "-f", values.toString());
+        Set<String> ports = new TreeSet<>();
+        for (JsonNode rule : one(objects, "NetworkPolicy").at("/spec/egress")) {
+            rule.path("ports").forEach(p -> ports.add(p.path("port").asText() + "/" + p.path("protocol").asText()));
+        }
+        assertEquals(new TreeSet<>(Set.of("53/UDP", "53/TCP", "443/TCP", "8080/TCP")), ports); // the hub, the proxy
+        Result valid = validateConfig(objects, one(objects, "Deployment").at("/spec/template/spec/containers/0"));
+        assertEquals(0, valid.exit, valid.toString());
+    }
+
+    /** An existing Secret's key that reads as a number or a boolean in YAML is still that key, for the pod and the scrape. */
+    @Test
+    void anExistingSecretsKeyIsTakenAsWrittenEvenWhenItLooksLikeANumber() throws Exception {
+        Path values = dir.resolve("keys.yaml");
+        Files.writeString(values, """
+                secretEnv:
+                  HUB_TOKEN: {existingSecret: hub-token, key: "0123"}
+                readToken: {existingSecret: read-token, key: "true"}
+                serviceMonitor: {enabled: true}
+                """);
+        List<JsonNode> objects = template("default-values.yaml", "-f", values.toString());
+        Map<String, JsonNode> refs = new HashMap<>();
+        for (JsonNode e : one(objects, "Deployment").at("/spec/template/spec/containers/0/env")) {
+            refs.put(e.path("name").asText(), e.at("/valueFrom/secretKeyRef"));
+        }
+        assertTrue(refs.get("HUB_TOKEN").path("key").isTextual() && refs.get("HUB_TOKEN").path("key").asText().equals("0123"),
+                refs.toString());
+        assertTrue(refs.get("HUBPROBE_READ_TOKEN").path("key").isTextual(), refs.toString());
+        assertEquals("true", refs.get("HUBPROBE_READ_TOKEN").path("key").asText());
+        JsonNode credentials = one(objects, "ServiceMonitor").at("/spec/endpoints/0/authorization/credentials");
+        assertTrue(credentials.path("key").isTextual(), credentials.toString());
+        assertEquals("true", credentials.path("key").asText());
+    }
+
+    /** A variable a secret is read from, given in env as a plain value, would sit in clear in the Deployment: refused. */
+    @Test
+    void theChartRefusesASecretsVariableGivenInEnvAsAPlainValue() throws Exception {
+        Path values = dir.resolve("env-value.yaml");
+        Files.writeString(values, """
+                secretEnv: {HUB_TOKEN: null}
+                env:
+                  - {name: JAVA_TOOL_OPTIONS, value: "-Dfile.encoding=UTF-8"}
+                  - {name: HUB_TOKEN, value: a-token-in-the-deployment}
+                """);
+        Result r = helm("template", "r", CHART.toString(), "-f", values.toString());
+        assertNotEquals(0, r.exit, "rendered into the Deployment: " + r.out);
+        assertTrue(r.err.contains("env[1] (HUB_TOKEN): config.hubs[0].auth.token reads a secret from it;"
+                + " give it by valueFrom.secretKeyRef (or secretEnv), never as a value"), r.err);
+        assertFalse(r.err.contains("a-token-in-the-deployment"), "the error names the key, never the value: " + r.err);
+        // a variable no secret is read from may be a value; the secret's by valueFrom is fine
+        Files.writeString(values, """
+                secretEnv: {HUB_TOKEN: null}
+                env:
+                  - {name: JAVA_TOOL_OPTIONS, value: "-Dfile.encoding=UTF-8"}
+                  - {name: HUB_TOKEN, valueFrom: {secretKeyRef: {name: hub, key: token}}}
+                """);
+        Result ok = helm("template", "r", CHART.toString(), "-f", values.toString());
+        assertEquals(0, ok.exit, ok.toString());
+    }
+
+    /** PostgreSQL with failover hosts: the port of each host is let out, not only the last one's. */
+    @Test
+    void theNetworkPolicyLetsOutEveryHostOfAFailoverDatabaseUrl() throws Exception {
+        Path values = dir.resolve("failover.yaml");
+        Files.writeString(values, """
+                config:
+                  history:
+                    url: "jdbc:postgresql://pg-a.db.svc:5432,pg-b.db.svc:5433,pg-c.db.svc/hubprobe?targetServerType=primary"
+                """);
+        List<JsonNode> objects = template("replicas-values.yaml", "-f", values.toString());
+        Set<String> ports = new TreeSet<>();
+        for (JsonNode rule : one(objects, "NetworkPolicy").at("/spec/egress")) {
+            rule.path("ports").forEach(p -> ports.add(p.path("port").asText() + "/" + p.path("protocol").asText()));
+        }
+        // the hub, and the three hosts (pg-c on PostgreSQL's default port)
+        assertEquals(new TreeSet<>(Set.of("53/UDP", "53/TCP", "443/TCP", "5432/TCP", "5433/TCP")), ports);
+        Result valid = validateConfig(objects, one(objects, "Deployment").at("/spec/template/spec/containers/0"));
+        assertEquals(0, valid.exit, valid.toString());
+    }
+
+    /** A webhook's URL is a secret to the service (its path is the credential): written in clear, the chart refuses it. */
+    @Test
+    void theChartRefusesAWebhookUrlWrittenInClear() throws Exception {
+        Path values = dir.resolve("webhook.yaml");
+        Files.writeString(values, """
+                config:
+                  alerting:
+                    notifiers:
+                      - webhook: {url: "https://hooks.example.org/services/T000/B000/webhook-credential"}
+                """);
+        Result r = helm("template", "r", CHART.toString(), "-f", values.toString());
+        assertNotEquals(0, r.exit, "rendered into the ConfigMap: " + r.out);
+        assertTrue(r.err.contains("config.alerting.notifiers[0].webhook.url: a secret is written in clear"), r.err);
+        assertFalse(r.err.contains("webhook-credential"), "the error names the key, never the value: " + r.err);
+    }
+
     /**
      * Every variant installed for real on kube-apiserver (strict field validation of every object first,
      * then helm install), one release upgraded through all of them, and nothing left after uninstall.
