@@ -98,7 +98,10 @@ public final class ExecuteStep implements ProbeStep {
             String bound = (b.min() != null ? "min " + b.min().display() : "") + (b.min() != null && b.max() != null ? ", " : "")
                     + (b.max() != null ? "max " + b.max().display() : "");
             if (m == null) {
-                throw new ProbeFailure(Reason.MEASURE_OUT_OF_RANGE, "measurement " + e.getKey() + " was not reported (bound: " + bound + ")");
+                // the names that did come: a typo (write_secs) or a rename is then plain to see
+                throw new ProbeFailure(Reason.MEASURE_OUT_OF_RANGE, "measurement " + e.getKey() + " was not reported (bound: " + bound + "); "
+                        + (measured.isEmpty() ? "no cell printed a '" + Measurement.PREFIX + "' line"
+                        : "the cells reported " + Json.abbreviate(String.join(", ", measured.keySet()), 300)));
             }
             Measurement.Quantity q = b.min() != null ? b.min() : b.max();
             if (!q.unit().equals(m.unit())) {
