@@ -40,6 +40,10 @@ final class MeasurementHistograms implements MultiCollector {
             counts = new long[bounds.length];
         }
 
+        boolean sameBuckets(double[] upper) {
+            return Arrays.equals(Arrays.copyOf(bounds, bounds.length - 1), upper);
+        }
+
         synchronized void observe(double v) {
             int i = 0;
             while (i < bounds.length - 1 && v > bounds[i]) {
@@ -59,7 +63,11 @@ final class MeasurementHistograms implements MultiCollector {
     private final ConcurrentSkipListMap<Key, Cell> cells = new ConcurrentSkipListMap<>(LABEL_ORDER);
 
     void observe(String hub, String probe, String name, double[] bounds, double value) {
-        cells.computeIfAbsent(new Key(hub, name, probe), k -> new Cell(k, bounds)).observe(value);
+        // a measurement whose unit changed (write_seconds now printed in bytes by a cell's mistake, or a
+        // plain number now in seconds) starts a histogram of the new buckets: counted in the old ones, a
+        // size would land in +Inf of seconds forever and the p95 would say nothing
+        cells.compute(new Key(hub, name, probe), (k, c) -> c != null && c.sameBuckets(bounds) ? c : new Cell(k, bounds))
+                .observe(value);
     }
 
     /** Drops a (hub, probe)'s histograms; a null probe drops every probe of the hub. */

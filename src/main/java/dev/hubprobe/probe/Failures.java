@@ -21,7 +21,7 @@ import java.util.Set;
  * refused is "hub unreachable" while logging in but "server unreachable" once the hub said the server
  * was ready. Steps throw {@link ProbeFailure} themselves only where they know better.
  */
-final class Failures {
+public final class Failures {
     private static final Set<Phase> HUB_PHASES = EnumSet.of(Phase.HUB_API, Phase.LOGIN, Phase.SPAWN, Phase.BINDER_HEALTH,
             Phase.BUILD, Phase.LAUNCH);
     private static final Set<Phase> CLEANUP = EnumSet.of(Phase.CLEANUP, Phase.KERNEL_SHUTDOWN, Phase.STOP);
@@ -30,7 +30,7 @@ final class Failures {
     private Failures() {
     }
 
-    static ProbeFailure classify(Phase phase, RuntimeException e) {
+    public static ProbeFailure classify(Phase phase, RuntimeException e) {
         if (e instanceof ProbeFailure f) {
             return f;
         }

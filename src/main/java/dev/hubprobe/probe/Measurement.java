@@ -52,7 +52,7 @@ public record Measurement(String name, double value, String unit, boolean histog
             }
             double v = Double.parseDouble(m.group(1));
             String u = m.group(2);
-            return switch (u) {
+            Quantity q = switch (u) {
                 case "" -> new Quantity(v, NONE);
                 case "s" -> new Quantity(v, SECONDS);
                 case "ms" -> new Quantity(v / 1000, SECONDS);
@@ -63,6 +63,12 @@ public record Measurement(String name, double value, String unit, boolean histog
                 default -> throw new IllegalArgumentException("unit '" + u + "' of '" + text
                         + "' is not one of s, ms, B (bytes), KiB, MiB, GiB");
             };
+            // 1e309, or 1e308 GiB: infinite as a double; as a bound it would compare with nothing and say
+            // "Infinity" where the 3 a.m. reader wants a number
+            if (!Double.isFinite(q.value())) {
+                throw new IllegalArgumentException("'" + text + "' is too large a number");
+            }
+            return q;
         }
 
         /** As people read it: 5 s, 10 GiB, 3. */
@@ -115,6 +121,11 @@ public record Measurement(String name, double value, String unit, boolean histog
         if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             return String.valueOf((long) v);
         }
-        return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
+        if (!Double.isFinite(v)) {
+            return String.valueOf(v);
+        }
+        java.math.BigDecimal d = new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros();
+        // a cell may print 1e308 or 1e-300: plain, that is hundreds of digits on a page row or in a message
+        return Math.abs(v) >= 1e15 || Math.abs(v) < 1e-6 ? d.toString() : d.toPlainString();
     }
 }

@@ -22,6 +22,12 @@ import java.util.List;
 public record NotebookCells(Path file, String kernel, List<ProbeDefinition.Cell> cells) {
     /** Larger than any course notebook's text; a bigger file is most likely not meant as a probe. */
     private static final long MAX_BYTES = 16L * 1024 * 1024;
+    /**
+     * Code cells a notebook probe may have. Every cell is a transcript entry of each run: past a few
+     * hundred the stored transcript no longer fits (it is then left out, the failing cell's output with
+     * it) and each run's page grows by megabytes; a course notebook has dozens.
+     */
+    static final int MAX_CELLS = 500;
 
     public NotebookCells {
         cells = List.copyOf(cells);
@@ -70,6 +76,10 @@ public record NotebookCells(Path file, String kernel, List<ProbeDefinition.Cell>
             String saved = savedOutputs ? savedOutput(c.path("outputs")) : null;
             // counted from 1, top to bottom, markdown cells included: as a person finds it in JupyterLab
             cells.add(new ProbeDefinition.Cell(code, expect, saved, name + " cell " + (i + 1)));
+            if (cells.size() > MAX_CELLS) {
+                throw new ConfigException(where, 0, "cells", "the notebook has more than " + MAX_CELLS
+                        + " code cells (cell " + (i + 1) + " is the " + cells.size() + "th): a probe runs at most " + MAX_CELLS);
+            }
         }
         if (cells.isEmpty()) {
             throw new ConfigException(where, 0, "cells", "the notebook has no code cells to run");

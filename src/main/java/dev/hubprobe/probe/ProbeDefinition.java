@@ -113,6 +113,14 @@ public record ProbeDefinition(String name, String description, String kernel, St
                 null, null, null, null);
     }
 
+    /** A probe of cells or a notebook, with cleanup cells and measurement bounds, no apps and no UI journey. */
+    public ProbeDefinition(String name, String description, String kernel, String server, ObjectNode userOptions,
+                           Boolean expectScaleUp, Timeouts timeouts, List<Cell> cells, Boolean captureEnvironment, String notebook,
+                           Boolean expectSavedOutputs, List<String> normalize, List<Cell> cleanup, Map<String, MeasureBound> measurements) {
+        this(name, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment, notebook,
+                expectSavedOutputs, normalize, cleanup, measurements, null, null);
+    }
+
     /** Loads and checks one probe file; the probe's name defaults to the file's name. */
     public static ProbeDefinition load(Path file) throws ConfigException {
         ProbeDefinition d = StrictYaml.read(file, ProbeDefinition.class);

@@ -35,7 +35,7 @@ public final class JUnitReport {
             x.writeCharacters("\n");
             x.writeStartElement("testsuites");
             x.writeStartElement("testsuite");
-            x.writeAttribute("name", suite);
+            x.writeAttribute("name", xml(suite));
             x.writeAttribute("tests", Integer.toString(r.phases().size()));
             x.writeAttribute("failures", Long.toString(failures));
             x.writeAttribute("errors", "0");
@@ -58,23 +58,23 @@ public final class JUnitReport {
             for (PhaseResult p : r.phases()) {
                 x.writeCharacters("\n  ");
                 x.writeStartElement("testcase");
-                x.writeAttribute("classname", suite);
+                x.writeAttribute("classname", xml(suite));
                 x.writeAttribute("name", p.label());
                 x.writeAttribute("time", seconds(p.duration()));
                 if (notTheHubs(r, p)) {
                     // the probe's own cleanup cells failed on a hub that did nothing wrong: the run passed and
                     // check exits 0, so CI must not go red; skipped-with-message keeps it in sight in CI pages
                     x.writeStartElement("skipped");
-                    x.writeAttribute("message", p.reason().label() + " (the run did not fail): " + p.message());
+                    x.writeAttribute("message", xml(p.reason().label() + " (the run did not fail): " + p.message()));
                     x.writeEndElement();
                     x.writeStartElement("system-err");
-                    x.writeCharacters(p.reason().label() + ": " + (p.message() == null ? "" : p.message()));
+                    x.writeCharacters(xml(p.reason().label() + ": " + (p.message() == null ? "" : p.message())));
                     x.writeEndElement();
                 } else if (p.status() == PhaseResult.Status.FAILED) {
                     x.writeStartElement("failure");
                     x.writeAttribute("type", p.reason().label());
-                    x.writeAttribute("message", p.reason().label() + ": " + p.message());
-                    x.writeCharacters(p.message() == null ? "" : p.message());
+                    x.writeAttribute("message", xml(p.reason().label() + ": " + p.message()));
+                    x.writeCharacters(p.message() == null ? "" : xml(p.message()));
                     x.writeEndElement();
                 } else if (p.status() == PhaseResult.Status.SKIPPED) {
                     x.writeEmptyElement("skipped");
@@ -94,6 +94,28 @@ public final class JUnitReport {
     /** A failed phase that did not fail the run: the cleanup cells (their failure is a note, never the hub's). */
     private static boolean notTheHubs(RunResult r, PhaseResult p) {
         return p.status() == PhaseResult.Status.FAILED && p.phase() == Phase.CLEANUP && r.failedPhase() != Phase.CLEANUP;
+    }
+
+    /**
+     * Text XML 1.0 can carry: a cell's output in a message (a saved-output diff, an error value) may hold
+     * ANSI colour codes or other control characters, which the writer copies as they are, and a CI's
+     * parser then refuses the whole file. Each becomes U+FFFD.
+     */
+    static String xml(String s) {
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD)
+                    || (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1)))
+                    || (Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1)));
+            if (!ok && b == null) {
+                b = new StringBuilder(s.length()).append(s, 0, i);
+            }
+            if (b != null) {
+                b.append(ok ? c : '\uFFFD');
+            }
+        }
+        return b == null ? s : b.toString();
     }
 
     private static String seconds(java.time.Duration d) {

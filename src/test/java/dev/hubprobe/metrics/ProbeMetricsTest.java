@@ -311,4 +311,17 @@ class ProbeMetricsTest {
         assertTrue(scrape.contains("hubprobe_measurement{hub=\"a\",name=\"home_free_bytes\",probe=\"kernel-smoke\"} 2048"), scrape);
         replica.close();
     }
+
+    @Test
+    void aMeasurementWhoseUnitChangedIsCountedInTheBucketsOfItsNewUnit() {
+        ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
+        metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("x", 0.3, "seconds", true)));
+        metrics.accept(measured("a", new dev.hubprobe.probe.Measurement("x", 2048, "bytes", true)));
+        String scrape = metrics.registry().scrape();
+        List<String> buckets = scrape.lines().filter(l -> l.startsWith("hubprobe_measurement_value_bucket{hub=\"a\",name=\"x\"")).toList();
+        assertTrue(buckets.stream().anyMatch(l -> l.contains("le=\"16384")), buckets::toString);
+        assertFalse(buckets.stream().anyMatch(l -> l.contains("le=\"0.01\"")), "no seconds buckets left: " + buckets);
+        assertTrue(scrape.contains("hubprobe_measurement_value_count{hub=\"a\",name=\"x\",probe=\"kernel-smoke\"} 1"), scrape);
+        metrics.close();
+    }
 }

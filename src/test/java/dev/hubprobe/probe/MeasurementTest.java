@@ -38,4 +38,20 @@ class MeasurementTest {
         assertEquals("16 MiB", new Measurement("b", 16 * 1024 * 1024, Measurement.BYTES).display());
         assertEquals("3", new Measurement("c", 3, Measurement.NONE).display());
     }
+
+    @Test
+    void hugeTinyAndInfiniteValuesStayShortOrAreRefused() {
+        Measurement huge = Measurement.parseLine("hubprobe-measure: x 1e308").orElseThrow();
+        assertEquals("1E+308", huge.display());
+        assertEquals("1.235E-300 s", Measurement.parseLine("hubprobe-measure: t 1.23456e-300 s").orElseThrow().display());
+        assertEquals("-2.5 s", Measurement.parseLine("hubprobe-measure: t -2500 ms").orElseThrow().display());
+        assertTrue(new Measurement("b", 1e300, Measurement.BYTES).display().endsWith(" TiB"));
+        assertTrue(new Measurement("b", 1e300, Measurement.BYTES).display().length() < 20, new Measurement("b", 1e300, Measurement.BYTES).display());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Measurement.parseLine("hubprobe-measure: x 1e308 GiB"));
+        assertTrue(e.getMessage().contains("too large"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Measurement.Quantity.parse("1e999s"));
+        assertEquals("'1e999s' is too large a number", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Measurement.parseLine("hubprobe-measure: x NaN"));
+        assertThrows(IllegalArgumentException.class, () -> Measurement.parseLine("hubprobe-measure: x Infinity"));
+    }
 }

@@ -103,6 +103,17 @@ class NotebookProbeIT {
     }
 
     @Test
+    void aNotebookCellPastItsTimeoutIsNamedAndTheTranscriptKeepsEveryCell() throws Exception {
+        notebook("slow", new String[] {"print('one')", "import time\ntime.sleep(120)", "print('three')"}, null);
+        RunResult r = Probes.run(hub, RealHub.user("ok"), probe("notebook: slow.ipynb\ntimeouts: {execute: 4s}\n"));
+        assertEquals(Reason.EXECUTE_TIMEOUT, r.reason(), () -> why(r));
+        assertTrue(r.message().startsWith("slow.ipynb cell 3 (import time): "), r.message());
+        assertEquals(3, r.transcript().cells().size(), () -> r.transcript().cells().toString());
+        assertTrue(r.transcript().cells().get(1).error().startsWith("execute_timeout: "), r.transcript().cells().get(1).error());
+        assertEquals("not run: an earlier cell failed", r.transcript().cells().get(2).error());
+    }
+
+    @Test
     void aCellPastItsTimeoutIsInterruptedAndTheCleanupRunsInTheSameKernel() throws Exception {
         Path marker = dir.resolve("left-by-slow-cell");
         RunResult r = Probes.run(hub, RealHub.user("ok"), probe("timeouts: {execute: 4s, cleanup: 30s}\ncells:\n  - code: |\n"

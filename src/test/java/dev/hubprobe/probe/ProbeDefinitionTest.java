@@ -196,4 +196,23 @@ class ProbeDefinitionTest {
         assertEquals(Duration.ofSeconds(3 * 7 + 30), StopBounds.run(p), "a stop waits for the cleanup cells too");
         assertEquals(Duration.ofSeconds(2 * 7 + 30), StopBounds.run(p.timeouts()));
     }
+
+    @Test
+    void aNotebookOfTenThousandCellsIsRefusedAtLoad() throws Exception {
+        StringBuilder nb = new StringBuilder("{\"nbformat\": 4, \"metadata\": {}, \"cells\": [");
+        for (int i = 0; i < 10_000; i++) {
+            nb.append(i == 0 ? "" : ",").append("{\"cell_type\": \"code\", \"source\": \"print(").append(i).append(")\", \"outputs\": []}");
+        }
+        ConfigException e = badNotebook(nb.append("]}").toString());
+        assertEquals(dir.resolve("nb.ipynb").toString(), e.file());
+        assertEquals("cells", e.keyPath());
+        assertTrue(e.problem().startsWith("the notebook has more than 500 code cells"), e.problem());
+    }
+
+    @Test
+    void aDeeplyNestedNotebookIsRefusedAsNotJson() throws Exception {
+        ConfigException e = badNotebook("{\"nbformat\": 4, \"metadata\": " + "[".repeat(100_000) + "]".repeat(100_000) + "}");
+        assertEquals(dir.resolve("nb.ipynb").toString(), e.file());
+        assertTrue(e.problem().startsWith("not a notebook: not valid JSON"), e.problem());
+    }
 }

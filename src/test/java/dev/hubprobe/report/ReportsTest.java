@@ -132,4 +132,19 @@ class ReportsTest {
         assertTrue(skipped.getAttribute("message").contains("cleanup cell 1 (rm x): FileNotFoundError: x"), skipped.getAttribute("message"));
         assertEquals("1", suite.getAttribute("skipped"));
     }
+
+    @Test
+    void aCellOutputWithAnsiCodesStillMakesJUnitXmlACiCanRead() throws Exception {
+        String diff = "nb.ipynb cell 3 (print(x)): output differs from the saved output:\n@@ line 1 @@\n- ok\n+ \u001b[31mred\u001b[0m \u0000";
+        RunResult f = failedSpawn();
+        RunResult r = new RunResult(f.runId(), f.hub(), f.probe(), f.user(), f.startedAt(), f.duration(),
+                List.of(new PhaseResult(Phase.EXECUTE, PhaseResult.Status.FAILED, Duration.ofMillis(10), Reason.OUTPUT_MISMATCH, diff)),
+                List.of(), null, Phase.EXECUTE, Reason.OUTPUT_MISMATCH, diff, Map.of(), List.of());
+        Path x = dir.resolve("ansi.xml");
+        JUnitReport.write(r, x);
+        Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(x.toFile());
+        Element failure = (Element) d.getElementsByTagName("failure").item(0);
+        assertTrue(failure.getTextContent().contains("+ \uFFFD[31mred\uFFFD[0m"), failure.getTextContent());
+        assertTrue(failure.getAttribute("message").contains("nb.ipynb cell 3 (print(x))"), failure.getAttribute("message"));
+    }
 }

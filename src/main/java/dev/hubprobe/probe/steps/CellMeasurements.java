@@ -29,6 +29,20 @@ final class CellMeasurements {
         }
     }
 
+    /**
+     * Whether a new name fits. The names in the probe's {@code measurements:} always do: their slots are
+     * kept, so a cell printing twenty other names first cannot make a bounded one "not reported"
+     * (a 3 a.m. message naming the wrong cause). Others share what is left of {@link Measurement#MAX_PER_PROBE}.
+     */
+    private static boolean room(ProbeContext ctx, String name) {
+        java.util.Set<String> declared = ctx.probe.measurements().keySet();
+        if (declared.contains(name)) {
+            return true;
+        }
+        long others = ctx.measurements.keySet().stream().filter(n -> !declared.contains(n)).count();
+        return others < Measurement.MAX_PER_PROBE - declared.size();
+    }
+
     /** @return the names this output reported, in order */
     static List<String> collect(ProbeContext ctx, String stdout, String where) {
         List<String> names = new ArrayList<>();
@@ -47,9 +61,10 @@ final class CellMeasurements {
                 continue;
             }
             Measurement x = m.get();
-            if (!ctx.measurements.containsKey(x.name()) && ctx.measurements.size() >= Measurement.MAX_PER_PROBE) {
+            if (!ctx.measurements.containsKey(x.name()) && !room(ctx, x.name())) {
                 // each name is a series on /metrics: the limit keeps the label values bounded
-                note(ctx, where + "measurement " + x.name() + IGNORED + ": a run keeps at most " + Measurement.MAX_PER_PROBE);
+                note(ctx, where + "measurement " + x.name() + IGNORED + ": a run keeps at most " + Measurement.MAX_PER_PROBE
+                        + (ctx.probe.measurements().isEmpty() ? "" : ", the probe's measurements: first"));
                 continue;
             }
             ctx.measurements.remove(x.name()); // re-reported: kept in the order of its last report

@@ -2,6 +2,7 @@ package dev.hubprobe.probe.steps;
 
 import dev.hubprobe.json.Json;
 import dev.hubprobe.jupyter.kernel.ExecuteResult;
+import dev.hubprobe.probe.Failures;
 import dev.hubprobe.probe.Measurement;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
@@ -36,7 +37,19 @@ public final class ExecuteStep implements ProbeStep {
             String where = cell.where() != null ? cell.where() + " (" + cell.firstLine() + "): "
                     : cells.size() == 1 ? "" : "cell " + (i + 1) + ": ";
             ctx.cellRunning = true;
-            ExecuteResult r = ctx.channel.execute(cell.code(), deadline);
+            ExecuteResult r;
+            try {
+                r = ctx.channel.execute(cell.code(), deadline);
+            } catch (ProbeFailure f) {
+                throw f;
+            } catch (RuntimeException e) {
+                // past timeouts.execute, or the kernel died: still say which cell, and keep every cell in the
+                // transcript, as for a cell that raised (in a long notebook "no reply within 5m" alone names nothing)
+                ProbeFailure f = Failures.classify(Phase.EXECUTE, e);
+                ctx.cells.add(new Transcript.Cell(cell.code(), "", f.reason().label() + ": " + Json.abbreviate(f.getMessage(), 300)));
+                notRun(ctx, cells, i + 1);
+                throw where.isEmpty() ? e : new ProbeFailure(f.reason(), where + f.getMessage(), e);
+            }
             ctx.cellRunning = false;
             ctx.cells.add(new Transcript.Cell(cell.code(), r.output() + r.stderr(),
                     r.ok() ? null : r.errorName() != null ? r.errorName() + ": " + r.errorValue() : "status " + r.status()));
@@ -85,7 +98,10 @@ public final class ExecuteStep implements ProbeStep {
             String bound = (b.min() != null ? "min " + b.min().display() : "") + (b.min() != null && b.max() != null ? ", " : "")
                     + (b.max() != null ? "max " + b.max().display() : "");
             if (m == null) {
-                throw new ProbeFailure(Reason.MEASURE_OUT_OF_RANGE, "measurement " + e.getKey() + " was not reported (bound: " + bound + ")");
+                // the names that did come: a typo (write_secs) or a rename is then plain to see
+                throw new ProbeFailure(Reason.MEASURE_OUT_OF_RANGE, "measurement " + e.getKey() + " was not reported (bound: " + bound + "); "
+                        + (measured.isEmpty() ? "no cell printed a '" + Measurement.PREFIX + "' line"
+                        : "the cells reported " + Json.abbreviate(String.join(", ", measured.keySet()), 300)));
             }
             Measurement.Quantity q = b.min() != null ? b.min() : b.max();
             if (!q.unit().equals(m.unit())) {

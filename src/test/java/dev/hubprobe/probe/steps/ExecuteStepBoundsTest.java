@@ -43,4 +43,15 @@ class ExecuteStepBoundsTest {
         assertTrue(f.getMessage().startsWith("nb.ipynb cell 3 (print(x)): output differs from the saved output:"), f.getMessage());
         assertTrue(f.getMessage().contains("- b\n") && f.getMessage().contains("+ B"), f.getMessage());
     }
+
+    @Test
+    void aBoundedMeasurementNotReportedSaysWhatTheCellsDidReport() {
+        Map<String, ProbeDefinition.MeasureBound> bounds = Map.of("write_seconds", bound(null, "5s"));
+        ProbeFailure f = assertThrows(ProbeFailure.class, () -> ExecuteStep.inRange(bounds,
+                Map.of("write_secs", new Measurement("write_secs", 1, Measurement.SECONDS))));
+        assertEquals("measurement write_seconds was not reported (bound: max 5 s); the cells reported write_secs", f.getMessage());
+        f = assertThrows(ProbeFailure.class, () -> ExecuteStep.inRange(bounds, Map.of()));
+        assertEquals("measurement write_seconds was not reported (bound: max 5 s); no cell printed a 'hubprobe-measure:' line",
+                f.getMessage());
+    }
 }
