@@ -28,6 +28,9 @@ final class HubSignIn {
     private static final OkHttpClient HTTP = new OkHttpClient.Builder().connectTimeout(5, TimeUnit.SECONDS)
             .readTimeout(10, TimeUnit.SECONDS).callTimeout(15, TimeUnit.SECONDS).followRedirects(false).build();
 
+    /** The most of an answer read from the hub (its user model and token answers are a few kB). */
+    private static final long MAX_ANSWER = 1_000_000;
+
     private HubSignIn() {
     }
 
@@ -117,10 +120,12 @@ final class HubSignIn {
             if (r.code() != 200) {
                 throw new Unreachable("the hub at " + o.hubUrl() + " answered HTTP " + r.code() + " " + what);
             }
-            String text = r.body() == null ? "" : r.body().string();
-            if (text.length() > 1_000_000) {
+            // at most 1 MB read: a hub that answers without end must not fill this process's memory before the check
+            okio.BufferedSource source = r.body() == null ? null : r.body().source();
+            if (source != null && source.request(MAX_ANSWER + 1)) {
                 throw new Unreachable("the hub at " + o.hubUrl() + " answered " + what + " with more than 1 MB");
             }
+            String text = source == null ? "" : source.readUtf8();
             return Json.MAPPER.readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             // not Jackson's message: it quotes the body, which may hold the token

@@ -54,6 +54,27 @@ public final class LoginPage {
         return WebController.html(status, Html.page("Sign in", body, false));
     }
 
+    /**
+     * Whether the path part (before any query or fragment) has a "." or ".." segment, also with a
+     * ";parameters" tail as some servers read it: "/base/..?x" is "/?x" once a browser resolves it.
+     */
+    private static boolean dotSegment(String next) {
+        int end = next.length();
+        for (char stop : new char[] {'?', '#'}) {
+            int i = next.indexOf(stop);
+            if (i >= 0 && i < end) {
+                end = i;
+            }
+        }
+        for (String segment : next.substring(0, end).split("/", -1)) {
+            String bare = segment.contains(";") ? segment.substring(0, segment.indexOf(';')) : segment;
+            if (bare.equals(".") || bare.equals("..")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static MutableHttpResponse<?> form(HttpStatus status, String next, String error, boolean publicPage) {
         String body = "<header class=\"top\"><h1>Sign in</h1></header><main><form method=\"post\" action=\"" + Html.url("login") + "\" class=\"login\">"
                 + (error == null ? "<p>This view is for the hub's operators. Enter the status page token (server.read_token).</p>"
@@ -81,7 +102,7 @@ public final class LoginPage {
         if (!next.startsWith(home) && !(next + "/").equals(home)) {
             return home;
         }
-        if (next.contains("/../") || next.endsWith("/..") || next.contains("/./") || next.contains("%2e") || next.contains("%2E")) {
+        if (next.contains("%2e") || next.contains("%2E") || dotSegment(next)) {
             return home; // a dot segment could climb out of the base path once a browser or proxy resolves it
         }
         for (int i = 0; i < next.length(); i++) {

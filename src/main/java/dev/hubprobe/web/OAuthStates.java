@@ -29,7 +29,8 @@ public final class OAuthStates {
     static final Duration TTL = Duration.ofMinutes(10);
     /**
      * At most this many sign-ins under way at once: {@code GET /login} is open to anyone, and each one is a
-     * row for 10 minutes, so a client asking for it in a loop must not grow the table without end.
+     * row for 10 minutes, so a client asking for it in a loop must not grow the table without end (the
+     * oldest ones make room for a new one, {@link #start}).
      */
     static final int MAX_PENDING = 10_000;
 
@@ -60,7 +61,7 @@ public final class OAuthStates {
     /**
      * Records a new sign-in that returns to {@code next} (already checked by {@link LoginPage#safeNext}).
      *
-     * @throws IllegalStateException when the database cannot take it, or {@link #MAX_PENDING} sign-ins are under way
+     * @throws IllegalStateException when the database cannot take it
      */
     Started start(String next) {
         Instant now = clock.instant();
@@ -71,11 +72,26 @@ public final class OAuthStates {
                 ps.setTimestamp(1, Timestamp.from(now));
                 ps.executeUpdate();
             }
+            // full: the oldest sign-ins make room, not a refusal. GET /login is open to anyone, and refusing new
+            // sign-ins once the table is full would let a loop of 17 requests a second lock every operator out;
+            // evicting the oldest, a flood must outrun the few seconds an operator spends at the hub instead.
+            int count;
             try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM oauth_states"); ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                if (rs.getInt(1) >= maxPending) {
-                    throw new IllegalStateException(maxPending + " sign-ins are under way (started in the last "
-                            + TTL.toMinutes() + " min and not finished)");
+                count = rs.getInt(1);
+            }
+            if (count >= maxPending) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT expires_at FROM oauth_states ORDER BY expires_at DESC, state_hash"
+                        + " OFFSET ? ROWS FETCH NEXT 1 ROWS ONLY")) {
+                    ps.setInt(1, maxPending - 1);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            try (PreparedStatement del = c.prepareStatement("DELETE FROM oauth_states WHERE expires_at <= ?")) {
+                                del.setTimestamp(1, rs.getTimestamp(1));
+                                del.executeUpdate();
+                            }
+                        }
+                    }
                 }
             }
             try (PreparedStatement ps = c.prepareStatement(

@@ -98,18 +98,64 @@ class HubSignInTest {
     }
 
     @Test
-    void signInsUnderWayAreBoundedAndAnExpiredOneMakesRoom() {
+    void signInsUnderWayAreBoundedAndAFloodDoesNotLockTheNextOneOut() {
         Manual clock = new Manual();
-        OAuthStates states = new OAuthStates(db.dataSource(), clock, 2);
-        states.start("/a");
-        OAuthStates.Started b = states.start("/b");
-        IllegalStateException full = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> states.start("/c"));
-        assertTrue(full.getMessage().contains("2 sign-ins are under way"), full.getMessage());
-        assertEquals(Optional.of("/b"), states.take(b.state(), b.browser()), "a finished sign-in makes room");
-        states.start("/c");
+        OAuthStates states = new OAuthStates(db.dataSource(), clock, 3);
+        OAuthStates.Started first = states.start("/a");
+        // anyone may ask for GET /login in a loop: the table stays at its bound, and the newest sign-in still works
+        for (int i = 0; i < 10; i++) {
+            clock.now = clock.now.plusMillis(1);
+            states.start("/flood");
+        }
+        clock.now = clock.now.plusMillis(1);
+        OAuthStates.Started operator = states.start("/b");
+        assertEquals(3, pending(), "at most 3 sign-ins kept");
+        assertEquals(Optional.of("/b"), states.take(operator.state(), operator.browser()), "the newest sign-in is kept");
+        assertEquals(Optional.empty(), states.take(first.state(), first.browser()), "the oldest made room");
         clock.now = clock.now.plus(OAuthStates.TTL);
         states.start("/d"); // the expired ones are gone first
-        states.start("/e");
+        assertEquals(1, pending());
+    }
+
+    private int pending() {
+        try (java.sql.Connection c = db.dataSource().getConnection();
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM oauth_states")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aHubThatAnswersWithoutEndIsCutOffAtOneMegabyte() throws Exception {
+        // a hostile or broken hub: 200, then bytes for ever; the answer must not be read whole into memory
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (java.net.Socket s = server.accept(); java.io.OutputStream out = s.getOutputStream()) {
+                    out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[".getBytes());
+                    byte[] chunk = "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",".repeat(2048).getBytes();
+                    while (!Thread.currentThread().isInterrupted()) {
+                        out.write(chunk);
+                        Thread.sleep(10);
+                    }
+                } catch (Exception closed) {
+                    // the client hung up
+                }
+            }, "endless-hub");
+            t.setDaemon(true);
+            t.start();
+            LoadedConfig.HubOAuth hostile = new LoadedConfig.HubOAuth("http://127.0.0.1:" + server.getLocalPort(), HUB.clientId(),
+                    HUB.serviceName(), SECRET, HUB.groups(), HUB.users(), HUB.recheck());
+            long started = System.nanoTime();
+            HubSignIn.Unreachable e = org.junit.jupiter.api.Assertions.assertThrows(HubSignIn.Unreachable.class,
+                    () -> HubSignIn.exchange(hostile, "a-code"));
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+            t.interrupt();
+            assertTrue(e.getMessage().contains("more than 1 MB"), e.getMessage());
+            assertTrue(seconds < 8, "cut off after 1 MB, not at the 15 s deadline: " + seconds + " s");
+            assertFalse(e.getMessage().contains("a-code") || e.getMessage().contains(SECRET.reveal()), e.getMessage());
+        }
     }
 
     @Test
@@ -119,7 +165,9 @@ class HubSignInTest {
         assertEquals("/services/hubprobe", LoginPage.safeNext("/services/hubprobe"));
         for (String bad : List.of("/", "/hub/admin", "/services/other/", "/services/hubprobex/", "/services/hubprobe/../../hub/admin",
                 "/services/hubprobe/%2e%2e/x", "//evil.example/services/hubprobe/", "https://evil.example/services/hubprobe/",
-                "/services/hubprobe/\r\nSet-Cookie:x=1")) {
+                "/services/hubprobe/\r\nSet-Cookie:x=1",
+                // a browser resolves a trailing ".." before a query or fragment too: one level out of the base path
+                "/services/hubprobe/..?x=1", "/services/hubprobe/..#top", "/services/hubprobe/hubs/../..?x", "/services/hubprobe/..;/..;/hub/admin")) {
             assertEquals("/services/hubprobe/", LoginPage.safeNext(bad), bad);
         }
     }
