@@ -405,7 +405,8 @@ public class WebController {
     }
 
     private MutableHttpResponse<?> signInProblem(HttpStatus status, String message) {
-        return LoginPage.viaHub(status, Html.url(""), message, state.config().statusPage().isPublic());
+        return LoginPage.viaHub(status, Html.url(""), message, state.config().statusPage().isPublic(),
+                !Sessions.tokens(state.config()).isEmpty());
     }
 
     /**
@@ -512,7 +513,8 @@ public class WebController {
 
     private HttpResponse<?> login(HttpStatus status, String next, String error) {
         if (state.config().hubOAuth() != null) {
-            return LoginPage.viaHub(status, next, error, state.config().statusPage().isPublic());
+            return LoginPage.viaHub(status, next, error, state.config().statusPage().isPublic(),
+                    !Sessions.tokens(state.config()).isEmpty());
         }
         return LoginPage.form(status, next, error, state.config().statusPage().isPublic());
     }
