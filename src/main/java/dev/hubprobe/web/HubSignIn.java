@@ -93,6 +93,11 @@ final class HubSignIn {
         if (name.isEmpty() || !"user".equals(body.path("kind").asText("user"))) {
             throw new Refused("the hub's token is not a user's");
         }
+        // the name goes into logs, pages and the session row (VARCHAR(255)): a control character would forge log
+        // lines, a longer one would fail as a "database does not answer"; JupyterHub names have neither
+        if (name.length() > 255 || name.codePoints().anyMatch(Character::isISOControl)) {
+            throw new Refused("the hub answered with something that is not a user name");
+        }
         return new Identity(name, strings(body.path("groups")), strings(body.path("scopes")));
     }
 

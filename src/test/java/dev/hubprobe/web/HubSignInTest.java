@@ -127,6 +127,51 @@ class HubSignInTest {
         }
     }
 
+    /** A hub that answers every request on its port with {@code json} (200). */
+    private static java.net.ServerSocket hubAnswering(String json) throws java.io.IOException {
+        java.net.ServerSocket server = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (java.net.Socket s = server.accept()) {
+                    java.io.InputStream in = s.getInputStream();
+                    byte[] buf = new byte[8192];
+                    int n = in.read(buf); // the request's head: small, one read on loopback
+                    byte[] body = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                            + "\r\nConnection: close\r\n\r\n").getBytes());
+                    s.getOutputStream().write(body);
+                } catch (java.io.IOException closed) {
+                    // closed by the test
+                }
+            }
+        }, "fake-hub");
+        t.setDaemon(true);
+        t.start();
+        return server;
+    }
+
+    @Test
+    void aUserNameAHubCouldNotHaveIsRefused() throws Exception {
+        // a broken or hostile hub: a name with a line break would forge log lines, one past 255 characters
+        // would not fit the session row (a misleading "database does not answer" page)
+        for (String name : List.of("alice\\nhub sign-in: mallory signed in", "a".repeat(256), "bob\\u0000")) {
+            try (java.net.ServerSocket hub = hubAnswering("{\"kind\": \"user\", \"name\": \"" + name + "\", \"groups\": [\"ops\"],"
+                    + " \"scopes\": [\"access:services!service=hubprobe\"]}")) {
+                LoadedConfig.HubOAuth o = new LoadedConfig.HubOAuth("http://127.0.0.1:" + hub.getLocalPort(), HUB.clientId(),
+                        HUB.serviceName(), SECRET, HUB.groups(), HUB.users(), HUB.recheck());
+                HubSignIn.Refused e = org.junit.jupiter.api.Assertions.assertThrows(HubSignIn.Refused.class, () -> HubSignIn.user(o, "t"),
+                        name);
+                assertTrue(e.getMessage().contains("not a user name"), e.getMessage());
+            }
+        }
+        try (java.net.ServerSocket hub = hubAnswering("{\"kind\": \"user\", \"name\": \"\u00e9lise@example.org\", \"groups\": [\"ops\"],"
+                + " \"scopes\": [\"access:services!service=hubprobe\"]}")) {
+            LoadedConfig.HubOAuth o = new LoadedConfig.HubOAuth("http://127.0.0.1:" + hub.getLocalPort(), HUB.clientId(),
+                    HUB.serviceName(), SECRET, HUB.groups(), HUB.users(), HUB.recheck());
+            assertEquals("\u00e9lise@example.org", HubSignIn.user(o, "t").name(), "an ordinary name, accents and all");
+        }
+    }
+
     @Test
     void aHubThatAnswersWithoutEndIsCutOffAtOneMegabyte() throws Exception {
         // a hostile or broken hub: 200, then bytes for ever; the answer must not be read whole into memory
