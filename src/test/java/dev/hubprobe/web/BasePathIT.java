@@ -74,6 +74,14 @@ class BasePathIT {
             assertEquals(401, send(s, "GET", BASE + "api/v1/runs", null).statusCode(), "the guard holds under the prefix");
             assertEquals(200, send(s, "GET", BASE + "health", null).statusCode(), "and its open routes stay open");
             assertEquals(200, send(s, "GET", BASE + "badges/quiet.svg", null).statusCode(), "the public page's badge");
+            // a visitor's path tricks around and inside the prefix reach no guarded answer
+            assertEquals(404, send(s, "GET", "/services/hubprobeX/health", null).statusCode(), "a longer prefix is not ours");
+            for (String trick : List.of(BASE + "/api/v1/runs", BASE + "static/web/..;/..;/api/v1/runs", BASE + "static/web/%2e%2e/%2e%2e/api/v1/runs",
+                    BASE + "static/web/../../api/v1/runs", BASE + "static/..%2fapi/v1/runs", "/services/hubprobe;x=1/api/v1/runs",
+                    BASE + "api/v1/runs/", BASE + "hubs/quiet;.css", BASE + "static/web/%2e%2e/%2e%2e/hubs/quiet")) {
+                HttpResponse<String> r = send(s, "GET", trick, null, "Accept", "text/html");
+                assertTrue(r.statusCode() != 200 || !r.body().contains("kernel-smoke"), trick + ": " + r.statusCode() + " " + r.body());
+            }
 
             // every URL the pages give is under the base path
             Pattern url = Pattern.compile("(?:href|src|action|value)=\"(/[^\"]*)\"");
