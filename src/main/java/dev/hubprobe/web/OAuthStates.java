@@ -34,6 +34,9 @@ public final class OAuthStates {
      */
     static final int MAX_PENDING = 10_000;
 
+    /** What {@link #randomValue} makes: 32 bytes, base64url without padding. */
+    private static final java.util.regex.Pattern BROWSER_VALUE = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{43}");
+
     private final SecureRandom random = new SecureRandom();
     private final DataSource db;
     private final Clock clock;
@@ -64,9 +67,18 @@ public final class OAuthStates {
      * @throws IllegalStateException when the database cannot take it
      */
     Started start(String next) {
+        return start(next, null);
+    }
+
+    /**
+     * As {@link #start(String)}, in a browser that already holds a value from a sign-in under way: that value
+     * is kept, so two sign-ins started in two tabs both come back (a fresh value would orphan the first).
+     * A value not of the shape this class makes is replaced.
+     */
+    Started start(String next, String browserHeld) {
         Instant now = clock.instant();
         String state = randomValue();
-        String browser = randomValue();
+        String browser = browserHeld != null && BROWSER_VALUE.matcher(browserHeld).matches() ? browserHeld : randomValue();
         try (Connection c = db.getConnection()) {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM oauth_states WHERE expires_at <= ?")) {
                 ps.setTimestamp(1, Timestamp.from(now));

@@ -98,6 +98,17 @@ class HubSignInTest {
     }
 
     @Test
+    void aBrowsersSecondSignInKeepsItsValueSoBothComeBack() {
+        OAuthStates states = new OAuthStates(db.dataSource(), new Manual(), OAuthStates.MAX_PENDING);
+        OAuthStates.Started one = states.start("/one");
+        OAuthStates.Started two = states.start("/two", one.browser());
+        assertEquals(one.browser(), two.browser());
+        assertEquals(Optional.of("/one"), states.take(one.state(), two.browser()));
+        assertEquals(Optional.of("/two"), states.take(two.state(), two.browser()));
+        assertNotEquals("not-a-value-this-class-makes", states.start("/x", "not-a-value-this-class-makes").browser(), "replaced");
+    }
+
+    @Test
     void signInsUnderWayAreBoundedAndAFloodDoesNotLockTheNextOneOut() {
         Manual clock = new Manual();
         OAuthStates states = new OAuthStates(db.dataSource(), clock, 3);
