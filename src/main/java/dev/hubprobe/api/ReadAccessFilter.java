@@ -94,7 +94,7 @@ public class ReadAccessFilter {
         Optional<RouteInfo<?>> route = RouteAttributes.getRouteInfo(request);
         boolean page = route.map(r -> r.getDeclaringType() == WebController.class && r.getProduces().contains(MediaType.TEXT_HTML_TYPE))
                 .orElse(false);
-        return LoginPage.refusal(request, page, c.statusPage().isPublic(), c.hubOAuth() != null);
+        return LoginPage.refusal(request, page, c.statusPage().isPublic(), c.hubOAuth() != null, !tokens.isEmpty());
     }
 
     /** No shared cache may keep the answer of a route that is not open to everyone. */

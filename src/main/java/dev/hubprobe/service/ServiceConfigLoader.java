@@ -273,6 +273,12 @@ public final class ServiceConfigLoader {
             throw check.at("server.hub_oauth.client_secret", "the service's api_token (its OAuth client secret) is needed");
         }
         Secret secret = check.secret("server.hub_oauth.client_secret", o.clientSecret(), base);
+        // it keys the hub tokens sealed in the sessions table (HubTokens): a short one could be guessed offline from
+        // a copy of that table (JupyterHub takes 8 characters; the tokens it makes are 32 hex digits)
+        if (secret.reveal().length() < 16) {
+            throw check.at("server.hub_oauth.client_secret", "the secret it names has " + secret.reveal().length() + " characters: use at"
+                    + " least 16 characters, e.g. openssl rand -hex 32 (it is also the service's api_token in the hub's config)");
+        }
         List<String> groups = o.allow() == null || o.allow().groups() == null ? List.of() : o.allow().groups();
         List<String> users = o.allow() == null || o.allow().users() == null ? List.of() : o.allow().users();
         if (groups.isEmpty() && users.isEmpty()) {

@@ -28,6 +28,9 @@ final class HubSignIn {
     private static final OkHttpClient HTTP = new OkHttpClient.Builder().connectTimeout(5, TimeUnit.SECONDS)
             .readTimeout(10, TimeUnit.SECONDS).callTimeout(15, TimeUnit.SECONDS).followRedirects(false).build();
 
+    /** The most of an answer read from the hub (its user model and token answers are a few kB). */
+    private static final long MAX_ANSWER = 1_000_000;
+
     private HubSignIn() {
     }
 
@@ -90,6 +93,11 @@ final class HubSignIn {
         if (name.isEmpty() || !"user".equals(body.path("kind").asText("user"))) {
             throw new Refused("the hub's token is not a user's");
         }
+        // the name goes into logs, pages and the session row (VARCHAR(255)): a control character would forge log
+        // lines, a longer one would fail as a "database does not answer"; JupyterHub names have neither
+        if (name.length() > 255 || name.codePoints().anyMatch(Character::isISOControl)) {
+            throw new Refused("the hub answered with something that is not a user name");
+        }
         return new Identity(name, strings(body.path("groups")), strings(body.path("scopes")));
     }
 
@@ -117,10 +125,12 @@ final class HubSignIn {
             if (r.code() != 200) {
                 throw new Unreachable("the hub at " + o.hubUrl() + " answered HTTP " + r.code() + " " + what);
             }
-            String text = r.body() == null ? "" : r.body().string();
-            if (text.length() > 1_000_000) {
+            // at most 1 MB read: a hub that answers without end must not fill this process's memory before the check
+            okio.BufferedSource source = r.body() == null ? null : r.body().source();
+            if (source != null && source.request(MAX_ANSWER + 1)) {
                 throw new Unreachable("the hub at " + o.hubUrl() + " answered " + what + " with more than 1 MB");
             }
+            String text = source == null ? "" : source.readUtf8();
             return Json.MAPPER.readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             // not Jackson's message: it quotes the body, which may hold the token

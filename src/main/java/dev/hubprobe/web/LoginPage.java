@@ -16,11 +16,12 @@ public final class LoginPage {
      * 401 with {@code WWW-Authenticate: Bearer}: the sign-in form for a browser (or a page route), JSON
      * for any other client. It names nothing the request asked for beyond its own path.
      */
-    public static MutableHttpResponse<?> refusal(HttpRequest<?> request, boolean pageRoute, boolean publicPage, boolean hubSignIn) {
+    public static MutableHttpResponse<?> refusal(HttpRequest<?> request, boolean pageRoute, boolean publicPage, boolean hubSignIn,
+                                                 boolean tokens) {
         if (pageRoute || Html.wanted(request)) {
             String query = request.getUri().getRawQuery();
             String next = request.getPath() + (query == null ? "" : "?" + query);
-            return (hubSignIn ? viaHub(HttpStatus.UNAUTHORIZED, next, null, publicPage) : form(HttpStatus.UNAUTHORIZED, next, null, publicPage))
+            return (hubSignIn ? viaHub(HttpStatus.UNAUTHORIZED, next, null, publicPage, tokens) : form(HttpStatus.UNAUTHORIZED, next, null, publicPage))
                     .header("WWW-Authenticate", "Bearer").header("Vary", "Authorization, Cookie");
         }
         return HttpResponse.status(HttpStatus.UNAUTHORIZED).header("WWW-Authenticate", "Bearer")
@@ -45,22 +46,51 @@ public final class LoginPage {
      * With {@code server.hub_oauth}: no token field, a link that signs in through the hub and comes back to
      * {@code next}. Not a redirect straight to the hub, so an API client or a badge never follows one.
      */
-    static MutableHttpResponse<?> viaHub(HttpStatus status, String next, String error, boolean publicPage) {
+    static MutableHttpResponse<?> viaHub(HttpStatus status, String next, String error, boolean publicPage, boolean tokens) {
         String href = Html.url("login") + "?next=" + java.net.URLEncoder.encode(safeNext(next), java.nio.charset.StandardCharsets.UTF_8);
         String body = "<header class=\"top\"><h1>Sign in</h1></header><main>"
                 + (error == null ? "<p>This view is for the hub's operators.</p>" : "<p class=\"failure\" role=\"alert\">" + Html.esc(error) + "</p>")
                 + "<p><a id=\"hub-sign-in\" href=\"" + Html.esc(href) + "\">Sign in through the hub</a></p>"
+                // the hub down is when the on-call engineer needs this view most: a configured token still signs in
+                + (tokens ? "<form method=\"post\" action=\"" + Html.url("login") + "\" class=\"login\">"
+                + "<p>The hub not answering? The status page token (server.read_token or server.api_token) signs you in without it.</p>"
+                + tokenFields(next) + "</form>" : "")
                 + (publicPage ? "<p><a href=\"" + Html.url("") + "\">Back to the public status page</a></p>" : "") + "</main>";
         return WebController.html(status, Html.page("Sign in", body, false));
+    }
+
+    private static String tokenFields(String next) {
+        return "<input type=\"hidden\" name=\"next\" value=\"" + Html.esc(safeNext(next)) + "\">"
+                + "<p><label for=\"token\">Token</label> <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required>"
+                + " <button type=\"submit\">Sign in</button></p>";
+    }
+
+    /**
+     * Whether the path part (before any query or fragment) has a "." or ".." segment, also with a
+     * ";parameters" tail as some servers read it: "/base/..?x" is "/?x" once a browser resolves it.
+     */
+    private static boolean dotSegment(String next) {
+        int end = next.length();
+        for (char stop : new char[] {'?', '#'}) {
+            int i = next.indexOf(stop);
+            if (i >= 0 && i < end) {
+                end = i;
+            }
+        }
+        for (String segment : next.substring(0, end).split("/", -1)) {
+            String bare = segment.contains(";") ? segment.substring(0, segment.indexOf(';')) : segment;
+            if (bare.equals(".") || bare.equals("..")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static MutableHttpResponse<?> form(HttpStatus status, String next, String error, boolean publicPage) {
         String body = "<header class=\"top\"><h1>Sign in</h1></header><main><form method=\"post\" action=\"" + Html.url("login") + "\" class=\"login\">"
                 + (error == null ? "<p>This view is for the hub's operators. Enter the status page token (server.read_token).</p>"
                 : "<p class=\"failure\" role=\"alert\">" + Html.esc(error) + "</p>")
-                + "<input type=\"hidden\" name=\"next\" value=\"" + Html.esc(safeNext(next)) + "\">"
-                + "<p><label for=\"token\">Token</label> <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required>"
-                + " <button type=\"submit\">Sign in</button></p></form>"
+                + tokenFields(next) + "</form>"
                 + (publicPage ? "<p><a href=\"" + Html.url("") + "\">Back to the public status page</a></p>" : "") + "</main>";
         return WebController.html(status, Html.page("Sign in", body, false));
     }
@@ -81,7 +111,7 @@ public final class LoginPage {
         if (!next.startsWith(home) && !(next + "/").equals(home)) {
             return home;
         }
-        if (next.contains("/../") || next.endsWith("/..") || next.contains("/./") || next.contains("%2e") || next.contains("%2E")) {
+        if (next.contains("%2e") || next.contains("%2E") || dotSegment(next)) {
             return home; // a dot segment could climb out of the base path once a browser or proxy resolves it
         }
         for (int i = 0; i < next.length(); i++) {

@@ -29,9 +29,13 @@ public final class OAuthStates {
     static final Duration TTL = Duration.ofMinutes(10);
     /**
      * At most this many sign-ins under way at once: {@code GET /login} is open to anyone, and each one is a
-     * row for 10 minutes, so a client asking for it in a loop must not grow the table without end.
+     * row for 10 minutes, so a client asking for it in a loop must not grow the table without end (the
+     * oldest ones make room for a new one, {@link #start}).
      */
     static final int MAX_PENDING = 10_000;
+
+    /** What {@link #randomValue} makes: 32 bytes, base64url without padding. */
+    private static final java.util.regex.Pattern BROWSER_VALUE = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{43}");
 
     private final SecureRandom random = new SecureRandom();
     private final DataSource db;
@@ -60,22 +64,46 @@ public final class OAuthStates {
     /**
      * Records a new sign-in that returns to {@code next} (already checked by {@link LoginPage#safeNext}).
      *
-     * @throws IllegalStateException when the database cannot take it, or {@link #MAX_PENDING} sign-ins are under way
+     * @throws IllegalStateException when the database cannot take it
      */
     Started start(String next) {
+        return start(next, null);
+    }
+
+    /**
+     * As {@link #start(String)}, in a browser that already holds a value from a sign-in under way: that value
+     * is kept, so two sign-ins started in two tabs both come back (a fresh value would orphan the first).
+     * A value not of the shape this class makes is replaced.
+     */
+    Started start(String next, String browserHeld) {
         Instant now = clock.instant();
         String state = randomValue();
-        String browser = randomValue();
+        String browser = browserHeld != null && BROWSER_VALUE.matcher(browserHeld).matches() ? browserHeld : randomValue();
         try (Connection c = db.getConnection()) {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM oauth_states WHERE expires_at <= ?")) {
                 ps.setTimestamp(1, Timestamp.from(now));
                 ps.executeUpdate();
             }
+            // full: the oldest sign-ins make room, not a refusal. GET /login is open to anyone, and refusing new
+            // sign-ins once the table is full would let a loop of 17 requests a second lock every operator out;
+            // evicting the oldest, a flood must outrun the few seconds an operator spends at the hub instead.
+            int count;
             try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM oauth_states"); ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                if (rs.getInt(1) >= maxPending) {
-                    throw new IllegalStateException(maxPending + " sign-ins are under way (started in the last "
-                            + TTL.toMinutes() + " min and not finished)");
+                count = rs.getInt(1);
+            }
+            if (count >= maxPending) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT expires_at FROM oauth_states ORDER BY expires_at DESC, state_hash"
+                        + " OFFSET ? ROWS FETCH NEXT 1 ROWS ONLY")) {
+                    ps.setInt(1, maxPending - 1);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            try (PreparedStatement del = c.prepareStatement("DELETE FROM oauth_states WHERE expires_at <= ?")) {
+                                del.setTimestamp(1, rs.getTimestamp(1));
+                                del.executeUpdate();
+                            }
+                        }
+                    }
                 }
             }
             try (PreparedStatement ps = c.prepareStatement(

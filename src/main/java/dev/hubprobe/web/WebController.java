@@ -370,7 +370,9 @@ public class WebController {
         }
         OAuthStates.Started started;
         try {
-            started = oauthStates.start(LoginPage.safeNext(next));
+            // the browser's value of a sign-in still under way (another tab) is kept: both tabs come back
+            started = oauthStates.start(LoginPage.safeNext(next),
+                    request.getCookies().findCookie(OAUTH_COOKIE).map(Cookie::getValue).orElse(null));
         } catch (IllegalStateException e) {
             LOG.warn("hub sign-in refused: {}", e.getMessage());
             return signInProblem(HttpStatus.SERVICE_UNAVAILABLE, "Sign-in cannot be recorded just now (the history database does not"
@@ -397,6 +399,8 @@ public class WebController {
         if (hub == null) {
             return notFound(request, "sign-in through the hub is not configured (server.hub_oauth)");
         }
+        // the browser's value is not cleared at the end, whatever the outcome: another tab's sign-in may still
+        // need it; without states of its own it is worth nothing, and its cookie ends with OAuthStates.TTL
         String browser = request.getCookies().findCookie(OAUTH_COOKIE).map(Cookie::getValue).orElse(null);
         Optional<String> next;
         try {
@@ -408,12 +412,12 @@ public class WebController {
         }
         if (next.isEmpty()) {
             LOG.warn("hub sign-in refused: a callback whose state is missing, unknown, used, expired or another browser's");
-            return forgetState(signInProblem(HttpStatus.FORBIDDEN, "This sign-in was not started here, in this browser, or it was"
-                    + " already used or is too old. Start again."));
+            return signInProblem(HttpStatus.FORBIDDEN, "This sign-in was not started here, in this browser, or it was"
+                    + " already used or is too old. Start again.");
         }
         if (error != null || code == null || code.isEmpty()) {
-            return forgetState(signInProblem(HttpStatus.FORBIDDEN, "The hub did not sign you in"
-                    + (error == null ? "." : " (" + Json.abbreviate(error, 60) + ").")));
+            return signInProblem(HttpStatus.FORBIDDEN, "The hub did not sign you in"
+                    + (error == null ? "." : " (" + Json.abbreviate(error, 60) + ")."));
         }
         String token;
         HubSignIn.Identity who;
@@ -422,18 +426,18 @@ public class WebController {
             who = HubSignIn.user(hub, token);
         } catch (HubSignIn.Unreachable e) {
             LOG.warn("hub sign-in failed: {}", e.getMessage());
-            return forgetState(signInProblem(HttpStatus.BAD_GATEWAY, "The hub cannot be asked who you are just now: "
-                    + e.getMessage() + ". Try again in a moment."));
+            return signInProblem(HttpStatus.BAD_GATEWAY, "The hub cannot be asked who you are just now: "
+                    + e.getMessage() + ". Try again in a moment.");
         } catch (HubSignIn.Refused e) {
             LOG.warn("hub sign-in refused: {}", e.getMessage());
-            return forgetState(signInProblem(HttpStatus.FORBIDDEN, "The hub did not confirm the sign-in (" + e.getMessage()
-                    + "). Start again."));
+            return signInProblem(HttpStatus.FORBIDDEN, "The hub did not confirm the sign-in (" + e.getMessage()
+                    + "). Start again.");
         }
         Optional<String> refused = HubSignIn.refusal(hub, who);
         if (refused.isPresent()) {
             LOG.info("hub sign-in refused: {}", refused.get());
-            return forgetState(signInProblem(HttpStatus.FORBIDDEN, "You are signed in to the hub, but this view is not for you: "
-                    + refused.get() + "."));
+            return signInProblem(HttpStatus.FORBIDDEN, "You are signed in to the hub, but this view is not for you: "
+                    + refused.get() + ".");
         }
         String id;
         try {
@@ -444,16 +448,13 @@ public class WebController {
                     + " answer): try again in a moment.");
         }
         LOG.info("hub sign-in: {} signed in", who.name());
-        return forgetState(HttpResponse.seeOther(URI.create(LoginPage.safeNext(next.get())))
-                .cookie(cookie(request, id).maxAge(Sessions.TTL)));
-    }
-
-    private static MutableHttpResponse<?> forgetState(MutableHttpResponse<?> r) {
-        return r.cookie(Cookie.of(OAUTH_COOKIE, "").path(Html.url("")).httpOnly(true).maxAge(0));
+        return HttpResponse.seeOther(URI.create(LoginPage.safeNext(next.get())))
+                .cookie(cookie(request, id).maxAge(Sessions.TTL));
     }
 
     private MutableHttpResponse<?> signInProblem(HttpStatus status, String message) {
-        return LoginPage.viaHub(status, Html.url(""), message, state.config().statusPage().isPublic());
+        return LoginPage.viaHub(status, Html.url(""), message, state.config().statusPage().isPublic(),
+                !Sessions.tokens(state.config()).isEmpty());
     }
 
     /**
@@ -560,7 +561,8 @@ public class WebController {
 
     private HttpResponse<?> login(HttpStatus status, String next, String error) {
         if (state.config().hubOAuth() != null) {
-            return LoginPage.viaHub(status, next, error, state.config().statusPage().isPublic());
+            return LoginPage.viaHub(status, next, error, state.config().statusPage().isPublic(),
+                    !Sessions.tokens(state.config()).isEmpty());
         }
         return LoginPage.form(status, next, error, state.config().statusPage().isPublic());
     }

@@ -162,6 +162,11 @@ class ServiceConfigLoaderTest {
         ConfigException clear = bad(oauth.replace("\"${env:PATH}\"", "plain-secret") + "    allow: {users: [alice]}\n" + HUB);
         assertTrue(clear.getMessage().contains("server.hub_oauth.client_secret") && !clear.getMessage().contains("plain-secret"),
                 clear.getMessage());
+        // the secret keys the sealed hub tokens of the sessions table: a short one is guessed offline from a copy of it
+        Files.writeString(dir.resolve("short-secret"), "abc12345\n");
+        ConfigException weak = bad(oauth.replace("${env:PATH}", "${file:" + dir.resolve("short-secret") + "}") + "    allow: {users: [alice]}\n" + HUB);
+        assertTrue(weak.getMessage().contains("server.hub_oauth.client_secret") && weak.getMessage().contains("at least 16 characters")
+                && !weak.getMessage().contains("abc12345"), weak.getMessage());
         ConfigException recheck = bad(oauth + "    allow: {users: [alice]}\n    recheck: 2h\n" + HUB);
         assertTrue(recheck.getMessage().contains("server.hub_oauth.recheck"), recheck.getMessage());
         ConfigException typo = bad(oauth + "    allow: {group: [ops]}\n" + HUB);

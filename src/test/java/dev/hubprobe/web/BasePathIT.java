@@ -74,6 +74,14 @@ class BasePathIT {
             assertEquals(401, send(s, "GET", BASE + "api/v1/runs", null).statusCode(), "the guard holds under the prefix");
             assertEquals(200, send(s, "GET", BASE + "health", null).statusCode(), "and its open routes stay open");
             assertEquals(200, send(s, "GET", BASE + "badges/quiet.svg", null).statusCode(), "the public page's badge");
+            // a visitor's path tricks around and inside the prefix reach no guarded answer
+            assertEquals(404, send(s, "GET", "/services/hubprobeX/health", null).statusCode(), "a longer prefix is not ours");
+            for (String trick : List.of(BASE + "/api/v1/runs", BASE + "static/web/..;/..;/api/v1/runs", BASE + "static/web/%2e%2e/%2e%2e/api/v1/runs",
+                    BASE + "static/web/../../api/v1/runs", BASE + "static/..%2fapi/v1/runs", "/services/hubprobe;x=1/api/v1/runs",
+                    BASE + "api/v1/runs/", BASE + "hubs/quiet;.css", BASE + "static/web/%2e%2e/%2e%2e/hubs/quiet")) {
+                HttpResponse<String> r = send(s, "GET", trick, null, "Accept", "text/html");
+                assertTrue(r.statusCode() != 200 || !r.body().contains("kernel-smoke"), trick + ": " + r.statusCode() + " " + r.body());
+            }
 
             // every URL the pages give is under the base path
             Pattern url = Pattern.compile("(?:href|src|action|value)=\"(/[^\"]*)\"");
@@ -124,12 +132,14 @@ class BasePathIT {
                 defaults: {interval: 30m}
                 server:
                   base_path: /services/hubprobe/
+                  read_token: "${env:READ_TOKEN}"
                   hub_oauth: {hub_url: "http://127.0.0.1:%d", client_id: service-hubprobe, client_secret: "${env:HUB_TOKEN}",
                               allow: {groups: [ops]}}
                 hubs:
                   - {name: quiet, url: "http://127.0.0.1:%d/", auth: {token: "${env:HUB_TOKEN}"}, user: robot, probes: [{probe: kernel-smoke}]}
                 """.formatted(RealHub.basedir().resolve("probes"), nothing, nothing));
-        try (Service s = Service.start(cfg, Map.of("HUB_TOKEN", "base-path-hub-token"), dir.resolve("svc-oauth.log"))) {
+        try (Service s = Service.start(cfg, Map.of("HUB_TOKEN", "base-path-hub-token", "READ_TOKEN", READ_TOKEN),
+                dir.resolve("svc-oauth.log"))) {
             HttpResponse<String> start = send(s, "GET", BASE + "login?next=" + BASE + "hubs/quiet", null);
             assertEquals(303, start.statusCode());
             String authorize = start.headers().firstValue("Location").orElse("");
@@ -145,6 +155,21 @@ class BasePathIT {
             assertFalse(back.headers().allValues("Set-Cookie").stream().anyMatch(c -> c.startsWith("hubprobe_session=")), "no session");
             assertEquals(401, send(s, "GET", BASE + "api/v1/runs", null).statusCode());
             assertFalse(s.output().contains("some-code") || s.output().contains("base-path-hub-token"), "neither code nor secret logged");
+
+            // the hub down is when the on-call engineer needs the view: the configured token still signs a browser in
+            assertTrue(back.body().contains("action=\"" + BASE + "login\"") && back.body().contains("name=\"token\""),
+                    "the error page offers the token form: " + back.body());
+            HttpResponse<String> asked = send(s, "GET", BASE + "hubs/quiet", null, "Accept", "text/html");
+            assertEquals(401, asked.statusCode());
+            assertTrue(asked.body().contains("id=\"hub-sign-in\"") && asked.body().contains("name=\"next\" value=\"" + BASE + "hubs/quiet\""),
+                    asked.body());
+            HttpResponse<String> in = send(s, "POST", BASE + "login", "token=" + READ_TOKEN + "&next=" + BASE + "hubs/quiet",
+                    "Content-Type", "application/x-www-form-urlencoded");
+            assertEquals(303, in.statusCode());
+            String session = in.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("hubprobe_session="))
+                    .findFirst().orElseThrow().split(";")[0];
+            assertEquals(200, send(s, "GET", BASE + "hubs/quiet", null, "Cookie", session, "Accept", "text/html").statusCode());
+            assertFalse(s.output().contains(READ_TOKEN));
         }
     }
 }

@@ -248,6 +248,41 @@ class HubSignInIT {
         assertNotNull(first.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("hubprobe_session=")).findFirst().orElse(null));
     }
 
+    /**
+     * Two sign-ins under way in one browser (two tabs opened from two alerts at 3 a.m., each asking for its
+     * page): the first to come back from the hub is not refused because the second one started after it.
+     */
+    @Test
+    void twoTabsSigningInAtOnceBothComeBack() throws Exception {
+        CookieManager jar = new CookieManager();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(jar)
+                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpResponse<String> form = get(http, hub.uri("/hub/login").toString(), Map.of());
+        Matcher xsrf = Pattern.compile("name=\"_xsrf\" value=\"([^\"]+)\"").matcher(form.body());
+        assertTrue(xsrf.find(), form.body());
+        HttpResponse<String> login = http.send(HttpRequest.newBuilder(hub.uri("/hub/login")).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("username=op-alice&password=" + URLEncoder.encode(hub.password(), StandardCharsets.UTF_8)
+                        + "&_xsrf=" + URLEncoder.encode(xsrf.group(1), StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(302, login.statusCode(), login.body());
+
+        HttpResponse<String> tab1 = get(http, viaHub("login?next=" + URLEncoder.encode(BASE + "hubs/healthy", StandardCharsets.UTF_8)), Map.of());
+        HttpResponse<String> tab2 = get(http, viaHub("login?next=" + URLEncoder.encode(BASE, StandardCharsets.UTF_8)), Map.of());
+        assertEquals(303, tab1.statusCode());
+        assertEquals(303, tab2.statusCode());
+        for (Object[] tab : new Object[][] {{tab1, BASE + "hubs/healthy"}, {tab2, BASE}}) {
+            @SuppressWarnings("unchecked")
+            HttpResponse<String> started = (HttpResponse<String>) tab[0];
+            HttpResponse<String> code = get(http, started.headers().firstValue("Location").orElseThrow(), Map.of());
+            assertEquals(302, code.statusCode(), code.body());
+            String callback = URI.create(hub.url()).resolve(code.headers().firstValue("Location").orElseThrow()).toString();
+            HttpResponse<String> back = get(http, callback, Map.of());
+            assertEquals(303, back.statusCode(), tab[1] + ": " + back.body());
+            assertEquals(tab[1], back.headers().firstValue("Location").orElseThrow());
+        }
+        assertEquals(200, get(http, viaHub("hubs/healthy"), Map.of()).statusCode(), "signed in");
+    }
+
     private static HttpResponse<String> get(HttpClient http, String url, Map<String, String> headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).header("Accept", "text/html");
         headers.forEach(b::header);

@@ -98,18 +98,120 @@ class HubSignInTest {
     }
 
     @Test
-    void signInsUnderWayAreBoundedAndAnExpiredOneMakesRoom() {
+    void aBrowsersSecondSignInKeepsItsValueSoBothComeBack() {
+        OAuthStates states = new OAuthStates(db.dataSource(), new Manual(), OAuthStates.MAX_PENDING);
+        OAuthStates.Started one = states.start("/one");
+        OAuthStates.Started two = states.start("/two", one.browser());
+        assertEquals(one.browser(), two.browser());
+        assertEquals(Optional.of("/one"), states.take(one.state(), two.browser()));
+        assertEquals(Optional.of("/two"), states.take(two.state(), two.browser()));
+        assertNotEquals("not-a-value-this-class-makes", states.start("/x", "not-a-value-this-class-makes").browser(), "replaced");
+    }
+
+    @Test
+    void signInsUnderWayAreBoundedAndAFloodDoesNotLockTheNextOneOut() {
         Manual clock = new Manual();
-        OAuthStates states = new OAuthStates(db.dataSource(), clock, 2);
-        states.start("/a");
-        OAuthStates.Started b = states.start("/b");
-        IllegalStateException full = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> states.start("/c"));
-        assertTrue(full.getMessage().contains("2 sign-ins are under way"), full.getMessage());
-        assertEquals(Optional.of("/b"), states.take(b.state(), b.browser()), "a finished sign-in makes room");
-        states.start("/c");
+        OAuthStates states = new OAuthStates(db.dataSource(), clock, 3);
+        OAuthStates.Started first = states.start("/a");
+        // anyone may ask for GET /login in a loop: the table stays at its bound, and the newest sign-in still works
+        for (int i = 0; i < 10; i++) {
+            clock.now = clock.now.plusMillis(1);
+            states.start("/flood");
+        }
+        clock.now = clock.now.plusMillis(1);
+        OAuthStates.Started operator = states.start("/b");
+        assertEquals(3, pending(), "at most 3 sign-ins kept");
+        assertEquals(Optional.of("/b"), states.take(operator.state(), operator.browser()), "the newest sign-in is kept");
+        assertEquals(Optional.empty(), states.take(first.state(), first.browser()), "the oldest made room");
         clock.now = clock.now.plus(OAuthStates.TTL);
         states.start("/d"); // the expired ones are gone first
-        states.start("/e");
+        assertEquals(1, pending());
+    }
+
+    private int pending() {
+        try (java.sql.Connection c = db.dataSource().getConnection();
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM oauth_states")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A hub that answers every request on its port with {@code json} (200). */
+    private static java.net.ServerSocket hubAnswering(String json) throws java.io.IOException {
+        java.net.ServerSocket server = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (java.net.Socket s = server.accept()) {
+                    java.io.InputStream in = s.getInputStream();
+                    byte[] buf = new byte[8192];
+                    int n = in.read(buf); // the request's head: small, one read on loopback
+                    byte[] body = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                            + "\r\nConnection: close\r\n\r\n").getBytes());
+                    s.getOutputStream().write(body);
+                } catch (java.io.IOException closed) {
+                    // closed by the test
+                }
+            }
+        }, "fake-hub");
+        t.setDaemon(true);
+        t.start();
+        return server;
+    }
+
+    @Test
+    void aUserNameAHubCouldNotHaveIsRefused() throws Exception {
+        // a broken or hostile hub: a name with a line break would forge log lines, one past 255 characters
+        // would not fit the session row (a misleading "database does not answer" page)
+        for (String name : List.of("alice\\nhub sign-in: mallory signed in", "a".repeat(256), "bob\\u0000")) {
+            try (java.net.ServerSocket hub = hubAnswering("{\"kind\": \"user\", \"name\": \"" + name + "\", \"groups\": [\"ops\"],"
+                    + " \"scopes\": [\"access:services!service=hubprobe\"]}")) {
+                LoadedConfig.HubOAuth o = new LoadedConfig.HubOAuth("http://127.0.0.1:" + hub.getLocalPort(), HUB.clientId(),
+                        HUB.serviceName(), SECRET, HUB.groups(), HUB.users(), HUB.recheck());
+                HubSignIn.Refused e = org.junit.jupiter.api.Assertions.assertThrows(HubSignIn.Refused.class, () -> HubSignIn.user(o, "t"),
+                        name);
+                assertTrue(e.getMessage().contains("not a user name"), e.getMessage());
+            }
+        }
+        try (java.net.ServerSocket hub = hubAnswering("{\"kind\": \"user\", \"name\": \"\u00e9lise@example.org\", \"groups\": [\"ops\"],"
+                + " \"scopes\": [\"access:services!service=hubprobe\"]}")) {
+            LoadedConfig.HubOAuth o = new LoadedConfig.HubOAuth("http://127.0.0.1:" + hub.getLocalPort(), HUB.clientId(),
+                    HUB.serviceName(), SECRET, HUB.groups(), HUB.users(), HUB.recheck());
+            assertEquals("\u00e9lise@example.org", HubSignIn.user(o, "t").name(), "an ordinary name, accents and all");
+        }
+    }
+
+    @Test
+    void aHubThatAnswersWithoutEndIsCutOffAtOneMegabyte() throws Exception {
+        // a hostile or broken hub: 200, then bytes for ever; the answer must not be read whole into memory
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (java.net.Socket s = server.accept(); java.io.OutputStream out = s.getOutputStream()) {
+                    out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[".getBytes());
+                    byte[] chunk = "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",".repeat(2048).getBytes();
+                    while (!Thread.currentThread().isInterrupted()) {
+                        out.write(chunk);
+                        Thread.sleep(10);
+                    }
+                } catch (Exception closed) {
+                    // the client hung up
+                }
+            }, "endless-hub");
+            t.setDaemon(true);
+            t.start();
+            LoadedConfig.HubOAuth hostile = new LoadedConfig.HubOAuth("http://127.0.0.1:" + server.getLocalPort(), HUB.clientId(),
+                    HUB.serviceName(), SECRET, HUB.groups(), HUB.users(), HUB.recheck());
+            long started = System.nanoTime();
+            HubSignIn.Unreachable e = org.junit.jupiter.api.Assertions.assertThrows(HubSignIn.Unreachable.class,
+                    () -> HubSignIn.exchange(hostile, "a-code"));
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+            t.interrupt();
+            assertTrue(e.getMessage().contains("more than 1 MB"), e.getMessage());
+            assertTrue(seconds < 8, "cut off after 1 MB, not at the 15 s deadline: " + seconds + " s");
+            assertFalse(e.getMessage().contains("a-code") || e.getMessage().contains(SECRET.reveal()), e.getMessage());
+        }
     }
 
     @Test
@@ -119,7 +221,9 @@ class HubSignInTest {
         assertEquals("/services/hubprobe", LoginPage.safeNext("/services/hubprobe"));
         for (String bad : List.of("/", "/hub/admin", "/services/other/", "/services/hubprobex/", "/services/hubprobe/../../hub/admin",
                 "/services/hubprobe/%2e%2e/x", "//evil.example/services/hubprobe/", "https://evil.example/services/hubprobe/",
-                "/services/hubprobe/\r\nSet-Cookie:x=1")) {
+                "/services/hubprobe/\r\nSet-Cookie:x=1",
+                // a browser resolves a trailing ".." before a query or fragment too: one level out of the base path
+                "/services/hubprobe/..?x=1", "/services/hubprobe/..#top", "/services/hubprobe/hubs/../..?x", "/services/hubprobe/..;/..;/hub/admin")) {
             assertEquals("/services/hubprobe/", LoginPage.safeNext(bad), bad);
         }
     }
