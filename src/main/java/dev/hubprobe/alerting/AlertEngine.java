@@ -351,7 +351,11 @@ public final class AlertEngine implements RunSink, AutoCloseable {
 
     private Map<String, String> failureNotes(RunResult r) {
         Map<String, String> n = new LinkedHashMap<>();
-        n.put("summary", "probe " + r.probe() + " is failing on hub " + r.hub());
+        // the headline a pager shows: an app's failure (the kernel path before it passed) is not the hub's
+        n.put("summary", r.failedApp() != null
+                ? "app " + r.failedApp() + " of probe " + r.probe() + " is failing on hub " + r.hub()
+                        + " (its server started and ran the cells)"
+                : "probe " + r.probe() + " is failing on hub " + r.hub());
         n.put("description", "phase " + r.failedPhaseLabel() + " failed (" + r.reason().label() + "): "
                 + Json.abbreviate(r.message(), 500));
         n.put("phase", r.failedPhaseLabel());

@@ -331,7 +331,9 @@ class AlertEngineTest {
             assertEquals(1.0, registry.get("hubprobe.regression.active").tags("hub", "staging", "phase", "app_rstudio").gauge().value());
             e.accept(appRun(false, 0.2));
             e.accept(appRun(false, 0.2));
-            assertTrue(e.firing().stream().anyMatch(x -> x.kind() == Alert.Kind.FAILURE), e.firing().toString());
+            Alert failing = e.firing().stream().filter(x -> x.kind() == Alert.Kind.FAILURE).findFirst().orElseThrow();
+            assertEquals("app rstudio of probe kernel-smoke is failing on hub staging (its server started and ran the cells)",
+                    failing.annotations().get("summary"), "the headline says it is the app, not the hub");
         }
         receivers.verify(postRequestedFor(urlEqualTo("/hook"))
                 .withRequestBody(matchingJsonPath("$.annotations.phase", equalTo("app_rstudio")))
