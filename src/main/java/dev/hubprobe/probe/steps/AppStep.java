@@ -78,7 +78,7 @@ public final class AppStep implements ProbeStep {
                     + " does not make a URL under the user's server: not fetched");
         }
         try {
-            fetch(ctx, rest, server, serverPath, url);
+            fetch(ctx, http, rest, server, serverPath, url);
         } catch (dev.hubprobe.jupyter.DeadlineException e) {
             throw new ProbeFailure(Reason.APP_TIMEOUT, e.getMessage() + " (the app's budget: "
                     + dev.hubprobe.config.Durations.format(app.budget(ctx.probe.timeouts())) + ")", e);
@@ -89,10 +89,15 @@ public final class AppStep implements ProbeStep {
         }
     }
 
-    private void fetch(ProbeContext ctx, JupyterHttp rest, HttpUrl server, String serverPath, HttpUrl url) {
+    private void fetch(ProbeContext ctx, OkHttpClient http, JupyterHttp rest, HttpUrl server, String serverPath, HttpUrl url) {
         int expected = app.expect().status();
         for (int hop = 0; ; hop++) {
             Request request = new Request.Builder().url(url).get().header("Accept", "text/html,*/*").build();
+            // an app's error page may echo the request's headers (a debug page, an echo server): the session
+            // cookies sent with it are credentials to the user's server, and the message must not carry them
+            for (okhttp3.Cookie c : http.cookieJar().loadForRequest(url)) {
+                ctx.redactor.add(c.value());
+            }
             try (Response response = rest.send(request)) {
                 int code = response.code();
                 if (code != expected && response.isRedirect()) {

@@ -68,8 +68,21 @@ class AppStepTest {
 
     private static void serve(Socket s) {
         try (s; OutputStream out = s.getOutputStream()) {
-            String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1)).readLine();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+            String line = in.readLine();
             String path = line == null ? "" : line.split(" ")[1];
+            if (path.startsWith("/user/u/echo/")) {
+                // a debug error page that shows the request's headers, the session's cookies among them
+                StringBuilder headers = new StringBuilder("debug: ");
+                for (String h = in.readLine(); h != null && !h.isEmpty(); h = in.readLine()) {
+                    headers.append(h).append("; ");
+                }
+                byte[] page = headers.toString().getBytes(StandardCharsets.ISO_8859_1);
+                out.write(("HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: " + page.length
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(page);
+                return;
+            }
             if (path.startsWith("/user/u/trickle/")) {
                 // headers at once, then a byte now and then: each read is quick, the body never ends
                 out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -148,15 +161,19 @@ class AppStepTest {
     }
 
     private void runExpecting(String path, String contains, Duration budget) {
+        runExpecting(path, contains, budget, okhttp3.CookieJar.NO_COOKIES, Redactor.forRun());
+    }
+
+    private void runExpecting(String path, String contains, Duration budget, okhttp3.CookieJar cookies, Redactor redactor) {
         ProbeDefinition probe = new ProbeDefinition("p", null, null, null, null, null, null,
                 List.of(new ProbeDefinition.Cell("1", null)), null,
                 List.of(new ProbeDefinition.App(path, "a", new ProbeDefinition.AppExpect(null, contains), budget)));
         ProbeTarget target = new ProbeTarget("h", "http://127.0.0.1:" + server.getLocalPort() + "/", "u",
                 new ProbeTarget.Token(Secret.of("t")));
         ProbeContext ctx = new ProbeContext("run", target, probe, null, null, new Deadline(System::nanoTime), ProbeClock.SYSTEM,
-                Redactor.forRun());
+                redactor);
         ctx.serverUrl = HttpUrl.get("http://127.0.0.1:" + server.getLocalPort() + "/user/u/");
-        ctx.serverClient = new OkHttpClient.Builder().readTimeout(30, TimeUnit.SECONDS).build();
+        ctx.serverClient = new OkHttpClient.Builder().readTimeout(30, TimeUnit.SECONDS).cookieJar(cookies).build();
         AppStep step = (AppStep) AppStep.of(probe).get(0);
         ctx.startPhase(step.budget(probe.timeouts()));
         try {
@@ -203,6 +220,28 @@ class AppStepTest {
             assertTrue(f.getMessage().contains(" answered 500 (expected 200): page text '"), f.getMessage());
             assertTrue(f.getMessage().length() < 400, f.getMessage());
         }
+    }
+
+    @Test
+    void theSessionsCookiesEchoedByAnErrorPageAreRedacted() {
+        String secret = "2f1c0ffee5e55101d0c0ffee5e55101d";
+        okhttp3.CookieJar jar = new okhttp3.CookieJar() {
+            @Override
+            public void saveFromResponse(HttpUrl url, List<okhttp3.Cookie> cookies) {
+            }
+
+            @Override
+            public List<okhttp3.Cookie> loadForRequest(HttpUrl url) {
+                return List.of(new okhttp3.Cookie.Builder().name("jupyterhub-user-u").value(secret).domain(url.host()).path("/user/u/").build());
+            }
+        };
+        Redactor redactor = Redactor.forRun();
+        ProbeFailure f = assertThrows(ProbeFailure.class, () -> runExpecting("/echo/", null, Duration.ofSeconds(20), jar, redactor));
+        assertTrue(f.getMessage().contains("jupyterhub-user-u=" + secret), "the page echoed it: " + f.getMessage());
+        // what the runner stores, shows and alerts with: the message through the run's redactor
+        String shown = redactor.redact(f.getMessage());
+        assertFalse(shown.contains(secret), shown);
+        assertTrue(shown.contains("jupyterhub-user-u=" + Redactor.MASK), shown);
     }
 
     @Test
