@@ -74,7 +74,7 @@ public final class AppStep implements ProbeStep {
         // the session (token or cookies) goes nowhere but the user's server: a path that parses to somewhere
         // else (dot segments OkHttp resolves, the probe file's check aside) is not fetched at all
         if (url == null || !JupyterHttp.sameOrigin(server, url) || !url.encodedPath().startsWith(serverPath)) {
-            throw new ProbeFailure(Reason.APP_FAILED, "path " + Json.abbreviate(app.path(), 100)
+            throw new ProbeFailure(Reason.APP_FAILED, "path " + Json.abbreviate(app.path().replaceFirst("\\?.*", ""), 100)
                     + " does not make a URL under the user's server: not fetched");
         }
         try {
