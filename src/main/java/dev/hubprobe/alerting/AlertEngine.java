@@ -145,6 +145,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
     private void decide(ProbeKey key, RunResult r, AlertPolicy policy, Judged judged) {
         Instant now = clock.instant();
         boolean quiet = quiet(r.hub(), policy, now);
+        retainApps(key, r);
         failure(key, r, policy, now, quiet);
         synchronized (locks.computeIfAbsent(new ProbeKey(r.hub(), "~tls"), k -> new Object())) {
             try (AlertStore.Lock held = store.lock("tls/" + r.hub())) {
@@ -168,6 +169,38 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         }
     }
 
+    /** Each pair's app phase labels ({@code app_<name>}) as its last run had them. */
+    private final Map<ProbeKey, java.util.Set<String>> appLabels = new ConcurrentHashMap<>();
+
+    /**
+     * An app renamed or dropped from the probe file (its run has a phase, of any status, for each app it
+     * has now): the old name's baseline gauge goes, and its regression gauge unless its alert still fires
+     * (that one goes when the alert resolves, for want of samples). Else both stayed on /metrics, frozen.
+     */
+    private void retainApps(ProbeKey key, RunResult r) {
+        java.util.Set<String> now = r.phases().stream().filter(p -> p.phase() == dev.hubprobe.probe.Phase.APP)
+                .map(PhaseResult::label).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        java.util.Set<String> before = appLabels.put(key, now);
+        if (before == null || before.equals(now)) {
+            return;
+        }
+        for (Map<PhaseKey, Tracked> gauges : List.of(baselineGauges, active)) {
+            gauges.entrySet().removeIf(e -> {
+                String phase = e.getKey().phase();
+                boolean gone = e.getKey().pair().equals(key) && phase.startsWith(dev.hubprobe.probe.Phase.APP_PREFIX)
+                        && !now.contains(phase) && (gauges == baselineGauges || !firing(Alert.regressionKey(key, phase)));
+                if (gone) {
+                    registry.remove(e.getValue().meter());
+                }
+                return gone;
+            });
+        }
+    }
+
+    private boolean firing(String alertKey) {
+        return store.get(alertKey).map(Alert::firing).orElse(false);
+    }
+
     /** A regression of a phase that has had no sample for the whole window resolves: nothing is left to judge it on. */
     private void noSampleFor(ProbeKey probeKey, String phase, AlertPolicy p, Instant now) {
         Alert a = store.get(Alert.regressionKey(probeKey, phase)).orElse(null);
@@ -179,6 +212,14 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         a = a.update(notes).resolve(now);
         store.save(a);
         regressionGauge(probeKey, phase).set(0);
+        java.util.Set<String> apps = appLabels.get(probeKey);
+        if (phase.startsWith(dev.hubprobe.probe.Phase.APP_PREFIX) && apps != null && !apps.contains(phase)) {
+            // an app the probe no longer has: its gauge goes with its alert
+            Tracked t = active.remove(new PhaseKey(probeKey, phase));
+            if (t != null) {
+                registry.remove(t.meter());
+            }
+        }
         dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, a, a.labels(p.severity())));
     }
 
@@ -308,6 +349,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
             });
         }
         locks.keySet().removeIf(k -> !configured.contains(k) && !(k.probe().equals("~tls") && hubs.contains(k.hub())));
+        appLabels.keySet().removeIf(k -> !configured.contains(k));
     }
 
     /** The pairs configured now; null until the first {@link #retainOnly} (every pair counts). */
@@ -351,7 +393,11 @@ public final class AlertEngine implements RunSink, AutoCloseable {
 
     private Map<String, String> failureNotes(RunResult r) {
         Map<String, String> n = new LinkedHashMap<>();
-        n.put("summary", "probe " + r.probe() + " is failing on hub " + r.hub());
+        // the headline a pager shows: an app's failure (the kernel path before it passed) is not the hub's
+        n.put("summary", r.failedApp() != null
+                ? "app " + r.failedApp() + " of probe " + r.probe() + " is failing on hub " + r.hub()
+                        + " (its server started and ran the cells)"
+                : "probe " + r.probe() + " is failing on hub " + r.hub());
         n.put("description", "phase " + r.failedPhaseLabel() + " failed (" + r.reason().label() + "): "
                 + Json.abbreviate(r.message(), 500));
         n.put("phase", r.failedPhaseLabel());

@@ -97,6 +97,11 @@ final class PhaseHistograms implements MultiCollector {
         void remove(String hub, String probe) {
             cells.keySet().removeIf(k -> k.hub().equals(hub) && (probe == null || k.probe().equals(probe)));
         }
+
+        void retainApps(String hub, String probe, java.util.Set<String> labels) {
+            cells.keySet().removeIf(k -> k.hub().equals(hub) && k.probe().equals(probe)
+                    && k.phase().startsWith(Phase.APP_PREFIX) && !labels.contains(k.phase()));
+        }
     }
 
     private final Family phases = new Family("hubprobe_phase_duration_seconds", "duration of each phase of a probe run");
@@ -109,6 +114,14 @@ final class PhaseHistograms implements MultiCollector {
     /** @param label the phase's own label ({@code app_<name>} for an app: its kind picks the buckets) */
     void phase(String hub, String probe, Phase phase, String label, Duration d) {
         phases.observe(new Key(hub, label, probe), () -> PhaseBuckets.of(phase), d);
+    }
+
+    /**
+     * Drops the (hub, probe)'s app phase histograms but those of {@code labels} (its apps now): an app
+     * renamed or removed from the probe file would otherwise keep a frozen series for ever.
+     */
+    void retainApps(String hub, String probe, java.util.Set<String> labels) {
+        phases.retainApps(hub, probe, labels);
     }
 
     void scaleUp(String hub, String probe, Duration d) {

@@ -126,7 +126,28 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
      */
     private final java.util.Set<ProbeKey> removed = new java.util.HashSet<>();
 
+    /** Each pair's app phase labels ({@code app_<name>}) as its last run had them. */
+    private final Map<ProbeKey, java.util.Set<String>> appLabels = new java.util.HashMap<>();
+
+    /**
+     * A run has a phase (passed, failed or skipped) for each of its probe's apps: when that set changed (an
+     * app renamed or dropped between runs), the old apps' histograms and failure counts go, instead of
+     * staying on /metrics frozen for ever beside the new name's. Only on a change: no scan per run.
+     */
+    private void retainApps(ProbeKey key, RunResult r) {
+        java.util.Set<String> now = r.phases().stream().filter(p -> p.phase() == Phase.APP).map(PhaseResult::label)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        java.util.Set<String> before = appLabels.put(key, now);
+        if (before == null || before.equals(now)) {
+            return;
+        }
+        histograms.retainApps(key.hub(), key.probe(), now);
+        removeMeters(id -> id.getName().equals("hubprobe.failures") && ofSeries(id, key) && id.getTag("phase") != null
+                && id.getTag("phase").startsWith(Phase.APP_PREFIX) && !now.contains(id.getTag("phase")));
+    }
+
     private void unregisterNow(ProbeKey key) {
+        appLabels.remove(key);
         success.remove(key);
         lastRun.remove(key);
         lastSuccess.remove(key);
@@ -320,6 +341,7 @@ public final class ProbeMetrics implements RunSink, AutoCloseable {
             }
         }
         measurements(key, r);
+        retainApps(key, r);
         if (!r.passed()) {
             Counter.builder("hubprobe.failures").description("failed runs by the phase that failed and why")
                     .tags(tags(ProbeKey.of(r))).tags("phase", r.failedPhaseLabel(), "reason", r.reason().label())

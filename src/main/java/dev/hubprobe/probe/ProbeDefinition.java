@@ -331,7 +331,7 @@ public record ProbeDefinition(String name, String description, String kernel, St
                 throw new IllegalArgumentException("path: an app needs the path of its page under the user's server, like /rstudio/");
             }
             if (!PATH.matcher(path).matches() || path.startsWith("//") || path.contains("#") || path.contains("\\")
-                    || java.util.Arrays.asList(path.split("[/?]", -1)).contains("..")) {
+                    || java.util.Arrays.asList(path.split("[/?]", -1)).contains("..") || dotDotEncoded(path)) {
                 throw new IllegalArgumentException("path '" + dev.hubprobe.json.Json.abbreviate(path, 100)
                         + "' must start with one '/' and stay under the user's server (printable, no spaces, '..', '#' or '\\', at most 501 characters)");
             }
@@ -348,6 +348,16 @@ public record ProbeDefinition(String name, String description, String kernel, St
             if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
                 throw new IllegalArgumentException("timeout '" + timeout + "' must be longer than zero");
             }
+        }
+
+        /**
+         * Whether a segment of the path (before any query) is {@code ..} spelt with {@code %2e}: OkHttp
+         * resolves {@code /%2e%2e/} as {@code /../}, so {@code /%2e%2e/%2e%2e/hub/api/user} would take the
+         * run's token to the hub's API, outside the user's server.
+         */
+        private static boolean dotDotEncoded(String path) {
+            String p = path.replaceFirst("\\?.*", "").toLowerCase(java.util.Locale.ROOT).replace("%2e", ".");
+            return java.util.Arrays.asList(p.split("/", -1)).contains("..");
         }
 
         /** The path's letters and digits, lower-cased, each other run of characters one '_', cut to fit. */

@@ -9,6 +9,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -303,10 +305,14 @@ class AlertEngineTest {
 
     /** A run whose app phase app_rstudio (one of the probe's apps:) passed in {@code seconds}, or failed. */
     private RunResult appRun(boolean passed, double seconds) {
+        return appRun(passed, seconds, "rstudio");
+    }
+
+    private RunResult appRun(boolean passed, double seconds, String name) {
         now = now.plusSeconds(60);
         Duration d = Duration.ofMillis(Math.round(seconds * 1000));
-        PhaseResult app = passed ? new PhaseResult(Phase.APP, PhaseResult.Status.PASSED, d, null, null, "rstudio")
-                : new PhaseResult(Phase.APP, PhaseResult.Status.FAILED, d, Reason.APP_FAILED, "GET /user/bot/rstudio/ answered 502", "rstudio");
+        PhaseResult app = passed ? new PhaseResult(Phase.APP, PhaseResult.Status.PASSED, d, null, null, name)
+                : new PhaseResult(Phase.APP, PhaseResult.Status.FAILED, d, Reason.APP_FAILED, "GET /user/bot/" + name + "/ answered 502", name);
         RunResult r = new RunResult(UUID.randomUUID().toString(), "staging", "kernel-smoke", "bot", now, d.plusSeconds(2),
                 List.of(new PhaseResult(Phase.HUB_API, PhaseResult.Status.PASSED, Duration.ofMillis(10), null, null), app),
                 List.of(), null, passed ? null : Phase.APP, passed ? null : Reason.APP_FAILED, passed ? null : app.message(),
@@ -331,11 +337,31 @@ class AlertEngineTest {
             assertEquals(1.0, registry.get("hubprobe.regression.active").tags("hub", "staging", "phase", "app_rstudio").gauge().value());
             e.accept(appRun(false, 0.2));
             e.accept(appRun(false, 0.2));
-            assertTrue(e.firing().stream().anyMatch(x -> x.kind() == Alert.Kind.FAILURE), e.firing().toString());
+            Alert failing = e.firing().stream().filter(x -> x.kind() == Alert.Kind.FAILURE).findFirst().orElseThrow();
+            assertEquals("app rstudio of probe kernel-smoke is failing on hub staging (its server started and ran the cells)",
+                    failing.annotations().get("summary"), "the headline says it is the app, not the hub");
         }
         receivers.verify(postRequestedFor(urlEqualTo("/hook"))
                 .withRequestBody(matchingJsonPath("$.annotations.phase", equalTo("app_rstudio")))
                 .withRequestBody(matchingJsonPath("$.annotations.reason", equalTo("app_failed"))));
+    }
+
+    @Test
+    void anAppRenamedBetweenRunsTakesItsOldGaugesOffTheRegistry() throws Exception {
+        policy = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(30), 10, 3, 2.0, Duration.ofSeconds(1),
+                1.5, List.of());
+        try (AlertEngine e = engine()) {
+            for (int i = 0; i < 15; i++) {
+                e.accept(appRun(true, 1 + (i % 3) * 0.1));
+            }
+            assertNotNull(registry.find("hubprobe.phase.baseline.seconds").tags("phase", "app_rstudio").gauge());
+            assertNotNull(registry.find("hubprobe.regression.active").tags("phase", "app_rstudio").gauge());
+            e.accept(appRun(true, 1, "r")); // the probe file renamed rstudio to r
+            assertNull(registry.find("hubprobe.phase.baseline.seconds").tags("phase", "app_rstudio").gauge(),
+                    "the old name's baseline is not left frozen");
+            assertNull(registry.find("hubprobe.regression.active").tags("phase", "app_rstudio").gauge());
+            assertNotNull(registry.find("hubprobe.phase.baseline.seconds").tags("phase", "hub_api").gauge(), "the other phases' stay");
+        }
     }
 
     @Test

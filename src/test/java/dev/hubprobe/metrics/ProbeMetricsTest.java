@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hubprobe.probe.Phase;
+import dev.hubprobe.probe.Reason;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.Reason;
@@ -322,6 +323,40 @@ class ProbeMetricsTest {
         assertTrue(buckets.stream().anyMatch(l -> l.contains("le=\"16384")), buckets::toString);
         assertFalse(buckets.stream().anyMatch(l -> l.contains("le=\"0.01\"")), "no seconds buckets left: " + buckets);
         assertTrue(scrape.contains("hubprobe_measurement_value_count{hub=\"a\",name=\"x\",probe=\"kernel-smoke\"} 1"), scrape);
+        metrics.close();
+    }
+
+    /** A run with the apps {@code passed} (app phases that passed) and {@code failed} (the one that failed, or null). */
+    private static RunResult appRun(String failed, String... passed) {
+        List<PhaseResult> phases = new ArrayList<>(run("apps").phases());
+        for (String a : passed) {
+            phases.add(new PhaseResult(Phase.APP, PhaseResult.Status.PASSED, Duration.ofMillis(300), null, null, a));
+        }
+        if (failed != null) {
+            phases.add(new PhaseResult(Phase.APP, PhaseResult.Status.FAILED, Duration.ofMillis(300), Reason.APP_FAILED, "502", failed));
+        }
+        return new RunResult(UUID.randomUUID().toString(), "apps", "kernel-smoke", "bot", Instant.now(), Duration.ofSeconds(6), phases,
+                List.of(), null, failed == null ? null : Phase.APP, failed == null ? null : Reason.APP_FAILED, failed == null ? null : "502",
+                Map.of(), List.of());
+    }
+
+    @Test
+    void anAppRenamedBetweenRunsLeavesNoFrozenSeriesUnderItsOldName() {
+        ProbeMetrics metrics = new ProbeMetrics("test", Duration.ZERO);
+        metrics.accept(appRun("vscode", "rstudio"));
+        String before = metrics.registry().scrape();
+        assertTrue(before.contains("phase=\"app_rstudio\""), before);
+        assertTrue(before.contains("hubprobe_failures_total{hub=\"apps\",phase=\"app_vscode\""), before);
+        // the probe file renames rstudio to r and drops vscode
+        metrics.accept(appRun(null, "r"));
+        String after = metrics.registry().scrape();
+        assertTrue(after.contains("hubprobe_phase_duration_seconds_count{hub=\"apps\",phase=\"app_r\",probe=\"kernel-smoke\"} 1"), after);
+        assertFalse(after.contains("app_rstudio") || after.contains("app_vscode"), "old app names are gone: "
+                + after.lines().filter(l -> l.contains("app_")).toList());
+        assertTrue(after.contains("phase=\"execute\""), "the other phases stay");
+        metrics.accept(appRun("r"));
+        assertTrue(metrics.registry().scrape().contains("phase=\"app_r\",probe=\"kernel-smoke\"} 1"),
+                "a failed app of the same set keeps its histogram");
         metrics.close();
     }
 }

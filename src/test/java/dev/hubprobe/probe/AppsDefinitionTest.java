@@ -77,6 +77,14 @@ class AppsDefinitionTest {
             assertTrue(e.getMessage().contains("apps[0]") && e.getMessage().contains("must start with one '/'"),
                     path + ": " + e.getMessage());
         }
+        // OkHttp resolves %2e%2e as '..': these took the run's token to the hub's API
+        for (String path : List.of("/%2e%2e/%2e%2e/hub/api/user", "/a/.%2E/.%2e/hub/", "/%2E./x/")) {
+            ConfigException e = bad("apps: [{path: \"" + path + "\", name: a}]\n");
+            assertTrue(e.getMessage().contains("apps[0]") && e.getMessage().contains("must start with one '/'"),
+                    path + ": " + e.getMessage());
+        }
+        // a query is no path: its encoded dots stay
+        assertEquals("/a/?next=/%2e%2e/", new ProbeDefinition.App("/a/?next=/%2e%2e/", "a", null, null).path());
         assertTrue(bad("apps: [{name: a}]\n").getMessage().contains("an app needs the path"));
         assertTrue(bad("apps: [{path: /}]\n").getMessage().contains("give the app a name"));
     }

@@ -71,21 +71,33 @@ public final class AppStep implements ProbeStep {
         String serverPath = server.encodedPath().endsWith("/") ? server.encodedPath() : server.encodedPath() + "/";
         HttpUrl url = HttpUrl.parse(server.newBuilder().encodedPath("/").query(null).build()
                 + serverPath.substring(1) + app.path().substring(1));
-        if (url == null) {
-            throw new ProbeFailure(Reason.APP_FAILED, "path " + app.path() + " does not make a URL under the user's server");
+        // the session (token or cookies) goes nowhere but the user's server: a path that parses to somewhere
+        // else (dot segments OkHttp resolves, the probe file's check aside) is not fetched at all
+        if (url == null || !JupyterHttp.sameOrigin(server, url) || !url.encodedPath().startsWith(serverPath)) {
+            throw new ProbeFailure(Reason.APP_FAILED, "path " + Json.abbreviate(app.path().replaceFirst("\\?.*", ""), 100)
+                    + " does not make a URL under the user's server: not fetched");
         }
         try {
-            fetch(ctx, rest, server, serverPath, url);
+            fetch(ctx, http, rest, server, serverPath, url);
         } catch (dev.hubprobe.jupyter.DeadlineException e) {
             throw new ProbeFailure(Reason.APP_TIMEOUT, e.getMessage() + " (the app's budget: "
                     + dev.hubprobe.config.Durations.format(app.budget(ctx.probe.timeouts())) + ")", e);
+        } catch (dev.hubprobe.jupyter.UnreachableException e) {
+            // OkHttp's message quotes what the peer sent (a status line that is no status line, up to
+            // 256 KiB of it, escape sequences included): shown cut and cleaned like a body
+            throw new ProbeFailure(Reason.APP_FAILED, clean(Json.abbreviate(e.getMessage(), SHOWN + 100)), e);
         }
     }
 
-    private void fetch(ProbeContext ctx, JupyterHttp rest, HttpUrl server, String serverPath, HttpUrl url) {
+    private void fetch(ProbeContext ctx, OkHttpClient http, JupyterHttp rest, HttpUrl server, String serverPath, HttpUrl url) {
         int expected = app.expect().status();
         for (int hop = 0; ; hop++) {
             Request request = new Request.Builder().url(url).get().header("Accept", "text/html,*/*").build();
+            // an app's error page may echo the request's headers (a debug page, an echo server): the session
+            // cookies sent with it are credentials to the user's server, and the message must not carry them
+            for (okhttp3.Cookie c : http.cookieJar().loadForRequest(url)) {
+                ctx.redactor.add(c.value());
+            }
             try (Response response = rest.send(request)) {
                 int code = response.code();
                 if (code != expected && response.isRedirect()) {
@@ -97,7 +109,8 @@ public final class AppStep implements ProbeStep {
                     }
                     if (!JupyterHttp.sameOrigin(server, next) || !next.encodedPath().startsWith(serverPath)) {
                         throw new ProbeFailure(Reason.APP_FAILED, describe(request) + " answered " + code
-                                + " redirecting outside the user's server, to " + where(server, next) + ": not followed");
+                                + " redirecting outside the user's server, to " + where(server, next) + ": not followed"
+                                + hint(ctx, server, next));
                     }
                     if (hop + 1 > MAX_REDIRECTS) {
                         throw new ProbeFailure(Reason.APP_FAILED, describe(request) + " still redirecting after "
@@ -149,16 +162,98 @@ public final class AppStep implements ProbeStep {
      * boilerplate); redacted by the runner, escaped by every page that shows it.
      */
     static String shown(String body, boolean html) {
-        String text = html ? pageText(body) : body;
-        text = text.replaceAll("[\\p{Cntrl}&&[^\\s]]", "\uFFFD");
+        String text = clean(html ? pageText(body) : body);
         return text.isBlank() ? "(empty body)" : (html ? "page text '" : "'") + Json.abbreviate(text, SHOWN) + "'";
     }
 
-    /** An HTML page's visible text, roughly: no head, scripts, styles, comments or tags. */
+    /**
+     * What a peer wrote, made safe to show: control characters (an ANSI escape in a terminal's report),
+     * format characters (a right-to-left override that reorders a Slack message or a page) and line or
+     * paragraph separators are each replaced by U+FFFD; ordinary white space stays, to be folded.
+     */
+    static String clean(String text) {
+        return text.replaceAll("[[\\p{Cntrl}\\p{Cf}\\p{Zl}\\p{Zp}]&&[^\\s]]", "\uFFFD");
+    }
+
+    /** The elements whose content is no page text: {@code <head>}, {@code <script>}, {@code <style>}. */
+    private static final String[] HIDDEN = {"head", "script", "style"};
+
+    /**
+     * An HTML page's visible text, roughly: no head, scripts, styles, comments or tags. One pass, in
+     * time linear in the page: a hostile page of a megabyte of {@code <} or {@code <script} took a regular
+     * expression's backtracking hours of CPU, unbounded by any deadline. An element or comment left open
+     * is no text to its end; a {@code <} never closed by {@code >}, or not followed by a tag's first
+     * character, is text.
+     */
     static String pageText(String html) {
-        return html.replaceAll("(?is)<head\\b.*?</head>|<script\\b.*?</script>|<style\\b.*?</style>|<!--.*?-->", " ")
-                .replaceAll("(?s)<[^>]*>", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
+        StringBuilder out = new StringBuilder(Math.min(html.length(), 1 << 16));
+        // once a search for a closing mark fails, it fails from every later place too: not searched again
+        boolean[] unclosed = new boolean[HIDDEN.length];
+        boolean noGt = false;
+        int n = html.length();
+        int i = 0;
+        while (i < n) {
+            char c = html.charAt(i);
+            // a tag opens with a letter, '/', '!' or '?' after its '<' (as a browser reads it): "a < b" is text
+            char next = i + 1 < n ? html.charAt(i + 1) : ' ';
+            if (c != '<' || !(Character.isLetter(next) || next == '/' || next == '!' || next == '?')) {
+                out.append(c);
+                i++;
+                continue;
+            }
+            if (html.startsWith("<!--", i)) {
+                int end = html.indexOf("-->", i + 4);
+                if (end < 0) {
+                    break;
+                }
+                out.append(' ');
+                i = end + 3;
+                continue;
+            }
+            int hidden = hiddenAt(html, i);
+            if (hidden >= 0 && !unclosed[hidden]) {
+                int end = indexOfIgnoreCase(html, "</" + HIDDEN[hidden] + ">", i);
+                if (end >= 0) {
+                    out.append(' ');
+                    i = end + HIDDEN[hidden].length() + 3;
+                    continue;
+                }
+                unclosed[hidden] = true; // then only its tag goes, as any tag's
+            }
+            int gt = noGt ? -1 : html.indexOf('>', i + 1);
+            if (gt < 0) {
+                noGt = true;
+                out.append(c);
+                i++;
+                continue;
+            }
+            out.append(' ');
+            i = gt + 1;
+        }
+        return out.toString().replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
                 .replace("&#39;", "'").replace("&amp;", "&");
+    }
+
+    /** Which of {@link #HIDDEN} opens at {@code i} ({@code <script} followed by no name character), or -1. */
+    private static int hiddenAt(String html, int i) {
+        for (int k = 0; k < HIDDEN.length; k++) {
+            String name = HIDDEN[k];
+            int after = i + 1 + name.length();
+            if (html.regionMatches(true, i + 1, name, 0, name.length())
+                    && (after >= html.length() || !(Character.isLetterOrDigit(html.charAt(after)) || html.charAt(after) == '_'))) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    private static int indexOfIgnoreCase(String s, String needle, int from) {
+        for (int j = from; j + needle.length() <= s.length(); j++) {
+            if (s.regionMatches(true, j, needle, 0, needle.length())) {
+                return j;
+            }
+        }
+        return -1;
     }
 
     private static boolean isHtml(Response response) {
@@ -168,8 +263,28 @@ public final class AppStep implements ProbeStep {
 
     /** Where a refused redirect pointed: its path on the hub's host, or its origin elsewhere; never its query. */
     private static String where(HttpUrl server, HttpUrl to) {
-        return JupyterHttp.sameOrigin(server, to) ? to.encodedPath()
+        return JupyterHttp.sameOrigin(server, to) ? Json.abbreviate(to.encodedPath(), 200)
                 : to.scheme() + "://" + to.host() + ":" + to.port() + Json.abbreviate(to.encodedPath(), 80);
+    }
+
+    /**
+     * What a redirect to the hub's own pages means, for whoever reads the alert: the hub's sign-in is the
+     * session refused (an auth failure, not the app's), the hub's {@code /hub/user/...} is the proxy
+     * without a route to the server (it stopped, or the proxy lost it): a hub failure, not the app's.
+     */
+    private static String hint(ProbeContext ctx, HttpUrl server, HttpUrl to) {
+        HttpUrl hubUrl = ctx.hub != null ? ctx.hub.baseUrl() : ctx.binder == null ? HttpUrl.parse(ctx.target.url()) : null;
+        if (hubUrl == null || !JupyterHttp.sameOrigin(server, to) || !JupyterHttp.sameOrigin(hubUrl, to)) {
+            return "";
+        }
+        String base = hubUrl.encodedPath().endsWith("/") ? hubUrl.encodedPath() : hubUrl.encodedPath() + "/";
+        if (to.encodedPath().startsWith(base + "hub/login")) {
+            return " (the hub's sign-in: it did not take the run's session for the app)";
+        }
+        if (to.encodedPath().startsWith(base + "hub/user/")) {
+            return " (the hub's page for the server: the proxy has no route to the user's server, stopped or lost)";
+        }
+        return "";
     }
 
     private static String describe(Request request) {

@@ -3,6 +3,7 @@ package dev.hubprobe.probe.steps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hubprobe.config.Redactor;
@@ -67,8 +68,54 @@ class AppStepTest {
 
     private static void serve(Socket s) {
         try (s; OutputStream out = s.getOutputStream()) {
-            String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1)).readLine();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+            String line = in.readLine();
             String path = line == null ? "" : line.split(" ")[1];
+            if (path.startsWith("/user/u/echo/")) {
+                // a debug error page that shows the request's headers, the session's cookies among them
+                StringBuilder headers = new StringBuilder("debug: ");
+                for (String h = in.readLine(); h != null && !h.isEmpty(); h = in.readLine()) {
+                    headers.append(h).append("; ");
+                }
+                byte[] page = headers.toString().getBytes(StandardCharsets.ISO_8859_1);
+                out.write(("HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: " + page.length
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(page);
+                return;
+            }
+            if (path.startsWith("/user/u/trickle/")) {
+                // headers at once, then a byte now and then: each read is quick, the body never ends
+                out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                while (true) {
+                    out.write('x');
+                    out.flush();
+                    Thread.sleep(200);
+                }
+            }
+            if (path.startsWith("/user/u/slowhead/")) {
+                // slowloris: the status line and headers a byte at a time, never ending
+                out.write("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII));
+                while (true) {
+                    out.write("X-A: b\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    Thread.sleep(200);
+                }
+            }
+            if (path.startsWith("/user/u/liar/")) {
+                // a status line that is none: OkHttp quotes it, escape sequence, override and all
+                out.write(("HTTP/1.1 2000 \u001b[31m\u202eKO" + "y".repeat(5000) + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                        .getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            if (path.startsWith("/user/u/lt/") || path.startsWith("/user/u/script/")) {
+                // a megabyte of '<' (or of '<script') as an HTML error page
+                String unit = path.startsWith("/user/u/lt/") ? "<" : "<script";
+                byte[] page = unit.repeat((1 << 20) / unit.length()).getBytes(StandardCharsets.US_ASCII);
+                out.write(("HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\nContent-Length: " + page.length
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(page);
+                return;
+            }
             if (path.startsWith("/user/u/stream/")) {
                 out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 byte[] chunk = "x".repeat(8192).getBytes(StandardCharsets.US_ASCII);
@@ -77,12 +124,15 @@ class AppStepTest {
                 }
             }
             String location = path.startsWith("/user/u/loop/") ? "/user/u/loop/"
+                    : path.startsWith("/user/u/login/") ? "/hub/login?next=%2Fuser%2Fu%2Flogin%2F%3Ftoken%3Ds3cr3t"
+                    : path.startsWith("/user/u/gone/") ? "/hub/user/u/gone/"
+                    : path.startsWith("/user/u/long/") ? "/hub/" + "z".repeat(6000)
                     : path.startsWith("/user/u/other/") ? "http://elsewhere.invalid/sso?token=s3cr3t"
                     : path.equals("/user/u/next") ? "/user/u/next/" : null;
             String head = location != null ? "HTTP/1.1 302 Found\r\nLocation: " + location + "\r\nContent-Length: 0\r\n"
                     : "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n";
             out.write((head + "Connection: close\r\n\r\n" + (location == null ? "ok" : "")).getBytes(StandardCharsets.US_ASCII));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | InterruptedException e) {
             // the prober hung up
         }
     }
@@ -107,15 +157,23 @@ class AppStepTest {
     }
 
     private void runExpecting(String path, String contains) {
+        runExpecting(path, contains, Duration.ofSeconds(20));
+    }
+
+    private void runExpecting(String path, String contains, Duration budget) {
+        runExpecting(path, contains, budget, okhttp3.CookieJar.NO_COOKIES, Redactor.forRun());
+    }
+
+    private void runExpecting(String path, String contains, Duration budget, okhttp3.CookieJar cookies, Redactor redactor) {
         ProbeDefinition probe = new ProbeDefinition("p", null, null, null, null, null, null,
                 List.of(new ProbeDefinition.Cell("1", null)), null)
-                .withApps(List.of(new ProbeDefinition.App(path, "a", new ProbeDefinition.AppExpect(null, contains), Duration.ofSeconds(20))));
+                .withApps(List.of(new ProbeDefinition.App(path, "a", new ProbeDefinition.AppExpect(null, contains), budget)));
         ProbeTarget target = new ProbeTarget("h", "http://127.0.0.1:" + server.getLocalPort() + "/", "u",
                 new ProbeTarget.Token(Secret.of("t")));
         ProbeContext ctx = new ProbeContext("run", target, probe, null, null, new Deadline(System::nanoTime), ProbeClock.SYSTEM,
-                Redactor.forRun());
+                redactor);
         ctx.serverUrl = HttpUrl.get("http://127.0.0.1:" + server.getLocalPort() + "/user/u/");
-        ctx.serverClient = new OkHttpClient.Builder().readTimeout(30, TimeUnit.SECONDS).build();
+        ctx.serverClient = new OkHttpClient.Builder().readTimeout(30, TimeUnit.SECONDS).cookieJar(cookies).build();
         AppStep step = (AppStep) AppStep.of(probe).get(0);
         ctx.startPhase(step.budget(probe.timeouts()));
         try {
@@ -124,6 +182,81 @@ class AppStepTest {
             ctx.serverClient.dispatcher().executorService().shutdown();
             ctx.serverClient.connectionPool().evictAll();
         }
+    }
+
+    @Test
+    void aTricklingBodyIsCutByTheAppsBudget() {
+        long t0 = System.nanoTime();
+        ProbeFailure f = assertThrows(ProbeFailure.class, () -> runExpecting("/trickle/", "never there", Duration.ofSeconds(2)));
+        assertEquals(Reason.APP_TIMEOUT, f.reason(), f.getMessage());
+        assertTrue(f.getMessage().contains("(the app's budget: 2s)"), f.getMessage());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(6), "the budget bounds the body's read");
+    }
+
+    @Test
+    void headersThatNeverEndAreCutByTheAppsBudget() {
+        long t0 = System.nanoTime();
+        ProbeFailure f = assertThrows(ProbeFailure.class, () -> runExpecting("/slowhead/", null, Duration.ofSeconds(2)));
+        assertEquals(Reason.APP_TIMEOUT, f.reason(), f.getMessage());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(6), "the budget bounds the headers' read");
+    }
+
+    @Test
+    void aStatusLineThatIsNoneIsShownCutAndCleaned() {
+        ProbeFailure f = fails("/liar/");
+        assertEquals(Reason.APP_FAILED, f.reason());
+        assertTrue(f.getMessage().startsWith("GET /user/u/liar/: ProtocolException Unexpected status line: HTTP/1.1 2000"),
+                f.getMessage());
+        assertTrue(f.getMessage().length() < 400, "the peer's line is cut: " + f.getMessage().length());
+        assertFalse(f.getMessage().contains("\u001b") || f.getMessage().contains("\u202e"), "escape and override replaced: " + f.getMessage());
+    }
+
+    @Test
+    void aMegabyteOfOpenTagsIsShownInLinearTime() {
+        for (String app : List.of("/lt/", "/script/")) {
+            // the regular expressions this replaced took over an hour of CPU on the first, minutes on the second
+            ProbeFailure f = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> fails(app), app);
+            assertEquals(Reason.APP_FAILED, f.reason());
+            assertTrue(f.getMessage().contains(" answered 500 (expected 200): page text '"), f.getMessage());
+            assertTrue(f.getMessage().length() < 400, f.getMessage());
+        }
+    }
+
+    @Test
+    void theSessionsCookiesEchoedByAnErrorPageAreRedacted() {
+        String secret = "2f1c0ffee5e55101d0c0ffee5e55101d";
+        okhttp3.CookieJar jar = new okhttp3.CookieJar() {
+            @Override
+            public void saveFromResponse(HttpUrl url, List<okhttp3.Cookie> cookies) {
+            }
+
+            @Override
+            public List<okhttp3.Cookie> loadForRequest(HttpUrl url) {
+                return List.of(new okhttp3.Cookie.Builder().name("jupyterhub-user-u").value(secret).domain(url.host()).path("/user/u/").build());
+            }
+        };
+        Redactor redactor = Redactor.forRun();
+        ProbeFailure f = assertThrows(ProbeFailure.class, () -> runExpecting("/echo/", null, Duration.ofSeconds(20), jar, redactor));
+        assertTrue(f.getMessage().contains("jupyterhub-user-u=" + secret), "the page echoed it: " + f.getMessage());
+        // what the runner stores, shows and alerts with: the message through the run's redactor
+        String shown = redactor.redact(f.getMessage());
+        assertFalse(shown.contains(secret), shown);
+        assertTrue(shown.contains("jupyterhub-user-u=" + Redactor.MASK), shown);
+    }
+
+    @Test
+    void aRedirectToTheHubsSignInOrServerPageSaysWhatThatMeans() {
+        ProbeFailure login = fails("/login/");
+        assertEquals(Reason.APP_FAILED, login.reason());
+        assertTrue(login.getMessage().contains("to /hub/login: not followed (the hub's sign-in: it did not take the run's session"),
+                login.getMessage());
+        assertFalse(login.getMessage().contains("s3cr3t"), login.getMessage());
+        ProbeFailure gone = fails("/gone/");
+        assertTrue(gone.getMessage().contains("to /hub/user/u/gone/: not followed (the hub's page for the server: the proxy has no route"),
+                gone.getMessage());
+        ProbeFailure elsewhere = fails("/long/");
+        assertTrue(elsewhere.getMessage().length() < 400, "a long Location is cut: " + elsewhere.getMessage().length());
+        assertFalse(elsewhere.getMessage().contains("(the hub's"), elsewhere.getMessage());
     }
 
     @Test
@@ -153,6 +286,9 @@ class AppStepTest {
                 "<!DOCTYPE html><html><head><title>Jupyter Server</title><script>var a=1;</script></head><body>"
                         + "<h1>500 : Internal Server Error</h1>\n<p>could not start x in time &amp; more</p></body></html>", true));
         assertEquals("'a\uFFFDb'", AppStep.shown("a\u0007b", false));
+        assertEquals("'a\uFFFDb\uFFFDc'", AppStep.shown("a\u202eb\u2028c", false), "a right-to-left override, a line separator");
+        assertEquals("page text 'x < y x'", AppStep.shown("x < y<SCRIPT type=a>1</script ><Script>2</sCrIpt> <header>x</header><!-- c", true));
+        assertEquals("page text 'a <b'", AppStep.shown("a <b", true), "a '<' never closed is text");
         assertEquals("(empty body)", AppStep.shown("", false));
     }
 }
