@@ -33,7 +33,9 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
   rohome        the user's HOME is a read-only file system (a read-only tmpfs)
   fullhome      the user's HOME is a file system with no space left (a 1 MiB tmpfs, filled)
                 Where no tmpfs can be mounted (CI as a non-root user), stand-ins: HOME made read-only
-                by its mode, and a 1 MiB file-size limit (writes past it fail with EFBIG). The tmpfs
+                by its mode, and a 1 MiB file-size limit (writes past it fail with EFBIG); a rohome spawn
+                fails saying so where the hub runs as root without mounts (a mode does not stop root).
+                The control file nomount-<user> picks the stand-ins where mounts work. The tmpfs
                 stays for the user's later servers (tests look at what a run left on it) and is
                 unmounted when the hub exits.
 
@@ -227,6 +229,8 @@ class FaultySpawner(SimpleLocalProcessSpawner):
         os.makedirs(home, exist_ok=True)
         if os.path.ismount(home):
             return True
+        if self._control("nomount-" + self.user.name, None) is not None:
+            return False  # as where mounts are refused (CI as a non-root user): the stand-ins, tested here too
         size = "1m" if fault == "fullhome" else "64k"
         if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", home],
                           capture_output=True).returncode != 0:
@@ -354,6 +358,10 @@ class FaultySpawner(SimpleLocalProcessSpawner):
             raise RuntimeError("simulated outage: spawns of " + self.user.name + " switched to failing")
         if fault in ("rohome", "fullhome"):
             self._home_mounted = self._broken_home(fault)
+            if not self._home_mounted and fault == "rohome" and os.geteuid() == 0:
+                # the mode stand-in does not bind root: its home would work and the test pass for nothing
+                raise RuntimeError("rohome: no read-only home can be made here: mounting a tmpfs was refused and the"
+                                   " hub runs as root, whom a read-only mode does not stop")
         if fault == "k8s":
             return await self._k8s_start()
         if fault == "fail":
