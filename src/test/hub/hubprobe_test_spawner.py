@@ -41,7 +41,8 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
 
 KubeSpawner-like profiles, chosen by user_options {"profile": "<slug>"} (see PROFILES): "gpu-small"
 puts a stand-in `nvidia-smi` (fake-gpu/) on the server's PATH (there is no GPU here; it answers as
-one A100 would), "gpu-broken" fails the spawn as a GPU node pool that never comes, "cpu" is plain.
+one A100 would), "gpu-broken" fails the spawn as a GPU node pool that never comes, "gpu-nomem" is a
+GPU whose memory.total nvidia-smi reports as "[N/A]", "cpu" is plain.
 
 The harness's Dask Gateway (DaskGateway.java) writes the control file dask-gateway.json while it
 runs: every server started meanwhile gets its address (DASK_GATEWAY__*), as daskhub configures it.
@@ -60,7 +61,9 @@ from jupyterhub.spawner import SimpleLocalProcessSpawner
 FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel", "k8s", "env",
           "noorigin", "needorigin", "cookieonly", "oauthcallback", "oauthcookie", "rohome", "fullhome")
 # profile slug -> what the profile's servers get: a GPU (the stand-in nvidia-smi) or a fault
-PROFILES = {"cpu": {}, "gpu-small": {"gpu": True}, "gpu-broken": {"gpu": True, "fault": "fail"}}
+PROFILES = {"cpu": {}, "gpu-small": {"gpu": True}, "gpu-broken": {"gpu": True, "fault": "fail"},
+            # a GPU whose driver reports no memory size (memory.total "[N/A]", as some MIG or unified-memory GPUs)
+            "gpu-nomem": {"gpu": True, "memory": "[N/A]"}}
 # faults played by the ws-ingress server extension, and its policy for each
 WS_POLICIES = {"noorigin": "refuse_origin", "needorigin": "require_origin", "cookieonly": "cookie_only",
                "oauthcallback": "break_callback", "oauthcookie": "drop_session_cookie"}
@@ -213,6 +216,8 @@ class FaultySpawner(SimpleLocalProcessSpawner):
             env["IPYTHONDIR"] = os.path.join(state, "ipython")
         if self._profile().get("gpu"):
             env["PATH"] = os.path.join(HERE, "fake-gpu") + os.pathsep + env.get("PATH", os.environ["PATH"])
+            if "memory" in self._profile():
+                env["HUBPROBE_FAKE_GPU_MEMORY"] = self._profile()["memory"]
         gateway = self._control("dask-gateway.json", None)
         if gateway:
             g = json.loads(gateway)
