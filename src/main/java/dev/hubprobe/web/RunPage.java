@@ -32,7 +32,7 @@ final class RunPage {
 
     static String render(RunResult r, PageQueries.Neighbours around, Instant now) {
         StringBuilder h = new StringBuilder();
-        String title = "Run of " + r.probe() + " on " + r.hub();
+        String title = "Run of " + Html.probeText(r.probe()) + " on " + r.hub();
         h.append("<header class=\"top\"><p class=\"crumbs\"><a href=\"/\">Status</a> › <a href=\"/hubs/").append(seg(r.hub())).append("\">")
                 .append(esc(r.hub())).append("</a></p><h1>").append(esc(title)).append("</h1>");
         h.append("<p>").append(badge(r))
