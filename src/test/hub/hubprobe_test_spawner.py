@@ -39,13 +39,16 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
   rohome        the user's HOME is a read-only file system (a read-only tmpfs)
   fullhome      the user's HOME is a file system with no space left (a 1 MiB tmpfs, filled)
                 Where no tmpfs can be mounted (CI as a non-root user), stand-ins: HOME made read-only
-                by its mode, and a 1 MiB file-size limit (writes past it fail with EFBIG). The tmpfs
+                by its mode, and a 1 MiB file-size limit (writes past it fail with EFBIG); a rohome spawn
+                fails saying so where the hub runs as root without mounts (a mode does not stop root).
+                The control file nomount-<user> picks the stand-ins where mounts work. The tmpfs
                 stays for the user's later servers (tests look at what a run left on it) and is
                 unmounted when the hub exits.
 
 KubeSpawner-like profiles, chosen by user_options {"profile": "<slug>"} (see PROFILES): "gpu-small"
 puts a stand-in `nvidia-smi` (fake-gpu/) on the server's PATH (there is no GPU here; it answers as
-one A100 would), "gpu-broken" fails the spawn as a GPU node pool that never comes, "cpu" is plain.
+one A100 would), "gpu-broken" fails the spawn as a GPU node pool that never comes, "gpu-nomem" is a
+GPU whose memory.total nvidia-smi reports as "[N/A]", "cpu" is plain.
 
 The harness's Dask Gateway (DaskGateway.java) writes the control file dask-gateway.json while it
 runs: every server started meanwhile gets its address (DASK_GATEWAY__*), as daskhub configures it.
@@ -64,7 +67,9 @@ from jupyterhub.spawner import SimpleLocalProcessSpawner
 FAULTS = ("fail", "stall", "slow", "brokenimage", "brokenimport", "deadkernel", "k8s", "env",
           "noorigin", "needorigin", "cookieonly", "oauthcallback", "oauthcookie", "apps", "nolab", "brokenlab", "rohome", "fullhome")
 # profile slug -> what the profile's servers get: a GPU (the stand-in nvidia-smi) or a fault
-PROFILES = {"cpu": {}, "gpu-small": {"gpu": True}, "gpu-broken": {"gpu": True, "fault": "fail"}}
+PROFILES = {"cpu": {}, "gpu-small": {"gpu": True}, "gpu-broken": {"gpu": True, "fault": "fail"},
+            # a GPU whose driver reports no memory size (memory.total "[N/A]", as some MIG or unified-memory GPUs)
+            "gpu-nomem": {"gpu": True, "memory": "[N/A]"}}
 # faults played by the ws-ingress server extension, and its policy for each
 WS_POLICIES = {"noorigin": "refuse_origin", "needorigin": "require_origin", "cookieonly": "cookie_only",
                "oauthcallback": "break_callback", "oauthcookie": "drop_session_cookie"}
@@ -224,6 +229,8 @@ class FaultySpawner(SimpleLocalProcessSpawner):
             env["IPYTHONDIR"] = os.path.join(state, "ipython")
         if self._profile().get("gpu"):
             env["PATH"] = os.path.join(HERE, "fake-gpu") + os.pathsep + env.get("PATH", os.environ["PATH"])
+            if "memory" in self._profile():
+                env["HUBPROBE_FAKE_GPU_MEMORY"] = self._profile()["memory"]
         gateway = self._control("dask-gateway.json", None)
         if gateway:
             g = json.loads(gateway)
@@ -240,6 +247,8 @@ class FaultySpawner(SimpleLocalProcessSpawner):
         os.makedirs(home, exist_ok=True)
         if os.path.ismount(home):
             return True
+        if self._control("nomount-" + self.user.name, None) is not None:
+            return False  # as where mounts are refused (CI as a non-root user): the stand-ins, tested here too
         size = "1m" if fault == "fullhome" else "64k"
         if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", home],
                           capture_output=True).returncode != 0:
@@ -367,6 +376,10 @@ class FaultySpawner(SimpleLocalProcessSpawner):
             raise RuntimeError("simulated outage: spawns of " + self.user.name + " switched to failing")
         if fault in ("rohome", "fullhome"):
             self._home_mounted = self._broken_home(fault)
+            if not self._home_mounted and fault == "rohome" and os.geteuid() == 0:
+                # the mode stand-in does not bind root: its home would work and the test pass for nothing
+                raise RuntimeError("rohome: no read-only home can be made here: mounting a tmpfs was refused and the"
+                                   " hub runs as root, whom a read-only mode does not stop")
         if fault == "k8s":
             return await self._k8s_start()
         if fault == "fail":

@@ -143,6 +143,14 @@ public record ProbeDefinition(String name, String description, String kernel, St
                 throw new ConfigException(file.toString(), 0, "name", e.getMessage());
             }
         }
+        int at = d.name().indexOf(ProbeKey.PROFILE_SEPARATOR);
+        if (at >= 0) {
+            // '@' is kept for the series of a probe on a profile, which only the service config makes (with the profile in
+            // user_options): a file named so would be labelled with a profile its runs never spawned on
+            throw new ConfigException(file.toString(), 0, "name", "'" + d.name() + "': a probe's name is lower-case letters,"
+                    + " digits and '-'; to run it on a KubeSpawner profile, list it so in the service config: probes: [{probe: "
+                    + d.name().substring(0, at) + ", profile: " + d.name().substring(at + 1) + "}]");
+        }
         return d;
     }
 

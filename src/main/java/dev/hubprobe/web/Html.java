@@ -38,6 +38,22 @@ public final class Html {
         return base + (relative.startsWith("/") ? relative.substring(1) : relative);
     }
 
+    /**
+     * A series' probe, as people read it: {@code probe@profile} (the key a probe on a KubeSpawner profile is
+     * stored under) becomes the probe's name and its profile, as the status page shows them. Escaped.
+     */
+    static String probe(String series) {
+        String profile = dev.hubprobe.probe.ProbeKey.profileOf(series);
+        return esc(dev.hubprobe.probe.ProbeKey.probeOf(series))
+                + (profile.isEmpty() ? "" : " <span class=\"profile\">profile " + esc(profile) + "</span>");
+    }
+
+    /** {@link #probe} as plain text, for titles: {@code kernel-smoke (profile gpu-small)}. Not escaped. */
+    static String probeText(String series) {
+        String profile = dev.hubprobe.probe.ProbeKey.profileOf(series);
+        return dev.hubprobe.probe.ProbeKey.probeOf(series) + (profile.isEmpty() ? "" : " (profile " + profile + ")");
+    }
+
     public static String esc(String s) {
         if (s == null) {
             return "";

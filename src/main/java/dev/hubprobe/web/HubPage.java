@@ -36,9 +36,9 @@ final class HubPage {
                 + "<th scope=\"col\">Latest</th><th scope=\"col\">Over these runs</th></tr></thead><tbody>");
         series.forEach((key, points) -> {
             String[] pm = key.split("\u0000", 2);
-            h.append("<tr data-measurement=\"").append(esc(pm[1])).append("\"><td>").append(esc(pm[0])).append("</td><th scope=\"row\">")
+            h.append("<tr data-measurement=\"").append(esc(pm[1])).append("\"><td>").append(Html.probe(pm[0])).append("</td><th scope=\"row\">")
                     .append(esc(pm[1])).append("</th><td class=\"num\">").append(esc(latest.get(key))).append("</td><td>")
-                    .append(Svg.series(pm[0] + " " + pm[1] + " over " + points.size() + " runs", points)).append("</td></tr>");
+                    .append(Svg.series(Html.probeText(pm[0]) + " " + pm[1] + " over " + points.size() + " runs", points)).append("</td></tr>");
         });
         h.append("</tbody></table></div></section>");
     }
@@ -64,7 +64,7 @@ final class HubPage {
                             + "<th scope=\"col\">Seconds</th><th scope=\"col\">Failed in</th><th scope=\"col\">Why</th></tr></thead><tbody>");
             for (RunResult r : runs) {
                 h.append("<tr class=\"").append(r.status()).append("\"><td><a href=\"").append(Html.url("runs/")).append(seg(r.runId()))
-                        .append("\">").append(Html.second(r.startedAt())).append("</a></td><td>").append(esc(r.probe())).append("</td><td>")
+                        .append("\">").append(Html.second(r.startedAt())).append("</a></td><td>").append(Html.probe(r.probe())).append("</td><td>")
                         .append(RunPage.badge(r)).append("</td><td class=\"num\">")
                         .append(String.format(java.util.Locale.ROOT, "%.1f", r.duration().toMillis() / 1000.0)).append("</td><td>")
                         .append(r.passed() ? "" : esc(r.failedPhaseLabel())).append("</td><td>")

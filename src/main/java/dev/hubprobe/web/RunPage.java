@@ -32,7 +32,7 @@ final class RunPage {
 
     static String render(RunResult r, PageQueries.Neighbours around, Instant now) {
         StringBuilder h = new StringBuilder();
-        String title = "Run of " + r.probe() + " on " + r.hub();
+        String title = "Run of " + Html.probeText(r.probe()) + " on " + r.hub();
         h.append("<header class=\"top\"><p class=\"crumbs\"><a href=\"").append(Html.url("")).append("\">Status</a> › <a href=\"")
                 .append(Html.url("hubs/")).append(seg(r.hub())).append("\">")
                 .append(esc(r.hub())).append("</a></p><h1>").append(esc(title)).append("</h1>");
@@ -84,7 +84,7 @@ final class RunPage {
             h.append("<section aria-labelledby=\"screenshot-h\"><h2 id=\"screenshot-h\">The page when it failed</h2>")
                     .append("<p><img id=\"screenshot\" class=\"screenshot\" alt=\"Screenshot of the app's page in headless Chromium when ")
                     .append(esc(r.failedPhase() == null ? "the run ended" : r.failedPhaseLabel() + " failed"))
-                    .append("\" src=\"/runs/").append(seg(r.runId())).append("/screenshot.png\" width=\"640\"></p></section>");
+                    .append("\" src=\"").append(Html.url("runs/")).append(seg(r.runId())).append("/screenshot.png\" width=\"640\"></p></section>");
         }
         events(h, r.transcript().events());
         cells(h, r.transcript().cells());

@@ -253,7 +253,7 @@ final class StatusPage {
                 + "<th scope=\"col\">What</th></tr></thead><tbody>");
         for (Alert a : b.alerts()) {
             h.append("<tr><td>").append(Html.time(a.startsAt(), b.now())).append("</td><td>").append(esc(a.hub())).append("</td><td>")
-                    .append(esc(a.probe())).append("</td><td>").append(esc(what(a.kind(), a.kind() == Alert.Kind.FAILURE
+                    .append(Html.probe(a.probe())).append("</td><td>").append(esc(what(a.kind(), a.kind() == Alert.Kind.FAILURE
                             ? a.annotations().get("phase") : a.phase(), a.annotations().get("reason"))));
             if (operator && a.annotations().containsKey("summary")) {
                 h.append(": ").append(esc(a.annotations().get("summary")));
@@ -291,7 +291,7 @@ final class StatusPage {
             h.append("<tr><td>").append(Html.minute(i.startsAt())).append("</td><td>")
                     .append(i.endsAt() == null ? "<strong>ongoing</strong>" : Html.minute(i.endsAt())).append("</td><td>")
                     .append(Html.duration(Duration.between(i.startsAt(), i.endsAt() == null ? b.now() : i.endsAt()))).append("</td><td>")
-                    .append(esc(i.hub())).append("</td><td>").append(esc(i.probe())).append("</td><td>")
+                    .append(esc(i.hub())).append("</td><td>").append(Html.probe(i.probe())).append("</td><td>")
                     .append(esc(what(i.kind(), i.phase(), i.reason()))).append("</td></tr>");
         }
         h.append("</tbody></table></div></section>");

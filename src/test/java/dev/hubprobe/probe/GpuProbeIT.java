@@ -42,4 +42,14 @@ class GpuProbeIT {
         assertEquals(Phase.EXECUTE, r.failedPhase(), r::message);
         assertTrue(r.message().contains("no GPU visible to the kernel: nvidia-smi is not on PATH"), r::message);
     }
+
+    /** A GPU whose driver gives no memory size ("[N/A]"): the run fails saying that, not with a parse error. */
+    @Test
+    void aGpuWhoseMemoryIsNotReportedFailsNamingTheMissingMemory() throws Exception {
+        RunResult r = Probes.run(hub, RealHub.user("gpu"), shipped("gpu-nomem"));
+        assertEquals(Phase.EXECUTE, r.failedPhase(), r::message);
+        assertTrue(r.message().contains("1 GPU visible but its memory is not reported: nvidia-smi memory.total '[N/A]'"),
+                r::message);
+        assertEquals(1.0, r.measurement("gpu_count").orElseThrow().value(), () -> "" + r.measurements());
+    }
 }

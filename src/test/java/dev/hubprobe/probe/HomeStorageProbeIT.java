@@ -1,6 +1,7 @@
 package dev.hubprobe.probe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hubprobe.testhub.Probes;
@@ -52,24 +53,81 @@ class HomeStorageProbeIT {
         assertEquals(List.of(), leftBehind(user));
     }
 
+    /**
+     * Whether the harness got a tmpfs onto the user's home. Where it cannot mount one (CI as a non-root user)
+     * it uses stand-ins, with errors of their own: each test asserts the one its home really had, so none
+     * passes on a home that was not broken.
+     */
+    private boolean mounted(String user) throws Exception {
+        String home = hub.home(user).toAbsolutePath().toString();
+        return Files.readAllLines(java.nio.file.Path.of("/proc/self/mounts")).stream()
+                .anyMatch(l -> l.split(" ")[1].equals(home));
+    }
+
+    private static boolean root() {
+        return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+    }
+
+    /** The read-only home's failure: EROFS on a read-only tmpfs, EACCES on the stand-in (a home of mode 0555). */
+    private void assertReadOnlyFailure(String user, RunResult r) throws Exception {
+        // where neither can be made (root, no mounts) the spawn fails saying so, and this says it too
+        assertEquals(Phase.EXECUTE, r.failedPhase(), r::message);
+        assertTrue(r.message().contains(mounted(user) ? "$HOME is read-only (EROFS) at the write of a 16 MiB file"
+                : "$HOME is not writable (EACCES: Permission denied) at the write of a 16 MiB file"), r::message);
+        assertEquals(List.of(), leftBehind(user));
+    }
+
+    /** The full home's failure: ENOSPC on a filled 1 MiB tmpfs, EFBIG on the stand-in (a 1 MiB file-size limit). */
+    private void assertFullFailure(String user, RunResult r) throws Exception {
+        assertEquals(Phase.EXECUTE, r.failedPhase(), r::message);
+        if (mounted(user)) {
+            assertTrue(r.message().contains("$HOME is full (ENOSPC"), r::message);
+            assertTrue(r.measurement("home_free_bytes").orElseThrow().value() < 64 * 1024, () -> "" + r.measurements());
+        } else {
+            assertTrue(r.message().contains("$HOME is full (EFBIG: File too large) at the write of a 16 MiB file"), r::message);
+        }
+        String cleanup = r.transcript().cells().get(r.transcript().cells().size() - 1).output();
+        assertTrue(cleanup.contains("removed .hubprobe-storage-"), cleanup);
+        assertEquals(List.of(), leftBehind(user));
+    }
+
     @Test
     void aReadOnlyHomeFailsSayingItIsReadOnly() throws Exception {
         String user = RealHub.user("rohome");
-        RunResult r = Probes.run(hub, user, shipped());
-        assertEquals(Phase.EXECUTE, r.failedPhase(), r::message);
-        assertTrue(r.message().contains("$HOME is read-only (EROFS) at the write of a 16 MiB file"), r::message);
-        assertEquals(List.of(), leftBehind(user));
+        assertReadOnlyFailure(user, Probes.run(hub, user, shipped()));
     }
 
     @Test
     void aFullHomeFailsSayingItIsFullAndTheCleanupRemovesThePartFileWritten() throws Exception {
         String user = RealHub.user("fullhome");
+        assertFullFailure(user, Probes.run(hub, user, shipped()));
+    }
+
+    /** The stand-in for a full home, as where no tmpfs can be mounted: the probe still fails naming a full home. */
+    @Test
+    void withoutMountsAFullHomeIsAFileSizeLimitAndStillFailsAsFull() throws Exception {
+        String user = RealHub.user("fullhome");
+        hub.control("nomount-" + user, "");
         RunResult r = Probes.run(hub, user, shipped());
-        assertEquals(Phase.EXECUTE, r.failedPhase(), r::message);
-        assertTrue(r.message().contains("$HOME is full (ENOSPC"), r::message);
-        assertTrue(r.measurement("home_free_bytes").orElseThrow().value() < 64 * 1024, () -> "" + r.measurements());
-        String cleanup = r.transcript().cells().get(r.transcript().cells().size() - 1).output();
-        assertTrue(cleanup.contains("removed .hubprobe-storage-"), cleanup);
-        assertEquals(List.of(), leftBehind(user));
+        assertFalse(mounted(user), "the nomount knob was not followed");
+        assertFullFailure(user, r);
+    }
+
+    /**
+     * The stand-in for a read-only home: a mode a non-root hub cannot write through. A root hub is not
+     * stopped by a mode, so there the spawn fails naming why instead of giving the probe a working home.
+     */
+    @Test
+    void withoutMountsAReadOnlyHomeIsAModeOrTheSpawnSaysWhyNot() throws Exception {
+        String user = RealHub.user("rohome");
+        hub.control("nomount-" + user, "");
+        RunResult r = Probes.run(hub, user, shipped());
+        assertFalse(mounted(user), "the nomount knob was not followed");
+        if (root()) {
+            assertEquals(Phase.SPAWN, r.failedPhase(), r::message);
+            assertTrue(r.message().contains("rohome: no read-only home can be made here"), r::message);
+        } else {
+            assertReadOnlyFailure(user, r);
+        }
     }
 }

@@ -215,4 +215,16 @@ class ProbeDefinitionTest {
         assertEquals(dir.resolve("nb.ipynb").toString(), e.file());
         assertTrue(e.problem().startsWith("not a notebook: not valid JSON"), e.problem());
     }
+
+    /** '@' is the series key of a probe on a profile: a probe file cannot take it, or its runs would be labelled with a profile they never spawned on. */
+    @Test
+    void aProbesOwnNameCannotCarryAProfile() throws Exception {
+        Path f = dir.resolve("smoke@gpu-small.yml");
+        Files.writeString(f, "cells:\n  - code: print(1)\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ProbeDefinition.load(f));
+        assertTrue(e.getMessage().contains("smoke@gpu-small") && e.getMessage().contains("probes: [{probe: smoke, profile: gpu-small}]"),
+                e.getMessage());
+        ConfigException named = bad("name: smoke@gpu-small\ncells:\n  - code: print(1)\n");
+        assertTrue(named.getMessage().contains("broken.yml") && named.getMessage().contains("profile"), named.getMessage());
+    }
 }

@@ -245,4 +245,18 @@ class PagesTest {
         assertTrue(a > 0 && a < b && b < c, "points oldest to newest: " + html);
         assertTrue(html.contains("<polyline"), html);
     }
+
+    /** A run on a KubeSpawner profile is named by its probe and its profile, never by the series' key "probe@profile". */
+    @Test
+    void theRunAndHubPagesNameAProfiledRunsProbeAndProfileApart() {
+        RunResult m = measured(Instant.parse("2026-11-22T10:00:00Z"), 0.5);
+        RunResult r = new RunResult(m.runId(), m.hub(), "home-storage@gpu-small", m.user(), m.startedAt(), m.duration(), m.phases(),
+                m.spawnPhases(), null, null, null, null, Map.of(), List.of(), null, null, m.measurements());
+        String run = RunPage.render(r, new PageQueries.Neighbours(Optional.empty(), Optional.empty()), Instant.now());
+        assertTrue(run.contains("<h1>Run of home-storage (profile gpu-small) on staging</h1>"), run);
+        assertFalse(run.contains("home-storage@gpu-small"), run);
+        String hub = HubPage.render("staging", List.of(r), 1, null, false, Instant.now());
+        assertTrue(hub.contains("<td>home-storage <span class=\"profile\">profile gpu-small</span></td>"), hub);
+        assertFalse(hub.contains("home-storage@gpu-small"), hub);
+    }
 }
