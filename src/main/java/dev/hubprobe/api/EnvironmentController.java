@@ -70,7 +70,7 @@ public class EnvironmentController {
         return lookUp(hub, fingerprint).<HttpResponse<?>>map(env -> {
             ObjectNode o = Json.object().put("fingerprint", env.fingerprint()).put("image", env.image())
                     .put("python", env.python()).put("package_count", env.packageCount()).put("truncated", env.truncated());
-            o.set("packages", Json.MAPPER.valueToTree(env.packages()));
+            o.set("packages", Json.mapper().valueToTree(env.packages()));
             return HttpResponse.ok(o);
         }).orElseGet(() -> notFound(hub, "fingerprint", fingerprint));
     }

@@ -143,7 +143,7 @@ final class Baselines {
             if (!r.isSuccessful()) {
                 throw new IOException("GET " + url.encodedPath() + " answered " + r.code());
             }
-            return Json.MAPPER.readTree(r.body().string());
+            return Json.parse(r.body().string());
         } finally {
             http.dispatcher().executorService().shutdown();
             http.connectionPool().evictAll();

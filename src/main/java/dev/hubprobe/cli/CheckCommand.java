@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import dev.hubprobe.config.ConfigException;
 import dev.hubprobe.config.Durations;
 import dev.hubprobe.config.Secret;
+import dev.hubprobe.json.Json;
 import dev.hubprobe.jupyter.hub.HubClientSettings;
 import dev.hubprobe.probe.ProbeClock;
 import dev.hubprobe.probe.ProbeDefinition;
@@ -201,7 +202,7 @@ public final class CheckCommand implements Callable<Integer> {
                     b.set("diff", JsonReport.diff(c.diff()));
                 });
             }
-            out.println(json.toPrettyString());
+            out.println(Json.pretty(json));
         } else {
             out.print(TextReport.render(result));
             regressions.forEach(r -> out.println("REGRESSED: " + r));

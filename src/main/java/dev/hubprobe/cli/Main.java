@@ -1,8 +1,6 @@
 package dev.hubprobe.cli;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.function.Supplier;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,26 +22,42 @@ public final class Main implements Runnable {
     }
 
     /** The commands, in the order help lists them. */
-    private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+    private static final List<String> COMMANDS = List.of("check", "load", "serve", "validate-config", "health", "help");
 
-    static {
-        COMMANDS.put("check", CheckCommand::new);
-        COMMANDS.put("load", LoadCommand::new);
-        COMMANDS.put("serve", ServeCommand::new);
-        COMMANDS.put("validate-config", ValidateConfigCommand::new);
-        COMMANDS.put("health", HealthCommand::new);
-        COMMANDS.put("help", CommandLine.HelpCommand::new);
+    /*
+     * A switch, not a map of constructor references: each reference was a lambda bootstrapped at start
+     * and loaded its command's class (serve's with its Micrometer signatures) though one command runs
+     * (issue 25).
+     */
+    private static Object command(String name) {
+        switch (name) {
+            case "check": return new CheckCommand();
+            case "load": return new LoadCommand();
+            case "serve": return new ServeCommand();
+            case "validate-config": return new ValidateConfigCommand();
+            case "health": return new HealthCommand();
+            case "help": return new CommandLine.HelpCommand();
+            default: throw new IllegalArgumentException(name);
+        }
     }
 
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         // only the command asked for is modelled: picocli reads every option of every command it is
         // given, a quarter of a one-shot check's start when all were given each time
-        String asked = java.util.Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("");
-        if (COMMANDS.containsKey(asked) && !asked.equals("help")) {
-            cli.addSubcommand(asked, COMMANDS.get(asked).get());
+        String asked = "";
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                asked = a;
+                break;
+            }
+        }
+        if (COMMANDS.contains(asked) && !asked.equals("help")) {
+            cli.addSubcommand(asked, command(asked));
         } else {
-            COMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
+            for (String name : COMMANDS) {
+                cli.addSubcommand(name, command(name));
+            }
         }
         cli.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("hubprobe: " + ex.getMessage());

@@ -129,7 +129,7 @@ public final class EnvironmentCapture {
             throw new IOException("no environment line in the output");
         }
         int end = stdout.indexOf('\n', at);
-        JsonNode json = Json.MAPPER.readTree(stdout.substring(at + MARKER.length(), end < 0 ? stdout.length() : end));
+        JsonNode json = Json.parse(stdout.substring(at + MARKER.length(), end < 0 ? stdout.length() : end));
         List<Package> packages = new ArrayList<>();
         java.util.Map<String, Package> conda = new java.util.HashMap<>();
         java.util.Set<String> names = new java.util.HashSet<>();

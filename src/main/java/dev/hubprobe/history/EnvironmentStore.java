@@ -161,15 +161,15 @@ public final class EnvironmentStore {
     /** The run row's JSON beside its fingerprint: small, and cut (diff lists first) if a rebuild changed everything. */
     static String detail(Environment env) throws JsonProcessingException {
         Detail d = Detail.of(env);
-        String json = Json.MAPPER.writeValueAsString(d);
+        String json = Json.mapper().writeValueAsString(d);
         for (int keep = 200; json.length() > DETAIL && keep > 0; keep /= 4) {
-            json = Json.MAPPER.writeValueAsString(d.first(keep));
+            json = Json.mapper().writeValueAsString(d.first(keep));
         }
         return json;
     }
 
     static Detail detail(String json) throws JsonProcessingException {
-        return json == null ? new Detail(null, null, null, null, null, null) : Json.MAPPER.readValue(json, Detail.class);
+        return json == null ? new Detail(null, null, null, null, null, null) : Json.mapper().readValue(json, Detail.class);
     }
 
     /** The environments a hub's runs saw (of one probe, when given), the most recently seen first. */

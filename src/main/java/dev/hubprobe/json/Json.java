@@ -1,27 +1,227 @@
 package dev.hubprobe.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 
 /**
  * The one JSON mapper every package shares (hub and kernel clients, reports, API, alerting), so none
  * of them reaches into another's internals for JSON, and a flat text helper for messages.
+ *
+ * <p>The mapper is built on first use, and a one-shot {@code check} never uses it: its trees are read
+ * ({@link #parse}) and written ({@link #write}, {@link #pretty}) on Jackson's streaming parser and
+ * generator. An {@code ObjectMapper} cost a check's start about 450 classes and some 25 ms
+ * (its serializer and deserializer factories, bean introspection, {@code StdDateFormat}'s locale
+ * data) for nothing it needs (issue 25).
  */
 public final class Json {
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /** The factory the mapper's own parser and generator come from, with the same (default) features. */
+    private static final JsonFactory FACTORY = new JsonFactory();
 
     private Json() {
     }
 
+    private static final class Holder {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
+
+    /** The shared mapper, for binding records and for the service's readers; built on first use. */
+    public static ObjectMapper mapper() {
+        return Holder.MAPPER;
+    }
+
     public static ObjectNode object() {
-        return MAPPER.createObjectNode();
+        return JsonNodeFactory.instance.objectNode();
     }
 
     public static ArrayNode array() {
-        return MAPPER.createArrayNode();
+        return JsonNodeFactory.instance.arrayNode();
+    }
+
+    /**
+     * The tree of a JSON text, as {@code mapper().readTree(text)} reads it: a later duplicate key wins,
+     * integers are int, long or BigInteger nodes by size, other numbers doubles, text after the first
+     * value is ignored, and an empty (or blank) text is the missing node.
+     *
+     * @throws JsonProcessingException when the text is not JSON
+     */
+    public static JsonNode parse(String text) throws JsonProcessingException {
+        try {
+            return read(text);
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // reading a String does not fail otherwise
+        }
+    }
+
+    /*
+     * The tokens are asked for as the mapper's tree deserializer asks (nextFieldName inside an object),
+     * so a bad text fails with the same message.
+     */
+    private static JsonNode read(String text) throws IOException {
+        try (JsonParser p = FACTORY.createParser(text)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                return MissingNode.getInstance();
+            }
+            JsonNode root = value(p, t, text);
+            if (!root.isContainerNode()) {
+                return root;
+            }
+            Deque<JsonNode> open = new ArrayDeque<>();
+            open.push(root);
+            while (!open.isEmpty()) {
+                JsonNode parent = open.peek();
+                String field = null;
+                if (parent.isObject()) {
+                    field = p.nextFieldName();
+                    if (field == null) {
+                        open.pop(); // END_OBJECT
+                        continue;
+                    }
+                }
+                t = p.nextToken();
+                if (t == JsonToken.END_ARRAY) {
+                    open.pop();
+                    continue;
+                }
+                JsonNode value = value(p, t, text);
+                if (field != null) {
+                    ((ObjectNode) parent).replace(field, value);
+                } else {
+                    ((ArrayNode) parent).add(value);
+                }
+                if (value.isContainerNode()) {
+                    open.push(value);
+                }
+            }
+            return root;
+        }
+    }
+
+    private static JsonNode value(JsonParser p, JsonToken t, String text) throws IOException {
+        JsonNodeFactory nodes = JsonNodeFactory.instance;
+        if (t == null) {
+            return mapper().readTree(text); // cut short: the mapper says how
+        }
+        switch (t) {
+            case START_OBJECT:
+                return nodes.objectNode();
+            case START_ARRAY:
+                return nodes.arrayNode();
+            case VALUE_STRING:
+                return nodes.textNode(p.getText());
+            case VALUE_NUMBER_INT:
+                switch (p.getNumberType()) {
+                    case INT:
+                        return nodes.numberNode(p.getIntValue());
+                    case LONG:
+                        return nodes.numberNode(p.getLongValue());
+                    default:
+                        return nodes.numberNode(p.getBigIntegerValue());
+                }
+            case VALUE_NUMBER_FLOAT:
+                return nodes.numberNode(p.getDoubleValue());
+            case VALUE_TRUE:
+                return nodes.booleanNode(true);
+            case VALUE_FALSE:
+                return nodes.booleanNode(false);
+            case VALUE_NULL:
+                return nodes.nullNode();
+            default:
+                // a text parser makes no embedded objects: whatever else it is, the mapper reads it
+                return mapper().readTree(text);
+        }
+    }
+
+    /** The tree as compact JSON text, as {@code node.toString()} writes it. */
+    public static String write(JsonNode node) {
+        return write(node, false);
+    }
+
+    /** The tree as indented JSON text, as {@code mapper().writerWithDefaultPrettyPrinter()} writes it. */
+    public static String pretty(JsonNode node) {
+        return write(node, true);
+    }
+
+    /*
+     * Walked here onto a bare generator: the mapper's writer, and node.toString() (which builds a second
+     * ObjectMapper of Jackson's own), set up a serializer provider and factory first. Every field is
+     * written, nulls and empty arrays included, as the mapper's defaults do.
+     */
+    private static String write(JsonNode node, boolean indent) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            if (indent) {
+                g.setPrettyPrinter(new DefaultPrettyPrinter());
+            }
+            write(g, node);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.toString();
+    }
+
+    private static void write(JsonGenerator g, JsonNode node) throws IOException {
+        switch (node.getNodeType()) {
+            case OBJECT:
+                g.writeStartObject();
+                for (var e : node.properties()) {
+                    g.writeFieldName(e.getKey());
+                    write(g, e.getValue());
+                }
+                g.writeEndObject();
+                return;
+            case ARRAY:
+                g.writeStartArray();
+                for (JsonNode e : node) {
+                    write(g, e);
+                }
+                g.writeEndArray();
+                return;
+            case STRING:
+                g.writeString(node.textValue());
+                return;
+            case BOOLEAN:
+                g.writeBoolean(node.booleanValue());
+                return;
+            case NULL:
+                g.writeNull();
+                return;
+            case NUMBER:
+                if (node.isInt() || node.isShort()) {
+                    g.writeNumber(node.intValue());
+                } else if (node.isLong()) {
+                    g.writeNumber(node.longValue());
+                } else if (node.isBigInteger()) {
+                    g.writeNumber(node.bigIntegerValue());
+                } else if (node.isDouble()) {
+                    g.writeNumber(node.doubleValue());
+                } else if (node.isFloat()) {
+                    g.writeNumber(node.floatValue());
+                } else {
+                    g.writeNumber(node.decimalValue());
+                }
+                return;
+            default:
+                // binary, POJO or missing: written as the mapper writes them
+                g.writeRawValue(mapper().writeValueAsString(node));
+        }
     }
 
     /** Whitespace folded and cut to {@code max} characters, for messages and annotations. */
@@ -60,7 +260,7 @@ public final class Json {
      */
     public static int values(String text, int max) throws IOException {
         int n = 0;
-        try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+        try (JsonParser p = FACTORY.createParser(text)) {
             while (p.nextToken() != null && n <= max) {
                 if (!p.currentToken().isStructEnd()) {
                     n++;

@@ -38,7 +38,7 @@ public final class JupyterHttp {
     }
 
     public static RequestBody jsonBody(JsonNode node) {
-        return RequestBody.create(node.toString(), JSON_TYPE);
+        return RequestBody.create(Json.write(node), JSON_TYPE);
     }
 
     /**
@@ -132,7 +132,7 @@ public final class JupyterHttp {
 
     public static JsonNode parse(Request request, String text) {
         try {
-            JsonNode node = Json.MAPPER.readTree(text);
+            JsonNode node = Json.parse(text);
             if (node == null || node.isMissingNode()) {
                 throw new ProtocolException(describe(request) + ": empty body where JSON was expected");
             }
@@ -151,7 +151,7 @@ public final class JupyterHttp {
             return response.message();
         }
         try {
-            JsonNode node = Json.MAPPER.readTree(text);
+            JsonNode node = Json.parse(text);
             if (node != null && node.hasNonNull("message")) {
                 return node.get("message").asText();
             }

@@ -123,15 +123,11 @@ public final class JsonReport {
 
     /** {@code {"image": {"from","to"} | null, "added": [...], "removed": [...], "changed": [{"name","from","to"}]}}, or null. */
     public static com.fasterxml.jackson.databind.JsonNode diff(EnvironmentDiff d) {
-        return d == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : Json.MAPPER.valueToTree(d);
+        return d == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : Json.mapper().valueToTree(d);
     }
 
     public static String render(RunResult r) {
-        try {
-            return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return Json.pretty(toJson(r));
     }
 
     static double seconds(java.time.Duration d) {

@@ -104,7 +104,7 @@ public final class Outbox {
     public boolean waiting(String lane, String alertKey) {
         String quoted;
         try {
-            quoted = Json.MAPPER.writeValueAsString(alertKey);
+            quoted = Json.mapper().writeValueAsString(alertKey);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -252,16 +252,16 @@ public final class Outbox {
                 .put("phase", a.phase()).put("firing", a.firing()).put("consecutive_fail", a.consecutiveFail())
                 .put("consecutive_pass", a.consecutivePass()).put("starts_at", text(a.startsAt())).put("ends_at", text(a.endsAt()))
                 .put("last_notified_at", text(a.lastNotifiedAt()));
-        alert.set("annotations", Json.MAPPER.valueToTree(a.annotations()));
+        alert.set("annotations", Json.mapper().valueToTree(a.annotations()));
         ObjectNode out = Json.object().put("type", e.type().name());
-        out.set("labels", Json.MAPPER.valueToTree(e.labels()));
+        out.set("labels", Json.mapper().valueToTree(e.labels()));
         out.set("alert", alert);
         return out.toString();
     }
 
     static AlertEvent decode(String text) {
         try {
-            JsonNode n = Json.MAPPER.readTree(text);
+            JsonNode n = Json.mapper().readTree(text);
             JsonNode a = n.path("alert");
             Alert alert = new Alert(a.path("key").asText(), Alert.Kind.valueOf(a.path("kind").asText()), a.path("hub").asText(),
                     a.path("probe").asText(), a.path("phase").isNull() ? null : a.path("phase").asText(), a.path("firing").asBoolean(),

@@ -74,7 +74,7 @@ public final class BinderClient implements AutoCloseable {
             String body = rest.body(request, response);
             JsonNode node;
             try {
-                node = Json.MAPPER.readTree(body);
+                node = Json.parse(body);
             } catch (IOException e) {
                 node = null;
             }

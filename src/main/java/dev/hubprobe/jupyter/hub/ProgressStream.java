@@ -90,7 +90,7 @@ public final class ProgressStream implements AutoCloseable {
                                 + " JSON values")));
                         return;
                     }
-                    node = Json.MAPPER.readTree(data);
+                    node = Json.parse(data);
                     if (node == null || !node.isObject()) {
                         throw new IOException("not a JSON object");
                     }

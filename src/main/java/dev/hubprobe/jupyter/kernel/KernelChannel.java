@@ -124,7 +124,7 @@ public final class KernelChannel implements AutoCloseable {
                         webSocket.cancel();
                         return;
                     }
-                    JsonNode node = Json.MAPPER.readTree(text);
+                    JsonNode node = Json.parse(text);
                     if (node == null || !node.isObject() || !node.has("header") || !node.has("channel")) {
                         throw new IOException("not a Jupyter message");
                     }
@@ -277,7 +277,7 @@ public final class KernelChannel implements AutoCloseable {
         if (overflow != null) {
             throw overflow; // the socket was closed for it
         }
-        if (!socket.send(msg.toString())) {
+        if (!socket.send(Json.write(msg))) {
             throw new KernelDiedException("kernel channels websocket is closed");
         }
         return msgId;

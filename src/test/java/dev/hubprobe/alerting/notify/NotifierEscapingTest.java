@@ -54,7 +54,7 @@ class NotifierEscapingTest {
     private JsonNode received(String path) throws Exception {
         List<com.github.tomakehurst.wiremock.verification.LoggedRequest> r = receivers.findAll(postRequestedFor(urlEqualTo(path)));
         assertEquals(1, r.size(), path);
-        return Json.MAPPER.readTree(r.get(0).getBodyAsString());
+        return Json.mapper().readTree(r.get(0).getBodyAsString());
     }
 
     @Test
