@@ -113,7 +113,7 @@ public final class Chromium implements AutoCloseable {
                 throw new BrowserException(DRIVER + " exited with " + driver.exitValue() + " at start");
             }
             try (Response r = http.newCall(new Request.Builder().url(base + "/status").build()).execute()) {
-                if (r.isSuccessful() && Json.MAPPER.readTree(r.body().string()).path("value").path("ready").asBoolean()) {
+                if (r.isSuccessful() && Json.mapper().readTree(r.body().string()).path("value").path("ready").asBoolean()) {
                     return;
                 }
             } catch (IOException notYet) {
@@ -160,7 +160,7 @@ public final class Chromium implements AutoCloseable {
         ObjectNode body = Json.object().put("script", script);
         ArrayNode a = body.putArray("args");
         for (Object o : args) {
-            a.add(Json.MAPPER.valueToTree(o));
+            a.add(Json.mapper().valueToTree(o));
         }
         return call("POST", path("/execute/sync"), body);
     }
@@ -236,7 +236,7 @@ public final class Chromium implements AutoCloseable {
             b.method(method, method.equals("POST") ? RequestBody.create("{}", JSON) : null);
         }
         try (Response r = http.newCall(b.build()).execute()) {
-            JsonNode json = Json.MAPPER.readTree(r.body().string());
+            JsonNode json = Json.mapper().readTree(r.body().string());
             JsonNode value = json.path("value");
             if (!r.isSuccessful()) {
                 String error = value.path("error").asText("");

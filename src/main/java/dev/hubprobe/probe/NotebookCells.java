@@ -41,7 +41,7 @@ public record NotebookCells(Path file, String kernel, List<ProbeDefinition.Cell>
             if (Files.size(file) > MAX_BYTES) {
                 throw new ConfigException(where, 0, null, "not a notebook probe: larger than " + MAX_BYTES / (1024 * 1024) + " MiB");
             }
-            nb = Json.MAPPER.readTree(Files.readString(file));
+            nb = Json.mapper().readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new ConfigException(where, 0, null, "notebook file does not exist");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -131,7 +131,7 @@ final class HubSignIn {
                 throw new Unreachable("the hub at " + o.hubUrl() + " answered " + what + " with more than 1 MB");
             }
             String text = source == null ? "" : source.readUtf8();
-            return Json.MAPPER.readTree(text);
+            return Json.mapper().readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             // not Jackson's message: it quotes the body, which may hold the token
             throw new Unreachable("the hub at " + o.hubUrl() + " answered " + what + " with something that is not JSON");

@@ -43,9 +43,9 @@ class NotebookProbeIT {
                 + " \"cells\": [{\"cell_type\": \"markdown\", \"metadata\": {}, \"source\": \"# a check\"}");
         for (int i = 0; i < cells.length; i++) {
             String out = saved == null || saved[i] == null ? "[]"
-                    : "[{\"output_type\": \"stream\", \"name\": \"stdout\", \"text\": " + dev.hubprobe.json.Json.MAPPER.writeValueAsString(saved[i]) + "}]";
+                    : "[{\"output_type\": \"stream\", \"name\": \"stdout\", \"text\": " + dev.hubprobe.json.Json.mapper().writeValueAsString(saved[i]) + "}]";
             b.append(", {\"cell_type\": \"code\", \"metadata\": {}, \"execution_count\": null, \"outputs\": ").append(out)
-                    .append(", \"source\": ").append(dev.hubprobe.json.Json.MAPPER.writeValueAsString(cells[i])).append('}');
+                    .append(", \"source\": ").append(dev.hubprobe.json.Json.mapper().writeValueAsString(cells[i])).append('}');
         }
         Path nb = dir.resolve(name + ".ipynb");
         Files.writeString(nb, b.append("]}").toString());

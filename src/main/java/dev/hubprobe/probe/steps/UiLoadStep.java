@@ -89,7 +89,7 @@ public final class UiLoadStep extends UiStep {
         List<String> chain = new ArrayList<>();
         for (JsonNode e : ctx.browser.log("performance")) {
             try {
-                JsonNode m = Json.MAPPER.readTree(e.path("message").asText()).path("message");
+                JsonNode m = Json.mapper().readTree(e.path("message").asText()).path("message");
                 if (m.path("method").asText().equals("Network.requestWillBeSent") && m.path("params").path("type").asText().equals("Document")) {
                     HttpUrl u = HttpUrl.parse(m.path("params").path("request").path("url").asText());
                     if (u != null) {
