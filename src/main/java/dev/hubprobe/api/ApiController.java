@@ -162,7 +162,7 @@ public class ApiController {
             return HttpResponse.accepted().body(Json.object().put("status", "started").put("hub", hub).put("probe", probe));
         }
         try {
-            RunResult r = run.get(job.get().probe().timeouts().total().toSeconds(), TimeUnit.SECONDS);
+            RunResult r = run.get(job.get().probe().budget().toSeconds(), TimeUnit.SECONDS);
             return HttpResponse.status(r.passed() ? HttpStatus.OK : PROBE_FAILED).body(JsonReport.toJson(r));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -91,7 +91,7 @@ public final class ProbeContext {
         this.deadline = deadline;
         this.clock = clock;
         this.redactor = redactor;
-        this.serverName = probe.autoServerName() ? AutoServer.name(runId, clock.now(), probe.timeouts().total())
+        this.serverName = probe.autoServerName() ? AutoServer.name(runId, clock.now(), probe.budget())
                 : probe.server() == null ? "" : probe.server();
     }
 

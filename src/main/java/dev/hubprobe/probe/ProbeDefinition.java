@@ -98,6 +98,24 @@ public record ProbeDefinition(String name, String description, String kernel, St
     }
 
     /**
+     * How long a UI run may wait for a browser slot (ui.max_browsers, load --browsers) before its UI
+     * phases are skipped: one whole journey at its budgets, so that a slot held to the end of its budgets
+     * frees in time. Zero without {@code ui:}.
+     */
+    public Duration browserWait() {
+        return ui == null ? Duration.ZERO : timeouts.ui().multipliedBy(3);
+    }
+
+    /**
+     * The whole run's budget (the minted token's lifetime, the per-run server's age before it counts as
+     * abandoned, a waiting API call's patience): {@link Timeouts#total()}, and with {@code ui:} the wait
+     * for a browser and the three UI phases, which run while the token must still be valid.
+     */
+    public Duration budget() {
+        return ui == null ? timeouts.total() : timeouts.total().plus(browserWait()).plus(timeouts.ui().multipliedBy(3));
+    }
+
+    /**
      * The UI journey: Chromium opens the app at {@code /user/NAME/<app>}, waits for its shell, opens a new
      * notebook and runs the probe's first cell in it (phases ui_load, ui_kernel, ui_execute).
      *

@@ -421,7 +421,7 @@ public final class ProbeScheduler implements AutoCloseable {
         // Runs that share a user's server take turns (ServerTurns); per-run named servers and Binder
         // launches (a fresh user each) need none.
         boolean ownServer = probe.probe().autoServerName() || probe.target().binder() != null;
-        Duration budget = probe.probe().timeouts().total();
+        Duration budget = probe.probe().budget();
         Duration patience = probe.interval().compareTo(budget) < 0 ? probe.interval() : budget;
         RunResult result;
         try {

@@ -71,7 +71,7 @@ public final class LoginStep implements ProbeStep {
         }
         try {
             ctx.mintedToken = ctx.hub.createToken(ctx.user, "hubprobe run " + ctx.runId,
-                    ctx.probe.timeouts().total(), mintedScopes(ctx.user));
+                    ctx.probe.budget(), mintedScopes(ctx.user));
             ctx.redactor.add(ctx.mintedToken.value());
         } catch (HttpStatusException e) {
             if (e.status() != 403 && e.status() != 400) {
@@ -93,7 +93,7 @@ public final class LoginStep implements ProbeStep {
         boolean auto = ctx.probe.autoServerName();
         Map<String, JsonNode> servers = ctx.hub.serverModels(ctx.user);
         List<String> leftovers = servers.entrySet().stream()
-                .filter(e -> auto ? AutoServer.abandoned(e.getKey(), e.getValue(), ctx.clock.now(), ctx.probe.timeouts().total())
+                .filter(e -> auto ? AutoServer.abandoned(e.getKey(), e.getValue(), ctx.clock.now(), ctx.probe.budget())
                         : e.getKey().equals(ctx.serverName()))
                 .map(Map.Entry::getKey).toList();
         for (String name : leftovers) {
