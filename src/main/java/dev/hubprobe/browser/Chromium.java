@@ -68,6 +68,18 @@ public final class Chromium implements AutoCloseable {
      * @param deadline   when the start must be done, on {@code nanoTime}
      */
     public static Chromium start(String binary, LongSupplier nanoTime, long deadline) {
+        return start(binary, nanoTime, deadline, List.of());
+    }
+
+    /**
+     * Starts chromedriver and one Chromium that reaches only these origins ({@code host:port}, e.g. the
+     * hub's and the user server's): every other request goes to a proxy that is not there and fails
+     * ({@code net::ERR_PROXY_CONNECTION_FAILED} in the console). The run's {@code Authorization} header
+     * ({@code Network.setExtraHTTPHeaders} adds it to every request, whatever its origin) and the hub's
+     * cookies (which ignore ports) thus never reach a page, script, redirect or image elsewhere. Empty: no
+     * confinement.
+     */
+    public static Chromium start(String binary, LongSupplier nanoTime, long deadline, List<String> onlyOrigins) {
         if (!new File(binary).canExecute()) {
             throw new BrowserException("the browser " + binary + " is not an executable file (Debian: apt-get install chromium)");
         }
@@ -76,10 +88,15 @@ public final class Chromium implements AutoCloseable {
         }
         Path profile;
         int port;
+        int deadProxy;
         try {
             profile = Files.createTempDirectory("hubprobe-chromium-");
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
+            }
+            // a port just freed on loopback: nothing listens there, so a proxied request fails at connect, unsent
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                deadProxy = s.getLocalPort();
             }
         } catch (IOException e) {
             throw new BrowserException("cannot prepare the browser's profile: " + e.getMessage());
@@ -99,7 +116,10 @@ public final class Chromium implements AutoCloseable {
         OPEN.add(c);
         try {
             c.awaitDriver(nanoTime, deadline);
-            c.newSession(binary, Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - nanoTime.getAsLong())));
+            List<String> confine = onlyOrigins.isEmpty() ? List.of() : List.of("--proxy-server=http://127.0.0.1:" + deadProxy,
+                    // <-loopback>: without it Chromium sends every loopback origin direct, whatever its port
+                    "--proxy-bypass-list=<-loopback>;" + String.join(";", onlyOrigins));
+            c.newSession(binary, Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - nanoTime.getAsLong())), confine);
             return c;
         } catch (RuntimeException e) {
             c.close();
@@ -124,7 +144,7 @@ public final class Chromium implements AutoCloseable {
         throw new BrowserTimeoutException(DRIVER + " did not answer in time");
     }
 
-    private void newSession(String binary, long budgetMillis) {
+    private void newSession(String binary, long budgetMillis, List<String> extraArgs) {
         ObjectNode caps = Json.object();
         ObjectNode always = caps.putObject("capabilities").putObject("alwaysMatch");
         always.put("browserName", "chrome");
@@ -138,6 +158,7 @@ public final class Chromium implements AutoCloseable {
                 "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile)) {
             args.add(a);
         }
+        extraArgs.forEach(args::add);
         // the page's console and the network events (the OAuth hop's redirects, failed requests)
         ObjectNode perf = chrome.putObject("perfLoggingPrefs");
         perf.put("enableNetwork", true).put("enablePage", false);
