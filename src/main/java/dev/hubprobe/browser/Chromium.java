@@ -90,7 +90,8 @@ public final class Chromium implements AutoCloseable {
         int port;
         int deadProxy;
         try {
-            profile = Files.createTempDirectory("hubprobe-chromium-");
+            reapOnce();
+            profile = Files.createTempDirectory(PROFILE_PREFIX + ProcessHandle.current().pid() + "-");
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
@@ -125,6 +126,58 @@ public final class Chromium implements AutoCloseable {
             c.close();
             throw e;
         }
+    }
+
+    /** A profile directory's name: the prefix, the pid of the JVM that owns it, a random tail. */
+    static final String PROFILE_PREFIX = "hubprobe-chromium-";
+    private static final java.util.concurrent.atomic.AtomicBoolean REAPED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private static void reapOnce() {
+        if (REAPED.compareAndSet(false, true)) {
+            reapLeftovers(Path.of(System.getProperty("java.io.tmpdir")));
+        }
+    }
+
+    /**
+     * What a JVM killed with SIGKILL left (no shutdown hook ran): its Chromiums, their chromedriver and
+     * their profile directories in {@code tmp}. Only directories whose owning JVM (the pid in the name)
+     * is gone are touched, and only processes naming exactly such a directory: another service or
+     * {@code check} on the same host keeps its browsers.
+     *
+     * @return the leftover profiles removed
+     */
+    static int reapLeftovers(Path tmp) {
+        List<Path> stale = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(tmp)) {
+            dirs.filter(d -> d.getFileName().toString().startsWith(PROFILE_PREFIX)).forEach(d -> {
+                String[] parts = d.getFileName().toString().substring(PROFILE_PREFIX.length()).split("-", 2);
+                try {
+                    long owner = Long.parseLong(parts[0]);
+                    if (parts.length == 2 && ProcessHandle.of(owner).map(h -> !h.isAlive()).orElse(true)) {
+                        stale.add(d);
+                    }
+                } catch (NumberFormatException notOurs) {
+                    // a name without an owner's pid: never guess whose it is
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            return 0; // nothing readable to reap
+        }
+        for (Path d : stale) {
+            String marker = "--user-data-dir=" + d;
+            List<ProcessHandle> left = new ArrayList<>();
+            try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+                all.filter(h -> h.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false)).forEach(h -> {
+                    left.add(h);
+                    // the orphaned chromedriver that started it names no profile: it is the browser's parent
+                    h.parent().filter(p -> p.info().command().map(c -> c.equals(DRIVER) || c.endsWith("/chromedriver")).orElse(false))
+                            .ifPresent(left::add);
+                });
+            }
+            left.forEach(ProcessHandle::destroyForcibly);
+            deleteTree(d);
+        }
+        return stale.size();
     }
 
     private void awaitDriver(LongSupplier nanoTime, long deadline) {
