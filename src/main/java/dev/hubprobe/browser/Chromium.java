@@ -41,6 +41,8 @@ public final class Chromium implements AutoCloseable {
     private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
     private static final String ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
     private static final Set<Chromium> OPEN = ConcurrentHashMap.newKeySet();
+    /** The largest answer of chromedriver read: a 1280x900 screenshot is at most a few MiB of base64. */
+    static final int MAX_REPLY = 16 * 1024 * 1024;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.forEach(Chromium::kill), "hubprobe-chromium-reaper"));
@@ -205,6 +207,10 @@ public final class Chromium implements AutoCloseable {
         always.putObject("timeouts").put("pageLoad", Math.min(budgetMillis, 80_000)).put("script", 30_000).put("implicit", 0);
         ObjectNode chrome = always.putObject("goog:chromeOptions");
         chrome.put("binary", binary);
+        // a page's downloads are refused (3: block all), and would land in the profile, deleted with it:
+        // never in the service user's ~/Downloads, which a hostile page could fill
+        chrome.putObject("prefs").put("download_restrictions", 3).put("download.default_directory", profile.resolve("downloads").toString())
+                .put("download.prompt_for_download", false);
         ArrayNode args = chrome.putArray("args");
         for (String a : List.of("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=1280,900", "--disable-extensions", "--no-first-run", "--disable-background-networking",
@@ -290,6 +296,11 @@ public final class Chromium implements AutoCloseable {
         return !closed && driver.isAlive();
     }
 
+    /** This run's profile directory, deleted at close. */
+    Path profile() {
+        return profile;
+    }
+
     /** The process of chromedriver, for a test that checks nothing under it survives. */
     public long pid() {
         return driver.pid();
@@ -310,7 +321,13 @@ public final class Chromium implements AutoCloseable {
             b.method(method, method.equals("POST") ? RequestBody.create("{}", JSON) : null);
         }
         try (Response r = http.newCall(b.build()).execute()) {
-            JsonNode json = Json.MAPPER.readTree(r.body().string());
+            okio.BufferedSource source = r.body().source();
+            if (source.request(MAX_REPLY + 1L)) {
+                // a page that floods its console (or the network log) must not take the service's heap with it
+                throw new BrowserException("chromedriver's answer to " + method + " " + path.replaceFirst("/session/[^/]+", "")
+                        + " is over " + MAX_REPLY / (1024 * 1024) + " MiB (a page flooding its console?)");
+            }
+            JsonNode json = Json.MAPPER.readTree(source.getBuffer().readUtf8());
             JsonNode value = json.path("value");
             if (!r.isSuccessful()) {
                 String error = value.path("error").asText("");
