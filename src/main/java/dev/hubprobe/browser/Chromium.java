@@ -41,6 +41,8 @@ public final class Chromium implements AutoCloseable {
     private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
     private static final String ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
     private static final Set<Chromium> OPEN = ConcurrentHashMap.newKeySet();
+    /** The largest answer of chromedriver read: a 1280x900 screenshot is at most a few MiB of base64. */
+    static final int MAX_REPLY = 16 * 1024 * 1024;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.forEach(Chromium::kill), "hubprobe-chromium-reaper"));
@@ -68,6 +70,18 @@ public final class Chromium implements AutoCloseable {
      * @param deadline   when the start must be done, on {@code nanoTime}
      */
     public static Chromium start(String binary, LongSupplier nanoTime, long deadline) {
+        return start(binary, nanoTime, deadline, List.of());
+    }
+
+    /**
+     * Starts chromedriver and one Chromium that reaches only these origins ({@code host:port}, e.g. the
+     * hub's and the user server's): every other request goes to a proxy that is not there and fails
+     * ({@code net::ERR_PROXY_CONNECTION_FAILED} in the console). The run's {@code Authorization} header
+     * ({@code Network.setExtraHTTPHeaders} adds it to every request, whatever its origin) and the hub's
+     * cookies (which ignore ports) thus never reach a page, script, redirect or image elsewhere. Empty: no
+     * confinement.
+     */
+    public static Chromium start(String binary, LongSupplier nanoTime, long deadline, List<String> onlyOrigins) {
         if (!new File(binary).canExecute()) {
             throw new BrowserException("the browser " + binary + " is not an executable file (Debian: apt-get install chromium)");
         }
@@ -76,10 +90,16 @@ public final class Chromium implements AutoCloseable {
         }
         Path profile;
         int port;
+        int deadProxy;
         try {
-            profile = Files.createTempDirectory("hubprobe-chromium-");
+            reapOnce();
+            profile = Files.createTempDirectory(PROFILE_PREFIX + ProcessHandle.current().pid() + "-");
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
+            }
+            // a port just freed on loopback: nothing listens there, so a proxied request fails at connect, unsent
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                deadProxy = s.getLocalPort();
             }
         } catch (IOException e) {
             throw new BrowserException("cannot prepare the browser's profile: " + e.getMessage());
@@ -99,12 +119,67 @@ public final class Chromium implements AutoCloseable {
         OPEN.add(c);
         try {
             c.awaitDriver(nanoTime, deadline);
-            c.newSession(binary, Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - nanoTime.getAsLong())));
+            List<String> confine = onlyOrigins.isEmpty() ? List.of() : List.of("--proxy-server=http://127.0.0.1:" + deadProxy,
+                    // <-loopback>: without it Chromium sends every loopback origin direct, whatever its port
+                    "--proxy-bypass-list=<-loopback>;" + String.join(";", onlyOrigins));
+            c.newSession(binary, Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - nanoTime.getAsLong())), confine);
             return c;
         } catch (RuntimeException e) {
             c.close();
             throw e;
         }
+    }
+
+    /** A profile directory's name: the prefix, the pid of the JVM that owns it, a random tail. */
+    static final String PROFILE_PREFIX = "hubprobe-chromium-";
+    private static final java.util.concurrent.atomic.AtomicBoolean REAPED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private static void reapOnce() {
+        if (REAPED.compareAndSet(false, true)) {
+            reapLeftovers(Path.of(System.getProperty("java.io.tmpdir")));
+        }
+    }
+
+    /**
+     * What a JVM killed with SIGKILL left (no shutdown hook ran): its Chromiums, their chromedriver and
+     * their profile directories in {@code tmp}. Only directories whose owning JVM (the pid in the name)
+     * is gone are touched, and only processes naming exactly such a directory: another service or
+     * {@code check} on the same host keeps its browsers.
+     *
+     * @return the leftover profiles removed
+     */
+    static int reapLeftovers(Path tmp) {
+        List<Path> stale = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(tmp)) {
+            dirs.filter(d -> d.getFileName().toString().startsWith(PROFILE_PREFIX)).forEach(d -> {
+                String[] parts = d.getFileName().toString().substring(PROFILE_PREFIX.length()).split("-", 2);
+                try {
+                    long owner = Long.parseLong(parts[0]);
+                    if (parts.length == 2 && ProcessHandle.of(owner).map(h -> !h.isAlive()).orElse(true)) {
+                        stale.add(d);
+                    }
+                } catch (NumberFormatException notOurs) {
+                    // a name without an owner's pid: never guess whose it is
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            return 0; // nothing readable to reap
+        }
+        for (Path d : stale) {
+            String marker = "--user-data-dir=" + d;
+            List<ProcessHandle> left = new ArrayList<>();
+            try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+                all.filter(h -> h.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false)).forEach(h -> {
+                    left.add(h);
+                    // the orphaned chromedriver that started it names no profile: it is the browser's parent
+                    h.parent().filter(p -> p.info().command().map(c -> c.equals(DRIVER) || c.endsWith("/chromedriver")).orElse(false))
+                            .ifPresent(left::add);
+                });
+            }
+            left.forEach(ProcessHandle::destroyForcibly);
+            deleteTree(d);
+        }
+        return stale.size();
     }
 
     private void awaitDriver(LongSupplier nanoTime, long deadline) {
@@ -124,7 +199,7 @@ public final class Chromium implements AutoCloseable {
         throw new BrowserTimeoutException(DRIVER + " did not answer in time");
     }
 
-    private void newSession(String binary, long budgetMillis) {
+    private void newSession(String binary, long budgetMillis, List<String> extraArgs) {
         ObjectNode caps = Json.object();
         ObjectNode always = caps.putObject("capabilities").putObject("alwaysMatch");
         always.put("browserName", "chrome");
@@ -132,12 +207,17 @@ public final class Chromium implements AutoCloseable {
         always.putObject("timeouts").put("pageLoad", Math.min(budgetMillis, 80_000)).put("script", 30_000).put("implicit", 0);
         ObjectNode chrome = always.putObject("goog:chromeOptions");
         chrome.put("binary", binary);
+        // a page's downloads are refused (3: block all), and would land in the profile, deleted with it:
+        // never in the service user's ~/Downloads, which a hostile page could fill
+        chrome.putObject("prefs").put("download_restrictions", 3).put("download.default_directory", profile.resolve("downloads").toString())
+                .put("download.prompt_for_download", false);
         ArrayNode args = chrome.putArray("args");
         for (String a : List.of("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=1280,900", "--disable-extensions", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile)) {
             args.add(a);
         }
+        extraArgs.forEach(args::add);
         // the page's console and the network events (the OAuth hop's redirects, failed requests)
         ObjectNode perf = chrome.putObject("perfLoggingPrefs");
         perf.put("enableNetwork", true).put("enablePage", false);
@@ -216,6 +296,11 @@ public final class Chromium implements AutoCloseable {
         return !closed && driver.isAlive();
     }
 
+    /** This run's profile directory, deleted at close. */
+    Path profile() {
+        return profile;
+    }
+
     /** The process of chromedriver, for a test that checks nothing under it survives. */
     public long pid() {
         return driver.pid();
@@ -236,7 +321,13 @@ public final class Chromium implements AutoCloseable {
             b.method(method, method.equals("POST") ? RequestBody.create("{}", JSON) : null);
         }
         try (Response r = http.newCall(b.build()).execute()) {
-            JsonNode json = Json.mapper().readTree(r.body().string());
+            okio.BufferedSource source = r.body().source();
+            if (source.request(MAX_REPLY + 1L)) {
+                // a page that floods its console (or the network log) must not take the service's heap with it
+                throw new BrowserException("chromedriver's answer to " + method + " " + path.replaceFirst("/session/[^/]+", "")
+                        + " is over " + MAX_REPLY / (1024 * 1024) + " MiB (a page flooding its console?)");
+            }
+            JsonNode json = Json.mapper().readTree(source.getBuffer().readUtf8());
             JsonNode value = json.path("value");
             if (!r.isSuccessful()) {
                 String error = value.path("error").asText("");

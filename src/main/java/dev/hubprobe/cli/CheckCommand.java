@@ -159,13 +159,18 @@ public final class CheckCommand implements Callable<Integer> {
         if (longStop != null) {
             err.println("hubprobe: warning: " + longStop);
         }
-        RunResult result;
-        // SIGTERM mid-run (a CI job cancelled): cancel what is in flight, let cleanup finish, then exit
+        // SIGTERM mid-run (a CI job cancelled): cancel what is in flight, let cleanup finish, print the report
+        // (the aborted run's phases say what was cut short), then exit: the JVM is held until the report is out
         try (StopSignal ignored = new StopSignal(abort::request, grace)) {
-            result = runner.run(target, probe, abort);
+            return runAndReport(runner, target, probe, abort, serviceToken, out, err);
         }
+    }
+
+    private int runAndReport(ProbeRunner runner, ProbeTarget target, ProbeDefinition probe, ProbeRunner.Abort abort, Secret serviceToken,
+                             PrintWriter out, PrintWriter err) {
+        RunResult result = runner.run(target, probe, abort);
         List<String> regressions = List.of();
-        if (baselineFrom != null && result.passed()) {
+        if (baselineFrom != null && result.passed() && !abort.requested()) {
             try {
                 regressions = Baselines.regressions(baselineFrom, serviceToken, result);
             } catch (Baselines.Unauthorized e) {

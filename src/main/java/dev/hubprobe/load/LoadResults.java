@@ -123,6 +123,11 @@ public final class LoadResults {
         return out;
     }
 
+    /** Counted runs whose UI phases were skipped for want of a browser (--browsers all in use). */
+    public int uiSkipped() {
+        return (int) counted().stream().filter(r -> r.result().facts().containsKey(dev.hubprobe.probe.ProbeRunner.UI_SKIPPED_FACT)).count();
+    }
+
     /** The JSON: users, runs, failed, duration, throughput, phases, failures (and a little more). */
     public ObjectNode toJson() {
         List<Run> counted = counted();
@@ -139,6 +144,9 @@ public final class LoadResults {
         stats(out.putObject("run_duration"), runDurations());
         ObjectNode failures = out.putObject("failures");
         failures().forEach(failures::put);
+        if (uiSkipped() > 0) {
+            out.put("ui_skipped", uiSkipped());
+        }
         return out;
     }
 
@@ -160,6 +168,11 @@ public final class LoadResults {
         int aborted = runs().size() - counted.size();
         if (aborted > 0) {
             b.append(String.format(Locale.ROOT, "%d runs cut short by the stop (not counted)%n", aborted));
+        }
+        if (uiSkipped() > 0) {
+            // passed on their API phases alone: a load test that measured no UI must not read as one that did
+            b.append(String.format(Locale.ROOT, "%d runs skipped their UI phases: no browser free in time (raise --browsers)%n",
+                    uiSkipped()));
         }
         b.append(String.format(Locale.ROOT, "%-20s %6s %9s %9s %9s %9s%n", "phase", "count", "p50 s", "p90 s", "p99 s", "max s"));
         phases().forEach((p, s) -> line(b, p.label(), s));

@@ -208,17 +208,31 @@ public record ProbeDefinition(String name, String description, String kernel, St
                 notebook, expectSavedOutputs, normalize, cleanup, measurements, newApps, ui);
     }
 
-    /** The longest a run of this probe can take, every phase (each app's included) at its budget. */
+    public boolean autoServerName() {
+        return AUTO_SERVER.equals(server);
+    }
+
+    /**
+     * How long a UI run may wait for a browser slot (ui.max_browsers, load --browsers) before its UI
+     * phases are skipped: one whole journey at its budgets, so that a slot held to the end of its budgets
+     * frees in time. Zero without {@code ui:}.
+     */
+    public Duration browserWait() {
+        return ui == null ? Duration.ZERO : timeouts.ui().multipliedBy(3);
+    }
+
+    /**
+     * The whole run's budget (the minted token's lifetime, the per-run server's age before it counts as
+     * abandoned, a waiting API call's patience): {@link Timeouts#total()}, with {@code ui:} the wait
+     * for a browser and the three UI phases, and each of the probe's apps at its budget: all run while the
+     * token must still be valid.
+     */
     public Duration budget() {
-        Duration d = timeouts.total();
+        Duration d = ui == null ? timeouts.total() : timeouts.total().plus(browserWait()).plus(timeouts.ui().multipliedBy(3));
         for (App a : apps) {
             d = d.plus(a.budget(timeouts));
         }
         return d;
-    }
-
-    public boolean autoServerName() {
-        return AUTO_SERVER.equals(server);
     }
 
     /**

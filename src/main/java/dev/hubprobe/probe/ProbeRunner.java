@@ -64,13 +64,13 @@ public final class ProbeRunner {
     private final HubClientSettings settings;
 
     /** Chromiums at once over all runs of this runner (ui.max_browsers, load --browsers); null: no bound. */
-    private final java.util.concurrent.Semaphore browsers;
+    private final BrowserSlots browsers;
 
     public ProbeRunner(ProbeClock clock, HubClientSettings settings) {
         this(clock, settings, null);
     }
 
-    private ProbeRunner(ProbeClock clock, HubClientSettings settings, java.util.concurrent.Semaphore browsers) {
+    private ProbeRunner(ProbeClock clock, HubClientSettings settings, BrowserSlots browsers) {
         this.clock = clock;
         this.settings = settings;
         this.browsers = browsers;
@@ -78,32 +78,35 @@ public final class ProbeRunner {
 
     /** The same runner, its UI runs taking turns for at most {@code max} browsers at once. */
     public ProbeRunner withBrowsers(int max) {
-        return new ProbeRunner(clock, settings, new java.util.concurrent.Semaphore(max, true));
+        return new ProbeRunner(clock, settings, new BrowserSlots(max));
     }
 
     /**
-     * Waits for a browser slot before the first UI phase: untimed (no phase's budget, and the schedule's
-     * lateness was measured when the run started), recorded as the fact {@code ui.browser_wait_seconds}.
-     * False when the run was stopped meanwhile.
+     * Waits for a browser slot before the first UI phase: in no phase's budget (and the schedule's lateness
+     * was measured when the run started), at most {@link ProbeDefinition#browserWait()}; the wait is
+     * recorded as the fact {@code ui.browser_wait_seconds}. None free in time: the fact
+     * {@link #UI_SKIPPED_FACT} says so, and the scheduler counts the skip.
      */
-    private boolean browserSlot(ProbeContext ctx, Abort abort) {
+    private BrowserSlots.Outcome browserSlot(ProbeContext ctx, Abort abort) {
         if (browsers == null) {
-            return true;
+            return BrowserSlots.Outcome.TAKEN;
         }
         long t0 = clock.nanoTime();
-        try {
-            while (!abort.requested()) {
-                if (browsers.tryAcquire(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    ctx.browserSlot = browsers::release;
-                    ctx.facts.put("ui.browser_wait_seconds", String.format(java.util.Locale.ROOT, "%.3f", (clock.nanoTime() - t0) / 1e9));
-                    return true;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        BrowserSlots.Outcome got = browsers.take(ctx.probe.browserWait(), abort::requested);
+        String waited = String.format(java.util.Locale.ROOT, "%.3f", (clock.nanoTime() - t0) / 1e9);
+        if (got == BrowserSlots.Outcome.TAKEN) {
+            ctx.browserSlot = browsers::release;
+            ctx.facts.put("ui.browser_wait_seconds", waited);
+        } else if (got == BrowserSlots.Outcome.NONE_FREE) {
+            ctx.facts.put(UI_SKIPPED_FACT, "no_browser");
+            ctx.notes.add("the UI phases were skipped: no browser was free within " + ctx.probe.browserWait().toSeconds()
+                    + " s (3 x timeouts.ui; all ui.max_browsers / load --browsers in use)");
         }
-        return false;
+        return got;
     }
+
+    /** The fact that says a run's UI phases were skipped for want of a browser (counted by the scheduler). */
+    public static final String UI_SKIPPED_FACT = "ui.skipped";
 
     public RunResult run(ProbeTarget target, ProbeDefinition probe) {
         return run(target, probe, new Abort());
@@ -189,8 +192,13 @@ public final class ProbeRunner {
                     phases.add(PhaseResult.skipped(step));
                     continue;
                 }
-                if (step.phase() == Phase.UI_LOAD && ctx.browserSlot == null && !browserSlot(ctx, abort) && !abort.requested()) {
+                if (step.phase() == Phase.UI_LOAD && ctx.browserSlot == null && !abort.requested()
+                        && browserSlot(ctx, abort) == BrowserSlots.Outcome.STOPPED && !abort.requested()) {
                     abort.request(); // interrupted: end as a stop does
+                }
+                if (ctx.facts.containsKey(UI_SKIPPED_FACT) && step.phase().name().startsWith("UI_")) {
+                    phases.add(PhaseResult.skipped(step.phase())); // our own want of a browser, not the hub's fault
+                    continue;
                 }
                 if (abort.requested()) {
                     failure = new ProbeFailure(Reason.ABORTED, "the prober was asked to stop");

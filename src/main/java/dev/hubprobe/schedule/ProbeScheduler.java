@@ -330,7 +330,7 @@ public final class ProbeScheduler implements AutoCloseable {
     private void skipped(ScheduledProbe p, String cause) {
         Counter.builder("hubprobe.schedule.misfires").description("scheduled runs skipped (reason): the previous run was still "
                         + "going (overlap), no run slot was free or the server's turn did not come within an interval (busy), or the"
-                        + " scheduler fell behind (late)")
+                        + " scheduler fell behind (late); a UI run's UI phases skipped for want of a browser (no_browser)")
                 .tags("hub", p.hub(), "probe", ProbeKey.probeOf(p.probe().name()), "profile", ProbeKey.profileOf(p.probe().name()), "reason", cause).register(registry).increment();
     }
 
@@ -452,6 +452,11 @@ public final class ProbeScheduler implements AutoCloseable {
         }
         if (confirming) {
             result = result.asConfirming();
+        }
+        if (result.facts().containsKey(dev.hubprobe.probe.ProbeRunner.UI_SKIPPED_FACT)) {
+            // its UI phases did not run: every ui.max_browsers slot stayed taken for 3 x timeouts.ui
+            LOG.warn("probe {}: UI phases skipped, no browser was free (raise ui.max_browsers or spread the UI probes)", probe.key());
+            skipped(probe, "no_browser");
         }
         // a pair a reload removed while it ran: its result goes to the history and nothing else (no alert
         // fires for ever, no series comes back to /metrics)

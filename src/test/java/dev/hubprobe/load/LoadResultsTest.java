@@ -1,6 +1,7 @@
 package dev.hubprobe.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hubprobe.probe.Phase;
@@ -62,6 +63,19 @@ class LoadResultsTest {
         assertEquals(10.3, json.path("throughput_per_minute").asDouble());
         assertEquals(0.029, json.path("error_rate").asDouble());
         assertEquals(50.0, json.path("phases").path("spawn").path("p50").asDouble());
+    }
+
+    @Test
+    void runsThatSkippedTheirUiForWantOfABrowserAreCountedInTheReport() {
+        LoadResults r = new LoadResults(2);
+        r.started(Instant.parse("2026-11-23T09:00:00Z"));
+        RunResult ok = run(1, null);
+        r.add("u0", ok);
+        r.add("u1", new RunResult(ok.runId(), "h", "p", "u1", ok.startedAt(), ok.duration(), ok.phases(), ok.spawnPhases(), null,
+                null, null, null, Map.of(dev.hubprobe.probe.ProbeRunner.UI_SKIPPED_FACT, "no_browser"), List.of()));
+        r.ended(Instant.parse("2026-11-23T09:01:00Z"));
+        assertEquals(1, r.toJson().path("ui_skipped").asInt());
+        assertTrue(r.toText().contains("1 runs skipped their UI phases: no browser free in time (raise --browsers)"), r.toText());
     }
 
     @Test

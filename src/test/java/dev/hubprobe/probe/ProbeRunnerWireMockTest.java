@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
@@ -450,6 +451,25 @@ class ProbeRunnerWireMockTest {
         assertEquals(Reason.AUTH_ERROR, r.reason());
         assertTrue(r.message().contains("tokens!user=" + USER), r.message());
         hub.verify(0, anyRequestedFor(urlPathMatching("/user/.*")));
+    }
+
+    @Test
+    void aUiRunsMintedTokenOutlivesItsUiPhasesAndTheWaitForABrowser() {
+        // the UI phases run after the cells with the minted token: a run near its budgets must not outlive it
+        healthyUntilKernel();
+        hub.stubFor(get(urlEqualTo("/hub/api/user")).willReturn(okJson("{\"kind\": \"service\", \"name\": \"hubprobe\"}")));
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/tokens")).willReturn(aResponse().withStatus(403)
+                .withBody("{\"status\": 403, \"message\": \"no permissions to generate tokens\"}")));
+        ProbeDefinition.Timeouts timeouts = ProbeDefinition.Timeouts.DEFAULTS.withUi(Duration.ofSeconds(50));
+        ProbeDefinition probe = new ProbeDefinition("smoke", null, null, null, null, null, timeouts,
+                List.of(new ProbeDefinition.Cell("print(1)", null))).withUi(new ProbeDefinition.Ui(null, null));
+        RunResult r = runner.run(new ProbeTarget("wm", hub.baseUrl() + "/", USER, new ProbeTarget.Token(Secret.of(TOKEN))), probe);
+        assertEquals(Reason.AUTH_ERROR, r.reason(), r::message);
+        // three UI phases and a browser wait of one journey (3 x timeouts.ui) beyond the API phases' total
+        long expected = timeouts.total().plus(Duration.ofSeconds(50).multipliedBy(6)).toSeconds();
+        hub.verify(1, postRequestedFor(urlEqualTo("/hub/api/users/" + USER + "/tokens"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath("$.expires_in",
+                        com.github.tomakehurst.wiremock.client.WireMock.equalTo(Long.toString(expected)))));
     }
 
     @Test

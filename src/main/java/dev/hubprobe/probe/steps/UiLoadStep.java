@@ -34,10 +34,16 @@ public final class UiLoadStep extends UiStep {
 
     @Override
     void runInBrowser(ProbeContext ctx) {
-        ctx.browser = Chromium.start(ctx.probe.ui().browserOrDefault(), ctx.clock::nanoTime, ctx.phaseDeadline());
+        HttpUrl hub = ctx.hub.baseUrl();
+        // the browser reaches the hub and the user's server only: the run's token header and the hub's
+        // cookies never go to another origin a hostile page sends it to
+        List<String> origins = new ArrayList<>(List.of(hub.host() + ":" + hub.port()));
+        if (!ctx.serverUrl.host().equals(hub.host()) || ctx.serverUrl.port() != hub.port()) {
+            origins.add(ctx.serverUrl.host() + ":" + ctx.serverUrl.port());
+        }
+        ctx.browser = Chromium.start(ctx.probe.ui().browserOrDefault(), ctx.clock::nanoTime, ctx.phaseDeadline(), origins);
         Chromium b = ctx.browser;
         b.cdp("Network.enable", Json.object());
-        HttpUrl hub = ctx.hub.baseUrl();
         if (ctx.formLogin()) {
             ArrayNode cookies = Json.array();
             for (Cookie c : ctx.hub.cookiesFor(hub.resolve("hub/"))) {

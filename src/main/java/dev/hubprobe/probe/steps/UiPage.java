@@ -50,12 +50,22 @@ final class UiPage {
         List<String> out = new ArrayList<>();
         for (JsonNode e : ctx.browser.log("browser")) {
             if (e.path("level").asText().equals("SEVERE")) {
-                String m = Json.abbreviate(e.path("message").asText(), 400);
+                String m = explain(Json.abbreviate(e.path("message").asText(), 400));
                 out.add(m);
                 event(ctx, "ui: console error: " + m);
             }
         }
         return out;
+    }
+
+    /**
+     * A console message as the on-call engineer needs it: a request to another origin fails at hubprobe's
+     * own dead proxy (see {@code Chromium.start}), which is not a proxy of the hub's.
+     */
+    static String explain(String consoleMessage) {
+        return consoleMessage.contains("ERR_PROXY_CONNECTION_FAILED")
+                ? consoleMessage + " (refused by hubprobe: its browser reaches only the hub's and the user server's origins)"
+                : consoleMessage;
     }
 
     /** Fails the step with ui_failed when the page logged errors. */
