@@ -135,14 +135,7 @@ public record NotebookCells(Path file, String kernel, List<ProbeDefinition.Cell>
                 default -> { }
             }
         }
-        StringBuilder b = new StringBuilder(stdout);
-        for (String r : results) {
-            if (!b.isEmpty() && b.charAt(b.length() - 1) != '\n') {
-                b.append('\n');
-            }
-            b.append(r);
-        }
-        return b.toString();
+        return dev.hubprobe.jupyter.kernel.ExecuteResult.output(stdout, results);
     }
 
     /** nbformat's multiline strings: one string, or a list of lines to join. */

@@ -2,10 +2,8 @@ package dev.hubprobe.web;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -150,16 +148,7 @@ final class BoardCache {
         if (previous != null) {
             return previous; // another viewer is computing the next board: this one gets the last, at once
         }
-        try {
-            return theirs.get(PERMIT_WAIT.toMillis() * 3, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new ReadLanes.Busy();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ReadLanes.Busy();
-        }
+        return Kept.await(theirs);
     }
 
     private View compute(Slot slot, Object config, long runs, Supplier<View> compute, CompletableFuture<View> mine) {

@@ -60,7 +60,8 @@ final class Kept<V> {
         }
     }
 
-    private static <V> V await(CompletableFuture<V> f) {
+    /** Another viewer's computation, waited for as long as a permit is (three times over), else busy: shared with BoardCache. */
+    static <V> V await(CompletableFuture<V> f) {
         try {
             return f.get(BoardCache.PERMIT_WAIT.toMillis() * 3, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {

@@ -17,6 +17,14 @@ public record ExecuteResult(String status, String stdout, String stderr, List<St
 
     /** stdout followed by the text/plain results: what a person sees under the cell. */
     public String output() {
+        return output(stdout, results);
+    }
+
+    /**
+     * A cell's stdout followed by its text/plain results, each on a line of its own: the one way a live
+     * run and a notebook's saved outputs are put together, so the two compare alike.
+     */
+    public static String output(CharSequence stdout, List<String> results) {
         StringBuilder b = new StringBuilder(stdout);
         for (String r : results) {
             if (!b.isEmpty() && b.charAt(b.length() - 1) != '\n') {
