@@ -11,7 +11,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.logging.Level;
 import javax.imageio.ImageIO;
+import dev.hubprobe.testhub.Await;
+import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -50,6 +54,24 @@ public final class Browser implements AutoCloseable {
     public List<String> errors() {
         return driver.manage().logs().get(LogType.BROWSER).getAll().stream().filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
                 .map(LogEntry::getMessage).toList();
+    }
+
+    /**
+     * Clicks what submits a form or follows a link, and returns once the browser has left the page and the
+     * next one is loaded. A click returns before the navigation it starts: an element looked up right after it
+     * can belong to the page being left and go stale under the test (as the hub's login form did in CI).
+     */
+    public void clickAndAwaitNextPage(WebElement element, int seconds) throws Exception {
+        WebElement old = driver.findElement(By.tagName("html"));
+        element.click();
+        Await.until("the next page after the click", seconds, () -> {
+            try {
+                old.isEnabled();
+                return false;
+            } catch (StaleElementReferenceException gone) {
+                return "complete".equals(driver.executeScript("return document.readyState"));
+            }
+        });
     }
 
     public Object js(String script, Object... args) {

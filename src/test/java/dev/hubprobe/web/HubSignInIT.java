@@ -90,10 +90,10 @@ class HubSignInIT {
     }
 
     /** Signs in at the hub's login form, which the sign-in sent the browser to. */
-    private static void hubLogin(Browser b, String user, String password) {
+    private static void hubLogin(Browser b, String user, String password) throws Exception {
         b.driver.findElement(By.id("username_input")).sendKeys(user);
         b.driver.findElement(By.id("password_input")).sendKeys(password);
-        b.driver.findElement(By.id("login_submit")).click();
+        b.clickAndAwaitNextPage(b.driver.findElement(By.id("login_submit")), 30);
     }
 
     private static String h1(Browser b) {
@@ -105,7 +105,7 @@ class HubSignInIT {
         try (Browser b = new Browser()) {
             b.driver.get(viaHub("hubs/healthy"));
             assertEquals("Sign in", h1(b), b.driver.getPageSource());
-            b.driver.findElement(By.id("hub-sign-in")).click();
+            b.clickAndAwaitNextPage(b.driver.findElement(By.id("hub-sign-in")), 30);
             assertTrue(b.driver.getCurrentUrl().contains("/hub/login"), "at the hub's own login: " + b.driver.getCurrentUrl());
             hubLogin(b, "op-alice", hub.password());
             // back at the page asked for, under the base path, through the proxy
