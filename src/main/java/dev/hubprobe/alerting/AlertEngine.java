@@ -131,7 +131,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         for (Alert a : store.firing()) {
             if (a.kind() == Alert.Kind.REGRESSION && a.probeKey().equals(key) && !phases.containsKey(a.phase())) {
                 // a phase only some runs have (spawn_scale_up, build_*) that this run did not judge
-                last.put(a.phase(), baselines.lastSample(key, a.phase()).orElse(Instant.EPOCH));
+                last.put(a.phase(), baselines.lastSample(key, a.phase(), policy.window()).orElse(Instant.EPOCH));
             }
         }
         return new Judged(phases, last);

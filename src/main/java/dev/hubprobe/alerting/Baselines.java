@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A phase's <em>current</em> value is the median of the newest {@code recent} passing runs; its
  * <em>baseline</em> the median of the passing runs in the policy's {@code window} before those. The
  * database computes the baseline median (a 30-day window holds tens of thousands of runs); it moves
- * slowly, so it is kept for {@code refresh} before it is computed again.
+ * slowly, so it is kept for {@code refresh} (longer for a long window, see {@link #refresh(AlertPolicy)})
+ * before it is computed again.
  */
 public final class Baselines {
     /** One phase: its current median, its baseline median, and the baseline's number of samples. */
@@ -47,7 +48,7 @@ public final class Baselines {
         }
         Instant now = clock.instant();
         Cached c = cache.get(key);
-        if (c == null || c.at().plus(refresh).isBefore(now) || !enough(c, p)) {
+        if (stale(c, p, now, recent.phases().keySet())) {
             // the baseline ends where the recent runs begin: a slow spell must not become its own baseline
             c = new Cached(now, history.phaseMedians(key, now.minus(p.window()), recent.oldestStart()));
             cache.put(key, c);
@@ -71,13 +72,13 @@ public final class Baselines {
      * instead, it was never judged again once most lacked it, and its alert stayed firing for ever.
      */
     private java.util.Optional<Phase> sparse(ProbeKey key, String phase, AlertPolicy p, Instant now) {
-        HistoryStore.Recent own = history.recentPassingWithPhase(key, phase, p.recent());
+        HistoryStore.Recent own = history.recentPassingWithPhase(key, phase, now.minus(p.window()), p.recent());
         if (own.runs() < p.recent()) {
             return java.util.Optional.empty();
         }
         SparseKey k = new SparseKey(key, phase);
         Cached c = sparse.get(k);
-        if (c == null || c.at().plus(refresh).isBefore(now) || !enough(c, p)) {
+        if (stale(c, p, now, java.util.Set.of(phase))) {
             c = new Cached(now, history.phaseMedians(key, now.minus(p.window()), own.oldestStart()));
             sparse.put(k, c);
         }
@@ -91,9 +92,37 @@ public final class Baselines {
 
     private final Map<SparseKey, Cached> sparse = new ConcurrentHashMap<>();
 
-    /** When the pair's newest passing run with this phase started; empty when none has it. */
-    public java.util.Optional<Instant> lastSample(ProbeKey key, String phase) {
-        return java.util.Optional.ofNullable(history.recentPassingWithPhase(key, phase, 1).oldestStart());
+    /** When the pair's newest passing run with this phase started; empty when none within {@code window} has it. */
+    public java.util.Optional<Instant> lastSample(ProbeKey key, String phase, Duration window) {
+        return java.util.Optional.ofNullable(history.recentPassingWithPhase(key, phase, clock.instant().minus(window), 1).oldestStart());
+    }
+
+    /**
+     * How long a computed baseline is kept: {@code refresh}, or a 720th of the window when that is longer
+     * (an hour for the default 30 days). The median over a month moves by what an hour adds to it, next to
+     * nothing, and it is the history's costliest read: each pair's runs of the whole window with their
+     * phases (115,000 rows at 3 minutes). Refreshed every 5 minutes, 1,000 pairs made three of those a
+     * second, and the service spent most of a core on them (-Pbench-status).
+     */
+    private Duration refresh(AlertPolicy p) {
+        Duration share = p.window().dividedBy(720);
+        return share.compareTo(refresh) > 0 ? share : refresh;
+    }
+
+    /**
+     * Whether a kept baseline is computed again: past {@link #refresh(AlertPolicy)}; or past {@code refresh}
+     * while one of the phases asked about has no baseline in it yet (a phase that gained its samples since,
+     * such as a scale-up that only some spawns have, is judged as soon as before); or, for a young history,
+     * on every run until some phase has one.
+     */
+    private boolean stale(Cached c, AlertPolicy p, Instant now, java.util.Set<String> asked) {
+        if (c == null || c.at().plus(refresh(p)).isBefore(now) || !enough(c, p)) {
+            return true;
+        }
+        return c.at().plus(refresh).isBefore(now) && asked.stream().anyMatch(phase -> {
+            HistoryStore.Median m = c.medians().get(phase);
+            return m == null || m.samples() < p.minSamples();
+        });
     }
 
     /** A young history is looked at again every run until some phase has a baseline; then every {@code refresh}. */

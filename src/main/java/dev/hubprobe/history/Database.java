@@ -54,6 +54,11 @@ public final class Database implements AutoCloseable {
         return new Database(pool, false, pool::dispose);
     }
 
+    /** This database's schema over another pool of its connections (one that counts or slows them, in tests). */
+    Database over(java.util.function.UnaryOperator<DataSource> wrap) {
+        return new Database(wrap.apply(source), shared, close);
+    }
+
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OTHERS = PosixFilePermissions.fromString("---rwxrwx");

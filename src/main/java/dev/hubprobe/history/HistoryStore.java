@@ -68,6 +68,15 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     private final PageQueries pages;
     private final AtomicLong writeFailures = new AtomicLong();
     private final AtomicLong recorded = new AtomicLong();
+    /**
+     * The regression baseline's reads (every passing run's alert decision makes a few) hold at most this
+     * many of the pool's 32 connections. Up to 64 runs finish at once (scheduler.threads), all right after
+     * a start: on a history of 14 million runs their reads held every connection for longer than the
+     * pool's 30 s wait, and runs' writes and the status page failed with "Login timeout" (-Pbench-status).
+     * A decision waits here for its turn instead; the writes and the page's lanes keep theirs.
+     */
+    static final int BASELINE_READS = 8;
+    private final java.util.concurrent.Semaphore baselineReads = new java.util.concurrent.Semaphore(BASELINE_READS, true);
     private volatile String lastWriteError;
     private volatile java.util.function.Consumer<Duration> writeObserver = d -> { };
 
@@ -501,6 +510,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
 
     /** Phase durations in seconds of the newest {@code n} passing runs of a pair: the runs newest first, each phase's values. */
     public Recent recentPassing(ProbeKey key, int n) {
+        acquire(baselineReads);
         try (Connection c = pool.getConnection(); PreparedStatement runs = c.prepareStatement(
                 "SELECT id, started_at FROM runs WHERE hub = ? AND probe = ? AND passed ORDER BY hub, probe, started_at DESC LIMIT ?")) {
             runs.setString(1, key.hub());
@@ -531,23 +541,30 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             return new Recent(ids.size(), oldest, phases);
         } catch (SQLException e) {
             throw new IllegalStateException("history query failed: " + e.getMessage(), e);
+        } finally {
+            baselineReads.release();
         }
     }
 
     /**
      * The newest {@code n} samples of one phase over the passing runs of a pair that have it, newest
      * first: a phase only some runs have (spawn_scale_up, the build_* sub-phases) is judged on these,
-     * not on the newest runs, most of which lack it.
+     * not on the newest runs, most of which lack it. Only runs that started at or after {@code since}.
      */
-    public Recent recentPassingWithPhase(ProbeKey key, String phase, int n) {
+    public Recent recentPassingWithPhase(ProbeKey key, String phase, Instant since, int n) {
+        acquire(baselineReads);
+        // since: the baseline's window. A phase few runs have is looked for in every passing run of the pair
+        // newest first, and without a bound a pair with fewer than n samples read all its runs (14,000 over
+        // 30 days at 3 minutes) on each of its runs; a sample older than the window has no baseline anyway
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT r.started_at, p.duration_seconds FROM runs r JOIN run_phases p ON p.run_id = r.id"
-                        + " WHERE r.hub = ? AND r.probe = ? AND r.passed AND p.phase = ? AND p.status = 'passed'"
-                        + " ORDER BY r.started_at DESC LIMIT ?")) {
+                        + " WHERE r.hub = ? AND r.probe = ? AND r.started_at >= ? AND r.passed AND p.phase = ? AND p.status = 'passed'"
+                        + " ORDER BY r.hub, r.probe, r.started_at DESC LIMIT ?")) {
             ps.setString(1, key.hub());
             ps.setString(2, key.probe());
-            ps.setString(3, phase);
-            ps.setInt(4, n);
+            ps.setTimestamp(3, Timestamp.from(since));
+            ps.setString(4, phase);
+            ps.setInt(5, n);
             List<Double> values = new ArrayList<>();
             Instant oldest = null;
             try (ResultSet rs = ps.executeQuery()) {
@@ -559,6 +576,18 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             return new Recent(values.size(), oldest, values.isEmpty() ? Map.of() : Map.of(phase, values));
         } catch (SQLException e) {
             throw new IllegalStateException("history query failed: " + e.getMessage(), e);
+        } finally {
+            baselineReads.release();
+        }
+    }
+
+    /** A permit of a read lane; an interrupted wait (a stop) fails the read as a broken query does. */
+    private static void acquire(java.util.concurrent.Semaphore lane) {
+        try {
+            lane.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("history query interrupted");
         }
     }
 
@@ -575,6 +604,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
      * {@code [from, until)}, computed by the database: a 30-day window holds tens of thousands of runs.
      */
     public Map<String, Median> phaseMedians(ProbeKey key, Instant from, Instant until) {
+        acquire(baselineReads);
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT p.phase, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY p.duration_seconds), COUNT(*)"
                         + " FROM runs r JOIN run_phases p ON p.run_id = r.id"
@@ -593,6 +623,8 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             return out;
         } catch (SQLException e) {
             throw new IllegalStateException("history query failed: " + e.getMessage(), e);
+        } finally {
+            baselineReads.release();
         }
     }
 

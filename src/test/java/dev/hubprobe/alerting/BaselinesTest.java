@@ -68,4 +68,69 @@ class BaselinesTest {
             assertEquals(12.0, spawn.current(), 1e-9, "the median of the newest three");
         }
     }
+
+    /** A clock the test moves. */
+    private static final class Moving extends Clock {
+        Instant at;
+
+        Moving(Instant at) {
+            this.at = at;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return at;
+        }
+    }
+
+    @Test
+    void aMonthsBaselineIsKeptForAnHourAndAShortWindowsForTheRefresh() {
+        AlertPolicy month = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(30), 10, 3, 2.0,
+                Duration.ofSeconds(30), 1.5, List.of());
+        AlertPolicy day = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(1), 10, 3, 2.0,
+                Duration.ofSeconds(30), 1.5, List.of());
+        for (AlertPolicy p : List.of(month, day)) {
+            try (HistoryStore h = HistoryStore.open(dir.resolve("db-" + p.window().toDays()))) {
+                Instant t = now.minus(Duration.ofHours(20));
+                for (int i = 0; i < 40; i++, t = t.plusSeconds(60)) {
+                    h.accept(run(t, 10));
+                }
+                for (int i = 0; i < 3; i++, t = t.plusSeconds(60)) {
+                    h.accept(run(t, 12));
+                }
+                Moving clock = new Moving(t);
+                Baselines b = new Baselines(h, clock, Duration.ofMinutes(5));
+                assertEquals(10.0, b.of(key, p).get("spawn").baseline(), 1e-9);
+                // a slow spell now moves the median of what would be the baseline, were it read again
+                for (int i = 0; i < 60; i++, t = t.plusSeconds(60)) {
+                    h.accept(run(t, 40));
+                }
+                for (int i = 0; i < 3; i++, t = t.plusSeconds(60)) {
+                    h.accept(run(t, 12));
+                }
+                clock.at = clock.at.plus(Duration.ofMinutes(6));
+                double after6 = b.of(key, p).get("spawn").baseline();
+                clock.at = clock.at.plus(Duration.ofMinutes(55));
+                double after61 = b.of(key, p).get("spawn").baseline();
+                if (p == month) {
+                    // a 720th of 30 days: the month's median is read again only after an hour
+                    assertEquals(10.0, after6, 1e-9, "a month's baseline read again within the hour");
+                    assertEquals(40.0, after61, 1e-9, "a month's baseline not read again after an hour");
+                } else {
+                    assertEquals(40.0, after6, 1e-9, "a day's baseline kept past the 5-minute refresh");
+                }
+            }
+        }
+    }
 }
+

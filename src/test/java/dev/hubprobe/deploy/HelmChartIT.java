@@ -102,6 +102,10 @@ class HelmChartIT {
         for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
             assertEquals(health, service.at("/" + probe + "/httpGet/path").asText(), probe);
         }
+        // the service answers /health only after the history's migrations: an upgrade of a large H2 history
+        // takes tens of minutes (README), and a kubelet that gives up sooner restarts the pod into the same migration
+        JsonNode startup = service.path("startupProbe");
+        assertTrue(startup.path("periodSeconds").asInt() * startup.path("failureThreshold").asInt() >= 3600, startup.toString());
         assertEquals(readmeGraceSeconds(), pod.path("terminationGracePeriodSeconds").asInt());
         // H2 is one process's file: a PVC and Recreate; PostgreSQL: replicas, no claim, rolling updates
         boolean postgres = config(objects).at("/history/url").isTextual();

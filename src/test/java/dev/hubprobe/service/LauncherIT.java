@@ -118,7 +118,10 @@ class LauncherIT {
             port = Integer.parseInt(s.url().substring(s.url().lastIndexOf(':') + 1));
             String cmdline = Files.readString(Path.of("/proc", Long.toString(s.pid()), "cmdline"), StandardCharsets.UTF_8).replace('\0', ' ');
             // -XX:-UsePerfData: the VM thread that samples perf data every 50 ms had 6 % of a new service's CPU (issue 25)
-            for (String option : List.of("-XX:+UseSerialGC", "-Xmx160m", "-XX:MaxMetaspaceSize=128m", "-XX:-UsePerfData", "-jar")) {
+            // the JDK's per-thread cache of temporary direct buffers bounded: H2's chunk reads kept 32 MB of them
+            // on a 14-million-run history, and the next read's OutOfMemoryError closed the database (-Pbench-status)
+            for (String option : List.of("-XX:+UseSerialGC", "-Xmx160m", "-XX:MaxMetaspaceSize=128m", "-XX:-UsePerfData",
+                    "-XX:MaxDirectMemorySize=64m", "-Djdk.nio.maxCachedBufferSize=262144", "-jar")) {
                 assertTrue(cmdline.contains(option), "the service runs with " + option + ": " + cmdline);
             }
             assertEquals(0, healthcheck(port), "a healthy service");
