@@ -126,12 +126,16 @@ public final class AlertEngine implements RunSink, AutoCloseable {
     }
 
     private Judged judge(ProbeKey key, AlertPolicy policy) {
-        Map<String, Baselines.Phase> phases = baselines.of(key, policy);
+        Map<String, Baselines.Phase> phases = baselines.withoutWaiting(key, policy);
         Map<String, Instant> last = new LinkedHashMap<>();
         for (Alert a : store.firing()) {
             if (a.kind() == Alert.Kind.REGRESSION && a.probeKey().equals(key) && !phases.containsKey(a.phase())) {
                 // a phase only some runs have (spawn_scale_up, build_*) that this run did not judge
-                last.put(a.phase(), baselines.lastSample(key, a.phase(), policy.window()).orElse(Instant.EPOCH));
+                try {
+                    last.put(a.phase(), baselines.lastSample(key, a.phase(), policy.window()).orElse(Instant.EPOCH));
+                } catch (dev.hubprobe.history.HistoryStore.Busy busy) {
+                    // not known this run: the alert is neither kept for nor resolved on a guess
+                }
             }
         }
         return new Judged(phases, last);

@@ -41,6 +41,20 @@ public final class Baselines {
 
     /** Every phase of the pair that has both enough recent runs and a baseline of at least {@code minSamples}. */
     public Map<String, Phase> of(ProbeKey key, AlertPolicy p) {
+        return of(key, p, HistoryStore.READER_WAIT);
+    }
+
+    /**
+     * As {@link #of(ProbeKey, AlertPolicy)}, for a run's alert decision and the chart's baseline line: a baseline that is due to be read
+     * again while the history's baseline reads are all taken (right after a start, every pair reads its
+     * window once) is not waited for: the one kept is used, and a phase without one is not judged this
+     * run (the pair's next run tries again). The run thread never queues behind a month of reads.
+     */
+    public Map<String, Phase> withoutWaiting(ProbeKey key, AlertPolicy p) {
+        return of(key, p, HistoryStore.BASELINE_WAIT);
+    }
+
+    private Map<String, Phase> of(ProbeKey key, AlertPolicy p, Duration wait) {
         HistoryStore.Recent recent = history.recentPassing(key, p.recent());
         Map<String, Phase> out = new LinkedHashMap<>();
         if (recent.runs() < p.recent()) {
@@ -49,13 +63,23 @@ public final class Baselines {
         Instant now = clock.instant();
         Cached c = cache.get(key);
         if (stale(c, p, now, recent.phases().keySet())) {
-            // the baseline ends where the recent runs begin: a slow spell must not become its own baseline
-            c = new Cached(now, history.phaseMedians(key, now.minus(p.window()), recent.oldestStart()));
-            cache.put(key, c);
+            try {
+                // the baseline ends where the recent runs begin: a slow spell must not become its own baseline
+                c = new Cached(now, history.phaseMedians(key, now.minus(p.window()), recent.oldestStart(), wait));
+                cache.put(key, c);
+            } catch (HistoryStore.Busy busy) {
+                if (c == null) {
+                    return out;
+                }
+            }
         }
         for (Map.Entry<String, List<Double>> e : recent.phases().entrySet()) {
             if (e.getValue().size() < p.recent()) {
-                sparse(key, e.getKey(), p, now).ifPresent(phase -> out.put(e.getKey(), phase));
+                try {
+                    sparse(key, e.getKey(), p, now, wait).ifPresent(phase -> out.put(e.getKey(), phase));
+                } catch (HistoryStore.Busy busy) {
+                    // not judged this run
+                }
                 continue;
             }
             HistoryStore.Median m = c.medians().get(e.getKey());
@@ -71,16 +95,22 @@ public final class Baselines {
      * {@code recent} runs that have it, against the window before those. Judged on the newest runs
      * instead, it was never judged again once most lacked it, and its alert stayed firing for ever.
      */
-    private java.util.Optional<Phase> sparse(ProbeKey key, String phase, AlertPolicy p, Instant now) {
-        HistoryStore.Recent own = history.recentPassingWithPhase(key, phase, now.minus(p.window()), p.recent());
+    private java.util.Optional<Phase> sparse(ProbeKey key, String phase, AlertPolicy p, Instant now, Duration wait) {
+        HistoryStore.Recent own = history.recentPassingWithPhase(key, phase, now.minus(p.window()), p.recent(), wait);
         if (own.runs() < p.recent()) {
             return java.util.Optional.empty();
         }
         SparseKey k = new SparseKey(key, phase);
         Cached c = sparse.get(k);
         if (stale(c, p, now, java.util.Set.of(phase))) {
-            c = new Cached(now, history.phaseMedians(key, now.minus(p.window()), own.oldestStart()));
-            sparse.put(k, c);
+            try {
+                c = new Cached(now, history.phaseMedians(key, now.minus(p.window()), own.oldestStart(), wait));
+                sparse.put(k, c);
+            } catch (HistoryStore.Busy busy) {
+                if (c == null) {
+                    throw busy;
+                }
+            }
         }
         HistoryStore.Median m = c.medians().get(phase);
         return m == null || m.samples() < p.minSamples() ? java.util.Optional.empty()
@@ -92,9 +122,13 @@ public final class Baselines {
 
     private final Map<SparseKey, Cached> sparse = new ConcurrentHashMap<>();
 
-    /** When the pair's newest passing run with this phase started; empty when none within {@code window} has it. */
+    /**
+     * When the pair's newest passing run with this phase started; empty when none within {@code window} has
+     * it. For a run's alert decision: {@link HistoryStore.Busy} when the baseline's reads are all taken.
+     */
     public java.util.Optional<Instant> lastSample(ProbeKey key, String phase, Duration window) {
-        return java.util.Optional.ofNullable(history.recentPassingWithPhase(key, phase, clock.instant().minus(window), 1).oldestStart());
+        return java.util.Optional.ofNullable(history.recentPassingWithPhase(key, phase, clock.instant().minus(window), 1,
+                HistoryStore.BASELINE_WAIT).oldestStart());
     }
 
     /**

@@ -69,13 +69,27 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     private final AtomicLong writeFailures = new AtomicLong();
     private final AtomicLong recorded = new AtomicLong();
     /**
-     * The regression baseline's reads (every passing run's alert decision makes a few) hold at most this
-     * many of the pool's 32 connections. Up to 64 runs finish at once (scheduler.threads), all right after
-     * a start: on a history of 14 million runs their reads held every connection for longer than the
-     * pool's 30 s wait, and runs' writes and the status page failed with "Login timeout" (-Pbench-status).
-     * A decision waits here for its turn instead; the writes and the page's lanes keep theirs.
+     * The regression baseline's costly reads (a pair's runs over the whole window with their phases, and
+     * the newest samples of a phase few runs have) run at most this many at once. Up to 64 runs finish at
+     * once (scheduler.threads): on a history of 14 million runs their reads first held every one of the
+     * pool's 32 connections past its 30 s wait (writes and pages failed with "Login timeout"), and at 8
+     * at once they still took most of the 2 cores, so the status page's board went stale and viewers
+     * waited seconds for it (-Pbench-status). Two leave the CPU to the runs, the writes and the pages;
+     * an alert decision that finds both taken within {@link #BASELINE_WAIT} judges its run on the baseline
+     * it kept, or on none this once (see Baselines), rather than hold its run thread.
      */
-    static final int BASELINE_READS = 8;
+    static final int BASELINE_READS = 2;
+    /** How long an alert decision waits for a baseline read (pages and the API wait {@link #READER_WAIT}). */
+    public static final Duration BASELINE_WAIT = Duration.ofSeconds(1);
+    public static final Duration READER_WAIT = Duration.ofSeconds(30);
+
+    /** The baseline's reads were all taken for longer than the caller waits: nothing was read. */
+    public static final class Busy extends IllegalStateException {
+        Busy() {
+            super("history query deferred: the regression baseline's reads are all in use");
+        }
+    }
+
     private final java.util.concurrent.Semaphore baselineReads = new java.util.concurrent.Semaphore(BASELINE_READS, true);
     private volatile String lastWriteError;
     private volatile java.util.function.Consumer<Duration> writeObserver = d -> { };
@@ -510,7 +524,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
 
     /** Phase durations in seconds of the newest {@code n} passing runs of a pair: the runs newest first, each phase's values. */
     public Recent recentPassing(ProbeKey key, int n) {
-        acquire(baselineReads);
+        // n rows of one index range and their phases: cheap, outside the baseline's lane
         try (Connection c = pool.getConnection(); PreparedStatement runs = c.prepareStatement(
                 "SELECT id, started_at FROM runs WHERE hub = ? AND probe = ? AND passed ORDER BY hub, probe, started_at DESC LIMIT ?")) {
             runs.setString(1, key.hub());
@@ -541,8 +555,6 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             return new Recent(ids.size(), oldest, phases);
         } catch (SQLException e) {
             throw new IllegalStateException("history query failed: " + e.getMessage(), e);
-        } finally {
-            baselineReads.release();
         }
     }
 
@@ -552,7 +564,12 @@ public final class HistoryStore implements RunSink, AutoCloseable {
      * not on the newest runs, most of which lack it. Only runs that started at or after {@code since}.
      */
     public Recent recentPassingWithPhase(ProbeKey key, String phase, Instant since, int n) {
-        acquire(baselineReads);
+        return recentPassingWithPhase(key, phase, since, n, READER_WAIT);
+    }
+
+    /** As above, or {@link Busy} when the baseline's reads are all taken for longer than {@code wait}. */
+    public Recent recentPassingWithPhase(ProbeKey key, String phase, Instant since, int n, Duration wait) {
+        acquire(baselineReads, wait);
         // since: the baseline's window. A phase few runs have is looked for in every passing run of the pair
         // newest first, and without a bound a pair with fewer than n samples read all its runs (14,000 over
         // 30 days at 3 minutes) on each of its runs; a sample older than the window has no baseline anyway
@@ -581,13 +598,15 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         }
     }
 
-    /** A permit of a read lane; an interrupted wait (a stop) fails the read as a broken query does. */
-    private static void acquire(java.util.concurrent.Semaphore lane) {
+    /** A permit of a read lane within {@code wait}, or {@link Busy}; an interrupted wait (a stop) is Busy too. */
+    private static void acquire(java.util.concurrent.Semaphore lane, Duration wait) {
         try {
-            lane.acquire();
+            if (!lane.tryAcquire(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new Busy();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("history query interrupted");
+            throw new Busy();
         }
     }
 
@@ -604,7 +623,12 @@ public final class HistoryStore implements RunSink, AutoCloseable {
      * {@code [from, until)}, computed by the database: a 30-day window holds tens of thousands of runs.
      */
     public Map<String, Median> phaseMedians(ProbeKey key, Instant from, Instant until) {
-        acquire(baselineReads);
+        return phaseMedians(key, from, until, READER_WAIT);
+    }
+
+    /** As above, or {@link Busy} when the baseline's reads are all taken for longer than {@code wait}. */
+    public Map<String, Median> phaseMedians(ProbeKey key, Instant from, Instant until, Duration wait) {
+        acquire(baselineReads, wait);
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT p.phase, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY p.duration_seconds), COUNT(*)"
                         + " FROM runs r JOIN run_phases p ON p.run_id = r.id"

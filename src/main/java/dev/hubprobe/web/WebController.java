@@ -241,7 +241,8 @@ public class WebController {
         ObjectNode baseline = out.putObject("baseline");
         for (ScheduledProbe p : state.config().probes()) {
             if (p.hub().equals(hub)) {
-                Baselines.Phase spawn = state.alerts().baselines().of(p.key(), state.config().policy(hub)).get("spawn");
+                // without waiting: the chart holds one of its lane's permits meanwhile, and a line is not worth a 503
+                Baselines.Phase spawn = state.alerts().baselines().withoutWaiting(p.key(), state.config().policy(hub)).get("spawn");
                 if (spawn != null) {
                     baseline.put("spawn", Math.round(spawn.baseline() * 1000) / 1000.0);
                     break;

@@ -59,12 +59,9 @@ class BaselineReadsTest {
                 List<Future<?>> done = new ArrayList<>();
                 for (int i = 0; i < 32; i++) {
                     ProbeKey key = new ProbeKey("hub-" + (i % 4), "kernel-smoke");
-                    int kind = i % 3;
-                    done.add(runs.submit(() -> switch (kind) {
-                        case 0 -> h.recentPassing(key, 3);
-                        case 1 -> h.phaseMedians(key, now.minus(Duration.ofDays(30)), now);
-                        default -> h.recentPassingWithPhase(key, "spawn_scale_up", now.minus(Duration.ofDays(30)), 3);
-                    }));
+                    boolean medians = i % 2 == 0;
+                    done.add(runs.submit(() -> medians ? h.phaseMedians(key, now.minus(Duration.ofDays(30)), now)
+                            : h.recentPassingWithPhase(key, "spawn_scale_up", now.minus(Duration.ofDays(30)), 3)));
                 }
                 for (Future<?> f : done) {
                     f.get();
@@ -93,8 +90,76 @@ class BaselineReadsTest {
         }
     }
 
-    /** Connections that take 100 ms to hand out (a busy database), counted while open. */
+    @Test
+    void aRunsAlertDecisionDoesNotQueueBehindTheBaselineReadsItJudgesOnWhatItKeptOrOnNothing() throws Exception {
+        try (HistoryStore plain = HistoryStore.open(dir.resolve("db3"))) {
+            for (int i = 0; i < 30; i++) {
+                plain.accept(run("hub-0", now.minus(Duration.ofMinutes(40 - i)), false));
+            }
+        }
+        AtomicInteger open = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong delay = new java.util.concurrent.atomic.AtomicLong(0);
+        Database db = Database.h2(dir.resolve("db3")).over(ds -> slowAndCounted(ds, open, new AtomicInteger(), delay));
+        try (HistoryStore h = HistoryStore.open(db)) {
+            ProbeKey key = new ProbeKey("hub-0", "kernel-smoke");
+            dev.hubprobe.alerting.AlertPolicy p = new dev.hubprobe.alerting.AlertPolicy(2, 2, Duration.ofHours(4), "page", true,
+                    Duration.ofDays(30), 10, 3, 2.0, Duration.ofSeconds(30), 1.5, List.of());
+            java.util.concurrent.atomic.AtomicReference<Instant> at = new java.util.concurrent.atomic.AtomicReference<>(now);
+            java.time.Clock clock = new java.time.Clock() {
+                @Override
+                public java.time.ZoneId getZone() {
+                    return java.time.ZoneOffset.UTC;
+                }
+
+                @Override
+                public java.time.Clock withZone(java.time.ZoneId zone) {
+                    return this;
+                }
+
+                @Override
+                public Instant instant() {
+                    return at.get();
+                }
+            };
+            dev.hubprobe.alerting.Baselines first = new dev.hubprobe.alerting.Baselines(h, clock, Duration.ofMinutes(5));
+            assertEquals(10.0, first.withoutWaiting(key, p).get("spawn").baseline(), 1e-9, "a free lane reads the baseline");
+            dev.hubprobe.alerting.Baselines cold = new dev.hubprobe.alerting.Baselines(h, clock, Duration.ofMinutes(5));
+            // both of the baseline's reads taken by reads that last 5 s (a month of runs on a busy machine)
+            delay.set(5000);
+            ExecutorService others = Executors.newFixedThreadPool(HistoryStore.BASELINE_READS);
+            try {
+                for (int i = 0; i < HistoryStore.BASELINE_READS; i++) {
+                    others.submit(() -> h.phaseMedians(key, now.minus(Duration.ofDays(30)), now));
+                }
+                long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+                while (open.get() < HistoryStore.BASELINE_READS && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertEquals(HistoryStore.BASELINE_READS, open.get(), "the other reads hold the lane");
+                delay.set(0);
+                at.set(now.plus(Duration.ofHours(2))); // the kept baseline is due to be read again
+                long t0 = System.nanoTime();
+                Map<String, dev.hubprobe.alerting.Baselines.Phase> none = cold.withoutWaiting(key, p);
+                Map<String, dev.hubprobe.alerting.Baselines.Phase> kept = first.withoutWaiting(key, p);
+                long waited = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(none.isEmpty(), "no baseline read yet and none free: not judged this run, " + none);
+                assertEquals(10.0, kept.get("spawn").baseline(), 1e-9, "the baseline kept from before is used while none is free");
+                assertTrue(waited < 2 * HistoryStore.BASELINE_WAIT.toMillis() + 1000, "the decision waited " + waited + " ms");
+                // a page or the API waits for its turn instead of going without
+                assertEquals(10.0, cold.of(key, p).get("spawn").baseline(), 1e-9);
+            } finally {
+                others.shutdownNow();
+            }
+        }
+    }
+
     private static DataSource slowAndCounted(DataSource ds, AtomicInteger open, AtomicInteger most) {
+        return slowAndCounted(ds, open, most, new java.util.concurrent.atomic.AtomicLong(100));
+    }
+
+    /** Connections that take {@code delay} ms to hand out (a busy database), counted while open. */
+    private static DataSource slowAndCounted(DataSource ds, AtomicInteger open, AtomicInteger most,
+                                             java.util.concurrent.atomic.AtomicLong delay) {
         return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (p, m, args) -> {
             try {
                 Object r = m.invoke(ds, args);
@@ -102,7 +167,7 @@ class BaselineReadsTest {
                     return r;
                 }
                 most.accumulateAndGet(open.incrementAndGet(), Math::max);
-                Thread.sleep(100);
+                Thread.sleep(delay.get());
                 Connection c = (Connection) r;
                 return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (cp, cm, cargs) -> {
                     if (cm.getName().equals("close")) {
