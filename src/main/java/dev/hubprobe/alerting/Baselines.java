@@ -25,7 +25,15 @@ public final class Baselines {
     public record Phase(double current, double baseline, int samples) {
     }
 
-    private record Cached(Instant at, Map<String, HistoryStore.Median> medians) {
+    /**
+     * A computed baseline, with the window and the number of recent runs it was computed for: a reload that
+     * changes either computes it again at once, else the old window's baseline was judged by, and served
+     * beside the new window, for as long as it is kept (an hour for 30 days).
+     */
+    private record Cached(Instant at, Duration window, int recent, Map<String, HistoryStore.Median> medians) {
+        Cached(Instant at, AlertPolicy p, Map<String, HistoryStore.Median> medians) {
+            this(at, p.window(), p.recent(), medians);
+        }
     }
 
     private final HistoryStore history;
@@ -65,10 +73,10 @@ public final class Baselines {
         if (stale(c, p, now, recent.phases().keySet())) {
             try {
                 // the baseline ends where the recent runs begin: a slow spell must not become its own baseline
-                c = new Cached(now, history.phaseMedians(key, now.minus(p.window()), recent.oldestStart(), wait));
+                c = new Cached(now, p, history.phaseMedians(key, now.minus(p.window()), recent.oldestStart(), wait));
                 cache.put(key, c);
             } catch (HistoryStore.Busy busy) {
-                if (c == null) {
+                if (!usable(c, p)) {
                     return out;
                 }
             }
@@ -104,10 +112,10 @@ public final class Baselines {
         Cached c = sparse.get(k);
         if (stale(c, p, now, java.util.Set.of(phase))) {
             try {
-                c = new Cached(now, history.phaseMedians(key, now.minus(p.window()), own.oldestStart(), wait));
+                c = new Cached(now, p, history.phaseMedians(key, now.minus(p.window()), own.oldestStart(), wait));
                 sparse.put(k, c);
             } catch (HistoryStore.Busy busy) {
-                if (c == null) {
+                if (!usable(c, p)) {
                     throw busy;
                 }
             }
@@ -144,13 +152,20 @@ public final class Baselines {
     }
 
     /**
-     * Whether a kept baseline is computed again: past {@link #refresh(AlertPolicy)}; or past {@code refresh}
+     * Whether a kept baseline is computed again: computed for another window or number of recent runs (a
+     * reload changed them); past {@link #refresh(AlertPolicy)}; or past {@code refresh}
      * while one of the phases asked about has no baseline in it yet (a phase that gained its samples since,
      * such as a scale-up that only some spawns have, is judged as soon as before); or, for a young history,
      * on every run until some phase has one.
      */
+    /** A kept baseline that may stand in while none can be read: one of the policy's window and recent runs. */
+    private static boolean usable(Cached c, AlertPolicy p) {
+        return c != null && c.window().equals(p.window()) && c.recent() == p.recent();
+    }
+
     private boolean stale(Cached c, AlertPolicy p, Instant now, java.util.Set<String> asked) {
-        if (c == null || c.at().plus(refresh(p)).isBefore(now) || !enough(c, p)) {
+        if (c == null || !c.window().equals(p.window()) || c.recent() != p.recent()
+                || c.at().plus(refresh(p)).isBefore(now) || !enough(c, p)) {
             return true;
         }
         return c.at().plus(refresh).isBefore(now) && asked.stream().anyMatch(phase -> {

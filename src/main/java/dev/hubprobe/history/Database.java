@@ -141,12 +141,32 @@ public final class Database implements AutoCloseable {
 
     /** Brings the schema up to date: the history's tables, and on PostgreSQL the clustered schedule's. */
     public void migrate() {
-        Flyway.configure().dataSource(source).locations("classpath:db/migration").load().migrate();
+        migrate(Flyway.configure().dataSource(source).locations("classpath:db/migration").load(), "history");
         if (shared) {
             // Quartz's tables keep a migration history of their own, so the two sets never interleave
-            Flyway.configure().dataSource(source).locations("classpath:db/quartz").table("flyway_quartz_history")
-                    .baselineOnMigrate(true).baselineVersion("0").load().migrate();
+            migrate(Flyway.configure().dataSource(source).locations("classpath:db/quartz").table("flyway_quartz_history")
+                    .baselineOnMigrate(true).baselineVersion("0").load(), "schedule");
         }
+    }
+
+    /**
+     * Applies what is pending, saying so before and after: the service serves (and /health answers) only once
+     * they are done, an upgrade of a large history takes many minutes (the chart's startup probe waits an
+     * hour for it), and Flyway itself logs only warnings here. Without these lines an operator could not tell
+     * a pod that migrates from one that hangs.
+     */
+    private static void migrate(Flyway flyway, String what) {
+        org.flywaydb.core.api.MigrationInfo[] pending = flyway.info().pending();
+        if (pending.length == 0) {
+            flyway.migrate();
+            return;
+        }
+        long start = System.nanoTime();
+        LOG.info("{}: applying {} migration(s), {} to {}, before the service serves (minutes on a large history)", what, pending.length,
+                pending[0].getVersion(), pending[pending.length - 1].getVersion());
+        flyway.migrate();
+        LOG.info("{}: migrated to {} in {} s", what, pending[pending.length - 1].getVersion(),
+                java.time.Duration.ofNanos(System.nanoTime() - start).toSeconds());
     }
 
     public DataSource dataSource() {

@@ -132,5 +132,40 @@ class BaselinesTest {
             }
         }
     }
+
+    /**
+     * A reload that lengthens {@code alerts.regression.window} (a day to 30 days) is judged, and served to
+     * {@code check --baseline-from}, by the new window at the next run: the baseline kept from the old window
+     * was served for up to an hour (a 720th of the new one) beside {@code "window": "30d"}.
+     */
+    @Test
+    void aReloadedWindowIsNotAnsweredWithTheOldWindowsBaseline() {
+        AlertPolicy day = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(1), 10, 3, 2.0,
+                Duration.ofSeconds(30), 1.5, List.of());
+        AlertPolicy month = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(30), 10, 3, 2.0,
+                Duration.ofSeconds(30), 1.5, List.of());
+        try (HistoryStore h = HistoryStore.open(dir.resolve("db-reload"))) {
+            Instant t = now.minus(Duration.ofDays(20));
+            for (int i = 0; i < 60; i++, t = t.plusSeconds(60)) {
+                h.accept(run(t, 40));
+            }
+            t = now.minus(Duration.ofHours(20));
+            for (int i = 0; i < 40; i++, t = t.plusSeconds(60)) {
+                h.accept(run(t, 10));
+            }
+            for (int i = 0; i < 3; i++, t = t.plusSeconds(60)) {
+                h.accept(run(t, 12));
+            }
+            Moving clock = new Moving(t);
+            Baselines b = new Baselines(h, clock, Duration.ofMinutes(5));
+            Baselines.Phase before = b.of(key, day).get("spawn");
+            assertEquals(40, before.samples(), "the last day's runs");
+            assertEquals(10.0, before.baseline(), 1e-9);
+            clock.at = clock.at.plus(Duration.ofMinutes(1));
+            Baselines.Phase after = b.of(key, month).get("spawn");
+            assertEquals(100, after.samples(), "the month's runs, right after the reload");
+            assertEquals(40.0, after.baseline(), 1e-9);
+        }
+    }
 }
 

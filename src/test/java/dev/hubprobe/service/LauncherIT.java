@@ -125,6 +125,12 @@ class LauncherIT {
                 assertTrue(cmdline.contains(option), "the service runs with " + option + ": " + cmdline);
             }
             assertEquals(0, healthcheck(port), "a healthy service");
+            // a fresh history's migrations are said before and after: the service serves only once they are done,
+            // an upgrade of a big one takes many minutes (the chart's startup probe waits an hour), and without
+            // these lines the log of a migrating pod and of a hung one were alike (empty)
+            String log = s.output();
+            assertTrue(log.matches("(?s).*INFO  Database - history: applying \\d+ migration\\(s\\), 1 to \\d+, before the service serves.*"), log);
+            assertTrue(log.matches("(?s).*INFO  Database - history: migrated to \\d+ in \\d+ s.*"), log);
         }
         assertEquals(1, healthcheck(port), "a service that is gone");
         String docker = Files.readString(RealHub.basedir().resolve("Dockerfile"));
