@@ -136,8 +136,11 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        PrintWriter out = spec.commandLine().getOut();
+        return call(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The check with these options set, as picocli or {@link CheckArgs} (which sets them without picocli) parsed them. */
+    int call(PrintWriter out, PrintWriter err) {
         if (verbose) {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.hubprobe")).setLevel(Level.DEBUG);
         }
