@@ -1,6 +1,7 @@
 package dev.hubprobe.cli;
 
 import ch.qos.logback.classic.Level;
+import dev.hubprobe.config.CheckLogging;
 import dev.hubprobe.config.ConfigException;
 import dev.hubprobe.config.Durations;
 import dev.hubprobe.config.Secret;
@@ -142,7 +143,11 @@ public final class CheckCommand implements Callable<Integer> {
     /** The check with these options set, as picocli or {@link CheckArgs} (which sets them without picocli) parsed them. */
     int call(PrintWriter out, PrintWriter err) {
         if (verbose) {
-            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.hubprobe")).setLevel(Level.DEBUG);
+            if (CheckLogging.active()) {
+                CheckLogging.verbose();
+            } else {
+                logbackDebug();
+            }
         }
         ProbeTarget target;
         ProbeDefinition probe;
@@ -167,6 +172,11 @@ public final class CheckCommand implements Callable<Integer> {
         try (StopSignal ignored = new StopSignal(abort::request, grace)) {
             return runAndReport(runner, target, probe, abort, serviceToken, out, err);
         }
+    }
+
+    /** --verbose when slf4j is bound to logback (check run in another command's JVM, a test's). */
+    private static void logbackDebug() {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.hubprobe")).setLevel(Level.DEBUG);
     }
 
     private int runAndReport(ProbeRunner runner, ProbeTarget target, ProbeDefinition probe, ProbeRunner.Abort abort, Secret serviceToken,

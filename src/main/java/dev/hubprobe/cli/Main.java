@@ -18,6 +18,10 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("check")) {
+            // check logs without logback (issue 25); set before anything logs, in this JVM of check's own
+            dev.hubprobe.config.CheckLogging.use();
+        }
         System.exit(execute(args));
     }
 

@@ -53,15 +53,17 @@ class CheckHappyPathIT {
 
     /**
      * A plain check is read without picocli (issue 25: building picocli's model of check by reflection was
-     * about a quarter of a check's CPU, and its Java 5 classes cannot be in the class-data archive).
+     * about a quarter of a check's CPU, and its Java 5 classes cannot be in the class-data archive), and
+     * logs without logback (its set-up was about 30 ms): --verbose still shows hubprobe's INFO and DEBUG lines
+     * (here the run's summary), the token masked.
      */
     @Test
-    void aPlainCheckPassesWithoutPicocli() throws Exception {
+    void aPlainCheckPassesWithoutPicocliOrLogback() throws Exception {
         String user = RealHub.user("ok");
         Path classes = tmp.resolve("classes.txt");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xlog:class+load:file=" + classes, "-jar", Cli.jar().toString(), "check", "--hub-url", hub.url(), "--token-env",
-                "HUB_TOKEN", "--user", user, "--format", "json").redirectErrorStream(false);
+                "HUB_TOKEN", "--user", user, "--format", "json", "--verbose").redirectErrorStream(false);
         pb.environment().put("HUB_TOKEN", hub.serviceToken());
         Process p = pb.start();
         p.getOutputStream().close();
@@ -78,6 +80,11 @@ class CheckHappyPathIT {
         List<String> picocli = Files.readAllLines(classes).stream().filter(l -> l.contains(" picocli.")).toList();
         assertTrue(picocli.stream().noneMatch(l -> l.contains(" picocli.CommandLine ") || l.contains("CommandLine$Model")), picocli.toString());
         assertTrue(picocli.size() <= 3, picocli.toString());
+        List<String> logback = Files.readAllLines(classes).stream().filter(l -> l.contains(" ch.qos.logback.")).toList();
+        assertTrue(logback.isEmpty(), logback.toString());
+        String stderr = err.join();
+        assertTrue(stderr.lines().anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  ProbeRunner - probe kernel-smoke on hub .* passed in \\d+ ms")), stderr);
+        assertFalse(stderr.contains(hub.serviceToken()), stderr);
     }
 
     static JsonNode assertAllPassed(Cli.Result r, String user) throws Exception {
