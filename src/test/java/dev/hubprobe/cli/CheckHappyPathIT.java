@@ -54,7 +54,7 @@ class CheckHappyPathIT {
     /**
      * A plain check is read without picocli (issue 25: building picocli's model of check by reflection was
      * about a quarter of a check's CPU, and its Java 5 classes cannot be in the class-data archive), and
-     * logs without logback (its set-up was about 30 ms): --verbose still shows hubprobe's INFO and DEBUG lines
+     * logs without logback (its set-up was about 30 ms), and spins few method-handle classes: --verbose still shows hubprobe's INFO and DEBUG lines
      * (here the run's summary), the token masked.
      */
     @Test
@@ -80,6 +80,11 @@ class CheckHappyPathIT {
         List<String> picocli = Files.readAllLines(classes).stream().filter(l -> l.contains(" picocli.")).toList();
         assertTrue(picocli.stream().noneMatch(l -> l.contains(" picocli.CommandLine ") || l.contains("CommandLine$Model")), picocli.toString());
         assertTrue(picocli.size() <= 3, picocli.toString());
+        // string concatenation compiled without invokedynamic (pom.xml: -XDstringConcat=inline): 29 method-handle
+        // classes spun at run time before, 4 after (the JDK's and libraries' own)
+        List<String> spun = Files.readAllLines(classes).stream().filter(l -> l.contains("LambdaForm$MH/") && l.contains("__JVM_LookupDefineClass__"))
+                .toList();
+        assertTrue(spun.size() <= 10, spun.size() + " spun: " + spun);
         List<String> logback = Files.readAllLines(classes).stream().filter(l -> l.contains(" ch.qos.logback.")).toList();
         assertTrue(logback.isEmpty(), logback.toString());
         String stderr = err.join();
