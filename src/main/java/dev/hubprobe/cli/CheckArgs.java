@@ -57,7 +57,9 @@ final class CheckArgs {
             } else if (arg.indexOf('=') > 0) {
                 name = arg.substring(0, arg.indexOf('='));
                 value = arg.substring(arg.indexOf('=') + 1);
-                if (value.startsWith("@")) {
+                if (value.startsWith("@") || value.startsWith("-")) {
+                    // picocli refuses an attached value that looks like an option ("--code=-v", "--hub-url=--token-env":
+                    // "Expected parameter for option ... but found ...") as it does a separate one; it decides
                     return null;
                 }
             }

@@ -120,6 +120,8 @@ class CheckArgsTest {
             {"--username", "u"}, {"--password-env", "P"}, {"--username", "u", "--password-env", "P", "--password-file", "f"},
             {"--baseline-token-env", "A", "--baseline-token-file", "f"}, {"--format", "xml"}, {"--tls-min-days", "soon"},
             {"@args.txt"}, {"--code", "@file"}, {"--code=@file"}, {"--", "--hub-url"}, {"--code", "-1"},
+            // picocli refuses an attached value that looks like one of check's options, as it does a separate one
+            {"--code=--verbose"}, {"--code=-v"}, {"--code=--"}, {"--hub-url=--token-env", "--token-env", "T"}, {"--expect=-vh"},
         };
         for (String[] rest : others) {
             assertNull(CheckArgs.parse(check(rest)), Arrays.toString(rest));
@@ -146,6 +148,11 @@ class CheckArgsTest {
             err.reset();
             assertEquals(Main.USAGE, Main.execute("check", "--hub-url", "http://127.0.0.1:1/", "--token-env", "PATH", "--tls-min-days", "-1"));
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("--tls-min-days"), err.toString(StandardCharsets.UTF_8));
+            err.reset();
+            // "--code=$CODE" with CODE=-v: picocli's usage error (exit 2), never a check run with "-v" as its code
+            assertEquals(Main.USAGE, Main.execute("check", "--hub-url", "http://127.0.0.1:1/", "--token-env", "PATH", "--code=-v"));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("Expected parameter for option '--code' but found '-v'"),
+                    err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setErr(oldErr);
         }
