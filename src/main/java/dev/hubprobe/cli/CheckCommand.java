@@ -1,6 +1,7 @@
 package dev.hubprobe.cli;
 
 import ch.qos.logback.classic.Level;
+import dev.hubprobe.config.CheckLogging;
 import dev.hubprobe.config.ConfigException;
 import dev.hubprobe.config.Durations;
 import dev.hubprobe.config.Secret;
@@ -136,10 +137,17 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        PrintWriter out = spec.commandLine().getOut();
+        return call(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The check with these options set, as picocli or {@link CheckArgs} (which sets them without picocli) parsed them. */
+    int call(PrintWriter out, PrintWriter err) {
         if (verbose) {
-            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.hubprobe")).setLevel(Level.DEBUG);
+            if (CheckLogging.active()) {
+                CheckLogging.verbose();
+            } else {
+                logbackDebug();
+            }
         }
         ProbeTarget target;
         ProbeDefinition probe;
@@ -164,6 +172,11 @@ public final class CheckCommand implements Callable<Integer> {
         try (StopSignal ignored = new StopSignal(abort::request, grace)) {
             return runAndReport(runner, target, probe, abort, serviceToken, out, err);
         }
+    }
+
+    /** --verbose when slf4j is bound to logback (check run in another command's JVM, a test's). */
+    private static void logbackDebug() {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.hubprobe")).setLevel(Level.DEBUG);
     }
 
     private int runAndReport(ProbeRunner runner, ProbeTarget target, ProbeDefinition probe, ProbeRunner.Abort abort, Secret serviceToken,

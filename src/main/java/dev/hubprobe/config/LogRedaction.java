@@ -7,12 +7,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.ConsoleAppender;
-import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 
 /**
  * The logging set-up, in code (found by logback through {@code META-INF/services}): one appender on
@@ -44,23 +41,13 @@ public final class LogRedaction extends ContextAwareBase implements Configurator
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
-    /** {@code HH:mm:ss.SSS LEVEL Logger - message}, then the stack trace, secrets masked in both. */
+    /** {@code HH:mm:ss.SSS LEVEL Logger - message}, then the stack trace, secrets masked in both ({@link LogLine}). */
     static final class Layout extends LayoutBase<ILoggingEvent> {
-        private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
-
         @Override
         public String doLayout(ILoggingEvent event) {
-            String logger = event.getLoggerName();
-            StringBuilder b = new StringBuilder(128)
-                    .append(TIME.format(LocalTime.ofInstant(event.getInstant(), java.time.ZoneId.systemDefault()))).append(' ')
-                    .append(String.format("%-5s", event.getLevel())).append(' ')
-                    .append(logger.substring(logger.lastIndexOf('.') + 1)).append(" - ")
-                    .append(Redactor.process().redact(event.getFormattedMessage())).append(CoreConstants.LINE_SEPARATOR);
             IThrowableProxy thrown = event.getThrowableProxy();
-            if (thrown != null) {
-                b.append(Redactor.process().redact(ThrowableProxyUtil.asString(thrown))).append(CoreConstants.LINE_SEPARATOR);
-            }
-            return b.toString();
+            return LogLine.format(event.getInstant(), event.getLevel().toString(), event.getLoggerName(), event.getFormattedMessage(),
+                    thrown == null ? null : ThrowableProxyUtil.asString(thrown));
         }
     }
 }

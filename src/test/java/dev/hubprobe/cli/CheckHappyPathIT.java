@@ -51,6 +51,47 @@ class CheckHappyPathIT {
         assertFalse(r.stdout().contains(hub.password()) || r.stderr().contains(hub.password()), "the password leaked");
     }
 
+    /**
+     * A plain check is read without picocli (issue 25: building picocli's model of check by reflection was
+     * about a quarter of a check's CPU, and its Java 5 classes cannot be in the class-data archive), and
+     * logs without logback (its set-up was about 30 ms), and spins few method-handle classes: --verbose still shows hubprobe's INFO and DEBUG lines
+     * (here the run's summary), the token masked.
+     */
+    @Test
+    void aPlainCheckPassesWithoutPicocliOrLogback() throws Exception {
+        String user = RealHub.user("ok");
+        Path classes = tmp.resolve("classes.txt");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xlog:class+load:file=" + classes, "-jar", Cli.jar().toString(), "check", "--hub-url", hub.url(), "--token-env",
+                "HUB_TOKEN", "--user", user, "--format", "json", "--verbose").redirectErrorStream(false);
+        pb.environment().put("HUB_TOKEN", hub.serviceToken());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        java.util.concurrent.CompletableFuture<String> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "check did not end");
+        assertAllPassed(new Cli.Result(p.exitValue(), out, err.join()), user);
+        List<String> picocli = Files.readAllLines(classes).stream().filter(l -> l.contains(" picocli.")).toList();
+        assertTrue(picocli.stream().noneMatch(l -> l.contains(" picocli.CommandLine ") || l.contains("CommandLine$Model")), picocli.toString());
+        assertTrue(picocli.size() <= 3, picocli.toString());
+        // string concatenation compiled without invokedynamic (pom.xml: -XDstringConcat=inline): 29 method-handle
+        // classes spun at run time before, 4 after (the JDK's and libraries' own)
+        List<String> spun = Files.readAllLines(classes).stream().filter(l -> l.contains("LambdaForm$MH/") && l.contains("__JVM_LookupDefineClass__"))
+                .toList();
+        assertTrue(spun.size() <= 10, spun.size() + " spun: " + spun);
+        List<String> logback = Files.readAllLines(classes).stream().filter(l -> l.contains(" ch.qos.logback.")).toList();
+        assertTrue(logback.isEmpty(), logback.toString());
+        String stderr = err.join();
+        assertTrue(stderr.lines().anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  ProbeRunner - probe kernel-smoke on hub .* passed in \\d+ ms")), stderr);
+        assertFalse(stderr.contains(hub.serviceToken()), stderr);
+    }
+
     static JsonNode assertAllPassed(Cli.Result r, String user) throws Exception {
         assertEquals(0, r.exit(), () -> "exit code; stdout:\n" + r.stdout() + "\nstderr:\n" + r.stderr());
         JsonNode json = JSON.readTree(r.stdout());

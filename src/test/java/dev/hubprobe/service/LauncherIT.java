@@ -169,7 +169,7 @@ class LauncherIT {
         }
         assertEquals(0, p.exitValue(), "the check passed");
         assertFalse(jvm.isEmpty(), "the check's JVM was seen running");
-        for (String option : List.of("-Xms16m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")) {
+        for (String option : List.of("-Xms8m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")) {
             assertTrue(jvm.contains(option), "the check runs with " + option + ": " + jvm);
         }
     }
