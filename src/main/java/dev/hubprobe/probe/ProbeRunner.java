@@ -140,7 +140,7 @@ public final class ProbeRunner {
         boolean isBinder = target.binder() != null;
         // the UI steps (and the browser package) are loaded only by a run that asks for them
         List<ProbeStep> steps = new ArrayList<>(isBinder ? BINDER_STEPS
-                : probe.ui() == null ? HUB_STEPS : dev.hubprobe.probe.steps.UiCleanup.after(HUB_STEPS));
+                : probe.ui() == null ? HUB_STEPS : dev.hubprobe.probe.steps.UiCleanup.after(HUB_STEPS, probe.ui().app()));
         // after the cells (and the UI journey): the kernel path is the probe's main measure, and a broken app
         // beside it (one of the probe's apps:) must not leave that path unmeasured
         steps.addAll(AppStep.of(probe));

@@ -20,12 +20,17 @@ public final class UiCleanup {
     private UiCleanup() {
     }
 
-    /** The run's steps with the UI journey after them. */
-    public static List<ProbeStep> after(List<ProbeStep> steps) {
+    /**
+     * The run's steps with the UI journey after them. {@code tree} is a file browser only (the page a
+     * {@code /tree} default URL opens): ui_load alone; a notebook opens in the {@code notebook} app.
+     */
+    public static List<ProbeStep> after(List<ProbeStep> steps, String app) {
         List<ProbeStep> out = new ArrayList<>(steps);
         out.add(new UiLoadStep());
-        out.add(new UiKernelStep());
-        out.add(new UiExecuteStep());
+        if (!app.equals("tree")) {
+            out.add(new UiKernelStep());
+            out.add(new UiExecuteStep());
+        }
         return List.copyOf(out);
     }
 

@@ -60,10 +60,32 @@ public final class UiKernelStep extends UiStep {
         ctx.uiNotebook = path; // before it exists: a failed write is still looked for at cleanup
         String kernel = ctx.facts.getOrDefault("kernel", ctx.probe.kernel() != null ? ctx.probe.kernel() : "python3");
         ctx.kernels.createNotebook(path, kernel);
-        b.navigate(ctx.serverUrl.resolve("notebooks/" + path).toString(), UiPage.remainingMillis(ctx));
-        UiPage.await(ctx, "const i = document.querySelector('.jp-Notebook-ExecutionIndicator');"
-                        + " return {notebook: !!document.querySelector('.jp-Notebook .jp-Cell'), status: i ? i.dataset.status : null};",
-                v -> v.path("notebook").asBoolean() && "idle".equals(v.path("status").asText()), "idle kernel in the notebook " + path);
-        UiPage.event(ctx, "ui: notebook " + path + " open, kernel " + kernel + " idle");
+        b.navigate(ctx.serverUrl.resolve(UiPage.notebookPath("notebook", path)).toString(), UiPage.remainingMillis(ctx));
+        String state = "const i = document.querySelector('.jp-Notebook-ExecutionIndicator');"
+                + " const k = document.querySelector('.jp-KernelName'); const d = document.querySelector('.jp-Dialog');"
+                + " return {notebook: !!document.querySelector('#main-panel .jp-Notebook .jp-Cell'), status: i ? i.dataset.status : null,"
+                + " kernel: k ? k.innerText : null, dialog: d ? d.innerText : null};";
+        java.util.function.Predicate<JsonNode> ready = v -> v.path("notebook").asBoolean() && "idle".equals(v.path("status").asText())
+                && v.path("dialog").isNull() && v.hasNonNull("kernel") && !v.path("kernel").asText().isBlank()
+                && !v.path("kernel").asText().contains("No Kernel");
+        JsonNode v = UiPage.await(ctx, state, x -> ready.test(x) || x.hasNonNull("dialog"), "idle kernel in the notebook " + path);
+        if (!ready.test(v)) {
+            // Notebook 7 may ask which kernel to start (when the page set up the notebook's session before it had the
+            // kernel specs); a person takes the preferred kernel it offers, and so does the run: once
+            String asked = v.path("dialog").asText();
+            if (!asked.contains("Select Kernel")) {
+                throw new ProbeFailure(Reason.UI_FAILED, "the notebook " + path + " opened with a dialog: "
+                        + dev.hubprobe.json.Json.abbreviate(asked.replace('\n', ' '), 300));
+            }
+            b.js("const a = document.querySelector('.jp-Dialog .jp-Dialog-button.jp-mod-accept'); if (a) { a.click(); } return !!a;");
+            UiPage.event(ctx, "ui: the page asked which kernel to start for " + path + ": its preferred one taken");
+            v = UiPage.await(ctx, state, x -> ready.test(x) || x.hasNonNull("dialog") && !x.path("dialog").asText().equals(asked),
+                    "idle kernel in the notebook " + path);
+            if (!ready.test(v)) {
+                throw new ProbeFailure(Reason.UI_FAILED, "the notebook " + path + " opened with a dialog: "
+                        + dev.hubprobe.json.Json.abbreviate(v.path("dialog").asText().replace('\n', ' '), 300));
+            }
+        }
+        UiPage.event(ctx, "ui: notebook " + path + " open, kernel " + v.path("kernel").asText(kernel) + " idle");
     }
 }

@@ -17,7 +17,8 @@ import okhttp3.HttpUrl;
 
 /**
  * ui_load: Chromium, logged in as the run, opens {@code /user/NAME/<app>} and waits until the app's shell
- * is interactive (JupyterLab: the main dock panel and the launcher) with no error in the console.
+ * is interactive (JupyterLab: the main dock panel and the launcher; Notebook 7's {@code notebook} and {@code tree}:
+ * its top and main panels with the file browser's listing, at {@code /tree}) with no error in the console.
  *
  * <p>Logged in as the run: with a form login, the browser gets the hub's session cookies the run holds
  * (not the server's: the browser makes the OAuth hop to the server itself, as a person's does, and the
@@ -78,12 +79,19 @@ public final class UiLoadStep extends UiStep {
             throw new ProbeFailure(Reason.UI_FAILED, "the browser was sent to the hub's login page: the run's session did not reach it");
         }
         ctx.facts.put("ui.app", app);
-        String shell = app.equals("lab")
-                ? "return {dock: !!document.querySelector('#jp-main-dock-panel'), launcher: !!document.querySelector('.jp-Launcher')};"
-                : "return {dock: !!document.querySelector('#main-panel, #notebook_list, .jp-DirListing'),"
-                        + " launcher: !!document.querySelector('.jp-DirListing-content, #notebook_list')};";
-        UiPage.await(ctx, shell, v -> v.path("dock").asBoolean() && v.path("launcher").asBoolean(),
-                app.equals("lab") ? "JupyterLab shell (main dock panel and launcher)" : app + " file browser");
+        if (app.equals("lab")) {
+            UiPage.await(ctx, "return {dock: !!document.querySelector('#jp-main-dock-panel'), launcher: !!document.querySelector('.jp-Launcher')};",
+                    v -> v.path("dock").asBoolean() && v.path("launcher").asBoolean(), "JupyterLab shell (main dock panel and launcher)");
+        } else {
+            // Notebook 7's own shell (its top panel with the notebook logo, its single main panel: no Lab dock),
+            // its file browser in that panel, and the listing of the home folder drawn (the contents API answered)
+            UiPage.await(ctx, "return {top: !!document.querySelector('#top-panel #jp-NotebookLogo'),"
+                            + " main: !!document.querySelector('#main-panel') && !document.querySelector('#jp-main-dock-panel'),"
+                            + " listing: !!document.querySelector('#main-panel .jp-FileBrowser .jp-DirListing-content'),"
+                            + " crumbs: !!document.querySelector('#main-panel .jp-FileBrowser .jp-BreadCrumbs')};",
+                    v -> v.path("top").asBoolean() && v.path("main").asBoolean() && v.path("listing").asBoolean() && v.path("crumbs").asBoolean(),
+                    "Notebook 7 shell (top panel, main panel) and its file browser");
+        }
         // plugins activate around the shell's first paint: a failed one logs just after it
         sleepQuietly(500);
         UiPage.failOnErrors(ctx, "loading " + url.encodedPath());

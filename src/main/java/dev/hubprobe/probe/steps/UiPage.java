@@ -51,11 +51,26 @@ final class UiPage {
         for (JsonNode e : ctx.browser.log("browser")) {
             if (e.path("level").asText().equals("SEVERE")) {
                 String m = explain(Json.abbreviate(e.path("message").asText(), 400));
+                if (knownHarmless(m)) {
+                    event(ctx, "ui: console error (a known Notebook 7 one, the page works on: not counted): " + m);
+                    continue;
+                }
                 out.add(m);
                 event(ctx, "ui: console error: " + m);
             }
         }
         return out;
+    }
+
+    /**
+     * Notebook 7 (7.6 on JupyterLab 4.6) throws this on every healthy page: its keyboard-shortcut plugin
+     * handles another plugin's settings change before its own settings have loaded. The page, its
+     * shortcuts included, works on; counting it would fail every Notebook 7 run. Only this message from
+     * Notebook 7's own core bundle is let through: the same words from any other script still fail.
+     */
+    static boolean knownHarmless(String consoleMessage) {
+        return consoleMessage.matches("\\S+/static/notebook/notebook_core\\.[0-9a-f]+\\.js\\S* \\d+:\\d+ "
+                + "Uncaught TypeError: Cannot read properties of undefined \\(reading 'schema'\\)");
     }
 
     /**
