@@ -76,10 +76,10 @@ class UiJourneyIT {
     }
 
     private Cli.Result byToken(String user, String... more) throws Exception {
-        return byToken("lab", user, more);
+        return byTokenUi("lab", user, more);
     }
 
-    private Cli.Result byToken(String app, String user, String... more) throws Exception {
+    private Cli.Result byTokenUi(String app, String user, String... more) throws Exception {
         List<String> args = new ArrayList<>(List.of("check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", user,
                 "--format", "json", "--ui", app));
         args.addAll(List.of(more));
@@ -156,7 +156,7 @@ class UiJourneyIT {
     @Test
     void aHealthyNotebook7PassesTheUiJourneyInItsOwnShell() throws Exception {
         String user = user("uinb");
-        JsonNode json = passed(byToken("notebook", user));
+        JsonNode json = passed(byTokenUi("notebook", user));
         String events = events(json);
         assertTrue(events.contains("ui: browser opened /user/" + user + "/tree"), events);
         assertTrue(events.contains("ui: notebook loaded at /user/" + user + "/tree"), events);
@@ -169,7 +169,7 @@ class UiJourneyIT {
     @Test
     void theTreeAppPassesUiLoadAloneOnNotebook7sFileBrowser() throws Exception {
         String user = user("uitree");
-        Cli.Result r = byToken("tree", user);
+        Cli.Result r = byTokenUi("tree", user);
         assertEquals(0, r.exit(), () -> "exit code; stdout:\n" + r.stdout() + "\nstderr:\n" + r.stderr());
         JsonNode json = JSON.readTree(r.stdout());
         JsonNode load = phase(json, "ui_load");
@@ -187,7 +187,7 @@ class UiJourneyIT {
     void aServerWithoutJupyterLabFailsTheNotebookAndTreeAppsWithUiNotFound() throws Exception {
         for (String app : List.of("notebook", "tree")) {
             String user = user("nolab");
-            JsonNode json = failed(byToken(app, user), "ui_load", "ui_not_found");
+            JsonNode json = failed(byTokenUi(app, user), "ui_load", "ui_not_found");
             String message = json.path("message").asText();
             assertTrue(message.contains("GET /user/" + user + "/tree answered 404") && message.contains("no " + app + " app"), message);
         }
