@@ -17,6 +17,7 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
   oauthcallback the same extension answers the server's oauth_callback with 500
   oauthcookie   the same extension strips the server's own session cookie from every request
   apps          jupyter-server-proxy serves the apps of apps/config: hello (works), broken (500),
+                spa (renders in the browser; its /broken throws, its /stall never loads),
                 crashed (exits at once: the proxy's 500) and hang (its /slow never answers)
   nolab         the server has no JupyterLab and so no Notebook 7, which needs it (both server
                 extensions disabled, as in an image built without them): /lab and /tree answer 404

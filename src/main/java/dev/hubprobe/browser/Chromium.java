@@ -235,6 +235,18 @@ public final class Chromium implements AutoCloseable {
         call("POST", path("/url"), Json.object().put("url", url));
     }
 
+    /**
+     * Opens a new tab and makes it the one later calls drive: the page before it stays as it was (a
+     * notebook with unsaved output would otherwise hold a navigation away with its "leave page?" prompt).
+     */
+    public void newTab() {
+        String handle = call("POST", path("/window/new"), Json.object().put("type", "tab")).path("handle").asText(null);
+        if (handle == null) {
+            throw new BrowserException("chromedriver opened a tab without a handle");
+        }
+        call("POST", path("/window"), Json.object().put("handle", handle));
+    }
+
     /** Runs a script in the page ({@code return ...;}) and returns its value as JSON. */
     public JsonNode js(String script, Object... args) {
         ObjectNode body = Json.object().put("script", script);

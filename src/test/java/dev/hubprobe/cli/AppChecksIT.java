@@ -75,6 +75,11 @@ class AppChecksIT {
         return json;
     }
 
+    private static void assertNoBrowserLeft(List<Long> before) {
+        List<Long> left = UiJourneyIT.browserProcesses().stream().filter(p -> !before.contains(p)).toList();
+        assertTrue(left.isEmpty(), () -> "browser processes left: " + left);
+    }
+
     private void assertCleanedUp(String user) throws Exception {
         JsonNode model = hub.userModel(user);
         assertTrue(model == null || model.path("servers").isEmpty(), () -> "server left behind: " + model);
@@ -114,6 +119,53 @@ class AppChecksIT {
         assertTrue(xml.contains("name=\"app_hello\""), xml);
         assertTrue(Pattern.compile("name=\"app_crashed\"[^>]*>\\s*<failure[^>]*app_failed").matcher(xml).find(), xml);
         assertFalse(r.stdout().contains(hub.password()) || r.stderr().contains(hub.password()), "the password leaked");
+        assertCleanedUp(user);
+    }
+
+    /**
+     * With ui:, an app's expect.selector is looked for in the run's Chromium: spa renders #app-root from its script
+     * (the HTML has only "loading"), its /broken throws first (an empty frame, 200 all the same).
+     */
+    @Test
+    void anAppsSelectorIsLookedForInTheRunsChromiumAndAPageWithoutItFailsNamingIt() throws Exception {
+        List<Long> before = UiJourneyIT.browserProcesses();
+        String user = RealHub.user("apps");
+        Path probe = probe("spa", """
+                ui: {app: lab}
+                apps:
+                  - {path: /spa/, expect: {contains: loading, selector: "#app-root"}}
+                  - {path: /spa/broken, name: blank, timeout: 5s, expect: {contains: loading, selector: "#app-root"}}
+                """);
+        JsonNode json = failed(byToken(user, probe), "app_blank", "app_failed");
+        assertEquals("passed", phase(json, "ui_execute").path("status").asText(), "the UI journey ran first");
+        JsonNode spa = phase(json, "app_spa");
+        assertEquals("passed", spa.path("status").asText(), spa::toString);
+        String message = json.path("message").asText();
+        assertTrue(message.contains("GET /user/" + user + "/spa/broken loaded in the browser (status 200, title 'hubprobe spa')"
+                + " without an element matching '#app-root' within the app's budget (5s)"), message);
+        assertTrue(message.contains("page text 'loading'") && message.contains("hubprobe spa bundle failed"), message);
+        StringBuilder events = new StringBuilder();
+        json.path("transcript").path("events").forEach(e -> events.append(e.path("message").asText()).append('\n'));
+        assertTrue(events.toString().contains("ui: app spa shows '#app-root'"), events.toString());
+        assertNoBrowserLeft(before);
+        assertCleanedUp(user);
+    }
+
+    /** A page whose HTML comes but whose load never ends (an image that never answers): app_timeout in the browser. */
+    @Test
+    void anAppPageThatNeverLoadsInTheBrowserFailsWithAppTimeout() throws Exception {
+        List<Long> before = UiJourneyIT.browserProcesses();
+        String user = RealHub.user("apps");
+        Path probe = probe("stall", """
+                ui: {app: lab}
+                apps: [{path: /spa/stall, timeout: 5s, expect: {selector: "#app-root"}}]
+                """);
+        JsonNode json = failed(byToken(user, probe), "app_spa_stall", "app_timeout");
+        String message = json.path("message").asText();
+        assertTrue(message.contains("GET /user/" + user + "/spa/stall did not load in the browser within the app's budget (5s)"), message);
+        double took = phase(json, "app_spa_stall").path("duration_seconds").asDouble();
+        assertTrue(took >= 4 && took < 10, "the app's own 5 s budget: " + took);
+        assertNoBrowserLeft(before);
         assertCleanedUp(user);
     }
 

@@ -44,24 +44,7 @@ public final class UiLoadStep extends UiStep {
         }
         ctx.browser = Chromium.start(ctx.probe.ui().browserOrDefault(), ctx.clock::nanoTime, ctx.phaseDeadline(), origins);
         Chromium b = ctx.browser;
-        b.cdp("Network.enable", Json.object());
-        if (ctx.formLogin()) {
-            ArrayNode cookies = Json.array();
-            for (Cookie c : ctx.hub.cookiesFor(hub.resolve("hub/"))) {
-                ObjectNode o = cookies.addObject();
-                o.put("name", c.name()).put("value", c.value()).put("domain", hub.host()).put("path", c.path())
-                        .put("secure", c.secure()).put("httpOnly", c.httpOnly());
-            }
-            ObjectNode params = Json.object();
-            params.set("cookies", cookies);
-            b.cdp("Network.setCookies", params);
-        } else {
-            String token = ctx.mintedToken != null ? ctx.mintedToken.value()
-                    : ((ProbeTarget.Token) ctx.target.credentials()).secret().reveal();
-            ObjectNode params = Json.object();
-            params.putObject("headers").put("Authorization", "token " + token);
-            b.cdp("Network.setExtraHTTPHeaders", params);
-        }
+        session(ctx, b);
         String app = ctx.probe.ui().app();
         HttpUrl url = ctx.serverUrl.resolve(UiPage.appPath(app));
         b.navigate(url.toString(), UiPage.remainingMillis(ctx));
@@ -96,6 +79,32 @@ public final class UiLoadStep extends UiStep {
         sleepQuietly(500);
         UiPage.failOnErrors(ctx, "loading " + url.encodedPath());
         UiPage.event(ctx, "ui: " + app + " loaded at " + landed);
+    }
+
+    /**
+     * Gives the browser's current tab the run's session: the hub's cookies (form login) or the token header,
+     * which DevTools sets per tab (an app opened in a tab of its own needs it again, see UiAppPage).
+     */
+    static void session(ProbeContext ctx, Chromium b) {
+        HttpUrl hub = ctx.hub.baseUrl();
+        b.cdp("Network.enable", Json.object());
+        if (ctx.formLogin()) {
+            ArrayNode cookies = Json.array();
+            for (Cookie c : ctx.hub.cookiesFor(hub.resolve("hub/"))) {
+                ObjectNode o = cookies.addObject();
+                o.put("name", c.name()).put("value", c.value()).put("domain", hub.host()).put("path", c.path())
+                        .put("secure", c.secure()).put("httpOnly", c.httpOnly());
+            }
+            ObjectNode params = Json.object();
+            params.set("cookies", cookies);
+            b.cdp("Network.setCookies", params);
+        } else {
+            String token = ctx.mintedToken != null ? ctx.mintedToken.value()
+                    : ((ProbeTarget.Token) ctx.target.credentials()).secret().reveal();
+            ObjectNode params = Json.object();
+            params.putObject("headers").put("Authorization", "token " + token);
+            b.cdp("Network.setExtraHTTPHeaders", params);
+        }
     }
 
     /** The page's navigations (the OAuth hop's redirects among them), as paths without their query. */
