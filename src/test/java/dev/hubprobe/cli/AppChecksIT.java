@@ -147,6 +147,9 @@ class AppChecksIT {
         StringBuilder events = new StringBuilder();
         json.path("transcript").path("events").forEach(e -> events.append(e.path("message").asText()).append('\n'));
         assertTrue(events.toString().contains("ui: app spa shows '#app-root'"), events.toString());
+        // the failing app's page is kept, as a failing UI phase's is
+        assertEquals("blank", json.path("facts").path("ui.app_page").asText(), json::toPrettyString);
+        assertTrue(json.path("facts").path("ui.screenshot").asText().endsWith(" bytes"), json::toPrettyString);
         assertNoBrowserLeft(before);
         assertCleanedUp(user);
     }

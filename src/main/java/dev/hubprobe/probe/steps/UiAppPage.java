@@ -18,6 +18,9 @@ import okhttp3.HttpUrl;
  * selector. Loaded only by runs whose apps have a selector, which only runs with {@code ui:} have.
  */
 final class UiAppPage {
+    /** The fact naming the app whose page the browser shows while its check has not passed. */
+    static final String PAGE_FACT = "ui.app_page";
+
     private UiAppPage() {
     }
 
@@ -31,6 +34,8 @@ final class UiAppPage {
             return;
         }
         try {
+            // while it is set, a failure of this phase is the page's: the run keeps a screenshot of it (UiCleanup)
+            ctx.facts.put(PAGE_FACT, app.name());
             b.newTab();
             UiLoadStep.session(ctx, b);
             try {
@@ -51,6 +56,7 @@ final class UiAppPage {
                     throw new ProbeFailure(Reason.APP_FAILED, "selector '" + Json.abbreviate(selector, 100) + "' is not a CSS selector the browser takes");
                 }
                 if (v.path("found").asBoolean()) {
+                    ctx.facts.remove(PAGE_FACT);
                     UiPage.event(ctx, "ui: app " + app.name() + " shows '" + Json.abbreviate(selector, 100) + "'");
                     return;
                 }

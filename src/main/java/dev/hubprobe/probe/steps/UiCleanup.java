@@ -38,7 +38,10 @@ public final class UiCleanup {
     public static void close(ProbeContext ctx, Phase failedPhase, Duration budget) {
         if (ctx.browser != null) {
             try {
-                if (ctx.screenshot == null && failedPhase != null && failedPhase.name().startsWith("UI_") && ctx.browser.alive()) {
+                // a UI phase's failure, or an app's whose page the browser was checking (its expect.selector)
+                boolean pageFailed = failedPhase != null && (failedPhase.name().startsWith("UI_")
+                        || failedPhase == Phase.APP && ctx.facts.containsKey(UiAppPage.PAGE_FACT));
+                if (ctx.screenshot == null && pageFailed && ctx.browser.alive()) {
                     byte[] png = ctx.browser.screenshot();
                     if (png.length <= MAX_SCREENSHOT) {
                         ctx.screenshot = png;
