@@ -154,6 +154,24 @@ class AppChecksIT {
         assertCleanedUp(user);
     }
 
+    /** By form login the app's tab has the session the browser's own OAuth hop to the server gave it. */
+    @Test
+    void anAppsSelectorIsFoundByFormLoginToo() throws Exception {
+        List<Long> before = UiJourneyIT.browserProcesses();
+        String user = RealHub.user("apps");
+        Cli.Result r = byForm(user, probe("spaform", """
+                ui: {app: lab}
+                apps: [{path: /spa/, expect: {selector: "#app-root"}}]
+                """));
+        assertEquals(0, r.exit(), () -> "exit code; stdout:\n" + r.stdout() + "\nstderr:\n" + r.stderr());
+        JsonNode json = JSON.readTree(r.stdout());
+        assertEquals("passed", phase(json, "app_spa").path("status").asText(), json::toPrettyString);
+        assertTrue(json.path("transcript").path("events").toString().contains("ui: app spa shows '#app-root'"), json::toPrettyString);
+        assertFalse(json.path("facts").has("ui.app_page"), "a passing app leaves no page fact: " + json.path("facts"));
+        assertNoBrowserLeft(before);
+        assertCleanedUp(user);
+    }
+
     /** A page whose HTML comes but whose load never ends (an image that never answers): app_timeout in the browser. */
     @Test
     void anAppPageThatNeverLoadsInTheBrowserFailsWithAppTimeout() throws Exception {
