@@ -8,7 +8,9 @@
   app_server.py spa PORT    a page that renders in the browser: its script adds #app-root after 300 ms
                             (the HTML alone has only "loading"); under /broken its script throws
                             first (an empty frame, 200 all the same); under /stall an image of the page
-                            never comes (/never), so the page's load never ends
+                            never comes (/never), so the page's load never ends; under /noisy it
+                            renders, then opens itself in a popup and logs a console error every 200 ms;
+                            under /busy its script loops forever after the load (a hung page)
 
 Only the standard library: nothing is installed for it.
 """
@@ -26,6 +28,11 @@ def spa_page(path):
     script = SPA_RENDER
     if path.startswith("/broken"):
         script = "throw new Error('hubprobe spa bundle failed'); " + script
+    if path.startswith("/noisy"):
+        script += (" if (!window.opener) { window.open(location.href); }"
+                   " setInterval(() => console.error('hubprobe spa noisy page'), 200);")
+    if path.startswith("/busy"):
+        script = "setTimeout(() => { for (;;) {} }, 300);"
     image = '<img src="never">' if path.startswith("/stall") else ""
     return ("<!doctype html><html><head><title>hubprobe spa</title></head><body><p>loading</p>" + image
             + "<script>" + script + "</script></body></html>").encode()

@@ -154,6 +154,31 @@ class AppChecksIT {
         assertCleanedUp(user);
     }
 
+    /**
+     * A passing app's tab (and the popup its page opened) is closed: spa/noisy logs a console error every 200 ms,
+     * which must not be counted as the next app's, whose failure names only what its own page logged.
+     */
+    @Test
+    void aPassingAppsTabIsClosedSoItsConsoleIsNotTheNextAppsFailure() throws Exception {
+        List<Long> before = UiJourneyIT.browserProcesses();
+        String user = RealHub.user("apps");
+        Path probe = probe("noisy", """
+                ui: {app: lab}
+                apps:
+                  - {path: /spa/noisy, name: noisy, expect: {selector: "#app-root"}}
+                  - {path: /spa/broken, name: blank, timeout: 5s, expect: {selector: "#app-root"}}
+                """);
+        JsonNode json = failed(byToken(user, probe), "app_blank", "app_failed");
+        assertEquals("passed", phase(json, "app_noisy").path("status").asText(), json::toPrettyString);
+        String message = json.path("message").asText();
+        assertTrue(message.contains("hubprobe spa bundle failed"), message);
+        assertFalse(message.contains("hubprobe spa noisy page"), "the passed app's page still ran: " + message);
+        assertTrue(json.path("transcript").path("events").toString().contains("ui: the app's page had opened 1 more tab(s): closed with it"),
+                json::toPrettyString);
+        assertNoBrowserLeft(before);
+        assertCleanedUp(user);
+    }
+
     /** By form login the app's tab has the session the browser's own OAuth hop to the server gave it. */
     @Test
     void anAppsSelectorIsFoundByFormLoginToo() throws Exception {
@@ -188,6 +213,26 @@ class AppChecksIT {
         assertTrue(took >= 4 && took < 10, "the app's own 5 s budget: " + took);
         assertNoBrowserLeft(before);
         assertCleanedUp(user);
+    }
+
+    /** A page that loads, then hangs its renderer (a script that never returns): app_timeout within the app's budget. */
+    @Test
+    void anAppPageThatHangsAfterItsLoadFailsWithAppTimeoutWithinItsBudget() throws Exception {
+        List<Long> before = UiJourneyIT.browserProcesses();
+        String user = RealHub.user("apps");
+        Path probe = probe("busy", """
+                ui: {app: lab}
+                apps: [{path: /spa/busy, timeout: 5s, expect: {selector: "#app-root"}}]
+                """);
+        long start = System.nanoTime();
+        JsonNode json = failed(byToken(user, probe), "app_spa_busy", "app_timeout");
+        double took = phase(json, "app_spa_busy").path("duration_seconds").asDouble();
+        assertTrue(took >= 4 && took < 9, "the app's own 5 s budget: " + took + "; " + json.path("message").asText());
+        assertTrue(json.path("message").asText().contains("the app's budget (5s)"), json.path("message").asText());
+        assertNoBrowserLeft(before);
+        assertCleanedUp(user);
+        double run = (System.nanoTime() - start) / 1e9;
+        assertTrue(run < 90, "the whole check took " + run + " s");
     }
 
     @Test

@@ -36,7 +36,9 @@ final class UiAppPage {
         try {
             // while it is set, a failure of this phase is the page's: the run keeps a screenshot of it (UiCleanup)
             ctx.facts.put(PAGE_FACT, app.name());
-            b.newTab();
+            // what the pages before logged is theirs (recorded as events), not this app's
+            UiPage.errors(ctx);
+            String home = b.newTab();
             UiLoadStep.session(ctx, b);
             try {
                 b.navigate(url.toString(), UiPage.remainingMillis(ctx));
@@ -58,6 +60,7 @@ final class UiAppPage {
                 if (v.path("found").asBoolean()) {
                     ctx.facts.remove(PAGE_FACT);
                     UiPage.event(ctx, "ui: app " + app.name() + " shows '" + Json.abbreviate(selector, 100) + "'");
+                    closeTabs(ctx, b, home);
                     return;
                 }
                 if (ctx.aborted) {
@@ -85,6 +88,23 @@ final class UiAppPage {
             throw new ProbeFailure(Reason.APP_TIMEOUT, "the browser did not answer within the app's budget (" + budget + "): " + e.getMessage());
         } catch (Chromium.BrowserException e) {
             throw new ProbeFailure(ctx.aborted ? Reason.ABORTED : Reason.APP_FAILED, "the browser failed opening app " + app.name() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A passing app's tab (and any its page opened) is closed: its scripts would otherwise run on beside the
+     * next app's check, their console errors counted as that app's. A failing app's tab stays for the
+     * run's screenshot; the browser ends with the run either way.
+     */
+    private static void closeTabs(ProbeContext ctx, Chromium b, String home) {
+        try {
+            int closed = b.closeTabsBut(home);
+            if (closed > 1) {
+                UiPage.event(ctx, "ui: the app's page had opened " + (closed - 1) + " more tab(s): closed with it");
+            }
+        } catch (Chromium.BrowserException e) {
+            // the app passed; its tab ends with the browser at the end of the run
+            ctx.notes.add("the app's tab could not be closed: " + Json.abbreviate(e.getMessage(), 200));
         }
     }
 }
