@@ -105,6 +105,10 @@ public final class ProbeRunner {
         return got;
     }
 
+    private static boolean isUi(List<ProbeStep> steps, int i) {
+        return i < steps.size() && steps.get(i).phase().name().startsWith("UI_");
+    }
+
     /** The fact that says a run's UI phases were skipped for want of a browser (counted by the scheduler). */
     public static final String UI_SKIPPED_FACT = "ui.skipped";
 
@@ -211,6 +215,8 @@ public final class ProbeRunner {
                 if (r.status() == PhaseResult.Status.FAILED) {
                     failure = new ProbeFailure(r.reason(), r.message());
                     failedPhase = step.phase();
+                } else if (step.phase().name().startsWith("UI_") && !isUi(steps, steps.indexOf(step) + 1)) {
+                    dev.hubprobe.probe.steps.UiCleanup.journeyDone(ctx); // the browser is free for other runs
                 }
             }
             Environment environment = captureEnvironment(ctx, failedPhase, failure, abort);

@@ -30,36 +30,8 @@ class BrowserSlotsIT {
 
     @Test
     void aUiRunThatFindsTheOnlyBrowserTakenPastItsBoundIsSkippedAndCountedAsNoBrowser() throws Exception {
-        String user = RealHub.user("apps");
-        Path probes = Files.createDirectories(dir.resolve("probes"));
-        // holder takes the one browser first and keeps it: after its UI journey, its app (the hang app's /slow,
-        // which never answers) runs for its 25 s budget with the browser still its own
-        Files.writeString(probes.resolve("holder.yml"), """
-                ui: {app: lab}
-                cells: [{code: "print('ok')", expect: {output_contains: ok}}]
-                apps: [{path: /hang/slow, timeout: 25s}]
-                """);
-        // waiter, on a server of its own that starts 8 s later, asks for the browser while holder has it and
-        // may wait 3 x 2 s
-        Files.writeString(probes.resolve("waiter.yml"), """
-                server: auto
-                user_options: {fault: slow, delay: 8}
-                timeouts: {ui: 2s}
-                ui: {app: lab}
-                cells: [{code: "print('ok')", expect: {output_contains: ok}}]
-                """);
-        Path cfg = dir.resolve("hubprobe.yml");
-        Files.writeString(cfg, """
-                probes_dir: %s
-                history: {path: data/h}
-                server: {api_token: "${env:API_TOKEN}"}
-                defaults: {interval: 1h}
-                scheduler: {jitter: 1s}
-                ui: {max_browsers: 1}
-                hubs:
-                  - {name: slothub, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: holder}, {probe: waiter}]}
-                """.formatted(probes, hub.url(), user));
-        try (Service s = Service.start(cfg, Map.of("HUB_TOKEN", hub.serviceToken(), "API_TOKEN", API_TOKEN), dir.resolve("svc.log"))) {
+        // holder's app looks for a selector in its browser: the browser stays its own while the app runs
+        try (Service s = start("apps: [{path: /hang/slow, timeout: 25s, expect: {selector: \"#app-root\"}}]", "2s")) {
             JsonNode waiter = awaitRun(s, "waiter");
             assertEquals("passed", waiter.path("status").asText(), "the run stands on its API phases: " + waiter.toPrettyString());
             for (String phase : new String[] {"ui_load", "ui_kernel", "ui_execute"}) {
@@ -75,6 +47,69 @@ class BrowserSlotsIT {
             assertEquals("passed", phase(holder, "ui_execute").path("status").asText(), "holder had the browser: " + holder.toPrettyString());
             assertTrue(!metrics.contains("probe=\"holder\",reason=\"no_browser\""), "holder was never skipped");
         }
+        assertNoServerLeft();
+    }
+
+    /**
+     * A run whose apps look for no selector needs no browser after its UI journey: it ends its browser then, and the
+     * other UI run gets the one browser while the holder's app still hangs.
+     */
+    @Test
+    void aRunWhoseAppsNeedNoBrowserFreesItsBrowserAfterItsUiJourney() throws Exception {
+        try (Service s = start("apps: [{path: /hang/slow, timeout: 25s}]", "60s")) {
+            JsonNode waiter = awaitRun(s, "waiter");
+            for (String phase : new String[] {"ui_load", "ui_kernel", "ui_execute"}) {
+                assertEquals("passed", phase(waiter, phase).path("status").asText(), waiter::toPrettyString);
+            }
+            assertTrue(!waiter.path("facts").has("ui.skipped"), waiter::toPrettyString);
+            // it asked around holder's UI journey: it waited at most for that journey, not for holder's app (25 s) too
+            double waited = waiter.path("facts").path("ui.browser_wait_seconds").asDouble(-1);
+            assertTrue(waited >= 0 && waited < 12, "waited for the browser: " + waited + " s; " + waiter.path("facts"));
+            JsonNode holder = awaitRun(s, "holder");
+            assertEquals("passed", phase(holder, "ui_execute").path("status").asText(), holder::toPrettyString);
+            assertEquals("app_timeout", phase(holder, "app_hang_slow").path("reason").asText(), holder::toPrettyString);
+            assertTrue(!s.get("/metrics").body().contains("reason=\"no_browser\""), "no run was skipped for want of a browser");
+        }
+        assertNoServerLeft();
+    }
+
+    /** The service with ui.max_browsers: 1, a holder probe (its UI journey, then these apps) and a waiter (its timeouts.ui). */
+    private Service start(String holderApps, String waiterUi) throws Exception {
+        String user = RealHub.user("apps");
+        this.user = user;
+        Path probes = Files.createDirectories(dir.resolve("probes"));
+        // holder takes the one browser first: after its UI journey, its app (the hang app's /slow, which never
+        // answers) runs for its 25 s budget
+        Files.writeString(probes.resolve("holder.yml"), """
+                ui: {app: lab}
+                cells: [{code: "print('ok')", expect: {output_contains: ok}}]
+                """ + holderApps + "\n");
+        // waiter, on a server of its own that starts 8 s later, asks for the browser while holder's app runs and
+        // may wait 3 x timeouts.ui
+        Files.writeString(probes.resolve("waiter.yml"), """
+                server: auto
+                user_options: {fault: slow, delay: 8}
+                timeouts: {ui: %s}
+                ui: {app: lab}
+                cells: [{code: "print('ok')", expect: {output_contains: ok}}]
+                """.formatted(waiterUi));
+        Path cfg = dir.resolve("hubprobe.yml");
+        Files.writeString(cfg, """
+                probes_dir: %s
+                history: {path: data/h}
+                server: {api_token: "${env:API_TOKEN}"}
+                defaults: {interval: 1h}
+                scheduler: {jitter: 1s}
+                ui: {max_browsers: 1}
+                hubs:
+                  - {name: slothub, url: %s, auth: {token: "${env:HUB_TOKEN}"}, user: %s, probes: [{probe: holder}, {probe: waiter}]}
+                """.formatted(probes, hub.url(), user));
+        return Service.start(cfg, Map.of("HUB_TOKEN", hub.serviceToken(), "API_TOKEN", API_TOKEN), dir.resolve("svc.log"));
+    }
+
+    private String user;
+
+    private void assertNoServerLeft() throws Exception {
         JsonNode model = hub.userModel(user);
         assertTrue(model == null || model.path("servers").isEmpty(), () -> "server left behind: " + model);
     }

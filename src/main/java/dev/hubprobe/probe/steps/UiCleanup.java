@@ -34,6 +34,24 @@ public final class UiCleanup {
         return List.copyOf(out);
     }
 
+    /**
+     * After the UI journey passed: a run whose apps look for no selector needs its browser no more. It ends
+     * now, and its slot (ui.max_browsers, load --browsers) is free for the next UI run while this one's apps,
+     * each up to its own budget, are fetched over HTTP; the notebook still goes at {@link #close}.
+     */
+    public static void journeyDone(ProbeContext ctx) {
+        if (ctx.probe.apps().stream().anyMatch(a -> a.expect().selector() != null)) {
+            return; // UiAppPage opens the apps in this browser
+        }
+        if (ctx.browser != null) {
+            ctx.browser.close();
+        }
+        if (ctx.browserSlot != null) {
+            ctx.browserSlot.run();
+            ctx.browserSlot = null;
+        }
+    }
+
     /** Idempotent: the runner calls it after the steps and again in its finally. */
     public static void close(ProbeContext ctx, Phase failedPhase, Duration budget) {
         if (ctx.browser != null) {
