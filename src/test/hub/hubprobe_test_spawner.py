@@ -17,9 +17,10 @@ The fault is picked by the user name's prefix ("fail-ann") or by user_options {"
   oauthcallback the same extension answers the server's oauth_callback with 500
   oauthcookie   the same extension strips the server's own session cookie from every request
   apps          jupyter-server-proxy serves the apps of apps/config: hello (works), broken (500),
+                spa (renders in the browser; its /broken throws, its /stall never loads),
                 crashed (exits at once: the proxy's 500) and hang (its /slow never answers)
-  nolab         the server has no JupyterLab (its server extension disabled, as in an image built
-                without it): /lab answers 404
+  nolab         the server has no JupyterLab and so no Notebook 7, which needs it (both server
+                extensions disabled, as in an image built without them): /lab and /tree answer 404
   brokenlab     JupyterLab loads a prebuilt labextension (broken-lab/) whose plugin fails to activate:
                 the console says "Plugin 'hubprobe-broken-ui:plugin' failed to activate."
   env           the user's environment is what the control file env-<user>.json describes, built

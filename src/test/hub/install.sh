@@ -51,7 +51,7 @@ if [[ ! -f "$dest/.complete" ]]; then
     "$python" -m venv "$dest/venv"
     # --no-deps: the lock is the whole resolved set; nothing outside it may sneak in.
     "$dest/venv/bin/pip" install --quiet --no-deps -r "$here/requirements.lock"
-    "$dest/venv/bin/python" -c "import jupyterhub, jupyter_server, ipykernel, jupyterlab, jupyter_server_proxy, dask_gateway, dask_gateway_server"
+    "$dest/venv/bin/python" -c "import jupyterhub, jupyter_server, ipykernel, jupyterlab, notebook, jupyter_server_proxy, dask_gateway, dask_gateway_server"
     "$dest/venv/bin/pip" check
     cp "$here/package.json" "$here/package-lock.json" "$dest/"
     (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error)

@@ -5,6 +5,12 @@
   app_server.py hang PORT   answers / (the proxy's readiness check) but never answers /slow:
                             an app whose page never renders
   app_server.py away PORT   redirects to the hub's login, as an app whose session bounced does
+  app_server.py spa PORT    a page that renders in the browser: its script adds #app-root after 300 ms
+                            (the HTML alone has only "loading"); under /broken its script throws
+                            first (an empty frame, 200 all the same); under /stall an image of the page
+                            never comes (/never), so the page's load never ends; under /noisy it
+                            renders, then opens itself in a popup and logs a console error every 200 ms;
+                            under /busy its script loops forever after the load (a hung page)
 
 Only the standard library: nothing is installed for it.
 """
@@ -14,12 +20,28 @@ import threading
 
 MODE, PORT = sys.argv[1], int(sys.argv[2])
 OK_PAGE = b"<!doctype html><html><head><title>hubprobe app</title></head><body>hubprobe app ok</body></html>"
+SPA_RENDER = ("setTimeout(() => { const d = document.createElement('div'); d.id = 'app-root';"
+              " d.textContent = 'hubprobe spa ready'; document.body.appendChild(d); }, 300);")
+
+
+def spa_page(path):
+    script = SPA_RENDER
+    if path.startswith("/broken"):
+        script = "throw new Error('hubprobe spa bundle failed'); " + script
+    if path.startswith("/noisy"):
+        script += (" if (!window.opener) { window.open(location.href); }"
+                   " setInterval(() => console.error('hubprobe spa noisy page'), 200);")
+    if path.startswith("/busy"):
+        script = "setTimeout(() => { for (;;) {} }, 300);"
+    image = '<img src="never">' if path.startswith("/stall") else ""
+    return ("<!doctype html><html><head><title>hubprobe spa</title></head><body><p>loading</p>" + image
+            + "<script>" + script + "</script></body></html>").encode()
 STOP = threading.Event()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        if MODE == "hang" and self.path.startswith("/slow"):
+        if (MODE == "hang" and self.path.startswith("/slow")) or (MODE == "spa" and "/never" in self.path):
             STOP.wait()  # never answers; the thread ends with the process
             return
         if MODE == "away":
@@ -31,6 +53,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if MODE == "error":
             body, status, kind = b"app backend unavailable: database connection refused", 500, "text/plain"
+        elif MODE == "spa":
+            body, status, kind = spa_page(self.path), 200, "text/html"
         else:
             body, status, kind = OK_PAGE, 200, "text/html"
         self.send_response(status)

@@ -1,7 +1,7 @@
 # jupyter-server-proxy apps for the harness's "apps" users (hubprobe_test_spawner.py puts this
 # directory on their JUPYTER_CONFIG_PATH; other users' servers proxy nothing): one that works, one
 # that answers 500, one that exits at once (the proxy's own 500), one whose page never comes,
-# one that redirects to the hub's login.
+# one that redirects to the hub's login, one that renders in the browser (spa).
 import os
 import sys
 
@@ -19,6 +19,7 @@ c.ServerProxy.servers = {
     "broken": app("error"),
     "hang": app("hang"),
     "away": app("away"),
+    "spa": app("spa"),
     # exits at once: the proxy gives up after its 3 s and answers 500 "could not start crashed in time"
     "crashed": {"command": [sys.executable, "-c", "raise SystemExit(3)"], "timeout": 3,
                 "launcher_entry": {"enabled": False}},

@@ -235,6 +235,42 @@ public final class Chromium implements AutoCloseable {
         call("POST", path("/url"), Json.object().put("url", url));
     }
 
+    /**
+     * Opens a new tab and makes it the one later calls drive: the page before it stays as it was (a
+     * notebook with unsaved output would otherwise hold a navigation away with its "leave page?" prompt).
+     *
+     * @return the handle of the tab driven before, for {@link #closeTabsBut(String)}
+     */
+    public String newTab() {
+        String before = call("GET", path("/window"), null).asText();
+        String handle = call("POST", path("/window/new"), Json.object().put("type", "tab")).path("handle").asText(null);
+        if (handle == null) {
+            throw new BrowserException("chromedriver opened a tab without a handle");
+        }
+        call("POST", path("/window"), Json.object().put("handle", handle));
+        return before;
+    }
+
+    /**
+     * Closes every tab but {@code keep} (the one {@link #newTab()} left, with the tabs its page opened) and
+     * drives {@code keep} again: a page done with keeps no scripts running (console errors, timers,
+     * window.open) while the run goes on.
+     *
+     * @return how many tabs were closed
+     */
+    public int closeTabsBut(String keep) {
+        int closed = 0;
+        for (JsonNode h : call("GET", path("/window/handles"), null)) {
+            if (!h.asText().equals(keep)) {
+                call("POST", path("/window"), Json.object().put("handle", h.asText()));
+                call("DELETE", path("/window"), null);
+                closed++;
+            }
+        }
+        call("POST", path("/window"), Json.object().put("handle", keep));
+        return closed;
+    }
+
     /** Runs a script in the page ({@code return ...;}) and returns its value as JSON. */
     public JsonNode js(String script, Object... args) {
         ObjectNode body = Json.object().put("script", script);

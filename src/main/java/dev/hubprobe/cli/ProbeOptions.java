@@ -51,7 +51,7 @@ public final class ProbeOptions {
                 file.toString(), savedOutputs, null, null, null, null, null).withNotebook(cells);
     }
     @Option(names = "--ui", paramLabel = "APP", description = "After the cells, run the UI journey in headless Chromium: open "
-            + "/user/NAME/APP (lab, notebook or tree), open a notebook, run the first cell in the page.")
+            + "/user/NAME/APP (lab, notebook or tree), open a notebook, run the first cell in the page (tree: its file browser only).")
     String ui;
 
     @Option(names = "--browser", paramLabel = "PATH", description = "With --ui (or a probe's ui:): the Chromium to run "
@@ -112,6 +112,7 @@ public final class ProbeOptions {
                 throw new ConfigException(null, 0, ui != null ? "--ui" : "--browser", e.getMessage());
             }
         }
+        ProbeDefinition.requireUiForSelectors(probe, probeFile, "give it ui: {app: lab}, or run check --ui lab");
         return probe;
     }
 

@@ -154,6 +154,35 @@ public record ProbeDefinition(String name, String description, String kernel, St
         return d;
     }
 
+    /**
+     * An app's {@code expect.selector} is looked for in the run's Chromium, which only a probe with {@code ui:}
+     * has: otherwise an error naming the file, the key (and its line) and the selector.
+     *
+     * @param howToAdd how this command gives a probe its browser, for the message
+     */
+    public static void requireUiForSelectors(ProbeDefinition d, Path file, String howToAdd) throws ConfigException {
+        if (d.ui() != null) {
+            return;
+        }
+        for (int i = 0; i < d.apps().size(); i++) {
+            String selector = d.apps().get(i).expect().selector();
+            if (selector == null) {
+                continue;
+            }
+            String key = "apps[" + i + "].expect.selector";
+            String problem = "'" + dev.hubprobe.json.Json.abbreviate(selector, 100) + "' is looked for in the run's Chromium, and the probe has"
+                    + " no ui: (" + howToAdd + ")";
+            String text = null;
+            try {
+                text = file == null ? null : java.nio.file.Files.readString(file);
+            } catch (java.io.IOException | RuntimeException e) {
+                // the line is a help, not the error: the key path still names the place
+            }
+            throw text != null ? StrictYaml.error(file.toString(), text, key, problem)
+                    : new ConfigException(file == null ? null : file.toString(), 0, key, problem);
+        }
+    }
+
     public ProbeDefinition withName(String newName) {
         return new ProbeDefinition(newName, description, kernel, server, userOptions, expectScaleUp, timeouts, cells, captureEnvironment,
                 notebook, expectSavedOutputs, normalize, cleanup, measurements, apps, ui);
@@ -237,7 +266,7 @@ public record ProbeDefinition(String name, String description, String kernel, St
 
     /**
      * The UI journey: Chromium opens the app at {@code /user/NAME/<app>}, waits for its shell, opens a new
-     * notebook and runs the probe's first cell in it (phases ui_load, ui_kernel, ui_execute).
+     * notebook and runs the probe's first cell in it (phases ui_load, ui_kernel, ui_execute; tree: ui_load only).
      *
      * @param app     {@code lab} (JupyterLab), {@code notebook} (Notebook 7) or {@code tree} (Notebook 7's file
      *                browser, the page a {@code /tree} default URL opens)
@@ -396,14 +425,23 @@ public record ProbeDefinition(String name, String description, String kernel, St
 
     /**
      * What an app's page must be: its status (200 unless given), after redirects within the server, and
-     * text its first {@link #MAX_READ} bytes contain.
+     * text its first {@link #MAX_READ} bytes contain; with the probe's {@code ui:}, a CSS {@code selector}
+     * that must match an element of the page once the run's Chromium has opened it (an app that renders
+     * in the browser: a blank frame answers 200 with the app's name in its head all the same).
      */
-    public record AppExpect(Integer status, String contains) {
+    public record AppExpect(Integer status, String contains, String selector) {
         /** How much of an app's body is read: a hostile app may stream forever. */
         public static final int MAX_READ = 1 << 20;
         static final AppExpect DEFAULT = new AppExpect(200, null);
 
+        public AppExpect(Integer status, String contains) {
+            this(status, contains, null);
+        }
+
         public AppExpect {
+            if (selector != null && (selector.isBlank() || selector.length() > 500 || selector.chars().anyMatch(Character::isISOControl))) {
+                throw new IllegalArgumentException("selector: a CSS selector of 1 to 500 characters on one line, like \"#app-root\"");
+            }
             status = status == null ? 200 : status;
             if (status < 100 || status > 599) {
                 throw new IllegalArgumentException("status " + status + " is not an HTTP status (100 to 599)");

@@ -105,6 +105,10 @@ public final class ProbeRunner {
         return got;
     }
 
+    private static boolean isUi(List<ProbeStep> steps, int i) {
+        return i < steps.size() && steps.get(i).phase().name().startsWith("UI_");
+    }
+
     /** The fact that says a run's UI phases were skipped for want of a browser (counted by the scheduler). */
     public static final String UI_SKIPPED_FACT = "ui.skipped";
 
@@ -140,7 +144,7 @@ public final class ProbeRunner {
         boolean isBinder = target.binder() != null;
         // the UI steps (and the browser package) are loaded only by a run that asks for them
         List<ProbeStep> steps = new ArrayList<>(isBinder ? BINDER_STEPS
-                : probe.ui() == null ? HUB_STEPS : dev.hubprobe.probe.steps.UiCleanup.after(HUB_STEPS));
+                : probe.ui() == null ? HUB_STEPS : dev.hubprobe.probe.steps.UiCleanup.after(HUB_STEPS, probe.ui().app()));
         // after the cells (and the UI journey): the kernel path is the probe's main measure, and a broken app
         // beside it (one of the probe's apps:) must not leave that path unmeasured
         steps.addAll(AppStep.of(probe));
@@ -211,6 +215,8 @@ public final class ProbeRunner {
                 if (r.status() == PhaseResult.Status.FAILED) {
                     failure = new ProbeFailure(r.reason(), r.message());
                     failedPhase = step.phase();
+                } else if (step.phase().name().startsWith("UI_") && !isUi(steps, steps.indexOf(step) + 1)) {
+                    dev.hubprobe.probe.steps.UiCleanup.journeyDone(ctx); // the browser is free for other runs
                 }
             }
             Environment environment = captureEnvironment(ctx, failedPhase, failure, abort);

@@ -220,6 +220,7 @@ public final class ServiceConfigLoader {
                     throw check.at(pat + ".probe", "probe file " + probeFile + " does not exist");
                 }
                 ProbeDefinition def = ProbeDefinition.load(probeFile).withName(series);
+                ProbeDefinition.requireUiForSelectors(def, probeFile, "give it ui: {app: lab}");
                 if (ref.profile() != null) {
                     // KubeSpawner picks the profile by its slug in user_options; the file's other options stay
                     com.fasterxml.jackson.databind.node.ObjectNode options = def.userOptions() == null

@@ -75,6 +75,11 @@ class AppChecksIT {
         return json;
     }
 
+    private static void assertNoBrowserLeft(List<Long> before) {
+        List<Long> left = UiJourneyIT.browserProcesses().stream().filter(p -> !before.contains(p)).toList();
+        assertTrue(left.isEmpty(), () -> "browser processes left: " + left);
+    }
+
     private void assertCleanedUp(String user) throws Exception {
         JsonNode model = hub.userModel(user);
         assertTrue(model == null || model.path("servers").isEmpty(), () -> "server left behind: " + model);
@@ -115,6 +120,119 @@ class AppChecksIT {
         assertTrue(Pattern.compile("name=\"app_crashed\"[^>]*>\\s*<failure[^>]*app_failed").matcher(xml).find(), xml);
         assertFalse(r.stdout().contains(hub.password()) || r.stderr().contains(hub.password()), "the password leaked");
         assertCleanedUp(user);
+    }
+
+    /**
+     * With ui:, an app's expect.selector is looked for in the run's Chromium: spa renders #app-root from its script
+     * (the HTML has only "loading"), its /broken throws first (an empty frame, 200 all the same).
+     */
+    @Test
+    void anAppsSelectorIsLookedForInTheRunsChromiumAndAPageWithoutItFailsNamingIt() throws Exception {
+        List<Long> before = UiJourneyIT.browserProcesses();
+        String user = RealHub.user("apps");
+        Path probe = probe("spa", """
+                ui: {app: lab}
+                apps:
+                  - {path: /spa/, expect: {contains: loading, selector: "#app-root"}}
+                  - {path: /spa/broken, name: blank, timeout: 5s, expect: {contains: loading, selector: "#app-root"}}
+                """);
+        JsonNode json = failed(byToken(user, probe), "app_blank", "app_failed");
+        assertEquals("passed", phase(json, "ui_execute").path("status").asText(), "the UI journey ran first");
+        JsonNode spa = phase(json, "app_spa");
+        assertEquals("passed", spa.path("status").asText(), spa::toString);
+        String message = json.path("message").asText();
+        assertTrue(message.contains("GET /user/" + user + "/spa/broken loaded in the browser (status 200, title 'hubprobe spa')"
+                + " without an element matching '#app-root' within the app's budget (5s)"), message);
+        assertTrue(message.contains("page text 'loading'") && message.contains("hubprobe spa bundle failed"), message);
+        StringBuilder events = new StringBuilder();
+        json.path("transcript").path("events").forEach(e -> events.append(e.path("message").asText()).append('\n'));
+        assertTrue(events.toString().contains("ui: app spa shows '#app-root'"), events.toString());
+        // the failing app's page is kept, as a failing UI phase's is
+        assertEquals("blank", json.path("facts").path("ui.app_page").asText(), json::toPrettyString);
+        assertTrue(json.path("facts").path("ui.screenshot").asText().endsWith(" bytes"), json::toPrettyString);
+        assertNoBrowserLeft(before);
+        assertCleanedUp(user);
+    }
+
+    /**
+     * A passing app's tab (and the popup its page opened) is closed: spa/noisy logs a console error every 200 ms,
+     * which must not be counted as the next app's, whose failure names only what its own page logged.
+     */
+    @Test
+    void aPassingAppsTabIsClosedSoItsConsoleIsNotTheNextAppsFailure() throws Exception {
+        List<Long> before = UiJourneyIT.browserProcesses();
+        String user = RealHub.user("apps");
+        Path probe = probe("noisy", """
+                ui: {app: lab}
+                apps:
+                  - {path: /spa/noisy, name: noisy, expect: {selector: "#app-root"}}
+                  - {path: /spa/broken, name: blank, timeout: 5s, expect: {selector: "#app-root"}}
+                """);
+        JsonNode json = failed(byToken(user, probe), "app_blank", "app_failed");
+        assertEquals("passed", phase(json, "app_noisy").path("status").asText(), json::toPrettyString);
+        String message = json.path("message").asText();
+        assertTrue(message.contains("hubprobe spa bundle failed"), message);
+        assertFalse(message.contains("hubprobe spa noisy page"), "the passed app's page still ran: " + message);
+        assertTrue(json.path("transcript").path("events").toString().contains("ui: the app's page had opened 1 more tab(s): closed with it"),
+                json::toPrettyString);
+        assertNoBrowserLeft(before);
+        assertCleanedUp(user);
+    }
+
+    /** By form login the app's tab has the session the browser's own OAuth hop to the server gave it. */
+    @Test
+    void anAppsSelectorIsFoundByFormLoginToo() throws Exception {
+        List<Long> before = UiJourneyIT.browserProcesses();
+        String user = RealHub.user("apps");
+        Cli.Result r = byForm(user, probe("spaform", """
+                ui: {app: lab}
+                apps: [{path: /spa/, expect: {selector: "#app-root"}}]
+                """));
+        assertEquals(0, r.exit(), () -> "exit code; stdout:\n" + r.stdout() + "\nstderr:\n" + r.stderr());
+        JsonNode json = JSON.readTree(r.stdout());
+        assertEquals("passed", phase(json, "app_spa").path("status").asText(), json::toPrettyString);
+        assertTrue(json.path("transcript").path("events").toString().contains("ui: app spa shows '#app-root'"), json::toPrettyString);
+        assertFalse(json.path("facts").has("ui.app_page"), "a passing app leaves no page fact: " + json.path("facts"));
+        assertNoBrowserLeft(before);
+        assertCleanedUp(user);
+    }
+
+    /** A page whose HTML comes but whose load never ends (an image that never answers): app_timeout in the browser. */
+    @Test
+    void anAppPageThatNeverLoadsInTheBrowserFailsWithAppTimeout() throws Exception {
+        List<Long> before = UiJourneyIT.browserProcesses();
+        String user = RealHub.user("apps");
+        Path probe = probe("stall", """
+                ui: {app: lab}
+                apps: [{path: /spa/stall, timeout: 5s, expect: {selector: "#app-root"}}]
+                """);
+        JsonNode json = failed(byToken(user, probe), "app_spa_stall", "app_timeout");
+        String message = json.path("message").asText();
+        assertTrue(message.contains("GET /user/" + user + "/spa/stall did not load in the browser within the app's budget (5s)"), message);
+        double took = phase(json, "app_spa_stall").path("duration_seconds").asDouble();
+        assertTrue(took >= 4 && took < 10, "the app's own 5 s budget: " + took);
+        assertNoBrowserLeft(before);
+        assertCleanedUp(user);
+    }
+
+    /** A page that loads, then hangs its renderer (a script that never returns): app_timeout within the app's budget. */
+    @Test
+    void anAppPageThatHangsAfterItsLoadFailsWithAppTimeoutWithinItsBudget() throws Exception {
+        List<Long> before = UiJourneyIT.browserProcesses();
+        String user = RealHub.user("apps");
+        Path probe = probe("busy", """
+                ui: {app: lab}
+                apps: [{path: /spa/busy, timeout: 5s, expect: {selector: "#app-root"}}]
+                """);
+        long start = System.nanoTime();
+        JsonNode json = failed(byToken(user, probe), "app_spa_busy", "app_timeout");
+        double took = phase(json, "app_spa_busy").path("duration_seconds").asDouble();
+        assertTrue(took >= 4 && took < 9, "the app's own 5 s budget: " + took + "; " + json.path("message").asText());
+        assertTrue(json.path("message").asText().contains("the app's budget (5s)"), json.path("message").asText());
+        assertNoBrowserLeft(before);
+        assertCleanedUp(user);
+        double run = (System.nanoTime() - start) / 1e9;
+        assertTrue(run < 90, "the whole check took " + run + " s");
     }
 
     @Test

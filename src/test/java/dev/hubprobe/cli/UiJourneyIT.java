@@ -76,8 +76,12 @@ class UiJourneyIT {
     }
 
     private Cli.Result byToken(String user, String... more) throws Exception {
+        return byTokenUi("lab", user, more);
+    }
+
+    private Cli.Result byTokenUi(String app, String user, String... more) throws Exception {
         List<String> args = new ArrayList<>(List.of("check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", user,
-                "--format", "json", "--ui", "lab"));
+                "--format", "json", "--ui", app));
         args.addAll(List.of(more));
         return Cli.run(Map.of("HUB_TOKEN", hub.serviceToken()), args.toArray(String[]::new));
     }
@@ -146,6 +150,47 @@ class UiJourneyIT {
         String message = json.path("message").asText();
         assertTrue(message.contains("answered 404"), message);
         assertEquals("passed", phase(json, "execute").path("status").asText(), "the API part of the run passed: " + json);
+    }
+
+    /** Notebook 7 (in the harness's lock beside JupyterLab): its own shell at /tree, then a notebook at /notebooks/. */
+    @Test
+    void aHealthyNotebook7PassesTheUiJourneyInItsOwnShell() throws Exception {
+        String user = user("uinb");
+        JsonNode json = passed(byTokenUi("notebook", user));
+        String events = events(json);
+        assertTrue(events.contains("ui: browser opened /user/" + user + "/tree"), events);
+        assertTrue(events.contains("ui: notebook loaded at /user/" + user + "/tree"), events);
+        assertTrue(events.matches("(?s).*ui: notebook hubprobe-ui-[0-9a-f]{8}\\.ipynb open, kernel Python 3 \\(ipykernel\\) idle.*"), events);
+        assertTrue(events.contains("ui: cell ran in the page: 42"), events);
+        assertTrue(events.contains("closed and deleted"), events);
+    }
+
+    /** tree is Notebook 7's file browser alone: ui_load (shell and listing), no notebook of its own. */
+    @Test
+    void theTreeAppPassesUiLoadAloneOnNotebook7sFileBrowser() throws Exception {
+        String user = user("uitree");
+        Cli.Result r = byTokenUi("tree", user);
+        assertEquals(0, r.exit(), () -> "exit code; stdout:\n" + r.stdout() + "\nstderr:\n" + r.stderr());
+        JsonNode json = JSON.readTree(r.stdout());
+        JsonNode load = phase(json, "ui_load");
+        assertEquals("passed", load.path("status").asText(), json::toString);
+        assertTrue(load.path("duration_seconds").asDouble() > 0, load::toString);
+        for (JsonNode p : json.path("phases")) {
+            assertTrue(!p.path("name").asText().equals("ui_kernel") && !p.path("name").asText().equals("ui_execute"),
+                    () -> "a file browser has no notebook phases: " + json);
+        }
+        assertTrue(events(json).contains("ui: tree loaded at /user/" + user + "/tree"), events(json));
+    }
+
+    /** An image without JupyterLab has no Notebook 7 either (it is built on JupyterLab): /tree is a 404. */
+    @Test
+    void aServerWithoutJupyterLabFailsTheNotebookAndTreeAppsWithUiNotFound() throws Exception {
+        for (String app : List.of("notebook", "tree")) {
+            String user = user("nolab");
+            JsonNode json = failed(byTokenUi(app, user), "ui_load", "ui_not_found");
+            String message = json.path("message").asText();
+            assertTrue(message.contains("GET /user/" + user + "/tree answered 404") && message.contains("no " + app + " app"), message);
+        }
     }
 
     @Test

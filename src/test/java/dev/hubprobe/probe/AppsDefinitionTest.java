@@ -97,9 +97,13 @@ class AppsDefinitionTest {
         assertTrue(bad("apps: [{path: /a/, expect: {contains: \"\"}}]\n").getMessage().contains("contains:"));
         ConfigException zero = bad("apps: [{path: /a/, timeout: 0s}]\n");
         assertTrue(zero.getMessage().contains("apps[0].timeout") && zero.getMessage().contains("0s"), zero.getMessage());
-        ConfigException key = bad("apps: [{path: /a/, expect: {selector: \"#main\"}}]\n");
-        assertTrue(key.getMessage().contains("apps[0].expect") && key.getMessage().contains("unknown key 'selector'"),
+        ConfigException key = bad("apps: [{path: /a/, expect: {selectr: \"#main\"}}]\n");
+        assertTrue(key.getMessage().contains("apps[0].expect") && key.getMessage().contains("unknown key 'selectr'"),
                 key.getMessage());
+        // a selector (looked for in the browser: the command then needs ui:, see ProbeOptionsTest) is one CSS line
+        ConfigException blank = bad("apps: [{path: /a/, expect: {selector: \" \"}}]\n");
+        assertTrue(blank.getMessage().contains("apps[0].expect") && blank.getMessage().contains("selector: a CSS selector"),
+                blank.getMessage());
     }
 
     @Test

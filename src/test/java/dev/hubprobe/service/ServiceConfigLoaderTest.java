@@ -99,6 +99,21 @@ class ServiceConfigLoaderTest {
         assertEquals("gpu-large", c.probes().get(2).key().profile());
     }
 
+    /** An app's selector is looked for in Chromium: a probe without ui: has none, and says so naming file, key and value. */
+    @Test
+    void anAppSelectorWithoutUiIsRefusedNamingTheProbeFileKeyAndValue() throws Exception {
+        Files.writeString(dir.resolve("probes/rstudio.yml"), "cells: [{code: print(1)}]\napps:\n  - {path: /hello/}\n"
+                + "  - {path: /rstudio/, expect: {selector: \"#app-root\"}}\n");
+        ConfigException e = bad(HUB.replace("{probe: kernel-smoke, interval: 2m}", "{probe: rstudio}"));
+        String m = e.getMessage();
+        assertTrue(m.startsWith(dir.resolve("probes/rstudio.yml").toString() + ":4: apps[1].expect.selector: '#app-root'"), m);
+        assertTrue(m.contains("no ui:") && m.contains("ui: {app: lab}"), m);
+        Files.writeString(dir.resolve("probes/rstudio.yml"), "ui: {app: lab}\ncells: [{code: print(1)}]\n"
+                + "apps: [{path: /rstudio/, expect: {selector: \"#app-root\"}}]\n");
+        assertEquals("#app-root", ServiceConfigLoader.load(write(HUB.replace("{probe: kernel-smoke, interval: 2m}", "{probe: rstudio}")))
+                .probes().get(0).probe().apps().get(0).expect().selector());
+    }
+
     @Test
     void aBadOrRepeatedProfileIsRefusedNamingTheKey() throws Exception {
         ConfigException twice = bad("""

@@ -79,6 +79,10 @@ public final class AppStep implements ProbeStep {
         }
         try {
             fetch(ctx, http, rest, server, serverPath, url);
+            if (app.expect().selector() != null) {
+                // then as a person sees it: the app rendered in the run's browser (loaded only for a selector)
+                UiAppPage.check(ctx, app, url);
+            }
         } catch (dev.hubprobe.jupyter.DeadlineException e) {
             throw new ProbeFailure(Reason.APP_TIMEOUT, e.getMessage() + " (the app's budget: "
                     + dev.hubprobe.config.Durations.format(app.budget(ctx.probe.timeouts())) + ")", e);

@@ -20,20 +20,46 @@ public final class UiCleanup {
     private UiCleanup() {
     }
 
-    /** The run's steps with the UI journey after them. */
-    public static List<ProbeStep> after(List<ProbeStep> steps) {
+    /**
+     * The run's steps with the UI journey after them. {@code tree} is a file browser only (the page a
+     * {@code /tree} default URL opens): ui_load alone; a notebook opens in the {@code notebook} app.
+     */
+    public static List<ProbeStep> after(List<ProbeStep> steps, String app) {
         List<ProbeStep> out = new ArrayList<>(steps);
         out.add(new UiLoadStep());
-        out.add(new UiKernelStep());
-        out.add(new UiExecuteStep());
+        if (!app.equals("tree")) {
+            out.add(new UiKernelStep());
+            out.add(new UiExecuteStep());
+        }
         return List.copyOf(out);
+    }
+
+    /**
+     * After the UI journey passed: a run whose apps look for no selector needs its browser no more. It ends
+     * now, and its slot (ui.max_browsers, load --browsers) is free for the next UI run while this one's apps,
+     * each up to its own budget, are fetched over HTTP; the notebook still goes at {@link #close}.
+     */
+    public static void journeyDone(ProbeContext ctx) {
+        if (ctx.probe.apps().stream().anyMatch(a -> a.expect().selector() != null)) {
+            return; // UiAppPage opens the apps in this browser
+        }
+        if (ctx.browser != null) {
+            ctx.browser.close();
+        }
+        if (ctx.browserSlot != null) {
+            ctx.browserSlot.run();
+            ctx.browserSlot = null;
+        }
     }
 
     /** Idempotent: the runner calls it after the steps and again in its finally. */
     public static void close(ProbeContext ctx, Phase failedPhase, Duration budget) {
         if (ctx.browser != null) {
             try {
-                if (ctx.screenshot == null && failedPhase != null && failedPhase.name().startsWith("UI_") && ctx.browser.alive()) {
+                // a UI phase's failure, or an app's whose page the browser was checking (its expect.selector)
+                boolean pageFailed = failedPhase != null && (failedPhase.name().startsWith("UI_")
+                        || failedPhase == Phase.APP && ctx.facts.containsKey(UiAppPage.PAGE_FACT));
+                if (ctx.screenshot == null && pageFailed && ctx.browser.alive()) {
                     byte[] png = ctx.browser.screenshot();
                     if (png.length <= MAX_SCREENSHOT) {
                         ctx.screenshot = png;

@@ -48,7 +48,8 @@ public final class UiExecuteStep extends UiStep {
                         + " const p = c && c.querySelector('.jp-InputPrompt');"
                         + " const o = c && c.querySelector('.jp-OutputArea');"
                         + " const err = c && c.querySelector('[data-mime-type=\"application/vnd.jupyter.stderr\"]');"
-                        + " return {prompt: p ? p.innerText : '', code: (c && c.querySelector('.cm-content') || {}).innerText, output: o ? o.innerText : '', error: err ? err.innerText : null};",
+                        + " return {prompt: p ? p.innerText : '', code: (c && c.querySelector('.cm-content') || {}).innerText, output: o ? o.innerText : '', error: err ? err.innerText : null,"
+                        + " dialog: (document.querySelector('.jp-Dialog') || {}).innerText || null, focus: (document.activeElement || {}).className || null};",
                 v -> v.path("prompt").asText().matches("(?s).*\\[\\d+\\].*"), "the cell's output in the page");
         String output = done.path("output").asText();
         String error = done.hasNonNull("error") ? done.path("error").asText() : null;

@@ -60,10 +60,48 @@ public final class UiKernelStep extends UiStep {
         ctx.uiNotebook = path; // before it exists: a failed write is still looked for at cleanup
         String kernel = ctx.facts.getOrDefault("kernel", ctx.probe.kernel() != null ? ctx.probe.kernel() : "python3");
         ctx.kernels.createNotebook(path, kernel);
-        b.navigate(ctx.serverUrl.resolve("notebooks/" + path).toString(), UiPage.remainingMillis(ctx));
-        UiPage.await(ctx, "const i = document.querySelector('.jp-Notebook-ExecutionIndicator');"
-                        + " return {notebook: !!document.querySelector('.jp-Notebook .jp-Cell'), status: i ? i.dataset.status : null};",
-                v -> v.path("notebook").asBoolean() && "idle".equals(v.path("status").asText()), "idle kernel in the notebook " + path);
-        UiPage.event(ctx, "ui: notebook " + path + " open, kernel " + kernel + " idle");
+        b.navigate(ctx.serverUrl.resolve(UiPage.notebookPath("notebook", path)).toString(), UiPage.remainingMillis(ctx));
+        String state = "const i = document.querySelector('.jp-Notebook-ExecutionIndicator');"
+                + " const k = document.querySelector('.jp-KernelName'); const d = document.querySelector('.jp-Dialog');"
+                + " return {notebook: !!document.querySelector('#main-panel .jp-Notebook .jp-Cell'), status: i ? i.dataset.status : null,"
+                + " kernel: k ? k.innerText : null, dialog: d ? d.innerText : null};";
+        java.util.function.Predicate<JsonNode> ready = v -> v.path("notebook").asBoolean() && "idle".equals(v.path("status").asText())
+                && v.path("dialog").isNull() && v.hasNonNull("kernel") && !v.path("kernel").asText().isBlank()
+                && !v.path("kernel").asText().contains("No Kernel");
+        JsonNode v = UiPage.await(ctx, state, x -> ready.test(x) || x.hasNonNull("dialog"), "idle kernel in the notebook " + path);
+        if (!ready.test(v)) {
+            // Notebook 7 may ask which kernel to start (when the page set up the notebook's session before it had the
+            // kernel specs); a person takes the preferred kernel it offers, and so does the run: once
+            String asked = v.path("dialog").asText();
+            if (!answerKernelDialog(b, path)) {
+                throw new ProbeFailure(Reason.UI_FAILED, "the notebook " + path + " opened with a dialog: "
+                        + dev.hubprobe.json.Json.abbreviate(AppStep.clean(asked).replaceAll("\\s+", " ").strip(), 300));
+            }
+            UiPage.event(ctx, "ui: the page asked which kernel to start for " + path + ": its preferred one taken");
+            v = UiPage.await(ctx, state, x -> ready.test(x) || x.hasNonNull("dialog") && !x.path("dialog").asText().equals(asked),
+                    "idle kernel in the notebook " + path);
+            if (!ready.test(v)) {
+                throw new ProbeFailure(Reason.UI_FAILED, "the notebook " + path + " opened with a dialog: "
+                        + dev.hubprobe.json.Json.abbreviate(AppStep.clean(v.path("dialog").asText()).replaceAll("\\s+", " ").strip(), 300));
+            }
+        }
+        UiPage.event(ctx, "ui: notebook " + path + " open, kernel " + v.path("kernel").asText(kernel) + " idle");
+    }
+
+    /**
+     * Accepts the page's kernel-selection dialog, and nothing else: the only dialog open, titled "Select
+     * Kernel", with JupyterLab's kernel selector (a select under the label "Select kernel for: "NAME"")
+     * naming this run's notebook. Any other dialog (one of the page's own with the same class, one merely
+     * mentioning "Select Kernel", a second one beside it) is left alone: the run fails naming it.
+     *
+     * @return whether the kernel dialog's accept button was clicked
+     */
+    static boolean answerKernelDialog(Chromium b, String notebook) {
+        return b.js("const ds = document.querySelectorAll('.jp-Dialog'); if (ds.length !== 1) { return false; }"
+                + " const d = ds[0]; const h = d.querySelector('.jp-Dialog-header'); const l = d.querySelector('.jp-Dialog-body label');"
+                + " const a = d.querySelectorAll('.jp-Dialog-footer .jp-Dialog-button.jp-mod-accept');"
+                + " if (!h || h.innerText.trim() !== 'Select Kernel' || !d.querySelector('.jp-Dialog-body select') || !l"
+                + " || l.textContent.trim() !== 'Select kernel for: \"' + arguments[0] + '\"' || a.length !== 1) { return false; }"
+                + " a[0].click(); return true;", notebook).asBoolean();
     }
 }

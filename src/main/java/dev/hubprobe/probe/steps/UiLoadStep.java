@@ -17,7 +17,8 @@ import okhttp3.HttpUrl;
 
 /**
  * ui_load: Chromium, logged in as the run, opens {@code /user/NAME/<app>} and waits until the app's shell
- * is interactive (JupyterLab: the main dock panel and the launcher) with no error in the console.
+ * is interactive (JupyterLab: the main dock panel and the launcher; Notebook 7's {@code notebook} and {@code tree}:
+ * its top and main panels with the file browser's listing, at {@code /tree}) with no error in the console.
  *
  * <p>Logged in as the run: with a form login, the browser gets the hub's session cookies the run holds
  * (not the server's: the browser makes the OAuth hop to the server itself, as a person's does, and the
@@ -43,6 +44,49 @@ public final class UiLoadStep extends UiStep {
         }
         ctx.browser = Chromium.start(ctx.probe.ui().browserOrDefault(), ctx.clock::nanoTime, ctx.phaseDeadline(), origins);
         Chromium b = ctx.browser;
+        session(ctx, b);
+        String app = ctx.probe.ui().app();
+        HttpUrl url = ctx.serverUrl.resolve(UiPage.appPath(app));
+        b.navigate(url.toString(), UiPage.remainingMillis(ctx));
+        JsonNode nav = b.js("const n = performance.getEntriesByType('navigation')[0];"
+                + " return {status: n ? n.responseStatus : 0, url: location.href, title: document.title};");
+        hop(ctx, url);
+        int status = nav.path("status").asInt();
+        String landed = HttpUrl.parse(nav.path("url").asText(url.toString())) == null ? url.encodedPath()
+                : HttpUrl.parse(nav.path("url").asText()).encodedPath();
+        if (status == 404 || status >= 500) {
+            throw new ProbeFailure(Reason.UI_NOT_FOUND, "GET " + landed + " answered " + status + " in the browser: the server has no "
+                    + app + " app (an image without it?) or it failed (" + Json.abbreviate(nav.path("title").asText(), 100) + ")");
+        }
+        if (landed.startsWith(hub.encodedPath() + "hub/login")) {
+            throw new ProbeFailure(Reason.UI_FAILED, "the browser was sent to the hub's login page: the run's session did not reach it");
+        }
+        ctx.facts.put("ui.app", app);
+        if (app.equals("lab")) {
+            UiPage.await(ctx, "return {dock: !!document.querySelector('#jp-main-dock-panel'), launcher: !!document.querySelector('.jp-Launcher')};",
+                    v -> v.path("dock").asBoolean() && v.path("launcher").asBoolean(), "JupyterLab shell (main dock panel and launcher)");
+        } else {
+            // Notebook 7's own shell (its top panel with the notebook logo, its single main panel: no Lab dock),
+            // its file browser in that panel, and the listing of the home folder drawn (the contents API answered)
+            UiPage.await(ctx, "return {top: !!document.querySelector('#top-panel #jp-NotebookLogo'),"
+                            + " main: !!document.querySelector('#main-panel') && !document.querySelector('#jp-main-dock-panel'),"
+                            + " listing: !!document.querySelector('#main-panel .jp-FileBrowser .jp-DirListing-content'),"
+                            + " crumbs: !!document.querySelector('#main-panel .jp-FileBrowser .jp-BreadCrumbs')};",
+                    v -> v.path("top").asBoolean() && v.path("main").asBoolean() && v.path("listing").asBoolean() && v.path("crumbs").asBoolean(),
+                    "Notebook 7 shell (top panel, main panel) and its file browser");
+        }
+        // plugins activate around the shell's first paint: a failed one logs just after it
+        sleepQuietly(500);
+        UiPage.failOnErrors(ctx, "loading " + url.encodedPath());
+        UiPage.event(ctx, "ui: " + app + " loaded at " + landed);
+    }
+
+    /**
+     * Gives the browser's current tab the run's session: the hub's cookies (form login) or the token header,
+     * which DevTools sets per tab (an app opened in a tab of its own needs it again, see UiAppPage).
+     */
+    static void session(ProbeContext ctx, Chromium b) {
+        HttpUrl hub = ctx.hub.baseUrl();
         b.cdp("Network.enable", Json.object());
         if (ctx.formLogin()) {
             ArrayNode cookies = Json.array();
@@ -61,33 +105,6 @@ public final class UiLoadStep extends UiStep {
             params.putObject("headers").put("Authorization", "token " + token);
             b.cdp("Network.setExtraHTTPHeaders", params);
         }
-        String app = ctx.probe.ui().app();
-        HttpUrl url = ctx.serverUrl.resolve(UiPage.appPath(app));
-        b.navigate(url.toString(), UiPage.remainingMillis(ctx));
-        JsonNode nav = b.js("const n = performance.getEntriesByType('navigation')[0];"
-                + " return {status: n ? n.responseStatus : 0, url: location.href, title: document.title};");
-        hop(ctx, url);
-        int status = nav.path("status").asInt();
-        String landed = HttpUrl.parse(nav.path("url").asText(url.toString())) == null ? url.encodedPath()
-                : HttpUrl.parse(nav.path("url").asText()).encodedPath();
-        if (status == 404 || status >= 500) {
-            throw new ProbeFailure(Reason.UI_NOT_FOUND, "GET " + landed + " answered " + status + " in the browser: the server has no "
-                    + app + " app (an image without it?) or it failed (" + Json.abbreviate(nav.path("title").asText(), 100) + ")");
-        }
-        if (landed.startsWith(hub.encodedPath() + "hub/login")) {
-            throw new ProbeFailure(Reason.UI_FAILED, "the browser was sent to the hub's login page: the run's session did not reach it");
-        }
-        ctx.facts.put("ui.app", app);
-        String shell = app.equals("lab")
-                ? "return {dock: !!document.querySelector('#jp-main-dock-panel'), launcher: !!document.querySelector('.jp-Launcher')};"
-                : "return {dock: !!document.querySelector('#main-panel, #notebook_list, .jp-DirListing'),"
-                        + " launcher: !!document.querySelector('.jp-DirListing-content, #notebook_list')};";
-        UiPage.await(ctx, shell, v -> v.path("dock").asBoolean() && v.path("launcher").asBoolean(),
-                app.equals("lab") ? "JupyterLab shell (main dock panel and launcher)" : app + " file browser");
-        // plugins activate around the shell's first paint: a failed one logs just after it
-        sleepQuietly(500);
-        UiPage.failOnErrors(ctx, "loading " + url.encodedPath());
-        UiPage.event(ctx, "ui: " + app + " loaded at " + landed);
     }
 
     /** The page's navigations (the OAuth hop's redirects among them), as paths without their query. */
