@@ -71,9 +71,14 @@ public final class UiLoadStep extends UiStep {
             UiPage.await(ctx, "return {top: !!document.querySelector('#top-panel #jp-NotebookLogo'),"
                             + " main: !!document.querySelector('#main-panel') && !document.querySelector('#jp-main-dock-panel'),"
                             + " listing: !!document.querySelector('#main-panel .jp-FileBrowser .jp-DirListing-content'),"
-                            + " crumbs: !!document.querySelector('#main-panel .jp-FileBrowser .jp-BreadCrumbs')};",
-                    v -> v.path("top").asBoolean() && v.path("main").asBoolean() && v.path("listing").asBoolean() && v.path("crumbs").asBoolean(),
-                    "Notebook 7 shell (top panel, main panel) and its file browser");
+                            + " crumbs: !!document.querySelector('#main-panel .jp-FileBrowser .jp-BreadCrumbs'),"
+                            // tree on a classic Notebook 6 server (still the single-user app of many JupyterHub 4 images):
+                            // its own file list, as the release before accepted; the notebook app needs Notebook 7
+                            + " classic: !!document.querySelector('#notebook_list')};",
+                    v -> (v.path("top").asBoolean() && v.path("main").asBoolean() && v.path("listing").asBoolean() && v.path("crumbs").asBoolean())
+                            || (app.equals("tree") && v.path("classic").asBoolean()),
+                    app.equals("tree") ? "Notebook 7 shell (top panel, main panel) and its file browser, or the classic notebook's file list"
+                            : "Notebook 7 shell (top panel, main panel) and its file browser");
         }
         // plugins activate around the shell's first paint: a failed one logs just after it
         sleepQuietly(500);
