@@ -69,30 +69,6 @@ class BaselinesTest {
         }
     }
 
-    /** A clock the test moves. */
-    private static final class Moving extends Clock {
-        Instant at;
-
-        Moving(Instant at) {
-            this.at = at;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return at;
-        }
-    }
-
     @Test
     void aMonthsBaselineIsKeptForAnHourAndAShortWindowsForTheRefresh() {
         AlertPolicy month = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(30), 10, 3, 2.0,
@@ -108,7 +84,7 @@ class BaselinesTest {
                 for (int i = 0; i < 3; i++, t = t.plusSeconds(60)) {
                     h.accept(run(t, 12));
                 }
-                Moving clock = new Moving(t);
+                dev.hubprobe.testhub.MovingClock clock = new dev.hubprobe.testhub.MovingClock(t);
                 Baselines b = new Baselines(h, clock, Duration.ofMinutes(5));
                 assertEquals(10.0, b.of(key, p).get("spawn").baseline(), 1e-9);
                 // a slow spell now moves the median of what would be the baseline, were it read again
@@ -118,9 +94,9 @@ class BaselinesTest {
                 for (int i = 0; i < 3; i++, t = t.plusSeconds(60)) {
                     h.accept(run(t, 12));
                 }
-                clock.at = clock.at.plus(Duration.ofMinutes(6));
+                clock.advance(Duration.ofMinutes(6));
                 double after6 = b.of(key, p).get("spawn").baseline();
-                clock.at = clock.at.plus(Duration.ofMinutes(55));
+                clock.advance(Duration.ofMinutes(55));
                 double after61 = b.of(key, p).get("spawn").baseline();
                 if (p == month) {
                     // a 720th of 30 days: the month's median is read again only after an hour
@@ -156,12 +132,12 @@ class BaselinesTest {
             for (int i = 0; i < 3; i++, t = t.plusSeconds(60)) {
                 h.accept(run(t, 12));
             }
-            Moving clock = new Moving(t);
+            dev.hubprobe.testhub.MovingClock clock = new dev.hubprobe.testhub.MovingClock(t);
             Baselines b = new Baselines(h, clock, Duration.ofMinutes(5));
             Baselines.Phase before = b.of(key, day).get("spawn");
             assertEquals(40, before.samples(), "the last day's runs");
             assertEquals(10.0, before.baseline(), 1e-9);
-            clock.at = clock.at.plus(Duration.ofMinutes(1));
+            clock.advance(Duration.ofMinutes(1));
             Baselines.Phase after = b.of(key, month).get("spawn");
             assertEquals(100, after.samples(), "the month's runs, right after the reload");
             assertEquals(40.0, after.baseline(), 1e-9);

@@ -104,23 +104,7 @@ class BaselineReadsTest {
             ProbeKey key = new ProbeKey("hub-0", "kernel-smoke");
             dev.hubprobe.alerting.AlertPolicy p = new dev.hubprobe.alerting.AlertPolicy(2, 2, Duration.ofHours(4), "page", true,
                     Duration.ofDays(30), 10, 3, 2.0, Duration.ofSeconds(30), 1.5, List.of());
-            java.util.concurrent.atomic.AtomicReference<Instant> at = new java.util.concurrent.atomic.AtomicReference<>(now);
-            java.time.Clock clock = new java.time.Clock() {
-                @Override
-                public java.time.ZoneId getZone() {
-                    return java.time.ZoneOffset.UTC;
-                }
-
-                @Override
-                public java.time.Clock withZone(java.time.ZoneId zone) {
-                    return this;
-                }
-
-                @Override
-                public Instant instant() {
-                    return at.get();
-                }
-            };
+            dev.hubprobe.testhub.MovingClock clock = new dev.hubprobe.testhub.MovingClock(now);
             dev.hubprobe.alerting.Baselines first = new dev.hubprobe.alerting.Baselines(h, clock, Duration.ofMinutes(5));
             assertEquals(10.0, first.withoutWaiting(key, p).get("spawn").baseline(), 1e-9, "a free lane reads the baseline");
             dev.hubprobe.alerting.Baselines cold = new dev.hubprobe.alerting.Baselines(h, clock, Duration.ofMinutes(5));
@@ -137,7 +121,7 @@ class BaselineReadsTest {
                 }
                 assertEquals(HistoryStore.BASELINE_READS, open.get(), "the other reads hold the lane");
                 delay.set(0);
-                at.set(now.plus(Duration.ofHours(2))); // the kept baseline is due to be read again
+                clock.set(now.plus(Duration.ofHours(2))); // the kept baseline is due to be read again
                 long t0 = System.nanoTime();
                 Map<String, dev.hubprobe.alerting.Baselines.Phase> none = cold.withoutWaiting(key, p);
                 Map<String, dev.hubprobe.alerting.Baselines.Phase> kept = first.withoutWaiting(key, p);
