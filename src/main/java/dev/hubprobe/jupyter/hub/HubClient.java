@@ -385,9 +385,14 @@ public final class HubClient implements AutoCloseable {
      * Stops a server and waits until the hub no longer lists it.
      *
      * @return false if it was still there at the deadline
+     * @throws HttpStatusException when the hub refused the stop (a 5xx while its spawn was pending, the wait
+     *         ending with the server still there and no later ask taken: the refusal is why)
      */
     public boolean stopAndWait(String user, String serverName, boolean remove, long deadlineNanos) {
         stopPending = null;
+        // the hub's refusal of the stop, while no ask since has been taken: a wait it ends at the deadline fails
+        // with it, so the failure still says the hub refused (its status and message), not a bare time-out
+        HttpStatusException refused = null;
         try {
             stopServer(user, serverName, remove);
         } catch (HttpStatusException e) {
@@ -399,6 +404,7 @@ public final class HubClient implements AutoCloseable {
                 throw e;
             }
             LOG.debug("the hub could not cancel the pending spawn yet ({}); asking again while it is pending", e.getMessage());
+            refused = e;
         }
         long again = nanoTime.getAsLong() + RESTOP_NANOS;
         try {
@@ -408,7 +414,7 @@ public final class HubClient implements AutoCloseable {
                     server = server(user, serverName);
                 } catch (DeadlineException e) {
                     // the budget ran out between two looks: the server was still there at the last one
-                    return false;
+                    return stillThere(refused);
                 }
                 if (stopped(server)) {
                     stopPending = null;
@@ -417,21 +423,38 @@ public final class HubClient implements AutoCloseable {
                 stopPending = server.get().path("pending").isTextual() ? server.get().path("pending").asText() : null;
                 long now = nanoTime.getAsLong();
                 if (now > deadlineNanos) {
-                    return false;
+                    return stillThere(refused);
                 }
                 // Before 5.0 the hub refuses (400, "pending spawn, please wait") to stop a server whose spawn
                 // is pending: it cannot cancel one. Asked again until the spawn ends, a spawn that then
                 // succeeds is stopped rather than left running, and one the hub gives up on is gone.
                 if (now >= again && !"stop".equals(server.get().path("pending").asText(""))) {
-                    reAskStop(user, serverName, remove);
+                    if (reAskStop(user, serverName, remove)) {
+                        refused = null;
+                    }
                     again = now + RESTOP_NANOS;
                 }
                 Thread.sleep(200);
             }
+        } catch (DeadlineException e) {
+            // a 5.x hub holds each re-ask a second before its 500: the deadline often passes inside one
+            if (refused != null) {
+                refused.addSuppressed(e);
+                throw refused;
+            }
+            throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** A wait that ended with the server still listed: false, or the hub's refusal of the stop if that stands. */
+    private static boolean stillThere(HttpStatusException refused) {
+        if (refused != null) {
+            throw refused;
+        }
+        return false;
     }
 
     /** Whether the hub lists the server with a spawn pending; false when that cannot be read either. */
@@ -450,13 +473,15 @@ public final class HubClient implements AutoCloseable {
      * a re-ask only hurries a stop along, so one that fails (a proxy's 503, a dropped connection) is
      * logged and the wait goes on to its deadline, which is what decides. Only a spent deadline ends it.
      */
-    private void reAskStop(String user, String serverName, boolean remove) {
+    private boolean reAskStop(String user, String serverName, boolean remove) {
         try {
             stopServer(user, serverName, remove);
+            return true;
         } catch (DeadlineException e) {
             throw e;
         } catch (RuntimeException e) {
             LOG.debug("stop asked again, failed; still waiting for the server to stop: {}", e.getMessage());
+            return false;
         }
     }
 

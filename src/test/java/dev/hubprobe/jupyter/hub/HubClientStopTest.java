@@ -123,6 +123,40 @@ class HubClientStopTest {
     }
 
     @Test
+    void aSpawnTheHubNeverLetsGoOfFailsAtTheDeadlineWithTheHubsRefusal() {
+        // a hub that holds every stop a second (as 5.x does) and then answers 500, its spawn pending for good: the
+        // wait ends at the deadline, and what the on-call engineer reads is the hub's refusal, not a bare timeout
+        hub.stubFor(get(urlEqualTo(USER))
+                .willReturn(okJson("{\"name\": \"ann\", \"servers\": {\"\": {\"ready\": false, \"pending\": \"spawn\"}}}")));
+        hub.stubFor(delete(urlEqualTo(USER + "/server")).willReturn(aResponse().withStatus(500).withFixedDelay(1000)
+                .withBody("{\"status\": 500, \"message\": \"Internal Server Error\"}")));
+        long start = System.nanoTime();
+        long deadline = start + Duration.ofMillis(3500).toNanos();
+        Deadline phase = new Deadline(System::nanoTime);
+        phase.set(deadline); // as the runner does: every call of the client ends by the phase's deadline too
+        try (HubClient bounded = HubClient.create(HttpUrl.get(hub.baseUrl() + "/"), HubClientSettings.defaults("hubprobe-test"), phase)) {
+            bounded.useToken("t");
+            HttpStatusException e = assertThrows(HttpStatusException.class, () -> bounded.stopAndWait("ann", "", false, deadline));
+            assertEquals(500, e.status());
+            assertTrue(e.getMessage().contains("answered 500: Internal Server Error"), e.getMessage());
+        }
+        assertTrue(System.nanoTime() - start < Duration.ofMillis(4500).toNanos(), "the wait outlived its deadline");
+        hub.verify(2, deleteRequestedFor(urlEqualTo(USER + "/server")));
+    }
+
+    @Test
+    void a500WithNoSpawnPendingStillFailsAtOnceWithTheHubsMessage() {
+        hub.stubFor(get(urlEqualTo(USER))
+                .willReturn(okJson("{\"name\": \"ann\", \"servers\": {\"\": {\"ready\": true, \"pending\": null}}}")));
+        hub.stubFor(delete(urlEqualTo(USER + "/server"))
+                .willReturn(aResponse().withStatus(500).withBody("{\"status\": 500, \"message\": \"spawner stop failed\"}")));
+        long deadline = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+        HttpStatusException e = assertThrows(HttpStatusException.class, () -> client.stopAndWait("ann", "", false, deadline));
+        assertTrue(e.getMessage().contains("answered 500: spawner stop failed"), e.getMessage());
+        hub.verify(1, deleteRequestedFor(urlEqualTo(USER + "/server")));
+    }
+
+    @Test
     void theFirstStopIsStillStrict() {
         hub.stubFor(delete(urlEqualTo(USER + "/server")).willReturn(aResponse().withStatus(503).withBody("upstream busy")));
         long deadline = System.nanoTime() + Duration.ofSeconds(8).toNanos();
