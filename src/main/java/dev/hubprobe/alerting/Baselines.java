@@ -164,8 +164,7 @@ public final class Baselines {
     }
 
     private boolean stale(Cached c, AlertPolicy p, Instant now, java.util.Set<String> asked) {
-        if (c == null || !c.window().equals(p.window()) || c.recent() != p.recent()
-                || c.at().plus(refresh(p)).isBefore(now) || !enough(c, p)) {
+        if (!usable(c, p) || c.at().plus(refresh(p)).isBefore(now) || !enough(c, p)) {
             return true;
         }
         return c.at().plus(refresh).isBefore(now) && asked.stream().anyMatch(phase -> {
