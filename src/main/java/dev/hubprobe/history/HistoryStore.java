@@ -212,7 +212,9 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                     + " env_fingerprint, env_changed, env_detail, transcript, measurements)"
                     + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement phase = c.prepareStatement("INSERT INTO run_phases (run_id, idx, phase, status,"
-                         + " duration_seconds, reason, message, spawn_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                         + " duration_seconds, reason, message, spawn_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                 PreparedStatement sample = c.prepareStatement("INSERT INTO phase_samples (run_id, hub, probe, started_at, phase,"
+                         + " duration_seconds) VALUES (?, ?, ?, ?, ?, ?)")) {
                 run.setString(1, r.runId());
                 run.setString(2, r.hub());
                 run.setString(3, r.probe());
@@ -247,6 +249,9 @@ public final class HistoryStore implements RunSink, AutoCloseable {
                     addPhase(phase, r.runId(), idx++, p, true);
                 }
                 phase.executeBatch();
+                if (r.passed()) {
+                    addSamples(sample, r);
+                }
                 countInDays(c, r);
                 c.commit();
             } catch (SQLException | JsonProcessingException e) {
@@ -388,6 +393,32 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         ps.setString(7, cut(p.message()));
         ps.setBoolean(8, spawnDetail);
         ps.addBatch();
+    }
+
+    /**
+     * A passing run's passed phases (spawn sub-phases too) as the baseline's samples (V17): what the baseline
+     * reads, kept in its own index beside the run, in the run's transaction.
+     */
+    private static void addSamples(PreparedStatement ps, RunResult r) throws SQLException {
+        boolean any = false;
+        for (List<PhaseResult> phases : List.of(r.phases(), r.spawnPhases())) {
+            for (PhaseResult p : phases) {
+                if (p.status() != PhaseResult.Status.PASSED) {
+                    continue;
+                }
+                ps.setString(1, r.runId());
+                ps.setString(2, r.hub());
+                ps.setString(3, r.probe());
+                ps.setTimestamp(4, Timestamp.from(r.startedAt()));
+                ps.setString(5, p.label());
+                ps.setDouble(6, seconds(p.duration()));
+                ps.addBatch();
+                any = true;
+            }
+        }
+        if (any) {
+            ps.executeBatch();
+        }
     }
 
     /** Runs newest first, filtered by any of hub, probe, and a start time; at most {@code limit}. */
@@ -573,10 +604,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         // since: the baseline's window. A phase few runs have is looked for in every passing run of the pair
         // newest first, and without a bound a pair with fewer than n samples read all its runs (14,000 over
         // 30 days at 3 minutes) on each of its runs; a sample older than the window has no baseline anyway
-        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT r.started_at, p.duration_seconds FROM runs r JOIN run_phases p ON p.run_id = r.id"
-                        + " WHERE r.hub = ? AND r.probe = ? AND r.started_at >= ? AND r.passed AND p.phase = ? AND p.status = 'passed'"
-                        + " ORDER BY r.hub, r.probe, r.started_at DESC LIMIT ?")) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(SAMPLES_WITH_PHASE)) {
             ps.setString(1, key.hub());
             ps.setString(2, key.probe());
             ps.setTimestamp(3, Timestamp.from(since));
@@ -597,6 +625,20 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             baselineReads.release();
         }
     }
+
+    /**
+     * The newest samples of one phase of a pair from a start time on: one range of phase_samples_by_pair, read
+     * newest first until enough have that phase (the index has every column: no run or phase row is read).
+     */
+    static final String SAMPLES_WITH_PHASE = "SELECT started_at, duration_seconds FROM phase_samples"
+            + " WHERE hub = ? AND probe = ? AND started_at >= ? AND phase = ? ORDER BY hub, probe, started_at DESC LIMIT ?";
+
+    /**
+     * Each phase's median over a pair's samples in {@code [from, until)}: one range of phase_samples_by_pair.
+     * The same samples as the passing runs' passed phases (V17), without reading a run.
+     */
+    static final String MEDIANS = "SELECT phase, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY duration_seconds), COUNT(*)"
+            + " FROM phase_samples WHERE hub = ? AND probe = ? AND started_at >= ? AND started_at < ? GROUP BY phase";
 
     /** A permit of a read lane within {@code wait}, or {@link Busy}; an interrupted wait (a stop) is Busy too. */
     private static void acquire(java.util.concurrent.Semaphore lane, Duration wait) {
@@ -629,11 +671,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
     /** As above, or {@link Busy} when the baseline's reads are all taken for longer than {@code wait}. */
     public Map<String, Median> phaseMedians(ProbeKey key, Instant from, Instant until, Duration wait) {
         acquire(baselineReads, wait);
-        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT p.phase, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY p.duration_seconds), COUNT(*)"
-                        + " FROM runs r JOIN run_phases p ON p.run_id = r.id"
-                        + " WHERE r.hub = ? AND r.probe = ? AND r.passed AND r.started_at >= ? AND r.started_at < ? AND p.status = 'passed'"
-                        + " GROUP BY p.phase")) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(MEDIANS)) {
             ps.setString(1, key.hub());
             ps.setString(2, key.probe());
             ps.setTimestamp(3, Timestamp.from(from));

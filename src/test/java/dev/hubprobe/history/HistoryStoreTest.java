@@ -484,4 +484,51 @@ class HistoryStoreTest {
             assertTrue(h.screenshot(shot.runId()).isEmpty(), "the screenshot went with its run");
         }
     }
+
+    /** A run of pair (hub, kernel-smoke) whose spawn took {@code spawnMillis}; a failed one fails its spawn. */
+    private static RunResult timed(String hub, Instant at, long spawnMillis, boolean passed) {
+        List<PhaseResult> phases = List.of(
+                new PhaseResult(Phase.HUB_API, PhaseResult.Status.PASSED, Duration.ofMillis(12), null, null),
+                new PhaseResult(Phase.SPAWN, passed ? PhaseResult.Status.PASSED : PhaseResult.Status.FAILED, Duration.ofMillis(spawnMillis),
+                        passed ? null : Reason.SPAWN_TIMEOUT, passed ? null : "too slow"));
+        return new RunResult(UUID.randomUUID().toString(), hub, "kernel-smoke", "bot", at, Duration.ofMillis(spawnMillis + 100), phases,
+                List.of(new PhaseResult(Phase.SPAWN_IMAGE_PULL, PhaseResult.Status.PASSED, Duration.ofMillis(1500), null, null)),
+                null, passed ? null : Phase.SPAWN, passed ? null : Reason.SPAWN_TIMEOUT, passed ? null : "too slow", Map.of(), List.of());
+    }
+
+    /**
+     * The baseline's samples (V17) are the passing runs' passed phases, spawn sub-phases included, of the
+     * pair, in the window's [from, until); the newest of a phase come newest first; retention takes a run's
+     * samples with it.
+     */
+    @Test
+    void theBaselineIsThePassingRunsPassedPhasesInItsWindowAndRetentionTakesThemWithTheRuns() {
+        Instant t = Instant.parse("2026-11-20T10:00:00Z");
+        ProbeKey key = new ProbeKey("a", "kernel-smoke");
+        try (HistoryStore h = open()) {
+            h.accept(timed("a", t.minusSeconds(60), 50_000, true)); // before the window
+            h.accept(timed("a", t, 1000, true)); // at its start: in
+            h.accept(timed("a", t.plusSeconds(60), 3000, true));
+            h.accept(timed("a", t.plusSeconds(120), 8000, true));
+            h.accept(timed("a", t.plusSeconds(180), 900, false)); // a failed run: none of its phases
+            h.accept(timed("a", t.plusSeconds(240), 100_000, true)); // at the window's end: out
+            h.accept(timed("b", t.plusSeconds(60), 1_000_000, true)); // another hub
+            Map<String, HistoryStore.Median> m = h.phaseMedians(key, t, t.plusSeconds(240));
+            assertEquals(java.util.Set.of("hub_api", "spawn", "spawn_image_pull"), m.keySet());
+            assertEquals(3.0, m.get("spawn").seconds(), 1e-9);
+            assertEquals(3, m.get("spawn").samples());
+            assertEquals(0.012, m.get("hub_api").seconds(), 1e-9);
+            assertEquals(3, m.get("hub_api").samples(), "the failed run's passed hub_api is not a sample");
+            assertEquals(1.5, m.get("spawn_image_pull").seconds(), 1e-9);
+
+            HistoryStore.Recent newest = h.recentPassingWithPhase(key, "spawn", t, 2);
+            assertEquals(List.of(100.0, 8.0), newest.phases().get("spawn"));
+            assertEquals(t.plusSeconds(120), newest.oldestStart());
+
+            h.deleteBefore(t.plusSeconds(90));
+            Map<String, HistoryStore.Median> left = h.phaseMedians(key, t.minusSeconds(3600), t.plusSeconds(3600));
+            assertEquals(2, left.get("spawn").samples(), "the deleted runs' samples went with them");
+            assertEquals(54.0, left.get("spawn").seconds(), 1e-9);
+        }
+    }
 }

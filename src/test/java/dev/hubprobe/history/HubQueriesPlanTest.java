@@ -51,7 +51,7 @@ class HubQueriesPlanTest {
         }
     }
 
-    private static String plan(Connection c, String sql, Object... args) throws Exception {
+    static String plan(Connection c, String sql, Object... args) throws Exception {
         try (PreparedStatement ps = c.prepareStatement("EXPLAIN " + sql)) {
             List<Object> a = List.of(args);
             for (int i = 0; i < a.size(); i++) {
