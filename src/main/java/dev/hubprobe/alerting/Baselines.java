@@ -30,9 +30,9 @@ public final class Baselines {
      * changes either computes it again at once, else the old window's baseline was judged by, and served
      * beside the new window, for as long as it is kept (an hour for 30 days).
      */
-    private record Cached(Instant at, Duration window, int recent, Map<String, HistoryStore.Median> medians) {
-        Cached(Instant at, AlertPolicy p, Map<String, HistoryStore.Median> medians) {
-            this(at, p.window(), p.recent(), medians);
+    private record Cached(Instant at, Duration window, int recent, Map<String, HistoryStore.Median> medians, Duration keep) {
+        Cached(Instant at, AlertPolicy p, Map<String, HistoryStore.Median> medians, Duration keep) {
+            this(at, p.window(), p.recent(), medians, keep);
         }
     }
 
@@ -73,7 +73,7 @@ public final class Baselines {
         if (stale(c, p, now, recent.phases().keySet())) {
             try {
                 // the baseline ends where the recent runs begin: a slow spell must not become its own baseline
-                c = new Cached(now, p, history.phaseMedians(key, now.minus(p.window()), recent.oldestStart(), wait));
+                c = new Cached(now, p, history.phaseMedians(key, now.minus(p.window()), recent.oldestStart(), wait), keep(p));
                 cache.put(key, c);
             } catch (HistoryStore.Busy busy) {
                 if (!usable(c, p)) {
@@ -112,7 +112,7 @@ public final class Baselines {
         Cached c = sparse.get(k);
         if (stale(c, p, now, java.util.Set.of(phase))) {
             try {
-                c = new Cached(now, p, history.phaseMedians(key, now.minus(p.window()), own.oldestStart(), wait));
+                c = new Cached(now, p, history.phaseMedians(key, now.minus(p.window()), own.oldestStart(), wait), keep(p));
                 sparse.put(k, c);
             } catch (HistoryStore.Busy busy) {
                 if (!usable(c, p)) {
@@ -152,6 +152,22 @@ public final class Baselines {
     }
 
     /**
+     * How long this computation is kept: {@link #refresh(AlertPolicy)}, or, when that is the window's share,
+     * somewhere in its second half (30 to 60 minutes for 30 days), drawn anew each time. After a start every
+     * pair reads its baseline in the first interval; kept for exactly the hour, all 1,000 of them were read
+     * again in the same few minutes every hour, and each such burst (a month of samples per pair) filled the
+     * heap as the first one did. Drawn, they spread over the hour within a few hours.
+     */
+    private Duration keep(AlertPolicy p) {
+        Duration full = refresh(p);
+        if (full.equals(refresh)) {
+            return full;
+        }
+        Duration drawn = Duration.ofMillis((long) (full.toMillis() * (0.5 + 0.5 * java.util.concurrent.ThreadLocalRandom.current().nextDouble())));
+        return drawn.compareTo(refresh) > 0 ? drawn : refresh;
+    }
+
+    /**
      * Whether a kept baseline is computed again: computed for another window or number of recent runs (a
      * reload changed them); past {@link #refresh(AlertPolicy)}; or past {@code refresh}
      * while one of the phases asked about has no baseline in it yet (a phase that gained its samples since,
@@ -164,7 +180,7 @@ public final class Baselines {
     }
 
     private boolean stale(Cached c, AlertPolicy p, Instant now, java.util.Set<String> asked) {
-        if (!usable(c, p) || c.at().plus(refresh(p)).isBefore(now) || !enough(c, p)) {
+        if (!usable(c, p) || c.at().plus(c.keep()).isBefore(now) || !enough(c, p)) {
             return true;
         }
         return c.at().plus(refresh).isBefore(now) && asked.stream().anyMatch(phase -> {

@@ -69,6 +69,59 @@ class BaselinesTest {
         }
     }
 
+    /**
+     * Baselines of many pairs computed together (every pair's first run after a start) are not all read again
+     * together: each month's baseline is kept for a time drawn from 30 to 60 minutes, so the hourly reads spread.
+     */
+    @Test
+    void monthBaselinesComputedTogetherAreReadAgainSpreadOverHalfAnHour() {
+        AlertPolicy month = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(30), 10, 3, 2.0,
+                Duration.ofSeconds(30), 1.5, List.of());
+        int pairs = 20;
+        try (HistoryStore h = HistoryStore.open(dir.resolve("db-spread"))) {
+            Instant t = now.minus(Duration.ofHours(5));
+            for (int i = 0; i < 13; i++, t = t.plusSeconds(60)) {
+                for (int k = 0; k < pairs; k++) {
+                    h.accept(pairRun(k, t, i < 10 ? 10 : 12));
+                }
+            }
+            dev.hubprobe.testhub.MovingClock clock = new dev.hubprobe.testhub.MovingClock(t);
+            Baselines b = new Baselines(h, clock, Duration.ofMinutes(5));
+            for (int k = 0; k < pairs; k++) {
+                assertEquals(10.0, b.of(new ProbeKey("hub-" + k, key.probe()), month).get("spawn").baseline(), 1e-9);
+            }
+            // a slow spell, then three recent runs: a baseline read again now has a median of 40 s
+            for (int i = 0; i < 23; i++, t = t.plusSeconds(60)) {
+                for (int k = 0; k < pairs; k++) {
+                    h.accept(pairRun(k, t, i < 20 ? 40 : 12));
+                }
+            }
+            clock.advance(Duration.ofMinutes(29));
+            int moved29 = moved(b, month, pairs);
+            clock.advance(Duration.ofMinutes(16));
+            int moved45 = moved(b, month, pairs);
+            clock.advance(Duration.ofMinutes(16));
+            int moved61 = moved(b, month, pairs);
+            assertEquals(0, moved29, "none read again before half an hour");
+            assertTrue(moved45 > 0 && moved45 < pairs, "some of them read again at 45 minutes, not all: " + moved45);
+            assertEquals(pairs, moved61, "all read again after an hour");
+        }
+    }
+
+    private int moved(Baselines b, AlertPolicy p, int pairs) {
+        int n = 0;
+        for (int k = 0; k < pairs; k++) {
+            n += b.of(new ProbeKey("hub-" + k, key.probe()), p).get("spawn").baseline() > 10.0 ? 1 : 0;
+        }
+        return n;
+    }
+
+    private RunResult pairRun(int pair, Instant at, double spawnSeconds) {
+        return new RunResult(UUID.randomUUID().toString(), "hub-" + pair, key.probe(), "bot", at, Duration.ofSeconds(60),
+                List.of(new PhaseResult(Phase.SPAWN, PhaseResult.Status.PASSED, Duration.ofMillis(Math.round(spawnSeconds * 1000)), null, null)),
+                List.of(), null, null, null, null, Map.of(), List.of());
+    }
+
     @Test
     void aMonthsBaselineIsKeptForAnHourAndAShortWindowsForTheRefresh() {
         AlertPolicy month = new AlertPolicy(2, 2, Duration.ofHours(4), "page", true, Duration.ofDays(30), 10, 3, 2.0,
@@ -99,8 +152,8 @@ class BaselinesTest {
                 clock.advance(Duration.ofMinutes(55));
                 double after61 = b.of(key, p).get("spawn").baseline();
                 if (p == month) {
-                    // a 720th of 30 days: the month's median is read again only after an hour
-                    assertEquals(10.0, after6, 1e-9, "a month's baseline read again within the hour");
+                    // a 720th of 30 days: the month's median is kept for 30 to 60 minutes (drawn), then read again
+                    assertEquals(10.0, after6, 1e-9, "a month's baseline read again within half an hour");
                     assertEquals(40.0, after61, 1e-9, "a month's baseline not read again after an hour");
                 } else {
                     assertEquals(40.0, after6, 1e-9, "a day's baseline kept past the 5-minute refresh");

@@ -531,4 +531,23 @@ class HistoryStoreTest {
             assertEquals(54.0, left.get("spawn").seconds(), 1e-9);
         }
     }
+
+    /** A week's and a month's chart draw their phase lines from the samples (V17): the same averages as the day's join. */
+    @Test
+    void aWeeksChartHasThePassingRunsPhaseAveragesPerBucket() {
+        Instant t = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS).minus(Duration.ofDays(3));
+        try (HistoryStore h = open()) {
+            h.accept(timed("a", t, 2000, true));
+            h.accept(timed("a", t.plusSeconds(60), 4000, true));
+            h.accept(timed("a", t.plusSeconds(120), 90_000, false)); // failed: not on the chart
+            h.accept(timed("a", t.plus(Duration.ofDays(1)), 7000, true));
+            h.accept(timed("b", t, 50_000, true));
+            for (Duration bucket : List.of(Duration.ofMinutes(30), Duration.ofMinutes(5))) {
+                PageQueries.Series s = h.pages().series("a", t.minus(Duration.ofDays(4)), bucket, List.of("spawn", "spawn_image_pull"));
+                assertEquals(2, s.buckets().size(), bucket + ": " + s);
+                assertEquals(List.of(3.0, 7.0), s.values().get("spawn"), bucket + ": " + s);
+                assertEquals(List.of(1.5, 1.5), s.values().get("spawn_image_pull"), bucket + ": " + s);
+            }
+        }
+    }
 }
