@@ -120,10 +120,8 @@ class LauncherIT {
             // -XX:-UsePerfData: the VM thread that samples perf data every 50 ms had 6 % of a new service's CPU (issue 25)
             // the JDK's per-thread cache of temporary direct buffers bounded: H2's chunk reads kept 32 MB of them
             // on a 14-million-run history, and the next read's OutOfMemoryError closed the database (-Pbench-status)
-            // C1 at a fifth of its default thresholds: a new service's runs leave the interpreter sooner (issue 25)
             for (String option : List.of("-XX:+UseSerialGC", "-Xmx160m", "-XX:MaxMetaspaceSize=128m", "-XX:-UsePerfData",
-                    "-XX:MaxDirectMemorySize=64m", "-Djdk.nio.maxCachedBufferSize=262144", "-XX:Tier3InvocationThreshold=40",
-                    "-XX:Tier3MinInvocationThreshold=20", "-XX:Tier3CompileThreshold=400", "-XX:Tier3BackEdgeThreshold=12000", "-jar")) {
+                    "-XX:MaxDirectMemorySize=64m", "-Djdk.nio.maxCachedBufferSize=262144", "-jar")) {
                 assertTrue(cmdline.contains(option), "the service runs with " + option + ": " + cmdline);
             }
             assertEquals(0, healthcheck(port), "a healthy service");
