@@ -46,6 +46,8 @@ public final class Redactor {
      * words' ends (with 1,000 hex tokens a 4-character tail is some token's start 1.5% of the time).
      */
     static final int MIN_PREFIX = 4;
+    /** Compiled once, not per URL form (a run's redactor is built for each run). */
+    private static final Pattern PERCENT_ESCAPE = Pattern.compile("%[0-9A-F]{2}");
     private static final Pattern QUERY_SECRET = Pattern.compile("(?i)([?&](?:token|access_token|password)=)[^&\\s\"']+");
     private static final Redactor PROCESS = new Redactor(null);
 
@@ -149,7 +151,7 @@ public final class Redactor {
     }
 
     private static String lowerHex(String encoded) {
-        Matcher m = Pattern.compile("%[0-9A-F]{2}").matcher(encoded);
+        Matcher m = PERCENT_ESCAPE.matcher(encoded);
         StringBuilder b = new StringBuilder();
         while (m.find()) {
             m.appendReplacement(b, m.group().toLowerCase(Locale.ROOT));

@@ -34,6 +34,13 @@ public final class EnvironmentCapture {
     static final int MAX_PYTHON = 64;
     private static final String MARKER = "HUBPROBE-ENVIRONMENT ";
     private static final Pattern PULLING = Pattern.compile("[Pp]ull(?:ing|ed) image \"([^\"]+)\"");
+    /**
+     * Compiled once: {@code String.replaceAll} compiles its pattern on every call, and a run normalises
+     * every package name it captures (hundreds): in the service's profile that was most of what the
+     * environment capture allocated (issue 25).
+     */
+    private static final Pattern SEPARATORS = Pattern.compile("[-_.]+");
+    private static final Pattern TRAILING_SLASHES = Pattern.compile("/+$");
 
     /*
      * Runs in the user's kernel, so it must not leave anything behind in the user's namespace, must
@@ -189,7 +196,7 @@ public final class EnvironmentCapture {
     }
 
     static String normalise(String name) {
-        return name.replaceAll("[-_.]+", "-").toLowerCase(Locale.ROOT);
+        return SEPARATORS.matcher(name).replaceAll("-").toLowerCase(Locale.ROOT);
     }
 
     /** A conda channel as its name ("conda-forge"), not the URL of the mirror it came through. */
@@ -197,7 +204,7 @@ public final class EnvironmentCapture {
         if (channel == null || channel.isBlank()) {
             return null;
         }
-        String c = channel.replaceAll("/+$", "");
+        String c = TRAILING_SLASHES.matcher(channel).replaceAll("");
         return c.substring(c.lastIndexOf('/') + 1);
     }
 

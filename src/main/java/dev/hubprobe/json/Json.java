@@ -224,12 +224,17 @@ public final class Json {
         }
     }
 
+    /** Compiled once, on first use (not on a check's path otherwise): replaceAll compiles its pattern per call. */
+    private static final class Whitespace {
+        static final java.util.regex.Pattern RUNS = java.util.regex.Pattern.compile("\\s+");
+    }
+
     /** Whitespace folded and cut to {@code max} characters, for messages and annotations. */
     public static String abbreviate(String s, int max) {
         if (s == null) {
             return "";
         }
-        String flat = s.replaceAll("\\s+", " ").trim();
+        String flat = Whitespace.RUNS.matcher(s).replaceAll(" ").trim();
         return flat.length() <= max ? flat : flat.substring(0, max) + "...";
     }
 
