@@ -141,11 +141,46 @@ public final class Database implements AutoCloseable {
 
     /** Brings the schema up to date: the history's tables, and on PostgreSQL the clustered schedule's. */
     public void migrate() {
-        migrate(Flyway.configure().dataSource(source).locations("classpath:db/migration").load(), "history");
+        Flyway history = Flyway.configure().dataSource(source).locations("classpath:db/migration").load();
+        runAgainFailed(history);
+        migrate(history, "history");
         if (shared) {
             // Quartz's tables keep a migration history of their own, so the two sets never interleave
             migrate(Flyway.configure().dataSource(source).locations("classpath:db/quartz").table("flyway_quartz_history")
                     .baselineOnMigrate(true).baselineVersion("0").load(), "schedule");
+        }
+    }
+
+    /**
+     * History migrations whose script runs again over whatever a failed attempt left (each drops what it
+     * makes before making it). Others keep Flyway's refusal: run again, they could fail or do harm.
+     */
+    static final Set<String> RUN_AGAIN = Set.of("17", "18");
+
+    /**
+     * Forgets the failed row of a migration that can run again, so this start runs it again. On H2 (DDL not
+     * transactional) Flyway records a migration that failed with an error (the disk full in V17's backfill of
+     * a big history), and every later start refused with "Detected failed migration ... run repair", which
+     * hubprobe has no command for. Only the failed row goes: Flyway's repair would also take the checksums of
+     * changed scripts as they are now.
+     */
+    private void runAgainFailed(Flyway flyway) {
+        for (org.flywaydb.core.api.MigrationInfo m : flyway.info().all()) {
+            if (!m.getState().isFailed() || m.getVersion() == null || !RUN_AGAIN.contains(m.getVersion().getVersion())) {
+                continue;
+            }
+            String table = flyway.getConfiguration().getTable();
+            try (Connection c = source.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM \"" + table + "\" WHERE \"version\" = ? AND NOT \"success\"")) {
+                ps.setString(1, m.getVersion().getVersion());
+                ps.executeUpdate();
+                if (!c.getAutoCommit()) {
+                    c.commit();
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("history: cannot clear the failed migration " + m.getVersion() + ": " + e.getMessage(), e);
+            }
+            LOG.warn("history: migration {} ({}) failed in an earlier start; running it again", m.getVersion(), m.getDescription());
         }
     }
 

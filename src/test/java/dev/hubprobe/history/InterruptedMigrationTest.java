@@ -94,4 +94,26 @@ class InterruptedMigrationTest {
             assertEquals(5, rs.getInt(1), "the chart's index is there again, with passed and duration");
         }
     }
+    /**
+     * V17 failed with an error (the disk filling up in the backfill of a big history): on H2 Flyway records the
+     * failed migration, and every later start refused with "Detected failed migration to version 17 ... run
+     * repair", a command hubprobe does not have. V17 can run again, so a start forgets its failed row and does.
+     */
+    @Test
+    void anUpgradeWhoseV17FailedStartsAgain() throws Exception {
+        Path db = history("v17-failed", 16);
+        Path failing = dir.resolve("failing");
+        java.nio.file.Files.createDirectories(failing);
+        java.nio.file.Files.writeString(failing.resolve("V17__phase_samples.sql"), "CREATE TABLE phase_samples (run_id VARCHAR(36) NOT NULL,"
+                + " hub VARCHAR(63) NOT NULL, probe VARCHAR(63) NOT NULL, started_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,"
+                + " phase VARCHAR(32) NOT NULL, duration_seconds DOUBLE PRECISION NOT NULL);\n"
+                + "INSERT INTO phase_samples SELECT * FROM no_room_left;\n");
+        String url = "jdbc:h2:file:" + db.toAbsolutePath();
+        org.junit.jupiter.api.Assertions.assertThrows(org.flywaydb.core.api.FlywayException.class, () -> Flyway.configure()
+                .dataSource(url, "hubprobe", "").locations("filesystem:" + failing).ignoreMigrationPatterns("*:missing").load().migrate());
+        assertEquals(1, java.util.Arrays.stream(Flyway.configure().dataSource(url, "hubprobe", "").locations("classpath:db/migration").load()
+                .info().all()).filter(m -> m.getState().isFailed() && "17".equals(m.getVersion().getVersion())).count(),
+                "Flyway recorded V17 as failed");
+        assertBaseline(db);
+    }
 }
