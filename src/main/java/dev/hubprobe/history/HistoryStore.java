@@ -127,7 +127,10 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         HistoryStore store = new HistoryStore(db);
         store.recountRecentDays(Instant.now());
         if (db.shared()) {
-            store.fillMissingSamples(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS).minus(Duration.ofDays(1)));
+            // V17 filled the samples of every run before the first new replica started; what an older replica
+            // wrote since is at most as old as this start's migration (3 hours: a rollout's length, not a
+            // month's runs to look through on each start; the hourly fill does the same for the rest)
+            store.fillMissingSamples(Instant.now().minus(FILL_SPAN));
         }
         return store;
     }
@@ -141,6 +144,9 @@ public final class HistoryStore implements RunSink, AutoCloseable {
      * still being written is not seen; the replicas' fills take turns (an advisory lock for the transaction),
      * or two starting at once would both add the same samples. Returns how many samples it added.
      */
+    /** How far back the fill of an older replica's runs looks, at a start and every hour. */
+    public static final Duration FILL_SPAN = Duration.ofHours(3);
+
     public int fillMissingSamples(Instant since) {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
