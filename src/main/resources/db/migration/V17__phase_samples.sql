@@ -7,10 +7,6 @@
 -- (-Pbench-status). The index holds every column a baseline reads: H2 and PostgreSQL read it alone.
 -- Deleted with their run (retention). Filled here from the runs already recorded, so the baseline
 -- does not start again on upgrade. Plain types, the same on H2 and PostgreSQL.
--- Dropped first: H2 commits each DDL statement as it goes, so a start killed in this migration (minutes
--- on a big history) left the table, and perhaps its rows and an index, with no Flyway row for V17; the
--- next start ran V17 again and failed on "already exists" for good. A fresh database has none to drop.
-DROP TABLE IF EXISTS phase_samples CASCADE;
 CREATE TABLE phase_samples (
     run_id           VARCHAR(36) NOT NULL,
     hub              VARCHAR(63) NOT NULL,

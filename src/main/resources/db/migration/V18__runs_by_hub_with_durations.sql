@@ -3,7 +3,5 @@
 -- transcript), 25 s for one chart on a cold 1,000-hub history, while every other chart, badge and day
 -- strip waited in the lane and got 503 (-Pbench-status). The same index (its name, order and first
 -- columns unchanged, so the hub's pages read it as before) now also holds what the chart reads.
--- IF EXISTS: H2 commits the drop at once, and a start killed before the index was built again ran this
--- again and failed on "not found" for good
-DROP INDEX IF EXISTS runs_hub_started;
+DROP INDEX runs_hub_started;
 CREATE INDEX runs_hub_started ON runs (hub, started_at DESC, id, passed, duration_seconds);

@@ -141,7 +141,7 @@ public final class Database implements AutoCloseable {
 
     /** Brings the schema up to date: the history's tables, and on PostgreSQL the clustered schedule's. */
     public void migrate() {
-        Flyway history = Flyway.configure().dataSource(source).locations("classpath:db/migration").load();
+        Flyway history = Flyway.configure().dataSource(source).locations("classpath:db/migration").callbacks(new RunAgain()).load();
         runAgainFailed(history);
         migrate(history, "history");
         if (shared) {
@@ -152,10 +152,48 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * History migrations whose script runs again over whatever a failed attempt left (each drops what it
-     * makes before making it). Others keep Flyway's refusal: run again, they could fail or do harm.
+     * History migrations that run again over whatever a failed or killed attempt left ({@link RunAgain} puts
+     * it back as before). Others keep Flyway's refusal: run again, they could fail or do harm.
      */
     static final Set<String> RUN_AGAIN = Set.of("17", "18");
+
+    /**
+     * Before V17 and V18, puts back what an earlier attempt changed: H2 commits each DDL statement as it goes,
+     * so a start killed in them (V17 took 455 s on a 14.4-million-run history) left phase_samples, perhaps
+     * filled and indexed, or runs_hub_started dropped, with no Flyway row; the next start ran the script again
+     * and failed on "already exists" or "not found", and so did every start after. Here rather than in the
+     * scripts: a history already migrated keeps their checksums. On a fresh database there is nothing to undo.
+     */
+    private static final class RunAgain implements org.flywaydb.core.api.callback.Callback {
+        @Override
+        public boolean supports(org.flywaydb.core.api.callback.Event event, org.flywaydb.core.api.callback.Context context) {
+            return event == org.flywaydb.core.api.callback.Event.BEFORE_EACH_MIGRATE && context.getMigrationInfo() != null
+                    && context.getMigrationInfo().getVersion() != null && RUN_AGAIN.contains(context.getMigrationInfo().getVersion().getVersion());
+        }
+
+        @Override
+        public boolean canHandleInTransaction(org.flywaydb.core.api.callback.Event event, org.flywaydb.core.api.callback.Context context) {
+            return true;
+        }
+
+        @Override
+        public void handle(org.flywaydb.core.api.callback.Event event, org.flywaydb.core.api.callback.Context context) {
+            String sql = "17".equals(context.getMigrationInfo().getVersion().getVersion())
+                    ? "DROP TABLE IF EXISTS phase_samples CASCADE"
+                    : "CREATE INDEX IF NOT EXISTS runs_hub_started ON runs (hub, started_at DESC, id)"; // V18 drops it first
+            try (java.sql.Statement st = context.getConnection().createStatement()) {
+                st.execute(sql);
+            } catch (SQLException e) {
+                throw new IllegalStateException("history: cannot undo an earlier attempt of migration "
+                        + context.getMigrationInfo().getVersion() + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public String getCallbackName() {
+            return "hubprobe-run-again";
+        }
+    }
 
     /**
      * Forgets the failed row of a migration that can run again, so this start runs it again. On H2 (DDL not
