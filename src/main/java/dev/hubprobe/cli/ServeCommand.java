@@ -173,6 +173,11 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         housekeeping.scheduleAtFixedRate(() -> {
             try {
                 int n = history.deleteBefore(Instant.now().minus(retention));
+                if (cluster != null) {
+                    // an older replica of a rolling upgrade writes runs without the baseline's samples; 3 hours
+                    // overlap the hour since the last fill, whenever the rollout ends
+                    history.fillMissingSamples(Instant.now().minus(dev.hubprobe.history.HistoryStore.FILL_SPAN));
+                }
                 // a configured notifier gives up on its own rows at give_up_after; what is left an hour later
                 // belongs to no notifier (one removed from the config)
                 int stale = outbox.deleteBefore(Instant.now().minus(loaded.delivery().giveUpAfter()).minus(Duration.ofHours(1)));

@@ -145,11 +145,84 @@ public final class Database implements AutoCloseable {
 
     /** Brings the schema up to date: the history's tables, and on PostgreSQL the clustered schedule's. */
     public void migrate() {
-        migrate(Flyway.configure().dataSource(source).locations("classpath:db/migration").load(), "history");
+        Flyway history = Flyway.configure().dataSource(source).locations("classpath:db/migration").callbacks(new RunAgain()).load();
+        runAgainFailed(history);
+        migrate(history, "history");
         if (shared) {
             // Quartz's tables keep a migration history of their own, so the two sets never interleave
             migrate(Flyway.configure().dataSource(source).locations("classpath:db/quartz").table("flyway_quartz_history")
                     .baselineOnMigrate(true).baselineVersion("0").load(), "schedule");
+        }
+    }
+
+    /**
+     * History migrations that run again over whatever a failed or killed attempt left ({@link RunAgain} puts
+     * it back as before). Others keep Flyway's refusal: run again, they could fail or do harm.
+     */
+    static final Set<String> RUN_AGAIN = Set.of("17", "18");
+
+    /**
+     * Before V17 and V18, puts back what an earlier attempt changed: H2 commits each DDL statement as it goes,
+     * so a start killed in them (V17 took 455 s on a 14.4-million-run history) left phase_samples, perhaps
+     * filled and indexed, or runs_hub_started dropped, with no Flyway row; the next start ran the script again
+     * and failed on "already exists" or "not found", and so did every start after. Here rather than in the
+     * scripts: a history already migrated keeps their checksums. On a fresh database there is nothing to undo.
+     */
+    private static final class RunAgain implements org.flywaydb.core.api.callback.Callback {
+        @Override
+        public boolean supports(org.flywaydb.core.api.callback.Event event, org.flywaydb.core.api.callback.Context context) {
+            return event == org.flywaydb.core.api.callback.Event.BEFORE_EACH_MIGRATE && context.getMigrationInfo() != null
+                    && context.getMigrationInfo().getVersion() != null && RUN_AGAIN.contains(context.getMigrationInfo().getVersion().getVersion());
+        }
+
+        @Override
+        public boolean canHandleInTransaction(org.flywaydb.core.api.callback.Event event, org.flywaydb.core.api.callback.Context context) {
+            return true;
+        }
+
+        @Override
+        public void handle(org.flywaydb.core.api.callback.Event event, org.flywaydb.core.api.callback.Context context) {
+            String sql = "17".equals(context.getMigrationInfo().getVersion().getVersion())
+                    ? "DROP TABLE IF EXISTS phase_samples CASCADE"
+                    : "CREATE INDEX IF NOT EXISTS runs_hub_started ON runs (hub, started_at DESC, id)"; // V18 drops it first
+            try (java.sql.Statement st = context.getConnection().createStatement()) {
+                st.execute(sql);
+            } catch (SQLException e) {
+                throw new IllegalStateException("history: cannot undo an earlier attempt of migration "
+                        + context.getMigrationInfo().getVersion() + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public String getCallbackName() {
+            return "hubprobe-run-again";
+        }
+    }
+
+    /**
+     * Forgets the failed row of a migration that can run again, so this start runs it again. On H2 (DDL not
+     * transactional) Flyway records a migration that failed with an error (the disk full in V17's backfill of
+     * a big history), and every later start refused with "Detected failed migration ... run repair", which
+     * hubprobe has no command for. Only the failed row goes: Flyway's repair would also take the checksums of
+     * changed scripts as they are now.
+     */
+    private void runAgainFailed(Flyway flyway) {
+        for (org.flywaydb.core.api.MigrationInfo m : flyway.info().all()) {
+            if (!m.getState().isFailed() || m.getVersion() == null || !RUN_AGAIN.contains(m.getVersion().getVersion())) {
+                continue;
+            }
+            String table = flyway.getConfiguration().getTable();
+            try (Connection c = source.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM \"" + table + "\" WHERE \"version\" = ? AND NOT \"success\"")) {
+                ps.setString(1, m.getVersion().getVersion());
+                ps.executeUpdate();
+                if (!c.getAutoCommit()) {
+                    c.commit();
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("history: cannot clear the failed migration " + m.getVersion() + ": " + e.getMessage(), e);
+            }
+            LOG.warn("history: migration {} ({}) failed in an earlier start; running it again", m.getVersion(), m.getDescription());
         }
     }
 

@@ -126,7 +126,57 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         }
         HistoryStore store = new HistoryStore(db);
         store.recountRecentDays(Instant.now());
+        if (db.shared()) {
+            // V17 filled the samples of every run before the first new replica started; what an older replica
+            // wrote since is at most as old as this start's migration (3 hours: a rollout's length, not a
+            // month's runs to look through on each start; the hourly fill does the same for the rest)
+            store.fillMissingSamples(Instant.now().minus(FILL_SPAN));
+        }
         return store;
+    }
+
+    /**
+     * Adds the baseline's samples (V17) of the passing runs that started from {@code since} on and have none:
+     * runs an older replica wrote during a rolling upgrade on PostgreSQL (it knows nothing of phase_samples).
+     * Without this their phases were in no baseline and on no week's or month's chart until retention took
+     * them, while the recent runs (read from run_phases) had them. Called at start and hourly with replicas;
+     * a run's samples are written in its own transaction, so a run either has all of them or none and a run
+     * still being written is not seen; the replicas' fills take turns (an advisory lock for the transaction),
+     * or two starting at once would both add the same samples. Returns how many samples it added.
+     */
+    /** How far back the fill of an older replica's runs looks, at a start and every hour. */
+    public static final Duration FILL_SPAN = Duration.ofHours(3);
+
+    public int fillMissingSamples(Instant since) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                if (database.shared()) {
+                    try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(17, 1)")) {
+                        lock.execute();
+                    }
+                }
+                int n;
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO phase_samples (run_id, hub, probe, started_at, phase, duration_seconds)"
+                        + " SELECT r.id, r.hub, r.probe, r.started_at, p.phase, p.duration_seconds FROM runs r JOIN run_phases p ON p.run_id = r.id"
+                        + " WHERE r.started_at >= ? AND r.passed AND p.status = 'passed'"
+                        + " AND NOT EXISTS (SELECT 1 FROM phase_samples s WHERE s.run_id = r.id)")) {
+                    ps.setTimestamp(1, Timestamp.from(since));
+                    n = ps.executeUpdate();
+                }
+                c.commit();
+                if (n > 0) {
+                    LOG.info("history: added {} baseline samples of runs written without them (an older replica's, in a rolling upgrade)", n);
+                }
+                return n;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            LOG.warn("history: the baseline samples of runs an older replica wrote could not be added: {}", e.getMessage());
+            return 0;
+        }
     }
 
     /** The database the history is in. */

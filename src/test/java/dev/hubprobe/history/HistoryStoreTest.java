@@ -550,4 +550,42 @@ class HistoryStoreTest {
             }
         }
     }
+    /** Records the run as a replica of the release before V17 did: its run and phases, no baseline samples. */
+    static void writtenByAnOlderReplica(HistoryStore h, RunResult r) {
+        h.accept(r);
+        try (java.sql.Connection c = h.dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("DELETE FROM phase_samples WHERE run_id = ?")) {
+            ps.setString(1, r.runId());
+            ps.executeUpdate();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A rolling upgrade on PostgreSQL: an older replica goes on writing runs without the samples (V17) while a
+     * new one reads its baselines from them. The fill gives those runs their samples, once, and only the
+     * passing runs' passed phases, as the run writer would have.
+     */
+    @Test
+    void runsAnOlderReplicaWroteGetTheirBaselineSamplesOnce() {
+        Instant t = Instant.parse("2026-11-20T10:00:00Z");
+        ProbeKey key = new ProbeKey("a", "kernel-smoke");
+        try (HistoryStore h = open()) {
+            h.accept(timed("a", t, 1000, true));
+            writtenByAnOlderReplica(h, timed("a", t.plusSeconds(60), 3000, true));
+            writtenByAnOlderReplica(h, timed("a", t.plusSeconds(120), 5000, true));
+            writtenByAnOlderReplica(h, timed("a", t.plusSeconds(180), 900, false));
+            writtenByAnOlderReplica(h, timed("a", t.minus(Duration.ofDays(2)), 7000, true)); // before the fill's start
+            assertEquals(1, h.phaseMedians(key, t, t.plusSeconds(3600)).get("spawn").samples(), "the older replica's runs have no samples yet");
+
+            assertEquals(6, h.fillMissingSamples(t.minusSeconds(60)), "two passing runs' three passed phases each");
+            assertEquals(0, h.fillMissingSamples(t.minusSeconds(60)), "nothing twice");
+            Map<String, HistoryStore.Median> m = h.phaseMedians(key, t.minus(Duration.ofDays(3)), t.plusSeconds(3600));
+            assertEquals(3, m.get("spawn").samples(), "the failed run's and the older run's not among them");
+            assertEquals(3.0, m.get("spawn").seconds(), 1e-9);
+            assertEquals(3, m.get("spawn_image_pull").samples());
+            assertEquals(List.of(5.0, 3.0), h.recentPassingWithPhase(key, "spawn", t, 2).phases().get("spawn"));
+        }
+    }
 }
