@@ -621,10 +621,11 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             }
             Map<String, List<Double>> phases = new LinkedHashMap<>();
             for (List<String> batch : batches(ids)) {
+                List<String> in = padded(batch);
                 try (PreparedStatement ps = c.prepareStatement("SELECT phase, duration_seconds FROM run_phases WHERE status = 'passed'"
-                        + " AND run_id IN (" + placeholders(batch.size()) + ")")) {
-                    for (int i = 0; i < batch.size(); i++) {
-                        ps.setString(i + 1, batch.get(i));
+                        + " AND run_id IN (" + placeholders(in.size()) + ")")) {
+                    for (int i = 0; i < in.size(); i++) {
+                        ps.setString(i + 1, in.get(i));
                     }
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
@@ -868,10 +869,11 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         Map<String, Row> byId = new LinkedHashMap<>();
         runs.forEach(r -> byId.put(r.id(), r));
         for (List<String> batch : batches(List.copyOf(byId.keySet()))) {
+            List<String> in = padded(batch);
             try (PreparedStatement ps = c.prepareStatement("SELECT * FROM run_phases WHERE run_id IN ("
-                    + placeholders(batch.size()) + ") ORDER BY run_id, idx")) {
-                for (int i = 0; i < batch.size(); i++) {
-                    ps.setString(i + 1, batch.get(i));
+                    + placeholders(in.size()) + ") ORDER BY run_id, idx")) {
+                for (int i = 0; i < in.size(); i++) {
+                    ps.setString(i + 1, in.get(i));
                 }
                 try (ResultSet p = ps.executeQuery()) {
                     while (p.next()) {
@@ -899,6 +901,27 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         List<List<String>> out = new ArrayList<>();
         for (int i = 0; i < ids.size(); i += 500) {
             out.add(ids.subList(i, Math.min(ids.size(), i + 500)));
+        }
+        return out;
+    }
+
+    /**
+     * A batch of ids grown to the next power of two (at most a whole batch, 500) by repeating its last id, so
+     * an IN list has one of 10 lengths, not one per number of runs asked for. Each length is its own statement
+     * text: H2 keeps each connection's last 64 (Database.h2, QUERY_CACHE_SIZE) and, with each, its last result
+     * (a read of 500 runs' phases is thousands of rows); {@code /api/v1/runs?limit=} from 437 to 500 filled
+     * every connection's cache with such results, 32 connections under a 512 MB heap. The repeats match
+     * rows already matched: the answer is the same.
+     */
+    static List<String> padded(List<String> batch) {
+        int n = 1;
+        while (n < batch.size()) {
+            n *= 2;
+        }
+        n = Math.min(n, Math.max(500, batch.size()));
+        List<String> out = new ArrayList<>(batch);
+        while (out.size() < n) {
+            out.add(batch.get(batch.size() - 1));
         }
         return out;
     }

@@ -588,4 +588,60 @@ class HistoryStoreTest {
             assertEquals(List.of(5.0, 3.0), h.recentPassingWithPhase(key, "spawn", t, 2).phases().get("spawn"));
         }
     }
+
+    /**
+     * The hub's runs read at every limit up to 120 (as {@code /api/v1/runs?limit=} is asked) use a few statement
+     * texts for their phases, not one per limit: H2 keeps each connection's last 64 texts with their last
+     * results, and one per limit filled every connection with result rows. Each answer still has each of its
+     * runs once, whole.
+     */
+    @Test
+    void readingRunsAtEveryLimitUsesFewStatementTexts() {
+        Instant t = Instant.parse("2026-11-20T10:00:00Z");
+        try (HistoryStore h = open()) {
+            for (int i = 0; i < 120; i++) {
+                h.accept(run("a", t.plusSeconds(60L * i), i % 3 != 0));
+            }
+        }
+        java.util.Set<String> texts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try (HistoryStore h = HistoryStore.open(database().over(ds -> counting(ds, texts)))) {
+            for (int limit = 1; limit <= 120; limit++) {
+                List<RunResult> runs = h.runs("a", null, null, limit);
+                assertEquals(limit, runs.size());
+                assertEquals(limit, runs.stream().map(RunResult::runId).distinct().count());
+                for (RunResult r : runs) {
+                    assertEquals(2, r.phases().size(), r.runId());
+                    assertEquals(1, r.spawnPhases().size(), r.runId());
+                }
+            }
+        }
+        long phaseTexts = texts.stream().filter(s -> s.contains("FROM run_phases WHERE run_id IN")).count();
+        assertTrue(phaseTexts <= 8, phaseTexts + " statement texts for the runs' phases");
+    }
+
+    /** A pool whose connections note each statement text they prepare. */
+    private static javax.sql.DataSource counting(javax.sql.DataSource ds, java.util.Set<String> texts) {
+        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(HistoryStoreTest.class.getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class}, (p, m, a) -> {
+                    Object out = invoke(ds, m, a);
+                    if (!(out instanceof java.sql.Connection c)) {
+                        return out;
+                    }
+                    return java.lang.reflect.Proxy.newProxyInstance(HistoryStoreTest.class.getClassLoader(),
+                            new Class<?>[] {java.sql.Connection.class}, (p2, m2, a2) -> {
+                                if (m2.getName().equals("prepareStatement")) {
+                                    texts.add((String) a2[0]);
+                                }
+                                return invoke(c, m2, a2);
+                            });
+                });
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] a) throws Throwable {
+        try {
+            return m.invoke(target, a);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
 }
