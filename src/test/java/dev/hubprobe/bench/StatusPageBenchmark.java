@@ -204,7 +204,7 @@ public final class StatusPageBenchmark {
                     ok &= show(e.getKey() + ", each hub cold (shown)", e.getValue());
                 }
                 if (UNANSWERED.get() > 0) {
-                    System.out.printf(Locale.ROOT, "unanswered:           %d requests timed out or were refused  <-- target: none%n", UNANSWERED.get());
+                    System.out.printf(Locale.ROOT, "unanswered:           %d requests got no answer or an error answer  <-- target: none%n", UNANSWERED.get());
                     ok = false;
                 }
             } finally {
