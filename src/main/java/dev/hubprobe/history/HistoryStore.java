@@ -135,6 +135,9 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         return store;
     }
 
+    /** How far back the fill of an older replica's runs looks, at a start and every hour. */
+    public static final Duration FILL_SPAN = Duration.ofHours(3);
+
     /**
      * Adds the baseline's samples (V17) of the passing runs that started from {@code since} on and have none:
      * runs an older replica wrote during a rolling upgrade on PostgreSQL (it knows nothing of phase_samples).
@@ -144,9 +147,6 @@ public final class HistoryStore implements RunSink, AutoCloseable {
      * still being written is not seen; the replicas' fills take turns (an advisory lock for the transaction),
      * or two starting at once would both add the same samples. Returns how many samples it added.
      */
-    /** How far back the fill of an older replica's runs looks, at a start and every hour. */
-    public static final Duration FILL_SPAN = Duration.ofHours(3);
-
     public int fillMissingSamples(Instant since) {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);

@@ -249,9 +249,9 @@ public final class PageQueries {
      * The mean of the whole run ("total") and of the given phases over the hub's passing runs since
      * {@code since}, in buckets of {@code bucket}: at most a few hundred points whatever the range.
      */
-    /** A hub's whole-run means per bucket (bucket seconds, hub, since): a range of runs_hub_started (V13), not all the hub's runs. */
     /**
-     * The chart's total line: the passing runs' durations averaged per bucket of {@code bucketSeconds}, written
+     * The chart's total line (hub, since): a range of runs_hub_started (V13; V18 holds passed and the duration),
+     * not all the hub's runs. The passing runs' durations averaged per bucket of {@code bucketSeconds}, written
      * into the statement as a number (one of the chart's three sizes, never a visitor's text). As a parameter it
      * had to sit in a derived table (grouping by an expression with a parameter in it is refused), and H2 then
      * read the hub's whole index range for each bucket: 70 s for a month's chart on a 1,000-hub history
