@@ -52,6 +52,22 @@ class AlertingIT {
                 .filter(r -> r.getBodyAsString().contains("\"status\":\"" + status + "\"")).count();
     }
 
+    /** The spawn_image_pull regression alerts among the service's alerts. */
+    private static List<JsonNode> pullAlerts(JsonNode alerts) {
+        List<JsonNode> out = new ArrayList<>();
+        alerts.forEach(a -> {
+            if (a.path("labels").path("phase").asText().equals("spawn_image_pull")) {
+                out.add(a);
+            }
+        });
+        return out;
+    }
+
+    private static int pullWebhooks(WireMockServer hook, String status) {
+        return (int) hook.findAll(postRequestedFor(urlEqualTo("/hook"))).stream().map(r -> r.getBodyAsString())
+                .filter(b -> b.contains("\"status\":\"" + status + "\"") && b.contains("\"phase\":\"spawn_image_pull\"")).count();
+    }
+
     @Test
     void failingHubRaisesOneAlertInAlertmanagerAcrossARestartAndResolvesWhenFixed() throws Exception {
         WireMockServer hook = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
@@ -134,12 +150,19 @@ class AlertingIT {
         Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HOOK_URL", hook.baseUrl() + "/hook");
         try (Service s = Service.start(cfg, env, dir.resolve("svc.log"))) {
             Await.until("a baseline", 120, () -> s.json("/api/v1/runs?hub=slow").size() >= 6);
-            assertEquals(0, s.json("/api/v1/alerts").size(), "a steady hub has no regression");
+            // only the pull is the test's to hold steady. The other phases are the real hub's and vary with the
+            // machine: one of 5-700 ms (hub_api, login, kernel_connect) crosses min_delta and 2.5x with a 1 s
+            // stall in two runs in a row, and once did on CI's 2 cores. So the pull's alerts are asserted on,
+            // and a failure shows every alert
+            JsonNode steady = s.json("/api/v1/alerts");
+            assertEquals(List.of(), pullAlerts(steady), () -> "a steady pull has no regression: " + steady);
             // the image pull gets 3x slower; factor 2.5 over the last 2 runs fires only when both are slow
             // (one slow and one fast run average 2x), so the alert reports the slow pull itself
             hub.control("pull-" + user, "3");
-            Await.until("the regression alert", 120, () -> webhooks(hook, "firing") == 1);
-            JsonNode alert = s.json("/api/v1/alerts").get(0);
+            Await.until("the regression alert", 120, () -> pullWebhooks(hook, "firing") == 1);
+            JsonNode firing = s.json("/api/v1/alerts");
+            assertEquals(1, pullAlerts(firing).size(), firing::toString);
+            JsonNode alert = pullAlerts(firing).get(0);
             assertEquals("HubprobeLatencyRegression", alert.path("labels").path("alertname").asText());
             assertEquals("spawn_image_pull", alert.path("labels").path("phase").asText(), alert::toString);
             double baseline = alert.path("annotations").path("baseline_seconds").asDouble();
@@ -165,9 +188,8 @@ class AlertingIT {
                     "--probe", probes.resolve("k8s.yml").toString(), "--baseline-from", s.url());
             assertEquals(0, fast.exit(), () -> fast.stdout() + fast.stderr());
             hub.clearControl("pull-" + user);
-            Await.until("the regression resolved", 120, () -> webhooks(hook, "resolved") >= 1
-                    && hook.findAll(postRequestedFor(urlEqualTo("/hook"))).stream()
-                    .anyMatch(r -> r.getBodyAsString().contains("\"status\":\"resolved\"") && r.getBodyAsString().contains("spawn_image_pull")));
+            Await.until("the regression resolved", 120, () -> pullWebhooks(hook, "resolved") >= 1);
+            assertEquals(1, pullWebhooks(hook, "firing"), "paged once for the slow pull");
         } finally {
             hub.clearControl("pull-" + user);
             hook.stop();
