@@ -28,7 +28,7 @@ public final class Baselines {
     /**
      * A computed baseline, with the window and the number of recent runs it was computed for: a reload that
      * changes either computes it again at once, else the old window's baseline was judged by, and served
-     * beside the new window, for as long as it is kept (an hour for 30 days).
+     * beside the new window, for as long as it is kept (30 to 60 minutes for 30 days).
      */
     private record Cached(Instant at, Duration window, int recent, Map<String, HistoryStore.Median> medians, Duration keep) {
         Cached(Instant at, AlertPolicy p, Map<String, HistoryStore.Median> medians, Duration keep) {
@@ -167,18 +167,18 @@ public final class Baselines {
         return drawn.compareTo(refresh) > 0 ? drawn : refresh;
     }
 
-    /**
-     * Whether a kept baseline is computed again: computed for another window or number of recent runs (a
-     * reload changed them); past {@link #refresh(AlertPolicy)}; or past {@code refresh}
-     * while one of the phases asked about has no baseline in it yet (a phase that gained its samples since,
-     * such as a scale-up that only some spawns have, is judged as soon as before); or, for a young history,
-     * on every run until some phase has one.
-     */
     /** A kept baseline that may stand in while none can be read: one of the policy's window and recent runs. */
     private static boolean usable(Cached c, AlertPolicy p) {
         return c != null && c.window().equals(p.window()) && c.recent() == p.recent();
     }
 
+    /**
+     * Whether a kept baseline is computed again: computed for another window or number of recent runs (a
+     * reload changed them); past the time it is kept ({@link #keep(AlertPolicy)}); or past {@code refresh}
+     * while one of the phases asked about has no baseline in it yet (a phase that gained its samples since,
+     * such as a scale-up that only some spawns have, is judged as soon as before); or, for a young history,
+     * on every run until some phase has one.
+     */
     private boolean stale(Cached c, AlertPolicy p, Instant now, java.util.Set<String> asked) {
         if (!usable(c, p) || c.at().plus(c.keep()).isBefore(now) || !enough(c, p)) {
             return true;
