@@ -32,7 +32,7 @@ ENV HUBPROBE_JAR=/opt/hubprobe/hubprobe.jar HUBPROBE_CDS_DIR=/opt/hubprobe/cds
 # hub is there at build time: the training run is a check against a port nobody answers, which loads
 # the start-up, config, HTTP, JSON and report classes; the others load from the jar as usual.
 # (LauncherArchiveIT runs this RUN line, paths moved, and checks the service maps what it wrote.)
-RUN HUBPROBE_TRAINING_TOKEN=not-a-real-token /opt/hubprobe/bin/hubprobe write-class-archive check --hub-url http://127.0.0.1:9/ --token-env HUBPROBE_TRAINING_TOKEN --user nobody >/dev/null && chmod 0444 /opt/hubprobe/cds/*.jsa && chmod 0555 /opt/hubprobe/cds
+RUN HUBPROBE_TRAINING_TOKEN=not-a-real-token /opt/hubprobe/bin/hubprobe write-class-archive check --hub-url http://127.0.0.1:9/ --token-env HUBPROBE_TRAINING_TOKEN --user nobody >/dev/null && chmod 0444 /opt/hubprobe/cds/hubprobe-* && chmod 0555 /opt/hubprobe/cds
 COPY probes /etc/hubprobe/probes
 COPY config/hubprobe.yml /etc/hubprobe/config/hubprobe.yml
 RUN ln -s /var/lib/hubprobe /etc/hubprobe/data

@@ -62,6 +62,9 @@ public final class FootprintBenchmark {
         RealHub hub = RealHub.shared();
         Path dir = Files.createTempDirectory("hubprobe-footprint");
         System.out.printf(Locale.ROOT, "jar: %s%nJAVA_OPTS: %s%n", Cli.jar(), System.getenv().getOrDefault("JAVA_OPTS", "(bin/hubprobe's defaults)"));
+        // the launcher runs the JDK this benchmark runs on (Cli.launcherEnv): run it on JDK 25 to measure the AOT cache
+        System.out.printf(Locale.ROOT, "java: %s (%s); the launcher's archive: %s%n", System.getProperty("java.version"),
+                System.getProperty("java.home"), Runtime.version().feature() >= 25 ? "AOT cache" : "dynamic CDS archive");
         try {
             if (stages.contains("service")) {
                 service(hub, dir, hubs, interval, warmup, window);

@@ -103,6 +103,73 @@ class LauncherIT {
         assertEquals(2, archives(cds).size(), "no third archive, no leftover: " + archives(cds));
     }
 
+    /**
+     * A JDK of release 25 or newer (the CI machine has a Temurin JDK beside Debian's 17): HUBPROBE_TEST_JDK25,
+     * or the newest under /usr/lib/jvm. Its bin folder.
+     */
+    private static Path jdk25() throws Exception {
+        String chosen = System.getenv("HUBPROBE_TEST_JDK25");
+        List<Path> homes = new java.util.ArrayList<>();
+        if (chosen != null && !chosen.isBlank()) {
+            homes.add(Path.of(chosen));
+        } else if (Files.isDirectory(Path.of("/usr/lib/jvm"))) {
+            try (var all = Files.list(Path.of("/usr/lib/jvm"))) {
+                all.sorted(java.util.Comparator.reverseOrder()).forEach(homes::add);
+            }
+        }
+        for (Path home : homes) {
+            Path release = home.resolve("release");
+            if (Files.isRegularFile(release) && Files.isExecutable(home.resolve("bin/java"))) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)").matcher(Files.readString(release));
+                if (m.find() && Integer.parseInt(m.group(1)) >= 25) {
+                    return home.resolve("bin");
+                }
+            }
+        }
+        throw new AssertionError("no JDK 25 or newer: the launcher's AOT cache is what runs there. Set HUBPROBE_TEST_JDK25 to one's"
+                + " home (the folder with its release file); looked in " + (chosen != null && !chosen.isBlank() ? chosen : "/usr/lib/jvm"));
+    }
+
+    /**
+     * On JDK 25 the launcher's archive is an AOT cache: written by the first passing check, never by one cut
+     * short, with no recording left beside it; the first check's report on stdout is the report alone (JDK 25
+     * prints its cache messages to stdout, which would corrupt a CI job's JSON); the service maps the cache.
+     */
+    @Test
+    void onJdk25TheArchiveIsAnAotCacheAndTheFirstReportStaysClean() throws Exception {
+        RealHub hub = RealHub.shared();
+        Path cds = dir.resolve("cds25");
+        Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString(),
+                "PATH", jdk25() + ":" + System.getenv("PATH"));
+        assertEquals(1, launch(env, "check", "--hub-url", "http://127.0.0.1:1/", "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")));
+        assertEquals(List.of(), archives(cds), "a check that failed at an unreachable hub leaves nothing, no recording either");
+        ProcessBuilder pb = new ProcessBuilder(Cli.launcher().toString(), "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN",
+                "--user", RealHub.user("ok"), "--format", "json").redirectError(dir.resolve("first.err").toFile());
+        pb.environment().putAll(Cli.launcherEnv(env));
+        Process p = pb.start();
+        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the first check ended");
+        assertEquals(0, p.exitValue(), () -> stdout + readQuietly(dir.resolve("first.err")));
+        com.fasterxml.jackson.databind.JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(stdout);
+        assertEquals("passed", report.path("status").asText(), stdout);
+        assertTrue(stdout.strip().endsWith("}"), "nothing after the report: " + stdout.substring(Math.max(0, stdout.length() - 400)));
+        List<Path> written = archives(cds);
+        assertEquals(1, written.size(), "one cache, no recording or temporary file beside it: " + written);
+        assertTrue(written.get(0).getFileName().toString().matches("hubprobe-\\d+\\.aot"), written.toString());
+        assertEquals(0, launch(env, "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")),
+                "a check with the cache mapped passes");
+        assertEquals(written, archives(cds), "the second check wrote nothing more");
+        assertServiceMaps(written.get(0), env, "aot");
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     private void assertServiceMaps(Path archive, Map<String, String> env, String name) throws Exception {
         try (Service s = Service.startWithLauncher(oneHubConfig(name), env, dir.resolve(name + "-svc.log"))) {
             String maps = Files.readString(Path.of("/proc", Long.toString(s.pid()), "maps"), StandardCharsets.UTF_8);
