@@ -162,6 +162,60 @@ class LauncherIT {
         assertServiceMaps(written.get(0), env, "aot");
     }
 
+    /**
+     * Starts bin/hubprobe with these arguments on JDK 25, waits for the launcher's second JVM (the one that
+     * assembles the AOT cache after the command) and sends the launcher this signal; returns its exit code.
+     */
+    private int signalDuringTheAssembly(Path cds, String signal, Map<String, String> extra, String... args) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(extra);
+        env.put("HUBPROBE_CDS_DIR", cds.toString());
+        env.put("PATH", jdk25() + ":" + System.getenv("PATH"));
+        List<String> cmd = new java.util.ArrayList<>(List.of(Cli.launcher().toString()));
+        cmd.addAll(List.of(args));
+        Path log = dir.resolve(signal + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(Cli.launcherEnv(env));
+        Process launcher = pb.start();
+        List<ProcessHandle> assembling = new java.util.ArrayList<>();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (assembling.isEmpty() && System.nanoTime() < deadline && launcher.isAlive()) {
+                launcher.toHandle().descendants().filter(j -> j.info().commandLine().orElse("").contains("-XX:AOTMode=create"))
+                        .forEach(assembling::add);
+                Thread.sleep(20);
+            }
+            assertFalse(assembling.isEmpty(), () -> "the cache is being assembled: " + readQuietly(log));
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(launcher.pid())).inheritIO().start();
+            assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0);
+            assertTrue(launcher.waitFor(60, TimeUnit.SECONDS), "the launcher ended after " + signal);
+            for (ProcessHandle j : assembling) {
+                assertTrue(j.onExit().get(30, TimeUnit.SECONDS) != null && !j.isAlive(), "the assembling JVM was stopped too");
+            }
+            return launcher.exitValue();
+        } finally {
+            launcher.destroyForcibly();
+            assembling.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /**
+     * A stop in the second or so after the first check, while the launcher assembles the AOT cache (a CI
+     * job's timeout, a Ctrl-C once the report is out): the launcher ends as stopped, and leaves neither the
+     * half-made cache nor the recording (35 MB) in the cache folder. The launcher used to be killed there
+     * with both left behind, for good, after every such stop.
+     */
+    @Test
+    void aStopWhileTheAotCacheIsAssembledLeavesNothingBehind() throws Exception {
+        Path cds = dir.resolve("cds-stopped");
+        assertEquals(143, signalDuringTheAssembly(cds, "TERM", Map.of("TRAINING_TOKEN", "not-a-real-token"),
+                "write-class-archive", "check", "--hub-url", "http://127.0.0.1:9/", "--token-env", "TRAINING_TOKEN", "--user", "nobody"));
+        assertEquals(List.of(), archives(cds), "no cache, no recording, no temporary file after a TERM");
+        RealHub hub = RealHub.shared();
+        assertEquals(130, signalDuringTheAssembly(cds, "INT", Map.of("HUB_TOKEN", hub.serviceToken()),
+                "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"), "--format", "json"));
+        assertEquals(List.of(), archives(cds), "no cache, no recording, no temporary file after a Ctrl-C");
+    }
+
     private static String readQuietly(Path file) {
         try {
             return Files.readString(file);
