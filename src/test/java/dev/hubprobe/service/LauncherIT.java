@@ -216,6 +216,34 @@ class LauncherIT {
         assertEquals(List.of(), archives(cds), "no cache, no recording, no temporary file after a Ctrl-C");
     }
 
+    /**
+     * A service given a heap of 32 GB or more (HUBPROBE_HEAP) on JDK 25 runs without compressed oops, and the
+     * JVM refuses the checks' AOT cache with three "[error][aot]" lines on every start, for a service that
+     * runs as well without it: a 3 a.m. reader of its log takes them for the failure. The launcher does not
+     * map it there, and says why in one line; the service starts and serves.
+     */
+    @Test
+    void aServiceWithAHeapTooBigForTheAotCacheStartsWithoutItAndSaysWhyInOneLine() throws Exception {
+        RealHub hub = RealHub.shared();
+        Path cds = dir.resolve("cds-big");
+        Map<String, String> env = new java.util.HashMap<>(Map.of("HUB_TOKEN", hub.serviceToken(), "TRAINING_TOKEN", "not-a-real-token",
+                "HUBPROBE_CDS_DIR", cds.toString(), "PATH", jdk25() + ":" + System.getenv("PATH")));
+        assertEquals(0, launch(env, "write-class-archive", "check", "--hub-url", "http://127.0.0.1:9/", "--token-env", "TRAINING_TOKEN",
+                "--user", "nobody"));
+        List<Path> cache = archives(cds);
+        assertEquals(1, cache.size(), cache.toString());
+        env.put("HUBPROBE_HEAP", "40g");
+        Path log = dir.resolve("big-svc.log");
+        try (Service s = Service.startWithLauncher(oneHubConfig("big"), env, log)) {
+            assertEquals(200, s.get("/health").statusCode(), "the service serves");
+            String maps = Files.readString(Path.of("/proc", Long.toString(s.pid()), "maps"), StandardCharsets.UTF_8);
+            assertFalse(maps.contains(cache.get(0).toString()), "the cache is not mapped");
+        }
+        String out = Files.readString(log);
+        assertFalse(out.contains("[error"), () -> "no JVM error about the cache: " + out);
+        assertTrue(out.contains("hubprobe: not mapping the checks' AOT cache: HUBPROBE_HEAP=40g is 32 GB or more"), out);
+    }
+
     private static String readQuietly(Path file) {
         try {
             return Files.readString(file);
