@@ -159,6 +159,8 @@ class LauncherArchiveIT {
         String[] worldArchive = serviceMapsAndOutput(env, "world-archive");
         assertFalse(worldArchive[0].contains(archive.toString()), "a world-writable archive is not mapped");
         assertEquals(1, LINE.matcher(worldArchive[1]).results().count(), worldArchive[1]);
+        // an archive file's remedy is to drop the others' write, not the folder's chmod 700
+        assertTrue(worldArchive[1].contains("chmod go-w " + archive), "names a file's remedy: " + worldArchive[1]);
         Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("r--r--r--"));
 
         if ("root".equals(System.getProperty("user.name"))) {
