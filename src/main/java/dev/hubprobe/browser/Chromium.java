@@ -44,8 +44,16 @@ public final class Chromium implements AutoCloseable {
     /** The largest answer of chromedriver read: a 1280x900 screenshot is at most a few MiB of base64. */
     static final int MAX_REPLY = 16 * 1024 * 1024;
 
+    /** Set by the shutdown hook, under {@link #OPEN}'s lock: no chromedriver starts after it has looked. */
+    private static boolean stopping;
+
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.forEach(Chromium::kill), "hubprobe-chromium-reaper"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            synchronized (OPEN) {
+                stopping = true;
+            }
+            OPEN.forEach(Chromium::kill);
+        }, "hubprobe-chromium-reaper"));
     }
 
     private final Process driver;
@@ -55,7 +63,8 @@ public final class Chromium implements AutoCloseable {
     private volatile String session;
     private volatile boolean closed;
 
-    private Chromium(Process driver, Path profile, OkHttpClient http, String base) {
+    /** For {@link #start}, and for a test that stands a process in for chromedriver. */
+    Chromium(Process driver, Path profile, OkHttpClient http, String base) {
         this.driver = driver;
         this.profile = profile;
         this.http = http;
@@ -104,19 +113,27 @@ public final class Chromium implements AutoCloseable {
         } catch (IOException e) {
             throw new BrowserException("cannot prepare the browser's profile: " + e.getMessage());
         }
-        Process p;
-        try {
-            p = new ProcessBuilder(DRIVER, "--port=" + port, "--allowed-ips=127.0.0.1")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            deleteTree(profile);
-            throw new BrowserException("cannot start " + DRIVER + ": " + e.getMessage());
-        }
         // every call is short but the page load, which the page-load timeout of the session bounds
         OkHttpClient http = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(90))
                 .callTimeout(Duration.ofSeconds(120)).retryOnConnectionFailure(false).build();
-        Chromium c = new Chromium(p, profile, http, "http://127.0.0.1:" + port);
-        OPEN.add(c);
+        Chromium c;
+        // started and registered under the hook's lock: a driver started as the JVM stops is either seen by
+        // the hook or never started
+        synchronized (OPEN) {
+            if (stopping) {
+                deleteTree(profile);
+                throw new BrowserException("the prober is stopping: no browser is started");
+            }
+            try {
+                c = new Chromium(new ProcessBuilder(DRIVER, "--port=" + port, "--allowed-ips=127.0.0.1")
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start(),
+                        profile, http, "http://127.0.0.1:" + port);
+            } catch (IOException e) {
+                deleteTree(profile);
+                throw new BrowserException("cannot start " + DRIVER + ": " + e.getMessage());
+            }
+            OPEN.add(c);
+        }
         try {
             c.awaitDriver(nanoTime, deadline);
             List<String> confine = onlyOrigins.isEmpty() ? List.of() : List.of("--proxy-server=http://127.0.0.1:" + deadProxy,
@@ -168,14 +185,12 @@ public final class Chromium implements AutoCloseable {
         for (Path d : stale) {
             String marker = "--user-data-dir=" + d;
             List<ProcessHandle> left = new ArrayList<>();
-            try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-                all.filter(h -> h.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false)).forEach(h -> {
-                    left.add(h);
-                    // the orphaned chromedriver that started it names no profile: it is the browser's parent
-                    h.parent().filter(p -> p.info().command().map(c -> c.equals(DRIVER) || c.endsWith("/chromedriver")).orElse(false))
-                            .ifPresent(left::add);
-                });
-            }
+            naming(marker).forEach(h -> {
+                left.add(h);
+                // the orphaned chromedriver that started it names no profile: it is the browser's parent
+                h.parent().filter(p -> p.info().command().map(c -> c.equals(DRIVER) || c.endsWith("/chromedriver")).orElse(false))
+                        .ifPresent(left::add);
+            });
             left.forEach(ProcessHandle::destroyForcibly);
             deleteTree(d);
         }
@@ -404,31 +419,92 @@ public final class Chromium implements AutoCloseable {
         OPEN.remove(this);
     }
 
-    private void kill() {
+    /**
+     * Ends chromedriver and every browser process of this run. Called on a stopping run's thread, which may
+     * be interrupted, and from the shutdown hook: it waits without giving up on an interrupt (the flag is
+     * kept for the caller), at most a few seconds.
+     */
+    void kill() {
         closed = true;
-        List<ProcessHandle> tree = new ArrayList<>(driver.descendants().toList());
-        tree.add(driver.toHandle());
-        // a Chromium whose driver died first is no longer under it: it still names this run's profile
-        String marker = "--user-data-dir=" + profile;
-        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-            all.filter(h -> h.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false)).forEach(tree::add);
+        boolean interrupted = Thread.interrupted();
+        try {
+            String marker = "--user-data-dir=" + profile;
+            List<ProcessHandle> tree = new ArrayList<>(driver.descendants().toList());
+            tree.add(driver.toHandle());
+            // a Chromium whose driver died first is no longer under it: it still names this run's profile
+            tree.addAll(naming(marker));
+            tree.forEach(ProcessHandle::destroy);
+            interrupted |= end(tree, System.nanoTime() + TimeUnit.SECONDS.toNanos(3));
+            // The driver is dead now and starts nothing more. A browser it was launching while the lists above
+            // were taken (the run stopped as its session was being created) is not in them but names the
+            // profile within moments: look again until a quiet spell has passed (only then: a session that
+            // exists has its browser already, and one look is enough).
+            long quietFor = session == null ? TimeUnit.MILLISECONDS.toNanos(500) : 0;
+            long quietSince = System.nanoTime();
+            long giveUp = quietSince + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() < giveUp) {
+                List<ProcessHandle> late = naming(marker);
+                if (!late.isEmpty()) {
+                    late.forEach(ProcessHandle::destroyForcibly);
+                    interrupted |= end(late, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+                    quietSince = System.nanoTime();
+                } else if (System.nanoTime() - quietSince >= quietFor) {
+                    break;
+                }
+                interrupted |= pause(50);
+            }
+            deleteTree(profile);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        tree.forEach(ProcessHandle::destroy);
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        for (ProcessHandle h : tree) {
+    }
+
+    private static List<ProcessHandle> naming(String marker) {
+        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            return all.filter(h -> h.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false)).toList();
+        }
+    }
+
+    /**
+     * Waits for each to exit until {@code until}, then kills what is left and waits a moment for that.
+     *
+     * @return whether the thread was interrupted meanwhile
+     */
+    private static boolean end(List<ProcessHandle> processes, long until) {
+        boolean interrupted = false;
+        for (ProcessHandle h : processes) {
             while (h.isAlive() && System.nanoTime() < until) {
-                sleep(20);
+                interrupted |= pause(20);
             }
             if (h.isAlive()) {
                 h.destroyForcibly();
             }
         }
-        try {
-            driver.waitFor(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long dead = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        for (ProcessHandle h : processes) {
+            while (h.isAlive() && System.nanoTime() < dead) {
+                interrupted |= pause(20);
+            }
         }
-        deleteTree(profile);
+        return interrupted;
+    }
+
+    /**
+     * A sleep an interrupt does not cut short ({@link #kill()} must finish what it started).
+     *
+     * @return whether the thread was interrupted meanwhile (the flag is then cleared, for the caller to restore)
+     */
+    private static boolean pause(long ms) {
+        boolean interrupted = false;
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        long left;
+        while ((left = until - System.nanoTime()) > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(left);
+            interrupted |= Thread.interrupted();
+        }
+        return interrupted;
     }
 
     private static void deleteTree(Path dir) {
