@@ -13,7 +13,11 @@ import dev.hubprobe.testhub.Service;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -212,6 +216,47 @@ class LauncherArchiveIT {
         assertEquals(0, sticky.exit(), sticky.stderr());
         assertFalse(LINE.matcher(sticky.stderr()).find(), sticky.stderr());
         assertEquals(1, list(cds).size(), "written below a sticky shared folder: " + list(cds));
+    }
+
+    /**
+     * 25: every new build or JDK writes an archive of its own. When one is written, ours that no JVM
+     * mapped for over 30 days are removed, and temporary files a killed launcher left over a day ago; a
+     * recently used archive (another JDK's), another launcher's temporary file being written now and files
+     * not the launcher's stay.
+     */
+    @Test
+    void writingAnArchiveRemovesOursUnusedFor30DaysAndLeftoverTemporaryFiles() throws Exception {
+        Path cds = Files.createDirectories(dir.resolve("cds"));
+        Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwx------"));
+        FileTime old = FileTime.from(Instant.now().minus(Duration.ofDays(40)));
+        FileTime yesterday = FileTime.from(Instant.now().minus(Duration.ofHours(30)));
+        Path unused = Files.writeString(cds.resolve("hubprobe-111.jsa"), "an old build's archive");
+        Path unusedAot = Files.writeString(cds.resolve("hubprobe-112.aot"), "an old JDK's cache");
+        Path inUse = Files.writeString(cds.resolve("hubprobe-222.aot"), "another JDK's cache, mapped today");
+        Path killed = Files.writeString(cds.resolve("hubprobe-333.Ab12Cd"), "half a recording");
+        Path killedConf = Files.writeString(cds.resolve("hubprobe-333.Ab12Cd.conf"), "half a configuration");
+        Path writing = Files.writeString(cds.resolve("hubprobe-444.Xy34Zw"), "being written now");
+        Path notOurs = Files.writeString(cds.resolve("notes.txt"), "the user's");
+        for (Path p : List.of(unused, unusedAot, notOurs)) {
+            Files.getFileAttributeView(p, BasicFileAttributeView.class).setTimes(old, old, null);
+        }
+        Files.getFileAttributeView(inUse, BasicFileAttributeView.class).setTimes(old, FileTime.from(Instant.now()), null);
+        for (Path p : List.of(killed, killedConf)) {
+            Files.getFileAttributeView(p, BasicFileAttributeView.class).setTimes(yesterday, yesterday, null);
+        }
+        Cli.Result r = launch(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token"), TRAINING);
+        assertEquals(0, r.exit(), r.stderr());
+        List<Path> left = list(cds);
+        for (Path gone : List.of(unused, unusedAot, killed, killedConf)) {
+            assertFalse(left.contains(gone), gone.getFileName() + " is removed: " + left);
+        }
+        for (Path kept : List.of(inUse, writing, notOurs)) {
+            assertTrue(left.contains(kept), kept.getFileName() + " stays: " + left);
+        }
+        List<Path> written = left.stream().filter(p -> !List.of(inUse, writing, notOurs).contains(p)).toList();
+        assertEquals(1, written.size(), "one new archive: " + left);
+        assertTrue(written.get(0).getFileName().toString().matches("hubprobe-\\d+\\.(jsa|aot)") && Files.size(written.get(0)) > 1_000_000,
+                "a real archive was written: " + written);
     }
 
     /**

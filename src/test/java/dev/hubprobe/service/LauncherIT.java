@@ -101,6 +101,17 @@ class LauncherIT {
         assertEquals(1, fresh.size(), "the rebuilt jar got an archive of its own: " + archives(cds));
         assertServiceMaps(fresh.get(0), env, "cds2");
         assertEquals(2, archives(cds).size(), "no third archive, no leftover: " + archives(cds));
+
+        // once the old build's archive has not been mapped for 40 days, the next archive written (a third
+        // build's, by its first check) takes its place instead of adding 20 MB more for good
+        java.nio.file.attribute.FileTime longAgo = java.nio.file.attribute.FileTime.from(Instant.now().minus(java.time.Duration.ofDays(40)));
+        Files.getFileAttributeView(written.get(0), java.nio.file.attribute.BasicFileAttributeView.class).setTimes(longAgo, longAgo, null);
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.from(Instant.now().plusSeconds(240)));
+        assertEquals(0, launch(env, "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")));
+        List<Path> now = archives(cds);
+        assertFalse(now.contains(written.get(0)), "the archive unused for 40 days is removed: " + now);
+        assertTrue(now.contains(fresh.get(0)), "the one mapped today stays: " + now);
+        assertEquals(2, now.size(), "the third build's archive beside it: " + now);
     }
 
     /**
