@@ -621,12 +621,8 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             }
             Map<String, List<Double>> phases = new LinkedHashMap<>();
             for (List<String> batch : batches(ids)) {
-                List<String> in = padded(batch);
-                try (PreparedStatement ps = c.prepareStatement("SELECT phase, duration_seconds FROM run_phases WHERE status = 'passed'"
-                        + " AND run_id IN (" + placeholders(in.size()) + ")")) {
-                    for (int i = 0; i < in.size(); i++) {
-                        ps.setString(i + 1, in.get(i));
-                    }
+                try (PreparedStatement ps = runIdsIn(c, "SELECT phase, duration_seconds FROM run_phases WHERE status = 'passed'"
+                        + " AND run_id IN (?)", batch)) {
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             phases.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getDouble(2));
@@ -869,12 +865,7 @@ public final class HistoryStore implements RunSink, AutoCloseable {
         Map<String, Row> byId = new LinkedHashMap<>();
         runs.forEach(r -> byId.put(r.id(), r));
         for (List<String> batch : batches(List.copyOf(byId.keySet()))) {
-            List<String> in = padded(batch);
-            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM run_phases WHERE run_id IN ("
-                    + placeholders(in.size()) + ") ORDER BY run_id, idx")) {
-                for (int i = 0; i < in.size(); i++) {
-                    ps.setString(i + 1, in.get(i));
-                }
+            try (PreparedStatement ps = runIdsIn(c, "SELECT * FROM run_phases WHERE run_id IN (?) ORDER BY run_id, idx", batch)) {
                 try (ResultSet p = ps.executeQuery()) {
                     while (p.next()) {
                         PhaseResult pr;
@@ -924,6 +915,24 @@ public final class HistoryStore implements RunSink, AutoCloseable {
             out.add(batch.get(batch.size() - 1));
         }
         return out;
+    }
+
+    /**
+     * The statement {@code sql}, whose one {@code IN (?)} becomes a list of this batch of run ids, padded
+     * (see {@link #padded}), all bound.
+     */
+    private static PreparedStatement runIdsIn(Connection c, String sql, List<String> batch) throws SQLException {
+        List<String> in = padded(batch);
+        PreparedStatement ps = c.prepareStatement(sql.replace("IN (?)", "IN (" + placeholders(in.size()) + ")"));
+        try {
+            for (int i = 0; i < in.size(); i++) {
+                ps.setString(i + 1, in.get(i));
+            }
+            return ps;
+        } catch (SQLException | RuntimeException e) {
+            ps.close();
+            throw e;
+        }
     }
 
     private static String placeholders(int n) {
