@@ -23,13 +23,17 @@ class ChromiumKillTest {
     @TempDir
     Path tmp;
     private Process driver;
+    /** The stand-in's profile: a failed test still ends the stand-in browser naming it (it sleeps 300 s). */
+    private Path profile;
 
     @AfterEach
     void after() {
         if (driver != null) {
             driver.destroyForcibly();
         }
-        naming(tmp).forEach(ProcessHandle::destroyForcibly);
+        if (profile != null) {
+            naming(profile).forEach(ProcessHandle::destroyForcibly);
+        }
     }
 
     private static List<ProcessHandle> naming(Path profile) {
@@ -66,7 +70,7 @@ class ChromiumKillTest {
 
     @Test
     void aBrowserLaunchedAsTheDriverIsStoppedIsEndedWithIt() throws Exception {
-        Path profile = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-kill"));
+        profile = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-kill"));
         // the browser starts in its own session, as an orphan would be: only its profile argument names it ours
         driver = driver(profile, "subprocess.Popen(['python3', '-c', 'import time; time.sleep(300)', '--user-data-dir=' + profile],"
                 + " start_new_session=True); os._exit(0)");
@@ -77,7 +81,7 @@ class ChromiumKillTest {
 
     @Test
     void aCloseOnAnInterruptedThreadStillEndsADriverThatIgnoresSigterm() throws Exception {
-        Path profile = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-intr"));
+        profile = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-intr"));
         driver = driver(profile, "pass");
         Chromium c = standIn(driver, profile);
         Thread.currentThread().interrupt();
