@@ -208,6 +208,10 @@ public final class Chromium implements AutoCloseable {
                 }
             } catch (IOException notYet) {
                 // still starting
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw interrupted(e, "waiting for " + DRIVER);
             }
             sleep(50);
         }
@@ -395,7 +399,24 @@ public final class Chromium implements AutoCloseable {
                         + " in time");
             }
             throw new BrowserException("chromedriver: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw interrupted(e, "chromedriver " + method + " " + path.replaceFirst("/session/[^/]+", ""));
         }
+    }
+
+    /**
+     * OkHttp's connect, on an interrupted thread, throws a bare InterruptedException (undeclared: no
+     * {@code catch (IOException)} sees it, nor a caller's {@code catch (RuntimeException)}, so a browser was
+     * left unclosed) and clears the interrupt. It becomes a BrowserException, the interrupt set again.
+     */
+    private static BrowserException interrupted(Exception e, String doing) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+            return new BrowserException("interrupted: " + doing);
+        }
+        return new BrowserException(doing + ": " + e);
     }
 
     /** Ends the session, then the process tree: idempotent, and safe from any thread. */
@@ -404,12 +425,19 @@ public final class Chromium implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (session != null && driver.isAlive()) {
+        // On an interrupted thread (a run cut short) the session is not asked to end: OkHttp would fail that
+        // at once, and its connect throws a bare InterruptedException (undeclared) that would skip kill()
+        // below. kill() ends the browser with the rest, and keeps the interrupt.
+        if (session != null && driver.isAlive() && !Thread.currentThread().isInterrupted()) {
             try (Response ignored = http.newBuilder().callTimeout(Duration.ofSeconds(5)).build()
                     .newCall(new Request.Builder().url(base + "/session/" + session).delete().build()).execute()) {
                 // Chromium quits with the session
-            } catch (IOException | RuntimeException e) {
-                // the process tree is killed below either way
+            } catch (Exception e) {
+                // the process tree is killed below either way (an interrupt meanwhile is OkHttp's bare
+                // InterruptedException, which clears the flag: set it again)
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
         closed = true;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
@@ -23,13 +24,17 @@ class ChromiumKillTest {
     @TempDir
     Path tmp;
     private Process driver;
+    /** The stand-in's profile: a failed test still ends the stand-in browser naming it (it sleeps 300 s). */
+    private Path profile;
 
     @AfterEach
     void after() {
         if (driver != null) {
             driver.destroyForcibly();
         }
-        naming(tmp).forEach(ProcessHandle::destroyForcibly);
+        if (profile != null) {
+            naming(profile).forEach(ProcessHandle::destroyForcibly);
+        }
     }
 
     private static List<ProcessHandle> naming(Path profile) {
@@ -66,7 +71,7 @@ class ChromiumKillTest {
 
     @Test
     void aBrowserLaunchedAsTheDriverIsStoppedIsEndedWithIt() throws Exception {
-        Path profile = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-kill"));
+        profile = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-kill"));
         // the browser starts in its own session, as an orphan would be: only its profile argument names it ours
         driver = driver(profile, "subprocess.Popen(['python3', '-c', 'import time; time.sleep(300)', '--user-data-dir=' + profile],"
                 + " start_new_session=True); os._exit(0)");
@@ -77,7 +82,7 @@ class ChromiumKillTest {
 
     @Test
     void aCloseOnAnInterruptedThreadStillEndsADriverThatIgnoresSigterm() throws Exception {
-        Path profile = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-intr"));
+        profile = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-intr"));
         driver = driver(profile, "pass");
         Chromium c = standIn(driver, profile);
         Thread.currentThread().interrupt();
@@ -89,5 +94,95 @@ class ChromiumKillTest {
         }
         assertFalse(driver.isAlive(), "the driver was killed when SIGTERM did not end it");
         assertFalse(Files.exists(profile), "the profile is removed");
+    }
+
+    /** A stand-in with a session, as a run that got past its start has (newSession sets it). */
+    private static Chromium withSession(Process driver, Path profile) throws Exception {
+        Chromium c = standIn(driver, profile);
+        java.lang.reflect.Field session = Chromium.class.getDeclaredField("session");
+        session.setAccessible(true);
+        session.set(c, "a-session");
+        return c;
+    }
+
+    /**
+     * A run cut short (its thread interrupted) whose browser has a session and no connection to the driver
+     * kept open (a call before was cut off): OkHttp's connect throws a bare InterruptedException there, and
+     * clears the interrupt. close() must still end the driver and keep the caller's interrupt, and throw
+     * nothing (UiCleanup frees the run's browser slot after it).
+     */
+    @Test
+    void aCloseOnAnInterruptedThreadWithASessionEndsTheDriverAndThrowsNothing() throws Exception {
+        profile = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-sess"));
+        driver = driver(profile, "pass");
+        Chromium c = withSession(driver, profile);
+        Thread.currentThread().interrupt();
+        try {
+            c.close();
+            assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
+        } catch (Exception e) {
+            throw new AssertionError("close() threw " + e, e);
+        } finally {
+            Thread.interrupted();
+        }
+        assertFalse(driver.isAlive(), "the driver is ended");
+        assertFalse(Files.exists(profile), "the profile is removed");
+    }
+
+    /**
+     * A browser call on an interrupted thread fails as a BrowserException (UiCleanup's screenshot of the
+     * failing page catches those, then closes the browser), never as an undeclared InterruptedException
+     * that skips that, and the interrupt is kept.
+     */
+    @Test
+    void aCallOnAnInterruptedThreadFailsAsABrowserExceptionAndKeepsTheInterrupt() throws Exception {
+        profile = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-call"));
+        driver = driver(profile, "os._exit(0)");
+        Chromium c = withSession(driver, profile);
+        try {
+            Thread.currentThread().interrupt();
+            try {
+                c.screenshot();
+                throw new AssertionError("a screenshot from a driver that is not there");
+            } catch (Chromium.BrowserException expected) {
+                assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
+            } catch (Exception e) {
+                throw new AssertionError("the call threw " + e, e);
+            } finally {
+                Thread.interrupted();
+            }
+        } finally {
+            c.close();
+        }
+    }
+
+    private static List<ProcessHandle> ourDrivers() {
+        return ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().command().map(c -> c.endsWith("/chromedriver")).orElse(false)).toList();
+    }
+
+    /**
+     * A run whose thread is interrupted as its browser starts (the real chromedriver): the start fails as a
+     * BrowserException with the interrupt kept, and the chromedriver it started is ended, not left running
+     * (a service would keep it for good).
+     */
+    @Test
+    void aStartOnAnInterruptedThreadFailsAndLeavesNoDriver() throws Exception {
+        List<ProcessHandle> before = ourDrivers();
+        Thread.currentThread().interrupt();
+        try {
+            Chromium c = Chromium.start("/usr/bin/chromium", System::nanoTime, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+            c.close();
+            throw new AssertionError("a browser started on an interrupted thread");
+        } catch (Chromium.BrowserException expected) {
+            assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
+        } catch (Exception e) {
+            throw new AssertionError("start threw " + e, e);
+        } finally {
+            Thread.interrupted();
+            List<ProcessHandle> left = ourDrivers().stream().filter(h -> !before.contains(h)).toList();
+            left.forEach(ProcessHandle::destroyForcibly);
+            assertEquals(List.of(), left, "the chromedriver started is ended");
+        }
     }
 }

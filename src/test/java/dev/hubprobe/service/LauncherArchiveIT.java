@@ -260,6 +260,61 @@ class LauncherArchiveIT {
     }
 
     /**
+     * 25, in a folder the user chose: only the launcher's own archives ({@code hubprobe-STAMP.jsa|aot}) and
+     * temporary files ({@code hubprobe-STAMP.XXXXXX}, with {@code .conf}) are ever removed, never a file of
+     * the user's that merely starts with {@code hubprobe-} (the project's own file names do:
+     * {@code hubprobe-rules.yml}), however old.
+     */
+    @Test
+    void writingAnArchiveLeavesFilesThatAreNeitherItsArchivesNorItsTemporaryFiles() throws Exception {
+        Path cds = Files.createDirectories(dir.resolve("cds"));
+        Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwx------"));
+        FileTime old = FileTime.from(Instant.now().minus(Duration.ofDays(40)));
+        List<Path> users = new ArrayList<>();
+        for (String name : List.of("hubprobe-rules.yml", "hubprobe-replicas.yml", "hubprobe-2026-10.log", "hubprobe-notes.txt.conf",
+                "hubprobe-old.jsa", "hubprobe-1.2.aot")) {
+            Path p = Files.writeString(cds.resolve(name), "the user's");
+            Files.getFileAttributeView(p, BasicFileAttributeView.class).setTimes(old, old, null);
+            users.add(p);
+        }
+        Cli.Result r = launch(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token"), TRAINING);
+        assertEquals(0, r.exit(), r.stderr());
+        List<Path> left = list(cds);
+        for (Path kept : users) {
+            assertTrue(left.contains(kept), kept.getFileName() + " stays: " + left);
+        }
+        assertEquals(users.size() + 1, left.size(), "and the new archive beside them: " + left);
+    }
+
+    /**
+     * 25: the image's archive folder is read-only (0555, root's). In a container the image's archive is in an
+     * image layer, where mapping it never updates its access time (overlayfs), so it looks unused for as long
+     * as the image is older than 30 days. Root, writing an archive of another jar there (the README allows
+     * it), must not remove the image's: the launcher prunes no folder its owner made read-only.
+     */
+    @Test
+    void anArchiveWrittenIntoTheImagesReadOnlyFolderRemovesNothingThere() throws Exception {
+        Path jar = Files.copy(Cli.jar(), dir.resolve("hubprobe.jar"));
+        Path cds = dir.resolve("cds");
+        Path image = buildArchiveAsTheImageDoes(cds, jar);
+        FileTime old = FileTime.from(Instant.now().minus(Duration.ofDays(40)));
+        Files.getFileAttributeView(image, BasicFileAttributeView.class).setTimes(old, old, null);
+        // another jar: another archive name
+        Path other = Files.copy(Cli.jar(), dir.resolve("other.jar"));
+        Cli.Result r = launch(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_JAR", other.toString(),
+                "HUBPROBE_TRAINING_TOKEN", "not-a-real-token"), TRAINING);
+        List<Path> left = list(cds);
+        assertTrue(left.contains(image), "the image's archive stays: " + left);
+        if ("root".equals(System.getProperty("user.name"))) {
+            // root writes into the read-only folder; anyone else cannot
+            assertEquals(0, r.exit(), r.stderr());
+            assertEquals(2, left.size(), "the other jar's archive beside the image's: " + left);
+        } else {
+            assertEquals(List.of(image), left, r.stderr());
+        }
+    }
+
+    /**
      * 19.12, after an upgrade: an older launcher made its cache folder 0775 under umask 002, which every
      * check then refused for good. The launcher's own folder (no HUBPROBE_CDS_DIR), when ours, is made
      * 0700 again, with one line, the archives in it that others made or could have changed are removed,
