@@ -50,7 +50,7 @@ class ChromiumKillTest {
 
     /** A driver whose SIGTERM handler runs {@code onTerm} (python) and which says "ready" once it is set. */
     private Process driver(Path profile, String onTerm) throws Exception {
-        Path ready = tmp.resolve("ready");
+        Path ready = tmp.resolve(profile.getFileName() + ".ready");
         String script = String.join("\n",
                 "import os, signal, subprocess, sys, time",
                 "profile = sys.argv[1]",
@@ -94,6 +94,36 @@ class ChromiumKillTest {
         }
         assertFalse(driver.isAlive(), "the driver was killed when SIGTERM did not end it");
         assertFalse(Files.exists(profile), "the profile is removed");
+    }
+
+    /**
+     * The shutdown hook ends the open browsers side by side: three whose driver ignores SIGTERM take their
+     * 3 s grace at once, not 9 s one after another (docker stop kills at 10 s, with whatever is left).
+     */
+    @Test
+    void theShutdownHookEndsBrowsersSideBySide() throws Exception {
+        List<Process> drivers = new java.util.ArrayList<>();
+        List<Path> profiles = new java.util.ArrayList<>();
+        List<Chromium> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                Path p = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-many" + i));
+                Process d = driver(p, "pass");
+                profiles.add(p);
+                drivers.add(d);
+                open.add(standIn(d, p));
+            }
+            long start = System.nanoTime();
+            Chromium.killAll(open);
+            double took = (System.nanoTime() - start) / 1e9;
+            for (int i = 0; i < 3; i++) {
+                assertFalse(drivers.get(i).isAlive(), "driver " + i + " was ended");
+                assertFalse(Files.exists(profiles.get(i)), "profile " + i + " is removed");
+            }
+            assertTrue(took < 7, "three 3 s graces side by side, not one after another: " + took + " s");
+        } finally {
+            drivers.forEach(Process::destroyForcibly);
+        }
     }
 
     /** A stand-in with a session, as a run that got past its start has (newSession sets it). */
