@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,6 +91,26 @@ class AlertingIT {
             double current = a.path("annotations").path("current_seconds").asDouble(Double.NaN);
             assertTrue(current >= 1.5 * baseline && current > baseline, () -> "a regression the rule does not call for: " + a);
         });
+    }
+
+    private static final Pattern REGRESSED = Pattern.compile(
+            "(?m)^REGRESSED: (\\S+) took ([0-9.]+) s against a baseline of ([0-9.]+) s");
+
+    /**
+     * A one-run check whose pull is fast passes with exit 0, unless another phase of the real hub (a stop of
+     * 3.7 s against 1.1 s, once on this machine while the service spawned beside it) was slow in that one
+     * run: then exit 3, and each phase it names is one the rule (2.5x and 1 s over) calls for by the figures
+     * printed. The pull is never named, and an exit 3 names at least one phase.
+     */
+    private static void assertAFastPullIsNotFlagged(Cli.Result r) {
+        List<MatchResult> flagged = REGRESSED.matcher(r.stdout()).results().toList();
+        assertEquals(flagged.isEmpty() ? 0 : 3, r.exit(), () -> r.stdout() + r.stderr());
+        for (MatchResult m : flagged) {
+            double took = Double.parseDouble(m.group(2));
+            double usual = Double.parseDouble(m.group(3));
+            assertTrue(!m.group(1).equals("spawn_image_pull") && took >= 2.5 * usual && took - usual >= 1,
+                    () -> "a regression the rule does not call for: " + m.group() + "\n" + r.stdout());
+        }
     }
 
     private static int pullWebhooks(WireMockServer hook, String status) {
@@ -215,7 +237,7 @@ class AlertingIT {
             Cli.Result fast = Cli.run(Map.of("HUB_TOKEN", hub.serviceToken()), "check", "--hub-url", hub.url(),
                     "--hub-name", "slow", "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"),
                     "--probe", probes.resolve("k8s.yml").toString(), "--baseline-from", s.url());
-            assertEquals(0, fast.exit(), () -> fast.stdout() + fast.stderr());
+            assertAFastPullIsNotFlagged(fast);
             hub.clearControl("pull-" + user);
             Await.until("the regression resolved", 120, () -> pullWebhooks(hook, "resolved") >= 1);
             assertEquals(1, pullWebhooks(hook, "firing"), "paged once for the slow pull");
