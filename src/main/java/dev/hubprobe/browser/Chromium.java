@@ -226,16 +226,12 @@ public final class Chromium implements AutoCloseable {
             if (!driver.isAlive()) {
                 throw new BrowserException(DRIVER + " exited with " + driver.exitValue() + " at start");
             }
-            try (Response r = http.newCall(new Request.Builder().url(base + "/status").build()).execute()) {
+            try (Response r = execute(http, new Request.Builder().url(base + "/status").build(), "waiting for " + DRIVER)) {
                 if (r.isSuccessful() && Json.mapper().readTree(r.body().string()).path("value").path("ready").asBoolean()) {
                     return;
                 }
             } catch (IOException notYet) {
                 // still starting
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw interrupted(e, "waiting for " + DRIVER);
             }
             sleep(50);
         }
@@ -399,7 +395,7 @@ public final class Chromium implements AutoCloseable {
         } else {
             b.method(method, method.equals("POST") ? RequestBody.create("{}", JSON) : null);
         }
-        try (Response r = http.newCall(b.build()).execute()) {
+        try (Response r = execute(http, b.build(), "chromedriver " + method + " " + path.replaceFirst("/session/[^/]+", ""))) {
             okio.BufferedSource source = r.body().source();
             if (source.request(MAX_REPLY + 1L)) {
                 // a page that floods its console (or the network log) must not take the service's heap with it
@@ -423,24 +419,27 @@ public final class Chromium implements AutoCloseable {
                         + " in time");
             }
             throw new BrowserException("chromedriver: " + e.getMessage());
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw interrupted(e, "chromedriver " + method + " " + path.replaceFirst("/session/[^/]+", ""));
         }
     }
 
     /**
-     * OkHttp's connect, on an interrupted thread, throws a bare InterruptedException (undeclared: no
-     * {@code catch (IOException)} sees it, nor a caller's {@code catch (RuntimeException)}, so a browser was
-     * left unclosed) and clears the interrupt. It becomes a BrowserException, the interrupt set again.
+     * Every call to chromedriver goes through here. OkHttp's connect, on an interrupted thread, throws a bare
+     * InterruptedException (undeclared: no {@code catch (IOException)} sees it, nor a caller's
+     * {@code catch (RuntimeException)}, so a browser was left unclosed) and clears the interrupt. It becomes
+     * a BrowserException, the interrupt set again.
      */
-    private static BrowserException interrupted(Exception e, String doing) {
-        if (e instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
-            return new BrowserException("interrupted: " + doing);
+    private static Response execute(OkHttpClient client, Request request, String doing) throws IOException {
+        try {
+            return client.newCall(request).execute();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                throw new BrowserException("interrupted: " + doing);
+            }
+            throw new BrowserException(doing + ": " + e);
         }
-        return new BrowserException(doing + ": " + e);
     }
 
     /** Ends the session, then the process tree: idempotent, and safe from any thread. */
@@ -450,18 +449,13 @@ public final class Chromium implements AutoCloseable {
             return;
         }
         // On an interrupted thread (a run cut short) the session is not asked to end: OkHttp would fail that
-        // at once, and its connect throws a bare InterruptedException (undeclared) that would skip kill()
-        // below. kill() ends the browser with the rest, and keeps the interrupt.
+        // at once (see execute). kill() ends the browser with the rest, and keeps the interrupt.
         if (session != null && driver.isAlive() && !Thread.currentThread().isInterrupted()) {
-            try (Response ignored = http.newBuilder().callTimeout(Duration.ofSeconds(5)).build()
-                    .newCall(new Request.Builder().url(base + "/session/" + session).delete().build()).execute()) {
+            try (Response ignored = execute(http.newBuilder().callTimeout(Duration.ofSeconds(5)).build(),
+                    new Request.Builder().url(base + "/session/" + session).delete().build(), "ending the session")) {
                 // Chromium quits with the session
-            } catch (Exception e) {
-                // the process tree is killed below either way (an interrupt meanwhile is OkHttp's bare
-                // InterruptedException, which clears the flag: set it again)
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
+            } catch (IOException | RuntimeException e) {
+                // the process tree is killed below either way (execute set an interrupt meanwhile again)
             }
         }
         closed = true;
