@@ -84,15 +84,24 @@ class ChromiumKillTest {
     void aCloseOnAnInterruptedThreadStillEndsADriverThatIgnoresSigterm() throws Exception {
         profile = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-intr"));
         driver = driver(profile, "pass");
-        Chromium c = standIn(driver, profile);
+        closeOnAnInterruptedThreadEndsAll(standIn(driver, profile));
+    }
+
+    /**
+     * close() on an interrupted thread throws nothing, keeps the caller's interrupt, ends the driver (it
+     * ignores SIGTERM here: killed after its grace) and removes the profile.
+     */
+    private void closeOnAnInterruptedThreadEndsAll(Chromium c) {
         Thread.currentThread().interrupt();
         try {
             c.close();
             assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
+        } catch (Exception e) {
+            throw new AssertionError("close() threw " + e, e);
         } finally {
             Thread.interrupted();
         }
-        assertFalse(driver.isAlive(), "the driver was killed when SIGTERM did not end it");
+        assertFalse(driver.isAlive(), "the driver is ended");
         assertFalse(Files.exists(profile), "the profile is removed");
     }
 
@@ -145,18 +154,7 @@ class ChromiumKillTest {
     void aCloseOnAnInterruptedThreadWithASessionEndsTheDriverAndThrowsNothing() throws Exception {
         profile = Files.createDirectories(tmp.resolve(Chromium.PROFILE_PREFIX + ProcessHandle.current().pid() + "-sess"));
         driver = driver(profile, "pass");
-        Chromium c = withSession(driver, profile);
-        Thread.currentThread().interrupt();
-        try {
-            c.close();
-            assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
-        } catch (Exception e) {
-            throw new AssertionError("close() threw " + e, e);
-        } finally {
-            Thread.interrupted();
-        }
-        assertFalse(driver.isAlive(), "the driver is ended");
-        assertFalse(Files.exists(profile), "the profile is removed");
+        closeOnAnInterruptedThreadEndsAll(withSession(driver, profile));
     }
 
     /**
