@@ -454,6 +454,37 @@ class ProbeRunnerWireMockTest {
     }
 
     @Test
+    void aServiceTokensLoginReadsTheUsersModelOnceAndStillStopsWhatAnEarlierRunLeft() {
+        // issue 25: the login asked for the user's model twice (does the user exist; what does it run)
+        healthyUntilKernel();
+        hub.stubFor(get(urlEqualTo("/hub/api/user")).willReturn(okJson("{\"kind\": \"service\", \"name\": \"hubprobe\"}")));
+        hub.stubFor(get(urlEqualTo("/hub/api/users/" + USER)).inScenario("leftover").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(okJson("{\"name\": \"" + USER + "\", \"servers\": {\"\": {\"ready\": true, \"pending\": null}}}"))
+                .willSetStateTo("stopped"));
+        hub.stubFor(get(urlEqualTo("/hub/api/users/" + USER)).inScenario("leftover").whenScenarioStateIs("stopped")
+                .willReturn(okJson("{\"name\": \"" + USER + "\", \"servers\": {}}")));
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/tokens")).willReturn(aResponse().withStatus(201)
+                .withBody("{\"id\": \"a1\", \"token\": \"minted-value\"}")));
+        hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/server")).willReturn(aResponse().withStatus(500)
+                .withBody("{\"status\": 500, \"message\": \"stop here\"}")));
+        RunResult r = run(Duration.ofSeconds(5));
+        assertTrue(r.notes().toString().contains("left running by an earlier run"), r.notes()::toString);
+        List<String> before = new java.util.ArrayList<>();
+        List<com.github.tomakehurst.wiremock.stubbing.ServeEvent> events = new java.util.ArrayList<>(hub.getAllServeEvents());
+        java.util.Collections.reverse(events); // oldest first
+        for (com.github.tomakehurst.wiremock.stubbing.ServeEvent e : events) {
+            String line = e.getRequest().getMethod() + " " + e.getRequest().getUrl();
+            if (line.startsWith("POST /hub/api/users/" + USER + "/server")) {
+                break;
+            }
+            before.add(line);
+        }
+        // read once, then the leftover's stop: its DELETE and the look that sees it gone
+        assertEquals(List.of("GET /hub/api/", "GET /hub/api/user", "GET /hub/api/users/" + USER, "POST /hub/api/users/" + USER + "/tokens",
+                "DELETE /hub/api/users/" + USER + "/server", "GET /hub/api/users/" + USER), before);
+    }
+
+    @Test
     void aUiRunsMintedTokenOutlivesItsUiPhasesAndTheWaitForABrowser() {
         // the UI phases run after the cells with the minted token: a run near its budgets must not outlive it
         healthyUntilKernel();

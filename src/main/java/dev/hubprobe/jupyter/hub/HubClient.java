@@ -353,8 +353,16 @@ public final class HubClient implements AutoCloseable {
 
     /** The user's servers by name ("" is the default server), running or pending; empty when there is no such user. */
     public Map<String, JsonNode> serverModels(String user) {
+        return user(user).map(u -> serverModels(user, u)).orElseGet(LinkedHashMap::new);
+    }
+
+    /**
+     * The servers of a user model already read ({@link #user}), by name: the login reads the model to
+     * know the user exists, and looks for leftovers in it rather than asking again (one request a run).
+     */
+    public static Map<String, JsonNode> serverModels(String user, JsonNode model) {
         Map<String, JsonNode> out = new LinkedHashMap<>();
-        servers(user).ifPresent(s -> s.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue())));
+        serversOf(user, model).fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
         return out;
     }
 
@@ -363,13 +371,15 @@ public final class HubClient implements AutoCloseable {
      * lacks {@code read:servers}: then nothing can be said about the user's servers, and we say so.
      */
     private Optional<JsonNode> servers(String user) {
-        return user(user).map(u -> {
-            if (!u.has("servers")) {
-                throw new MissingScopeException("the hub shows no servers of user " + user
-                        + " to this token: its role lacks read:servers (e.g. read:servers!user=" + user + ")");
-            }
-            return u.get("servers");
-        });
+        return user(user).map(u -> serversOf(user, u));
+    }
+
+    private static JsonNode serversOf(String user, JsonNode model) {
+        if (!model.has("servers")) {
+            throw new MissingScopeException("the hub shows no servers of user " + user
+                    + " to this token: its role lacks read:servers (e.g. read:servers!user=" + user + ")");
+        }
+        return model.get("servers");
     }
 
     /**

@@ -46,10 +46,11 @@ public final class LoginStep implements ProbeStep {
         }
         ctx.user = ctx.target.user() != null ? ctx.target.user() : me.name();
         ctx.facts.put("identity_kind", me.kind());
+        JsonNode model = null;
         if (!ctx.formLogin() && !(me.kind().equals("user") && me.name().equals(ctx.user))) {
-            actFor(ctx, me);
+            model = actFor(ctx, me);
         }
-        stopLeftovers(ctx);
+        stopLeftovers(ctx, model == null ? ctx.hub.serverModels(ctx.user) : HubClient.serverModels(ctx.user, model));
     }
 
     /** The narrowest scope that lets the minted token use the probe user's server and its kernels. */
@@ -57,8 +58,10 @@ public final class LoginStep implements ProbeStep {
         return List.of("access:servers!user=" + user);
     }
 
-    private static void actFor(ProbeContext ctx, HubClient.Identity me) {
-        if (ctx.hub.user(ctx.user).isEmpty()) {
+    /** Mints the run's token for the probe user; returns the user's model as read first, or null for a user it created. */
+    private static JsonNode actFor(ProbeContext ctx, HubClient.Identity me) {
+        JsonNode model = ctx.hub.user(ctx.user).orElse(null);
+        if (model == null) {
             try {
                 ctx.hub.createUser(ctx.user);
                 ctx.notes.add("created hub user " + ctx.user);
@@ -82,6 +85,7 @@ public final class LoginStep implements ProbeStep {
                     + (e.status() == 403 ? "): the token of " + me.kind() + " " + me.name() + " lacks the scope tokens!user=" + ctx.user
                     : "): the user lacks " + String.join(", ", mintedScopes(ctx.user))) + "; see the README's minimal role", e);
         }
+        return model;
     }
 
     /**
@@ -89,9 +93,8 @@ public final class LoginStep implements ProbeStep {
      * {@code hubprobe-*} servers whose runs are provably over (another live run's server is left alone).
      * Stopping takes the cleanup budget, not the login one.
      */
-    private static void stopLeftovers(ProbeContext ctx) {
+    private static void stopLeftovers(ProbeContext ctx, Map<String, JsonNode> servers) {
         boolean auto = ctx.probe.autoServerName();
-        Map<String, JsonNode> servers = ctx.hub.serverModels(ctx.user);
         List<String> leftovers = servers.entrySet().stream()
                 .filter(e -> auto ? AutoServer.abandoned(e.getKey(), e.getValue(), ctx.clock.now(), ctx.probe.budget())
                         : e.getKey().equals(ctx.serverName()))
