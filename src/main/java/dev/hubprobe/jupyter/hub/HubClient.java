@@ -10,8 +10,6 @@ import dev.hubprobe.jupyter.HttpStatusException;
 import dev.hubprobe.jupyter.JupyterHttp;
 import dev.hubprobe.jupyter.ProtocolException;
 import java.io.IOException;
-import java.net.CookieManager;
-import java.net.CookiePolicy;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +26,6 @@ import okhttp3.Cookie;
 import okhttp3.CookieJar;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
-import okhttp3.java.net.cookiejar.JavaNetCookieJar;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -64,7 +61,7 @@ public final class HubClient implements AutoCloseable {
         this.hubUrl = hubUrl;
         this.nanoTime = deadline::now;
         this.deadline = deadline;
-        this.cookies = new JavaNetCookieJar(new CookieManager(null, CookiePolicy.ACCEPT_ALL));
+        this.cookies = new SessionCookies();
         this.http = settings.clientBuilder(hubUrl.isHttps())
                 .cookieJar(cookies)
                 .addInterceptor(new HubAuthInterceptor(this::token, hubUrl, cookies, settings.userAgent()))
