@@ -500,6 +500,7 @@ class ProbeRunnerWireMockTest {
             assertEquals(Reason.HUB_ERROR, r.reason(), servers);
             assertTrue(r.message().contains("\"servers\" of user " + USER + " is no object"), r.message());
             hub.verify(0, postRequestedFor(urlEqualTo("/hub/api/users/" + USER + "/server")));
+            hub.verify(1, deleteRequestedFor(urlEqualTo("/hub/api/users/" + USER + "/tokens/a1"))); // the minted token: gone
         }
     }
 
