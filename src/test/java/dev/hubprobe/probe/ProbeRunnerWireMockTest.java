@@ -485,6 +485,26 @@ class ProbeRunnerWireMockTest {
     }
 
     @Test
+    void aUserModelWhoseServersAreNoObjectFailsTheLoginRatherThanShowingNothingToStop() {
+        // a hub (or a proxy rewriting its answers) whose model has "servers" as something else says nothing about
+        // what runs: read as "no servers", a leftover would stay and the spawn be timed against it
+        for (String servers : List.of("[{\"name\": \"\", \"ready\": true}]", "null", "\"running\"")) {
+            hub.resetAll();
+            healthyUntilKernel();
+            hub.stubFor(get(urlEqualTo("/hub/api/user")).willReturn(okJson("{\"kind\": \"service\", \"name\": \"hubprobe\"}")));
+            hub.stubFor(get(urlEqualTo("/hub/api/users/" + USER)).willReturn(okJson("{\"name\": \"" + USER + "\", \"servers\": " + servers + "}")));
+            hub.stubFor(post(urlEqualTo("/hub/api/users/" + USER + "/tokens")).willReturn(aResponse().withStatus(201)
+                    .withBody("{\"id\": \"a1\", \"token\": \"minted-value\"}")));
+            RunResult r = run(Duration.ofSeconds(5));
+            assertEquals(Phase.LOGIN, r.failedPhase(), servers);
+            assertEquals(Reason.HUB_ERROR, r.reason(), servers);
+            assertTrue(r.message().contains("\"servers\" of user " + USER + " is no object"), r.message());
+            hub.verify(0, postRequestedFor(urlEqualTo("/hub/api/users/" + USER + "/server")));
+            hub.verify(1, deleteRequestedFor(urlEqualTo("/hub/api/users/" + USER + "/tokens/a1"))); // the minted token: gone
+        }
+    }
+
+    @Test
     void aUiRunsMintedTokenOutlivesItsUiPhasesAndTheWaitForABrowser() {
         // the UI phases run after the cells with the minted token: a run near its budgets must not outlive it
         healthyUntilKernel();

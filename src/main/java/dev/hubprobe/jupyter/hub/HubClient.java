@@ -376,7 +376,13 @@ public final class HubClient implements AutoCloseable {
             throw new MissingScopeException("the hub shows no servers of user " + user
                     + " to this token: its role lacks read:servers (e.g. read:servers!user=" + user + ")");
         }
-        return model.get("servers");
+        JsonNode servers = model.get("servers");
+        if (!servers.isObject()) {
+            // read as "no servers", a leftover would stay and a stop would seem done: nothing can be said, as above
+            throw new ProtocolException("the hub's model says \"servers\" of user " + user + " is no object but "
+                    + servers.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return servers;
     }
 
     /**

@@ -83,6 +83,26 @@ class AppStepTest {
                 out.write(page);
                 return;
             }
+            if (path.startsWith("/user/u/parsed/")) {
+                // a debug page that shows the request's cookies as the server parsed them: Python (tornado's
+                // parse_cookie, SimpleCookie) takes the double quotes off a quoted value
+                StringBuilder shown = new StringBuilder("cookies: ");
+                for (String h = in.readLine(); h != null && !h.isEmpty(); h = in.readLine()) {
+                    if (h.regionMatches(true, 0, "Cookie:", 0, 7)) {
+                        for (String pair : h.substring(7).split(";")) {
+                            String[] nv = pair.trim().split("=", 2);
+                            String v = nv.length < 2 ? "" : nv[1];
+                            shown.append(nv[0]).append(": ").append(v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")
+                                    ? v.substring(1, v.length() - 1) : v).append(", ");
+                        }
+                    }
+                }
+                byte[] page = shown.toString().getBytes(StandardCharsets.ISO_8859_1);
+                out.write(("HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: " + page.length
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(page);
+                return;
+            }
             if (path.startsWith("/user/u/trickle/")) {
                 // headers at once, then a byte now and then: each read is quick, the body never ends
                 out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -242,6 +262,29 @@ class AppStepTest {
         String shown = redactor.redact(f.getMessage());
         assertFalse(shown.contains(secret), shown);
         assertTrue(shown.contains("jupyterhub-user-u=" + Redactor.MASK), shown);
+    }
+
+    @Test
+    void aQuotedSessionCookieShownUnquotedByAnErrorPageIsRedacted() {
+        // tornado quotes a signed cookie's value (its base64 has '='); the session keeps it as sent, quotes and
+        // all, as a browser does, and an app that shows the cookies it parsed shows the value without them
+        String signed = "2|1:0|10:1796197170|17:jupyterhub-user-u|44:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=|f5a574cb6afa3cda";
+        okhttp3.CookieJar jar = new okhttp3.CookieJar() {
+            @Override
+            public void saveFromResponse(HttpUrl url, List<okhttp3.Cookie> cookies) {
+            }
+
+            @Override
+            public List<okhttp3.Cookie> loadForRequest(HttpUrl url) {
+                return List.of(okhttp3.Cookie.parse(url, "jupyterhub-user-u=\"" + signed + "\"; Path=/user/u/; HttpOnly"));
+            }
+        };
+        Redactor redactor = Redactor.forRun();
+        ProbeFailure f = assertThrows(ProbeFailure.class, () -> runExpecting("/parsed/", null, Duration.ofSeconds(20), jar, redactor));
+        assertTrue(f.getMessage().contains("jupyterhub-user-u: " + signed.substring(0, 40)), "the page showed it: " + f.getMessage());
+        String shown = redactor.redact(f.getMessage());
+        assertFalse(shown.contains("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY"), shown);
+        assertTrue(shown.contains("jupyterhub-user-u: " + Redactor.MASK), shown);
     }
 
     @Test
