@@ -474,8 +474,8 @@ class ProbeRunnerWireMockTest {
         java.util.Collections.reverse(events); // oldest first
         for (com.github.tomakehurst.wiremock.stubbing.ServeEvent e : events) {
             String line = e.getRequest().getMethod() + " " + e.getRequest().getUrl();
-            if (line.startsWith("POST /hub/api/users/" + USER + "/server")) {
-                break;
+            if (line.startsWith("POST /hub/api/users/" + USER + "/server") || line.contains("/server/progress")) {
+                break; // the spawn began: the spawn step opens its progress stream beside the POST, in either order
             }
             before.add(line);
         }
