@@ -100,10 +100,10 @@ public final class AppStep implements ProbeStep {
             // an app's error page may echo the request's headers (a debug page, an echo server): the session
             // cookies sent with it are credentials to the user's server, and the message must not carry them
             for (okhttp3.Cookie c : http.cookieJar().loadForRequest(url)) {
-                ctx.redactor.add(c.value());
+                String v = c.value();
+                ctx.redactor.add(v);
                 // the session keeps a quoted value as the server sent it (tornado quotes its signed cookies: their
                 // base64 has '='), quotes and all; a page showing the cookies it parsed shows it without them
-                String v = c.value();
                 if (v.length() > 2 && v.startsWith("\"") && v.endsWith("\"")) {
                     ctx.redactor.add(v.substring(1, v.length() - 1));
                 }

@@ -242,19 +242,25 @@ class AppStepTest {
         }
     }
 
-    @Test
-    void theSessionsCookiesEchoedByAnErrorPageAreRedacted() {
-        String secret = "2f1c0ffee5e55101d0c0ffee5e55101d";
-        okhttp3.CookieJar jar = new okhttp3.CookieJar() {
+    /** A session holding one cookie (made for the request's URL) that it sends with every request, and keeping nothing set. */
+    private static okhttp3.CookieJar session(java.util.function.Function<HttpUrl, okhttp3.Cookie> cookie) {
+        return new okhttp3.CookieJar() {
             @Override
             public void saveFromResponse(HttpUrl url, List<okhttp3.Cookie> cookies) {
             }
 
             @Override
             public List<okhttp3.Cookie> loadForRequest(HttpUrl url) {
-                return List.of(new okhttp3.Cookie.Builder().name("jupyterhub-user-u").value(secret).domain(url.host()).path("/user/u/").build());
+                return List.of(cookie.apply(url));
             }
         };
+    }
+
+    @Test
+    void theSessionsCookiesEchoedByAnErrorPageAreRedacted() {
+        String secret = "2f1c0ffee5e55101d0c0ffee5e55101d";
+        okhttp3.CookieJar jar = session(url -> new okhttp3.Cookie.Builder().name("jupyterhub-user-u").value(secret).domain(url.host())
+                .path("/user/u/").build());
         Redactor redactor = Redactor.forRun();
         ProbeFailure f = assertThrows(ProbeFailure.class, () -> runExpecting("/echo/", null, Duration.ofSeconds(20), jar, redactor));
         assertTrue(f.getMessage().contains("jupyterhub-user-u=" + secret), "the page echoed it: " + f.getMessage());
@@ -269,16 +275,7 @@ class AppStepTest {
         // tornado quotes a signed cookie's value (its base64 has '='); the session keeps it as sent, quotes and
         // all, as a browser does, and an app that shows the cookies it parsed shows the value without them
         String signed = "2|1:0|10:1796197170|17:jupyterhub-user-u|44:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=|f5a574cb6afa3cda";
-        okhttp3.CookieJar jar = new okhttp3.CookieJar() {
-            @Override
-            public void saveFromResponse(HttpUrl url, List<okhttp3.Cookie> cookies) {
-            }
-
-            @Override
-            public List<okhttp3.Cookie> loadForRequest(HttpUrl url) {
-                return List.of(okhttp3.Cookie.parse(url, "jupyterhub-user-u=\"" + signed + "\"; Path=/user/u/; HttpOnly"));
-            }
-        };
+        okhttp3.CookieJar jar = session(url -> okhttp3.Cookie.parse(url, "jupyterhub-user-u=\"" + signed + "\"; Path=/user/u/; HttpOnly"));
         Redactor redactor = Redactor.forRun();
         ProbeFailure f = assertThrows(ProbeFailure.class, () -> runExpecting("/parsed/", null, Duration.ofSeconds(20), jar, redactor));
         assertTrue(f.getMessage().contains("jupyterhub-user-u: " + signed.substring(0, 40)), "the page showed it: " + f.getMessage());
