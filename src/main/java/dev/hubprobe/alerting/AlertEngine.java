@@ -369,6 +369,11 @@ public final class AlertEngine implements RunSink, AutoCloseable {
             }
             return;
         }
+        if (r.passed() && !a.firing() && a.consecutiveFail() == 0 && a.consecutivePass() > 0) {
+            // healthy and already recorded as healthy: the pass count only matters while an alert fires
+            // (resolve_after), so a healthy pair's runs write nothing here
+            return;
+        }
         a = r.passed() ? a.withCounts(0, a.consecutivePass() + 1) : a.withCounts(a.consecutiveFail() + 1, 0);
         if (!r.passed()) {
             Map<String, String> notes = failureNotes(r);
@@ -431,16 +436,11 @@ public final class AlertEngine implements RunSink, AutoCloseable {
         String key = Alert.regressionKey(probeKey, phase);
         Alert a = store.get(key).orElse(Alert.fresh(key, Alert.Kind.REGRESSION, r.hub(), r.probe(), phase));
         boolean regressed = p.regressed(current, baseline);
-        Map<String, String> notes = new LinkedHashMap<>();
-        notes.put("summary", String.format(Locale.ROOT, "%s of probe %s on hub %s is %.1fx slower than usual", phase, r.probe(),
-                r.hub(), baseline > 0 ? current / baseline : Double.POSITIVE_INFINITY));
-        notes.put("description", String.format(Locale.ROOT, "median of the last %d runs %.3f s against a baseline of %.3f s (%d runs)",
-                p.recent(), current, baseline, b.samples()));
-        notes.put("baseline_seconds", String.format(Locale.ROOT, "%.3f", baseline));
-        notes.put("current_seconds", String.format(Locale.ROOT, "%.3f", current));
-        if (externalUrl != null) {
-            notes.put("run_url", externalUrl + "/api/v1/runs/" + r.runId());
+        if (!a.firing() && (!regressed || quiet)) {
+            regressionGauge(probeKey, phase); // the common case, a phase as fast as usual: nothing to say or save
+            return;
         }
+        Map<String, String> notes = regressionNotes(r, phase, b, p);
         if (!a.firing() && regressed && !quiet) {
             a = a.fire(now, notes);
             store.save(a);
@@ -451,11 +451,26 @@ public final class AlertEngine implements RunSink, AutoCloseable {
             store.save(a);
             regressionGauge(probeKey, phase).set(0);
             dispatcher.dispatch(new AlertEvent(AlertEvent.Type.RESOLVED, a, a.labels(p.severity())));
-        } else if (a.firing()) {
-            store.save(a.update(notes));
         } else {
-            regressionGauge(probeKey, phase);
+            store.save(a.update(notes));
         }
+    }
+
+    /** What a regression alert says: formatted only when the alert fires, stays firing or resolves. */
+    private Map<String, String> regressionNotes(RunResult r, String phase, Baselines.Phase b, AlertPolicy p) {
+        double current = b.current();
+        double baseline = b.baseline();
+        Map<String, String> notes = new LinkedHashMap<>();
+        notes.put("summary", String.format(Locale.ROOT, "%s of probe %s on hub %s is %.1fx slower than usual", phase, r.probe(),
+                r.hub(), baseline > 0 ? current / baseline : Double.POSITIVE_INFINITY));
+        notes.put("description", String.format(Locale.ROOT, "median of the last %d runs %.3f s against a baseline of %.3f s (%d runs)",
+                p.recent(), current, baseline, b.samples()));
+        notes.put("baseline_seconds", String.format(Locale.ROOT, "%.3f", baseline));
+        notes.put("current_seconds", String.format(Locale.ROOT, "%.3f", current));
+        if (externalUrl != null) {
+            notes.put("run_url", externalUrl + "/api/v1/runs/" + r.runId());
+        }
+        return notes;
     }
 
     /**

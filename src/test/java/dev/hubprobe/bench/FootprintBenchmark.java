@@ -23,6 +23,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,7 +36,10 @@ import java.util.regex.Pattern;
  *   <li>the service probing {@code bench.hubs} hubs (each its own user of the test hub) every
  *       {@code bench.interval}: after {@code bench.warmup}, CPU per run over {@code bench.minutes} from
  *       the process's own accounting, RSS now and at its peak, series per (hub, probe) on /metrics,
- *       and each run's spawn time beside the hub's own "took N seconds to start" log line;</li>
+ *       and each run's spawn time beside the hub's own "took N seconds to start" log line. /metrics is
+ *       scraped every {@code bench.scrape} from the start (30 s, the chart's ServiceMonitor interval), as
+ *       a deployed service's Prometheus does, and its cost counts; {@code 0} scrapes only for the
+ *       readings, so the first, cold scrape falls inside minute 1 to 3 (the earlier rounds' figures);</li>
  *   <li>a one-shot {@code check}: CPU, peak RSS and wall time beyond the hub's own phases (getrusage of
  *       the child, through python3);</li>
  *   <li>{@code load} with {@code bench.load.users} users: CPU per run.</li>
@@ -57,6 +63,7 @@ public final class FootprintBenchmark {
         Duration interval = Duration.parse("PT" + System.getProperty("bench.interval", "20s").toUpperCase(Locale.ROOT));
         Duration warmup = Duration.ofSeconds(Long.getLong("bench.warmup", 120));
         Duration window = Duration.ofMinutes(Long.getLong("bench.minutes", 5));
+        Duration scrape = Duration.parse("PT" + System.getProperty("bench.scrape", "30s").toUpperCase(Locale.ROOT));
         int loadUsers = Integer.getInteger("bench.load.users", 50);
         List<String> stages = List.of(System.getProperty("bench.stages", "service,check,load").split(","));
         RealHub hub = RealHub.shared();
@@ -67,7 +74,7 @@ public final class FootprintBenchmark {
                 System.getProperty("java.home"), Runtime.version().feature() >= 25 ? "AOT cache" : "dynamic CDS archive");
         try {
             if (stages.contains("service")) {
-                service(hub, dir, hubs, interval, warmup, window);
+                service(hub, dir, hubs, interval, warmup, window, scrape);
             }
             if (stages.contains("check")) {
                 check(hub, dir);
@@ -80,7 +87,8 @@ public final class FootprintBenchmark {
         }
     }
 
-    private static void service(RealHub hub, Path dir, int hubs, Duration interval, Duration warmup, Duration window) throws Exception {
+    private static void service(RealHub hub, Path dir, int hubs, Duration interval, Duration warmup, Duration window,
+                                Duration scrape) throws Exception {
         Map<String, String> userOf = new LinkedHashMap<>();
         StringBuilder entries = new StringBuilder();
         for (int i = 1; i <= hubs; i++) {
@@ -92,10 +100,25 @@ public final class FootprintBenchmark {
         Path cfg = dir.resolve("hubprobe.yml");
         Files.writeString(cfg, "probes_dir: " + RealHub.basedir().resolve("probes") + "\nhistory: {path: " + dir.resolve("history")
                 + "}\ndefaults: {interval: " + interval.toSeconds() + "s}\nhubs:\n" + entries);
-        System.out.printf(Locale.ROOT, "%n== service: %d hubs every %d s, %d s warm-up, %d min measured ==%n", hubs, interval.toSeconds(),
-                warmup.toSeconds(), window.toMinutes());
+        System.out.printf(Locale.ROOT, "%n== service: %d hubs every %d s, %d s warm-up, %d min measured, %s ==%n", hubs,
+                interval.toSeconds(), warmup.toSeconds(), window.toMinutes(),
+                scrape.isZero() ? "/metrics read only for the figures" : "/metrics scraped every " + scrape.toSeconds() + " s");
         System.out.printf(Locale.ROOT, "load average:             %s%n", loadAverage());
+        ScheduledExecutorService prometheus = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bench-scrape");
+            t.setDaemon(true);
+            return t;
+        });
         try (Service s = Service.startWithLauncher(cfg, Map.of("HUB_TOKEN", hub.serviceToken()), dir.resolve("service.log"))) {
+            if (!scrape.isZero()) {
+                prometheus.scheduleAtFixedRate(() -> {
+                    try {
+                        s.get("/metrics");
+                    } catch (Exception e) {
+                        System.out.println("scrape failed: " + e);
+                    }
+                }, 0, scrape.toMillis(), TimeUnit.MILLISECONDS);
+            }
             // minute 1 to 3 of the process: a service just (re)started, before C1 has compiled what a run
             // needs; the target is that window too, not only the steady state
             long started = ProcessHandle.of(s.pid()).flatMap(h -> h.info().startInstant()).map(Instant::toEpochMilli)
@@ -142,6 +165,8 @@ public final class FootprintBenchmark {
             System.out.printf(Locale.ROOT, "series per (hub, probe):  %d (max over pairs), %d lines in all%n", maxSeries,
                     metrics.split("\n").length);
             spawnVersusHub(s, hub, hubLog, from, userOf);
+        } finally {
+            prometheus.shutdownNow();
         }
     }
 
