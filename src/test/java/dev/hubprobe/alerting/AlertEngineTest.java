@@ -27,6 +27,7 @@ import dev.hubprobe.config.Secret;
 import dev.hubprobe.history.HistoryStore;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.PhaseResult;
+import dev.hubprobe.probe.ProbeKey;
 import dev.hubprobe.probe.Reason;
 import dev.hubprobe.probe.RunResult;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -39,6 +40,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -637,6 +639,101 @@ class AlertEngineTest {
             e.accept(run(false, 1));
             awaitRequests("/hook", 2);
             assertTrue(e.firing().isEmpty(), () -> "a single failure paged: " + e.firing());
+        }
+    }
+
+    /** fire_after 3, resolve_after 2; a regression: the last 3 runs at twice a baseline of 10 or more, 5 s slower at least. */
+    private static final AlertPolicy COUNTING = new AlertPolicy(3, 2, Duration.ofHours(4), "page", true, Duration.ofDays(30), 10, 3,
+            2.0, Duration.ofSeconds(5), 1.5, List.of());
+
+    private static long failures(AlertEngine e) {
+        return e.firing().stream().filter(a -> a.kind() == Alert.Kind.FAILURE).count();
+    }
+
+    private static Alert row(AlertEngine e) {
+        return e.store().get("failure/staging/kernel-smoke").orElseThrow();
+    }
+
+    /**
+     * fire_after and resolve_after counted across many passes, a silence, a restart and a reload, now that
+     * a healthy pair's passing runs write nothing to the alerts table (issue 25).
+     */
+    @Test
+    void failuresAfterManyPassesStillCountFromOneAcrossQuietRestartAndReload() {
+        policy = COUNTING;
+        try (AlertEngine e = engine()) {
+            for (int i = 0; i < 50; i++) {
+                e.accept(run(true, 1));
+            }
+            assertEquals(0, row(e).consecutiveFail());
+            assertEquals(1, row(e).consecutivePass(), "the runs after the first healthy one wrote nothing (the old code saved 50)");
+            e.accept(run(false, 1));
+            e.accept(run(false, 1));
+            assertEquals(0, failures(e), "two of three");
+            e.accept(run(true, 1));
+            e.accept(run(false, 1));
+            e.accept(run(false, 1));
+            assertEquals(0, failures(e), "the pass in between reset the count");
+            e.accept(run(false, 1));
+            assertEquals(1, failures(e));
+            e.accept(run(true, 1));
+            assertEquals(1, failures(e), "one pass does not resolve");
+            e.accept(run(true, 1));
+            assertEquals(0, failures(e));
+            for (int i = 0; i < 10; i++) {
+                e.accept(run(true, 1));
+            }
+            // silence: a failure resets the count
+            e.accept(run(false, 1));
+            e.store().silence("staging", now.plusSeconds(90), "x");
+            e.accept(run(false, 1));
+            assertEquals(0, row(e).consecutiveFail());
+            e.accept(run(true, 1)); // silence over
+            e.accept(run(false, 1));
+            e.accept(run(false, 1));
+            assertEquals(0, failures(e));
+        }
+        try (AlertEngine e = engine()) {
+            e.accept(run(false, 1));
+            assertEquals(1, failures(e), "the count survives a restart");
+            e.retainOnly(Set.of());
+            e.retainOnly(Set.of(new ProbeKey("staging", "kernel-smoke")));
+            assertEquals(0, failures(e));
+            e.accept(run(true, 1));
+            e.accept(run(true, 1));
+            e.accept(run(false, 1));
+            e.accept(run(false, 1));
+            assertEquals(0, failures(e));
+            e.accept(run(false, 1));
+            assertEquals(1, failures(e));
+        }
+    }
+
+    /** A regression's notes, formatted only when it fires, stays firing or resolves, say the figures of that run. */
+    @Test
+    void regressionSilencedThenFiresUpdatesAndResolves() {
+        policy = COUNTING;
+        try (AlertEngine e = engine()) {
+            for (int i = 0; i < 12; i++) {
+                e.accept(run(true, 10));
+            }
+            e.store().silence("staging", now.plusSeconds(200), "x");
+            for (int i = 0; i < 3; i++) {
+                e.accept(run(true, 31));
+            }
+            assertTrue(e.firing().isEmpty(), "nothing fires in a silence");
+            assertTrue(e.store().get("regression/staging/kernel-smoke/spawn").isEmpty(), "and nothing is saved");
+            e.accept(run(true, 31));
+            Alert a = e.firing().get(0);
+            assertEquals("31.000", a.annotations().get("current_seconds"));
+            e.accept(run(true, 40));
+            e.accept(run(true, 40));
+            assertEquals("40.000", e.firing().get(0).annotations().get("current_seconds"), "notes updated while firing");
+            for (int i = 0; i < 3; i++) {
+                e.accept(run(true, 10));
+            }
+            assertTrue(e.firing().isEmpty());
+            assertEquals("10.000", e.store().get("regression/staging/kernel-smoke/spawn").orElseThrow().annotations().get("current_seconds"));
         }
     }
 }

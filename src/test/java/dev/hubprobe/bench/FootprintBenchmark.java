@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  *       the process's own accounting, RSS now and at its peak, series per (hub, probe) on /metrics,
  *       and each run's spawn time beside the hub's own "took N seconds to start" log line. /metrics is
  *       scraped every {@code bench.scrape} from the start (30 s, the chart's ServiceMonitor interval), as
- *       a deployed service's Prometheus does, and its cost counts; {@code 0} scrapes only for the
+ *       a deployed service's Prometheus does, and its cost counts; {@code 0s} scrapes only for the
  *       readings, so the first, cold scrape falls inside minute 1 to 3 (the earlier rounds' figures);</li>
  *   <li>a one-shot {@code check}: CPU, peak RSS and wall time beyond the hub's own phases (getrusage of
  *       the child, through python3);</li>
@@ -165,6 +165,7 @@ public final class FootprintBenchmark {
             System.out.printf(Locale.ROOT, "series per (hub, probe):  %d (max over pairs), %d lines in all%n", maxSeries,
                     metrics.split("\n").length);
             spawnVersusHub(s, hub, hubLog, from, userOf);
+            stop(prometheus); // before the service stops: a scrape of a stopped service is no failure to print
         } finally {
             prometheus.shutdownNow();
         }
@@ -424,6 +425,11 @@ public final class FootprintBenchmark {
         reader.join();
         String[] last = err.get(err.size() - 1).strip().split(" ");
         return new Rusage(Double.parseDouble(last[0]), Double.parseDouble(last[1]), Long.parseLong(last[2]), out, exit, err);
+    }
+
+    private static void stop(ScheduledExecutorService scraper) throws InterruptedException {
+        scraper.shutdown();
+        scraper.awaitTermination(30, TimeUnit.SECONDS);
     }
 
     private static double cpuSeconds(long pid) {
