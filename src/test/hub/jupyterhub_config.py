@@ -59,10 +59,7 @@ if int(jupyterhub.__version__.split(".")[0]) < 5:
     # JupyterHub's own default (60 s), not the 300 s above: the cell shows what a default 4.1 hub does,
     # inside the probe's default 2 min cleanup budget, and a slow spawn under load still has a minute.
     c.Spawner.start_timeout = 60
-# A single-user server's start costs seconds of CPU here (its import of jupyter_events builds rfc3987_syntax's
-# grammars, jupyter-server/jupyter_server#1559): five spawns at once on 2 cores took over 20 s to answer,
-# and LoadIT's five users failed a spawn for it. A minute, twice JupyterHub's default of 30 s.
-c.Spawner.http_timeout = 60
+c.Spawner.http_timeout = 20
 # a server that shuts itself down (a Binder launch, POST api/shutdown) leaves the hub's list soon
 c.Spawner.poll_interval = 5
 c.Spawner.environment = {"PATH": env["PATH"]}
