@@ -441,7 +441,7 @@ public final class AlertEngine implements RunSink, AutoCloseable {
             return;
         }
         Map<String, String> notes = regressionNotes(r, phase, b, p);
-        if (!a.firing() && regressed && !quiet) {
+        if (!a.firing()) { // regressed, and not quiet: the return above took every other case
             a = a.fire(now, notes);
             store.save(a);
             regressionGauge(probeKey, phase).set(1);

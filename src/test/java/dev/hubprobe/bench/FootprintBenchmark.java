@@ -60,10 +60,10 @@ public final class FootprintBenchmark {
 
     public static void main(String[] args) throws Exception {
         int hubs = Integer.getInteger("bench.hubs", 6);
-        Duration interval = Duration.parse("PT" + System.getProperty("bench.interval", "20s").toUpperCase(Locale.ROOT));
+        Duration interval = duration("bench.interval", "20s");
         Duration warmup = Duration.ofSeconds(Long.getLong("bench.warmup", 120));
         Duration window = Duration.ofMinutes(Long.getLong("bench.minutes", 5));
-        Duration scrape = Duration.parse("PT" + System.getProperty("bench.scrape", "30s").toUpperCase(Locale.ROOT));
+        Duration scrape = duration("bench.scrape", "30s");
         int loadUsers = Integer.getInteger("bench.load.users", 50);
         List<String> stages = List.of(System.getProperty("bench.stages", "service,check,load").split(","));
         RealHub hub = RealHub.shared();
@@ -425,6 +425,11 @@ public final class FootprintBenchmark {
         reader.join();
         String[] last = err.get(err.size() - 1).strip().split(" ");
         return new Rusage(Double.parseDouble(last[0]), Double.parseDouble(last[1]), Long.parseLong(last[2]), out, exit, err);
+    }
+
+    /** A system property written as 20s or 1m30s (0s allowed: Durations refuses zero, and bench.scrape=0s means no scraping). */
+    private static Duration duration(String property, String otherwise) {
+        return Duration.parse("PT" + System.getProperty(property, otherwise).toUpperCase(Locale.ROOT));
     }
 
     private static void stop(ScheduledExecutorService scraper) throws InterruptedException {
