@@ -44,7 +44,8 @@ class BinderIT {
             while (!binder.serversLeft().isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(500);
             }
-            assertEquals(List.of(), binder.serversLeft(), "servers launched by Binder probes still running");
+            List<String> left = binder.serversLeft();
+            assertEquals(List.of(), left, () -> "servers launched by Binder probes still running:" + binder.stories(left));
         } finally {
             binder.close();
         }
@@ -209,6 +210,67 @@ class BinderIT {
         double build = json.path("phases").get(1).path("duration_seconds").asDouble();
         assertTrue(build >= 3 && build < 6, "build phase took " + build);
         assertTrue((System.nanoTime() - t0) / 1e9 < 30);
+    }
+
+    /**
+     * A launch that outlasts its timeout goes on at BinderHub, and only the token of its ready event stops
+     * the server: check reads on to it in the stop phase and shuts it down, rather than leave it to the culler.
+     */
+    @Test
+    void aLaunchThatOutlastsItsTimeoutHasItsServerShutDownAllTheSame() throws Exception {
+        binder.health = FakeBinderHub.Health.OK;
+        java.util.Set<String> before = binder.launchedUsers();
+        long t0 = System.nanoTime();
+        JsonNode json = check("gh/hubprobe/slowlaunch/main", 1, "--launch-timeout", "2s");
+        assertFailed(json, "launch", "launch_timeout", "");
+        JsonNode stop = json.path("phases").get(json.path("phases").size() - 1);
+        assertEquals("stop", stop.path("name").asText(), json::toString);
+        assertEquals("passed", stop.path("status").asText(), json::toString);
+        assertTrue(json.path("notes").toString().contains("the launch ended after the run stopped waiting for it, its server was shut down"),
+                json::toString);
+        java.util.Set<String> launched = new java.util.HashSet<>(binder.launchedUsers());
+        launched.removeAll(before);
+        assertEquals(1, launched.size(), launched::toString);
+        String user = launched.iterator().next();
+        assertTrue(!binder.culled().contains(user), () -> "the server was left for the culler:" + binder.stories(launched));
+        assertServerGone(user, launched);
+        assertTrue((System.nanoTime() - t0) / 1e9 < 60);
+    }
+
+    /** SIGTERM (a CI job cancelled) while BinderHub launches: check waits for the server, shuts it down, then exits. */
+    @Test
+    void aStopDuringALaunchStillShutsItsServerDown(@TempDir Path dir) throws Exception {
+        binder.health = FakeBinderHub.Health.OK;
+        java.util.Set<String> before = binder.launchedUsers();
+        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                Cli.jar().toString(), "check", "--binder-url", binder.url(), "--repo", "gh/hubprobe/slowlaunch/main",
+                "--hub-name", "pythia-binder", "--format", "json"))
+                .redirectOutput(dir.resolve("out.json").toFile()).redirectError(dir.resolve("err.txt").toFile());
+        Process p = pb.start();
+        try {
+            dev.hubprobe.testhub.Await.until("BinderHub to start launching", 60, () -> binder.launchedUsers().size() > before.size());
+            p.destroy(); // SIGTERM, while the launch waits for its node
+            assertTrue(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS), "check did not stop within 90 s of SIGTERM");
+            JsonNode json = JSON.readTree(dir.resolve("out.json").toFile());
+            assertFailed(json, "launch", "aborted", "");
+            assertTrue(json.path("notes").toString().contains("its server was shut down"), json::toString);
+            java.util.Set<String> launched = new java.util.HashSet<>(binder.launchedUsers());
+            launched.removeAll(before);
+            String user = launched.iterator().next();
+            assertTrue(!binder.culled().contains(user), () -> "the server was left for the culler:" + binder.stories(launched));
+            assertServerGone(user, launched);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** The launched server shut itself down; the hub sees it at its next poll (5 s in the test hub). */
+    private static void assertServerGone(String user, java.util.Collection<String> users) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!binder.serversLeft().stream().filter(user::equals).toList().isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, () -> "the launched server still runs 30 s after check:" + binder.stories(users));
+            Thread.sleep(500);
+        }
     }
 
     @Test

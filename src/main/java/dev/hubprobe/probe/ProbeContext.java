@@ -67,8 +67,14 @@ public final class ProbeContext {
     /** Set by a stop (shutdown, SIGTERM): a step that would retry or reopen gives up instead. */
     public volatile boolean aborted;
 
-    /** A BinderHub build's event stream, open from the build to the launch. */
-    public ProgressStream buildStream;
+    /** A BinderHub build's event stream, open from the build to the launch (volatile: a stop reads it). */
+    public volatile ProgressStream buildStream;
+    /**
+     * BinderHub said the image is there (built, or launching): from then on it launches a server for this
+     * run even if the run stops listening, and hands it over only on this stream. Until the launch ends
+     * (ready, failed, the stream over) the stream is kept, and a stop reads on to the server to stop it.
+     */
+    public volatile boolean launching;
     /** The build broken down by BinderHub's phases (waiting, fetching, building, pushing). */
     public final List<PhaseResult> buildPhases = new ArrayList<>();
     /** The launched Binder server was handed to us: from here on it must be shut down. */

@@ -177,7 +177,7 @@ public final class ProbeRunner {
         {
             // the listed endpoints beside the run, not in a phase: one that hangs never spends the hub's budget
             EndpointCertificates endpoints = EndpointCertificates.start(target, probe.timeouts().tls(), clock);
-            Runnable cancelCalls = isBinder ? binder::cancelAll : hub::cancelAll;
+            Runnable cancelCalls = isBinder ? () -> stopBinderCalls(ctx) : hub::cancelAll;
             abort.attach(() -> {
                 ctx.aborted = true;
                 cancelCalls.run();
@@ -266,6 +266,24 @@ public final class ProbeRunner {
      * cells, or after a cell that raised or printed the wrong thing (the failure a changed environment
      * explains best). A kernel still busy with a timed-out cell, or one that died, is left alone.
      */
+    /**
+     * A stop's cancel for a Binder run: its calls, and its build's event stream unless BinderHub is
+     * launching, for then the stream is kept (the launch step is only woken) and the stop phase reads on
+     * to the server to shut it down. A stream left before the launch ends BinderHub's work too.
+     */
+    private static void stopBinderCalls(ProbeContext ctx) {
+        ctx.binder.cancelCalls();
+        dev.hubprobe.jupyter.hub.ProgressStream stream = ctx.buildStream;
+        if (stream == null) {
+            return;
+        }
+        if (ctx.launching) {
+            stream.interrupt();
+        } else {
+            stream.close();
+        }
+    }
+
     private Environment captureEnvironment(ProbeContext ctx, Phase failedPhase, ProbeFailure failure, Abort abort) {
         boolean idle = failure == null || failedPhase == Phase.APP && failure.reason() != Reason.ABORTED
                 || failedPhase == Phase.EXECUTE

@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,7 +37,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code loud}: a full build whose events spell their phases in capitals ({@code Building}, {@code READY})</li>
  *   <li>{@code forever}: the build never ends (heartbeats only)</li>
  *   <li>{@code launchfail}: the image is built, the launch fails</li>
+ *   <li>{@code slowlaunch}: the image is cached, and the launch waits {@link #SLOW_LAUNCH} before it starts the server
+ *   (a cluster scaling up)</li>
  * </ul>
+ * A client that leaves during a launch does not stop it (BinderHub's handler goes on to the {@code ready}
+ * it can no longer send); the double then stops the server itself, as BinderHub's idle culler would
+ * much later, and counts it in {@link #culled()}: a prober that cleans up after itself needs none.
  * {@link #health} picks what {@code /health} answers.
  */
 public final class FakeBinderHub implements AutoCloseable {
@@ -50,7 +56,13 @@ public final class FakeBinderHub implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** How long a {@code slowlaunch} waits before it starts the server. */
+    public static final long SLOW_LAUNCH = 4000;
     private final Set<String> launchedUsers = ConcurrentHashMap.newKeySet();
+    private final Set<String> culled = ConcurrentHashMap.newKeySet();
+    /** What happened to each launch, for a failure's message. */
+    private final Map<String, List<String>> stories = new ConcurrentHashMap<>();
+    private final long born = System.nanoTime();
     public volatile Health health = Health.OK;
 
     public FakeBinderHub(RealHub hub) throws IOException {
@@ -93,7 +105,7 @@ public final class FakeBinderHub implements AutoCloseable {
         x.sendResponseHeaders(200, 0);
         try (OutputStream out = x.getResponseBody()) {
             switch (mode) {
-                case "cached", "launchfail" -> {
+                case "cached", "launchfail", "slowlaunch" -> {
                     event(out, "built", "Found built image, launching...\n", "imageName", image);
                 }
                 case "buildfailure" -> {
@@ -172,12 +184,15 @@ public final class FakeBinderHub implements AutoCloseable {
             }
             String user = "binder-" + UUID.randomUUID().toString().substring(0, 8);
             try {
-                ObjectNode ready = launch(user, out);
+                ObjectNode ready = launch(user, out, mode.equals("slowlaunch") ? SLOW_LAUNCH : 0);
                 ready.put("phase", mode.equals("loud") ? "READY" : "ready").put("message", "server running at " + ready.path("url").asText() + "\n");
                 out.write(("data: " + ready + "\n\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
+                tell(user, "ready sent");
             } catch (IOException gone) {
                 // nobody holds the server's token: BinderHub's idle culler would stop it later, this double at once
+                tell(user, "culled: " + gone.getMessage());
+                culled.add(user);
                 cull(user);
                 throw gone;
             }
@@ -190,35 +205,66 @@ public final class FakeBinderHub implements AutoCloseable {
      * Starts a server for a fresh user on the real hub and mints a token for just that server. While
      * it waits it sends keep-alive comments, as BinderHub does, so a client that went away is noticed.
      */
-    private ObjectNode launch(String user, OutputStream out) throws IOException, InterruptedException {
+    private ObjectNode launch(String user, OutputStream out, long delayMillis) throws IOException, InterruptedException {
         launchedUsers.add(user);
+        tell(user, "launching");
+        boolean[] gone = {false};
+        for (long waited = 0; waited < delayMillis; waited += 200) {
+            pause(200);
+            heartbeat(user, out, gone);
+        }
         hub.send(HttpRequest.newBuilder(URI.create(hub.url()).resolve("/hub/api/users/" + user)).POST(HttpRequest.BodyPublishers.ofString("{}")));
         hub.send(HttpRequest.newBuilder(URI.create(hub.url()).resolve("/hub/api/users/" + user + "/server"))
                 .POST(HttpRequest.BodyPublishers.ofString("{}")));
+        tell(user, "spawn requested");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        boolean gone = false;
         while (!hub.userModel(user).path("servers").path("").path("ready").asBoolean(false)) {
             if (System.nanoTime() > deadline) {
                 throw new IOException("launched server of " + user + " not ready in 90 s");
             }
             pause(200);
-            if (!gone) {
-                try {
-                    out.write(":heartbeat\n\n".getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                } catch (IOException e) {
-                    gone = true; // a pending spawn cannot be stopped: wait for it, then cull
-                }
-            }
+            heartbeat(user, out, gone);
         }
-        if (gone) {
-            throw new IOException("the client left during the launch");
+        tell(user, "server ready");
+        if (gone[0]) {
+            throw new IOException("the client left during the launch"); // a pending spawn cannot be stopped: cull it now it is up
         }
         HttpResponse<String> t = hub.send(HttpRequest.newBuilder(URI.create(hub.url()).resolve("/hub/api/users/" + user + "/tokens"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"note\": \"binder launch\", \"expires_in\": 3600, "
                         + "\"scopes\": [\"access:servers!user=" + user + "\"]}")));
         JsonNode token = JSON.readTree(t.body());
         return JSON.createObjectNode().put("url", hub.url() + "user/" + user + "/").put("token", token.path("token").asText());
+    }
+
+    /** A keep-alive comment, as BinderHub sends: the write that fails is how a client's leaving is seen. */
+    private void heartbeat(String user, OutputStream out, boolean[] gone) {
+        if (gone[0]) {
+            return;
+        }
+        try {
+            out.write(":heartbeat\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            gone[0] = true;
+            tell(user, "client left");
+        }
+    }
+
+    private void tell(String user, String what) {
+        stories.computeIfAbsent(user, u -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                .add(String.format("%.1f s %s", (System.nanoTime() - born) / 1e9, what));
+    }
+
+    /** The users whose server this double stopped because the client had left: none, when the prober cleans up. */
+    public Set<String> culled() {
+        return Set.copyOf(culled);
+    }
+
+    /** What happened to each of these users' launch, in order, with the time since this double started. */
+    public String stories(java.util.Collection<String> users) {
+        StringBuilder b = new StringBuilder();
+        users.forEach(u -> b.append('\n').append(u).append(": ").append(stories.getOrDefault(u, List.of())));
+        return b.toString();
     }
 
     private void cull(String user) {

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import okhttp3.Call;
+import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -95,8 +97,8 @@ public final class BinderClient implements AutoCloseable {
     /** {@code GET /build/<repo>}: the build-and-launch event stream ({@code repo} as BinderHub spells it). */
     public ProgressStream build(String repo) {
         HttpUrl url = base.newBuilder().addPathSegment("build").addEncodedPathSegments(repo).build();
-        return new ProgressStream(streaming, new Request.Builder().url(url).header("Accept", "text/event-stream").build(),
-                deadline::now);
+        return new ProgressStream(streaming, new Request.Builder().url(url).header("Accept", "text/event-stream")
+                .tag(BuildStream.class, new BuildStream()).build(), deadline::now);
     }
 
     /** A client for the launched server: its token goes to that server's origin only. */
@@ -114,8 +116,20 @@ public final class BinderClient implements AutoCloseable {
         new JupyterHttp(serverHttp, deadline).call(request, 200, 202, 204);
     }
 
-    public void cancelAll() {
-        http.dispatcher().cancelAll();
+    /**
+     * Cancels every call in flight but the build's event stream (a stop mid-probe). Ending the stream is
+     * the run's choice: once BinderHub is launching, the server it hands over on that stream is one
+     * only its token can stop, so the run reads on to it.
+     */
+    public void cancelCalls() {
+        Dispatcher d = http.dispatcher();
+        java.util.stream.Stream.concat(d.runningCalls().stream(), d.queuedCalls().stream())
+                .filter(call -> call.request().tag(BuildStream.class) == null)
+                .forEach(Call::cancel);
+    }
+
+    /** Marks the build's event stream among the client's calls. */
+    private record BuildStream() {
     }
 
     @Override

@@ -57,7 +57,7 @@ public final class ProgressStream implements AutoCloseable {
     /** Characters of an event kept for the run (its page, its spawn's breakdown); a larger one is kept in part. */
     static final int MAX_KEPT = 8192;
 
-    private sealed interface Item permits Event, Failure, Closed {}
+    private sealed interface Item permits Event, Failure, Closed, Woken {}
 
     private record Event(ProgressEvent event, int chars) implements Item {}
 
@@ -65,12 +65,17 @@ public final class ProgressStream implements AutoCloseable {
 
     private record Closed() implements Item {}
 
+    /** Wakes a waiting reader; what it then does is {@link #interrupted}'s to say. */
+    private record Woken() implements Item {}
+
     private final BlockingQueue<Item> items = new LinkedBlockingQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong queuedChars = new java.util.concurrent.atomic.AtomicLong();
     private final EventSource source;
     private final LongSupplier nanoTime;
     private boolean finished;
+    /** Set by {@link #interrupt()}, cleared by the wait it ends (as a thread's interrupt is). */
+    private volatile boolean interrupted;
 
     public ProgressStream(OkHttpClient client, Request request, LongSupplier nanoTime) {
         this.nanoTime = nanoTime;
@@ -147,30 +152,54 @@ public final class ProgressStream implements AutoCloseable {
      * @throws DeadlineException when the deadline passes first
      */
     public ProgressEvent next(long deadlineNanos) {
-        if (finished) {
+        while (true) {
+            if (finished) {
+                return null;
+            }
+            if (interrupted) {
+                interrupted = false;
+                throw new DeadlineException("stopped waiting for events: the prober is stopping");
+            }
+            long wait = deadlineNanos - nanoTime.getAsLong();
+            Item item;
+            try {
+                item = wait <= 0 ? items.poll() : items.poll(wait, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DeadlineException("interrupted while waiting for spawn progress");
+            }
+            if (item == null) {
+                throw new DeadlineException("no spawn progress before the deadline");
+            }
+            if (item instanceof Woken) {
+                continue; // the flag says whether to stop; a wake left over from a wait that ended is nothing
+            }
+            if (item instanceof Event e) {
+                queued.decrementAndGet();
+                queuedChars.addAndGet(-e.chars());
+                return e.event();
+            }
+            finished = true;
+            if (item instanceof Failure f) {
+                throw f.error();
+            }
             return null;
         }
-        long wait = deadlineNanos - nanoTime.getAsLong();
-        Item item;
-        try {
-            item = wait <= 0 ? items.poll() : items.poll(wait, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DeadlineException("interrupted while waiting for spawn progress");
-        }
-        if (item == null) {
-            throw new DeadlineException("no spawn progress before the deadline");
-        }
-        if (item instanceof Event e) {
-            queued.decrementAndGet();
-            queuedChars.addAndGet(-e.chars());
-            return e.event();
-        }
-        finished = true;
-        if (item instanceof Failure f) {
-            throw f.error();
-        }
-        return null;
+    }
+
+    /**
+     * Ends the reader's current wait, or its next one, with a {@link DeadlineException}, and keeps the
+     * stream open: a stop that must not lose what the stream will still say (the server a Binder launch
+     * under way will hand over, which only its token can stop) wakes the step waiting on it.
+     */
+    public void interrupt() {
+        interrupted = true;
+        items.add(new Woken());
+    }
+
+    /** Forgets an {@link #interrupt()} no wait has taken yet: the reader that comes next means to wait. */
+    public void clearInterrupt() {
+        interrupted = false;
     }
 
     /** Events received and not yet read (past {@link #MAX_QUEUED} once the limit ended the stream). */

@@ -69,6 +69,8 @@ public final class BuildStep implements ProbeStep {
                 }
                 default -> { }
             }
+            // BinderHub goes on to launch right after "built", whether or not anyone still listens
+            ctx.launching = built;
         }
         ctx.facts.put("build_needed", Boolean.toString(!ctx.buildPhases.isEmpty()));
     }

@@ -1,5 +1,6 @@
 package dev.hubprobe.probe.steps;
 
+import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.FollowPolicy;
 import dev.hubprobe.jupyter.hub.ProgressEvent;
 import dev.hubprobe.probe.Phase;
@@ -21,29 +22,49 @@ public final class LaunchStep implements ProbeStep {
 
     @Override
     public void run(ProbeContext ctx) {
+        ProbeFailure ended = readOn(ctx);
+        if (ended != null) {
+            throw ended;
+        }
+    }
+
+    /**
+     * Reads the launch's events until it ends, within the current phase's budget: null once its server
+     * is handed over (then {@code ctx.launched}), else how it ended without one (BinderHub's failure, or
+     * the stream closed first). The stream is closed at the end. A wait cut short (the launch's timeout,
+     * a stop) throws {@link DeadlineException} and keeps the stream open, the launch still going: BinderHub
+     * starts the server all the same, and the stop phase reads on to it, to shut it down.
+     */
+    static ProbeFailure readOn(ProbeContext ctx) {
+        boolean over = true;
         try {
-            while (true) {
-                ProgressEvent e = ctx.pendingLaunch != null ? ctx.pendingLaunch : ctx.buildStream.next(ctx.phaseDeadline());
-                ctx.pendingLaunch = null;
-                if (e == null) {
-                    throw new ProbeFailure(Reason.LAUNCH_FAILED, "BinderHub ended the event stream before the server was ready");
-                }
+            ProgressEvent e = ctx.pendingLaunch != null ? ctx.pendingLaunch : ctx.buildStream.next(ctx.phaseDeadline());
+            ctx.pendingLaunch = null;
+            for (; e != null; e = ctx.buildStream.next(ctx.phaseDeadline())) {
                 ctx.spawnEvents.add(e);
                 String phase = BinderEvents.phase(e);
                 if (BinderEvents.failed(phase)) {
-                    throw new ProbeFailure(Reason.LAUNCH_FAILED, e.message().isEmpty() ? "the launch failed (no message)" : e.message());
+                    return new ProbeFailure(Reason.LAUNCH_FAILED, e.message().isEmpty() ? "the launch failed (no message)" : e.message());
                 }
-                switch (phase) {
-                    case "ready" -> {
+                if (phase.equals("ready")) {
+                    try {
                         ready(ctx, e);
-                        return;
+                    } catch (ProbeFailure unusable) {
+                        return unusable;
                     }
-                    default -> { }
+                    return null;
                 }
             }
+            return new ProbeFailure(Reason.LAUNCH_FAILED, "BinderHub ended the event stream before the server was ready");
+        } catch (DeadlineException stillLaunching) {
+            over = false;
+            throw stillLaunching;
         } finally {
-            ctx.buildStream.close();
-            ctx.buildStream = null;
+            if (over) {
+                ctx.launching = false;
+                ctx.buildStream.close();
+                ctx.buildStream = null;
+            }
         }
     }
 
