@@ -262,28 +262,24 @@ public final class ProbeRunner {
     }
 
     /**
-     * Asks the kernel what its environment is, when the run reached a kernel that is idle: after the
-     * cells, or after a cell that raised or printed the wrong thing (the failure a changed environment
-     * explains best). A kernel still busy with a timed-out cell, or one that died, is left alone.
-     */
-    /**
-     * A stop's cancel for a Binder run: its calls, and its build's event stream unless BinderHub is
-     * launching, for then the stream is kept (the launch step is only woken) and the stop phase reads on
-     * to the server to shut it down. A stream left before the launch ends BinderHub's work too.
+     * A stop's cancel for a Binder run: its calls, but not its build's event stream, whose reader is only
+     * woken. Once BinderHub has said built it launches a server whether or not anyone listens, and hands
+     * it over on that stream alone; the stop phase decides, from what came, to read on to that server and
+     * shut it down, or to close the stream (a stream left during the build ends BinderHub's work too).
      */
     private static void stopBinderCalls(ProbeContext ctx) {
         ctx.binder.cancelCalls();
         dev.hubprobe.jupyter.hub.ProgressStream stream = ctx.buildStream;
-        if (stream == null) {
-            return;
-        }
-        if (ctx.launching) {
+        if (stream != null) {
             stream.interrupt();
-        } else {
-            stream.close();
         }
     }
 
+    /**
+     * Asks the kernel what its environment is, when the run reached a kernel that is idle: after the
+     * cells, or after a cell that raised or printed the wrong thing (the failure a changed environment
+     * explains best). A kernel still busy with a timed-out cell, or one that died, is left alone.
+     */
     private Environment captureEnvironment(ProbeContext ctx, Phase failedPhase, ProbeFailure failure, Abort abort) {
         boolean idle = failure == null || failedPhase == Phase.APP && failure.reason() != Reason.ABORTED
                 || failedPhase == Phase.EXECUTE
@@ -394,9 +390,11 @@ public final class ProbeRunner {
 
         public void request() {
             requested = true;
-            Runnable c = cancel;
-            if (c != null) {
-                c.run();
+            synchronized (this) {
+                Runnable c = cancel;
+                if (c != null) {
+                    c.run();
+                }
             }
         }
 
@@ -405,14 +403,15 @@ public final class ProbeRunner {
         }
 
         /** @param cancelCalls cancels every call in flight of the run's client */
-        void attach(Runnable cancelCalls) {
+        synchronized void attach(Runnable cancelCalls) {
             cancel = cancelCalls;
             if (requested) {
                 cancelCalls.run();
             }
         }
 
-        void detach() {
+        /** Returns once a cancel under way is over: what cleanup starts after, no stop reaches any more. */
+        synchronized void detach() {
             cancel = null;
         }
     }

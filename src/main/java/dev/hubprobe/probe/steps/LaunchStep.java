@@ -3,6 +3,7 @@ package dev.hubprobe.probe.steps;
 import dev.hubprobe.jupyter.DeadlineException;
 import dev.hubprobe.jupyter.FollowPolicy;
 import dev.hubprobe.jupyter.hub.ProgressEvent;
+import dev.hubprobe.probe.Failures;
 import dev.hubprobe.probe.Phase;
 import dev.hubprobe.probe.ProbeContext;
 import dev.hubprobe.probe.ProbeFailure;
@@ -15,6 +16,13 @@ import okhttp3.HttpUrl;
  * a token for it, which the kernel steps use. From then on the server is ours to shut down.
  */
 public final class LaunchStep implements ProbeStep {
+    /**
+     * How a launch ended without a server handed over: why, and whether BinderHub is running one all
+     * the same (it said ready, with no token, or at a URL the probe refuses), which the probe cannot stop.
+     */
+    record Unlaunched(ProbeFailure failure, boolean serverRunning) {
+    }
+
     @Override
     public Phase phase() {
         return Phase.LAUNCH;
@@ -22,43 +30,54 @@ public final class LaunchStep implements ProbeStep {
 
     @Override
     public void run(ProbeContext ctx) {
-        ProbeFailure ended = readOn(ctx);
+        Unlaunched ended = readOn(ctx, ctx.phaseDeadline());
         if (ended != null) {
-            throw ended;
+            throw ended.failure();
         }
     }
 
     /**
-     * Reads the launch's events until it ends, within the current phase's budget: null once its server
-     * is handed over (then {@code ctx.launched}), else how it ended without one (BinderHub's failure, or
-     * the stream closed first). The stream is closed at the end. A wait cut short (the launch's timeout,
-     * a stop) throws {@link DeadlineException} and keeps the stream open, the launch still going: BinderHub
-     * starts the server all the same, and the stop phase reads on to it, to shut it down.
+     * Reads the launch's events until it ends, waiting until {@code deadline} at most: null once its
+     * server is handed over (then {@code ctx.launched}), else how it ended without one. The stream is
+     * closed at the end. A wait cut short (the deadline, a stop) throws {@link DeadlineException} and
+     * keeps the stream open, the launch still going: BinderHub starts the server all the same, and the
+     * stop phase reads on to it, to shut it down.
      */
-    static ProbeFailure readOn(ProbeContext ctx) {
+    static Unlaunched readOn(ProbeContext ctx, long deadline) {
         boolean over = true;
         try {
-            ProgressEvent e = ctx.pendingLaunch != null ? ctx.pendingLaunch : ctx.buildStream.next(ctx.phaseDeadline());
+            ProgressEvent e = ctx.pendingLaunch;
             ctx.pendingLaunch = null;
-            for (; e != null; e = ctx.buildStream.next(ctx.phaseDeadline())) {
+            while (true) {
+                if (e == null) {
+                    try {
+                        e = ctx.buildStream.next(deadline);
+                    } catch (DeadlineException stillLaunching) {
+                        over = false;
+                        throw stillLaunching;
+                    }
+                }
+                if (e == null) {
+                    return new Unlaunched(new ProbeFailure(Reason.LAUNCH_FAILED, "BinderHub ended the event stream before the server was ready"),
+                            false);
+                }
                 ctx.spawnEvents.add(e);
                 String phase = BinderEvents.phase(e);
                 if (BinderEvents.failed(phase)) {
-                    return new ProbeFailure(Reason.LAUNCH_FAILED, e.message().isEmpty() ? "the launch failed (no message)" : e.message());
+                    return new Unlaunched(new ProbeFailure(Reason.LAUNCH_FAILED,
+                            e.message().isEmpty() ? "the launch failed (no message)" : e.message()), false);
                 }
                 if (phase.equals("ready")) {
                     try {
                         ready(ctx, e);
-                    } catch (ProbeFailure unusable) {
-                        return unusable;
+                        return null;
+                    } catch (RuntimeException unusable) {
+                        // no token, or a URL the follow policy refuses: as before this step's own failure
+                        return new Unlaunched(Failures.classify(Phase.LAUNCH, unusable), true);
                     }
-                    return null;
                 }
+                e = null;
             }
-            return new ProbeFailure(Reason.LAUNCH_FAILED, "BinderHub ended the event stream before the server was ready");
-        } catch (DeadlineException stillLaunching) {
-            over = false;
-            throw stillLaunching;
         } finally {
             if (over) {
                 ctx.launching = false;
