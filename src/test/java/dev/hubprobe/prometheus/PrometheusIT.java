@@ -131,20 +131,23 @@ class PrometheusIT {
     }
 
     private void check(PromStack prom, int replicas) throws Exception {
-        // enough runs for baselines (3 passing runs) and two failures, then a minute of samples
-        long deadline = System.nanoTime() + 180_000_000_000L;
-        while (prom.query("hubprobe_phase_baseline_seconds{hub=\"cluster\",phase=\"spawn_scale_up\"}").path("result").isEmpty()
-                || prom.query("sum(hubprobe_failures_total{hub=\"broken\"}) >= 2").path("result").isEmpty()
-                || prom.query("count(up{job=\"hubprobe\"} == 1) == " + replicas).path("result").isEmpty()) {
-            assertTrue(System.nanoTime() < deadline, "no baselines or failures scraped in 3 minutes");
-            Thread.sleep(1000);
-        }
-        Thread.sleep(15_000); // rate() over the dashboard's 1m windows needs a few samples
-
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
         List<String> rules = new ArrayList<>();
         yaml.readTree(RealHub.basedir().resolve("config/prometheus/hubprobe-rules.yml").toFile()).path("groups")
                 .forEach(g -> g.path("rules").forEach(r -> rules.add(r.path("expr").asText())));
+        // enough runs for baselines (3 passing runs) and failures, then a minute of samples. The failing rule
+        // counts failures by increase() over what Prometheus saw: the replicas started before it did, and a
+        // failure a replica made before its first scrape is in its counter's first sample, which increase()
+        // never counts. So wait for the rule itself, not for the counters' sum.
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        while (prom.query("hubprobe_phase_baseline_seconds{hub=\"cluster\",phase=\"spawn_scale_up\"}").path("result").isEmpty()
+                || prom.query("sum(hubprobe_failures_total{hub=\"broken\"}) >= 2").path("result").isEmpty()
+                || prom.query("count(up{job=\"hubprobe\"} == 1) == " + replicas).path("result").isEmpty()
+                || prom.query(rules.get(0)).path("result").isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "no baselines, failures or failing rule scraped in 3 minutes");
+            Thread.sleep(1000);
+        }
+        Thread.sleep(15_000); // rate() over the dashboard's 1m windows needs a few samples
         List<String> panels = new ArrayList<>();
         JsonNode dash = new ObjectMapper().readTree(RealHub.basedir().resolve("config/grafana/hubprobe.json").toFile());
         dash.path("panels").forEach(p -> p.path("targets").forEach(t -> panels.add(grafana(t.path("expr").asText()))));
