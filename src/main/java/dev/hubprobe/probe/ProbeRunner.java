@@ -186,9 +186,12 @@ public final class ProbeRunner {
                 if (channel != null) {
                     channel.close();
                 }
-                // a UI step waits on the page, which no HTTP cancel reaches: ending the browser ends the wait
-                if (ctx.browser != null) {
-                    ctx.browser.close();
+            }, () -> {
+                // a UI step waits on the page, which no HTTP cancel reaches: ending the browser ends the wait.
+                // Seconds of a kill, which cleanup (it closes the browser itself, idempotently) need not wait for
+                dev.hubprobe.browser.Chromium browser = ctx.browser;
+                if (browser != null) {
+                    browser.close();
                 }
             });
             for (ProbeStep step : steps) {
@@ -386,15 +389,20 @@ public final class ProbeRunner {
      */
     public static final class Abort {
         private volatile boolean requested;
-        private volatile Runnable cancel;
+        private Runnable cancel;
+        private Runnable afterCancel;
 
         public void request() {
             requested = true;
+            Runnable after;
             synchronized (this) {
-                Runnable c = cancel;
-                if (c != null) {
-                    c.run();
+                if (cancel != null) {
+                    cancel.run();
                 }
+                after = afterCancel;
+            }
+            if (after != null) {
+                after.run();
             }
         }
 
@@ -402,17 +410,27 @@ public final class ProbeRunner {
             return requested;
         }
 
-        /** @param cancelCalls cancels every call in flight of the run's client */
-        synchronized void attach(Runnable cancelCalls) {
-            cancel = cancelCalls;
-            if (requested) {
+        /**
+         * @param cancelCalls cancels every call in flight of the run's client, and whatever else cleanup must
+         *                    not see happen once it has begun: {@link #detach} waits for it
+         * @param thenAlso    the rest of a stop, which may take seconds and does not touch what cleanup uses
+         */
+        void attach(Runnable cancelCalls, Runnable thenAlso) {
+            synchronized (this) {
+                cancel = cancelCalls;
+                afterCancel = thenAlso;
+                if (!requested) {
+                    return;
+                }
                 cancelCalls.run();
             }
+            thenAlso.run();
         }
 
         /** Returns once a cancel under way is over: what cleanup starts after, no stop reaches any more. */
         synchronized void detach() {
             cancel = null;
+            afterCancel = null;
         }
     }
 }

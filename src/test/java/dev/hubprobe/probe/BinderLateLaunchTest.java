@@ -70,6 +70,45 @@ class BinderLateLaunchTest {
         return runner.run(ProbeTarget.binder("binder", binder.baseUrl() + "/", REPO, ProbeTarget.Tls.DEFAULT), probe);
     }
 
+    private static ProbeDefinition probe(Duration launch, Duration cleanup) {
+        ProbeDefinition.Timeouts t = new ProbeDefinition.Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(10),
+                Duration.ofSeconds(10), Duration.ofSeconds(10), cleanup, Duration.ofSeconds(10), launch,
+                Duration.ofSeconds(5), Duration.ofSeconds(5));
+        return new ProbeDefinition("smoke", null, null, null, null, null, t, List.of(new ProbeDefinition.Cell("print(1)", null)));
+    }
+
+    /**
+     * A stop (SIGTERM, a service shutdown) while BinderHub launches: the launch step is woken, not the
+     * stream closed, and the stop phase reads on to the late ready and shuts that server down.
+     */
+    @Test
+    void aStopDuringTheLaunchReadsOnToTheServerAndShutsItDown() throws Exception {
+        binder.stubFor(post(urlEqualTo("/user/x/api/shutdown")).willReturn(aResponse().withStatus(200)));
+        stream("data: {\"phase\": \"ready\", \"url\": \"/user/x/\", \"token\": \"" + TOKEN + "\", \"message\": \"up\"}\n\n", 40, 3000);
+        ProbeRunner.Abort abort = new ProbeRunner.Abort();
+        Thread stopper = new Thread(() -> {
+            try {
+                Thread.sleep(1000); // the launch under way, ready 2 s off
+                abort.request();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        stopper.start();
+        long t0 = System.nanoTime();
+        RunResult r = runner.run(ProbeTarget.binder("binder", binder.baseUrl() + "/", REPO, ProbeTarget.Tls.DEFAULT),
+                probe(Duration.ofSeconds(60), Duration.ofSeconds(20)), abort);
+        stopper.join();
+        assertEquals(Phase.LAUNCH, r.failedPhase(), r::message);
+        assertEquals("aborted", r.reason().label(), r::message);
+        assertTrue((System.nanoTime() - t0) / 1e9 < 10, "the stop did not wait out the launch timeout");
+        assertEquals(PhaseResult.Status.PASSED, stopPhase(r).status(), () -> String.valueOf(stopPhase(r).message()));
+        binder.verify(postRequestedFor(urlEqualTo("/user/x/api/shutdown")).withHeader("Authorization", equalTo("token " + TOKEN)));
+        assertTrue(r.notes().toString().contains("its server was shut down"), r.notes()::toString);
+        assertEquals(1, r.transcript().events().stream().filter(e -> e.message().contains("Launching server")).count(),
+                "each event once in the transcript: " + r.transcript().events());
+    }
+
     private static PhaseResult stopPhase(RunResult r) {
         return r.phases().stream().filter(p -> p.phase() == Phase.STOP).findFirst().orElseThrow();
     }

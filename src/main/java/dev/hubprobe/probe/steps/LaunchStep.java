@@ -32,6 +32,9 @@ public final class LaunchStep implements ProbeStep {
     public void run(ProbeContext ctx) {
         Unlaunched ended = readOn(ctx, ctx.phaseDeadline());
         if (ended != null) {
+            if (ended.serverRunning()) {
+                ctx.notes.add("BinderHub started a server for the run that the probe cannot stop: it is left to BinderHub's culler");
+            }
             throw ended.failure();
         }
     }
@@ -46,8 +49,9 @@ public final class LaunchStep implements ProbeStep {
     static Unlaunched readOn(ProbeContext ctx, long deadline) {
         boolean over = true;
         try {
-            ProgressEvent e = ctx.pendingLaunch;
+            ProgressEvent e = ctx.pendingLaunch; // already in the run's events: read before this
             ctx.pendingLaunch = null;
+            boolean recorded = e != null;
             while (true) {
                 if (e == null) {
                     try {
@@ -61,7 +65,10 @@ public final class LaunchStep implements ProbeStep {
                     return new Unlaunched(new ProbeFailure(Reason.LAUNCH_FAILED, "BinderHub ended the event stream before the server was ready"),
                             false);
                 }
-                ctx.spawnEvents.add(e);
+                if (!recorded) {
+                    ctx.spawnEvents.add(e);
+                }
+                recorded = false;
                 String phase = BinderEvents.phase(e);
                 if (BinderEvents.failed(phase)) {
                     return new Unlaunched(new ProbeFailure(Reason.LAUNCH_FAILED,

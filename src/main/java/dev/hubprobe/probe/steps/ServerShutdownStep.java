@@ -2,6 +2,7 @@ package dev.hubprobe.probe.steps;
 
 import dev.hubprobe.config.Durations;
 import dev.hubprobe.jupyter.DeadlineException;
+import dev.hubprobe.jupyter.JupyterException;
 import dev.hubprobe.jupyter.hub.ProgressEvent;
 import dev.hubprobe.jupyter.hub.ProgressStream;
 import dev.hubprobe.probe.Phase;
@@ -51,7 +52,11 @@ public final class ServerShutdownStep implements ProbeStep.Cleanup {
             }
         } catch (DeadlineException e) {
             throw new ProbeFailure(Reason.CLEANUP_TIMEOUT, "BinderHub was still launching the run's server within the cleanup budget ("
-                    + Durations.format(ctx.probe.timeouts().cleanup()) + "): that server is left to BinderHub's culler");
+                    + Durations.format(ctx.probe.timeouts().cleanup()) + ", less what the shutdown call keeps): that server is left to "
+                    + "BinderHub's culler");
+        } catch (JupyterException e) {
+            throw new ProbeFailure(Reason.CLEANUP_FAILED, "BinderHub's event stream broke while the run read on to its late launch ("
+                    + e.getMessage() + "): the server, if BinderHub starts one, is left to BinderHub's culler");
         } finally {
             if (ctx.buildStream != null) {
                 ctx.buildStream.close();
@@ -79,7 +84,9 @@ public final class ServerShutdownStep implements ProbeStep.Cleanup {
      * and BinderHub launches from its {@code built} on whether anyone reads or not. Reads only what came.
      */
     private static boolean launchSaid(ProbeContext ctx) {
-        while (true) {
+        // bounded by what a stream holds unread, and by the phase: a BinderHub that floods the stream with
+        // log lines faster than they are read does not hold the stop here
+        for (int read = 0; read < ProgressStream.MAX_QUEUED_EVENTS && ctx.deadline.remaining() > 0; read++) {
             ProgressEvent e;
             try {
                 e = ctx.buildStream.next(ctx.deadline.now()); // no wait
@@ -101,5 +108,6 @@ public final class ServerShutdownStep implements ProbeStep.Cleanup {
                 default -> { }
             }
         }
+        return false;
     }
 }
