@@ -62,12 +62,7 @@ class BinderLateLaunchTest {
     }
 
     private RunResult run(Duration launch, Duration cleanup) {
-        ProbeDefinition.Timeouts t = new ProbeDefinition.Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(10),
-                Duration.ofSeconds(10), Duration.ofSeconds(10), cleanup, Duration.ofSeconds(10), launch,
-                Duration.ofSeconds(5), Duration.ofSeconds(5));
-        ProbeDefinition probe = new ProbeDefinition("smoke", null, null, null, null, null, t,
-                List.of(new ProbeDefinition.Cell("print(1)", null)));
-        return runner.run(ProbeTarget.binder("binder", binder.baseUrl() + "/", REPO, ProbeTarget.Tls.DEFAULT), probe);
+        return runner.run(ProbeTarget.binder("binder", binder.baseUrl() + "/", REPO, ProbeTarget.Tls.DEFAULT), probe(launch, cleanup));
     }
 
     private static ProbeDefinition probe(Duration launch, Duration cleanup) {

@@ -47,9 +47,7 @@ public final class ProgressStream implements AutoCloseable {
      * Events received and not yet read, and their characters: a reopened stream replays a spawn's
      * events at once, so a burst of a few thousand small ones is normal; more is not.
      */
-    static final int MAX_QUEUED = 20_000;
-    /** {@link #MAX_QUEUED}, for a reader that reads only what came: it never reads more than that without waiting. */
-    public static final int MAX_QUEUED_EVENTS = MAX_QUEUED;
+    public static final int MAX_QUEUED = 20_000;
     static final long MAX_QUEUED_CHARS = 4L << 20;
     /**
      * JSON values in one event, counted before it is parsed: parsed, 1 MiB of "{}," is 350,000 objects,

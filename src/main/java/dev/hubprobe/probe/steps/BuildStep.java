@@ -69,9 +69,9 @@ public final class BuildStep implements ProbeStep {
                 }
                 default -> { }
             }
-            // BinderHub goes on to launch right after "built", whether or not anyone still listens
-            ctx.launching = built;
         }
+        // BinderHub goes on to launch right after "built", whether or not anyone still listens
+        ctx.launching = true;
         ctx.facts.put("build_needed", Boolean.toString(!ctx.buildPhases.isEmpty()));
     }
 }

@@ -86,7 +86,7 @@ public final class ServerShutdownStep implements ProbeStep.Cleanup {
     private static boolean launchSaid(ProbeContext ctx) {
         // bounded by what a stream holds unread, and by the phase: a BinderHub that floods the stream with
         // log lines faster than they are read does not hold the stop here
-        for (int read = 0; read < ProgressStream.MAX_QUEUED_EVENTS && ctx.deadline.remaining() > 0; read++) {
+        for (int read = 0; read < ProgressStream.MAX_QUEUED && ctx.deadline.remaining() > 0; read++) {
             ProgressEvent e;
             try {
                 e = ctx.buildStream.next(ctx.deadline.now()); // no wait
