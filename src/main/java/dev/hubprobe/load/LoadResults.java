@@ -123,6 +123,34 @@ public final class LoadResults {
         return out;
     }
 
+    /** Failed runs alike in reason, phase and message, and how many there were. */
+    public record Error(String reason, String phase, String message, int count) {
+    }
+
+    /** Distinct errors kept: a hub failing in many ways still gives a report a person can read. */
+    public static final int MAX_ERRORS = 10;
+
+    /**
+     * The failed runs grouped by reason, phase and message, the commonest first (at most
+     * {@link #MAX_ERRORS}): a count by reason says what broke, the message says why. Messages are
+     * the runs' own, which never hold a secret, cut to 300 characters as on the report's run list.
+     */
+    public List<Error> errors() {
+        Map<List<String>, Integer> by = new java.util.LinkedHashMap<>();
+        for (Run r : counted()) {
+            RunResult res = r.result();
+            if (!res.passed()) {
+                String message = res.message() == null ? "" : Json.abbreviate(res.message(), 300);
+                by.merge(List.of(res.reason().label(), res.failedPhaseLabel(), message), 1, Integer::sum);
+            }
+        }
+        return by.entrySet().stream()
+                .sorted(Map.Entry.<List<String>, Integer>comparingByValue().reversed())
+                .limit(MAX_ERRORS)
+                .map(e -> new Error(e.getKey().get(0), e.getKey().get(1), e.getKey().get(2), e.getValue()))
+                .toList();
+    }
+
     /** Counted runs whose UI phases were skipped for want of a browser (--browsers all in use). */
     public int uiSkipped() {
         return (int) counted().stream().filter(r -> r.result().facts().containsKey(dev.hubprobe.probe.ProbeRunner.UI_SKIPPED_FACT)).count();
@@ -144,6 +172,9 @@ public final class LoadResults {
         stats(out.putObject("run_duration"), runDurations());
         ObjectNode failures = out.putObject("failures");
         failures().forEach(failures::put);
+        com.fasterxml.jackson.databind.node.ArrayNode errors = out.putArray("errors");
+        errors().forEach(e -> errors.addObject().put("reason", e.reason()).put("phase", e.phase()).put("message", e.message())
+                .put("count", e.count()));
         if (uiSkipped() > 0) {
             out.put("ui_skipped", uiSkipped());
         }
@@ -178,6 +209,7 @@ public final class LoadResults {
         phases().forEach((p, s) -> line(b, p.label(), s));
         line(b, "(whole run)", runDurations());
         failures().forEach((reason, n) -> b.append(String.format(Locale.ROOT, "failed %d x %s%n", n, reason)));
+        errors().forEach(e -> b.append(String.format(Locale.ROOT, "  %d x %s in %s: %s%n", e.count(), e.reason(), e.phase(), e.message())));
         return b.toString();
     }
 

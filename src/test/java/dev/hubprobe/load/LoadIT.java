@@ -85,10 +85,12 @@ class LoadIT {
         Cli.Result r = Cli.run(env(), "load", "--hub-url", hub.url(), "--hub-name", "harness", "--token-env", "HUB_TOKEN",
                 "--users", "5", "--concurrency", "5", "--ramp", "2s", "--duration", "30s", "--user-prefix", prefix,
                 "--code", "print(6 * 7)", "--expect", "42", "--format", "json", "--report", report.toString(), "--quiet");
-        assertEquals(0, r.exit(), () -> r.stdout() + r.stderr());
+        // a failed run's message is in the JSON's errors; the hub's (and its servers') complaints beside it
+        assertEquals(0, r.exit(), () -> r.stdout() + r.stderr() + "\nthe hub's log:\n" + hub.problemsSince(offset, 60));
         assertEquals("", r.stderr().strip(), "quiet: nothing on stderr");
         JsonNode json = JSON.readTree(r.stdout());
         int runs = json.path("runs").asInt();
+        assertEquals(0, json.path("errors").size(), json::toPrettyString);
         assertEquals(5, json.path("users").asInt());
         assertTrue(runs >= 5, json::toPrettyString);
         assertEquals(0, json.path("failed").asInt());
@@ -133,6 +135,13 @@ class LoadIT {
         assertTrue(runs >= 3, json::toPrettyString);
         assertEquals(runs, json.path("failed").asInt());
         assertEquals(runs, json.path("failures").path("spawn_failed").asInt(), json::toPrettyString);
+        // and why, as the hub said it: one kind of error, every run of it
+        JsonNode error = json.path("errors").path(0);
+        assertEquals(1, json.path("errors").size(), json::toPrettyString);
+        assertEquals("spawn_failed", error.path("reason").asText());
+        assertEquals("spawn", error.path("phase").asText());
+        assertEquals(runs, error.path("count").asInt());
+        assertTrue(error.path("message").asText().startsWith("Spawn failed: simulated spawner failure"), json::toPrettyString);
         assertTrue(r.stderr().contains("100.0% of runs failed, more than --max-error-rate 0"), r.stderr());
         assertNothingLeft(prefix, 3);
         // the same runs with a tolerance of all of them: exit 0

@@ -65,6 +65,43 @@ class LoadResultsTest {
         assertEquals(50.0, json.path("phases").path("spawn").path("p50").asDouble());
     }
 
+    private static RunResult failedIn(Phase phase, Reason reason, String message) {
+        return new RunResult(UUID.randomUUID().toString(), "h", "p", "u", Instant.parse("2026-11-23T09:00:00Z"), Duration.ofSeconds(5),
+                List.of(new PhaseResult(phase, PhaseResult.Status.FAILED, Duration.ofMillis(500), reason, message)), List.of(), null, phase,
+                reason, message, Map.of(), List.of());
+    }
+
+    @Test
+    void failedRunsAreGroupedByReasonPhaseAndMessageTheCommonestFirst() {
+        LoadResults r = new LoadResults(2);
+        r.started(Instant.parse("2026-11-23T09:00:00Z"));
+        String reset = "POST /user/u/api/kernels: SocketException: Connection reset";
+        r.add("u0", failedIn(Phase.KERNEL_START, Reason.SERVER_UNREACHABLE, "GET /user/u/api: no answer in time"));
+        r.add("u0", failedIn(Phase.KERNEL_START, Reason.SERVER_UNREACHABLE, reset));
+        r.add("u1", failedIn(Phase.KERNEL_START, Reason.SERVER_UNREACHABLE, reset));
+        r.add("u1", failedIn(Phase.SPAWN, Reason.SPAWN_FAILED, "x".repeat(1000)));
+        for (int i = 0; i < 20; i++) {
+            r.add("u1", failedIn(Phase.EXECUTE, Reason.OUTPUT_MISMATCH, "got " + i)); // twenty kinds: only the first ones are kept
+        }
+        r.add("u1", run(0, Reason.ABORTED));
+        r.ended(Instant.parse("2026-11-23T09:01:00Z"));
+
+        List<LoadResults.Error> errors = r.errors();
+        assertEquals(LoadResults.MAX_ERRORS, errors.size());
+        assertEquals(new LoadResults.Error("server_unreachable", "kernel_start", reset, 2), errors.get(0));
+        assertEquals("GET /user/u/api: no answer in time", errors.get(1).message());
+        assertTrue(errors.get(2).message().length() <= 303, "cut as on the report: " + errors.get(2).message().length());
+        assertTrue(errors.stream().noneMatch(e -> e.reason().equals("aborted")), "a stop's runs are not the hub's errors");
+
+        JsonNode first = r.toJson().path("errors").path(0);
+        assertEquals("server_unreachable", first.path("reason").asText());
+        assertEquals("kernel_start", first.path("phase").asText());
+        assertEquals(reset, first.path("message").asText());
+        assertEquals(2, first.path("count").asInt());
+        assertEquals(3, r.toJson().path("failures").path("server_unreachable").asInt(), "the counts by reason are as before");
+        assertTrue(r.toText().contains("  2 x server_unreachable in kernel_start: " + reset), r.toText());
+    }
+
     @Test
     void runsThatSkippedTheirUiForWantOfABrowserAreCountedInTheReport() {
         LoadResults r = new LoadResults(2);

@@ -381,6 +381,22 @@ public final class RealHub {
         }
     }
 
+    /**
+     * The lines of the hub's log since {@code offset} that say something went wrong (errors, warnings,
+     * answers of 5xx or 424), at most {@code max}: what a failure message can carry from a CI machine
+     * whose log file is gone with it. The single-user servers log here too (they inherit the hub's output).
+     */
+    public String problemsSince(long offset, int max) {
+        try {
+            List<String> lines = logSince(offset).lines()
+                    .filter(l -> l.startsWith("[E ") || l.startsWith("[W ") || l.matches(".*\\] (5\\d\\d|424) .*")).toList();
+            String shown = String.join("\n", lines.subList(0, Math.min(max, lines.size())));
+            return lines.size() > max ? shown + "\n(" + (lines.size() - max) + " more)" : shown;
+        } catch (IOException e) {
+            return "(the hub's log could not be read: " + e + ")";
+        }
+    }
+
     private String tail(int lines) throws IOException {
         List<String> all = Files.readAllLines(log);
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
