@@ -131,21 +131,29 @@ public final class LoadResults {
     public static final int MAX_ERRORS = 10;
 
     /**
-     * The failed runs grouped by reason, phase and message, the commonest first (at most
-     * {@link #MAX_ERRORS}): a count by reason says what broke, the message says why. Messages are
-     * the runs' own, which never hold a secret, cut to 300 characters as on the report's run list.
+     * The failed runs grouped by reason, phase and message, the commonest first (ties in the order of
+     * reason, phase, message; at most {@link #MAX_ERRORS}): a count by reason says what broke, the
+     * message says why. A message is the hub's own text, redacted of the run's known secrets when the
+     * run ended; here the run's user name is made {@code {user}} (so 200 users failing alike are one
+     * kind), whitespace folded, control characters replaced (a hostile hub's terminal escapes never
+     * reach a CI log), and it is cut to 300 characters as on the report's run list.
      */
     public List<Error> errors() {
-        Map<List<String>, Integer> by = new java.util.LinkedHashMap<>();
+        Map<List<String>, Integer> by = new java.util.HashMap<>();
         for (Run r : counted()) {
             RunResult res = r.result();
             if (!res.passed()) {
-                String message = res.message() == null ? "" : Json.abbreviate(res.message(), 300);
-                by.merge(List.of(res.reason().label(), res.failedPhaseLabel(), message), 1, Integer::sum);
+                String message = res.message() == null ? "" : res.message();
+                if (r.user() != null && !r.user().isEmpty()) {
+                    message = message.replace(r.user(), "{user}");
+                }
+                message = Json.abbreviate(message, 300).replaceAll("[\\p{Cntrl}\\x{80}-\\x{9F}]", "\uFFFD");
+                by.merge(List.of(res.reason().label(), String.valueOf(res.failedPhaseLabel()), message), 1, Integer::sum);
             }
         }
+        java.util.Comparator<Map.Entry<List<String>, Integer>> order = Map.Entry.<List<String>, Integer>comparingByValue().reversed();
         return by.entrySet().stream()
-                .sorted(Map.Entry.<List<String>, Integer>comparingByValue().reversed())
+                .sorted(order.thenComparing(e -> String.join("\n", e.getKey())))
                 .limit(MAX_ERRORS)
                 .map(e -> new Error(e.getKey().get(0), e.getKey().get(1), e.getKey().get(2), e.getValue()))
                 .toList();

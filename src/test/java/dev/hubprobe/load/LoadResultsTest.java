@@ -75,23 +75,25 @@ class LoadResultsTest {
     void failedRunsAreGroupedByReasonPhaseAndMessageTheCommonestFirst() {
         LoadResults r = new LoadResults(2);
         r.started(Instant.parse("2026-11-23T09:00:00Z"));
-        String reset = "POST /user/u/api/kernels: SocketException: Connection reset";
-        r.add("u0", failedIn(Phase.KERNEL_START, Reason.SERVER_UNREACHABLE, "GET /user/u/api: no answer in time"));
-        r.add("u0", failedIn(Phase.KERNEL_START, Reason.SERVER_UNREACHABLE, reset));
-        r.add("u1", failedIn(Phase.KERNEL_START, Reason.SERVER_UNREACHABLE, reset));
+        String reset = "POST /user/{user}/api/kernels: SocketException: Connection reset";
+        r.add("u0", failedIn(Phase.KERNEL_START, Reason.SERVER_UNREACHABLE, "GET /user/u0/api: no answer in time\u001b]52;c;x\u0007 (twice)"));
+        // two users failing alike are one kind: the user's name is not part of it
+        r.add("u0", failedIn(Phase.KERNEL_START, Reason.SERVER_UNREACHABLE, reset.replace("{user}", "u0")));
+        r.add("u1", failedIn(Phase.KERNEL_START, Reason.SERVER_UNREACHABLE, reset.replace("{user}", "u1")));
         r.add("u1", failedIn(Phase.SPAWN, Reason.SPAWN_FAILED, "x".repeat(1000)));
         for (int i = 0; i < 20; i++) {
-            r.add("u1", failedIn(Phase.EXECUTE, Reason.OUTPUT_MISMATCH, "got " + i)); // twenty kinds: only the first ones are kept
+            r.add("u1", failedIn(Phase.UI_LOAD, Reason.UI_FAILED, "got " + i)); // twenty kinds: only the first ones are kept
         }
         r.add("u1", run(0, Reason.ABORTED));
+        r.add("u0", run(0, Reason.ABORTED));
         r.ended(Instant.parse("2026-11-23T09:01:00Z"));
 
         List<LoadResults.Error> errors = r.errors();
         assertEquals(LoadResults.MAX_ERRORS, errors.size());
         assertEquals(new LoadResults.Error("server_unreachable", "kernel_start", reset, 2), errors.get(0));
-        assertEquals("GET /user/u/api: no answer in time", errors.get(1).message());
+        assertEquals("GET /user/{user}/api: no answer in time\uFFFD]52;c;x\uFFFD (twice)", errors.get(1).message(), "no terminal escapes");
         assertTrue(errors.get(2).message().length() <= 303, "cut as on the report: " + errors.get(2).message().length());
-        assertTrue(errors.stream().noneMatch(e -> e.reason().equals("aborted")), "a stop's runs are not the hub's errors");
+        assertTrue(errors.stream().noneMatch(e -> e.reason().equals("aborted")), "a stop's runs are not the hub's errors (two would rank)");
 
         JsonNode first = r.toJson().path("errors").path(0);
         assertEquals("server_unreachable", first.path("reason").asText());

@@ -388,10 +388,13 @@ public final class RealHub {
      */
     public String problemsSince(long offset, int max) {
         try {
+            // the proxy's own errors too (a 503 when a server refused it); the last lines, nearest the failure
             List<String> lines = logSince(offset).lines()
-                    .filter(l -> l.startsWith("[E ") || l.startsWith("[W ") || l.matches(".*\\] (5\\d\\d|424) .*")).toList();
-            String shown = String.join("\n", lines.subList(0, Math.min(max, lines.size())));
-            return lines.size() > max ? shown + "\n(" + (lines.size() - max) + " more)" : shown;
+                    .filter(l -> l.startsWith("[E ") || l.startsWith("[W ") || l.matches(".*\\] (5\\d\\d|424) .*")
+                            || (l.contains("[ConfigProxy]") && l.contains("error")))
+                    .filter(l -> !l.contains("extra_template_paths") && !l.contains("websocket_ping_timeout")).toList();
+            String shown = String.join("\n", lines.subList(Math.max(0, lines.size() - max), lines.size()));
+            return lines.size() > max ? "(" + (lines.size() - max) + " earlier)\n" + shown : shown;
         } catch (IOException e) {
             return "(the hub's log could not be read: " + e + ")";
         }
