@@ -230,6 +230,15 @@ public final class Json {
     }
 
     /** Whitespace folded and cut to {@code max} characters, for messages and annotations. */
+    /**
+     * A peer's text made safe to print: control and format characters (terminal escapes, C1 controls,
+     * bidi overrides, line separators) but ordinary whitespace become U+FFFD, so a hostile hub can
+     * neither recolour nor rewrite a terminal or CI log that shows it.
+     */
+    public static String printable(String text) {
+        return text.replaceAll("[[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]&&[^\\s]]", "\uFFFD");
+    }
+
     public static String abbreviate(String s, int max) {
         if (s == null) {
             return "";

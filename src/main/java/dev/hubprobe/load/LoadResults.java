@@ -147,7 +147,7 @@ public final class LoadResults {
                 if (r.user() != null && !r.user().isEmpty()) {
                     message = message.replace(r.user(), "{user}");
                 }
-                message = Json.abbreviate(message, 300).replaceAll("[\\p{Cntrl}\\x{80}-\\x{9F}]", "\uFFFD");
+                message = Json.printable(Json.abbreviate(message, 300));
                 by.merge(List.of(res.reason().label(), String.valueOf(res.failedPhaseLabel()), message), 1, Integer::sum);
             }
         }

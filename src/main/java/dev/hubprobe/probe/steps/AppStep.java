@@ -89,7 +89,7 @@ public final class AppStep implements ProbeStep {
         } catch (dev.hubprobe.jupyter.UnreachableException e) {
             // OkHttp's message quotes what the peer sent (a status line that is no status line, up to
             // 256 KiB of it, escape sequences included): shown cut and cleaned like a body
-            throw new ProbeFailure(Reason.APP_FAILED, clean(Json.abbreviate(e.getMessage(), SHOWN + 100)), e);
+            throw new ProbeFailure(Reason.APP_FAILED, Json.printable(Json.abbreviate(e.getMessage(), SHOWN + 100)), e);
         }
     }
 
@@ -172,17 +172,8 @@ public final class AppStep implements ProbeStep {
      * boilerplate); redacted by the runner, escaped by every page that shows it.
      */
     static String shown(String body, boolean html) {
-        String text = clean(html ? pageText(body) : body);
+        String text = Json.printable(html ? pageText(body) : body);
         return text.isBlank() ? "(empty body)" : (html ? "page text '" : "'") + Json.abbreviate(text, SHOWN) + "'";
-    }
-
-    /**
-     * What a peer wrote, made safe to show: control characters (an ANSI escape in a terminal's report),
-     * format characters (a right-to-left override that reorders a Slack message or a page) and line or
-     * paragraph separators are each replaced by U+FFFD; ordinary white space stays, to be folded.
-     */
-    static String clean(String text) {
-        return text.replaceAll("[[\\p{Cntrl}\\p{Cf}\\p{Zl}\\p{Zp}]&&[^\\s]]", "\uFFFD");
     }
 
     /** The elements whose content is no page text: {@code <head>}, {@code <script>}, {@code <style>}. */

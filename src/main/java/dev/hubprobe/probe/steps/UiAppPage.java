@@ -68,11 +68,11 @@ final class UiAppPage {
                 }
                 if (ctx.clock.nanoTime() >= ctx.phaseDeadline()) {
                     List<String> errors = UiPage.errors(ctx);
-                    String text = AppStep.clean(v.path("text").asText("")).replaceAll("\\s+", " ").strip();
+                    String text = Json.printable(v.path("text").asText("")).replaceAll("\\s+", " ").strip();
                     String landed = v.path("path").asText(url.encodedPath());
                     throw new ProbeFailure(Reason.APP_FAILED, "GET " + Json.abbreviate(url.encodedPath(), 200) + " loaded in the browser"
-                            + (landed.equals(url.encodedPath()) ? "" : " at " + Json.abbreviate(AppStep.clean(landed), 200))
-                            + " (status " + v.path("status").asInt() + ", title '" + Json.abbreviate(AppStep.clean(v.path("title").asText("")), 100)
+                            + (landed.equals(url.encodedPath()) ? "" : " at " + Json.abbreviate(Json.printable(landed), 200))
+                            + " (status " + v.path("status").asInt() + ", title '" + Json.abbreviate(Json.printable(v.path("title").asText("")), 100)
                             + "') without an element matching '" + Json.abbreviate(selector, 100) + "' within the app's budget (" + budget + ")"
                             + "; page text '" + Json.abbreviate(text, AppStep.SHOWN) + "'"
                             + (errors.isEmpty() ? "" : "; the page logged: " + String.join(" | ", errors.subList(0, Math.min(3, errors.size())))));
