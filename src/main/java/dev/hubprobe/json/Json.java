@@ -229,16 +229,21 @@ public final class Json {
         static final java.util.regex.Pattern RUNS = java.util.regex.Pattern.compile("\\s+");
     }
 
-    /** Whitespace folded and cut to {@code max} characters, for messages and annotations. */
     /**
      * A peer's text made safe to print: control and format characters (terminal escapes, C1 controls,
      * bidi overrides, line separators) but ordinary whitespace become U+FFFD, so a hostile hub can
      * neither recolour nor rewrite a terminal or CI log that shows it.
      */
     public static String printable(String text) {
-        return text.replaceAll("[[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]&&[^\\s]]", "\uFFFD");
+        return Unprintable.CHARS.matcher(text).replaceAll("\uFFFD");
     }
 
+    /** Compiled once, on first use. */
+    private static final class Unprintable {
+        static final java.util.regex.Pattern CHARS = java.util.regex.Pattern.compile("[[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]&&[^\\s]]");
+    }
+
+    /** Whitespace folded and cut to {@code max} characters, for messages and annotations. */
     public static String abbreviate(String s, int max) {
         if (s == null) {
             return "";

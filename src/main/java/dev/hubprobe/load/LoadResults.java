@@ -159,6 +159,11 @@ public final class LoadResults {
                 .toList();
     }
 
+    /** Failed runs of the kinds past {@link #MAX_ERRORS}: with {@link #errors()}' counts they add up to {@link #failed()}. */
+    public int errorsOmitted() {
+        return failed() - errors().stream().mapToInt(Error::count).sum();
+    }
+
     /** Counted runs whose UI phases were skipped for want of a browser (--browsers all in use). */
     public int uiSkipped() {
         return (int) counted().stream().filter(r -> r.result().facts().containsKey(dev.hubprobe.probe.ProbeRunner.UI_SKIPPED_FACT)).count();
@@ -183,6 +188,7 @@ public final class LoadResults {
         com.fasterxml.jackson.databind.node.ArrayNode errors = out.putArray("errors");
         errors().forEach(e -> errors.addObject().put("reason", e.reason()).put("phase", e.phase()).put("message", e.message())
                 .put("count", e.count()));
+        out.put("errors_omitted", errorsOmitted());
         if (uiSkipped() > 0) {
             out.put("ui_skipped", uiSkipped());
         }
@@ -218,6 +224,9 @@ public final class LoadResults {
         line(b, "(whole run)", runDurations());
         failures().forEach((reason, n) -> b.append(String.format(Locale.ROOT, "failed %d x %s%n", n, reason)));
         errors().forEach(e -> b.append(String.format(Locale.ROOT, "  %d x %s in %s: %s%n", e.count(), e.reason(), e.phase(), e.message())));
+        if (errorsOmitted() > 0) {
+            b.append(String.format(Locale.ROOT, "  %d x of other kinds (only the %d commonest are listed)%n", errorsOmitted(), MAX_ERRORS));
+        }
         return b.toString();
     }
 

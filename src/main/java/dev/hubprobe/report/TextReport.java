@@ -2,6 +2,7 @@ package dev.hubprobe.report;
 
 import dev.hubprobe.environment.Environment;
 import dev.hubprobe.environment.EnvironmentDiff;
+import dev.hubprobe.json.Json;
 import dev.hubprobe.probe.PhaseResult;
 import dev.hubprobe.probe.RunResult;
 import java.util.Locale;
@@ -11,21 +12,32 @@ public final class TextReport {
     private TextReport() {
     }
 
+    /**
+     * What the hub wrote (its messages, versions, image name, a cell's notes) on one line of a CI log:
+     * control characters replaced and line breaks folded, so a hostile or broken hub can neither
+     * colour, rewrite (a carriage return) nor forge lines of the report (a "PASSED" of its own).
+     */
+    static String shown(String text) {
+        return text == null ? "-" : SPACES.matcher(Json.printable(text)).replaceAll(" ").strip();
+    }
+
+    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
+
     public static String render(RunResult r) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "hubprobe check: hub %s, probe %s, user %s%n", r.hub(), r.probe(),
                 r.user() == null ? "-" : r.user()));
         // what the hub is: which releases a run went against decides what its result means
         if (r.facts().containsKey("hub_version")) {
-            b.append("  JupyterHub ").append(r.facts().get("hub_version"));
+            b.append("  JupyterHub ").append(shown(r.facts().get("hub_version")));
             if (r.facts().containsKey("server_version")) {
-                b.append(", single-user server ").append(r.facts().get("server_version"));
+                b.append(", single-user server ").append(shown(r.facts().get("server_version")));
             }
             b.append(System.lineSeparator());
         }
         b.append(String.format(Locale.ROOT, "  %-16s %-8s %9s  %s%n", "PHASE", "STATUS", "SECONDS", "DETAIL"));
         for (PhaseResult p : r.phases()) {
-            String detail = p.reason() == null ? "" : p.reason().label() + ": " + p.message();
+            String detail = p.reason() == null ? "" : p.reason().label() + ": " + shown(p.message());
             b.append(String.format(Locale.ROOT, "  %-16s %-8s %9s  %s%n", p.label(), p.status().label(),
                     p.status() == PhaseResult.Status.SKIPPED ? "-" : String.format(Locale.ROOT, "%.3f", JsonReport.seconds(p.duration())),
                     detail));
@@ -39,25 +51,25 @@ public final class TextReport {
         Environment env = r.environment();
         if (env != null) {
             b.append(String.format(Locale.ROOT, "  environment %s: image %s, python %s, %d packages%s%n", env.fingerprint(),
-                    env.image() == null ? "-" : env.image(), env.python(), env.packageCount(), env.changed() ? " (changed)" : ""));
+                    shown(env.image()), shown(env.python()), env.packageCount(), env.changed() ? " (changed)" : ""));
             if (env.diff() != null) {
-                b.append("    since the previous run: ").append(env.diff().summary(EnvironmentDiff.SUMMARY_ENTRIES)).append(System.lineSeparator());
+                b.append("    since the previous run: ").append(shown(env.diff().summary(EnvironmentDiff.SUMMARY_ENTRIES))).append(System.lineSeparator());
             }
             if (env.sinceLastPass() != null) {
-                b.append("    ").append(env.sinceLastPass().line(EnvironmentDiff.SUMMARY_ENTRIES)).append(System.lineSeparator());
+                b.append("    ").append(shown(env.sinceLastPass().line(EnvironmentDiff.SUMMARY_ENTRIES))).append(System.lineSeparator());
             }
         }
         for (dev.hubprobe.probe.Measurement m : r.measurements()) {
-            b.append("  measurement ").append(m.name()).append(": ").append(m.display()).append(System.lineSeparator());
+            b.append("  measurement ").append(shown(m.name())).append(": ").append(shown(m.display())).append(System.lineSeparator());
         }
         for (String note : r.notes()) {
-            b.append("  note: ").append(note).append(System.lineSeparator());
+            b.append("  note: ").append(shown(note)).append(System.lineSeparator());
         }
         if (r.passed()) {
             b.append(String.format(Locale.ROOT, "PASSED in %.3f s%n", JsonReport.seconds(r.duration())));
         } else {
             b.append(String.format(Locale.ROOT, "FAILED in phase %s (%s) after %.3f s: %s%n", r.failedPhaseLabel(),
-                    r.reason().label(), JsonReport.seconds(r.duration()), r.message()));
+                    r.reason().label(), JsonReport.seconds(r.duration()), shown(r.message())));
         }
         return b.toString();
     }

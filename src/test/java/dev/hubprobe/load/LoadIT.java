@@ -91,6 +91,7 @@ class LoadIT {
         JsonNode json = JSON.readTree(r.stdout());
         int runs = json.path("runs").asInt();
         assertTrue(json.path("errors").isArray() && json.path("errors").isEmpty(), json::toPrettyString);
+        assertEquals(0, json.path("errors_omitted").asInt(-1), json::toPrettyString);
         assertEquals(5, json.path("users").asInt());
         assertTrue(runs >= 5, json::toPrettyString);
         assertEquals(0, json.path("failed").asInt());

@@ -102,6 +102,10 @@ class LoadResultsTest {
         assertEquals(2, first.path("count").asInt());
         assertEquals(3, r.toJson().path("failures").path("server_unreachable").asInt(), "the counts by reason are as before");
         assertTrue(r.toText().contains("  2 x server_unreachable in kernel_start: " + reset), r.toText());
+        // 24 failed runs: 2 + 1 + 1 + 7 in the ten kinds listed, the other 13 counted, so the figures add up
+        assertEquals(24, r.failed());
+        assertEquals(13, r.toJson().path("errors_omitted").asInt(), r.toJson()::toString);
+        assertTrue(r.toText().contains("  13 x of other kinds (only the 10 commonest are listed)"), r.toText());
     }
 
     @Test

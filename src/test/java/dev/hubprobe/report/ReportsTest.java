@@ -86,6 +86,25 @@ class ReportsTest {
     }
 
     @Test
+    void whatAHostileHubWritesCannotColourRewriteOrForgeLinesOfTheTextReport() {
+        RunResult f = failedSpawn();
+        String escape = "\u001b[32mPASSED\u001b[0m";
+        RunResult r = new RunResult(f.runId(), f.hub(), f.probe(), f.user(), f.startedAt(), f.duration(),
+                List.of(f.phases().get(0), new PhaseResult(Phase.SPAWN, PhaseResult.Status.FAILED, Duration.ofMillis(2000),
+                        Reason.SPAWN_FAILED, "boom\r" + escape + "\nPASSED in 0.001 s")),
+                List.of(), null, Phase.SPAWN, Reason.SPAWN_FAILED, "boom\u009b2J\u202e\nPASSED in 0.001 s",
+                Map.of("hub_version", "5.2.1\u001b]52;c;aGk=\u0007"), List.of("a note\nPASSED in 0.001 s"));
+        String t = TextReport.render(r);
+        assertTrue(t.chars().noneMatch(c -> c == 0x1b || c == 0x9b || c == 0x07 || c == 0x202e || c == '\r'), t);
+        // one line per phase and per note, and the only verdict line is hubprobe's own
+        assertEquals(1, t.lines().filter(l -> l.contains("PASSED") || l.contains("FAILED")).filter(l -> l.startsWith("PASSED") || l.startsWith("FAILED")).count(), t);
+        assertTrue(t.lines().anyMatch(l -> l.startsWith("FAILED in phase spawn (spawn_failed) after 2.500 s: boom\uFFFD2J\uFFFD PASSED in 0.001 s")), t);
+        assertTrue(t.lines().anyMatch(l -> l.equals("  JupyterHub 5.2.1\uFFFD]52;c;aGk=\uFFFD")), t);
+        assertTrue(t.lines().anyMatch(l -> l.trim().startsWith("spawn") && l.endsWith("spawn_failed: boom \uFFFD[32mPASSED\uFFFD[0m PASSED in 0.001 s")), t);
+        assertTrue(t.lines().anyMatch(l -> l.equals("  note: a note PASSED in 0.001 s")), t);
+    }
+
+    @Test
     void measurementsAreInEveryReportInBaseUnits() throws Exception {
         RunResult f = failedSpawn();
         RunResult r = new RunResult(f.runId(), f.hub(), f.probe(), f.user(), f.startedAt(), f.duration(), f.phases(), f.spawnPhases(),

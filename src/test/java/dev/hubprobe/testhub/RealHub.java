@@ -389,10 +389,22 @@ public final class RealHub {
     public String problemsSince(long offset, int max) {
         try {
             // the proxy's own errors too (a 503 when a server refused it); the last lines, nearest the failure
-            List<String> lines = logSince(offset).lines()
-                    .filter(l -> l.startsWith("[E ") || l.startsWith("[W ") || l.matches(".*\\] (5\\d\\d|424) .*")
-                            || (l.contains("[ConfigProxy]") && l.contains("error")))
-                    .filter(l -> !l.contains("extra_template_paths") && !l.contains("websocket_ping_timeout")).toList();
+            // and an error's traceback: the lines after an [E line up to the next line of the log's own format
+            List<String> lines = new java.util.ArrayList<>();
+            boolean inError = false;
+            for (String l : logSince(offset).lines().toList()) {
+                boolean logLine = l.startsWith("[") || l.isBlank();
+                if (inError && !logLine) {
+                    lines.add(l);
+                    continue;
+                }
+                inError = l.startsWith("[E ");
+                if ((l.startsWith("[E ") || l.startsWith("[W ") || l.matches(".*\\] (5\\d\\d|424) .*")
+                        || (l.contains("[ConfigProxy]") && l.contains("error")))
+                        && !l.contains("extra_template_paths") && !l.contains("websocket_ping_timeout")) {
+                    lines.add(l);
+                }
+            }
             String shown = String.join("\n", lines.subList(Math.max(0, lines.size() - max), lines.size()));
             return lines.size() > max ? "(" + (lines.size() - max) + " earlier)\n" + shown : shown;
         } catch (IOException e) {
