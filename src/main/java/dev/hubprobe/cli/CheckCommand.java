@@ -160,7 +160,7 @@ public final class CheckCommand implements Callable<Integer> {
             err.println("hubprobe: " + e.getMessage());
             return Main.USAGE;
         }
-        ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()));
+        ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.version()));
         ProbeRunner.Abort abort = new ProbeRunner.Abort();
         Duration grace = dev.hubprobe.probe.StopBounds.run(probe).plusSeconds(5); // the token delete's budget too
         String longStop = dev.hubprobe.probe.StopBounds.overContainerStop(grace, "check's stop");

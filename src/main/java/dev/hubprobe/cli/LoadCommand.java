@@ -162,7 +162,7 @@ public final class LoadCommand implements Callable<Integer> {
         }
         // one line per failed run would drown the progress line and the result: the report has every run
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.hubprobe")).setLevel(ch.qos.logback.classic.Level.ERROR);
-        HubClientSettings settings = HubClientSettings.defaults("hubprobe/" + Main.Version.get());
+        HubClientSettings settings = HubClientSettings.defaults("hubprobe/" + Main.version());
         if (caFile != null) {
             settings = settings.withTrust(TrustStores.with(caFile));
         }

@@ -80,7 +80,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             err.println("hubprobe: " + config + ": history: " + e.getMessage());
             return Main.USAGE;
         }
-        ProbeMetrics metrics = new ProbeMetrics(Main.Version.get());
+        ProbeMetrics metrics = new ProbeMetrics(Main.version());
         FunctionCounter.builder("hubprobe.history.write.failures", history, HistoryStore::writeFailures)
                 .description("runs that could not be recorded in the history (after retries)").register(metrics.registry());
         io.micrometer.core.instrument.Timer writes = io.micrometer.core.instrument.Timer.builder("hubprobe.history.write.duration")
@@ -90,7 +90,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
                 .register(metrics.registry());
         history.onWrite(writes::record);
         // ui.max_browsers: fixed at start, as the run pool is
-        ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.Version.get()))
+        ProbeRunner runner = new ProbeRunner(ProbeClock.SYSTEM, HubClientSettings.defaults("hubprobe/" + Main.version()))
                 .withBrowsers(loaded.maxBrowsers());
         // the policies follow reloads; notifiers are fixed at start (a change to them needs a restart)
         AtomicReference<ServiceState> current = new AtomicReference<>();
@@ -210,7 +210,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         scheduler.start();
         PrintWriter out = spec.commandLine().getOut();
         String at = "http://127.0.0.1:" + actual + basePath;
-        out.printf("hubprobe %s serving %d probes on %s%n", Main.Version.get(), loaded.probes().size(), at);
+        out.printf("hubprobe %s serving %d probes on %s%n", Main.version(), loaded.probes().size(), at);
         out.printf("  status page: %s  metrics: %smetrics  results: %sapi/v1/hubs  history: %s%n", at, at, at, loaded.historyWhere());
         out.flush();
         stopped.await();

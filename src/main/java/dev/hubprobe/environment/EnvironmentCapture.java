@@ -88,10 +88,10 @@ public final class EnvironmentCapture {
                     out["pip"].append({"name": name, "version": d.version})
                 print("HUBPROBE-ENVIRONMENT " + json.dumps(out))
             try:
-                _hubprobe_environment(%d)
+                _hubprobe_environment(HUBPROBE_MAX_PACKAGES)
             finally:
                 del _hubprobe_environment
-            """.formatted(MAX_PACKAGES);
+            """.replace("HUBPROBE_MAX_PACKAGES", Integer.toString(MAX_PACKAGES)); // not formatted(): its %d loads the locale data
 
     private EnvironmentCapture() {
     }

@@ -230,6 +230,51 @@ public final class Json {
     }
 
     /**
+     * {@code String.format(Locale.ROOT, "%.3f", v)}, the same text, without {@code Formatter}'s number
+     * path: its first use loads the locale data (DecimalFormatSymbols, the CLDR adapter, resource
+     * bundles), about 15 ms of a one-shot check's CPU for a few seconds printed to the millisecond.
+     */
+    public static String fixed3(double v) {
+        if (!Double.isFinite(v) || v == 0 && 1 / v < 0) {
+            return String.format(java.util.Locale.ROOT, "%.3f", v); // NaN, infinities, -0.0: never a duration
+        }
+        // the formatter rounds the shortest decimal that reads back as v, half up; so does this
+        String s = new java.math.BigDecimal(Double.toString(v)).setScale(3, java.math.RoundingMode.HALF_UP).toPlainString();
+        return v < 0 && s.equals("0.000") ? "-0.000" : s; // BigDecimal has no negative zero; the formatter keeps the sign
+    }
+
+    /**
+     * {@code t.toString()}, the same text (ISO-8601 in UTC, the fraction in groups of three digits as
+     * needed), without {@code DateTimeFormatter}: its class initialiser builds every standard formatter,
+     * about 10 ms of a one-shot check's CPU for the one timestamp a kernel message and a report carry.
+     */
+    public static String instant(java.time.Instant t) {
+        long seconds = t.getEpochSecond();
+        if (seconds < -30_610_224_000L || seconds > 253_402_300_799L) {
+            return t.toString(); // before 1000 or after 9999: a sign or more digits, rare enough for the formatter's cost
+        }
+        java.time.LocalDate day = java.time.LocalDate.ofEpochDay(Math.floorDiv(seconds, 86_400));
+        int secondOfDay = (int) Math.floorMod(seconds, 86_400);
+        StringBuilder b = new StringBuilder(30).append(day.getYear()).append('-');
+        two(b, day.getMonthValue()).append('-');
+        two(b, day.getDayOfMonth()).append('T');
+        two(b, secondOfDay / 3600).append(':');
+        two(b, secondOfDay / 60 % 60).append(':');
+        two(b, secondOfDay % 60);
+        int nano = t.getNano();
+        if (nano != 0) {
+            int digits = nano % 1_000_000 == 0 ? 3 : nano % 1000 == 0 ? 6 : 9;
+            String all = Integer.toString(1_000_000_000 + nano); // "1" then nine digits
+            b.append('.').append(all, 1, 1 + digits);
+        }
+        return b.append('Z').toString();
+    }
+
+    private static StringBuilder two(StringBuilder b, int v) {
+        return b.append((char) ('0' + v / 10)).append((char) ('0' + v % 10));
+    }
+
+    /**
      * A peer's text made safe to print: control and format characters (terminal escapes, C1 controls,
      * bidi overrides, line separators) but ordinary whitespace become U+FFFD, so a hostile hub can
      * neither recolour nor rewrite a terminal or CI log that shows it.

@@ -93,7 +93,7 @@ public final class ProbeRunner {
         }
         long t0 = clock.nanoTime();
         BrowserSlots.Outcome got = browsers.take(ctx.probe.browserWait(), abort::requested);
-        String waited = String.format(java.util.Locale.ROOT, "%.3f", (clock.nanoTime() - t0) / 1e9);
+        String waited = dev.hubprobe.json.Json.fixed3((clock.nanoTime() - t0) / 1e9);
         if (got == BrowserSlots.Outcome.TAKEN) {
             ctx.browserSlot = browsers::release;
             ctx.facts.put("ui.browser_wait_seconds", waited);
@@ -294,7 +294,7 @@ public final class ProbeRunner {
         ctx.startPhase(ctx.probe.timeouts().environment());
         Environment env = EnvironmentCapture.capture(ctx.channel, ctx.channel.language(), ctx.phaseDeadline(), ctx.spawnEvents,
                 ctx.notes::add).orElse(null);
-        ctx.facts.put("environment_capture_seconds", String.format(java.util.Locale.ROOT, "%.3f", (clock.nanoTime() - t0) / 1e9));
+        ctx.facts.put("environment_capture_seconds", dev.hubprobe.json.Json.fixed3((clock.nanoTime() - t0) / 1e9));
         return env;
     }
 

@@ -27,7 +27,7 @@ public final class JsonReport {
         o.put("failed_phase", r.passed() ? null : r.failedPhaseLabel());
         o.put("reason", r.passed() ? null : r.reason().label());
         o.put("message", r.message());
-        o.put("started_at", r.startedAt().toString());
+        o.put("started_at", Json.instant(r.startedAt()));
         o.put("duration_seconds", seconds(r.duration()));
         ArrayNode phases = o.putArray("phases");
         for (PhaseResult p : r.phases()) {
@@ -113,7 +113,7 @@ public final class JsonReport {
         if (since != null) {
             ObjectNode s = e.putObject("since_last_pass");
             s.put("run_id", since.runId());
-            s.put("started_at", since.at().toString());
+            s.put("started_at", Json.instant(since.at()));
             s.put("fingerprint", since.fingerprint());
             s.put("summary", since.line(EnvironmentDiff.SUMMARY_ENTRIES));
             s.set("diff", diff(since.diff()));

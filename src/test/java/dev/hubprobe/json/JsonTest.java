@@ -36,6 +36,46 @@ class JsonTest {
     }
 
     @Test
+    void aNumberToTheMillisecondIsWrittenExactlyAsPercentPointThreeFWritesIt() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        List<Double> cases = new java.util.ArrayList<>(List.of(0.0, -0.0, 0.0005, 1.0005, 2.5e-4, 0.9995, 9.9995, 123456.789,
+                1e-9, 1e21, 4.35, -1.25, -0.0004, -0.0005, -1e-9, Double.NaN, Double.POSITIVE_INFINITY, Double.MIN_VALUE, Double.MAX_VALUE));
+        for (int i = 0; i < 20_000; i++) {
+            cases.add(switch (i % 3) {
+                case 0 -> random.nextLong(0, 3_600_000_000_000L) / 1e9; // a duration's seconds from nanoseconds
+                case 1 -> random.nextInt(0, 10_000_000) / 1000.0 + (random.nextBoolean() ? 0.0005 : 0);
+                default -> random.nextDouble(-1e6, 1e6);
+            });
+        }
+        for (double v : cases) {
+            assertEquals(String.format(java.util.Locale.ROOT, "%.3f", v), Json.fixed3(v), () -> "for " + v);
+        }
+    }
+
+    @Test
+    void anInstantIsWrittenExactlyAsInstantToStringWritesIt() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(25);
+        List<java.time.Instant> cases = new java.util.ArrayList<>(List.of(java.time.Instant.EPOCH,
+                java.time.Instant.parse("2026-12-03T00:00:00Z"), java.time.Instant.parse("2026-12-03T23:59:59.999999999Z"),
+                java.time.Instant.parse("2024-02-29T12:00:00.120Z"), java.time.Instant.parse("2000-01-01T00:00:00.000001Z"),
+                java.time.Instant.parse("1969-12-31T23:59:59.5Z"), java.time.Instant.parse("0999-12-31T23:59:59Z"),
+                java.time.Instant.parse("+10000-01-01T00:00:00Z"), java.time.Instant.parse("-0001-01-01T00:00:00Z"), java.time.Instant.now(), java.time.Instant.MAX, java.time.Instant.MIN));
+        for (int i = 0; i < 20_000; i++) {
+            long seconds = random.nextLong(-62_000_000_000L, 260_000_000_000L);
+            int nano = switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1000) * 1_000_000;
+                case 2 -> random.nextInt(1_000_000) * 1000;
+                default -> random.nextInt(1_000_000_000);
+            };
+            cases.add(java.time.Instant.ofEpochSecond(seconds, nano));
+        }
+        for (java.time.Instant t : cases) {
+            assertEquals(t.toString(), Json.instant(t), () -> "epoch second " + t.getEpochSecond() + ", nano " + t.getNano());
+        }
+    }
+
+    @Test
     void writesTheSameTextAsTheMapper() throws Exception {
         ObjectNode o = tree();
         assertEquals(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(o), Json.pretty(o));

@@ -269,7 +269,7 @@ public final class KernelChannel implements AutoCloseable {
         String msgId = UUID.randomUUID().toString();
         ObjectNode msg = Json.object();
         msg.putObject("header").put("msg_id", msgId).put("session", session).put("username", "hubprobe")
-                .put("date", Instant.now().toString()).put("msg_type", msgType).put("version", "5.3");
+                .put("date", Json.instant(Instant.now())).put("msg_type", msgType).put("version", "5.3");
         msg.putObject("parent_header");
         msg.putObject("metadata");
         msg.set("content", content);

@@ -52,7 +52,7 @@ final class Certificates {
         Instant now = ctx.clock.now();
         TlsInspector.Result t = new TlsInspector(TrustStores.with(ctx.target.tls().caFile()), budget).inspect(host, port, now);
         ctx.facts.put(prefix + "not_after", t.notAfter().toString());
-        ctx.facts.put(prefix + "days_left", String.format(Locale.ROOT, "%.3f", t.daysLeft(now)));
+        ctx.facts.put(prefix + "days_left", dev.hubprobe.json.Json.fixed3(t.daysLeft(now)));
         ctx.facts.put(prefix + "subject", t.subject());
         ctx.facts.put(prefix + "issuer", t.issuer());
         t.notes().forEach(n -> ctx.notes.add("the hub's TLS endpoint: " + n));

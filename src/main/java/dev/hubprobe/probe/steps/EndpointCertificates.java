@@ -121,7 +121,7 @@ public final class EndpointCertificates {
                 String prefix = "tls.endpoint." + e.name() + ".";
                 Map<String, String> found = new LinkedHashMap<>();
                 found.put(prefix + "not_after", t.notAfter().toString());
-                found.put(prefix + "days_left", String.format(Locale.ROOT, "%.3f", t.daysLeft(now)));
+                found.put(prefix + "days_left", dev.hubprobe.json.Json.fixed3(t.daysLeft(now)));
                 found.put(prefix + "subject", t.subject());
                 found.put(prefix + "issuer", t.issuer());
                 if (t.problem() != TlsInspector.Problem.NONE) {
