@@ -6,8 +6,8 @@ package dev.hubprobe.cli;
  * <p>The jar's main class names no picocli type anywhere (issue 25): the launcher looks {@code main}
  * up through every method this class declares, and the class-data archive checks its verifier's
  * assignability records when it loads the class; either loaded picocli, whose Java 5 classes no
- * archive holds, so a plain {@code check} opened the 28 MB jar (its central directory, 16,000
- * entries, read in the interpreter) only for them. picocli's model of the commands is {@link Commands}.
+ * archive holds, so a plain {@code check} read and verified three of them from the jar for nothing.
+ * picocli's model of the commands is {@link Commands}.
  */
 public final class Main {
     public static final int PASSED = 0;

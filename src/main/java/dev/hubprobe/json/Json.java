@@ -235,12 +235,14 @@ public final class Json {
      * bundles), about 15 ms of a one-shot check's CPU for a few seconds printed to the millisecond.
      */
     public static String fixed3(double v) {
-        if (!Double.isFinite(v) || v == 0 && 1 / v < 0) {
-            return String.format(java.util.Locale.ROOT, "%.3f", v); // NaN, infinities, -0.0: never a duration
+        if (!Double.isFinite(v)) {
+            return String.format(java.util.Locale.ROOT, "%.3f", v); // NaN and the infinities: never a duration
         }
-        // the formatter rounds the shortest decimal that reads back as v, half up; so does this
-        String s = new java.math.BigDecimal(Double.toString(v)).setScale(3, java.math.RoundingMode.HALF_UP).toPlainString();
-        return v < 0 && s.equals("0.000") ? "-0.000" : s; // BigDecimal has no negative zero; the formatter keeps the sign
+        // the formatter rounds the shortest decimal that reads back as v, half up (away from zero), and
+        // keeps the sign of what rounds to zero (-0.000); BigDecimal has no negative zero, so the
+        // magnitude is rounded and the sign put back
+        String magnitude = new java.math.BigDecimal(Double.toString(Math.abs(v))).setScale(3, java.math.RoundingMode.HALF_UP).toPlainString();
+        return Math.copySign(1.0, v) < 0 ? "-" + magnitude : magnitude;
     }
 
     /**
@@ -286,6 +288,14 @@ public final class Json {
     /** Compiled once, on first use. */
     private static final class Unprintable {
         static final java.util.regex.Pattern CHARS = java.util.regex.Pattern.compile("[[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]&&[^\\s]]");
+    }
+
+    /**
+     * A peer's text on one line: {@link #printable} and every run of whitespace (a line break too) one
+     * space, so it can neither rewrite nor forge lines of the log or report that shows it.
+     */
+    public static String oneLine(String text) {
+        return Whitespace.RUNS.matcher(printable(text)).replaceAll(" ").strip();
     }
 
     /** Whitespace folded and cut to {@code max} characters, for messages and annotations. */

@@ -159,9 +159,9 @@ public final class LoadResults {
                 .toList();
     }
 
-    /** Failed runs of the kinds past {@link #MAX_ERRORS}: with {@link #errors()}' counts they add up to {@link #failed()}. */
-    public int errorsOmitted() {
-        return failed() - errors().stream().mapToInt(Error::count).sum();
+    /** Failed runs of the kinds past {@link #MAX_ERRORS}: with the listed kinds' counts they add up to {@link #failed()}. */
+    private int omitted(List<Error> listed) {
+        return failed() - listed.stream().mapToInt(Error::count).sum();
     }
 
     /** Counted runs whose UI phases were skipped for want of a browser (--browsers all in use). */
@@ -185,10 +185,11 @@ public final class LoadResults {
         stats(out.putObject("run_duration"), runDurations());
         ObjectNode failures = out.putObject("failures");
         failures().forEach(failures::put);
+        List<Error> listed = errors();
         com.fasterxml.jackson.databind.node.ArrayNode errors = out.putArray("errors");
-        errors().forEach(e -> errors.addObject().put("reason", e.reason()).put("phase", e.phase()).put("message", e.message())
+        listed.forEach(e -> errors.addObject().put("reason", e.reason()).put("phase", e.phase()).put("message", e.message())
                 .put("count", e.count()));
-        out.put("errors_omitted", errorsOmitted());
+        out.put("errors_omitted", omitted(listed));
         if (uiSkipped() > 0) {
             out.put("ui_skipped", uiSkipped());
         }
@@ -223,9 +224,11 @@ public final class LoadResults {
         phases().forEach((p, s) -> line(b, p.label(), s));
         line(b, "(whole run)", runDurations());
         failures().forEach((reason, n) -> b.append(String.format(Locale.ROOT, "failed %d x %s%n", n, reason)));
-        errors().forEach(e -> b.append(String.format(Locale.ROOT, "  %d x %s in %s: %s%n", e.count(), e.reason(), e.phase(), e.message())));
-        if (errorsOmitted() > 0) {
-            b.append(String.format(Locale.ROOT, "  %d x of other kinds (only the %d commonest are listed)%n", errorsOmitted(), MAX_ERRORS));
+        List<Error> listed = errors();
+        listed.forEach(e -> b.append(String.format(Locale.ROOT, "  %d x %s in %s: %s%n", e.count(), e.reason(), e.phase(), e.message())));
+        int omitted = omitted(listed);
+        if (omitted > 0) {
+            b.append(String.format(Locale.ROOT, "  %d x of other kinds (only the %d commonest are listed)%n", omitted, MAX_ERRORS));
         }
         return b.toString();
     }

@@ -21,10 +21,8 @@ public final class TextReport {
      * colour, rewrite (a carriage return) nor forge lines of the report (a "PASSED" of its own).
      */
     static String shown(String text) {
-        return text == null ? "-" : SPACES.matcher(Json.printable(text)).replaceAll(" ").strip();
+        return text == null ? "-" : Json.oneLine(text);
     }
-
-    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
 
     public static String render(RunResult r) {
         StringBuilder b = new StringBuilder();

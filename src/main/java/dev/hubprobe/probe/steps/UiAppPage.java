@@ -68,7 +68,7 @@ final class UiAppPage {
                 }
                 if (ctx.clock.nanoTime() >= ctx.phaseDeadline()) {
                     List<String> errors = UiPage.errors(ctx);
-                    String text = Json.printable(v.path("text").asText("")).replaceAll("\\s+", " ").strip();
+                    String text = Json.oneLine(v.path("text").asText(""));
                     String landed = v.path("path").asText(url.encodedPath());
                     throw new ProbeFailure(Reason.APP_FAILED, "GET " + Json.abbreviate(url.encodedPath(), 200) + " loaded in the browser"
                             + (landed.equals(url.encodedPath()) ? "" : " at " + Json.abbreviate(Json.printable(landed), 200))

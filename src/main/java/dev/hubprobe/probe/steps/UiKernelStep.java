@@ -75,14 +75,14 @@ public final class UiKernelStep extends UiStep {
             String asked = v.path("dialog").asText();
             if (!answerKernelDialog(b, path)) {
                 throw new ProbeFailure(Reason.UI_FAILED, "the notebook " + path + " opened with a dialog: "
-                        + dev.hubprobe.json.Json.abbreviate(dev.hubprobe.json.Json.printable(asked).replaceAll("\\s+", " ").strip(), 300));
+                        + dev.hubprobe.json.Json.abbreviate(dev.hubprobe.json.Json.oneLine(asked), 300));
             }
             UiPage.event(ctx, "ui: the page asked which kernel to start for " + path + ": its preferred one taken");
             v = UiPage.await(ctx, state, x -> ready.test(x) || x.hasNonNull("dialog") && !x.path("dialog").asText().equals(asked),
                     "idle kernel in the notebook " + path);
             if (!ready.test(v)) {
                 throw new ProbeFailure(Reason.UI_FAILED, "the notebook " + path + " opened with a dialog: "
-                        + dev.hubprobe.json.Json.abbreviate(dev.hubprobe.json.Json.printable(v.path("dialog").asText()).replaceAll("\\s+", " ").strip(), 300));
+                        + dev.hubprobe.json.Json.abbreviate(dev.hubprobe.json.Json.oneLine(v.path("dialog").asText()), 300));
             }
         }
         UiPage.event(ctx, "ui: notebook " + path + " open, kernel " + v.path("kernel").asText(kernel) + " idle");
