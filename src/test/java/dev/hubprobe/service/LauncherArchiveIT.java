@@ -186,6 +186,43 @@ class LauncherArchiveIT {
         assertEquals(List.of(), list(shared), "nothing written into a folder others can write");
     }
 
+    /**
+     * A ':' in the archive folder's path, named so or reached through a link: the JVM reads such a path as
+     * two archives, and on JDK 17 mapped the part before the ':' as its base archive, a file no check here
+     * had vetted (another user's, say); JDK 25 refused its AOT options and every first check failed. The
+     * folder is not used (nor made, when so named), one line says why, and the check passes without an archive. A ':'
+     * in the jar's path would put the folder before it first on java's class path: refused, exit 2.
+     */
+    @Test
+    void aColonInTheArchiveFoldersOrTheJarsPathIsRefused() throws Exception {
+        RealHub hub = RealHub.shared();
+        Path jar = Files.copy(Cli.jar(), dir.resolve("hubprobe.jar"));
+        Path named = dir.resolve("a:cds");
+        Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", named.toString(), "HUBPROBE_JAR", jar.toString());
+        for (int i = 0; i < 2; i++) {
+            Cli.Result r = launch(env, "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"));
+            assertEquals(0, r.exit(), r.stderr());
+            assertEquals(1, LINE.matcher(r.stderr()).results().count(), r.stderr());
+            assertTrue(r.stderr().contains("with ':' in it"), r.stderr());
+        }
+        assertFalse(Files.exists(named), "the folder is not made");
+
+        Path real = Files.createDirectory(dir.resolve("b:real"));
+        Path link = Files.createSymbolicLink(dir.resolve("linked"), real);
+        Cli.Result viaLink = launch(Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", link.toString(), "HUBPROBE_JAR", jar.toString()),
+                "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"));
+        assertEquals(0, viaLink.exit(), viaLink.stderr());
+        assertEquals(1, LINE.matcher(viaLink.stderr()).results().count(), viaLink.stderr());
+        // the line names the path the ':' is in, which the folder's own name does not show
+        assertTrue(viaLink.stderr().contains("with ':' in it (" + real.toRealPath()), viaLink.stderr());
+        assertEquals(List.of(), list(real), "nothing written through the link");
+
+        Path colonJar = Files.copy(jar, Files.createDirectory(dir.resolve("j:x")).resolve("hubprobe.jar"));
+        Cli.Result refused = launch(Map.of("HUBPROBE_JAR", colonJar.toString(), "HUBPROBE_CDS_DIR", dir.resolve("cds").toString()), "--version");
+        assertEquals(2, refused.exit(), refused.stderr());
+        assertTrue(refused.stderr().contains(colonJar + ": a jar path with ':' in it"), refused.stderr());
+    }
+
     /** The image build's archive-writing command: it needs no hub (nothing listens on port 9). */
     private static final String[] TRAINING = {"write-class-archive", "check", "--hub-url", "http://127.0.0.1:9/",
             "--token-env", "HUBPROBE_TRAINING_TOKEN", "--user", "nobody"};

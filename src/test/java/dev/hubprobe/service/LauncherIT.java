@@ -115,6 +115,52 @@ class LauncherIT {
     }
 
     /**
+     * A cache folder whose path holds a space (a home folder on a laptop, a CI workspace): the archive the
+     * first check writes there is mapped by the next check and by the service. The option that maps it was
+     * split at the space, and every check after the first failed, java taking the rest of the path for its
+     * main class.
+     */
+    @Test
+    void anArchiveFolderWithASpaceInItsPathIsWrittenAndMapped() throws Exception {
+        RealHub hub = RealHub.shared();
+        Path cds = dir.resolve("build cache/hubprobe");
+        Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString());
+        assertEquals(0, launch(env, "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")));
+        List<Path> written = archives(cds);
+        assertEquals(1, written.size(), "the first passing check wrote the archive: " + written);
+        assertEquals(0, launch(env, "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")),
+                "a check mapping it passes");
+        assertServiceMaps(written.get(0), env, "space");
+    }
+
+    /**
+     * The launcher as a user types it, from the project folder, with an exported CDPATH (cd then printed the
+     * folder it found, which the launcher took for its own path: every command said the jar was not found),
+     * and with a jar whose relative path begins with '-' or '@' (java read it as an option or an argument file).
+     */
+    @Test
+    void aCdpathOrAJarNamedLikeAnOptionDoesNotConfuseTheLauncher() throws Exception {
+        Map<String, String> cdpath = new java.util.HashMap<>(Cli.launcherEnv(Map.of("CDPATH", ".:" + dir,
+                "HUBPROBE_CDS_DIR", dir.resolve("cds").toString())));
+        cdpath.remove("HUBPROBE_JAR");
+        assertVersion(new ProcessBuilder("bin/hubprobe", "--version").directory(RealHub.basedir().toFile()), cdpath);
+        for (String name : List.of("-hubprobe.jar", "@hubprobe.jar")) {
+            Files.copy(Cli.jar(), dir.resolve(name));
+            assertVersion(new ProcessBuilder(Cli.launcher().toString(), "--version").directory(dir.toFile()),
+                    Cli.launcherEnv(Map.of("HUBPROBE_JAR", name, "HUBPROBE_CDS_DIR", dir.resolve("cds").toString())));
+        }
+    }
+
+    private static void assertVersion(ProcessBuilder pb, Map<String, String> env) throws Exception {
+        pb.redirectErrorStream(true).environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher ended");
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.startsWith("hubprobe "), "the version, and nothing before it: " + out);
+    }
+
+    /**
      * A JDK of release 25 or newer (the CI machine has a Temurin JDK beside Debian's 17): HUBPROBE_TEST_JDK25,
      * or the newest under /usr/lib/jvm. Its bin folder.
      */
@@ -149,7 +195,8 @@ class LauncherIT {
     @Test
     void onJdk25TheArchiveIsAnAotCacheAndTheFirstReportStaysClean() throws Exception {
         RealHub hub = RealHub.shared();
-        Path cds = dir.resolve("cds25");
+        // (a space in the folder's path: the option that maps the cache is one word, see the test below for JDK 17)
+        Path cds = dir.resolve("aot cache");
         Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString(),
                 "PATH", jdk25() + ":" + System.getenv("PATH"));
         assertEquals(1, launch(env, "check", "--hub-url", "http://127.0.0.1:1/", "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")));
@@ -281,9 +328,10 @@ class LauncherIT {
             // the JDK's per-thread cache of temporary direct buffers bounded: H2's chunk reads kept 32 MB of them
             // on a 14-million-run history, and the next read's OutOfMemoryError closed the database (-Pbench-status)
             for (String option : List.of("-XX:+UseSerialGC", "-Xmx160m", "-XX:MaxMetaspaceSize=128m", "-XX:-UsePerfData",
-                    "-XX:MaxDirectMemorySize=64m", "-Djdk.nio.maxCachedBufferSize=262144", "-jar")) {
+                    "-XX:MaxDirectMemorySize=64m", "-Djdk.nio.maxCachedBufferSize=262144", " -cp ", " dev.hubprobe.cli.Main serve ")) {
                 assertTrue(cmdline.contains(option), "the service runs with " + option + ": " + cmdline);
             }
+            assertFalse(cmdline.contains(" -jar "), "the class path and main class, not -jar (which reads the jar's directory twice): " + cmdline);
             assertEquals(0, healthcheck(port), "a healthy service");
             // a fresh history's migrations are said before and after: the service serves only once they are done,
             // an upgrade of a big one takes many minutes (the chart's startup probe waits an hour), and without
@@ -316,7 +364,7 @@ class LauncherIT {
             while (p.isAlive() && jvm.isEmpty()) {
                 jvm = java.util.stream.Stream.concat(java.util.stream.Stream.of(p.toHandle()), p.descendants())
                         .map(h -> h.info().arguments().map(List::of).orElse(List.<String>of()))
-                        .filter(args -> args.contains("-jar")).findFirst().orElse(List.of());
+                        .filter(args -> args.contains("dev.hubprobe.cli.Main")).findFirst().orElse(List.of());
                 Thread.sleep(20);
             }
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the check ended");
@@ -329,8 +377,10 @@ class LauncherIT {
         }
         assertEquals(0, p.exitValue(), "the check passed");
         assertFalse(jvm.isEmpty(), "the check's JVM was seen running");
-        for (String option : List.of("-Xms8m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")) {
+        for (String option : List.of("-Xms8m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp")) {
             assertTrue(jvm.contains(option), "the check runs with " + option + ": " + jvm);
         }
+        // -jar made the JVM read the jar's 16,000-entry directory once more, in Java, for the manifest's Main-Class (issue 25)
+        assertFalse(jvm.contains("-jar"), "the check names its main class: " + jvm);
     }
 }
