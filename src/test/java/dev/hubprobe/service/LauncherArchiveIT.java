@@ -223,6 +223,33 @@ class LauncherArchiveIT {
         assertTrue(refused.stderr().contains(colonJar + ": a jar path with ':' in it"), refused.stderr());
     }
 
+    /**
+     * A machine without cksum on the PATH (busybox has none): the archive's name, which holds the jar's
+     * checksum, came out empty, one name for every build and JDK, and an archive of another build could be
+     * taken for this one's. No archive is written or mapped there, one line says why, and checks pass.
+     */
+    @Test
+    void withoutCksumNoArchiveIsWrittenOrMappedAndOneLineSaysWhy() throws Exception {
+        RealHub hub = RealHub.shared();
+        Path bin = Files.createDirectory(dir.resolve("bin"));
+        for (String tool : List.of("readlink", "stat", "find", "head", "id", "mkdir", "mktemp", "chmod", "rm", "mv", "cat")) {
+            Path found = java.util.stream.Stream.of("/usr/bin", "/bin").map(d -> Path.of(d, tool)).filter(Files::isExecutable).findFirst()
+                    .orElseThrow(() -> new AssertionError(tool + " not found"));
+            Files.createSymbolicLink(bin.resolve(tool), found);
+        }
+        Files.createSymbolicLink(bin.resolve("java"), Path.of(System.getProperty("java.home"), "bin", "java"));
+        Path cds = dir.resolve("cds");
+        Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString(), "PATH", bin.toString());
+        for (int i = 0; i < 2; i++) {
+            Cli.Result r = launch(env, "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"));
+            assertEquals(0, r.exit(), r.stderr());
+            assertEquals(1, LINE.matcher(r.stderr()).results().count(), r.stderr());
+            assertTrue(r.stderr().contains("cksum is not on the PATH"), r.stderr());
+            assertFalse(r.stderr().contains("not found"), "no shell error: " + r.stderr());
+        }
+        assertEquals(List.of(), list(cds), "no archive named without the checksum");
+    }
+
     /** The image build's archive-writing command: it needs no hub (nothing listens on port 9). */
     private static final String[] TRAINING = {"write-class-archive", "check", "--hub-url", "http://127.0.0.1:9/",
             "--token-env", "HUBPROBE_TRAINING_TOKEN", "--user", "nobody"};
