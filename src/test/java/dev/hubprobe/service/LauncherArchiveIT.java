@@ -204,12 +204,9 @@ class LauncherArchiveIT {
 
         Path real = Files.createDirectory(dir.resolve("b:real"));
         Path link = Files.createSymbolicLink(dir.resolve("linked"), real);
-        Cli.Result viaLink = launch(Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", link.toString(), "HUBPROBE_JAR", jar.toString()),
-                "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"));
-        assertEquals(0, viaLink.exit(), viaLink.stderr());
-        assertEquals(1, LINE.matcher(viaLink.stderr()).results().count(), viaLink.stderr());
         // the line names the path the ':' is in, which the folder's own name does not show
-        assertTrue(viaLink.stderr().contains("with ':' in it (" + real.toRealPath()), viaLink.stderr());
+        twoChecksPassWithoutAnArchiveSaying(Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", link.toString(),
+                "HUBPROBE_JAR", jar.toString()), "with ':' in it (" + real.toRealPath());
         assertEquals(List.of(), list(real), "nothing written through the link");
 
         Path colonJar = Files.copy(jar, Files.createDirectory(dir.resolve("j:x")).resolve("hubprobe.jar"));

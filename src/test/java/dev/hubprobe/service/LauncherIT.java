@@ -195,7 +195,8 @@ class LauncherIT {
     @Test
     void onJdk25TheArchiveIsAnAotCacheAndTheFirstReportStaysClean() throws Exception {
         RealHub hub = RealHub.shared();
-        // (a space in the folder's path: the option that maps the cache is one word, see the test below for JDK 17)
+        // (a space in the folder's path: the option that maps the cache is one word; on JDK 17, see
+        // anArchiveFolderWithASpaceInItsPathIsWrittenAndMapped)
         Path cds = dir.resolve("aot cache");
         Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString(),
                 "PATH", jdk25() + ":" + System.getenv("PATH"));
