@@ -31,7 +31,7 @@ ENV HUBPROBE_JAR=/opt/hubprobe/hubprobe.jar HUBPROBE_CDS_DIR=/opt/hubprobe/cds
 # an archive's code without verifying it, so none is written to, or mapped from, the data volume. No
 # hub is there at build time: the archive is dumped from bin/hubprobe.classlist, the classes a passing
 # check loads (a check against a closed port, the training run before, missed the 240 that come after
-# the hub's first answer, and a check then took 18 % more CPU).
+# the hub's first answer, and a check then took 19 % more CPU).
 # (LauncherArchiveIT runs this RUN line, paths moved, checks that a passing check loads next to nothing
 # outside what it wrote, and that the service maps it.)
 RUN /opt/hubprobe/bin/hubprobe write-class-archive && chmod 0444 /opt/hubprobe/cds/hubprobe-* && chmod 0555 /opt/hubprobe/cds

@@ -254,7 +254,8 @@ public final class CheckCommand implements Callable<Integer> {
             return;
         }
         try {
-            java.nio.file.Files.newOutputStream(Path.of(mark)).close();
+            // a new file or none: never through a link, never emptying one that is there
+            java.nio.file.Files.createFile(Path.of(mark));
         } catch (IOException | RuntimeException e) {
             // no mark, no archive kept: the next check records one again
         }

@@ -141,6 +141,7 @@ class LauncherIT {
     /**
      * The launcher as a user types it, from the project folder, with an exported CDPATH (cd then printed the
      * folder it found, which the launcher took for its own path: every command said the jar was not found),
+     * through a link to the launcher or to its folder (the jar was looked for beside the link: "not found"),
      * and with a jar whose relative path begins with '-' or '@' (java read it as an option or an argument file).
      */
     @Test
@@ -149,6 +150,12 @@ class LauncherIT {
                 "HUBPROBE_CDS_DIR", dir.resolve("cds").toString())));
         cdpath.remove("HUBPROBE_JAR");
         assertVersion(new ProcessBuilder("bin/hubprobe", "--version").directory(RealHub.basedir().toFile()), cdpath);
+        // a link to the launcher, and a linked folder holding it: the jar is found beside the launcher itself
+        Path links = Files.createDirectories(dir.resolve("links"));
+        Files.createSymbolicLink(links.resolve("hubprobe"), Cli.launcher().toAbsolutePath());
+        Files.createSymbolicLink(links.resolve("bin"), Cli.launcher().toAbsolutePath().getParent());
+        assertVersion(new ProcessBuilder(links.resolve("hubprobe").toString(), "--version").directory(dir.toFile()), cdpath);
+        assertVersion(new ProcessBuilder(links.resolve("bin/hubprobe").toString(), "--version").directory(dir.toFile()), cdpath);
         for (String name : List.of("-hubprobe.jar", "@hubprobe.jar")) {
             Files.copy(Cli.jar(), dir.resolve(name));
             assertVersion(new ProcessBuilder(Cli.launcher().toString(), "--version").directory(dir.toFile()),
