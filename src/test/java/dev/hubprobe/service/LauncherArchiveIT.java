@@ -85,13 +85,14 @@ class LauncherArchiveIT {
         return cfg;
     }
 
-    /** Starts the service through the launcher; returns what its JVM maps and what it printed first. */
+    /** Starts the service through the launcher; returns what its JVM maps, what it printed first, and its command line. */
     private String[] serviceMapsAndOutput(Map<String, String> env, String name) throws Exception {
         Map<String, String> all = new HashMap<>(env);
         all.put("HUB_TOKEN", RealHub.shared().serviceToken());
         try (Service s = Service.startWithLauncher(oneHubConfig(name), all, dir.resolve(name + "-svc.log"))) {
             String maps = Files.readString(Path.of("/proc", Long.toString(s.pid()), "maps"), StandardCharsets.UTF_8);
-            return new String[] {maps, s.output()};
+            String cmdline = Files.readString(Path.of("/proc", Long.toString(s.pid()), "cmdline"), StandardCharsets.UTF_8).replace('\0', ' ');
+            return new String[] {maps, s.output(), cmdline};
         }
     }
 
@@ -140,9 +141,17 @@ class LauncherArchiveIT {
         // a heap of 32 GB or more has no compressed oops, which the archive was dumped with: JDK 17 refused it
         // silently, and the service ran with no class sharing at all (the dumped archive stands in for the
         // JDK's own); it is not given then, and the JVM maps the JDK's archive for such a heap
+        // (036g: 36 GB to java, which reads decimal; sh's arithmetic read it as octal, 30 GB)
         String[] big = serviceMapsAndOutput(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_JAR", jar.toString(),
-                "HUBPROBE_HEAP", "40g"), "image-big");
-        assertFalse(big[0].contains(archive.toString()), "a 40 GB heap's service does not map it");
+                "HUBPROBE_HEAP", "036g"), "image-big");
+        assertFalse(big[2].contains("-XX:SharedArchiveFile="), "a 36 GB heap's service is not given it: " + big[2]);
+        assertTrue(big[2].contains("-Xmx036g"), big[2]);
+        // and 08g, which sh's arithmetic refused as octal ("Illegal number"): the launcher ended before java
+        Cli.Result eight = launch(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_JAR", jar.toString(), "HUBPROBE_HEAP", "08g"),
+                "serve", "--help");
+        assertEquals(0, eight.exit(), eight.stdout() + eight.stderr());
+        assertFalse(big[0].contains(archive.toString()), "nor maps it");
+        // (the launcher's java is the test JVM's: Cli.launcherEnv puts its bin first on the PATH)
         Path nocoops = Path.of(System.getProperty("java.home"), "lib", "server", "classes_nocoops.jsa");
         if (Files.isRegularFile(nocoops)) {
             assertTrue(big[0].contains(nocoops.toRealPath().toString()), "it maps the JDK's own archive for its heap: " + nocoops);
@@ -496,7 +505,7 @@ class LauncherArchiveIT {
                 boolean running = false;
                 while (!running && System.nanoTime() < deadline && launcher.isAlive()) {
                     running = launcher.toHandle().descendants()
-                            .anyMatch(j -> j.info().commandLine().orElse("").contains("-XX:ArchiveClassesAtExit="));
+                            .anyMatch(j -> j.info().commandLine().orElse("").contains("-Dhubprobe.archive.reported="));
                     Thread.sleep(100);
                 }
                 assertTrue(running, "the archive-writing java runs: " + Files.readString(dir.resolve("check.log")));
@@ -618,7 +627,7 @@ class LauncherArchiveIT {
             }
             assertTrue(pending, "the check reached the spawn: " + Files.readString(dir.resolve("check.log")));
             launcher.toHandle().descendants().forEach(javas::add);
-            assertTrue(javas.stream().anyMatch(j -> j.info().commandLine().orElse("").contains("-XX:ArchiveClassesAtExit=")),
+            assertTrue(javas.stream().anyMatch(j -> j.info().commandLine().orElse("").contains("-Dhubprobe.archive.reported=")),
                     "the archive-writing java runs as the launcher's child");
 
             long t0 = System.nanoTime();

@@ -156,6 +156,9 @@ class LauncherIT {
         Files.createSymbolicLink(links.resolve("bin"), Cli.launcher().toAbsolutePath().getParent());
         assertVersion(new ProcessBuilder(links.resolve("hubprobe").toString(), "--version").directory(dir.toFile()), cdpath);
         assertVersion(new ProcessBuilder(links.resolve("bin/hubprobe").toString(), "--version").directory(dir.toFile()), cdpath);
+        // a relative link named like an option, run as sh runs a script it is given
+        Files.createSymbolicLink(links.resolve("-hubprobe"), Path.of("bin/hubprobe"));
+        assertVersion(new ProcessBuilder("sh", "--", "-hubprobe", "--version").directory(links.toFile()), cdpath);
         for (String name : List.of("-hubprobe.jar", "@hubprobe.jar")) {
             Files.copy(Cli.jar(), dir.resolve(name));
             assertVersion(new ProcessBuilder(Cli.launcher().toString(), "--version").directory(dir.toFile()),
@@ -238,9 +241,15 @@ class LauncherIT {
      * assembles the AOT cache after the command) and sends the launcher this signal; returns its exit code.
      */
     private int signalDuringTheAssembly(Path cds, String signal, Map<String, String> extra, String... args) throws Exception {
+        return signalDuringTheAssembly(cds, signal, jdk25(), "-XX:AOTMode=create", extra, args);
+    }
+
+    /** As above, on the JDK in {@code jdkBin}, waiting for a second JVM whose command line has {@code marker}. */
+    private int signalDuringTheAssembly(Path cds, String signal, Path jdkBin, String marker, Map<String, String> extra, String... args)
+            throws Exception {
         Map<String, String> env = new java.util.HashMap<>(extra);
         env.put("HUBPROBE_CDS_DIR", cds.toString());
-        env.put("PATH", jdk25() + ":" + System.getenv("PATH"));
+        env.put("PATH", jdkBin + ":" + System.getenv("PATH"));
         List<String> cmd = new java.util.ArrayList<>(List.of(Cli.launcher().toString()));
         cmd.addAll(List.of(args));
         Path log = dir.resolve(signal + ".log");
@@ -251,7 +260,7 @@ class LauncherIT {
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (assembling.isEmpty() && System.nanoTime() < deadline && launcher.isAlive()) {
-                launcher.toHandle().descendants().filter(j -> j.info().commandLine().orElse("").contains("-XX:AOTMode=create"))
+                launcher.toHandle().descendants().filter(j -> j.info().commandLine().orElse("").contains(marker))
                         .forEach(assembling::add);
                 Thread.sleep(20);
             }
@@ -267,6 +276,23 @@ class LauncherIT {
             launcher.destroyForcibly();
             assembling.forEach(ProcessHandle::destroyForcibly);
         }
+    }
+
+    /**
+     * JDK 17: the archive is dumped in a second JVM too (about 1.5 s, after the first check's report or in
+     * the image's build): a stop then ends the launcher as stopped, with neither the half-made archive nor
+     * the recorded class list left in the cache folder.
+     */
+    @Test
+    void aStopWhileTheArchiveIsDumpedLeavesNothingBehind() throws Exception {
+        Path cds = dir.resolve("cds-dump-stopped");
+        Path jdk = Path.of(System.getProperty("java.home"), "bin");
+        assertEquals(143, signalDuringTheAssembly(cds, "TERM", jdk, "-Xshare:dump", Map.of(), "write-class-archive"));
+        assertEquals(List.of(), archives(cds), "no archive, no temporary file after a TERM");
+        RealHub hub = RealHub.shared();
+        assertEquals(130, signalDuringTheAssembly(cds, "INT", jdk, "-Xshare:dump", Map.of("HUB_TOKEN", hub.serviceToken()),
+                "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"), "--format", "json"));
+        assertEquals(List.of(), archives(cds), "no archive, no recording, no temporary file after a Ctrl-C");
     }
 
     /**
