@@ -71,7 +71,8 @@ public final class FootprintBenchmark {
         System.out.printf(Locale.ROOT, "jar: %s%nJAVA_OPTS: %s%n", Cli.jar(), System.getenv().getOrDefault("JAVA_OPTS", "(bin/hubprobe's defaults)"));
         // the launcher runs the JDK this benchmark runs on (Cli.launcherEnv): run it on JDK 25 to measure the AOT cache
         System.out.printf(Locale.ROOT, "java: %s (%s); the launcher's archive: %s%n", System.getProperty("java.version"),
-                System.getProperty("java.home"), Runtime.version().feature() >= 25 ? "AOT cache" : "dynamic CDS archive");
+                System.getProperty("java.home"), Runtime.version().feature() >= 25 ? "AOT cache"
+                        : "static CDS archive (the first check's classes and bin/hubprobe.classlist)");
         try {
             if (stages.contains("service")) {
                 service(hub, dir, hubs, interval, warmup, window, scrape);
