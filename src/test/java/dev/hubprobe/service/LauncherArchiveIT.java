@@ -59,13 +59,18 @@ class LauncherArchiveIT {
     private static Cli.Result launch(Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Cli.launcher().toString()));
         cmd.addAll(List.of(args));
+        return run(env, cmd);
+    }
+
+    /** Runs this command (one that runs bin/hubprobe) with the launcher's environment and these variables. */
+    private static Cli.Result run(Map<String, String> env, List<String> cmd) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(Cli.launcherEnv(env));
         Path out = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "launch", ".out");
         Path err = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "launch", ".err");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
         Process p = pb.start();
-        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "bin/hubprobe " + String.join(" ", args) + " ended");
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), String.join(" ", cmd) + " ended");
         Cli.Result r = new Cli.Result(p.exitValue(), Files.readString(out), Files.readString(err));
         Files.delete(out);
         Files.delete(err);
@@ -209,6 +214,36 @@ class LauncherArchiveIT {
                 .toList();
         assertTrue(outside.size() <= 10, "a passing check loaded " + outside.size() + " classes outside the image's archive ("
                 + outside + "): if bin/hubprobe.classlist is out of date, cp " + fresh + " bin/hubprobe.classlist");
+    }
+
+    /**
+     * Issue 25: an archive that cannot be written (a full cache volume, here a 4 MB file size limit; a memory
+     * cap that kills the dump) is said in one stderr line with the JVM's reason, the check's report and exit
+     * untouched and nothing left in the folder: it was silent, and every later check paid the dump again
+     * without a word. write-class-archive (an image build) shows the JVM's own lines and exits 1.
+     */
+    @Test
+    void anArchiveThatCannotBeWrittenIsSaidInOneLine() throws Exception {
+        RealHub hub = RealHub.shared();
+        Path cds = Files.createDirectories(dir.resolve("full"));
+        Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwx------"));
+        Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString());
+        String limited = "ulimit -f 4096 && exec \"$0\" \"$@\"";
+        Cli.Result check = run(env, List.of("sh", "-c", limited, Cli.launcher().toString(), "check",
+                "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"), "--format", "json"));
+        assertEquals(0, check.exit(), check.stderr());
+        assertEquals("passed", new com.fasterxml.jackson.databind.ObjectMapper().readTree(check.stdout()).path("status").asText(),
+                "the report on stdout, whole");
+        List<String> said = check.stderr().lines().filter(l -> l.startsWith("hubprobe: no class-data archive could be written into "))
+                .toList();
+        assertEquals(1, said.size(), check.stderr());
+        assertTrue(said.get(0).contains("Unable to write to shared archive file"), said.get(0));
+        assertEquals(List.of(), list(cds), "no archive and no temporary file left");
+
+        Cli.Result image = run(env, List.of("sh", "-c", limited, Cli.launcher().toString(), "write-class-archive"));
+        assertEquals(1, image.exit(), image.stderr());
+        assertTrue(image.stderr().contains("Unable to write to shared archive file."), "the JVM's own words: " + image.stderr());
+        assertEquals(List.of(), list(cds), "nothing left");
     }
 
     /**
