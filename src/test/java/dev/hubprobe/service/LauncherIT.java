@@ -371,11 +371,20 @@ class LauncherIT {
                 assertTrue(cmdline.contains(option), "the service runs with " + option + ": " + cmdline);
             }
             assertFalse(cmdline.contains(" -jar "), "the class path and main class, not -jar (which reads the jar's directory twice): " + cmdline);
+            // C1 compiles what a run goes through after a fifth of the usual calls (issue 25: a new service was still
+            // compiling it in its third minute), and the JVM took every command: it says nothing of them, as it would of
+            // one it could not parse
+            for (String pkg : RUN_PATH) {
+                String option = "-XX:CompileCommand=CompileThresholdScaling," + pkg + ".*::*,0.2";
+                assertTrue(cmdline.contains(option), "the service runs with " + option + ": " + cmdline);
+            }
+            assertFalse(cmdline.contains("-XX:CompileThresholdScaling"), "no scaling of all code (6 MB of RSS): " + cmdline);
             assertEquals(0, healthcheck(port), "a healthy service");
             // a fresh history's migrations are said before and after: the service serves only once they are done,
             // an upgrade of a big one takes many minutes (the chart's startup probe waits an hour), and without
             // these lines the log of a migrating pod and of a hung one were alike (empty)
             String log = s.output();
+            assertFalse(log.contains("CompileCommand"), "no word from the JVM about its compile commands: " + log);
             assertTrue(log.matches("(?s).*INFO  Database - history: applying \\d+ migration\\(s\\), 1 to \\d+, before the service serves.*"), log);
             assertTrue(log.matches("(?s).*INFO  Database - history: migrated to \\d+ in \\d+ s.*"), log);
         }
@@ -383,6 +392,55 @@ class LauncherIT {
         String docker = Files.readString(RealHub.basedir().resolve("Dockerfile"));
         assertTrue(docker.contains("HEALTHCHECK") && docker.contains("CMD [\"/opt/hubprobe/bin/healthcheck\"]"), docker);
         assertFalse(docker.lines().anyMatch(l -> l.startsWith("HEALTHCHECK") && l.contains("java")), "no JVM per health check");
+    }
+
+    /** The packages a probe run goes through, whose code C1 compiles after a fifth of the usual calls in a service. */
+    private static final List<String> RUN_PATH = List.of("dev.hubprobe", "okhttp3", "okio", "kotlin", "com.fasterxml", "org.h2",
+            "io.micrometer", "io.prometheus", "org.HdrHistogram");
+
+    /**
+     * The compile commands' '*'s are the JVM's patterns, never the shell's: started from a folder holding a file named
+     * like one of them (any user's, in /tmp or a shared checkout), the service got that name in the command's place,
+     * and JDK 17 printed a parse error while JDK 25 would not start at all. Only serve gets them: load's stdout is
+     * its JSON report, and its runs were not measured with them.
+     */
+    @Test
+    void theServicesCompileCommandsReachTheJvmAsWrittenWhateverTheWorkingFolderHolds() throws Exception {
+        Path cwd = Files.createDirectories(dir.resolve("cwd"));
+        Files.createFile(cwd.resolve("-XX:CompileCommand=CompileThresholdScaling,okhttp3.a::b,x,0.2"));
+        // the real JVM: the usage, and not a word about compile commands
+        ProcessBuilder real = new ProcessBuilder(Cli.launcher().toString(), "serve", "--help").directory(cwd.toFile()).redirectErrorStream(true);
+        real.environment().putAll(Cli.launcherEnv(Map.of("HUBPROBE_CDS_DIR", dir.resolve("cds").toString())));
+        Process p = real.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.startsWith("Usage: hubprobe serve"), out);
+        assertFalse(out.contains("CompileCommand"), out);
+        // a java that prints what it was given, one argument a line: exactly what the launcher passed
+        Path fake = Files.createDirectories(dir.resolve("fake/bin"));
+        Path java = fake.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+        assertTrue(java.toFile().setExecutable(true));
+        for (String command : List.of("serve", "load")) {
+            ProcessBuilder pb = new ProcessBuilder(Cli.launcher().toString(), command, "--help").directory(cwd.toFile()).redirectErrorStream(true);
+            pb.environment().putAll(Map.of("HUBPROBE_JAR", Cli.jar().toAbsolutePath().toString(), "HUBPROBE_CDS_DIR", dir.resolve("cds").toString(),
+                    "PATH", fake + ":" + System.getenv("PATH")));
+            pb.environment().remove("JAVA_OPTS"); // which would replace every option the launcher picks
+            pb.environment().remove("JAVA_TOOL_OPTIONS");
+            Process f = pb.start();
+            List<String> args = new String(f.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            assertTrue(f.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, f.exitValue(), String.join("\n", args));
+            List<String> commands = args.stream().filter(a -> a.startsWith("-XX:CompileCommand")).toList();
+            if (command.equals("load")) {
+                assertEquals(List.of(), commands, "load runs at the usual thresholds: " + args);
+                continue;
+            }
+            List<String> expected = new java.util.ArrayList<>(List.of("-XX:CompileCommand=quiet"));
+            RUN_PATH.forEach(pkg -> expected.add("-XX:CompileCommand=CompileThresholdScaling," + pkg + ".*::*,0.2"));
+            assertEquals(expected, commands, "the patterns as written, not the planted file's name: " + args);
+        }
     }
 
     /**
