@@ -167,12 +167,18 @@ class LauncherIT {
     }
 
     private static void assertVersion(ProcessBuilder pb, Map<String, String> env) throws Exception {
-        pb.redirectErrorStream(true).environment().putAll(env);
-        Process p = pb.start();
+        pb.environment().putAll(env);
+        String out = succeeded(pb);
+        assertTrue(out.startsWith("hubprobe "), "the version, and nothing before it: " + out);
+    }
+
+    /** What the launcher printed (stdout and stderr), once it ended within a minute with exit 0. */
+    private static String succeeded(ProcessBuilder pb) throws Exception {
+        Process p = pb.redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher ended");
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.startsWith("hubprobe "), "the version, and nothing before it: " + out);
+        return out;
     }
 
     /**
@@ -409,12 +415,9 @@ class LauncherIT {
         Path cwd = Files.createDirectories(dir.resolve("cwd"));
         Files.createFile(cwd.resolve("-XX:CompileCommand=CompileThresholdScaling,okhttp3.a::b,x,0.2"));
         // the real JVM: the usage, and not a word about compile commands
-        ProcessBuilder real = new ProcessBuilder(Cli.launcher().toString(), "serve", "--help").directory(cwd.toFile()).redirectErrorStream(true);
+        ProcessBuilder real = new ProcessBuilder(Cli.launcher().toString(), "serve", "--help").directory(cwd.toFile());
         real.environment().putAll(Cli.launcherEnv(Map.of("HUBPROBE_CDS_DIR", dir.resolve("cds").toString())));
-        Process p = real.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
+        String out = succeeded(real);
         assertTrue(out.startsWith("Usage: hubprobe serve"), out);
         assertFalse(out.contains("CompileCommand"), out);
         // a java that prints what it was given, one argument a line: exactly what the launcher passed
@@ -423,15 +426,12 @@ class LauncherIT {
         Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
         assertTrue(java.toFile().setExecutable(true));
         for (String command : List.of("serve", "load")) {
-            ProcessBuilder pb = new ProcessBuilder(Cli.launcher().toString(), command, "--help").directory(cwd.toFile()).redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder(Cli.launcher().toString(), command, "--help").directory(cwd.toFile());
             pb.environment().putAll(Map.of("HUBPROBE_JAR", Cli.jar().toAbsolutePath().toString(), "HUBPROBE_CDS_DIR", dir.resolve("cds").toString(),
                     "PATH", fake + ":" + System.getenv("PATH")));
             pb.environment().remove("JAVA_OPTS"); // which would replace every option the launcher picks
             pb.environment().remove("JAVA_TOOL_OPTIONS");
-            Process f = pb.start();
-            List<String> args = new String(f.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-            assertTrue(f.waitFor(60, TimeUnit.SECONDS));
-            assertEquals(0, f.exitValue(), String.join("\n", args));
+            List<String> args = succeeded(pb).lines().toList();
             List<String> commands = args.stream().filter(a -> a.startsWith("-XX:CompileCommand")).toList();
             if (command.equals("load")) {
                 assertEquals(List.of(), commands, "load runs at the usual thresholds: " + args);
