@@ -173,6 +173,21 @@ class LauncherIT {
     }
 
     /** What the launcher printed (stdout and stderr), once it ended within a minute with exit 0. */
+    /** Whether this machine's libc is glibc, as the launcher asks: getconf knows GNU_LIBC_VERSION. */
+    private static boolean onGlibc() throws Exception {
+        try {
+            Process p = new ProcessBuilder("getconf", "GNU_LIBC_VERSION").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("getconf did not answer in 10 s");
+            }
+            return p.exitValue() == 0;
+        } catch (java.io.IOException noGetconf) {
+            return false;
+        }
+    }
+
     private static String succeeded(ProcessBuilder pb) throws Exception {
         Process p = pb.redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -385,12 +400,30 @@ class LauncherIT {
                 assertTrue(cmdline.contains(option), "the service runs with " + option + ": " + cmdline);
             }
             assertFalse(cmdline.contains("-XX:CompileThresholdScaling"), "no scaling of all code (6 MB of RSS): " + cmdline);
+            // glibc's heap trimmed every 10 s, where this JDK has the option (its JVM library names it) on glibc: without, the
+            // memory the JVM frees (C1's arenas, a run's buffers) stayed in the process, 2 to 8 MB of its RSS (issue 25)
+            Path libjvm = Path.of(System.getProperty("java.home"), "lib", "server", "libjvm.so");
+            boolean knows = new String(Files.readAllBytes(libjvm), StandardCharsets.ISO_8859_1).contains("TrimNativeHeapInterval");
+            Runtime.Version v = Runtime.version();
+            if (v.feature() >= 25 || v.feature() == 17 && v.update() >= 15) {
+                assertTrue(knows, "JDK " + v + " has the option, and " + libjvm + " does not name it");
+            }
+            boolean trims = knows && onGlibc();
+            assertEquals(trims, cmdline.contains(" " + String.join(" ", TRIM) + " "), "trimming on this JDK and libc: " + trims + ": " + cmdline);
+            if (trims) {
+                // and the JVM runs with it: jcmd lists the flags it was given and took
+                ProcessBuilder flags = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(s.pid()), "VM.flags").redirectErrorStream(true);
+                String took = succeeded(flags);
+                assertTrue(took.contains("-XX:TrimNativeHeapInterval=10000"), took);
+            }
             assertEquals(0, healthcheck(port), "a healthy service");
             // a fresh history's migrations are said before and after: the service serves only once they are done,
             // an upgrade of a big one takes many minutes (the chart's startup probe waits an hour), and without
             // these lines the log of a migrating pod and of a hung one were alike (empty)
             String log = s.output();
             assertFalse(log.contains("CompileCommand"), "no word from the JVM about its compile commands: " + log);
+            assertFalse(log.contains("trimnative"), "no word from the JVM about trimming: " + log);
             assertTrue(log.matches("(?s).*INFO  Database - history: applying \\d+ migration\\(s\\), 1 to \\d+, before the service serves.*"), log);
             assertTrue(log.matches("(?s).*INFO  Database - history: migrated to \\d+ in \\d+ s.*"), log);
         }
@@ -420,18 +453,10 @@ class LauncherIT {
         String out = succeeded(real);
         assertTrue(out.startsWith("Usage: hubprobe serve"), out);
         assertFalse(out.contains("CompileCommand"), out);
-        // a java that prints what it was given, one argument a line: exactly what the launcher passed
-        Path fake = Files.createDirectories(dir.resolve("fake/bin"));
-        Path java = fake.resolve("java");
-        Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
-        assertTrue(java.toFile().setExecutable(true));
+        // a java that prints what it was given: exactly what the launcher passed
+        Path fake = printingJava(dir.resolve("fake/bin"));
         for (String command : List.of("serve", "load")) {
-            ProcessBuilder pb = new ProcessBuilder(Cli.launcher().toString(), command, "--help").directory(cwd.toFile());
-            pb.environment().putAll(Map.of("HUBPROBE_JAR", Cli.jar().toAbsolutePath().toString(), "HUBPROBE_CDS_DIR", dir.resolve("cds").toString(),
-                    "PATH", fake + ":" + System.getenv("PATH")));
-            pb.environment().remove("JAVA_OPTS"); // which would replace every option the launcher picks
-            pb.environment().remove("JAVA_TOOL_OPTIONS");
-            List<String> args = succeeded(pb).lines().toList();
+            List<String> args = givenTo(fake.toString(), cwd, command);
             List<String> commands = args.stream().filter(a -> a.startsWith("-XX:CompileCommand")).toList();
             if (command.equals("load")) {
                 assertEquals(List.of(), commands, "load runs at the usual thresholds: " + args);
@@ -442,6 +467,62 @@ class LauncherIT {
             assertEquals(expected, commands, "the patterns as written, not the planted file's name: " + args);
         }
     }
+
+    /** A java that prints what it was given, one argument a line, in {@code folder}; returns the folder. */
+    private static Path printingJava(Path folder) throws Exception {
+        return script(folder, "java", "for a in \"$@\"; do printf '%s\\n' \"$a\"; done");
+    }
+
+    /** An executable sh script {@code name} in {@code folder}; returns the folder. */
+    private static Path script(Path folder, String name, String body) throws Exception {
+        Path file = Files.createDirectories(folder).resolve(name);
+        Files.writeString(file, "#!/bin/sh\n" + body + "\n");
+        assertTrue(file.toFile().setExecutable(true));
+        return folder;
+    }
+
+    /** What the launcher passed to the java first on {@code path} (folders, put before this PATH) for {@code command --help}. */
+    private List<String> givenTo(String path, Path cwd, String command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Cli.launcher().toString(), command, "--help").directory(cwd.toFile());
+        pb.environment().putAll(Map.of("HUBPROBE_JAR", Cli.jar().toAbsolutePath().toString(), "HUBPROBE_CDS_DIR", dir.resolve("cds").toString(),
+                "PATH", path + ":" + System.getenv("PATH")));
+        pb.environment().remove("JAVA_OPTS"); // which would replace every option the launcher picks
+        pb.environment().remove("JAVA_TOOL_OPTIONS");
+        return succeeded(pb).lines().toList();
+    }
+
+    private static List<String> trimOptions(List<String> args) {
+        return args.stream().filter(a -> a.contains("TrimNativeHeapInterval") || a.contains("UnlockExperimental")).toList();
+    }
+
+    /**
+     * serve has glibc give back what the JVM frees, every 10 s (issue 25: 2 to 8 MB of a service's RSS), only
+     * where that JVM knows the option (its library names it; a JDK 17 from before its update refuses to start
+     * on an option it does not know) and on glibc (elsewhere the JVM warns at every start that it cannot);
+     * load never. A java that prints its arguments, in a JDK folder of the test's making.
+     */
+    @Test
+    void theServiceTrimsGlibcsHeapOnlyWhereTheJvmAndTheLibcCan() throws Exception {
+        Path cwd = Files.createDirectories(dir.resolve("cwd"));
+        // getconf as glibc's and as musl's (which knows no GNU_LIBC_VERSION), whatever this machine has
+        String glibc = script(dir.resolve("glibc"), "getconf", "echo 'glibc 2.36'") + ":";
+        String musl = script(dir.resolve("musl"), "getconf", "echo \"getconf: $1: invalid variable\" >&2; exit 1") + ":";
+        // a JDK 17 from before the option: its JVM library does not name it
+        Path old = printingJava(dir.resolve("old/bin"));
+        Path oldLib = Files.createDirectories(dir.resolve("old/lib/server"));
+        Files.write(oldLib.resolve("libjvm.so"), "\u007fELF...\0TrimCHeapDCmd\0UseSerialGC\0...".getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(List.of(), trimOptions(givenTo(glibc + old, cwd, "serve")), "a JVM whose library has no such option");
+        assertEquals(List.of(), trimOptions(givenTo(glibc + printingJava(dir.resolve("nolib/bin")), cwd, "serve")), "no JVM library there");
+        Path with = printingJava(dir.resolve("with/bin"));
+        Path lib = Files.createDirectories(dir.resolve("with/lib/server"));
+        Files.write(lib.resolve("libjvm.so"), "\u007fELF...\0TrimNativeHeapInterval\0...".getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(TRIM, trimOptions(givenTo(glibc + with, cwd, "serve")), "a JVM that has it, on glibc");
+        assertEquals(List.of(), trimOptions(givenTo(glibc + with, cwd, "load")), "load");
+        assertEquals(List.of(), trimOptions(givenTo(musl + with, cwd, "serve")), "not glibc");
+    }
+
+    /** serve's periodic trim of glibc's heap; unlocked, since some JDK 17 updates have it as an experimental option. */
+    private static final List<String> TRIM = List.of("-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=10000");
 
     /**
      * A check runs in a heap that starts small and is bounded (issue 25: the JVM's default starts at a
