@@ -113,6 +113,9 @@ c.JupyterHub.load_groups = {"probers": {"users": ["probe-bot-1", "probe-bot-2", 
 # access scope; "hubprobe-viewers" has the scope but is not listed; anyone else has neither.
 if env.get("HUBPROBE_TEST_SIGNIN_PORT"):
     c.JupyterHub.services[0]["url"] = f"http://127.0.0.1:{env['HUBPROBE_TEST_SIGNIN_PORT']}"
+    if int(jupyterhub.__version__.split(".")[0]) >= 6:
+        # 6.0's per-service wait (30 s by default) at every start: only HubSignInIT serves there, and later
+        c.JupyterHub.services[0]["timeout"] = 1
     # no "Authorize access" page at the first sign-in: the README says when an operator may want it
     c.JupyterHub.services[0]["oauth_no_confirm"] = True
     c.JupyterHub.load_groups["hubprobe-operators"] = {"users": ["op-alice"]}

@@ -34,7 +34,10 @@ public final class RealHub {
     private final Path runDir;
     private final Path log;
     private final Path controlDir;
-    private final int port;
+    /** The public port: picked at each launch, just before it (see {@link #start()}). */
+    private volatile int port;
+    /** The port the first launch tries, when a test wants it taken already (RealHubIT); 0 picks one. */
+    private int firstPort;
     /** Where the hub's proxy sends /services/hubprobe/: the port a test's hubprobe serves its pages on (HubSignInIT). */
     private final int signInPort;
     private final String serviceToken = "svc-" + UUID.randomUUID();
@@ -67,7 +70,6 @@ public final class RealHub {
         this.controlDir = runDir.resolve("control");
         Files.createDirectories(controlDir);
         this.log = runDir.resolve("jupyterhub.log");
-        this.port = freePort();
         this.signInPort = freePort();
     }
 
@@ -101,6 +103,15 @@ public final class RealHub {
         return hub;
     }
 
+    /** A hub of its own whose first launch tries {@code port}: RealHubIT gives it a port another hub holds. */
+    static RealHub startTryingFirst(Spec spec, int port) throws IOException {
+        RealHub hub = new RealHub(basedir(), spec);
+        hub.firstPort = port;
+        Runtime.getRuntime().addShutdownHook(new Thread(hub::stop, "test-hub-stop-" + spec.name()));
+        hub.start();
+        return hub;
+    }
+
     public Spec spec() {
         return spec;
     }
@@ -127,6 +138,13 @@ public final class RealHub {
         return Path.of(out);
     }
 
+    /**
+     * Installs, then launches the hub, on a new public port if the first one turns out taken. A free
+     * port is only free until someone binds it: the matrix starts hubs side by side, each picking its
+     * proxy's internal ports and spawning servers on ports of their own, so another hub may bind this
+     * hub's port before this one does. Its proxy then fails, while the other hub answers here; hence
+     * the hub is ready only when it takes this hub's own token (see {@link #launch()}).
+     */
     private void start() throws IOException {
         install(basedir); // first, so its output stays out of the hub's log
         for (String lock : new String[] {spec.hubLock(), spec.singleuserLock()}) {
@@ -134,10 +152,35 @@ public final class RealHub {
                 install(basedir, lock);
             }
         }
+        for (int attempt = 1; ; attempt++) {
+            // as late as can be: the window for someone else to take it is the launch's
+            port = attempt == 1 && firstPort > 0 ? firstPort : freePort();
+            try {
+                launch();
+                return;
+            } catch (PortTaken e) {
+                stop();
+                if (attempt == 3) {
+                    throw new IOException("the test hub could not get a port of its own in 3 tries: " + e.getMessage(), e);
+                }
+                Files.writeString(log, "\n[test harness] " + e.getMessage() + "; launching again on another port\n",
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            }
+        }
+    }
+
+    /** The hub's port was bound by another process before this hub could bind it. */
+    static final class PortTaken extends IOException {
+        PortTaken(String message) {
+            super(message);
+        }
+    }
+
+    private void launch() throws IOException {
         ProcessBuilder pb = new ProcessBuilder("bash", basedir.resolve("src/test/hub/run-hub.sh").toString(),
                 runDir.toString(), Integer.toString(port))
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("HUBPROBE_TEST_SERVICE_TOKEN", serviceToken);
         pb.environment().put("HUBPROBE_TEST_PASSWORD", password);
         putIfSet(pb, "HUBPROBE_TEST_HUB_LOCK", spec.hubLock());
@@ -146,16 +189,28 @@ public final class RealHub {
         putIfSet(pb, "HUBPROBE_TEST_BASE_URL", spec.baseUrl().equals("/") ? null : spec.baseUrl());
         putIfSet(pb, "HUBPROBE_TEST_DEFAULT_URL", spec.defaultUrl());
         pb.environment().put("HUBPROBE_TEST_SIGNIN_PORT", Integer.toString(signInPort));
+        long logStart = logSize();
         process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
+                String said = logSince(logStart);
+                if (said.contains("EADDRINUSE") || said.contains("Address already in use")) {
+                    throw new PortTaken("port " + port + " (or one of the proxy's) was taken before the hub bound it");
+                }
                 throw new IOException("the test hub exited with " + process.exitValue() + ":\n" + tail(60));
             }
             try {
-                if (get("/hub/api/").statusCode() == 200) {
+                // who answers must know this hub's token: a 403 is another hub on the port
+                int status = get("/hub/api/user").statusCode();
+                if (status == 200) {
                     return;
                 }
+                if (status == 401 || status == 403) {
+                    throw new PortTaken("another hub answers on port " + port + " (it refused this hub's token: " + status + ")");
+                }
+            } catch (PortTaken e) {
+                throw e;
             } catch (IOException notYet) {
                 // still starting
             }
@@ -417,9 +472,21 @@ public final class RealHub {
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
+    /** Every port {@link #freePort()} gave out in this JVM: never handed out twice. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port nobody listens on now, and one this JVM has not handed out before: two hubs starting side by
+     * side (or a hub and the service a test runs beside it) never get the same one from here. Another
+     * process may still bind it first; {@link #start()} copes with that for the hub.
+     */
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
     }
 
