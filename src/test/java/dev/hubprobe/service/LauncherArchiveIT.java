@@ -531,7 +531,8 @@ class LauncherArchiveIT {
         Path cds = dir.resolve("cds");
         // a hub that takes the connection and never answers: the check waits until it is stopped
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            ProcessBuilder pb = new ProcessBuilder(Cli.launcher().toString(), "check", "--hub-url",
+            // INT at its default, as at a terminal: a suite run in a script's background inherits it ignored
+            ProcessBuilder pb = new ProcessBuilder("env", "--default-signal=INT", Cli.launcher().toString(), "check", "--hub-url",
                     "http://127.0.0.1:" + silent.getLocalPort() + "/", "--token-env", "HUB_TOKEN", "--user", "nobody")
                     .redirectErrorStream(true).redirectOutput(dir.resolve("check.log").toFile());
             pb.environment().putAll(Cli.launcherEnv(Map.of("HUB_TOKEN", "not-a-real-token", "HUBPROBE_CDS_DIR", cds.toString())));

@@ -39,7 +39,7 @@ public final class RealHub {
     /** The port the first launch tries, when a test wants it taken already (RealHubIT); 0 picks one. */
     private int firstPort;
     /** Where the hub's proxy sends /services/hubprobe/: the port a test's hubprobe serves its pages on (HubSignInIT). */
-    private final int signInPort;
+    private volatile int signInPort;
     private final String serviceToken = "svc-" + UUID.randomUUID();
     private final String password = "pw-" + UUID.randomUUID();
     private final HttpClient http = HttpClient.newBuilder()
@@ -70,7 +70,6 @@ public final class RealHub {
         this.controlDir = runDir.resolve("control");
         Files.createDirectories(controlDir);
         this.log = runDir.resolve("jupyterhub.log");
-        this.signInPort = freePort();
     }
 
     /** The hub shared by every test in this JVM, started on first use and stopped at exit. */
@@ -155,6 +154,7 @@ public final class RealHub {
         for (int attempt = 1; ; attempt++) {
             // as late as can be: the window for someone else to take it is the launch's
             port = attempt == 1 && firstPort > 0 ? firstPort : freePort();
+            signInPort = freePort();
             try {
                 launch();
                 return;
@@ -193,16 +193,18 @@ public final class RealHub {
         process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
+            // the proxy only logs a port it could not bind, and lives on; the hub exits on its own
+            String said = logSince(logStart);
+            if (said.contains("EADDRINUSE") || said.contains("Address already in use")) {
+                throw new PortTaken("port " + port + " (or one of the proxy's or the hub's) was bound by another process first");
+            }
             if (!process.isAlive()) {
-                String said = logSince(logStart);
-                if (said.contains("EADDRINUSE") || said.contains("Address already in use")) {
-                    throw new PortTaken("port " + port + " (or one of the proxy's) was taken before the hub bound it");
-                }
                 throw new IOException("the test hub exited with " + process.exitValue() + ":\n" + tail(60));
             }
             try {
-                // who answers must know this hub's token: a 403 is another hub on the port
-                int status = get("/hub/api/user").statusCode();
+                // who answers must know this hub's token: a 401 or 403 is another hub on the port
+                int status = http.send(HttpRequest.newBuilder(uri("/hub/api/user")).header("Authorization", "token " + serviceToken)
+                        .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
                 if (status == 200) {
                     return;
                 }
@@ -211,8 +213,11 @@ public final class RealHub {
                 }
             } catch (PortTaken e) {
                 throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted starting the test hub", e);
             } catch (IOException notYet) {
-                // still starting
+                // still starting, or something that never answers holds the port (its proxy logs that)
             }
             sleep(200);
         }
@@ -227,19 +232,36 @@ public final class RealHub {
     }
 
     public void stop() {
-        if (process == null || !process.isAlive()) {
-            return;
-        }
-        List<ProcessHandle> children = new ArrayList<>(process.descendants().toList());
-        process.destroy(); // SIGTERM: the hub stops its servers (cleanup_servers) and its proxy
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+        if (process != null && process.isAlive()) {
+            List<ProcessHandle> children = new ArrayList<>(process.descendants().toList());
+            process.destroy(); // SIGTERM: the hub stops its servers (cleanup_servers) and its proxy
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            children.forEach(ProcessHandle::destroyForcibly);
         }
-        children.forEach(ProcessHandle::destroyForcibly);
+        stopOrphanedProxy();
+    }
+
+    /**
+     * A hub that died on its own (its port taken: "Failed to bind hub") leaves its proxy running, in a
+     * session of its own and no longer its child; the pid file it leaves names it.
+     */
+    private void stopOrphanedProxy() {
+        Path pidFile = runDir.resolve("proxy.pid");
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            ProcessHandle.of(pid)
+                    .filter(h -> h.info().commandLine().orElse("").contains("configurable-http-proxy"))
+                    .ifPresent(ProcessHandle::destroyForcibly);
+            Files.deleteIfExists(pidFile);
+        } catch (IOException | NumberFormatException noneLeft) {
+            // no pid file: the hub stopped its proxy itself
+        }
     }
 
     /** The hub's public URL, with its path prefix ({@code base_url}) if it has one. */

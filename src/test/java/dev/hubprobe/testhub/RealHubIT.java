@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +37,22 @@ class RealHubIT {
                     "the hub's log does not say why it launched again");
         } finally {
             hub.stop();
+        }
+    }
+
+    @Test
+    void aHubWhosePortIsHeldByAListenerThatNeverAnswersLaunchesAgainElsewhere() throws Exception {
+        // the proxy cannot bind it and only logs so; what answers there (here: nothing) says nothing
+        try (ServerSocket held = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            RealHub hub = RealHub.startTryingFirst(RealHub.Spec.DEFAULT, held.getLocalPort());
+            try {
+                assertNotEquals(held.getLocalPort(), hub.port());
+                assertEquals(200, hub.get("/hub/api/user").statusCode(), "the hub at " + hub.url() + " refused its own token");
+                assertTrue(Files.readString(hub.log()).contains("port " + held.getLocalPort() + " (or one of the proxy's or the hub's) was bound"),
+                        "the hub's log does not say why it launched again");
+            } finally {
+                hub.stop();
+            }
         }
     }
 }
