@@ -24,7 +24,9 @@ public final class Main {
             // check logs without logback (issue 25); set before anything logs, in this JVM of check's own
             dev.hubprobe.config.CheckLogging.use();
         }
-        System.exit(execute(args));
+        int status = execute(args);
+        StopSignal.yieldToShutdown(); // stopped: the JVM ends as the signal says, not as the aborted run did
+        System.exit(status);
     }
 
     public static int execute(String... args) {
