@@ -172,7 +172,6 @@ class LauncherIT {
         assertTrue(out.startsWith("hubprobe "), "the version, and nothing before it: " + out);
     }
 
-    /** What the launcher printed (stdout and stderr), once it ended within a minute with exit 0. */
     /** Whether this machine's libc is glibc, as the launcher asks: getconf knows GNU_LIBC_VERSION. */
     private static boolean onGlibc() throws Exception {
         try {
@@ -188,6 +187,7 @@ class LauncherIT {
         }
     }
 
+    /** What the launcher printed (stdout and stderr), once it ended within a minute with exit 0. */
     private static String succeeded(ProcessBuilder pb) throws Exception {
         Process p = pb.redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -271,7 +271,9 @@ class LauncherIT {
         Map<String, String> env = new java.util.HashMap<>(extra);
         env.put("HUBPROBE_CDS_DIR", cds.toString());
         env.put("PATH", jdkBin + ":" + System.getenv("PATH"));
-        List<String> cmd = new java.util.ArrayList<>(List.of(Cli.launcher().toString()));
+        // a Ctrl-C at a terminal: INT at its default. A suite started in the background of a script (nohup,
+        // `mvn ... &`) inherits INT ignored, and a shell cannot trap what it was started ignoring
+        List<String> cmd = new java.util.ArrayList<>(List.of("env", "--default-signal=INT", Cli.launcher().toString()));
         cmd.addAll(List.of(args));
         Path log = dir.resolve(signal + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -483,12 +485,18 @@ class LauncherIT {
 
     /** What the launcher passed to the java first on {@code path} (folders, put before this PATH) for {@code command --help}. */
     private List<String> givenTo(String path, Path cwd, String command) throws Exception {
+        return succeeded(launching(path, cwd, command, Map.of())).lines().toList();
+    }
+
+    /** The launcher as {@link #givenTo} runs it, with {@code env} besides. */
+    private ProcessBuilder launching(String path, Path cwd, String command, Map<String, String> env) {
         ProcessBuilder pb = new ProcessBuilder(Cli.launcher().toString(), command, "--help").directory(cwd.toFile());
+        pb.environment().putAll(env);
         pb.environment().putAll(Map.of("HUBPROBE_JAR", Cli.jar().toAbsolutePath().toString(), "HUBPROBE_CDS_DIR", dir.resolve("cds").toString(),
                 "PATH", path + ":" + System.getenv("PATH")));
         pb.environment().remove("JAVA_OPTS"); // which would replace every option the launcher picks
         pb.environment().remove("JAVA_TOOL_OPTIONS");
-        return succeeded(pb).lines().toList();
+        return pb;
     }
 
     private static List<String> trimOptions(List<String> args) {
@@ -519,6 +527,17 @@ class LauncherIT {
         assertEquals(TRIM, trimOptions(givenTo(glibc + with, cwd, "serve")), "a JVM that has it, on glibc");
         assertEquals(List.of(), trimOptions(givenTo(glibc + with, cwd, "load")), "load");
         assertEquals(List.of(), trimOptions(givenTo(musl + with, cwd, "serve")), "not glibc");
+        // the launcher's own switch, which reaches serve alone (the JVM option through _JAVA_OPTIONS would
+        // reach every JVM and stop those that do not know it)
+        assertEquals(List.of(), trimOptions(succeeded(launching(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", "off")))
+                .lines().toList()), "HUBPROBE_NATIVE_TRIM=off");
+        assertEquals(TRIM, trimOptions(succeeded(launching(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", "on")))
+                .lines().toList()), "HUBPROBE_NATIVE_TRIM=on");
+        Process bad = launching(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", "0")).redirectErrorStream(true).start();
+        String said = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(bad.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, bad.exitValue(), said);
+        assertEquals("hubprobe: HUBPROBE_NATIVE_TRIM=0: expected on or off\n", said, "the value named, and java not started");
     }
 
     /** serve's periodic trim of glibc's heap; unlocked, since some JDK 17 updates have it as an experimental option. */
