@@ -44,7 +44,8 @@ final class StopSignal implements AutoCloseable {
      * thread waits for that instead of calling System.exit. Called while the hooks still run, exit blocks
      * and the signal's status wins; but JDK 17's exit, called in the moment after they finished, halts at
      * once with a non-zero status of its own, and a stopped check ended as a failed one (1) now and then
-     * (seen in LauncherArchiveIT's Ctrl-C: the report said aborted, the exit said failed).
+     * (seen in LauncherArchiveIT's Ctrl-C: the report said aborted, the exit said failed). Left: a stop
+     * in the instant after {@link #close()}, when the work is over and its own status stands.
      */
     static void yieldToShutdown() {
         while (signalled) {

@@ -66,6 +66,7 @@ class CheckStopIT {
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "check did not stop within 60 s of SIGTERM");
             long exited = System.currentTimeMillis();
+            assertEquals(143, p.exitValue(), "a stopped check ends as stopped (128 + TERM), not as a failed one");
             double took = (System.nanoTime() - t0) / 1e9;
             List<LoggedRequest> deletes = proxy.findAll(deleteRequestedFor(urlPathMatching("/hub/api/users/" + user + "/tokens/.*")));
             assertEquals(1, deletes.size(), "the run deleted its token once");

@@ -533,11 +533,17 @@ class LauncherIT {
                 .lines().toList()), "HUBPROBE_NATIVE_TRIM=off");
         assertEquals(TRIM, trimOptions(succeeded(launching(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", "on")))
                 .lines().toList()), "HUBPROBE_NATIVE_TRIM=on");
-        Process bad = launching(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", "0")).redirectErrorStream(true).start();
-        String said = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(bad.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(2, bad.exitValue(), said);
-        assertEquals("hubprobe: HUBPROBE_NATIVE_TRIM=0: expected on or off\n", said, "the value named, and java not started");
+        // as an env file written on Windows gives it, and in capitals
+        assertEquals(List.of(), trimOptions(succeeded(launching(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", "OFF\r")))
+                .lines().toList()), "HUBPROBE_NATIVE_TRIM=OFF with a CR");
+        for (String[] bad : new String[][] {{"of f", "of f"}, {"onn\r", "onn\\r"}}) {
+            Process p = launching(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", bad[0])).redirectErrorStream(true).start();
+            String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(2, p.exitValue(), said);
+            assertEquals("hubprobe: HUBPROBE_NATIVE_TRIM=\"" + bad[1] + "\": expected on or off\n", said,
+                    "the value named, a CR shown as one, and java not started");
+        }
     }
 
     /** serve's periodic trim of glibc's heap; unlocked, since some JDK 17 updates have it as an experimental option. */

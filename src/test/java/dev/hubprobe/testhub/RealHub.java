@@ -46,6 +46,8 @@ public final class RealHub {
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private final Spec spec;
     private Process process;
+    /** Stopped for good ({@link #stop()}): no launch after it, a shutdown hook's stop racing a relaunch included. */
+    private boolean closed;
 
     /**
      * What hub to start: the default is the pinned hub of requirements.lock with its own single-user
@@ -80,8 +82,9 @@ public final class RealHub {
         if (shared == null) {
             try {
                 RealHub hub = new RealHub(basedir(), Spec.DEFAULT);
-                hub.start();
+                // before the start: a JVM stopped while the hub starts (the first install takes minutes) stops it too
                 Runtime.getRuntime().addShutdownHook(new Thread(hub::stop, "test-hub-stop"));
+                hub.start();
                 shared = hub;
             } catch (IOException e) {
                 startFailure = new IllegalStateException("cannot start the test hub: " + e.getMessage(), e);
@@ -159,7 +162,7 @@ public final class RealHub {
                 launch();
                 return;
             } catch (PortTaken e) {
-                stop();
+                kill();
                 if (attempt == 3) {
                     throw new IOException("the test hub could not get a port of its own in 3 tries: " + e.getMessage(), e);
                 }
@@ -190,7 +193,12 @@ public final class RealHub {
         putIfSet(pb, "HUBPROBE_TEST_DEFAULT_URL", spec.defaultUrl());
         pb.environment().put("HUBPROBE_TEST_SIGNIN_PORT", Integer.toString(signInPort));
         long logStart = logSize();
-        process = pb.start();
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("the test hub was stopped while it started");
+            }
+            process = pb.start();
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             // the proxy only logs a port it could not bind, and lives on; the hub exits on its own
@@ -199,7 +207,9 @@ public final class RealHub {
                 throw new PortTaken("port " + port + " (or one of the proxy's or the hub's) was bound by another process first");
             }
             if (!process.isAlive()) {
-                throw new IOException("the test hub exited with " + process.exitValue() + ":\n" + tail(60));
+                String why = "the test hub exited with " + process.exitValue() + ":\n" + tail(60);
+                kill(); // its proxy, which outlives it
+                throw new IOException(why);
             }
             try {
                 // who answers must know this hub's token: a 401 or 403 is another hub on the port
@@ -221,7 +231,7 @@ public final class RealHub {
             }
             sleep(200);
         }
-        stop();
+        kill();
         throw new IOException("the test hub did not answer within 90 s:\n" + tail(60));
     }
 
@@ -231,7 +241,15 @@ public final class RealHub {
         }
     }
 
+    /** Stops the hub, its servers and its proxy, for good. */
     public void stop() {
+        synchronized (this) {
+            closed = true;
+        }
+        kill();
+    }
+
+    private synchronized void kill() {
         if (process != null && process.isAlive()) {
             List<ProcessHandle> children = new ArrayList<>(process.descendants().toList());
             process.destroy(); // SIGTERM: the hub stops its servers (cleanup_servers) and its proxy
@@ -255,8 +273,10 @@ public final class RealHub {
         Path pidFile = runDir.resolve("proxy.pid");
         try {
             long pid = Long.parseLong(Files.readString(pidFile).trim());
+            // this hub's proxy, and not another's that got the pid since: each proxy has a public port of its own
             ProcessHandle.of(pid)
-                    .filter(h -> h.info().commandLine().orElse("").contains("configurable-http-proxy"))
+                    .filter(h -> h.info().commandLine().map(c -> c.contains("configurable-http-proxy")
+                            && (c.contains("--port " + port + " ") || c.endsWith("--port " + port))).orElse(false))
                     .ifPresent(ProcessHandle::destroyForcibly);
             Files.deleteIfExists(pidFile);
         } catch (IOException | NumberFormatException noneLeft) {
