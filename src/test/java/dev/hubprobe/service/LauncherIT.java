@@ -485,7 +485,12 @@ class LauncherIT {
 
     /** What the launcher passed to the java first on {@code path} (folders, put before this PATH) for {@code command --help}. */
     private List<String> givenTo(String path, Path cwd, String command) throws Exception {
-        return succeeded(launching(path, cwd, command, Map.of())).lines().toList();
+        return givenTo(path, cwd, command, Map.of());
+    }
+
+    /** As {@link #givenTo(String, Path, String)}, with {@code env} besides. */
+    private List<String> givenTo(String path, Path cwd, String command, Map<String, String> env) throws Exception {
+        return succeeded(launching(path, cwd, command, env)).lines().toList();
     }
 
     /** The launcher as {@link #givenTo} runs it, with {@code env} besides. */
@@ -529,13 +534,10 @@ class LauncherIT {
         assertEquals(List.of(), trimOptions(givenTo(musl + with, cwd, "serve")), "not glibc");
         // the launcher's own switch, which reaches serve alone (the JVM option through _JAVA_OPTIONS would
         // reach every JVM and stop those that do not know it)
-        assertEquals(List.of(), trimOptions(succeeded(launching(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", "off")))
-                .lines().toList()), "HUBPROBE_NATIVE_TRIM=off");
-        assertEquals(TRIM, trimOptions(succeeded(launching(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", "on")))
-                .lines().toList()), "HUBPROBE_NATIVE_TRIM=on");
+        assertEquals(List.of(), trimOptions(givenTo(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", "off"))), "HUBPROBE_NATIVE_TRIM=off");
+        assertEquals(TRIM, trimOptions(givenTo(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", "on"))), "HUBPROBE_NATIVE_TRIM=on");
         // as an env file written on Windows gives it, and in capitals
-        assertEquals(List.of(), trimOptions(succeeded(launching(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", "OFF\r")))
-                .lines().toList()), "HUBPROBE_NATIVE_TRIM=OFF with a CR");
+        assertEquals(List.of(), trimOptions(givenTo(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", "OFF\r"))), "HUBPROBE_NATIVE_TRIM=OFF with a CR");
         for (String[] bad : new String[][] {{"of f", "of f"}, {"onn\r", "onn\\r"}}) {
             Process p = launching(glibc + with, cwd, "serve", Map.of("HUBPROBE_NATIVE_TRIM", bad[0])).redirectErrorStream(true).start();
             String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -99,13 +99,10 @@ public final class RealHub {
      * should the caller not get to).
      */
     public static RealHub start(Spec spec) throws IOException {
-        RealHub hub = new RealHub(basedir(), spec);
-        Runtime.getRuntime().addShutdownHook(new Thread(hub::stop, "test-hub-stop-" + spec.name()));
-        hub.start();
-        return hub;
+        return startTryingFirst(spec, 0);
     }
 
-    /** A hub of its own whose first launch tries {@code port}: RealHubIT gives it a port another hub holds. */
+    /** A hub of its own whose first launch tries {@code port} (0: any): RealHubIT gives it a port another hub holds. */
     static RealHub startTryingFirst(Spec spec, int port) throws IOException {
         RealHub hub = new RealHub(basedir(), spec);
         hub.firstPort = port;
@@ -211,23 +208,18 @@ public final class RealHub {
                 kill(); // its proxy, which outlives it
                 throw new IOException(why);
             }
+            int status;
             try {
-                // who answers must know this hub's token: a 401 or 403 is another hub on the port
-                int status = http.send(HttpRequest.newBuilder(uri("/hub/api/user")).header("Authorization", "token " + serviceToken)
-                        .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-                if (status == 200) {
-                    return;
-                }
-                if (status == 401 || status == 403) {
-                    throw new PortTaken("another hub answers on port " + port + " (it refused this hub's token: " + status + ")");
-                }
-            } catch (PortTaken e) {
-                throw e;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted starting the test hub", e);
+                status = send(HttpRequest.newBuilder(uri("/hub/api/user")).GET(), Duration.ofSeconds(2)).statusCode();
             } catch (IOException notYet) {
-                // still starting, or something that never answers holds the port (its proxy logs that)
+                status = -1; // still starting, or something that never answers holds the port (its proxy logs that)
+            }
+            // who answers must know this hub's token: a 401 or 403 is another hub on the port
+            if (status == 200) {
+                return;
+            }
+            if (status == 401 || status == 403) {
+                throw new PortTaken("another hub answers on port " + port + " (it refused this hub's token: " + status + ")");
             }
             sleep(200);
         }
@@ -351,8 +343,12 @@ public final class RealHub {
     }
 
     public HttpResponse<String> send(HttpRequest.Builder b) throws IOException {
+        return send(b, Duration.ofSeconds(20));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder b, Duration timeout) throws IOException {
         try {
-            return http.send(b.header("Authorization", "token " + serviceToken).timeout(Duration.ofSeconds(20)).build(),
+            return http.send(b.header("Authorization", "token " + serviceToken).timeout(timeout).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
