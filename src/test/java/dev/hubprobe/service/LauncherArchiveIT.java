@@ -57,24 +57,12 @@ class LauncherArchiveIT {
 
     /** Runs bin/hubprobe with these arguments and environment. */
     private static Cli.Result launch(Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Cli.launcher().toString()));
-        cmd.addAll(List.of(args));
-        return run(env, cmd);
+        return Cli.launch(env, args);
     }
 
     /** Runs this command (one that runs bin/hubprobe) with the launcher's environment and these variables. */
     private static Cli.Result run(Map<String, String> env, List<String> cmd) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().putAll(Cli.launcherEnv(env));
-        Path out = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "launch", ".out");
-        Path err = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "launch", ".err");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        assertTrue(p.waitFor(180, TimeUnit.SECONDS), String.join(" ", cmd) + " ended");
-        Cli.Result r = new Cli.Result(p.exitValue(), Files.readString(out), Files.readString(err));
-        Files.delete(out);
-        Files.delete(err);
-        return r;
+        return Cli.runWithLauncherEnv(env, cmd);
     }
 
     /** A service config probing the shared test hub as one new user, every 10 minutes. */

@@ -582,7 +582,9 @@ class LauncherIT {
         }
         assertEquals(0, p.exitValue(), "the check passed");
         assertFalse(jvm.isEmpty(), "the check's JVM was seen running");
-        for (String option : List.of("-Xms8m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp")) {
+        // (the export lets OkHttp choose its platform before the JVM's security providers are built: OkHttpPlatformIT)
+        for (String option : List.of("-Xms8m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
+                "--add-exports=java.base/sun.security.jca=ALL-UNNAMED")) {
             assertTrue(jvm.contains(option), "the check runs with " + option + ": " + jvm);
         }
         // -jar made the JVM read the jar's 16,000-entry directory once more, in Java, for the manifest's Main-Class (issue 25)

@@ -2,6 +2,7 @@ package dev.hubprobe.testhub;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +52,36 @@ public final class Cli {
             throw new AssertionError("hubprobe did not exit within 5 minutes: " + cmd);
         }
         return new Result(p.exitValue(), out.join(), err.join());
+    }
+
+    /** Runs the shipped launcher with these arguments, its environment ({@link #launcherEnv}) and these variables. */
+    public static Result launch(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(launcher().toString()));
+        cmd.addAll(List.of(args));
+        return runWithLauncherEnv(env, cmd);
+    }
+
+    /**
+     * Runs this command (one that runs the launcher) with the launcher's environment and these variables;
+     * its output goes through files, so a chatty command never blocks on a full pipe.
+     */
+    public static Result runWithLauncherEnv(Map<String, String> env, List<String> cmd) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(launcherEnv(env));
+        Path out = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "launch", ".out");
+        Path err = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "launch", ".err");
+        try {
+            pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+            Process p = pb.start();
+            if (!p.waitFor(180, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", cmd) + " did not end within 180 s");
+            }
+            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 
     private static String read(java.io.InputStream in) {

@@ -116,6 +116,27 @@ class TlsIT {
     }
 
     /**
+     * Through the shipped launcher, whose one-shot commands have OkHttp choose its platform before any of
+     * the JVM's security providers but SUN is built (issue 25): an https hub's check builds them when its
+     * TLS needs them, and passes, certificate read, the first time (writing the class-data archive) and
+     * the second (mapping it).
+     */
+    @Test
+    void throughTheLauncherAnHttpsCheckPasses() throws Exception {
+        TestCertificates certs = new TestCertificates(dir);
+        Instant now = Instant.now();
+        TestCertificates.Leaf good = certs.leaf("good", "localhost", now.minus(Duration.ofDays(30)), now.plus(Duration.ofDays(60)));
+        String url = serve(good);
+        for (int i = 0; i < 2; i++) {
+            Cli.Result r = Cli.launch(Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", dir.resolve("cds").toString()),
+                    "check", "--hub-url", url, "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"), "--code", "print(6 * 7)",
+                    "--expect", "42", "--format", "json", "--ca-file", certs.caFile().toString());
+            assertEquals(0, r.exit(), () -> r.stdout() + r.stderr());
+            assertDaysLeft(JSON.readTree(r.stdout()), good.notAfter());
+        }
+    }
+
+    /**
      * A server that still sends an expired cross-sign beside a valid path (leaf, valid intermediate, and
      * the CA cross-signed by a root gone a month ago): every validating client is served fine, so the
      * hub passes, its expiry is the validated path's, and the extra certificate is a note. An expired

@@ -1,6 +1,7 @@
 package dev.hubprobe.jupyter.hub;
 
 import java.time.Duration;
+import dev.hubprobe.jupyter.OkHttpPlatform;
 import dev.hubprobe.tls.TrustStores;
 import javax.net.ssl.X509TrustManager;
 import java.util.Map;
@@ -21,6 +22,11 @@ import okhttp3.OkHttpClient;
  */
 public record HubClientSettings(Duration connectTimeout, Duration readTimeout, Duration callTimeout,
                                 Duration pingInterval, String userAgent, X509TrustManager trust) {
+
+    static {
+        // before this class's clients make OkHttp's first call anywhere in the process
+        OkHttpPlatform.choose();
+    }
 
     public HubClientSettings(Duration connectTimeout, Duration readTimeout, Duration callTimeout, Duration pingInterval,
                              String userAgent) {
