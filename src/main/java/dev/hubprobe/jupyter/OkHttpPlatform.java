@@ -3,7 +3,6 @@ package dev.hubprobe.jupyter;
 import java.lang.reflect.Method;
 import java.security.Provider;
 import java.security.Security;
-import java.util.logging.LogManager;
 import okhttp3.internal.platform.Platform;
 
 /**
@@ -29,14 +28,15 @@ public final class OkHttpPlatform {
 
     /** Before OkHttp's first call: cheap when it can be, the same choice either way. */
     public static void choose() {
-        String first = Security.getProperty("security.provider.1");
-        if (first == null || !(first.trim().equals("SUN") || first.trim().equals("sun.security.provider.Sun"))) {
+        String first;
+        try {
+            first = Security.getProperty("security.provider.1");
+        } catch (SecurityException refused) {
+            return; // (a security manager's policy without that permission: OkHttp chooses as it always did)
+        }
+        if (first == null || !(first.equals("SUN") || first.equals("sun.security.provider.Sun"))) {
             return;
         }
-        // The per-thread list is inherited by threads made while it is set; OkHttp's choice sets up
-        // java.util.logging, whose set-up makes one (its shutdown hook). Set up first, that hook sees
-        // the process's providers like every other thread.
-        LogManager.getLogManager();
         Method end;
         Object previous;
         try {
@@ -50,6 +50,7 @@ public final class OkHttpPlatform {
             // (IllegalAccessException without the launcher's export; another JDK's internals)
             return;
         }
+        IllegalStateException notRestored = null;
         try {
             Platform.get();
         } finally {
@@ -57,9 +58,12 @@ public final class OkHttpPlatform {
                 end.invoke(null, previous);
             } catch (ReflectiveOperationException | RuntimeException e) {
                 // begin worked through the same access, so end does; were it not so, this thread (a
-                // check's main thread) would go on seeing SUN alone, and its TLS would fail loudly
-                throw new IllegalStateException("could not restore the thread's security providers", e);
+                // check's main thread) would go on seeing SUN alone, and its TLS would fail: said here
+                notRestored = new IllegalStateException("could not restore the thread's security providers", e);
             }
+        }
+        if (notRestored != null) {
+            throw notRestored;
         }
     }
 }

@@ -119,7 +119,7 @@ class TlsIT {
      * Through the shipped launcher, whose one-shot commands have OkHttp choose its platform before any of
      * the JVM's security providers but SUN is built (issue 25): an https hub's check builds them when its
      * TLS needs them, and passes, certificate read, the first time (writing the class-data archive) and
-     * the second (mapping it).
+     * the second (with it in place).
      */
     @Test
     void throughTheLauncherAnHttpsCheckPasses() throws Exception {
@@ -133,6 +133,10 @@ class TlsIT {
                     "--expect", "42", "--format", "json", "--ca-file", certs.caFile().toString());
             assertEquals(0, r.exit(), () -> r.stdout() + r.stderr());
             assertDaysLeft(JSON.readTree(r.stdout()), good.notAfter());
+            try (var archives = Files.list(dir.resolve("cds"))) {
+                assertTrue(archives.anyMatch(f -> f.getFileName().toString().matches("hubprobe-[0-9]+\\.(jsa|aot)")),
+                        "the first check wrote the class-data archive");
+            }
         }
     }
 
