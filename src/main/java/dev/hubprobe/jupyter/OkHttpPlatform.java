@@ -18,7 +18,7 @@ import okhttp3.internal.platform.Platform;
  * moment. The process's own list is never touched: an https hub's first connection builds it, as before.
  *
  * <p>That per-thread list is internal to the JDK, so the launcher exports its package to the class path
- * for the one-shot commands ({@code --add-exports java.base/sun.security.jca=ALL-UNNAMED}). Without the
+ * ({@code --add-exports java.base/sun.security.jca=ALL-UNNAMED}). Without the
  * export (JAVA_OPTS, plain {@code java}), or with another first provider configured, OkHttp chooses as it
  * always did.
  */

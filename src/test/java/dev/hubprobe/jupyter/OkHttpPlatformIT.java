@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.security.Security;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import okhttp3.internal.platform.Platform;
@@ -38,19 +39,27 @@ class OkHttpPlatformIT {
     }
 
     private static Run run(String... jvmOptions) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of(jvmOptions));
-        cmd.addAll(List.of("-Xshare:off", "-Xlog:class+load=info:stdout:none", "-cp", System.getProperty("java.class.path"),
+        List<String> args = new ArrayList<>(List.of(jvmOptions));
+        args.addAll(List.of("-Xshare:off", "-Xlog:class+load=info:stdout:none", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the JVM did not end");
-        String text = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), text);
+        String text = java(Map.of(), args, 60);
         int mark = text.indexOf(Main.MARK);
         assertTrue(mark >= 0, text);
         return new Run(text.substring(0, mark), text.substring(mark));
+    }
+
+    /** Runs this JVM's java with these arguments and variables; its output, once it has ended (within seconds) and passed. */
+    private static String java(Map<String, String> env, List<String> args, long seconds) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(seconds, TimeUnit.SECONDS), "the JVM did not end");
+        String text = new String(out, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), text);
+        return text;
     }
 
     @Test
@@ -96,19 +105,11 @@ class OkHttpPlatformIT {
     /** The classes a passing check loads, in a JVM of its own (with the export or not). */
     private String checkLoads(RealHub hub, boolean export) throws Exception {
         Path log = Files.createTempFile(dir, "classes", ".log");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        if (export) {
-            cmd.add(EXPORT);
-        }
-        cmd.addAll(List.of("-Xshare:off", "-Xlog:class+load=info:file=" + log + ":none", "-cp", System.getProperty("java.class.path"),
+        List<String> args = new ArrayList<>(export ? List.of(EXPORT) : List.of());
+        args.addAll(List.of("-Xshare:off", "-Xlog:class+load=info:file=" + log + ":none", "-cp", System.getProperty("java.class.path"),
                 "dev.hubprobe.cli.Main", "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"),
                 "--format", "json"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("HUB_TOKEN", hub.serviceToken());
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the check did not end");
-        assertEquals(0, p.exitValue(), () -> new String(out, StandardCharsets.UTF_8));
+        java(Map.of("HUB_TOKEN", hub.serviceToken()), args, 120);
         return Files.readString(log);
     }
 

@@ -55,16 +55,6 @@ class LauncherArchiveIT {
         }
     }
 
-    /** Runs bin/hubprobe with these arguments and environment. */
-    private static Cli.Result launch(Map<String, String> env, String... args) throws Exception {
-        return Cli.launch(env, args);
-    }
-
-    /** Runs this command (one that runs bin/hubprobe) with the launcher's environment and these variables. */
-    private static Cli.Result run(Map<String, String> env, List<String> cmd) throws Exception {
-        return Cli.runWithLauncherEnv(env, cmd);
-    }
-
     /** A service config probing the shared test hub as one new user, every 10 minutes. */
     private Path oneHubConfig(String name) throws Exception {
         Path cfg = dir.resolve(name + ".yml");
@@ -148,7 +138,7 @@ class LauncherArchiveIT {
         assertFalse(big[1].contains("[error") || big[1].contains("][cds"), big[1]);
 
         // and 08g, which sh's arithmetic refused as octal ("Illegal number"): the launcher ended before java
-        Cli.Result eight = launch(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_JAR", jar.toString(), "HUBPROBE_HEAP", "08g"),
+        Cli.Result eight = Cli.launch(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_JAR", jar.toString(), "HUBPROBE_HEAP", "08g"),
                 "serve", "--help");
         assertEquals(0, eight.exit(), eight.stdout() + eight.stderr());
     }
@@ -180,7 +170,7 @@ class LauncherArchiveIT {
         Path jar = Files.copy(Cli.jar(), dir.resolve("hubprobe.jar"));
         String[] check = {"check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")};
         Path loaded = dir.resolve("loaded.classlist");
-        Cli.Result listing = launch(Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_JAR", jar.toString(),
+        Cli.Result listing = Cli.launch(Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_JAR", jar.toString(),
                 "JAVA_OPTS", CHECK_OPTS + " -XX:DumpLoadedClassList=" + loaded), check);
         assertEquals(0, listing.exit(), listing.stdout() + listing.stderr());
         List<String> classes = Files.readAllLines(loaded).stream().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
@@ -190,7 +180,7 @@ class LauncherArchiveIT {
 
         Path archive = buildArchiveAsTheImageDoes(dir.resolve("cds"), jar);
         Path log = dir.resolve("class-load.log");
-        Cli.Result r = launch(Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_JAR", jar.toString(), "JAVA_OPTS", CHECK_OPTS
+        Cli.Result r = Cli.launch(Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_JAR", jar.toString(), "JAVA_OPTS", CHECK_OPTS
                 + " -Xshare:on -XX:SharedArchiveFile=" + archive + " -Xlog:class+load=info:file=" + log), check);
         assertEquals(0, r.exit(), "a check maps the image's archive (-Xshare:on) and passes: " + r.stdout() + r.stderr());
         List<String> lines = Files.readAllLines(log);
@@ -218,7 +208,7 @@ class LauncherArchiveIT {
         Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwx------"));
         Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString());
         String limited = "ulimit -f 4096 && exec \"$0\" \"$@\"";
-        Cli.Result check = run(env, List.of("sh", "-c", limited, Cli.launcher().toString(), "check",
+        Cli.Result check = Cli.runWithLauncherEnv(env, List.of("sh", "-c", limited, Cli.launcher().toString(), "check",
                 "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"), "--format", "json"));
         assertEquals(0, check.exit(), check.stderr());
         assertEquals("passed", new com.fasterxml.jackson.databind.ObjectMapper().readTree(check.stdout()).path("status").asText(),
@@ -229,7 +219,7 @@ class LauncherArchiveIT {
         assertTrue(said.get(0).contains("Unable to write to shared archive file"), said.get(0));
         assertEquals(List.of(), list(cds), "no archive and no temporary file left");
 
-        Cli.Result image = run(env, List.of("sh", "-c", limited, Cli.launcher().toString(), "write-class-archive"));
+        Cli.Result image = Cli.runWithLauncherEnv(env, List.of("sh", "-c", limited, Cli.launcher().toString(), "write-class-archive"));
         assertEquals(1, image.exit(), image.stderr());
         assertTrue(image.stderr().contains("Unable to write to shared archive file."), "the JVM's own words: " + image.stderr());
         assertEquals(List.of(), list(cds), "nothing left");
@@ -246,7 +236,7 @@ class LauncherArchiveIT {
         Path cds = dir.resolve("cds");
         Map<String, String> env = Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", cds.toString(),
                 "HUBPROBE_JAR", jar.toString());
-        Cli.Result first = launch(env, "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"));
+        Cli.Result first = Cli.launch(env, "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"));
         assertEquals(0, first.exit(), first.stderr());
         List<Path> written = list(cds);
         assertEquals(1, written.size(), written.toString());
@@ -279,7 +269,7 @@ class LauncherArchiveIT {
         Path shared = dir.resolve("shared");
         Files.createDirectory(shared);
         Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Cli.Result r = launch(Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", shared.toString(), "HUBPROBE_JAR", jar.toString()),
+        Cli.Result r = Cli.launch(Map.of("HUB_TOKEN", hub.serviceToken(), "HUBPROBE_CDS_DIR", shared.toString(), "HUBPROBE_JAR", jar.toString()),
                 "check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"));
         assertEquals(0, r.exit(), r.stderr());
         assertEquals(1, LINE.matcher(r.stderr()).results().count(), r.stderr());
@@ -310,7 +300,7 @@ class LauncherArchiveIT {
         assertEquals(List.of(), list(real), "nothing written through the link");
 
         Path colonJar = Files.copy(jar, Files.createDirectory(dir.resolve("j:x")).resolve("hubprobe.jar"));
-        Cli.Result refused = launch(Map.of("HUBPROBE_JAR", colonJar.toString(), "HUBPROBE_CDS_DIR", dir.resolve("cds").toString()), "--version");
+        Cli.Result refused = Cli.launch(Map.of("HUBPROBE_JAR", colonJar.toString(), "HUBPROBE_CDS_DIR", dir.resolve("cds").toString()), "--version");
         assertEquals(2, refused.exit(), refused.stderr());
         assertTrue(refused.stderr().contains(colonJar + ": a jar path with ':' in it"), refused.stderr());
     }
@@ -342,7 +332,7 @@ class LauncherArchiveIT {
      */
     private static void twoChecksPassWithoutAnArchiveSaying(Map<String, String> env, String reason) throws Exception {
         for (int i = 0; i < 2; i++) {
-            Cli.Result r = launch(env, "check", "--hub-url", RealHub.shared().url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"));
+            Cli.Result r = Cli.launch(env, "check", "--hub-url", RealHub.shared().url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok"));
             assertEquals(0, r.exit(), r.stderr());
             assertEquals(1, LINE.matcher(r.stderr()).results().count(), r.stderr());
             assertTrue(r.stderr().contains(reason), r.stderr());
@@ -367,7 +357,7 @@ class LauncherArchiveIT {
         Files.setPosixFilePermissions(shared.resolve("me"), PosixFilePermissions.fromString("rwx------"));
         Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
         Map<String, String> env = Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token");
-        Cli.Result refused = launch(env, TRAINING);
+        Cli.Result refused = Cli.launch(env, TRAINING);
         assertEquals(1, LINE.matcher(refused.stderr()).results().count(), refused.stderr());
         assertTrue(refused.stderr().contains(shared.toString() + " is writable by another user"), refused.stderr());
         assertNotEquals(0, refused.exit(), refused.stderr());
@@ -376,7 +366,7 @@ class LauncherArchiveIT {
         // (the sticky bit is not one of Java's POSIX permissions)
         Process chmod = new ProcessBuilder("chmod", "1777", shared.toString()).inheritIO().start();
         assertTrue(chmod.waitFor(30, TimeUnit.SECONDS) && chmod.exitValue() == 0);
-        Cli.Result sticky = launch(env, TRAINING);
+        Cli.Result sticky = Cli.launch(env, TRAINING);
         assertEquals(0, sticky.exit(), sticky.stderr());
         assertFalse(LINE.matcher(sticky.stderr()).find(), sticky.stderr());
         assertEquals(1, list(cds).size(), "written below a sticky shared folder: " + list(cds));
@@ -408,7 +398,7 @@ class LauncherArchiveIT {
         for (Path p : List.of(killed, killedConf)) {
             Files.getFileAttributeView(p, BasicFileAttributeView.class).setTimes(yesterday, yesterday, null);
         }
-        Cli.Result r = launch(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token"), TRAINING);
+        Cli.Result r = Cli.launch(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token"), TRAINING);
         assertEquals(0, r.exit(), r.stderr());
         List<Path> left = list(cds);
         for (Path gone : List.of(unused, unusedAot, killed, killedConf)) {
@@ -441,7 +431,7 @@ class LauncherArchiveIT {
             Files.getFileAttributeView(p, BasicFileAttributeView.class).setTimes(old, old, null);
             users.add(p);
         }
-        Cli.Result r = launch(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token"), TRAINING);
+        Cli.Result r = Cli.launch(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token"), TRAINING);
         assertEquals(0, r.exit(), r.stderr());
         List<Path> left = list(cds);
         for (Path kept : users) {
@@ -465,7 +455,7 @@ class LauncherArchiveIT {
         Files.getFileAttributeView(image, BasicFileAttributeView.class).setTimes(old, old, null);
         // another jar: another archive name
         Path other = Files.copy(Cli.jar(), dir.resolve("other.jar"));
-        Cli.Result r = launch(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_JAR", other.toString(),
+        Cli.Result r = Cli.launch(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_JAR", other.toString(),
                 "HUBPROBE_TRAINING_TOKEN", "not-a-real-token"), TRAINING);
         List<Path> left = list(cds);
         assertTrue(left.contains(image), "the image's archive stays: " + left);
@@ -496,7 +486,7 @@ class LauncherArchiveIT {
             Files.setOwner(others, others.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
         }
         Files.setPosixFilePermissions(cds, PosixFilePermissions.fromString("rwxrwxr-x"));
-        Cli.Result r = launch(Map.of("XDG_CACHE_HOME", cds.getParent().toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token"), TRAINING);
+        Cli.Result r = Cli.launch(Map.of("XDG_CACHE_HOME", cds.getParent().toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token"), TRAINING);
         assertEquals(0, r.exit(), r.stderr());
         assertEquals("rwx------", mode(cds));
         assertFalse(LINE.matcher(r.stderr()).find(), r.stderr());
@@ -574,10 +564,10 @@ class LauncherArchiveIT {
         Map<String, String> env = new HashMap<>(Map.of("HUBPROBE_CDS_DIR", cds.toString(), "HUBPROBE_TRAINING_TOKEN", "not-a-real-token",
                 "PATH", jdk.resolve("bin") + ":" + System.getenv("PATH")));
         env.put("TZ", "UTC");
-        Cli.Result utc = launch(env, TRAINING);
+        Cli.Result utc = Cli.launch(env, TRAINING);
         assertEquals(0, utc.exit(), utc.stderr());
         env.put("TZ", "Asia/Tokyo");
-        Cli.Result tokyo = launch(env, TRAINING);
+        Cli.Result tokyo = Cli.launch(env, TRAINING);
         assertEquals(0, tokyo.exit(), tokyo.stderr());
         assertEquals(1, list(cds).size(), "one archive for one JDK and jar, whatever TZ says: " + list(cds));
     }
@@ -607,14 +597,14 @@ class LauncherArchiveIT {
                 "HUBPROBE_JAR", jar.toString(), "PATH", alternatives + ":" + System.getenv("PATH"));
         String[] check = {"check", "--hub-url", hub.url(), "--token-env", "HUB_TOKEN", "--user", RealHub.user("ok")};
 
-        Cli.Result first = launch(env, check);
+        Cli.Result first = Cli.launch(env, check);
         assertEquals(0, first.exit(), first.stderr());
         List<Path> a = list(cds);
         assertEquals(1, a.size(), a.toString());
 
         Files.delete(java);
         Files.createSymbolicLink(java, jdkB.resolve("bin/java"));
-        Cli.Result second = launch(env, check);
+        Cli.Result second = Cli.launch(env, check);
         assertEquals(0, second.exit(), second.stderr());
         List<Path> both = list(cds);
         assertEquals(2, both.size(), "JDK B got an archive of its own: " + both);
